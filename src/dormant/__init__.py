@@ -1,0 +1,46 @@
+"""dormant: find unused AWS IAM roles, report them through AWS Config, retire them safely.
+
+The public surface below is the pure core: values, settings and the decision.
+Importing ``dormant`` never imports boto3, the command line or the simulation.
+"""
+
+from __future__ import annotations
+
+from dormant.errors import (
+    AssumeRoleError,
+    AwsAccessError,
+    DormantError,
+    EvaluationDeliveryError,
+    InvalidEvent,
+    InvalidParameter,
+    RemediationRefused,
+    RoleDataError,
+    SnapshotError,
+)
+from dormant.model import Compliance, Finding, Reason, Risk, Role
+from dormant.rules import evaluate_role, evaluate_roles
+from dormant.settings import DEFAULT_MAX_DAYS, Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MAX_DAYS",
+    "AssumeRoleError",
+    "AwsAccessError",
+    "Compliance",
+    "DormantError",
+    "EvaluationDeliveryError",
+    "Finding",
+    "InvalidEvent",
+    "InvalidParameter",
+    "Reason",
+    "RemediationRefused",
+    "Risk",
+    "Role",
+    "RoleDataError",
+    "Settings",
+    "SnapshotError",
+    "__version__",
+    "evaluate_role",
+    "evaluate_roles",
+]

@@ -1,0 +1,124 @@
+"""AWS Config adapter: deliver evaluations, and read what the rule recorded.
+
+``PutEvaluations`` takes at most 100 evaluations a call; entries Config returns in
+``FailedEvaluations`` are sent again with back-off, and a run that still cannot
+deliver them fails loudly (``EvaluationDeliveryError``) rather than reporting success.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dormant.aws.session import aws_call
+from dormant.errors import EvaluationDeliveryError
+from dormant.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
+from dormant.service import RecordedResult
+
+if TYPE_CHECKING:
+    from mypy_boto3_config import ConfigServiceClient
+
+__all__ = ["ConfigComplianceHistory", "ConfigEvaluationSink"]
+
+RESULTS_PAGE_LIMIT = 100  # GetComplianceDetailsByConfigRule's maximum Limit
+
+
+def _to_wire(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "ComplianceResourceType": evaluation.resource_type,
+        "ComplianceResourceId": evaluation.resource_id,
+        "ComplianceType": evaluation.compliance.value,
+        "Annotation": evaluation.annotation,
+        "OrderingTimestamp": evaluation.ordering_timestamp,
+    }
+
+
+def _key(wire: dict[str, Any]) -> tuple[str, str]:
+    return str(wire["ComplianceResourceType"]), str(wire["ComplianceResourceId"])
+
+
+class ConfigEvaluationSink:
+    """An ``EvaluationSink`` that calls PutEvaluations with the run's result token."""
+
+    def __init__(
+        self,
+        config: ConfigServiceClient,
+        result_token: str,
+        *,
+        account_id: str = "",
+        max_attempts: int = 5,
+        backoff_seconds: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._config = config
+        self._token = result_token
+        self._account_id = account_id
+        self._max_attempts = max_attempts
+        self._backoff = backoff_seconds
+        self._sleep = sleep
+        self.calls = 0
+
+    def put(self, evaluations: Sequence[Evaluation], *, test_mode: bool) -> None:
+        for batch in batched(evaluations, MAX_EVALUATIONS_PER_CALL):
+            self._put_batch([_to_wire(e) for e in batch], test_mode=test_mode)
+
+    def _put_batch(self, pending: list[dict[str, Any]], *, test_mode: bool) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            with aws_call("config:PutEvaluations", self._account_id):
+                response: Any = self._config.put_evaluations(
+                    Evaluations=pending,  # type: ignore[arg-type]
+                    ResultToken=self._token,
+                    TestMode=test_mode,
+                )
+            self.calls += 1
+            failed = {_key(f) for f in response.get("FailedEvaluations") or []}
+            if not failed:
+                return
+            pending = [wire for wire in pending if _key(wire) in failed]
+            if attempt < self._max_attempts:
+                self._sleep(self._backoff * 2 ** (attempt - 1))
+        ids = ", ".join(sorted(resource_id for _, resource_id in map(_key, pending)))
+        raise EvaluationDeliveryError(
+            f"AWS Config rejected {len(pending)} evaluation(s) after {self._max_attempts} "
+            f"attempts (roles {ids})"
+        )
+
+
+class ConfigComplianceHistory:
+    """A ``ComplianceHistory`` paging GetComplianceDetailsByConfigRule."""
+
+    def __init__(self, config: ConfigServiceClient, *, account_id: str = "") -> None:
+        self._config = config
+        self._account_id = account_id
+        self.calls = 0
+
+    def recorded(
+        self,
+        rule_name: str,
+        compliance_types: Sequence[str] = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"),
+    ) -> Iterator[RecordedResult]:
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "ConfigRuleName": rule_name,
+                "ComplianceTypes": list(compliance_types),
+                "Limit": RESULTS_PAGE_LIMIT,
+            }
+            if token:
+                kwargs["NextToken"] = token
+            with aws_call("config:GetComplianceDetailsByConfigRule", self._account_id):
+                response: Any = self._config.get_compliance_details_by_config_rule(**kwargs)
+            self.calls += 1
+            for result in response.get("EvaluationResults", []):
+                qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                yield RecordedResult(
+                    resource_type=str(qualifier.get("ResourceType", "")),
+                    resource_id=str(qualifier.get("ResourceId", "")),
+                    compliance=str(result.get("ComplianceType", "")),
+                    annotation=result.get("Annotation"),
+                    recorded_at=result.get("ResultRecordedTime"),
+                )
+            token = response.get("NextToken")
+            if not token:
+                return

@@ -1,0 +1,149 @@
+"""Sessions, retries, role assumption and error translation for every AWS call.
+
+Retries use botocore's ``standard`` mode by default (``adaptive`` on request), so
+throttling is absorbed instead of failing a run. AWS errors a user must fix become
+``AwsAccessError`` naming the call and the account.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from dormant.errors import AssumeRoleError, AwsAccessError
+
+__all__ = [
+    "MAX_ASSUMED_SESSION_SECONDS",
+    "assume_role_session",
+    "aws_call",
+    "client_config",
+    "make_session",
+]
+
+# Role chaining (a Lambda's role assuming another role) caps sessions at one hour.
+MAX_ASSUMED_SESSION_SECONDS = 3600
+RetryMode = Literal["standard", "adaptive"]
+
+_ACCESS_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "InvalidAccessKeyId",
+    }
+)
+
+
+def client_config(
+    retry_mode: RetryMode = "standard", max_attempts: int = 10, max_pool_connections: int = 10
+) -> botocore.config.Config:
+    return botocore.config.Config(
+        retries={"mode": retry_mode, "max_attempts": max_attempts},
+        max_pool_connections=max_pool_connections,
+        user_agent_extra="dormant",
+    )
+
+
+def make_session(profile: str | None = None, region: str | None = None) -> boto3.session.Session:
+    """A session from the usual chain (env, profile, SSO, instance role) and its region."""
+    try:
+        return boto3.session.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise AwsAccessError(f"AWS profile not found: {exc}", operation="session") from None
+
+
+def describe_client_error(exc: botocore.exceptions.ClientError) -> tuple[str, str]:
+    error = exc.response.get("Error", {})
+    return str(error.get("Code", "Unknown")), str(error.get("Message", str(exc)))
+
+
+@contextlib.contextmanager
+def aws_call(operation: str, account_id: str = "") -> Iterator[None]:
+    """Turn the errors of one AWS call into AwsAccessError naming the call and account."""
+    where = f" in account {account_id}" if account_id else ""
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError:
+        raise AwsAccessError(
+            f"{operation}{where}: no AWS credentials found (set a profile, environment "
+            "variables or an instance role)",
+            operation=operation,
+            account_id=account_id,
+        ) from None
+    except botocore.exceptions.ClientError as exc:
+        code, message = describe_client_error(exc)
+        kind = "denied" if code in _ACCESS_CODES else "failed"
+        raise AwsAccessError(
+            f"{operation}{where} {kind}: {code}: {message}",
+            operation=operation,
+            account_id=account_id,
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsAccessError(
+            f"{operation}{where} failed: {exc}", operation=operation, account_id=account_id
+        ) from None
+
+
+def assume_role_session(
+    base: boto3.session.Session,
+    role_arn: str,
+    *,
+    session_name: str = "dormant",
+    duration_seconds: int = MAX_ASSUMED_SESSION_SECONDS,
+    region: str | None = None,
+    config: botocore.config.Config | None = None,
+) -> boto3.session.Session:
+    """A session on the role, at most one hour long; AssumeRoleError names role and account."""
+    parts = role_arn.split(":")
+    account_id = parts[4] if len(parts) > 4 else ""
+    sts = base.client("sts", region_name=region or base.region_name, config=config)
+    try:
+        response: Any = sts.assume_role(
+            RoleArn=role_arn,
+            RoleSessionName=session_name[:64],
+            DurationSeconds=min(duration_seconds, MAX_ASSUMED_SESSION_SECONDS),
+        )
+    except botocore.exceptions.ClientError as exc:
+        code, message = describe_client_error(exc)
+        raise AssumeRoleError(
+            f"sts:AssumeRole of {role_arn} in account {account_id} failed: {code}: {message}",
+            operation="sts:AssumeRole",
+            account_id=account_id,
+        ) from None
+    except botocore.exceptions.NoCredentialsError:
+        raise AssumeRoleError(
+            f"sts:AssumeRole of {role_arn} in account {account_id}: no AWS credentials found",
+            operation="sts:AssumeRole",
+            account_id=account_id,
+        ) from None
+    credentials = response["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region or base.region_name,
+    )
+
+
+def caller_arn(session: boto3.session.Session, config: botocore.config.Config | None = None) -> str:
+    """The ARN of the identity the session acts as (sts:GetCallerIdentity)."""
+    with aws_call("sts:GetCallerIdentity"):
+        return str(session.client("sts", config=config).get_caller_identity()["Arn"])
+
+
+def caller_account(
+    session: boto3.session.Session, config: botocore.config.Config | None = None
+) -> str:
+    with aws_call("sts:GetCallerIdentity"):
+        return str(session.client("sts", config=config).get_caller_identity()["Account"])

@@ -1,0 +1,81 @@
+"""The one exception tree of dormant.
+
+Every error that a user can cause or fix is a ``DormantError``; the command line
+turns it into one line on stderr and an exit code, the Lambda handler re-raises it
+so that Lambda (and AWS Config) see the invocation fail. Messages always name the
+parameter, file, role or account at fault.
+
+    DormantError                    exit_code 2
+    ├── InvalidParameter            a rule parameter, CLI option or setting is wrong
+    ├── InvalidEvent                the Lambda event is not an AWS Config rule event
+    ├── RoleDataError               a role record lacks a field or has a bad value
+    │   └── SnapshotError           an offline snapshot file cannot be read
+    ├── AwsAccessError              an AWS call was denied or failed (names the call)
+    │   └── AssumeRoleError         a role in another account could not be assumed
+    ├── EvaluationDeliveryError     AWS Config kept rejecting evaluations
+    └── RemediationRefused          a change was refused to keep a role safe
+
+This module imports nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssumeRoleError",
+    "AwsAccessError",
+    "DormantError",
+    "EvaluationDeliveryError",
+    "InvalidEvent",
+    "InvalidParameter",
+    "RemediationRefused",
+    "RoleDataError",
+    "SnapshotError",
+]
+
+
+class DormantError(Exception):
+    """Base of every error dormant raises on purpose."""
+
+    exit_code: int = 2
+
+
+class InvalidParameter(DormantError):
+    """A rule parameter, command-line option or environment setting is invalid."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"invalid parameter {name}: {problem}")
+        self.name = name
+        self.problem = problem
+
+
+class InvalidEvent(DormantError):
+    """The Lambda was invoked with something that is not a Config rule event."""
+
+
+class RoleDataError(DormantError):
+    """A role record (from IAM or a snapshot) is missing a field or holds a bad value."""
+
+
+class SnapshotError(RoleDataError):
+    """An offline snapshot file is missing, unreadable or not the expected JSON."""
+
+
+class AwsAccessError(DormantError):
+    """An AWS API call failed for a reason the user must fix (credentials, permissions)."""
+
+    def __init__(self, message: str, *, operation: str = "", account_id: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.account_id = account_id
+
+
+class AssumeRoleError(AwsAccessError):
+    """sts:AssumeRole into another account was refused or failed."""
+
+
+class EvaluationDeliveryError(DormantError):
+    """AWS Config did not accept some evaluations even after retries."""
+
+
+class RemediationRefused(DormantError):
+    """A remediation step was refused to protect a role (service-linked, allow-listed...)."""

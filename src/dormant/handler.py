@@ -1,0 +1,86 @@
+"""The Lambda edge: AWS Config's periodic custom rule invokes ``lambda_handler``.
+
+Thin on purpose: parse the event, build the settings, choose the session (this
+account, or a role assumed in the event's account), wire the adapters, run the
+engine, log one summary line. Failures are re-raised so that Lambda and Config
+record a failed invocation; nothing here swallows an error or returns an error dict.
+
+Must never import the command line (click, rich, jinja2) or the simulation (moto):
+the deployment zip carries neither.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+
+from dormant.aws.config import ConfigComplianceHistory, ConfigEvaluationSink
+from dormant.aws.iam import IamRoleSource
+from dormant.aws.session import assume_role_session, client_config
+from dormant.errors import DormantError, InvalidParameter
+from dormant.events import ConfigRuleEvent, parse_event
+from dormant.service import run_rule
+from dormant.settings import (
+    assume_role_mode_from,
+    execution_role_name_from,
+    settings_from_parameters,
+)
+
+__all__ = ["lambda_handler"]
+
+logger = logging.getLogger("dormant")
+logger.setLevel(logging.INFO)
+
+
+def target_role_arn(event: ConfigRuleEvent, env: Mapping[str, str]) -> str | None:
+    """The role to assume in the event's account, or None to use the function's own role.
+
+    In single-account mode the event's ``executionRoleArn`` is Config's service-linked
+    role, which a Lambda cannot assume: it is only used when assume-role mode is on.
+    """
+    role_name = execution_role_name_from(event.rule_parameters, env)
+    if role_name:
+        return f"arn:{event.partition}:iam::{event.account_id}:role/{role_name}"
+    if assume_role_mode_from(env):
+        if not event.execution_role_arn:
+            raise InvalidParameter(
+                "executionRoleArn",
+                "assume-role mode is on but the event carries no executionRoleArn "
+                "and execution_role_name is not set",
+            )
+        return event.execution_role_arn
+    return None
+
+
+def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:
+    env = dict(os.environ)
+    try:
+        parsed = parse_event(event)
+        settings = settings_from_parameters(parsed.rule_parameters, env)
+        role_arn = target_role_arn(parsed, env)
+        config = client_config()
+        session = boto3.session.Session()
+        if role_arn is not None:
+            session = assume_role_session(
+                session, role_arn, session_name=f"dormant-{parsed.rule_name}", config=config
+            )
+        account = parsed.account_id
+        summary = run_rule(
+            parsed,
+            settings,
+            IamRoleSource(session.client("iam", config=config), account_id=account),
+            ConfigEvaluationSink(
+                session.client("config", config=config), parsed.result_token, account_id=account
+            ),
+            ConfigComplianceHistory(session.client("config", config=config), account_id=account),
+        )
+    except DormantError as exc:
+        logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+        raise
+    logger.info(json.dumps(summary.as_dict(), sort_keys=True))
+    return summary.as_dict()

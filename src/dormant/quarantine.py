@@ -1,0 +1,49 @@
+"""What a quarantine puts on a role, as pure data.
+
+The command line's ``dormant quarantine`` and the SSM Automation document that
+AWS Config remediation runs put exactly this on a role, and ``dormant release``
+removes exactly this. Standard library only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "QUARANTINE_POLICY_NAME",
+    "TAG_QUARANTINED_AT",
+    "TAG_QUARANTINED_BY",
+    "quarantine_policy_document",
+]
+
+# A fixed, recognisable inline policy name: release deletes this policy and nothing else.
+QUARANTINE_POLICY_NAME = "dormant-quarantine"
+TAG_QUARANTINED_AT = "dormant:quarantined-at"
+TAG_QUARANTINED_BY = "dormant:quarantined-by"
+
+
+def _iso_seconds(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def quarantine_policy_document(now: datetime) -> dict[str, Any]:
+    """Deny every action, and deny every session issued before ``now``.
+
+    The second statement is the one the IAM console's "Revoke active sessions" writes;
+    it keeps credentials already handed out dead even if someone later loosens the
+    first statement by hand.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "DormantDenyAll", "Effect": "Deny", "Action": "*", "Resource": "*"},
+            {
+                "Sid": "DormantRevokeOlderSessions",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": _iso_seconds(now)}},
+            },
+        ],
+    }

@@ -1,0 +1,165 @@
+"""The decision: is this role unused? Pure data in, a Finding out.
+
+The blog's rules, in the blog's order, with whole UTC days (floor):
+
+1. service-linked (path ``/aws-service-role/``) and not included -> NOT_APPLICABLE
+2. Path+RoleName matches an allow-list pattern                    -> COMPLIANT
+3. role age in days <= window                                     -> COMPLIANT
+4. no RoleLastUsed.LastUsedDate                                   -> NON_COMPLIANT
+5. days since last use > window                                   -> NON_COMPLIANT
+6. otherwise                                                      -> COMPLIANT
+
+Never import boto3, read the clock or the environment here: ``now`` is an argument.
+The Lambda, ``dormant scan`` and remediation's freshness re-check all call
+``evaluate_role``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from dormant.model import Compliance, Finding, Reason, Risk, Role
+from dormant.settings import Settings
+
+__all__ = [
+    "ANNOTATION_NO_USAGE",
+    "assess_risk",
+    "evaluate_role",
+    "evaluate_roles",
+    "matching_pattern",
+    "whole_days",
+]
+
+ANNOTATION_NO_USAGE = "No record of usage"
+ANNOTATION_SERVICE_LINKED = (
+    "Service-linked role: AWS manages it and users cannot delete or quarantine it"
+)
+ADMIN_POLICY_ARN_SUFFIX = ":policy/AdministratorAccess"
+_DAY = timedelta(days=1)
+
+
+def whole_days(start: datetime, end: datetime) -> int:
+    """Whole days elapsed from start to end (floor), never negative.
+
+    A date after ``end`` (clock skew, or ``--as-of`` in the past) counts as 0 days.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("whole_days needs timezone-aware datetimes")
+    elapsed = end - start
+    if elapsed <= timedelta(0):
+        return 0
+    return elapsed // _DAY
+
+
+def matching_pattern(path_and_name: str, patterns: Iterable[str]) -> str | None:
+    """The first allow-list pattern matching Path+RoleName (case-sensitive), or None."""
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(path_and_name, pattern):
+            return pattern
+    return None
+
+
+def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
+    """Decide one role. See the module docstring for the table."""
+    age_days = whole_days(role.created, now)
+    days_unused = None if role.last_used is None else whole_days(role.last_used, now)
+    risk = assess_risk(role)
+
+    def finding(compliance: Compliance, reason: Reason, annotation: str) -> Finding:
+        return Finding(
+            role=role,
+            compliance=compliance,
+            reason=reason,
+            annotation=annotation,
+            days_unused=days_unused,
+            age_days=age_days,
+            risk=risk,
+        )
+
+    if role.is_service_linked and not settings.include_service_linked:
+        return finding(Compliance.NOT_APPLICABLE, Reason.SERVICE_LINKED, ANNOTATION_SERVICE_LINKED)
+    pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
+    if pattern is not None:
+        return finding(
+            Compliance.COMPLIANT, Reason.ALLOW_LISTED, f"Role matches allow-list pattern {pattern}"
+        )
+    if age_days <= settings.max_days:
+        return finding(Compliance.COMPLIANT, Reason.YOUNG, f"Role age is {age_days} days")
+    if days_unused is None:
+        return finding(Compliance.NON_COMPLIANT, Reason.NEVER_USED, ANNOTATION_NO_USAGE)
+    region = role.last_used_region or "an unknown region"
+    annotation = f"Was last used in {region} {days_unused} days ago"
+    if days_unused > settings.max_days:
+        return finding(Compliance.NON_COMPLIANT, Reason.UNUSED, annotation)
+    return finding(Compliance.COMPLIANT, Reason.RECENTLY_USED, annotation)
+
+
+def evaluate_roles(roles: Iterable[Role], settings: Settings, now: datetime) -> Iterator[Finding]:
+    """Decide a stream of roles lazily (snapshots of 100,000 roles stay streamed)."""
+    for role in roles:
+        yield evaluate_role(role, settings, now)
+
+
+# --- risk context -------------------------------------------------------------------
+
+
+def _as_list(value: object) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def _account_of(principal: str) -> str:
+    """``arn:aws:iam::111122223333:root`` or ``111122223333`` -> the account id; ``*`` stays."""
+    if principal == "*":
+        return "*"
+    if principal.startswith("arn:"):
+        parts = principal.split(":")
+        return parts[4] if len(parts) > 4 and parts[4] else principal
+    return principal
+
+
+def assess_risk(role: Role) -> Risk:
+    """Who may assume the role, and whether it holds administrator-like power."""
+    services: set[str] = set()
+    accounts: set[str] = set()
+    federated: set[str] = set()
+    statements = _as_list((role.trust_policy or {}).get("Statement"))
+    for statement in statements:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if principal == "*":
+            accounts.add("*")
+            continue
+        if not isinstance(principal, Mapping):
+            continue
+        services.update(str(p) for p in _as_list(principal.get("Service")))
+        federated.update(str(p) for p in _as_list(principal.get("Federated")))
+        for aws in _as_list(principal.get("AWS")):
+            account = _account_of(str(aws))
+            if account != role.account_id:
+                accounts.add(account)
+    admin = any(arn.endswith(ADMIN_POLICY_ARN_SUFFIX) for arn in role.attached_policy_arns) or any(
+        _allows_everything(document) for _, document in role.inline_policies
+    )
+    return Risk(
+        trusted_services=tuple(sorted(services)),
+        trusted_accounts=tuple(sorted(accounts)),
+        trusted_federated=tuple(sorted(federated)),
+        admin=admin,
+    )
+
+
+def _allows_everything(document: Mapping[str, Any]) -> bool:
+    for statement in _as_list(document.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if "*" in _as_list(statement.get("Action")) and "*" in _as_list(statement.get("Resource")):
+            return True
+    return False
