@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "AccountFailure",
     "Compliance",
     "Finding",
     "Reason",
@@ -120,3 +121,12 @@ class Finding:
     @property
     def account_id(self) -> str:
         return self.role.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFailure:
+    """An account that could not be scanned: which account, which call, what went wrong."""
+
+    account_id: str
+    operation: str
+    message: str

@@ -1,0 +1,1 @@
+"""The command line (``dormant``). Never imported by the Lambda handler."""

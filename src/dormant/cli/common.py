@@ -1,0 +1,89 @@
+"""Options shared by the commands: AWS credentials and the rule's settings.
+
+The rule options build the same ``Settings`` the Lambda builds from its rule
+parameters, through the same parsers, so both reject bad input identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import click
+
+from dormant.errors import InvalidParameter
+from dormant.roles import parse_timestamp
+from dormant.settings import (
+    DEFAULT_MAX_DAYS,
+    Settings,
+    parse_allow_patterns,
+    parse_max_days,
+)
+
+__all__ = ["aws_options", "parse_as_of", "rule_options", "settings_from_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def aws_options(func: F) -> F:
+    """--profile and --region; AWS_ENDPOINT_URL and the usual env vars work as in boto3."""
+    func = click.option(
+        "--region", metavar="REGION", default=None, help="AWS Region (default: the profile's)."
+    )(func)
+    func = click.option(
+        "--profile", metavar="NAME", default=None, help="AWS profile (default: the usual chain)."
+    )(func)
+    return func
+
+
+def rule_options(func: F) -> F:
+    """The rule's settings: --max-days, --allow, --include-service-linked, --as-of."""
+    func = click.option(
+        "--as-of",
+        "as_of",
+        metavar="TIMESTAMP",
+        default=None,
+        help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
+    )(func)
+    func = click.option(
+        "--include-service-linked",
+        is_flag=True,
+        default=False,
+        help="Evaluate service-linked roles instead of reporting them NOT_APPLICABLE.",
+    )(func)
+    func = click.option(
+        "--allow",
+        "allow",
+        metavar="PATTERNS",
+        default="",
+        help="Allow-list: '|'-separated filename patterns on Path+RoleName, "
+        "case-sensitive, e.g. '/breakglass-role|/security-*'.",
+    )(func)
+    func = click.option(
+        "--max-days",
+        "max_days",
+        metavar="N",
+        default=str(DEFAULT_MAX_DAYS),
+        show_default=True,
+        help="Window: a role unused for more than N whole days is NON_COMPLIANT.",
+    )(func)
+    return func
+
+
+def settings_from_options(max_days: str, allow: str, include_service_linked: bool) -> Settings:
+    return Settings(
+        max_days=parse_max_days(max_days, "--max-days"),
+        allow_patterns=parse_allow_patterns(allow, "--allow"),
+        include_service_linked=include_service_linked,
+    )
+
+
+def parse_as_of(as_of: str | None) -> datetime:
+    """--as-of, or the current time in UTC."""
+    if as_of is None:
+        return datetime.now(UTC)
+    try:
+        return parse_timestamp(as_of, what="--as-of")
+    except ValueError as exc:
+        raise InvalidParameter("--as-of", str(exc)) from None

@@ -1,0 +1,91 @@
+"""The ``dormant`` command group: the edge where errors become messages and exit codes.
+
+Subcommands load lazily, so ``dormant --help`` and a failing option stay fast and a
+command's heavy imports (moto for the demo, jinja2 for reports) load only when used.
+Exit codes: 0 clean, 1 findings (or, for remediation, a role that failed), 2 usage or
+input error. A ``DormantError`` is printed as one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from dormant import __version__
+from dormant.errors import DormantError
+
+__all__ = ["cli", "main"]
+
+# name -> ("module:attribute", one-line help); each module owns its command. The help
+# lines live here so that `dormant --help` imports no command module.
+_COMMANDS = {
+    "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
+    "report": ("dormant.cli.report:report", "Print the Config rule's recorded results."),
+    "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
+    "quarantine": ("dormant.cli.remediate:quarantine", "Deny a role every action (reversible)."),
+    "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
+    "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
+    "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
+}
+
+
+class UserError(click.ClickException):
+    """A DormantError on its way out: its message on one line, its exit code."""
+
+    def __init__(self, error: DormantError) -> None:
+        super().__init__(" ".join(str(error).split()))
+        self.exit_code = error.exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"dormant: error: {self.format_message()}", err=True)
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        target = entry[0]
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DormantError as exc:
+            raise UserError(exc) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dormant")
+def cli() -> None:
+    """Find unused AWS IAM roles, report them, and retire them safely.
+
+    Start with `dormant demo` (no AWS account needed), then `dormant scan`.
+    """
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="dormant")
+    except BrokenPipeError:
+        # `dormant scan | head` closed the pipe: not an error worth a traceback.
+        sys.stderr.close()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("dormant: interrupted", err=True)
+        sys.exit(130)
