@@ -1,0 +1,279 @@
+"""A simulated AWS for tests and the demo: in-process or served on loopback.
+
+`Simulation` is the handle tests use against the in-process `mock_aws()`; `SimulatedAws`
+also serves the same simulation over HTTP on 127.0.0.1 (moto's `ThreadedMotoServer`, in this
+process) so subprocesses such as the `dormant` command can reach it through
+`AWS_ENDPOINT_URL`. Both install the strict layer (`dormant.sim.strict`).
+
+It must never listen on anything but loopback, and never let a user's real AWS configuration
+(profiles, credentials files, session tokens) reach a process it configures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from moto.moto_api._internal.models import moto_api_backend
+from moto.server import ThreadedMotoServer
+
+from dormant.sim import seed, strict
+
+__all__ = ["SimulatedAws", "Simulation", "clean_aws_environment"]
+
+DEFAULT_REGION = "us-east-1"
+_NONEXISTENT = os.path.join(os.sep, "nonexistent", "dormant-sim")
+
+
+def clean_aws_environment(
+    base: Mapping[str, str] | None = None,
+    *,
+    access_key_id: str = seed.FAKE_ACCESS_KEY_ID,
+    secret_access_key: str = seed.FAKE_SECRET_ACCESS_KEY,
+    region: str = DEFAULT_REGION,
+    endpoint_url: str | None = None,
+) -> dict[str, str]:
+    """`base` (default: os.environ) without any AWS/moto setting, plus fake credentials.
+
+    The config and credentials file variables point at files that do not exist, so a user's
+    ~/.aws cannot leak profiles, credentials or endpoints into the process.
+    """
+    source = os.environ if base is None else base
+    env = {
+        k: v
+        for k, v in source.items()
+        if not (k.startswith("AWS_") or k.startswith("MOTO_") or k.startswith("BOTO_"))
+    }
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": access_key_id,
+            "AWS_SECRET_ACCESS_KEY": secret_access_key,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_REGION": region,
+            "AWS_CONFIG_FILE": _NONEXISTENT + "-config",
+            "AWS_SHARED_CREDENTIALS_FILE": _NONEXISTENT + "-credentials",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    if endpoint_url is not None:
+        env["AWS_ENDPOINT_URL"] = endpoint_url
+    return env
+
+
+class Simulation:
+    """Handle on the simulated AWS: clients, seeding, recorder, latency and failure injection.
+
+    With `endpoint_url=None` it drives the in-process `mock_aws()`, which the caller keeps
+    active (the `sim` test fixture does). State is process-global, as moto's is.
+    """
+
+    def __init__(self, endpoint_url: str | None = None) -> None:
+        strict.install()
+        self.endpoint_url = endpoint_url
+        self.recorder = strict.recorder
+
+    # ---- clients and credentials
+
+    def client(
+        self,
+        service: str,
+        account_id: str = seed.DEFAULT_ACCOUNT_ID,
+        *,
+        region: str = DEFAULT_REGION,
+    ) -> Any:
+        """A boto3 client acting in `account_id`; its calls are recorded like anyone's."""
+        import boto3
+
+        session = boto3.session.Session(
+            aws_access_key_id=seed.FAKE_ACCESS_KEY_ID,
+            aws_secret_access_key=seed.FAKE_SECRET_ACCESS_KEY,
+            region_name=region,
+        )
+        client = session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        if account_id != seed.DEFAULT_ACCOUNT_ID:
+
+            def select_account(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = account_id
+
+            client.meta.events.register("before-sign.*.*", select_account)
+        return client
+
+    def credentials(
+        self, account_id: str, user_name: str = "dormant-sim-caller"
+    ) -> tuple[str, str]:
+        """Access key id and secret of an IAM user in `account_id` (created on first use).
+
+        moto maps a request to the account that holds its access key, so these credentials
+        act in `account_id` without any override.
+        """
+        iam = seed.internal_client("iam", account_id, endpoint_url=self.endpoint_url)
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_user(UserName=user_name)
+        key = iam.create_access_key(UserName=user_name)["AccessKey"]
+        return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
+
+    # ---- seeding
+
+    def put_role(self, account_id: str, name: str, **kwargs: Any) -> seed.SeededRole:
+        """`dormant.sim.seed.put_role` against this simulation."""
+        return seed.put_role(account_id, name, endpoint_url=self.endpoint_url, **kwargs)
+
+    def bulk_roles(self, account_id: str, count: int, **kwargs: Any) -> list[seed.SeededRole]:
+        return seed.bulk_roles(account_id, count, **kwargs)
+
+    def seed_demo_account(self, account_id: str, now: datetime) -> list[seed.SeededRole]:
+        return seed.seed_demo_account(account_id, now, endpoint_url=self.endpoint_url)
+
+    def create_organization(
+        self, member_account_ids: Sequence[str] = (), *, suspended: Sequence[str] = ()
+    ) -> dict[str, str]:
+        """Create an organization managed by the default account, with the given members.
+
+        moto assigns random ids to created accounts; this renumbers them to the ids given, so
+        tests can seed roles in known accounts. Returns {account id: status}.
+        """
+        from moto.organizations.models import organizations_backends
+
+        orgs = seed.internal_client("organizations", endpoint_url=self.endpoint_url)
+        orgs.create_organization(FeatureSet="ALL")
+        backend = organizations_backends[seed.DEFAULT_ACCOUNT_ID]["aws"]
+        statuses: dict[str, str] = {}
+        for account_id in member_account_ids:
+            created = orgs.create_account(
+                Email=f"member-{account_id}@example.com", AccountName=f"member-{account_id}"
+            )["CreateAccountStatus"]
+            account = backend.get_account_by_id(created["AccountId"])
+            account.id = account_id
+            owner = organizations_backends.master_accounts.pop(created["AccountId"], None)
+            if owner is not None:
+                organizations_backends.master_accounts[account_id] = owner
+            if account_id in suspended:
+                account.status = "SUSPENDED"
+            statuses[account_id] = account.status
+        return statuses
+
+    # ---- Config
+
+    def issue_result_token(
+        self, rule_name: str, account_id: str, region: str = DEFAULT_REGION
+    ) -> str:
+        return strict.issue_result_token(rule_name, account_id, region)
+
+    def scheduled_event(self, rule_name: str, account_id: str, **kwargs: Any) -> dict[str, Any]:
+        return strict.scheduled_event(rule_name, account_id, **kwargs)
+
+    def stored_evaluations(
+        self, rule_name: str, account_id: str, region: str = DEFAULT_REGION
+    ) -> list[strict.StoredEvaluation]:
+        return strict.stored_evaluations(rule_name, account_id, region)
+
+    # ---- injection
+
+    def set_latency(self, seconds: float) -> None:
+        strict.set_latency(seconds)
+
+    def inject_error(
+        self,
+        service: str,
+        operation: str,
+        code: str,
+        message: str = "Injected by the simulation",
+        *,
+        times: int | None = 1,
+        account_id: str | None = None,
+        status: int | None = None,
+        when: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> strict.Injection:
+        return strict.inject_error(
+            service,
+            operation,
+            code,
+            message,
+            times=times,
+            account_id=account_id,
+            status=status,
+            when=when,
+        )
+
+    def deny_assume_role(
+        self, account_id: str, role_name: str | None = None, *, times: int | None = None
+    ) -> strict.Injection:
+        return strict.deny_assume_role(account_id, role_name, times=times)
+
+    def fail_evaluations(self, count: int, *, calls: int = 1) -> None:
+        strict.fail_evaluations(count, calls=calls)
+
+    def clear_injections(self) -> None:
+        strict.clear_injections()
+
+    def reset(self) -> None:
+        """Empty every account (moto's backends) and the strict layer's state."""
+        moto_api_backend.reset()
+        strict.reset()
+
+
+class SimulatedAws(Simulation):
+    """The simulation served on http://127.0.0.1:<port> while the context is open."""
+
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(endpoint_url=None)
+        self._requested_port = port
+        self._server: ThreadedMotoServer | None = None
+
+    def start(self) -> SimulatedAws:
+        if self._server is not None:
+            return self
+        server = ThreadedMotoServer(
+            ip_address="127.0.0.1", port=self._requested_port, verbose=False
+        )
+        server.start()
+        host, port = server.get_host_and_port()
+        self._server = server
+        self.endpoint_url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+            self.endpoint_url = None
+
+    def __enter__(self) -> SimulatedAws:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def env(
+        self,
+        base: Mapping[str, str] | None = None,
+        *,
+        account_id: str | None = None,
+        region: str = DEFAULT_REGION,
+    ) -> dict[str, str]:
+        """Environment for a subprocess that must talk to this simulation and nothing else.
+
+        With `account_id`, the credentials are an IAM user's access key in that account.
+        """
+        if self.endpoint_url is None:
+            raise RuntimeError("SimulatedAws is not started")
+        if account_id is None or account_id == seed.DEFAULT_ACCOUNT_ID:
+            key, secret = seed.FAKE_ACCESS_KEY_ID, seed.FAKE_SECRET_ACCESS_KEY
+        else:
+            key, secret = self.credentials(account_id)
+        return clean_aws_environment(
+            base,
+            access_key_id=key,
+            secret_access_key=secret,
+            region=region,
+            endpoint_url=self.endpoint_url,
+        )

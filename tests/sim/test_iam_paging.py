@@ -1,0 +1,91 @@
+"""GetAccountAuthorizationDetails pages like AWS, and roles carry CreateDate/RoleLastUsed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
+
+from dormant.sim.server import Simulation
+
+
+def _all_pages(iam: object, max_items: int) -> list[dict[str, object]]:
+    pages = []
+    kwargs: dict[str, object] = {"Filter": ["Role"], "MaxItems": max_items}
+    while True:
+        page = iam.get_account_authorization_details(**kwargs)  # type: ignore[attr-defined]
+        pages.append(page)
+        if not page["IsTruncated"]:
+            assert "Marker" not in page
+            return pages
+        kwargs["Marker"] = page["Marker"]
+
+
+def test_2500_roles_come_in_three_pages_of_at_most_1000_each_role_once(
+    sim: Simulation, now: datetime
+) -> None:
+    seeded = sim.bulk_roles("123456789012", 2500, now=now)
+    iam = sim.client("iam")
+
+    pages = _all_pages(iam, 1000)
+
+    assert [len(p["RoleDetailList"]) for p in pages] == [1000, 1000, 500]
+    names = [r["RoleName"] for p in pages for r in p["RoleDetailList"]]
+    assert sorted(names) == sorted(r.name for r in seeded)
+    assert len(set(names)) == 2500
+    assert sim.recorder.calls("iam", "GetAccountAuthorizationDetails") == 3
+
+
+def test_default_page_is_100_items(sim: Simulation, now: datetime) -> None:
+    sim.bulk_roles("123456789012", 150, now=now)
+    page = sim.client("iam").get_account_authorization_details(Filter=["Role"])
+    assert len(page["RoleDetailList"]) == 100
+    assert page["IsTruncated"] is True
+
+
+@pytest.mark.parametrize("max_items", [1001, 5000])
+def test_max_items_above_1000_is_rejected(sim: Simulation, max_items: int) -> None:
+    with pytest.raises(ClientError) as caught:
+        sim.client("iam").get_account_authorization_details(Filter=["Role"], MaxItems=max_items)
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+    assert "less than or equal to 1000" in caught.value.response["Error"]["Message"]
+
+
+def test_a_forged_marker_is_rejected(sim: Simulation) -> None:
+    with pytest.raises(ClientError) as caught:
+        sim.client("iam").get_account_authorization_details(Filter=["Role"], Marker="nonsense")
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_role_details_carry_create_date_and_last_use(sim: Simulation, now: datetime) -> None:
+    created = now - timedelta(days=400, hours=3)
+    used = now - timedelta(days=46, hours=3)
+    sim.put_role(
+        "123456789012",
+        "AdminRole",
+        created=created,
+        last_used=used,
+        last_used_region="us-west-2",
+    )
+    sim.put_role("123456789012", "NeverUsed", created=created)
+
+    details = sim.client("iam").get_account_authorization_details(Filter=["Role"], MaxItems=1000)
+    roles = {r["RoleName"]: r for r in details["RoleDetailList"]}
+
+    assert roles["AdminRole"]["CreateDate"] == created
+    assert roles["AdminRole"]["RoleLastUsed"] == {"LastUsedDate": used, "Region": "us-west-2"}
+    assert roles["NeverUsed"]["RoleLastUsed"] == {}
+    assert details["UserDetailList"] == []
+
+
+def test_service_linked_paths_can_be_seeded(sim: Simulation, now: datetime) -> None:
+    role = sim.put_role(
+        "123456789012",
+        "AWSServiceRoleForSupport",
+        path="/aws-service-role/support.amazonaws.com/",
+        created=now - timedelta(days=10),
+    )
+    assert role.arn.endswith(
+        ":role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"
+    )
