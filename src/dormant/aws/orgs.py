@@ -1,0 +1,261 @@
+"""Organizations adapter and per-account sessions, for scanning many accounts at once.
+
+- ``list_accounts``: every account record of the organization (``organizations:ListAccounts``,
+  paged); which of them are scanned is decided in ``dormant.org``.
+- ``caller_identity``: who runs the scan (one ``sts:GetCallerIdentity``): account and partition.
+- ``AccountSessions``: opens one account as a ``RoleSource``, with a boto3 session and clients
+  of its own: the caller's own account with the caller's credentials, every other account
+  through ``sts:AssumeRole`` of a role in it, for at most one hour.
+- ``CallCounter``: counts every API call made, by ``service:Operation``, across threads.
+
+This module must never decide anything about a role (``dormant.rules`` does), and must never
+let two threads share a boto3 session or client: botocore sessions are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.config
+import botocore.credentials
+import botocore.exceptions
+import botocore.hooks
+import botocore.loaders
+import botocore.session
+
+from dormant.aws.iam import IamRoleSource
+from dormant.aws.session import (
+    MAX_ASSUMED_SESSION_SECONDS,
+    RetryMode,
+    assume_role_session,
+    aws_call,
+    client_config,
+    describe_client_error,
+)
+from dormant.errors import AwsAccessError
+
+if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
+__all__ = [
+    "LIST_ACCOUNTS_PAGE_SIZE",
+    "AccountSessions",
+    "CallCounter",
+    "CallerIdentity",
+    "caller_identity",
+    "list_accounts",
+]
+
+LIST_ACCOUNTS_PAGE_SIZE = 20  # ListAccounts' largest MaxResults
+
+# Each per-account client is used by one thread, one call at a time: it never needs more than
+# one connection (the pool is an upper bound, connections are opened on demand).
+_PER_ACCOUNT_POOL_CONNECTIONS = 1
+
+# Where STS and IAM are reached when neither the caller nor the profile names a Region.
+_PARTITION_DEFAULT_REGION = {
+    "aws": "us-east-1",
+    "aws-cn": "cn-north-1",
+    "aws-us-gov": "us-gov-west-1",
+}
+
+_NOT_MANAGEMENT_HINT = (
+    "list the organization's accounts from its management account or a delegated "
+    "administrator account, or pass the account ids in a file (--accounts FILE)"
+)
+_NOT_MANAGEMENT_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "AWSOrganizationsNotInUseException"}
+)
+
+
+class CallCounter:
+    """Thread-safe count of API calls by ``service:Operation`` (one per call, not per retry)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def attach(self, events: botocore.hooks.BaseEventHooks) -> None:
+        """Count the calls of every client created from this session (or of this client)."""
+        events.register("before-call", self._on_call)
+
+    def add(self, key: str, count: int = 1) -> None:
+        with self._lock:
+            self._counts[key] += count
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(sorted(self._counts.items()))
+
+    def _on_call(self, model: OperationModel, **_: Any) -> None:
+        self.add(f"{model.service_model.endpoint_prefix}:{model.name}")
+
+
+def _client_config(
+    retry_mode: RetryMode, max_pool_connections: int, config: botocore.config.Config | None
+) -> botocore.config.Config:
+    ours = client_config(retry_mode=retry_mode, max_pool_connections=max_pool_connections)
+    return ours if config is None else ours.merge(config)
+
+
+def list_accounts(
+    session: boto3.session.Session,
+    config: botocore.config.Config | None = None,
+    *,
+    counter: CallCounter | None = None,
+    page_size: int = LIST_ACCOUNTS_PAGE_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """Every account record ListAccounts returns (Id, Name, Status/State...), all pages.
+
+    AwsAccessError names ``organizations:ListAccounts`` and says where it must run from when
+    the caller is not the management account or a delegated administrator.
+    """
+    if not 1 <= page_size <= LIST_ACCOUNTS_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1..{LIST_ACCOUNTS_PAGE_SIZE}")
+    client = session.client("organizations", config=config or client_config())
+    if counter is not None:
+        counter.attach(client.meta.events)
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"MaxResults": page_size}
+        if token:
+            kwargs["NextToken"] = token
+        with aws_call("organizations:ListAccounts"):
+            try:
+                response: Any = client.list_accounts(**kwargs)
+            except botocore.exceptions.ClientError as exc:
+                code, message = describe_client_error(exc)
+                if code not in _NOT_MANAGEMENT_CODES:
+                    raise
+                raise AwsAccessError(
+                    f"organizations:ListAccounts denied: {code}: {message}; "
+                    + _NOT_MANAGEMENT_HINT,
+                    operation="organizations:ListAccounts",
+                ) from None
+        yield from response.get("Accounts", [])
+        token = response.get("NextToken")
+        if not token:
+            return
+
+
+@dataclass(frozen=True, slots=True)
+class CallerIdentity:
+    """The identity running the scan: its account is scanned without assuming a role."""
+
+    account_id: str
+    partition: str
+    arn: str
+
+
+def caller_identity(
+    session: boto3.session.Session,
+    config: botocore.config.Config | None = None,
+    *,
+    counter: CallCounter | None = None,
+) -> CallerIdentity:
+    client = session.client("sts", config=config or client_config())
+    if counter is not None:
+        counter.attach(client.meta.events)
+    with aws_call("sts:GetCallerIdentity"):
+        response: Any = client.get_caller_identity()
+    arn = str(response["Arn"])
+    parts = arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+    return CallerIdentity(account_id=str(response["Account"]), partition=partition, arn=arn)
+
+
+class AccountSessions:
+    """Opens accounts for scanning, from any thread, each with a session of its own.
+
+    Built once in the calling thread from the caller's session. ``role_source(account_id)``
+    may then be called from worker threads: each call builds a fresh botocore session
+    (sharing only the service-model loader, which is read-only once warmed; loading the IAM
+    model anew for every account would cost more CPU than the account's API calls), assumes
+    the role unless the account is the caller's own, and returns an ``IamRoleSource`` over a
+    client that no other thread sees.
+    """
+
+    def __init__(
+        self,
+        base: boto3.session.Session,
+        caller: CallerIdentity,
+        *,
+        role_name: str,
+        counter: CallCounter,
+        retry_mode: RetryMode = "standard",
+        region: str | None = None,
+        session_name: str = "dormant-scan",
+        duration_seconds: int = MAX_ASSUMED_SESSION_SECONDS,
+        config: botocore.config.Config | None = None,
+    ) -> None:
+        credentials = base.get_credentials()
+        if credentials is None:
+            raise AwsAccessError(
+                "no AWS credentials found (set a profile, environment variables or an "
+                "instance role)",
+                operation="session",
+            )
+        self.caller = caller
+        self.role_name = role_name
+        self._credentials = credentials
+        self._counter = counter
+        self._region = (
+            region
+            or base.region_name
+            or _PARTITION_DEFAULT_REGION.get(caller.partition, "us-east-1")
+        )
+        self._profile = base.profile_name if base.profile_name in base.available_profiles else None
+        self._session_name = session_name
+        self._duration_seconds = min(duration_seconds, MAX_ASSUMED_SESSION_SECONDS)
+        self._config = _client_config(retry_mode, _PER_ACCOUNT_POOL_CONNECTIONS, config)
+        self._loader = botocore.loaders.create_loader()
+        # Warm the shared loader here, in one thread, before workers read it.
+        warm = self._session(credentials.get_frozen_credentials())
+        for service in ("sts", "iam"):
+            warm.client(service, config=self._config)
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self.caller.partition}:iam::{account_id}:role/{self.role_name}"
+
+    def role_source(self, account_id: str) -> IamRoleSource:
+        """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
+        session = self._session(self._credentials.get_frozen_credentials())
+        if account_id != self.caller.account_id:
+            assumed = assume_role_session(
+                session,
+                self.role_arn(account_id),
+                session_name=self._session_name,
+                duration_seconds=self._duration_seconds,
+                region=self._region,
+                config=self._config,
+            )
+            # The returned session would load every service model from disk again.
+            assumed_credentials = assumed.get_credentials()
+            if assumed_credentials is None:  # pragma: no cover - assume_role_session sets them
+                raise AwsAccessError(
+                    f"sts:AssumeRole of {self.role_arn(account_id)} returned no credentials",
+                    operation="sts:AssumeRole",
+                    account_id=account_id,
+                )
+            session = self._session(assumed_credentials.get_frozen_credentials())
+        iam = session.client("iam", config=self._config)
+        return IamRoleSource(iam, account_id=account_id)
+
+    def _session(self, credentials: botocore.credentials.ReadOnlyCredentials) -> boto3.Session:
+        core = botocore.session.Session()
+        core.register_component("data_loader", self._loader)
+        session = boto3.session.Session(
+            botocore_session=core,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+            region_name=self._region,
+            profile_name=self._profile,
+        )
+        self._counter.attach(session.events)
+        return session
