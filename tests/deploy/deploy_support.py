@@ -1,0 +1,164 @@
+"""Test support for the deployment checks: read CloudFormation templates, resolve them.
+
+``load_template`` reads YAML with the short CloudFormation tags (!Ref, !If, ...) through
+cfn-lint's own loader and returns plain dicts and lists in the long form
+(``{"Fn::If": [...]}``). ``resolve`` then plays CloudFormation's part for one set of
+parameter values: it evaluates the Conditions, drops the resources and outputs whose
+condition is false, picks the branch of every ``Fn::If`` and removes ``AWS::NoValue``.
+Other intrinsics (Sub, GetAtt, ...) stay as they are, so tests can assert on them.
+
+Nothing here talks to AWS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from cfnlint.decode import cfn_yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MAIN_TEMPLATE = REPO_ROOT / "template.yaml"
+MEMBER_TEMPLATE = REPO_ROOT / "deploy" / "org-member.yaml"
+CENTRAL_TEMPLATE = REPO_ROOT / "deploy" / "org-central.yaml"
+ALL_TEMPLATES = (MAIN_TEMPLATE, MEMBER_TEMPLATE, CENTRAL_TEMPLATE)
+BUILD_SCRIPT = REPO_ROOT / "tools" / "build_lambda.py"
+PACKAGE_SOURCE = REPO_ROOT / "src" / "dormant"
+
+_NO_VALUE = object()
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    # cfn-lint's loader gives dict/str subclasses with line marks; JSON makes them plain.
+    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.load(str(path))))
+    return loaded
+
+
+def load_build_script() -> ModuleType:
+    """tools/build_lambda.py as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("build_lambda", BUILD_SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("build_lambda", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:
+    """Every parameter's value: the override, else the default (as CloudFormation's string)."""
+    values: dict[str, str] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        if name in overrides:
+            values[name] = overrides[name]
+        elif "Default" in spec:
+            values[name] = str(spec["Default"])
+    unknown = set(overrides) - set(values)
+    assert not unknown, f"no such parameters: {sorted(unknown)}"
+    return values
+
+
+def _condition(expr: Any, params: Mapping[str, str], conditions: Mapping[str, Any]) -> bool:
+    if isinstance(expr, dict) and len(expr) == 1:
+        ((key, arg),) = expr.items()
+        if key == "Fn::Equals":
+            left, right = (_value(item, params) for item in arg)
+            return bool(left == right)
+        if key == "Fn::Not":
+            return not _condition(arg[0], params, conditions)
+        if key == "Fn::And":
+            return all(_condition(item, params, conditions) for item in arg)
+        if key == "Fn::Or":
+            return any(_condition(item, params, conditions) for item in arg)
+        if key == "Condition":
+            return _condition(conditions[arg], params, conditions)
+    raise AssertionError(f"unsupported condition expression {expr!r}")
+
+
+def _value(expr: Any, params: Mapping[str, str]) -> Any:
+    if isinstance(expr, dict) and set(expr) == {"Ref"} and expr["Ref"] in params:
+        return params[expr["Ref"]]
+    return expr
+
+
+def evaluate_conditions(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> dict[str, bool]:
+    params = parameter_values(template, overrides or {})
+    raw = template.get("Conditions", {})
+    return {name: _condition(expr, params, raw) for name, expr in raw.items()}
+
+
+def _pick(node: Any, conditions: Mapping[str, bool]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"}:
+            name, when_true, when_false = node["Fn::If"]
+            return _pick(when_true if conditions[name] else when_false, conditions)
+        if node == {"Ref": "AWS::NoValue"}:
+            return _NO_VALUE
+        picked = {key: _pick(value, conditions) for key, value in node.items()}
+        return {key: value for key, value in picked.items() if value is not _NO_VALUE}
+    if isinstance(node, list):
+        items = [_pick(item, conditions) for item in node]
+        return [item for item in items if item is not _NO_VALUE]
+    return node
+
+
+def resolve(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The template as CloudFormation would see it with these parameter values."""
+    conditions = evaluate_conditions(template, overrides)
+    resolved: dict[str, Any] = {}
+    for section in ("Resources", "Outputs"):
+        kept = {
+            name: body
+            for name, body in template.get(section, {}).items()
+            if "Condition" not in body or conditions[body["Condition"]]
+        }
+        resolved[section] = _pick(kept, conditions)
+    return resolved
+
+
+def statements(role: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of a role's inline policies."""
+    found: list[dict[str, Any]] = []
+    for policy in role["Properties"].get("Policies", []):
+        found.extend(policy["PolicyDocument"]["Statement"])
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def allowed_actions(role: Mapping[str, Any]) -> set[str]:
+    return {
+        action
+        for statement in statements(role)
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+    }
+
+
+_PSEUDO = {
+    "AWS::AccountId": "123456789012",
+    "AWS::Region": "us-east-1",
+    "AWS::Partition": "aws",
+}
+
+
+def render_sub(expr: Any, params: Mapping[str, str]) -> str:
+    """A ``Fn::Sub`` string with parameter and pseudo-parameter references filled in."""
+    assert isinstance(expr, dict), f"not a Fn::Sub: {expr!r}"
+    assert set(expr) == {"Fn::Sub"}, f"not a Fn::Sub: {expr!r}"
+    text = expr["Fn::Sub"]
+    assert isinstance(text, str), "only the one-argument form of Fn::Sub is used here"
+    values = {**_PSEUDO, **params}
+    return re.sub(r"\$\{([^}!]+)\}", lambda match: values[match.group(1)], text)

@@ -1,0 +1,218 @@
+"""tools/build_lambda.py: same sources give the same bytes; only what the function needs.
+
+The handler check imports ``dormant.handler`` from the extracted zip in a fresh
+interpreter whose only source of ``dormant`` is the zip (no site hooks, so an editable
+install of the project cannot stand in for it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deploy_support import BUILD_SCRIPT, PACKAGE_SOURCE, load_build_script
+
+build = load_build_script()
+
+EXCLUDED_FOLDERS = ("cli", "report", "sim", "remediation", "examples")
+EXCLUDED_FILES = ("snapshot.py", "org.py", "__main__.py")
+# The command line's IAM writer and organization scan: the function needs neither.
+EXCLUDED_ADAPTERS = ("dormant/aws/mutator.py", "dormant/aws/orgs.py")
+# The modules the function needs (the contract with the package); aws/*.py are added below.
+REQUIRED = (
+    "__init__.py",
+    "errors.py",
+    "model.py",
+    "settings.py",
+    "rules.py",
+    "roles.py",
+    "quarantine.py",
+    "evaluations.py",
+    "events.py",
+    "service.py",
+    "handler.py",
+    "py.typed",
+)
+
+
+@pytest.fixture(scope="module")
+def built_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("build") / "dormant-lambda.zip"
+    build.build_zip(PACKAGE_SOURCE, output)
+    return output
+
+
+def _names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def test_same_sources_same_bytes(built_zip: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.zip"
+    build.build_zip(PACKAGE_SOURCE, again)
+    assert again.read_bytes() == built_zip.read_bytes()
+
+
+def test_timestamps_and_permissions_of_the_checkout_do_not_matter(
+    built_zip: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "dormant"
+    shutil.copytree(PACKAGE_SOURCE, copy)
+    for number, path in enumerate(sorted(copy.rglob("*"))):
+        if path.is_file():
+            path.chmod(0o755 if number % 2 else 0o600)
+            os.utime(path, (1_700_000_000 + number, 1_700_000_000 + number))
+    output = tmp_path / "copy.zip"
+    build.build_zip(copy, output)
+    assert output.read_bytes() == built_zip.read_bytes()
+
+
+def test_entries_are_sorted_with_fixed_time_and_mode(built_zip: Path) -> None:
+    with zipfile.ZipFile(built_zip) as archive:
+        infos = archive.infolist()
+    assert [info.filename for info in infos] == sorted(info.filename for info in infos)
+    for info in infos:
+        assert info.date_time == (1980, 1, 1, 0, 0, 0), info.filename
+        assert info.external_attr >> 16 == 0o100644, info.filename
+        assert not info.is_dir()
+
+
+def test_zip_holds_the_function_modules(built_zip: Path) -> None:
+    names = set(_names(built_zip))
+    aws_modules = sorted(
+        p.name
+        for p in (PACKAGE_SOURCE / "aws").glob("*.py")
+        if f"aws/{p.name}" not in build.EXCLUDED_PATHS
+    )
+    assert {"__init__.py", "config.py", "iam.py"} <= set(aws_modules)
+    for required in (*REQUIRED, *(f"aws/{name}" for name in aws_modules)):
+        assert f"dormant/{required}" in names
+
+
+def test_zip_holds_nothing_else(built_zip: Path) -> None:
+    for name in _names(built_zip):
+        parts = name.split("/")
+        assert parts[0] == "dormant", name  # no boto3, botocore, click, ... at the root
+        assert not set(parts[1:-1]) & {*EXCLUDED_FOLDERS, "__pycache__"}, name
+        assert parts[-1] not in EXCLUDED_FILES, name
+        assert name not in EXCLUDED_ADAPTERS, name
+        assert name.endswith((".py", "/py.typed")), name
+
+
+def test_handler_resolves_in_the_built_zip(built_zip: Path, tmp_path: Path) -> None:
+    root = tmp_path / "lambda-root"
+    with zipfile.ZipFile(built_zip) as archive:
+        archive.extractall(root)
+    # -S: no site hooks (an editable install would otherwise win); add site-packages back
+    # by hand, for boto3, which the Lambda runtime provides.
+    probe = textwrap.dedent(
+        """
+        import importlib, site, sys
+        root = sys.argv[1]
+        sys.path[:0] = [root]
+        sys.path += site.getsitepackages()
+        module_name, _, function_name = "dormant.handler.lambda_handler".rpartition(".")
+        module = importlib.import_module(module_name)
+        assert module.__file__.startswith(root), module.__file__
+        assert callable(getattr(module, function_name))
+        leaked = sorted({"click", "rich", "jinja2", "moto", "yaml"} & set(sys.modules))
+        assert not leaked, leaked
+        print("ok")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", probe, str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+# --- The guard behind the deny-list ---------------------------------------------------------
+
+
+def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
+    package = tmp_path / "dormant"
+    for name, text in {"__init__.py": "", "handler.py": "def lambda_handler(e, c): ...\n"}.items():
+        files.setdefault(name, text)
+    for name, text in files.items():
+        path = package / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return package
+
+
+@pytest.mark.parametrize(
+    ("files", "culprit"),
+    [
+        ({"rules.py": "import click\n"}, "rules.py imports click"),
+        ({"aws/iam.py": "def f():\n    from rich import print\n"}, "iam.py imports rich"),
+        ({"handler.py": "from dormant.cli import main\n"}, "imports dormant.cli"),
+        ({"service.py": "from .snapshot import read\n"}, "imports dormant.snapshot"),
+        ({"aws/config.py": "from ..sim import strict\n"}, "imports dormant.sim"),
+        ({"events.py": "from dormant import report\n"}, "imports dormant.report"),
+        ({"handler.py": "from dormant.aws import mutator\n"}, "imports dormant.aws.mutator"),
+    ],
+)
+def test_build_refuses_a_module_that_needs_what_stays_out(
+    tmp_path: Path, files: dict[str, str], culprit: str
+) -> None:
+    package = _fake_package(tmp_path, files)
+    with pytest.raises(build.BuildError, match=culprit):
+        build.build_zip(package, tmp_path / "out.zip")
+    assert not (tmp_path / "out.zip").exists()
+
+
+def test_build_accepts_boto3_and_the_core(tmp_path: Path) -> None:
+    package = _fake_package(
+        tmp_path,
+        {
+            "aws/__init__.py": "",
+            "aws/iam.py": "import boto3\nfrom dormant.roles import x\nfrom ..rules import y\n",
+            "cli/main.py": "import click\n",  # left out, so its imports do not matter
+        },
+    )
+    names = build.build_zip(package, tmp_path / "out.zip")
+    assert names == [
+        "dormant/__init__.py",
+        "dormant/aws/__init__.py",
+        "dormant/aws/iam.py",
+        "dormant/handler.py",
+    ]
+
+
+def _run_script(*args: str) -> subprocess.CompletedProcess[Any]:
+    return subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_command_builds_the_zip(tmp_path: Path, built_zip: Path) -> None:
+    output = tmp_path / "cli.zip"
+    result = _run_script("--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes() == built_zip.read_bytes()
+    assert str(output) in result.stdout
+
+
+def test_command_without_a_handler_fails_with_one_line(tmp_path: Path) -> None:
+    package = _fake_package(tmp_path, {"handler.py": "def other(): ...\n"})
+    result = _run_script("--source", str(package), "--output", str(tmp_path / "x.zip"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "lambda_handler" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,401 @@
+"""template.yaml, read as CloudFormation reads it: names, defaults, least privilege, the rule.
+
+Each check resolves the template for a set of parameter values (conditions evaluated,
+Fn::If branches picked) and asserts on what CloudFormation would create.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import botocore.session
+import pytest
+from deploy_support import (
+    MAIN_TEMPLATE,
+    REPO_ROOT,
+    allowed_actions,
+    as_list,
+    load_build_script,
+    load_template,
+    parameter_values,
+    render_sub,
+    resolve,
+    statements,
+)
+
+from dormant import settings as dormant_settings
+from dormant.settings import (
+    Settings,
+    execution_role_name_from,
+    parse_rule_parameters,
+    settings_from_parameters,
+)
+
+TEMPLATE = load_template(MAIN_TEMPLATE)
+FUNCTION = "CheckRoleLastUsedLambda"
+ROLE = "LambdaExecutionRole"
+RULE = "ConfigCustomRule"
+
+# Every combination of the switches that change the Lambda role or add resources.
+SWITCHES = {
+    "ExecutionRoleName": ["", "dormant-rule-execution"],
+    "OrganizationId": ["", "o-abcdefghij"],
+    "NotificationEmail": ["", "security@example.com"],
+    "RemediationMode": ["Off", "Manual", "Automatic"],
+}
+COMBINATIONS = [
+    dict(zip(SWITCHES, values, strict=True)) for values in itertools.product(*SWITCHES.values())
+]
+
+READ_AND_REPORT = {
+    "iam:GetAccountAuthorizationDetails",
+    "config:PutEvaluations",
+    "config:GetComplianceDetailsByConfigRule",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+}
+
+
+def _resources(**overrides: str) -> dict[str, Any]:
+    resources: dict[str, Any] = resolve(TEMPLATE, overrides)["Resources"]
+    return resources
+
+
+# --- Parameters ---------------------------------------------------------------------
+
+
+def test_the_blogs_parameters_keep_their_names_and_defaults() -> None:
+    params = TEMPLATE["Parameters"]
+    assert params["MaxDaysForLastUsed"]["Type"] == "Number"
+    assert params["MaxDaysForLastUsed"]["Default"] == 60
+    assert params["NameOfSolution"]["Default"] == "iam-role-last-used"
+    assert params["RolePatternWhitelist"]["Default"] == ""
+    assert params["LambdaLayerArn"]["Default"] == ""
+
+
+def test_added_parameters_default_to_the_safe_choice() -> None:
+    values = parameter_values(TEMPLATE, {})
+    assert values["EvaluationFrequency"] == "TwentyFour_Hours"
+    assert values["IncludeServiceLinkedRoles"] == "false"
+    assert values["NotificationEmail"] == ""
+    assert values["ExecutionRoleName"] == ""
+    assert values["RemediationMode"] == "Off"
+    assert TEMPLATE["Parameters"]["RemediationMode"]["AllowedValues"] == [
+        "Off",
+        "Manual",
+        "Automatic",
+    ]
+
+
+def test_frequency_allows_exactly_what_config_accepts() -> None:
+    model = botocore.session.get_session().get_service_model("config")
+    config_values = model.shape_for("MaximumExecutionFrequency").enum
+    allowed = TEMPLATE["Parameters"]["EvaluationFrequency"]["AllowedValues"]
+    assert sorted(allowed) == sorted(config_values)
+
+
+def test_every_parameter_is_documented() -> None:
+    for name, spec in TEMPLATE["Parameters"].items():
+        assert spec.get("Description"), name
+
+
+# --- The blog's resources -------------------------------------------------------------
+
+
+def test_the_blogs_resources_exist_with_their_names() -> None:
+    resources = _resources()
+    assert {name: resources[name]["Type"] for name in resources} == {
+        "LambdaInvokePermission": "AWS::Lambda::Permission",
+        "LambdaExecutionRole": "AWS::IAM::Role",
+        "CheckRoleLastUsedLambda": "AWS::Serverless::Function",
+        "LambdaLogGroup": "AWS::Logs::LogGroup",
+        "ConfigCustomRule": "AWS::Config::ConfigRule",
+    }
+
+
+def test_function_runs_the_packaged_handler() -> None:
+    props = _resources()[FUNCTION]["Properties"]
+    assert props["Handler"] == "dormant.handler.lambda_handler"
+    assert props["Role"] == {"Fn::GetAtt": [ROLE, "Arn"]}
+    runtime = props["Runtime"]
+    assert runtime.startswith("python3.")
+    assert int(runtime.removeprefix("python3.")) >= 11  # the package needs Python >= 3.11
+    assert props["Timeout"] == 900  # Lambda's maximum: large accounts take minutes
+    assert props["FunctionName"] == {"Ref": "NameOfSolution"}
+
+
+def test_code_uri_is_what_the_build_script_writes() -> None:
+    build = load_build_script()
+    props = _resources()[FUNCTION]["Properties"]
+    assert REPO_ROOT / props["CodeUri"] == build.DEFAULT_OUTPUT
+
+
+def test_environment_defaults_use_the_names_the_function_reads() -> None:
+    variables = _resources()[FUNCTION]["Properties"]["Environment"]["Variables"]
+    assert variables == {
+        dormant_settings.ENV_MAX_DAYS: {"Ref": "MaxDaysForLastUsed"},
+        dormant_settings.ENV_ALLOW: {"Ref": "RolePatternWhitelist"},
+        dormant_settings.ENV_INCLUDE_SERVICE_LINKED: {"Ref": "IncludeServiceLinkedRoles"},
+    }
+
+
+def test_empty_layer_arn_means_no_layer() -> None:
+    assert "Layers" not in _resources()[FUNCTION]["Properties"]
+    layer = "arn:aws:lambda:us-east-1:123456789012:layer:boto3:7"
+    assert _resources(LambdaLayerArn=layer)[FUNCTION]["Properties"]["Layers"] == [
+        {"Ref": "LambdaLayerArn"}
+    ]
+
+
+def test_log_group_is_the_functions_and_has_a_retention() -> None:
+    resources = _resources()
+    props = resources["LambdaLogGroup"]["Properties"]
+    assert props["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${NameOfSolution}"}
+    assert props["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
+    assert resources[FUNCTION]["DependsOn"] == "LambdaLogGroup"
+
+
+def test_only_this_accounts_config_may_invoke_the_function() -> None:
+    props = _resources()["LambdaInvokePermission"]["Properties"]
+    assert props == {
+        "FunctionName": {"Fn::GetAtt": [FUNCTION, "Arn"]},
+        "Action": "lambda:InvokeFunction",
+        "Principal": "config.amazonaws.com",
+        "SourceAccount": {"Ref": "AWS::AccountId"},
+    }
+
+
+# --- Least privilege of the function's role ------------------------------------------------
+
+
+def test_function_role_reads_and_reports_only() -> None:
+    role = _resources()[ROLE]
+    assert allowed_actions(role) == READ_AND_REPORT
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert not [s for s in statements(role) if s["Effect"] != "Allow"]
+    trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+
+
+def test_function_role_writes_only_to_its_own_log_group() -> None:
+    for statement in statements(_resources()[ROLE]):
+        if any(action.startswith("logs:") for action in as_list(statement["Action"])):
+            assert statement["Resource"] == {"Fn::GetAtt": ["LambdaLogGroup", "Arn"]}
+
+
+@pytest.mark.parametrize("overrides", COMBINATIONS, ids=lambda o: "-".join(map(str, o.values())))
+def test_function_role_never_writes_iam_and_has_no_wildcard_action(
+    overrides: dict[str, str],
+) -> None:
+    actions = allowed_actions(_resources(**overrides)[ROLE])
+    assert [a for a in actions if a.startswith("iam:")] == ["iam:GetAccountAuthorizationDetails"]
+    assert not [a for a in actions if "*" in a]
+    expected = READ_AND_REPORT | ({"sts:AssumeRole"} if overrides["ExecutionRoleName"] else set())
+    assert actions == expected
+
+
+def test_assume_role_only_when_cross_account_and_only_the_member_role() -> None:
+    assert "sts:AssumeRole" not in allowed_actions(_resources()[ROLE])
+    role = _resources(ExecutionRoleName="dormant-rule-execution")[ROLE]
+    (assume,) = [s for s in statements(role) if "sts:AssumeRole" in as_list(s["Action"])]
+    assert as_list(assume["Action"]) == ["sts:AssumeRole"]
+    resource = render_sub(assume["Resource"], {"ExecutionRoleName": "dormant-rule-execution"})
+    assert resource == "arn:aws:iam::*:role/dormant-rule-execution"
+    assert "Condition" not in assume
+
+
+def test_assume_role_limited_to_the_organization_when_given() -> None:
+    role = _resources(ExecutionRoleName="dormant-rule-execution", OrganizationId="o-abcdefghij")[
+        ROLE
+    ]
+    (assume,) = [s for s in statements(role) if "sts:AssumeRole" in as_list(s["Action"])]
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+
+
+# --- The Config rule --------------------------------------------------------------------------
+
+
+def test_rule_is_a_periodic_custom_lambda_rule_without_scope() -> None:
+    rule = _resources()[RULE]
+    props = rule["Properties"]
+    assert "Scope" not in props
+    assert props["ConfigRuleName"] == {"Ref": "NameOfSolution"}
+    assert props["Source"] == {
+        "Owner": "CUSTOM_LAMBDA",
+        "SourceIdentifier": {"Fn::GetAtt": [FUNCTION, "Arn"]},
+        "SourceDetails": [
+            {
+                "EventSource": "aws.config",
+                "MessageType": "ScheduledNotification",
+                "MaximumExecutionFrequency": {"Ref": "EvaluationFrequency"},
+            }
+        ],
+    }
+    # Config checks that it may invoke the function when the rule is created.
+    assert rule["DependsOn"] == "LambdaInvokePermission"
+
+
+def _rule_parameters(**overrides: str) -> dict[str, str]:
+    props = _resources(**overrides)[RULE]["Properties"]
+    rendered = render_sub(props["InputParameters"], parameter_values(TEMPLATE, overrides))
+    assert " " not in rendered.replace(overrides.get("RolePatternWhitelist", ""), "")
+    parsed: dict[str, str] = json.loads(rendered)
+    return parsed
+
+
+def test_rule_parameters_use_the_names_the_function_reads() -> None:
+    assert _rule_parameters() == {
+        dormant_settings.PARAM_MAX_DAYS: "60",
+        dormant_settings.PARAM_INCLUDE_SERVICE_LINKED: "false",
+    }
+    params = _rule_parameters(
+        MaxDaysForLastUsed="45",
+        RolePatternWhitelist="/breakglass-role|/security-*",
+        IncludeServiceLinkedRoles="true",
+    )
+    assert params[dormant_settings.PARAM_ALLOW] == "/breakglass-role|/security-*"
+    assert settings_from_parameters(parse_rule_parameters(json.dumps(params))) == Settings(
+        max_days=45,
+        allow_patterns=("/breakglass-role", "/security-*"),
+        include_service_linked=True,
+    )
+
+
+@pytest.mark.parametrize("overrides", COMBINATIONS, ids=lambda o: "-".join(map(str, o.values())))
+def test_rule_parameters_never_carry_an_empty_value(overrides: dict[str, str]) -> None:
+    """Config refuses blank parameter values ("Blank spaces are not acceptable")."""
+    for key, value in _rule_parameters(**overrides).items():
+        assert isinstance(value, str), key
+        assert value.strip(), key
+
+
+def test_the_local_rule_never_makes_the_function_assume_a_role() -> None:
+    """The central account's own rule runs in single-account mode even when cross-account."""
+    params = _rule_parameters(ExecutionRoleName="dormant-rule-execution")
+    assert execution_role_name_from(params, {}) is None
+
+
+def test_longest_allow_list_fits_configs_parameter_limit() -> None:
+    longest = "/a*|" * (TEMPLATE["Parameters"]["RolePatternWhitelist"]["MaxLength"] // 4)
+    props = _resources(RolePatternWhitelist=longest)[RULE]["Properties"]
+    values = parameter_values(TEMPLATE, {"RolePatternWhitelist": longest})
+    assert len(render_sub(props["InputParameters"], values)) <= 1024  # Config's maximum
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+NOTIFICATION_RESOURCES = {"NotificationTopic", "NotificationTopicPolicy", "ComplianceChangeRule"}
+
+
+def test_no_notifications_without_an_address() -> None:
+    assert not NOTIFICATION_RESOURCES & set(_resources())
+    assert "NotificationTopicArn" not in resolve(TEMPLATE)["Outputs"]
+
+
+def test_notifications_for_this_rule_only() -> None:
+    resources = _resources(NotificationEmail="security@example.com")
+    assert set(resources) >= NOTIFICATION_RESOURCES
+    topic = resources["NotificationTopic"]["Properties"]
+    assert topic["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "NotificationEmail"}}
+    ]
+    rule = resources["ComplianceChangeRule"]["Properties"]
+    assert rule["EventPattern"]["source"] == ["aws.config"]
+    assert rule["EventPattern"]["detail-type"] == ["Config Rules Compliance Change"]
+    assert rule["EventPattern"]["detail"]["configRuleName"] == [{"Ref": "NameOfSolution"}]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": "NotificationTopic"}
+    (publish,) = resources["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "events.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["ComplianceChangeRule", "Arn"]}}
+    }
+
+
+# --- Remediation -----------------------------------------------------------------------------
+
+REMEDIATION_RESOURCES = {
+    "QuarantineAutomationRole",
+    "QuarantineDocument",
+    "QuarantineRemediation",
+}
+
+
+def test_remediation_is_off_by_default() -> None:
+    assert not REMEDIATION_RESOURCES & set(_resources())
+
+
+def test_manual_remediation_is_not_automatic() -> None:
+    resources = _resources(RemediationMode="Manual")
+    assert set(resources) >= REMEDIATION_RESOURCES
+    props = resources["QuarantineRemediation"]["Properties"]
+    assert props["Automatic"] is False
+    assert "MaximumAutomaticAttempts" not in props
+    assert props["ConfigRuleName"] == {"Ref": RULE}
+    assert props["ResourceType"] == "AWS::IAM::Role"
+    assert props["TargetType"] == "SSM_DOCUMENT"
+    assert props["TargetId"] == {"Ref": "QuarantineDocument"}
+
+
+def test_automatic_remediation_only_when_opted_in() -> None:
+    props = _resources(RemediationMode="Automatic")["QuarantineRemediation"]["Properties"]
+    assert props["Automatic"] is True
+    assert props["MaximumAutomaticAttempts"] >= 1
+    assert props["ExecutionControls"]["SsmControls"]["ConcurrentExecutionRatePercentage"] <= 10
+
+
+def test_remediation_passes_what_the_document_declares() -> None:
+    resources = _resources(RemediationMode="Manual")
+    props = resources["QuarantineRemediation"]["Properties"]
+    document = resources["QuarantineDocument"]["Properties"]["Content"]
+    assert set(props["Parameters"]) == set(document["parameters"])
+    # Config passes the evaluated resource's id: for AWS::IAM::Role, the RoleId.
+    assert props["Parameters"]["RoleId"] == {"ResourceValue": {"Value": "RESOURCE_ID"}}
+    assert props["Parameters"]["AutomationAssumeRole"] == {
+        "StaticValue": {"Values": [{"Fn::GetAtt": ["QuarantineAutomationRole", "Arn"]}]}
+    }
+
+
+def test_automation_role_is_least_privilege() -> None:
+    role = _resources(RemediationMode="Manual")["QuarantineAutomationRole"]
+    assert allowed_actions(role) == {
+        "iam:ListRoles",
+        "iam:GetRole",
+        "iam:PutRolePolicy",
+        "iam:TagRole",
+    }
+    assert "ManagedPolicyArns" not in role["Properties"]
+    values = parameter_values(TEMPLATE, {})
+    for statement in statements(role):
+        for resource in as_list(statement["Resource"]):
+            assert render_sub(resource, values).startswith("arn:aws:iam::123456789012:role/")
+    (deny,) = [s for s in statements(role) if s["Effect"] == "Deny"]
+    denied = {render_sub(resource, values) for resource in deny["Resource"]}
+    assert denied == {
+        "arn:aws:iam::123456789012:role/aws-service-role/*",
+        "arn:aws:iam::123456789012:role/aws-reserved/*",
+    }
+    assert set(deny["Action"]) == {"iam:PutRolePolicy", "iam:TagRole"}
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+# --- Outputs ---------------------------------------------------------------------------------
+
+
+def test_outputs_name_the_rule_and_the_function() -> None:
+    outputs = resolve(TEMPLATE)["Outputs"]
+    assert outputs["ConfigRuleName"]["Value"] == {"Ref": RULE}
+    assert outputs["FunctionArn"]["Value"] == {"Fn::GetAtt": [FUNCTION, "Arn"]}
+    assert outputs["LambdaExecutionRoleArn"]["Value"] == {"Fn::GetAtt": [ROLE, "Arn"]}
