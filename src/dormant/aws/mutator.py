@@ -1,0 +1,169 @@
+"""IAM adapter for remediation: reads a role's full state, makes the planned write calls.
+
+Reads: GetRole (RoleLastUsed, Description, MaxSessionDuration, PermissionsBoundary, Tags),
+ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole,
+all paged. Writes: only the operations in ``dormant.remediation.plan.WRITE_OPERATIONS``,
+with the parameters the plan holds, unchanged. Every error becomes an ``AwsAccessError``
+naming the call, the role and the account. No decisions are made here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import botocore.exceptions
+
+from dormant.aws.session import aws_call, describe_client_error
+from dormant.remediation.interface import Caller
+from dormant.remediation.plan import WRITE_OPERATIONS, Step
+from dormant.remediation.state import InstanceProfileRef, RoleState
+from dormant.roles import role_from_detail
+
+if TYPE_CHECKING:
+    import boto3
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_sts import STSClient
+
+__all__ = ["IamRoleMutator"]
+
+# boto3 method for each write operation a plan may contain.
+_METHODS = {
+    "AddRoleToInstanceProfile": "add_role_to_instance_profile",
+    "AttachRolePolicy": "attach_role_policy",
+    "CreateInstanceProfile": "create_instance_profile",
+    "CreateRole": "create_role",
+    "DeleteInstanceProfile": "delete_instance_profile",
+    "DeleteRole": "delete_role",
+    "DeleteRolePolicy": "delete_role_policy",
+    "DetachRolePolicy": "detach_role_policy",
+    "PutRolePermissionsBoundary": "put_role_permissions_boundary",
+    "PutRolePolicy": "put_role_policy",
+    "RemoveRoleFromInstanceProfile": "remove_role_from_instance_profile",
+    "TagRole": "tag_role",
+    "UntagRole": "untag_role",
+    "UpdateRole": "update_role",
+}
+assert set(_METHODS) == WRITE_OPERATIONS, "every plannable operation needs a method"
+
+
+class _NoSuchEntity(Exception):
+    pass
+
+
+class IamRoleMutator:
+    """A ``RoleMutator`` over one account's IAM and STS clients."""
+
+    def __init__(self, iam: IAMClient, sts: STSClient) -> None:
+        self._iam = iam
+        self._sts = sts
+        self._caller: Caller | None = None
+
+    @classmethod
+    def from_session(cls, session: boto3.session.Session, config: Any = None) -> IamRoleMutator:
+        return cls(session.client("iam", config=config), session.client("sts", config=config))
+
+    def caller(self) -> Caller:
+        if self._caller is None:
+            with aws_call("sts:GetCallerIdentity"):
+                identity = self._sts.get_caller_identity()
+            self._caller = Caller(account_id=str(identity["Account"]), arn=str(identity["Arn"]))
+        return self._caller
+
+    def _call(self, label: str, method: Any, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        """One call. With ``missing_ok``, NoSuchEntity raises _NoSuchEntity for the caller to
+        handle; every other error becomes an AwsAccessError naming the call and account."""
+        account = self._caller.account_id if self._caller else ""
+        with aws_call(label, account):
+            try:
+                return method(**kwargs)
+            except botocore.exceptions.ClientError as exc:
+                if missing_ok and describe_client_error(exc)[0] == "NoSuchEntity":
+                    raise _NoSuchEntity(str(exc)) from None
+                raise
+
+    def _pages(self, operation: str, role_name: str, method: Any, key: str) -> list[Any]:
+        items: list[Any] = []
+        marker: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"RoleName": role_name}
+            if marker:
+                kwargs["Marker"] = marker
+            response = self._call(
+                f"iam:{operation} of role {role_name}", method, missing_ok=True, **kwargs
+            )
+            items.extend(response.get(key, []))
+            marker = response.get("Marker")
+            if not response.get("IsTruncated") or not marker:
+                return items
+
+    def describe_role(self, name: str) -> RoleState | None:
+        iam = self._iam
+        try:
+            detail: dict[str, Any] = dict(
+                self._call(
+                    f"iam:GetRole of role {name}", iam.get_role, missing_ok=True, RoleName=name
+                )["Role"]
+            )
+            policy_names = self._pages(
+                "ListRolePolicies", name, iam.list_role_policies, "PolicyNames"
+            )
+            inline = []
+            for policy_name in policy_names:
+                response = self._call(
+                    f"iam:GetRolePolicy of role {name}",
+                    iam.get_role_policy,
+                    missing_ok=True,
+                    RoleName=name,
+                    PolicyName=policy_name,
+                )
+                inline.append(
+                    {"PolicyName": policy_name, "PolicyDocument": response["PolicyDocument"]}
+                )
+            attached = self._pages(
+                "ListAttachedRolePolicies",
+                name,
+                iam.list_attached_role_policies,
+                "AttachedPolicies",
+            )
+            profiles = self._pages(
+                "ListInstanceProfilesForRole",
+                name,
+                iam.list_instance_profiles_for_role,
+                "InstanceProfiles",
+            )
+        except _NoSuchEntity:
+            return None
+        detail["RolePolicyList"] = inline
+        detail["AttachedManagedPolicies"] = attached
+        account = self._caller.account_id if self._caller else ""
+        role = role_from_detail(detail, where=f"account {account}" if account else "")
+        return RoleState(
+            role=role,
+            max_session_duration=int(detail.get("MaxSessionDuration") or 3600),
+            instance_profiles=tuple(
+                InstanceProfileRef(name=str(p["InstanceProfileName"]), path=str(p.get("Path", "/")))
+                for p in profiles
+            ),
+        )
+
+    def instance_profile_exists(self, name: str) -> bool:
+        try:
+            self._call(
+                f"iam:GetInstanceProfile of instance profile {name}",
+                self._iam.get_instance_profile,
+                missing_ok=True,
+                InstanceProfileName=name,
+            )
+        except _NoSuchEntity:
+            return False
+        return True
+
+    def execute(self, step: Step) -> None:
+        method = getattr(self._iam, _METHODS[step.operation])
+        params = step.params
+        subject = (
+            f"role {params['RoleName']}"
+            if "RoleName" in params
+            else f"instance profile {params.get('InstanceProfileName')}"
+        )
+        self._call(f"iam:{step.operation} of {subject}", method, **dict(params))

@@ -1,0 +1,349 @@
+"""Plans: the exact IAM API calls each remediation makes, and the refusals before them.
+
+A plan is a list of ``Step`` values (operation + parameters exactly as the IAM API takes
+them, plus the steps that would undo it). The dry run prints them; ``--apply`` hands the same
+values to the mutator, so what is shown is what is done. Pure: no boto3, no clock (``now``
+is an argument), no file system.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dormant.model import Role
+from dormant.quarantine import (
+    QUARANTINE_POLICY_NAME,
+    TAG_QUARANTINED_AT,
+    TAG_QUARANTINED_BY,
+    quarantine_policy_document,
+)
+from dormant.remediation.state import InstanceProfileRef, RoleState
+from dormant.rules import matching_pattern
+from dormant.settings import Settings
+
+__all__ = [
+    "WRITE_OPERATIONS",
+    "Step",
+    "caller_role",
+    "delete_steps",
+    "is_quarantined",
+    "quarantine_steps",
+    "refusal",
+    "release_steps",
+    "restore_steps",
+]
+
+# Every IAM operation a plan may contain; the adapter executes these and nothing else.
+WRITE_OPERATIONS = frozenset(
+    {
+        "AddRoleToInstanceProfile",
+        "AttachRolePolicy",
+        "CreateInstanceProfile",
+        "CreateRole",
+        "DeleteInstanceProfile",
+        "DeleteRole",
+        "DeleteRolePolicy",
+        "DetachRolePolicy",
+        "PutRolePermissionsBoundary",
+        "PutRolePolicy",
+        "RemoveRoleFromInstanceProfile",
+        "TagRole",
+        "UntagRole",
+        "UpdateRole",
+    }
+)
+
+_SHOWN_CHARS = 96
+_ASSUMED_ROLE = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([\w+=,.@-]+)/.+")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One IAM API call with its parameters, and the calls that would reverse it."""
+
+    operation: str
+    params: Mapping[str, Any]
+    undo: tuple[Step, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.operation not in WRITE_OPERATIONS:
+            raise ValueError(f"{self.operation} is not an operation remediation may plan")
+
+    def describe(self) -> str:
+        """``iam:PutRolePolicy RoleName=x PolicyName=y PolicyDocument={...}``, one line."""
+        shown = " ".join(f"{key}={_show(value)}" for key, value in self.params.items())
+        return f"iam:{self.operation} {shown}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, list) and all(isinstance(v, Mapping) and "Key" in v for v in value):
+        return ",".join(f"{v['Key']}={v.get('Value', '')}" for v in value)
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    text = str(value)
+    if len(text) > _SHOWN_CHARS:
+        return text[: _SHOWN_CHARS - 3] + "..."
+    return text
+
+
+def _json(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _iso_seconds(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- refusals -------------------------------------------------------------------------
+
+
+def caller_role(caller_arn: str) -> tuple[str, str] | None:
+    """(account id, role name) when the caller acts through an assumed role, else None."""
+    match = _ASSUMED_ROLE.fullmatch(caller_arn)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def refusal(role: Role, *, settings: Settings | None = None, caller_arn: str = "") -> str | None:
+    """Why this role must not be changed, or None.
+
+    Service-linked and AWS-reserved roles are always refused. ``settings`` (the allow-list)
+    and ``caller_arn`` (the role the command runs as) apply to commands that take access
+    away; release and restore give it back and skip them.
+    """
+    if role.is_service_linked:
+        return (
+            f"role {role.name} is service-linked (path {role.path}): AWS manages it, "
+            "dormant never changes it"
+        )
+    if role.is_aws_reserved:
+        return (
+            f"role {role.name} is AWS-reserved (path {role.path}): it belongs to an AWS "
+            "service such as IAM Identity Center, dormant never changes it"
+        )
+    if settings is not None:
+        pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
+        if pattern is not None:
+            return f"role {role.name} ({role.path_and_name}) matches allow-list pattern {pattern}"
+    own = caller_role(caller_arn) if caller_arn else None
+    if (
+        own is not None
+        and own[1] == role.name
+        and (not role.account_id or own[0] == role.account_id)
+    ):
+        return f"role {role.name} is the role this command runs as ({caller_arn})"
+    return None
+
+
+# --- quarantine and release ------------------------------------------------------------
+
+
+def _quarantine_sids() -> frozenset[str]:
+    document = quarantine_policy_document(datetime(2000, 1, 1, tzinfo=UTC))
+    return frozenset(str(s.get("Sid")) for s in document["Statement"])
+
+
+def is_quarantined(state: RoleState) -> bool:
+    """The quarantine policy is on the role with every one of its statements."""
+    document = state.inline_policy(QUARANTINE_POLICY_NAME)
+    if document is None:
+        return False
+    statements = document.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return False
+    sids = {str(s.get("Sid")) for s in statements if isinstance(s, Mapping)}
+    return _quarantine_sids() <= sids
+
+
+def _tag_undo(state: RoleState, keys: Sequence[str]) -> tuple[Step, ...]:
+    """The calls that put back the given tags exactly as they are now."""
+    name = state.name
+    old = [(k, state.tag(k)) for k in keys]
+    present = [{"Key": k, "Value": v} for k, v in old if v is not None]
+    absent = [k for k, v in old if v is None]
+    undo: list[Step] = []
+    if absent:
+        undo.append(Step("UntagRole", {"RoleName": name, "TagKeys": absent}))
+    if present:
+        undo.append(Step("TagRole", {"RoleName": name, "Tags": present}))
+    return tuple(undo)
+
+
+def _policy_undo(state: RoleState, policy_name: str) -> tuple[Step, ...]:
+    """The call that puts an inline policy back as it is now (or removes it if absent)."""
+    old = state.inline_policy(policy_name)
+    if old is None:
+        return (Step("DeleteRolePolicy", {"RoleName": state.name, "PolicyName": policy_name}),)
+    return (
+        Step(
+            "PutRolePolicy",
+            {"RoleName": state.name, "PolicyName": policy_name, "PolicyDocument": _json(old)},
+        ),
+    )
+
+
+def quarantine_steps(state: RoleState, now: datetime, caller_arn: str) -> list[Step]:
+    """Deny-all inline policy, then the two tags; nothing if already quarantined."""
+    if is_quarantined(state):
+        return []
+    name = state.name
+    return [
+        Step(
+            "PutRolePolicy",
+            {
+                "RoleName": name,
+                "PolicyName": QUARANTINE_POLICY_NAME,
+                "PolicyDocument": _json(quarantine_policy_document(now)),
+            },
+            undo=_policy_undo(state, QUARANTINE_POLICY_NAME),
+        ),
+        Step(
+            "TagRole",
+            {
+                "RoleName": name,
+                "Tags": [
+                    {"Key": TAG_QUARANTINED_AT, "Value": _iso_seconds(now)},
+                    {"Key": TAG_QUARANTINED_BY, "Value": caller_arn},
+                ],
+            },
+            undo=_tag_undo(state, [TAG_QUARANTINED_AT, TAG_QUARANTINED_BY]),
+        ),
+    ]
+
+
+def release_steps(state: RoleState) -> list[Step]:
+    """Delete exactly the quarantine policy and the quarantine tags that are present."""
+    name = state.name
+    steps: list[Step] = []
+    document = state.inline_policy(QUARANTINE_POLICY_NAME)
+    if document is not None:
+        steps.append(
+            Step(
+                "DeleteRolePolicy",
+                {"RoleName": name, "PolicyName": QUARANTINE_POLICY_NAME},
+                undo=_policy_undo(state, QUARANTINE_POLICY_NAME),
+            )
+        )
+    keys = [k for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY) if state.tag(k) is not None]
+    if keys:
+        steps.append(
+            Step(
+                "UntagRole",
+                {"RoleName": name, "TagKeys": keys},
+                undo=_tag_undo(state, keys),
+            )
+        )
+    return steps
+
+
+# --- delete and restore ----------------------------------------------------------------
+
+
+def delete_steps(state: RoleState) -> list[Step]:
+    """IAM's dependency order: instance profiles, managed policies, inline policies, role.
+
+    A permissions boundary and tags go with the role; they need no call of their own.
+    """
+    name = state.name
+    steps: list[Step] = []
+    for profile in state.instance_profiles:
+        steps.append(
+            Step(
+                "RemoveRoleFromInstanceProfile",
+                {"InstanceProfileName": profile.name, "RoleName": name},
+                undo=(
+                    Step(
+                        "AddRoleToInstanceProfile",
+                        {"InstanceProfileName": profile.name, "RoleName": name},
+                    ),
+                ),
+            )
+        )
+    for arn in state.role.attached_policy_arns:
+        steps.append(
+            Step(
+                "DetachRolePolicy",
+                {"RoleName": name, "PolicyArn": arn},
+                undo=(Step("AttachRolePolicy", {"RoleName": name, "PolicyArn": arn}),),
+            )
+        )
+    for policy_name, _document in state.role.inline_policies:
+        steps.append(
+            Step(
+                "DeleteRolePolicy",
+                {"RoleName": name, "PolicyName": policy_name},
+                undo=_policy_undo(state, policy_name),
+            )
+        )
+    steps.append(Step("DeleteRole", {"RoleName": name}))
+    return steps
+
+
+def restore_steps(
+    state: RoleState, missing_profiles: Sequence[InstanceProfileRef] = ()
+) -> list[Step]:
+    """CreateRole with everything it takes, then inline, managed and instance profiles.
+
+    ``missing_profiles``: the role's instance profiles that no longer exist; they are
+    created with their original path first.
+    """
+    role = state.role
+    name = role.name
+    create: dict[str, Any] = {
+        "Path": role.path,
+        "RoleName": name,
+        "AssumeRolePolicyDocument": _json(role.trust_policy or {}),
+        "MaxSessionDuration": state.max_session_duration,
+    }
+    if role.description:
+        create["Description"] = role.description
+    if role.permissions_boundary_arn:
+        create["PermissionsBoundary"] = role.permissions_boundary_arn
+    if role.tags:
+        create["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags]
+    steps = [Step("CreateRole", create, undo=(Step("DeleteRole", {"RoleName": name}),))]
+    for policy_name, document in role.inline_policies:
+        steps.append(
+            Step(
+                "PutRolePolicy",
+                {"RoleName": name, "PolicyName": policy_name, "PolicyDocument": _json(document)},
+                undo=(Step("DeleteRolePolicy", {"RoleName": name, "PolicyName": policy_name}),),
+            )
+        )
+    for arn in role.attached_policy_arns:
+        steps.append(
+            Step(
+                "AttachRolePolicy",
+                {"RoleName": name, "PolicyArn": arn},
+                undo=(Step("DetachRolePolicy", {"RoleName": name, "PolicyArn": arn}),),
+            )
+        )
+    missing = {p.name for p in missing_profiles}
+    for profile in state.instance_profiles:
+        if profile.name in missing:
+            steps.append(
+                Step(
+                    "CreateInstanceProfile",
+                    {"InstanceProfileName": profile.name, "Path": profile.path},
+                    undo=(Step("DeleteInstanceProfile", {"InstanceProfileName": profile.name}),),
+                )
+            )
+        steps.append(
+            Step(
+                "AddRoleToInstanceProfile",
+                {"InstanceProfileName": profile.name, "RoleName": name},
+                undo=(
+                    Step(
+                        "RemoveRoleFromInstanceProfile",
+                        {"InstanceProfileName": profile.name, "RoleName": name},
+                    ),
+                ),
+            )
+        )
+    return steps

@@ -1,0 +1,385 @@
+"""Carry out quarantine, release, delete and restore over a ``RoleMutator``, role by role.
+
+For each role: read its live state, refuse what must not be touched, re-check with the one
+decision engine (``dormant.rules.evaluate_role``) that it is still unused, plan the calls,
+and either report the plan (dry run, the default) or make them. A failed call undoes the
+calls already made for that role, so a failure leaves the role as it was; one role's
+failure never stops the others. Deletes happen only after the role's backup has been
+written, read back and found equal to the live role. No boto3 here; ``now`` and the clock
+are arguments.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dormant.errors import DormantError, RemediationRefused, RoleDataError
+from dormant.model import Compliance
+from dormant.remediation.backup import RoleBackup, backup_path, read_backup, write_backup
+from dormant.remediation.interface import Caller, RoleMutator
+from dormant.remediation.plan import (
+    Step,
+    delete_steps,
+    is_quarantined,
+    quarantine_steps,
+    refusal,
+    release_steps,
+    restore_steps,
+)
+from dormant.remediation.state import RoleState, differences
+from dormant.remediation.targets import Target
+from dormant.rules import evaluate_role
+from dormant.settings import Settings
+
+__all__ = [
+    "DEFAULT_MAX_ROLES",
+    "Outcome",
+    "Status",
+    "Summary",
+    "check_blast_radius",
+    "delete",
+    "quarantine",
+    "release",
+    "restore",
+]
+
+DEFAULT_MAX_ROLES = 10
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(enum.StrEnum):
+    PLANNED = "planned"  # dry run: the steps shown would be made
+    DONE = "done"
+    UNCHANGED = "unchanged"  # already in the wanted state; nothing to do
+    SKIPPED = "skipped"  # no longer unused: the freshness re-check spared it
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one role (or one backup file, for restore)."""
+
+    role_name: str
+    status: Status
+    message: str
+    steps: tuple[Step, ...] = ()
+    backup: Path | None = None
+
+
+@dataclass(slots=True)
+class Summary:
+    counts: dict[Status, int]
+
+    @classmethod
+    def of(cls, outcomes: Iterable[Outcome]) -> Summary:
+        counts = dict.fromkeys(Status, 0)
+        for outcome in outcomes:
+            counts[outcome.status] += 1
+        return cls(counts)
+
+    @property
+    def ok(self) -> bool:
+        return self.counts[Status.FAILED] == 0 and self.counts[Status.REFUSED] == 0
+
+    def describe(self) -> str:
+        return ", ".join(f"{status.value} {count}" for status, count in self.counts.items())
+
+
+def check_blast_radius(count: int, max_roles: int, what: str = "roles") -> None:
+    """Refuse the whole run when it would touch more roles than allowed."""
+    if max_roles < 1:
+        raise RemediationRefused(f"--max-roles must be at least 1, got {max_roles}")
+    if count > max_roles:
+        raise RemediationRefused(
+            f"{count} {what} exceed the limit of {max_roles} per run; nothing was changed. "
+            f"Raise it with --max-roles {count} if this is intended"
+        )
+
+
+class _StepFailed(DormantError):
+    pass
+
+
+def _execute(mutator: RoleMutator, steps: Sequence[Step]) -> None:
+    """Make the calls in order; on a failure, undo the completed ones in reverse order."""
+    done: list[Step] = []
+    for step in steps:
+        try:
+            mutator.execute(step)
+        except DormantError as exc:
+            undo_errors: list[str] = []
+            for previous in reversed(done):
+                for undo in previous.undo:
+                    try:
+                        mutator.execute(undo)
+                    except DormantError as undo_exc:
+                        undo_errors.append(f"{undo.describe()}: {undo_exc}")
+            if not done:
+                after = "nothing had been changed"
+            elif undo_errors:
+                after = (
+                    f"undoing the {len(done)} earlier change(s) also failed, the role is "
+                    f"partly changed: {'; '.join(undo_errors)}"
+                )
+            else:
+                after = f"the {len(done)} earlier change(s) were undone, the role is as it was"
+            raise _StepFailed(f"iam:{step.operation} failed: {exc}; {after}") from None
+        done.append(step)
+
+
+def _missing(caller: Caller, name: str) -> Outcome:
+    return Outcome(
+        name, Status.FAILED, f"role {name} does not exist in account {caller.account_id}"
+    )
+
+
+def _foreign(caller: Caller, target: Target) -> Outcome | None:
+    if target.account_id is None or target.account_id == caller.account_id:
+        return None
+    if not target.account_id:
+        message = (
+            f"the finding for role {target.role_name} names no account, so it cannot be "
+            f"checked against account {caller.account_id}"
+        )
+    else:
+        message = (
+            f"the finding for role {target.role_name} is in account {target.account_id}, "
+            f"but the credentials act in account {caller.account_id}"
+        )
+    return Outcome(target.role_name, Status.REFUSED, message)
+
+
+def _still_unused(state: RoleState, settings: Settings, now: datetime) -> Outcome | None:
+    """The freshness re-check: None if the role is still NON_COMPLIANT, else a skip."""
+    finding = evaluate_role(state.role, settings, now)
+    if finding.compliance == Compliance.NON_COMPLIANT:
+        return None
+    return Outcome(
+        state.name,
+        Status.SKIPPED,
+        f"role {state.name} is no longer unused ({finding.compliance}: {finding.annotation})",
+    )
+
+
+def _each(
+    targets: Sequence[Target], act: Callable[[Target], Outcome], caller: Caller
+) -> Iterator[Outcome]:
+    for target in targets:
+        foreign = _foreign(caller, target)
+        if foreign is not None:
+            yield foreign
+            continue
+        try:
+            yield act(target)
+        except DormantError as exc:
+            yield Outcome(target.role_name, Status.FAILED, str(exc))
+
+
+def quarantine(
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    settings: Settings,
+    now: datetime,
+    apply: bool,
+    clock: Clock = _utc_now,
+) -> Iterator[Outcome]:
+    """Deny each role every action and every older session; already quarantined: no change."""
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        state = mutator.describe_role(name)
+        if state is None:
+            return _missing(caller, name)
+        refused = refusal(state.role, settings=settings, caller_arn=caller.arn)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        if is_quarantined(state):
+            return Outcome(name, Status.UNCHANGED, f"role {name} is already quarantined")
+        skipped = _still_unused(state, settings, now)
+        if skipped is not None:
+            return skipped
+        steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
+        _execute(mutator, steps)
+        return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
+
+    return _each(targets, act, caller)
+
+
+def release(mutator: RoleMutator, targets: Sequence[Target], *, apply: bool) -> Iterator[Outcome]:
+    """Remove the quarantine policy and tags; a role that is not quarantined: no change."""
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        state = mutator.describe_role(name)
+        if state is None:
+            return _missing(caller, name)
+        refused = refusal(state.role)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        steps = tuple(release_steps(state))
+        if not steps:
+            return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would release role {name}", steps)
+        _execute(mutator, steps)
+        return Outcome(name, Status.DONE, f"released role {name}", steps)
+
+    return _each(targets, act, caller)
+
+
+def delete(
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    settings: Settings,
+    now: datetime,
+    apply: bool,
+    backup_dir: Path,
+    clock: Clock = _utc_now,
+) -> Iterator[Outcome]:
+    """Back up each role, verify the backup against the live role, then delete it."""
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        path = backup_path(backup_dir, caller.account_id, name)
+        state = mutator.describe_role(name)
+        if state is None:
+            return _already_deleted(caller, name, path)
+        refused = refusal(state.role, settings=settings, caller_arn=caller.arn)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        skipped = _still_unused(state, settings, now)
+        if skipped is not None:
+            return skipped
+        steps = tuple(delete_steps(state))
+        if not apply:
+            return Outcome(
+                name,
+                Status.PLANNED,
+                f"would back up role {name} to {path}, then delete it",
+                steps,
+                path,
+            )
+        written = write_backup(backup_dir, RoleBackup(caller.account_id, clock(), state))
+        problem = _verify_backup(mutator, name, written)
+        if problem is not None:
+            return Outcome(name, Status.FAILED, problem, (), written)
+        _execute(mutator, steps)
+        return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
+
+    return _each(targets, act, caller)
+
+
+def _already_deleted(caller: Caller, name: str, path: Path) -> Outcome:
+    if not path.exists():
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"role {name} does not exist in account {caller.account_id} "
+            f"and there is no backup of it at {path}",
+        )
+    backup = read_backup(path)
+    if backup.state.name != name or backup.account_id != caller.account_id:
+        return Outcome(
+            name, Status.FAILED, f"role {name} does not exist, and {path} is not its backup", ()
+        )
+    return Outcome(
+        name, Status.UNCHANGED, f"role {name} is already deleted, backup {path}", (), path
+    )
+
+
+def _verify_backup(mutator: RoleMutator, name: str, path: Path) -> str | None:
+    """Read the written backup back and compare it with the role as IAM has it right now."""
+    try:
+        readback = read_backup(path)
+    except RoleDataError as exc:
+        return f"the backup of role {name} could not be read back, nothing deleted: {exc}"
+    live = mutator.describe_role(name)
+    if live is None:
+        return f"role {name} vanished while it was being backed up, nothing deleted"
+    changed = differences(readback.state, live)
+    if changed:
+        return (
+            f"the backup {path} does not match role {name} as IAM has it now "
+            f"({', '.join(changed)} differ), nothing deleted"
+        )
+    return None
+
+
+def restore(mutator: RoleMutator, paths: Sequence[Path], *, apply: bool) -> Iterator[Outcome]:
+    """Recreate each role from its backup; an existing equal role: no change."""
+    caller = mutator.caller()
+    for path in paths:
+        try:
+            yield _restore_one(mutator, caller, path, apply)
+        except DormantError as exc:
+            yield Outcome(str(path), Status.FAILED, str(exc), (), path)
+
+
+def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) -> Outcome:
+    backup = read_backup(path)
+    name = backup.state.name
+    if backup.account_id != caller.account_id:
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"backup {path} is of a role in account {backup.account_id}, but the credentials "
+            f"act in account {caller.account_id}",
+            (),
+            path,
+        )
+    refused = refusal(backup.state.role)
+    if refused is not None:
+        return Outcome(name, Status.REFUSED, refused, (), path)
+    live = mutator.describe_role(name)
+    if live is not None:
+        changed = differences(backup.state, live, ignore_identity=True)
+        if not changed:
+            return Outcome(
+                name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
+            )
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"role {name} already exists and differs from backup {path} in "
+            f"{', '.join(changed)}; it was not changed",
+            (),
+            path,
+        )
+    missing = [
+        p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
+    ]
+    steps = tuple(restore_steps(backup.state, missing))
+    if not apply:
+        return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
+    _execute(mutator, steps)
+    restored = mutator.describe_role(name)
+    if restored is None:
+        return Outcome(
+            name, Status.FAILED, f"role {name} is missing after its restore", steps, path
+        )
+    changed = differences(backup.state, restored, ignore_identity=True)
+    if changed:
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"role {name} was recreated but differs from backup {path} in {', '.join(changed)}",
+            steps,
+            path,
+        )
+    return Outcome(name, Status.DONE, f"restored role {name} from {path}", steps, path)
