@@ -1,0 +1,188 @@
+"""Where and how a command writes its report: format, --output file, progress, exit code.
+
+``--output FILE`` is written atomically: into a temporary file next to it, renamed
+over FILE only when the whole report is written, so an error half-way (a bad role in a
+snapshot, a denied call) leaves no half-written or empty file behind. Progress bars go
+to stderr and only when stderr is a terminal, so pipes and CI logs stay clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from dormant.errors import InvalidParameter
+from dormant.model import AccountFailure
+from dormant.report import FORMATS
+
+__all__ = [
+    "EXIT_ACCOUNTS_FAILED",
+    "EXIT_CLEAN",
+    "EXIT_NON_COMPLIANT",
+    "Progress",
+    "exit_code",
+    "output_options",
+    "output_stream",
+    "print_failures",
+    "resolve_format",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CLEAN = 0
+EXIT_NON_COMPLIANT = 1
+# 2 is every DormantError (usage, input, access), set by the command group.
+EXIT_ACCOUNTS_FAILED = 3
+
+_BY_SUFFIX = {
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".txt": "tsv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 nothing non-compliant; 1 non-compliant roles found; "
+    "2 usage, input or AWS access error (nothing written to --output); "
+    "3 some accounts could not be scanned (the others are reported)."
+)
+
+
+def output_options(func: F) -> F:
+    """--format and --output."""
+    func = click.option(
+        "--output",
+        "-o",
+        "output",
+        metavar="FILE",
+        default=None,
+        help="Write the report to FILE (atomically) instead of standard output.",
+    )(func)
+    func = click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Output format. Default: from the --output suffix (.json .csv .tsv .md .html), "
+        "else 'table' on a terminal and 'tsv' (role, compliance, annotation) otherwise.",
+    )(func)
+    return func
+
+
+def resolve_format(fmt: str | None, output: str | None, stdout: TextIO | None = None) -> str:
+    if fmt is not None:
+        return fmt
+    if output is not None:
+        return _BY_SUFFIX.get(Path(output).suffix.lower(), "tsv")
+    stream = stdout if stdout is not None else sys.stdout
+    return "table" if stream.isatty() else "tsv"
+
+
+@contextlib.contextmanager
+def output_stream(output: str | None) -> Iterator[TextIO]:
+    """Standard output, or a temporary file renamed over ``output`` on success only."""
+    if output is None or output == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    directory = target.parent
+    try:
+        fd, temp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=directory
+        )
+    except OSError as exc:
+        raise InvalidParameter(
+            "--output", f"cannot write {output}: {exc.strerror or exc}"
+        ) from None
+    temp = Path(temp_name)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        # mkstemp makes the file private; a report gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+class Progress:
+    """A progress bar on stderr when stderr is a terminal; otherwise it does nothing."""
+
+    def __init__(self, description: str, total: int | None = None, unit: str = "") -> None:
+        self._enabled = sys.stderr.isatty()
+        self._description = description
+        self._total = total
+        self._unit = unit
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self._enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn()]
+            if self._total is None:
+                columns.append(TextColumn("{task.completed} " + self._unit))
+            else:
+                columns.append(MofNCompleteColumn())
+            columns.append(TimeElapsedColumn())
+            self._progress = RichProgress(*columns, console=Console(stderr=True), transient=True)
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self._description, total=self._total)
+        return self
+
+    def advance(self, amount: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, amount)
+
+    def log(self, message: str) -> None:
+        """A line on stderr that does not tear the bar."""
+        if self._progress is not None:
+            self._progress.console.print(message, markup=False, highlight=False)
+        else:
+            click.echo(message, err=True)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+            self._progress = None
+
+
+def print_failures(failures: Sequence[AccountFailure]) -> None:
+    for failure in failures:
+        click.echo(
+            f"dormant: account {failure.account_id} failed: {failure.operation}: "
+            f"{' '.join(failure.message.split())}",
+            err=True,
+        )
+
+
+def exit_code(non_compliant: int, failures: Sequence[AccountFailure] = ()) -> int:
+    """3 when accounts failed (an incomplete scan is the louder news), else 1 or 0."""
+    if failures:
+        return EXIT_ACCOUNTS_FAILED
+    return EXIT_NON_COMPLIANT if non_compliant else EXIT_CLEAN

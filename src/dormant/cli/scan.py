@@ -1,0 +1,259 @@
+"""``dormant scan``: decide every role of an account, a snapshot file, or many accounts.
+
+The decision is ``dormant.rules.evaluate_role`` through ``dormant.service.scan``, the
+same engine the Lambda runs; this module only chooses the role source and the output.
+Snapshots stay streamed from the file to the TSV, CSV and JSON writers. Must never
+decide compliance itself, nor import moto.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from dormant.cli.common import aws_options, parse_as_of, rule_options, settings_from_options
+from dormant.cli.output import (
+    EXIT_CODES_HELP,
+    Progress,
+    exit_code,
+    output_options,
+    output_stream,
+    print_failures,
+    resolve_format,
+)
+from dormant.errors import InvalidParameter
+from dormant.model import AccountFailure, Finding, Role
+from dormant.report import ReportMeta, Row, render, row_from_finding
+from dormant.report.rows import iso
+from dormant.service import scan as scan_roles
+from dormant.settings import Settings, parse_role_name
+
+if TYPE_CHECKING:
+    import boto3
+
+__all__ = ["scan"]
+
+DEFAULT_ORG_ROLE_NAME = "OrganizationAccountAccessRole"
+DEFAULT_WORKERS = 8
+MAX_WORKERS = 64
+
+
+class _SnapshotSource:
+    """A RoleSource over a snapshot file (or stdin), read as a stream."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def roles(self) -> Iterator[Role]:
+        from dormant.snapshot import read_snapshot
+
+        return read_snapshot(self._path)
+
+
+def _parse_workers(value: str) -> int:
+    if not re.fullmatch(r"\s*\d+\s*", value) or not 1 <= int(value) <= MAX_WORKERS:
+        raise InvalidParameter(
+            "--workers", f"expected a number from 1 to {MAX_WORKERS}, got {value!r}"
+        )
+    return int(value)
+
+
+def _primed(rows: Iterator[Row]) -> Iterable[Row]:
+    """Pull the first row before anything is written, so a missing or malformed
+    snapshot fails before a JSON header or a CSV header reaches standard output."""
+    try:
+        first = next(rows)
+    except StopIteration:
+        return ()
+    return itertools.chain((first,), rows)
+
+
+def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {
+        "max_days": settings.max_days,
+        "allow_patterns": list(settings.allow_patterns),
+        "include_service_linked": settings.include_service_linked,
+        "as_of": iso(now),
+    }
+
+
+def _live_account(
+    profile: str | None, region: str | None, settings: Settings, now: datetime
+) -> tuple[list[Finding], str]:
+    from dormant.aws.iam import IamRoleSource
+    from dormant.aws.session import aws_call, caller_account, client_config, make_session
+
+    session = make_session(profile, region)
+    config = client_config()
+    account = caller_account(session, config)
+    with aws_call("iam:GetAccountAuthorizationDetails", account):
+        iam = session.client("iam", config=config)
+    with Progress(f"Reading roles of {account}", unit="roles") as progress:
+        source = IamRoleSource(iam, account_id=account, on_page=progress.advance)
+        # An account holds at most a few thousand roles: collecting them lets the bar
+        # finish before any output reaches the same terminal.
+        findings = list(scan_roles(source, settings, now))
+    return findings, f"account {account}"
+
+
+def _many_accounts(
+    session: boto3.session.Session,
+    *,
+    use_org: bool,
+    accounts_file: str | None,
+    role_name: str,
+    workers: int,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[Finding], Sequence[AccountFailure], str]:
+    from dormant import org
+    from dormant.aws.session import client_config
+
+    if use_org:
+        targets = org.organization_targets(session, client_config())
+        source = f"organization ({len(targets)} active accounts)"
+    else:
+        assert accounts_file is not None
+        targets = org.targets_from_file(accounts_file)
+        source = f"{len(targets)} accounts listed in {accounts_file}"
+    with Progress("Scanning accounts", total=len(targets)) as progress:
+
+        def account_done(account_id: str, failure: AccountFailure | None) -> None:
+            progress.advance()
+
+        result = org.scan_accounts(
+            session,
+            targets,
+            role_name=role_name,
+            settings=settings,
+            now=now,
+            workers=workers,
+            on_account_done=account_done,
+        )
+    return list(result.findings), list(result.failures), source
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--snapshot",
+    metavar="FILE",
+    default=None,
+    help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
+    "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
+)
+@click.option(
+    "--org",
+    "use_org",
+    is_flag=True,
+    default=False,
+    help="Scan every ACTIVE account of the organization (run from the management or a "
+    "delegated administrator account), assuming --role-name in each.",
+)
+@click.option(
+    "--accounts",
+    "accounts_file",
+    metavar="FILE",
+    default=None,
+    help="Scan the account ids listed in FILE (one per line) instead of the organization.",
+)
+@click.option(
+    "--role-name",
+    metavar="NAME",
+    default=DEFAULT_ORG_ROLE_NAME,
+    show_default=True,
+    help="Role assumed in each other account with --org/--accounts. A dedicated role "
+    "allowed only iam:GetAccountAuthorizationDetails is the safer choice.",
+)
+@click.option(
+    "--workers",
+    metavar="N",
+    default=str(DEFAULT_WORKERS),
+    show_default=True,
+    help=f"Accounts scanned at the same time with --org/--accounts (1..{MAX_WORKERS}).",
+)
+@rule_options
+@aws_options
+@output_options
+@click.pass_context
+def scan(
+    ctx: click.Context,
+    snapshot: str | None,
+    use_org: bool,
+    accounts_file: str | None,
+    role_name: str,
+    workers: str,
+    max_days: str,
+    allow: str,
+    include_service_linked: bool,
+    as_of: str | None,
+    profile: str | None,
+    region: str | None,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Find unused IAM roles with the Config rule's own decision.
+
+    Reads the current credentials' account (GetAccountAuthorizationDetails: one call
+    per 1,000 roles), a snapshot file, or every account of an organization, and
+    prints one finding per role: non-compliant when unused for more than --max-days.
+    """
+    settings = settings_from_options(max_days, allow, include_service_linked)
+    now = parse_as_of(as_of)
+    worker_count = _parse_workers(workers)
+    role_name = parse_role_name(role_name, "--role-name")
+    chosen = [
+        name
+        for name, on in (
+            ("--snapshot", snapshot),
+            ("--org", use_org),
+            ("--accounts", accounts_file),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    fmt = resolve_format(fmt, output)
+    failures: Sequence[AccountFailure] = ()
+    multi_account = False
+    rows: Iterable[Row]
+    if snapshot is not None:
+        name = "<stdin>" if snapshot == "-" else snapshot
+        findings = scan_roles(_SnapshotSource(snapshot), settings, now)
+        rows = _primed(map(row_from_finding, findings))
+        source = f"snapshot {name}"
+    elif use_org or accounts_file is not None:
+        from dormant.aws.session import make_session
+
+        found, failures, source = _many_accounts(
+            make_session(profile, region),
+            use_org=use_org,
+            accounts_file=accounts_file,
+            role_name=role_name,
+            workers=worker_count,
+            settings=settings,
+            now=now,
+        )
+        rows = [row_from_finding(f) for f in found]
+        multi_account = True
+    else:
+        found, source = _live_account(profile, region, settings, now)
+        rows = [row_from_finding(f) for f in found]
+    meta = ReportMeta(
+        kind="scan",
+        generated_at=now,
+        source=source,
+        settings=_settings_record(settings, now),
+        failures=failures,
+        multi_account=multi_account,
+    )
+    color = fmt == "table" and output is None and sys.stdout.isatty()
+    with output_stream(output) as out:
+        tally = render(fmt, rows, meta, out, color=color)
+    print_failures(failures)
+    ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))
