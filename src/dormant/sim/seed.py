@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,9 @@ __all__ = [
     "SeededRole",
     "bulk_roles",
     "ensure_aws_managed_policy",
+    "fake_session",
     "internal_client",
+    "new_client",
     "put_role",
     "seed_demo_account",
     "trust_policy_for_account",
@@ -106,6 +109,32 @@ def _mark_internal(request: Any, account_id: str, **_: Any) -> None:
     request.headers["x-moto-account-id"] = account_id
 
 
+_session_lock = threading.Lock()
+_sessions: dict[str, boto3.session.Session] = {}
+_internal_clients: dict[tuple[str, str, str, str | None], Any] = {}
+
+
+def fake_session(region: str = "us-east-1") -> boto3.session.Session:
+    """A shared boto3 session with the fake credentials (sharing it caches service models)."""
+    with _session_lock:
+        session = _sessions.get(region)
+        if session is None:
+            session = boto3.session.Session(
+                aws_access_key_id=FAKE_ACCESS_KEY_ID,
+                aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+                region_name=region,
+            )
+            _sessions[region] = session
+        return session
+
+
+def new_client(service: str, *, region: str = "us-east-1", endpoint_url: str | None = None) -> Any:
+    """A new boto3 client with the fake credentials (creating clients is not thread-safe)."""
+    session = fake_session(region)
+    with _session_lock:
+        return session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+
 def internal_client(
     service: str,
     account_id: str = DEFAULT_ACCOUNT_ID,
@@ -116,17 +145,19 @@ def internal_client(
     """A boto3 client acting in `account_id` whose calls the simulation does not record.
 
     `endpoint_url=None` talks to the in-process `mock_aws()` (which must be active).
+    Clients are cached: they carry no state that a reset of the simulation invalidates.
     """
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_ACCESS_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
-        region_name=region,
-    )
-    client = session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    key = (service, account_id, region, endpoint_url)
+    with _session_lock:
+        cached = _internal_clients.get(key)
+    if cached is not None:
+        return cached
+    client = new_client(service, region=region, endpoint_url=endpoint_url)
     client.meta.events.register(
         "before-sign.*.*", functools.partial(_mark_internal, account_id=account_id)
     )
-    return client
+    with _session_lock:
+        return _internal_clients.setdefault(key, client)
 
 
 def _backend(account_id: str) -> iam_models.IAMBackend:

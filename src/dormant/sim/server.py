@@ -86,14 +86,7 @@ class Simulation:
         region: str = DEFAULT_REGION,
     ) -> Any:
         """A boto3 client acting in `account_id`; its calls are recorded like anyone's."""
-        import boto3
-
-        session = boto3.session.Session(
-            aws_access_key_id=seed.FAKE_ACCESS_KEY_ID,
-            aws_secret_access_key=seed.FAKE_SECRET_ACCESS_KEY,
-            region_name=region,
-        )
-        client = session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        client = seed.new_client(service, region=region, endpoint_url=self.endpoint_url)
         if account_id != seed.DEFAULT_ACCOUNT_ID:
 
             def select_account(request: Any, **_: Any) -> None:

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from moto.config.responses import ConfigResponse
+from moto.core import errors as moto_errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.iam import models as iam_models
@@ -276,9 +277,37 @@ def inject_error(
     if times is not None and times < 1:
         raise ValueError(f"times must be >= 1 or None, got {times}")
     injection = Injection(service, operation, code, message, times, account_id, status, when)
+    _declare_common_error_code(code)
     with _state.lock:
         _state.injections.append(injection)
     return injection
+
+
+# AWS's common errors (any operation may return them), which moto warns about when a service
+# model does not list them.
+_AWS_COMMON_ERROR_CODES = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "IncompleteSignature",
+    "InternalFailure",
+    "InvalidClientTokenId",
+    "RequestExpired",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+)
+
+
+def _declare_common_error_code(code: str) -> None:
+    # moto's list of codes that need no error shape in the service model; an injected code is
+    # one the test means to produce, so moto need not warn about it.
+    with _install_lock:
+        if code not in moto_errors.COMMON_ERROR_CODES:
+            moto_errors.COMMON_ERROR_CODES.append(code)
 
 
 def deny_assume_role(
@@ -848,6 +877,9 @@ def install() -> None:
     with _install_lock:
         if _installed:
             return
+        for code in _AWS_COMMON_ERROR_CODES:
+            if code not in moto_errors.COMMON_ERROR_CODES:
+                moto_errors.COMMON_ERROR_CODES.append(code)
         BaseResponse.call_action = _call_action  # type: ignore[method-assign]
         IamResponse.get_account_authorization_details = (  # type: ignore[method-assign]
             _get_account_authorization_details
