@@ -362,12 +362,14 @@ def scan_accounts(
     retry_mode: str = "standard",
     counter: CallCounter | None = None,
     region: str | None = None,
+    config: botocore.config.Config | None = None,
 ) -> MultiAccountResult:
     """Scan every target account, the caller's own with its own credentials, others by role.
 
     Costs one ``sts:GetCallerIdentity``, then per account one ``sts:AssumeRole`` (none for the
     caller's own account) and ceil(roles/1000) ``iam:GetAccountAuthorizationDetails``. Pass
-    the ``counter`` given to ``organization_targets`` to have its calls in ``calls`` too.
+    the ``counter`` given to ``organization_targets`` to have its calls in ``calls`` too;
+    ``config`` is merged over dormant's client settings (e.g. fewer retry attempts).
     Raises only for bad arguments or when the caller cannot be identified; each account's
     failure is in ``failures``.
     """
@@ -385,9 +387,18 @@ def scan_accounts(
     unique = _dedupe(targets)
     if not unique:
         return MultiAccountResult([], [], [], counter.snapshot())
-    caller = caller_identity(session, client_config(retry_mode=mode), counter=counter)
+    base_config = client_config(retry_mode=mode)
+    if config is not None:
+        base_config = base_config.merge(config)
+    caller = caller_identity(session, base_config, counter=counter)
     opener = AccountSessions(
-        session, caller, role_name=role_name, counter=counter, retry_mode=mode, region=region
+        session,
+        caller,
+        role_name=role_name,
+        counter=counter,
+        retry_mode=mode,
+        region=region,
+        config=config,
     )
     result = scan_with(
         opener,

@@ -14,6 +14,7 @@ let two threads share a boto3 session or client: botocore sessions are not threa
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -71,6 +72,16 @@ _NOT_MANAGEMENT_HINT = (
 _NOT_MANAGEMENT_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "AWSOrganizationsNotInUseException"}
 )
+
+
+@functools.cache
+def _shared_loader() -> botocore.loaders.Loader:
+    """One service-model loader for every per-account session of the process.
+
+    Loading the IAM and STS models costs more CPU than an account's API calls; once loaded
+    (warmed in one thread by ``AccountSessions``), the loader's cache is only read.
+    """
+    return botocore.loaders.create_loader()
 
 
 class CallCounter:
@@ -213,7 +224,7 @@ class AccountSessions:
         self._session_name = session_name
         self._duration_seconds = min(duration_seconds, MAX_ASSUMED_SESSION_SECONDS)
         self._config = _client_config(retry_mode, _PER_ACCOUNT_POOL_CONNECTIONS, config)
-        self._loader = botocore.loaders.create_loader()
+        self._loader = _shared_loader()
         # Warm the shared loader here, in one thread, before workers read it.
         warm = self._session(credentials.get_frozen_credentials())
         for service in ("sts", "iam"):
