@@ -126,11 +126,15 @@ def resolve(
     return resolved
 
 
-def statements(role: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every statement of a role's inline policies."""
+def statements(resources: Mapping[str, Any], role: str) -> list[dict[str, Any]]:
+    """Every statement that applies to a role: its inline policies, and AWS::IAM::Policy
+    resources attached to it."""
     found: list[dict[str, Any]] = []
-    for policy in role["Properties"].get("Policies", []):
+    for policy in resources[role]["Properties"].get("Policies", []):
         found.extend(policy["PolicyDocument"]["Statement"])
+    for body in resources.values():
+        if body["Type"] == "AWS::IAM::Policy" and {"Ref": role} in body["Properties"]["Roles"]:
+            found.extend(body["Properties"]["PolicyDocument"]["Statement"])
     return found
 
 
@@ -138,10 +142,10 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def allowed_actions(role: Mapping[str, Any]) -> set[str]:
+def allowed_actions(resources: Mapping[str, Any], role: str) -> set[str]:
     return {
         action
-        for statement in statements(role)
+        for statement in statements(resources, role)
         if statement["Effect"] == "Allow"
         for action in as_list(statement["Action"])
     }

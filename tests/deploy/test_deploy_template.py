@@ -171,10 +171,11 @@ def test_only_this_accounts_config_may_invoke_the_function() -> None:
 
 
 def test_function_role_reads_and_reports_only() -> None:
-    role = _resources()[ROLE]
-    assert allowed_actions(role) == READ_AND_REPORT
+    resources = _resources()
+    role = resources[ROLE]
+    assert allowed_actions(resources, ROLE) == READ_AND_REPORT
     assert "ManagedPolicyArns" not in role["Properties"]
-    assert not [s for s in statements(role) if s["Effect"] != "Allow"]
+    assert not [s for s in statements(resources, ROLE) if s["Effect"] != "Allow"]
     trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust == [
         {
@@ -186,7 +187,7 @@ def test_function_role_reads_and_reports_only() -> None:
 
 
 def test_function_role_writes_only_to_its_own_log_group() -> None:
-    for statement in statements(_resources()[ROLE]):
+    for statement in statements(_resources(), ROLE):
         if any(action.startswith("logs:") for action in as_list(statement["Action"])):
             assert statement["Resource"] == {"Fn::GetAtt": ["LambdaLogGroup", "Arn"]}
 
@@ -195,7 +196,7 @@ def test_function_role_writes_only_to_its_own_log_group() -> None:
 def test_function_role_never_writes_iam_and_has_no_wildcard_action(
     overrides: dict[str, str],
 ) -> None:
-    actions = allowed_actions(_resources(**overrides)[ROLE])
+    actions = allowed_actions(_resources(**overrides), ROLE)
     assert [a for a in actions if a.startswith("iam:")] == ["iam:GetAccountAuthorizationDetails"]
     assert not [a for a in actions if "*" in a]
     expected = READ_AND_REPORT | ({"sts:AssumeRole"} if overrides["ExecutionRoleName"] else set())
@@ -203,9 +204,10 @@ def test_function_role_never_writes_iam_and_has_no_wildcard_action(
 
 
 def test_assume_role_only_when_cross_account_and_only_the_member_role() -> None:
-    assert "sts:AssumeRole" not in allowed_actions(_resources()[ROLE])
-    role = _resources(ExecutionRoleName="dormant-rule-execution")[ROLE]
-    (assume,) = [s for s in statements(role) if "sts:AssumeRole" in as_list(s["Action"])]
+    assert "sts:AssumeRole" not in allowed_actions(_resources(), ROLE)
+    resources = _resources(ExecutionRoleName="dormant-rule-execution")
+    assert resources["AssumeMemberRolePolicy"]["Properties"]["Roles"] == [{"Ref": ROLE}]
+    (assume,) = [s for s in statements(resources, ROLE) if "sts:AssumeRole" in as_list(s["Action"])]
     assert as_list(assume["Action"]) == ["sts:AssumeRole"]
     resource = render_sub(assume["Resource"], {"ExecutionRoleName": "dormant-rule-execution"})
     assert resource == "arn:aws:iam::*:role/dormant-rule-execution"
@@ -213,10 +215,10 @@ def test_assume_role_only_when_cross_account_and_only_the_member_role() -> None:
 
 
 def test_assume_role_limited_to_the_organization_when_given() -> None:
-    role = _resources(ExecutionRoleName="dormant-rule-execution", OrganizationId="o-abcdefghij")[
-        ROLE
-    ]
-    (assume,) = [s for s in statements(role) if "sts:AssumeRole" in as_list(s["Action"])]
+    resources = _resources(
+        ExecutionRoleName="dormant-rule-execution", OrganizationId="o-abcdefghij"
+    )
+    (assume,) = [s for s in statements(resources, ROLE) if "sts:AssumeRole" in as_list(s["Action"])]
     assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
 
 
@@ -367,19 +369,23 @@ def test_remediation_passes_what_the_document_declares() -> None:
 
 
 def test_automation_role_is_least_privilege() -> None:
-    role = _resources(RemediationMode="Manual")["QuarantineAutomationRole"]
-    assert allowed_actions(role) == {
+    resources = _resources(RemediationMode="Manual")
+    role = resources["QuarantineAutomationRole"]
+    assert allowed_actions(resources, "QuarantineAutomationRole") == {
         "iam:ListRoles",
         "iam:GetRole",
+        "iam:GetRolePolicy",
         "iam:PutRolePolicy",
         "iam:TagRole",
     }
     assert "ManagedPolicyArns" not in role["Properties"]
     values = parameter_values(TEMPLATE, {})
-    for statement in statements(role):
+    for statement in statements(resources, "QuarantineAutomationRole"):
         for resource in as_list(statement["Resource"]):
             assert render_sub(resource, values).startswith("arn:aws:iam::123456789012:role/")
-    (deny,) = [s for s in statements(role) if s["Effect"] == "Deny"]
+    (deny,) = [
+        s for s in statements(resources, "QuarantineAutomationRole") if s["Effect"] == "Deny"
+    ]
     denied = {render_sub(resource, values) for resource in deny["Resource"]}
     assert denied == {
         "arn:aws:iam::123456789012:role/aws-service-role/*",
