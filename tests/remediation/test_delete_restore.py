@@ -151,6 +151,7 @@ def test_a_conflict_on_one_role_leaves_it_intact_and_the_others_deleted(
     assert "iam:DeleteRole failed" in outcomes[1].message
     assert "DeleteConflict" in outcomes[1].message
     assert "the 5 earlier change(s) were undone" in outcomes[1].message
+    assert outcomes[1].message.endswith(f"; backup {backup_path(tmp_path, ACCOUNT, 'JobB')}")
     assert not role_exists(iam, "JobA")
     assert not role_exists(iam, "JobC")
     assert describe_raw(iam, "JobB") == before
@@ -288,3 +289,18 @@ def test_a_failed_restore_removes_what_it_created(
     assert read_backup(path).state.name == "OldJob"
     [retried] = list(restore(mutator, [path], apply=True))
     assert retried.status is Status.DONE
+
+
+def test_a_broken_backup_fails_alone(
+    sim: Simulation, mutator: IamRoleMutator, now: datetime, tmp_path: Path
+) -> None:
+    put_full_role(sim, "OldJob", now)
+    run_delete(mutator, ["OldJob"], now, tmp_path)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "dormant.role-backup", "version": 7}')
+    good = backup_path(tmp_path, ACCOUNT, "OldJob")
+    outcomes = list(restore(mutator, [broken, good], apply=True))
+    assert [o.status for o in outcomes] == [Status.FAILED, Status.DONE]
+    assert outcomes[0].message == (
+        f"backup {broken}: field version is 7; this dormant reads version 1 only"
+    )

@@ -15,7 +15,7 @@ import botocore.exceptions
 
 from dormant.aws.session import aws_call, describe_client_error
 from dormant.remediation.interface import Caller
-from dormant.remediation.plan import WRITE_OPERATIONS, Step
+from dormant.remediation.plan import Step
 from dormant.remediation.state import InstanceProfileRef, RoleState
 from dormant.roles import role_from_detail
 
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_sts import STSClient
 
-__all__ = ["IamRoleMutator"]
+__all__ = ["WRITE_METHODS", "IamRoleMutator"]
 
 # boto3 method for each write operation a plan may contain.
-_METHODS = {
+WRITE_METHODS = {
     "AddRoleToInstanceProfile": "add_role_to_instance_profile",
     "AttachRolePolicy": "attach_role_policy",
     "CreateInstanceProfile": "create_instance_profile",
@@ -43,7 +43,6 @@ _METHODS = {
     "UntagRole": "untag_role",
     "UpdateRole": "update_role",
 }
-assert set(_METHODS) == WRITE_OPERATIONS, "every plannable operation needs a method"
 
 
 class _NoSuchEntity(Exception):
@@ -159,7 +158,7 @@ class IamRoleMutator:
         return True
 
     def execute(self, step: Step) -> None:
-        method = getattr(self._iam, _METHODS[step.operation])
+        method = getattr(self._iam, WRITE_METHODS[step.operation])
         params = step.params
         subject = (
             f"role {params['RoleName']}"

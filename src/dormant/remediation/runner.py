@@ -279,7 +279,10 @@ def delete(
         problem = _verify_backup(mutator, name, written)
         if problem is not None:
             return Outcome(name, Status.FAILED, problem, (), written)
-        _execute(mutator, steps)
+        try:
+            _execute(mutator, steps)
+        except DormantError as exc:
+            return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
         return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
 
     return _each(targets, act, caller)
