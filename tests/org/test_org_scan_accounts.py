@@ -21,7 +21,7 @@ from dormant.errors import AwsAccessError, InvalidParameter
 from dormant.model import AccountFailure, Compliance
 from dormant.org import AccountTarget, MultiAccountResult, organization_targets, scan_accounts
 from dormant.settings import Settings
-from dormant.sim.server import Simulation
+from dormant.sim.server import SimulatedAws, Simulation
 
 MANAGEMENT = "123456789012"  # the account of the simulation's default credentials
 MEMBER_A = "111111111111"
@@ -372,3 +372,26 @@ def test_duplicate_targets_cost_one_assume_role(sim: Simulation, now: datetime) 
     assert result.calls["sts:AssumeRole"] == 1
     assert result.accounts == [AccountTarget(MEMBER_A, "again")]
     assert len(result.findings) == 3
+
+
+def test_per_account_sessions_follow_aws_endpoint_url(
+    sim_server: SimulatedAws, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line reaches a loopback simulation (or a VPC endpoint) this way; every
+    # per-account session must keep honouring it.
+    assert sim_server.endpoint_url is not None
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sim_server.endpoint_url)
+    sim_server.create_organization([MEMBER_A])
+    sim_server.put_role(MEMBER_A, "stale", created=now - timedelta(days=300))
+    session = boto3.session.Session()
+    result = scan_accounts(
+        session,
+        organization_targets(session),
+        role_name=ROLE_NAME,
+        settings=Settings(),
+        now=now,
+        workers=2,
+    )
+    assert result.failures == []
+    assert [(f.account_id, f.role.name) for f in result.findings] == [(MEMBER_A, "stale")]
+    assert sim_server.recorder.calls("iam", "GetAccountAuthorizationDetails", MEMBER_A) == 1

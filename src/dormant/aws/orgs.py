@@ -236,25 +236,34 @@ class AccountSessions:
     def role_source(self, account_id: str) -> IamRoleSource:
         """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
         session = self._session(self._credentials.get_frozen_credentials())
-        if account_id != self.caller.account_id:
-            assumed = assume_role_session(
-                session,
-                self.role_arn(account_id),
-                session_name=self._session_name,
-                duration_seconds=self._duration_seconds,
-                region=self._region,
-                config=self._config,
+        if account_id == self.caller.account_id:
+            iam = session.client("iam", config=self._config)
+            return IamRoleSource(iam, account_id=account_id)
+        assumed = assume_role_session(
+            session,
+            self.role_arn(account_id),
+            session_name=self._session_name,
+            duration_seconds=self._duration_seconds,
+            region=self._region,
+            config=self._config,
+        )
+        credentials = assumed.get_credentials()
+        if credentials is None:  # pragma: no cover - assume_role_session always sets them
+            raise AwsAccessError(
+                f"sts:AssumeRole of {self.role_arn(account_id)} returned no credentials",
+                operation="sts:AssumeRole",
+                account_id=account_id,
             )
-            # The returned session would load every service model from disk again.
-            assumed_credentials = assumed.get_credentials()
-            if assumed_credentials is None:  # pragma: no cover - assume_role_session sets them
-                raise AwsAccessError(
-                    f"sts:AssumeRole of {self.role_arn(account_id)} returned no credentials",
-                    operation="sts:AssumeRole",
-                    account_id=account_id,
-                )
-            session = self._session(assumed_credentials.get_frozen_credentials())
-        iam = session.client("iam", config=self._config)
+        # The IAM client comes from this account's own session (whose service models are
+        # loaded), with the role's credentials: the returned session would load them again.
+        frozen = credentials.get_frozen_credentials()
+        iam = session.client(
+            "iam",
+            config=self._config,
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+        )
         return IamRoleSource(iam, account_id=account_id)
 
     def _session(self, credentials: botocore.credentials.ReadOnlyCredentials) -> boto3.Session:
