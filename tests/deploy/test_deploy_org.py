@@ -50,6 +50,11 @@ def test_member_part_is_the_execution_role_and_the_rule() -> None:
     assert "Transform" not in MEMBER
 
 
+def test_member_part_can_leave_the_rule_to_an_organization_rule() -> None:
+    assert set(_member(CreateRule="false")) == {"MemberExecutionRole"}
+    assert "ConfigRuleName" not in resolve(MEMBER, {**REQUIRED, "CreateRule": "false"})["Outputs"]
+
+
 def test_member_role_trusts_only_the_central_function_role() -> None:
     role = _member()["MemberExecutionRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
