@@ -89,3 +89,50 @@ def test_service_linked_paths_can_be_seeded(sim: Simulation, now: datetime) -> N
     assert role.arn.endswith(
         ":role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"
     )
+
+
+def test_direct_xml_pages_equal_moto_serializer_pages(sim: Simulation, now: datetime) -> None:
+    from moto.iam.models import iam_backends
+
+    from dormant.sim import strict
+    from dormant.sim.seed import ADMINISTRATOR_ACCESS_ARN
+
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::a+b%c/*"}
+        ],
+    }
+    sim.put_role(
+        "123456789012",
+        "Rich",
+        path="/team/x/",
+        created=now - timedelta(days=3, microseconds=123456),
+        last_used=now - timedelta(days=1),
+        last_used_region="eu-west-1",
+        inline_policies={"one": policy, "two": policy},
+        managed_policy_arns=[ADMINISTRATOR_ACCESS_ARN],
+        tags={"owner": "<a & b>", "empty": ""},
+        permissions_boundary=ADMINISTRATOR_ACCESS_ARN,
+    )
+    sim.put_role("123456789012", "NoRegion", created=now, last_used=now)
+    iam_backends["123456789012"]["aws"].get_role("NoRegion").last_used_region = None
+    sim.bulk_roles("123456789012", 5, now=now, tags={"k": "v"}, inline_policies={"p": policy})
+    iam = sim.client("iam")
+
+    def pages() -> list[dict[str, object]]:
+        result = []
+        for page in _all_pages(iam, 3):
+            page.pop("ResponseMetadata")
+            result.append(page)
+        return result
+
+    try:
+        strict.set_fast_gaad(False)
+        by_moto = pages()
+    finally:
+        strict.set_fast_gaad(True)
+    direct = pages()
+
+    assert direct == by_moto
+    assert len(direct) == 3

@@ -12,6 +12,7 @@ It must never listen on anything but loopback, and never let a user's real AWS c
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -220,6 +221,8 @@ class SimulatedAws(Simulation):
     def start(self) -> SimulatedAws:
         if self._server is not None:
             return self
+        # werkzeug logs every request to stderr unless its logger is configured first.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(
             ip_address="127.0.0.1", port=self._requested_port, verbose=False
         )
