@@ -16,7 +16,7 @@ import boto3
 import botocore.config
 import pytest
 
-from dormant.aws.orgs import CallCounter
+from dormant.aws.orgs import AccountSessions, CallCounter, CallerIdentity, caller_identity
 from dormant.errors import AwsAccessError, InvalidParameter
 from dormant.model import AccountFailure, Compliance
 from dormant.org import AccountTarget, MultiAccountResult, organization_targets, scan_accounts
@@ -395,3 +395,22 @@ def test_per_account_sessions_follow_aws_endpoint_url(
     assert result.failures == []
     assert [(f.account_id, f.role.name) for f in result.findings] == [(MEMBER_A, "stale")]
     assert sim_server.recorder.calls("iam", "GetAccountAuthorizationDetails", MEMBER_A) == 1
+
+
+def test_role_arn_follows_the_callers_partition(sim: Simulation) -> None:
+    caller = CallerIdentity(
+        account_id="123456789012",
+        partition="aws-cn",
+        arn="arn:aws-cn:iam::123456789012:user/auditor",
+    )
+    sessions = AccountSessions(
+        boto3.session.Session(), caller, role_name=ROLE_NAME, counter=CallCounter()
+    )
+    assert sessions.role_arn(MEMBER_A) == f"arn:aws-cn:iam::{MEMBER_A}:role/{ROLE_NAME}"
+
+
+def test_caller_identity_reads_account_and_partition(sim: Simulation) -> None:
+    counter = CallCounter()
+    caller = caller_identity(boto3.session.Session(), counter=counter)
+    assert (caller.account_id, caller.partition) == (MANAGEMENT, "aws")
+    assert counter.snapshot() == {"sts:GetCallerIdentity": 1}

@@ -72,13 +72,19 @@ def test_results_are_merged_by_account_then_role_whatever_finishes_first(now: da
         delays={A: 0.05, B: 0.0, C: 0.02},
     )
     done: list[tuple[str, AccountFailure | None]] = []
+    callback_threads: set[str] = set()
+
+    def account_done(account: str, failure: AccountFailure | None) -> None:
+        callback_threads.add(threading.current_thread().name)
+        done.append((account, failure))
+
     result = scan_with(
         opener,
         [AccountTarget(C), AccountTarget(A), AccountTarget(B)],
         settings=Settings(),
         now=now,
         workers=3,
-        on_account_done=lambda account, failure: done.append((account, failure)),
+        on_account_done=account_done,
     )
     assert [(f.account_id, f.role.name) for f in result.findings] == [
         (A, "beta"),
@@ -96,7 +102,9 @@ def test_results_are_merged_by_account_then_role_whatever_finishes_first(now: da
     assert result.failed is False
     assert [t.account_id for t in result.accounts] == [A, B, C]
     assert sorted(done, key=lambda d: d[0]) == [(A, None), (B, None), (C, None)]
+    # Accounts are scanned in workers; progress callbacks run in the calling thread.
     assert threading.current_thread().name not in opener.threads
+    assert callback_threads == {threading.current_thread().name}
 
 
 @pytest.mark.parametrize(
