@@ -243,7 +243,7 @@ def _make_role(
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
     )["Role"]
     # moto lets the simulation set what only AWS's clock sets (documented as public).
-    stored = iam_backends[_account(iam_client)]["aws"].get_role(name)
+    stored: Any = iam_backends[_account(iam_client)]["aws"].get_role(name)
     now = datetime.now(UTC).replace(tzinfo=None)  # moto keeps naive UTC times
     stored.create_date = now - timedelta(days=created_days_ago)
     if used_days_ago is not None:

@@ -140,7 +140,8 @@ def test_stack_with_every_option_comes_up() -> None:
     role_name = "dormant-all-lambda-us-east-1"
     assert "assume-member-role" in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
     assume = iam.get_role_policy(RoleName=role_name, PolicyName="assume-member-role")
-    (statement,) = assume["PolicyDocument"]["Statement"]
+    document: Any = assume["PolicyDocument"]  # boto3 decodes it to a dict
+    (statement,) = document["Statement"]
     assert statement["Resource"] == "arn:aws:iam::*:role/dormant-rule-execution"
 
     function = boto3.client("lambda", region_name=REGION).get_function(FunctionName="dormant-all")[

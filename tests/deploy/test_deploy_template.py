@@ -12,6 +12,7 @@ from typing import Any
 
 import botocore.session
 import pytest
+from botocore.model import StringShape
 from deploy_support import (
     MAIN_TEMPLATE,
     REPO_ROOT,
@@ -91,7 +92,9 @@ def test_added_parameters_default_to_the_safe_choice() -> None:
 
 def test_frequency_allows_exactly_what_config_accepts() -> None:
     model = botocore.session.get_session().get_service_model("config")
-    config_values = model.shape_for("MaximumExecutionFrequency").enum
+    shape = model.shape_for("MaximumExecutionFrequency")
+    assert isinstance(shape, StringShape)
+    config_values = shape.enum
     allowed = TEMPLATE["Parameters"]["EvaluationFrequency"]["AllowedValues"]
     assert sorted(allowed) == sorted(config_values)
 
