@@ -48,6 +48,7 @@ def _safety_options(func: F) -> F:
     func = click.option(
         "--max-roles",
         type=click.IntRange(min=1),
+        metavar="N",
         default=DEFAULT_MAX_ROLES,
         show_default=True,
         help="Refuse the whole run if it names more roles than this.",
@@ -173,7 +174,12 @@ def release(
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Remove exactly what quarantine added to each ROLE: its policy and its two tags."""
+    """Remove exactly what quarantine added to each ROLE: its policy and its two tags.
+
+    A role that is not quarantined is reported and left alone. Only service-linked and
+    AWS-reserved roles are refused: giving access back needs no allow-list or freshness
+    check. Exit status 1 if any role was refused or failed.
+    """
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
@@ -247,7 +253,9 @@ def restore(
     """Recreate each role from its BACKUP file, exactly as it was.
 
     Creates missing instance profiles with their original path. A role that already
-    exists and matches its backup is left alone; one that differs is refused.
+    exists and matches its backup is left alone; one that differs is refused. The
+    restored role is read back and compared with its backup. Exit status 1 if any role
+    was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")
     _report(run_restore(_mutator(profile, region), list(backups), apply=apply), apply=apply)
