@@ -26,6 +26,7 @@ from dormant.remediation import (
     delete_steps,
     differences,
     is_quarantined,
+    merge_targets,
     quarantine_steps,
     read_backup,
     refusal,
@@ -240,6 +241,14 @@ def test_targets_from_scan_takes_non_compliant_findings_with_their_account() -> 
         targets_from_scan("{", source="scan.json")
     with pytest.raises(InvalidParameter, match=r"findings\[0\] has no role_name"):
         targets_from_scan('{"findings": [{"compliance": "NON_COMPLIANT"}]}', source="s")
+
+
+def test_merged_targets_name_each_role_once_and_keep_the_findings_account() -> None:
+    merged = merge_targets(
+        [Target("A"), Target("B"), Target("A")],
+        [Target("B", ACCOUNT), Target("C", ACCOUNT), Target("C", "222222222222")],
+    )
+    assert merged == [Target("A"), Target("B", ACCOUNT), Target("C", ACCOUNT)]
 
 
 def test_blast_radius() -> None:

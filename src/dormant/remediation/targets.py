@@ -51,13 +51,15 @@ def targets_from_scan(text: str, *, source: str) -> list[Target]:
 
 
 def merge_targets(*groups: Iterable[Target]) -> list[Target]:
-    """Targets in order, each (role, account) once."""
-    seen: set[tuple[str, str | None]] = set()
-    merged: list[Target] = []
+    """Targets in order, each role once.
+
+    A role both named and found in a scan keeps the finding's account id, so that the
+    account check still applies to it.
+    """
+    merged: dict[str, Target] = {}
     for group in groups:
         for target in group:
-            key = (target.role_name, target.account_id)
-            if key not in seen:
-                seen.add(key)
-                merged.append(target)
-    return merged
+            known = merged.get(target.role_name)
+            if known is None or (known.account_id is None and target.account_id is not None):
+                merged[target.role_name] = target
+    return list(merged.values())
