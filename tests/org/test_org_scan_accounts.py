@@ -414,3 +414,36 @@ def test_caller_identity_reads_account_and_partition(sim: Simulation) -> None:
     caller = caller_identity(boto3.session.Session(), counter=counter)
     assert (caller.account_id, caller.partition) == (MANAGEMENT, "aws")
     assert counter.snapshot() == {"sts:GetCallerIdentity": 1}
+
+
+def test_role_dates_read_exactly_as_iam_returns_them(sim: Simulation, now: datetime) -> None:
+    sim.create_organization([MEMBER_A])
+    seeded = {
+        r.name: r
+        for r in (
+            sim.put_role(
+                MEMBER_A,
+                "used",
+                created=now - timedelta(days=500, seconds=7),
+                last_used=now - timedelta(days=61, hours=5),
+                last_used_region="ap-southeast-2",
+            ),
+            sim.put_role(MEMBER_A, "unused", created=now - timedelta(days=90, minutes=3)),
+        )
+    }
+    result = scan_accounts(
+        boto3.session.Session(),
+        [AccountTarget(MEMBER_A)],
+        role_name=ROLE_NAME,
+        settings=Settings(),
+        now=now,
+    )
+    found = {f.role.name: f for f in result.findings}
+    assert set(found) == set(seeded)
+    for name, role in seeded.items():
+        assert found[name].role.created == role.created
+        assert found[name].role.created.utcoffset() == timedelta(0)
+        assert found[name].role.last_used == role.last_used
+        assert found[name].role.last_used_region == role.last_used_region
+    assert found["used"].days_unused == 61
+    assert found["unused"].days_unused is None
