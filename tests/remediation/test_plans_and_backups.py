@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dormant.errors import InvalidParameter, RemediationRefused, RoleDataError
 from dormant.model import Role
@@ -255,3 +257,39 @@ def test_blast_radius() -> None:
     check_blast_radius(10, 10)
     with pytest.raises(RemediationRefused, match="11 roles exceed the limit of 10"):
         check_blast_radius(11, 10)
+
+
+_names = st.text(alphabet="abcXYZ019+=,.@_-", min_size=1, max_size=20)
+_values = st.text(max_size=30)
+
+
+@given(
+    tags=st.dictionaries(_names, _values, max_size=5),
+    policies=st.dictionaries(_names, st.dictionaries(_names, _values, max_size=3), max_size=4),
+    profiles=st.lists(st.tuples(_names, st.sampled_from(["/", "/a/", "/a/b/"])), max_size=3),
+    description=st.one_of(st.none(), _values),
+    max_session=st.integers(min_value=3600, max_value=43200),
+)
+def test_any_role_survives_the_backup_format(
+    tags: dict[str, str],
+    policies: dict[str, dict[str, str]],
+    profiles: list[tuple[str, str]],
+    description: str | None,
+    max_session: int,
+) -> None:
+    base = make_state()
+    state = RoleState(
+        replace(
+            base.role,
+            tags=tuple(tags.items()),
+            inline_policies=tuple((name, dict(doc)) for name, doc in policies.items()),
+            description=description,
+        ),
+        max_session,
+        tuple(InstanceProfileRef(n, p) for n, p in profiles),
+    )
+    backup = RoleBackup(ACCOUNT, NOW, state)
+    text = json.dumps(backup_to_dict(backup))
+    parsed = backup_from_dict(json.loads(text), source="mem")
+    assert differences(parsed.state, state) == []
+    assert parsed == backup
