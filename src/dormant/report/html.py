@@ -27,7 +27,7 @@ _BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
     ("61-90", 61, 90),
     ("91-180", 91, 180),
     ("181-365", 181, 365),
-    ("> 1 year", 366, None),
+    ("366+", 366, None),
     ("never", None, None),
 )
 CHART_WIDTH = 640
@@ -42,6 +42,7 @@ class Bar:
     """One bar of the chart: roles in a range of days unused, split by compliance."""
 
     label: str
+    title: str
     non_compliant: int
     other: int
     x: int
@@ -88,6 +89,7 @@ def chart_bars(rows: Sequence[Row]) -> list[Bar]:
         bars.append(
             Bar(
                 label=label,
+                title="never used" if label == "never" else f"{label} days unused",
                 non_compliant=non_compliant,
                 other=other,
                 x=index * slot + 10,

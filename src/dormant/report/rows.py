@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from dormant.model import AccountFailure, Compliance, Finding, Risk, Role
 from dormant.rules import assess_risk, whole_days
@@ -60,19 +60,24 @@ _COMPLIANCE_ORDER = {
     Compliance.NOT_APPLICABLE.value: 2,
 }
 _NO_RISK = Risk()
+_NON_COMPLIANT = Compliance.NON_COMPLIANT.value
 
 
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, e.g. ``2024-04-15T13:05:21Z``."""
     if moment is None:
         return None
-    text = moment.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if moment.tzinfo is not UTC:  # parsed timestamps already are UTC: skip the conversion
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """What a report shows about one role. ``role`` is None for a role IAM no longer has."""
+class Row(NamedTuple):
+    """What a report shows about one role. ``role`` is None for a role IAM no longer has.
+
+    A NamedTuple (immutable, and several times cheaper to build than a frozen dataclass)
+    because a snapshot of 100,000 roles makes 100,000 of them on the way to the output.
+    """
 
     account_id: str
     role_name: str
@@ -93,17 +98,18 @@ class Row:
 
 def row_from_finding(finding: Finding) -> Row:
     role = finding.role
+    # Positional: the fastest way to build a NamedTuple, once per role of a snapshot.
     return Row(
-        account_id=role.account_id,
-        role_name=role.name,
-        role_id=role.role_id,
-        compliance=finding.compliance.value,
-        annotation=finding.annotation,
-        role=role,
-        reason=finding.reason.value,
-        days_unused=finding.days_unused,
-        age_days=finding.age_days,
-        risk=finding.risk,
+        role.account_id,
+        role.name,
+        role.role_id,
+        str(finding.compliance),
+        finding.annotation,
+        role,
+        str(finding.reason),
+        finding.days_unused,
+        finding.age_days,
+        finding.risk,
     )
 
 
@@ -145,18 +151,27 @@ def row_from_recorded(
 
 
 def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
-    """The flat JSON/CSV shape of a row: ``FIELDS`` (``REPORT_FIELDS`` with recorded_at)."""
+    """The flat JSON/CSV shape of a row: ``FIELDS`` (``REPORT_FIELDS`` with recorded_at).
+
+    The trusted_* values are tuples, which JSON writes as lists.
+    """
     role = row.role
     risk = row.risk
+    if role is None:
+        arn = path = created = last_used = region = None
+    else:
+        arn, path, region = role.arn, role.path, role.last_used_region
+        created = iso(role.created)
+        last_used = None if role.last_used is None else iso(role.last_used)
     full: dict[str, Any] = {
         "account_id": row.account_id,
         "role_name": row.role_name,
         "role_id": row.role_id,
-        "arn": role.arn if role else None,
-        "path": role.path if role else None,
-        "created": iso(role.created) if role else None,
-        "last_used": iso(role.last_used) if role else None,
-        "last_used_region": role.last_used_region if role else None,
+        "arn": arn,
+        "path": path,
+        "created": created,
+        "last_used": last_used,
+        "last_used_region": region,
         "days_unused": row.days_unused,
         "age_days": row.age_days,
         "compliance": row.compliance,
@@ -164,9 +179,9 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
         "annotation": row.annotation,
         "risk_score": risk.score,
         "admin": risk.admin,
-        "trusted_services": list(risk.trusted_services),
-        "trusted_accounts": list(risk.trusted_accounts),
-        "trusted_federated": list(risk.trusted_federated),
+        "trusted_services": risk.trusted_services,
+        "trusted_accounts": risk.trusted_accounts,
+        "trusted_federated": risk.trusted_federated,
     }
     if recorded_at:
         full["recorded_at"] = iso(row.recorded_at)
@@ -211,7 +226,7 @@ class Tally:
     def add(self, row: Row) -> None:
         self.by_compliance[row.compliance] += 1
         self.accounts.add(row.account_id)
-        if row.risk.admin and row.compliance == Compliance.NON_COMPLIANT.value:
+        if row.risk.admin and row.compliance == _NON_COMPLIANT:
             self.admin_non_compliant += 1
 
     @property

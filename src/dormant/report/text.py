@@ -38,7 +38,7 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
+    if isinstance(value, tuple | list):
         return " ".join(value)
     return value
 
@@ -66,9 +66,12 @@ def render_json(rows: Iterable[Row], meta: ReportMeta, out: TextIO) -> Tally:
         "settings": dict(meta.settings),
     }
     out.write(dumps(head)[:-1] + ', "findings": [')
+    write = out.write
+    add = tally.add
     separator = "\n"
-    for row in tally.count(rows):
-        out.write(separator + dumps(record(row, recorded_at=with_recorded)))
+    for row in rows:
+        add(row)
+        write(separator + dumps(record(row, recorded_at=with_recorded)))
         separator = ",\n"
     tail = {
         "summary": tally.summary(meta.failures),

@@ -1,0 +1,70 @@
+"""On a terminal: the coloured table is the default and a progress bar shows on stderr.
+
+stdout and stderr are separate pseudo-terminals, so the test sees which stream got what.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from dormant.sim import seed
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs pseudo-terminals")
+
+
+def _read_all(fd: int, into: list[bytes]) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the other end closed
+            return
+        if not chunk:
+            return
+        into.append(chunk)
+
+
+def _run_on_terminals(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    out_master, out_slave = pty.openpty()
+    err_master, err_slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dormant", *args], stdout=out_slave, stderr=err_slave, env=env
+    )
+    os.close(out_slave)
+    os.close(err_slave)
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [
+        threading.Thread(target=_read_all, args=(out_master, out)),
+        threading.Thread(target=_read_all, args=(err_master, err)),
+    ]
+    for reader in readers:
+        reader.start()
+    code = process.wait(timeout=120)
+    for reader in readers:
+        reader.join(timeout=10)
+    os.close(out_master)
+    os.close(err_master)
+    return code, b"".join(out).decode(), b"".join(err).decode()
+
+
+def test_terminal_gets_a_coloured_table_and_a_progress_bar(sim_server) -> None:
+    seeded = sim_server.seed_demo_account(seed.DEFAULT_ACCOUNT_ID, datetime.now(UTC))
+    env = sim_server.env()
+    env.update({"TERM": "xterm-256color", "COLUMNS": "200"})
+    env.pop("NO_COLOR", None)
+    code, out, err = _run_on_terminals(["scan"], env)
+    assert code == 1
+    assert "\x1b[" in out  # colour
+    lines = [line for line in out.splitlines() if "COMPLIANT" in line or "NOT_APPLICABLE" in line]
+    assert len(lines) == len(seeded)
+    assert "NON_COMPLIANT" in lines[0]  # non-compliant first
+    assert "VendorAuditRole" in lines[0]  # the riskiest: admin power, trusted by an account
+    assert f"Reading roles of {seed.DEFAULT_ACCOUNT_ID}" in err
+    assert "Reading roles" not in out
