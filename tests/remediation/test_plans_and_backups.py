@@ -190,6 +190,15 @@ def test_quarantine_plan_and_release_plan_mirror_each_other() -> None:
     assert release_steps(state) == []
 
 
+def test_the_quarantined_by_tag_holds_only_what_iam_accepts_in_a_tag_value() -> None:
+    caller = "arn:aws:sts::111111111111:assumed-role/Ops/alice,bob@example.com"
+    [_, tag] = quarantine_steps(make_state(), NOW, caller)
+    assert tag.params["Tags"][1] == {
+        "Key": "dormant:quarantined-by",
+        "Value": "arn:aws:sts::111111111111:assumed-role/Ops/alice_bob@example.com",
+    }
+
+
 def test_delete_plan_follows_iams_dependency_order_and_restore_reverses_it() -> None:
     state = make_state()
     assert [s.describe() for s in delete_steps(state)] == [
