@@ -159,13 +159,6 @@ class Progress:
         if self._progress is not None:
             self._progress.advance(self._task, amount)
 
-    def log(self, message: str) -> None:
-        """A line on stderr that does not tear the bar."""
-        if self._progress is not None:
-            self._progress.console.print(message, markup=False, highlight=False)
-        else:
-            click.echo(message, err=True)
-
     def __exit__(self, *exc_info: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(None, None, None)

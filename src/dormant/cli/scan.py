@@ -160,7 +160,9 @@ def _many_accounts(
     "accounts_file",
     metavar="FILE",
     default=None,
-    help="Scan the account ids listed in FILE (one per line) instead of the organization.",
+    help="Scan the accounts listed in FILE instead of the organization: one 12-digit id "
+    "per line ('#' comments), a JSON list of ids, or 'aws organizations list-accounts' "
+    "output; '-' reads standard input.",
 )
 @click.option(
     "--role-name",
@@ -202,6 +204,20 @@ def scan(
     Reads the current credentials' account (GetAccountAuthorizationDetails: one call
     per 1,000 roles), a snapshot file, or every account of an organization, and
     prints one finding per role: non-compliant when unused for more than --max-days.
+    Table, Markdown and HTML list the non-compliant first, the riskiest on top.
+
+    \b
+    JSON and CSV fields, one finding per role (timestamps ISO 8601 UTC, 'Z'):
+      account_id role_name role_id arn path created
+      last_used, last_used_region    null/empty when never used
+      days_unused                    whole days since last use, null if never
+      age_days                       whole days since the role was created
+      compliance reason annotation   the rule's decision and its explanation
+      risk_score admin               admin: AdministratorAccess or Allow * on *
+      trusted_services trusted_accounts trusted_federated   who may assume it
+    JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
+    "summary", "failures"}; failures (account_id, operation, message) are the
+    accounts that could not be scanned, also printed on stderr.
     """
     settings = settings_from_options(max_days, allow, include_service_linked)
     now = parse_as_of(as_of)
