@@ -99,3 +99,16 @@ def test_no_credentials_names_the_call(dormant) -> None:
     result = dormant("scan", "--region", "us-east-1", "-f", "tsv")
     _assert_one_line_error(result, "sts:GetCallerIdentity", "no AWS credentials")
     assert result.stdout == ""
+
+
+def test_failed_scan_keeps_the_previous_report(dormant, example: Path, tmp_path: Path) -> None:
+    document = json.loads(example.read_text())
+    del document["RoleDetailList"][8]["CreateDate"]  # after several rows were written
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    target = tmp_path / "report.csv"
+    target.write_text("yesterday's report\n")
+    result = dormant("scan", "--snapshot", str(broken), "-o", str(target))
+    _assert_one_line_error(result, "nightly-report-lambda", "CreateDate")
+    assert target.read_text() == "yesterday's report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "report.csv"]
