@@ -1,0 +1,417 @@
+"""Run dormant's benchmarks, print the tables and the targets, write the results as JSON.
+
+    python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
+    python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
+    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org)
+
+A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
+run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
+benchmarks/.data/. Everything runs against a simulated AWS on 127.0.0.1: this harness never
+talks to a real account. Exact expectations (API call counts) raise and exit 1 when broken;
+timing targets are reported as met or not, never enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    RESULTS_DIR,
+    BenchmarkError,
+    fmt_ratio,
+    fmt_seconds,
+    log,
+    machine_info,
+    table,
+)
+from coldstart import run_coldstart
+from live import IAM_OPS, LivePlan, run_live
+from offline import OfflinePlan, run_offline
+from org_scale import OrgPlan, run_org
+
+SECTIONS = ("live", "offline", "coldstart", "org")
+
+
+def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
+    if quick:
+        return {
+            "live": LivePlan(
+                sizes=(120, 1001),
+                latency_s=0.002 if latency is None else latency,
+                dormant_reps=2,
+                gaad100_reps=1,
+                list_get_full_up_to=200,
+                list_get_sample=40,
+                rich_roles=False,
+            ),
+            "offline": OfflinePlan(roles=1500, reps=1),
+            "coldstart": 1,
+            "org": OrgPlan(
+                accounts=4,
+                roles_per_account=20,
+                latency_s=0.005 if latency is None else latency,
+                workers=(1, 2),
+            ),
+        }
+    return {
+        "live": LivePlan(
+            sizes=(1000, 10_000),
+            latency_s=0.04 if latency is None else latency,
+            dormant_reps=3,
+            gaad100_reps=1,
+            list_get_full_up_to=10**9 if full_baseline else 1000,
+            list_get_sample=500,
+        ),
+        "offline": OfflinePlan(roles=100_000, reps=3),
+        "coldstart": 10,
+        "org": OrgPlan(
+            accounts=200,
+            roles_per_account=100,
+            latency_s=0.04 if latency is None else latency,
+            workers=(1, 4, 8, 16),
+        ),
+    }
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _iam(calls: dict[str, int]) -> int:
+    return sum(v for k, v in calls.items() if k.split(":", 1)[1] in IAM_OPS)
+
+
+def _calls_text(calls: dict[str, int]) -> str:
+    short = {
+        "iam:GetAccountAuthorizationDetails": "GAAD",
+        "config:PutEvaluations": "Put",
+        "config:GetComplianceDetailsByConfigRule": "GetCompliance",
+        "iam:ListRoles": "ListRoles",
+        "iam:GetRole": "GetRole",
+    }
+    return ", ".join(f"{short.get(k, k)} {v}" for k, v in sorted(calls.items()))
+
+
+def print_live(result: dict[str, Any]) -> None:
+    print(f"\n## Live account on loopback, {result['latency_s'] * 1000:g} ms per request\n")
+    rows = []
+    for n, entry in result["sizes"].items():
+        d, g, lg = entry["dormant"], entry["gaad100"], entry["list_get"]
+        measured = (
+            "measured"
+            if lg["measured"] == "full"
+            else f"EXTRAPOLATED from {lg['sample_roles']} GetRole"
+        )
+        for label, calls, wall, cpu, server, how in (
+            (
+                "dormant, 1st run",
+                d["first_run_calls"],
+                d["first_run_s"],
+                d["first_run_cpu_s"],
+                d["first_run_server_s"],
+                "measured",
+            ),
+            (
+                "dormant, steady",
+                d["steady_calls"],
+                d["steady_run_s"],
+                d["steady_process_cpu_s"],
+                d["steady_server_s"],
+                "measured (median)",
+            ),
+            (
+                "gaad@100 (blog)",
+                g["calls"],
+                g["run_s"],
+                g["process_cpu_s"],
+                g["server_s"],
+                "measured (median)",
+            ),
+            (
+                "list+get",
+                lg["calls"],
+                lg["run_s"],
+                lg.get("process_cpu_s"),
+                lg.get("server_s"),
+                measured,
+            ),
+        ):
+            rows.append(
+                [
+                    n,
+                    label,
+                    _iam(calls),
+                    _calls_text(calls),
+                    fmt_seconds(wall),
+                    fmt_seconds(cpu),
+                    fmt_seconds(server),
+                    how,
+                ]
+            )
+    print(
+        table(
+            [
+                "roles",
+                "approach",
+                "IAM calls",
+                "calls by operation",
+                "wall",
+                "client cpu",
+                "in simulator",
+                "how",
+            ],
+            rows,
+        )
+    )
+    print(
+        "\nwall: the work timed inside the client process (imports excluded), measured on "
+        "loopback;\nclient cpu: the client process's CPU time (with interpreter start and "
+        "imports);\nin simulator: time the requests spent in the simulated AWS, injected "
+        "latency included"
+    )
+    ratio_rows = [
+        [
+            n,
+            fmt_ratio(e["ratios"]["iam_calls_list_get_over_dormant"]),
+            fmt_ratio(e["ratios"]["iam_calls_gaad100_over_dormant"]),
+            fmt_ratio(e["ratios"]["time_list_get_over_dormant"]),
+            fmt_ratio(e["ratios"]["time_gaad100_over_dormant"]),
+        ]
+        for n, e in result["sizes"].items()
+    ]
+    print()
+    print(
+        table(
+            [
+                "roles",
+                "IAM calls list+get/dormant",
+                "IAM calls gaad@100/dormant",
+                "time list+get/dormant",
+                "time gaad@100/dormant",
+            ],
+            ratio_rows,
+        )
+    )
+
+
+def print_offline(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Offline snapshot: {result['roles']} roles, {result['file_mb']} MB "
+        f"(median of {result['reps']})\n"
+    )
+    rows = [
+        [
+            "dormant scan -> JSON",
+            fmt_seconds(result["scan_wall_s"]),
+            fmt_seconds(result["scan_cpu_s"]),
+            f"{result['scan_peak_rss_mb']:.0f} MB",
+        ],
+        [
+            "json.load + touch roles",
+            fmt_seconds(result["json_load_wall_s"]),
+            "-",
+            f"{result['json_load_peak_rss_mb']:.0f} MB",
+        ],
+    ]
+    print(table(["program (whole process)", "wall", "cpu", "peak RSS"], rows))
+    print(
+        f"\nscan/json.load time {fmt_ratio(result['time_scan_over_json_load'])}, "
+        f"scan peak RSS / file size {fmt_ratio(result['rss_scan_over_file'])}"
+        f"\n(measured: {result['scan_command']})"
+    )
+
+
+def print_coldstart(result: dict[str, Any]) -> None:
+    print(f"\n## Lambda cold start: import in a fresh interpreter (median of {result['reps']})\n")
+    rows = [
+        [
+            "import dormant.handler",
+            fmt_seconds(result["handler_import_s"]),
+            fmt_seconds(result["handler_process_wall_s"]),
+        ],
+        [
+            "import boto3",
+            fmt_seconds(result["boto3_import_s"]),
+            fmt_seconds(result["boto3_process_wall_s"]),
+        ],
+    ]
+    print(table(["what", "import", "whole process"], rows))
+    print(
+        f"\nhandler/boto3 {fmt_ratio(result['handler_over_boto3'])}; CLI/simulation packages "
+        f"loaded by the handler: {', '.join(result['forbidden_loaded']) or 'none'}"
+    )
+
+
+def print_org(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Organization: {result['accounts']} accounts x {result['roles_per_account']} roles,"
+        f" {result['latency_s'] * 1000:g} ms per request\n"
+    )
+    rows = [
+        [
+            r["workers"],
+            fmt_seconds(r["run_s"]),
+            fmt_ratio(r["speedup"]),
+            fmt_seconds(r["process_cpu_s"]),
+            "AssumeRole 1, GAAD "
+            + str(r["calls"]["per_member_account"]["iam:GetAccountAuthorizationDetails"]),
+        ]
+        for r in result["runs"]
+    ]
+    print(table(["workers", "wall", "speed-up", "client cpu", "calls per account"], rows))
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def add(name: str, met: bool, detail: str) -> None:
+        found.append({"target": name, "met": met, "detail": detail})
+
+    live = results.get("live")
+    if live:
+        for n_text, e in live["sizes"].items():
+            n = int(n_text)
+            calls = e["dormant"]["steady_calls"]
+            gaad = calls.get("iam:GetAccountAuthorizationDetails", 0)
+            puts = calls.get("config:PutEvaluations", 0)
+            add(
+                f"N={n}: ceil(N/1000) GAAD and ceil(N/100) PutEvaluations",
+                gaad == math.ceil(n / 1000) and puts == math.ceil(n / 100),
+                f"GAAD {gaad}, PutEvaluations {puts}, plus "
+                f"{calls.get('config:GetComplianceDetailsByConfigRule', 0)} "
+                "GetComplianceDetailsByConfigRule pages (stale check)",
+            )
+        biggest = max(live["sizes"], key=int)
+        e = live["sizes"][biggest]
+        r = e["ratios"]["iam_calls_list_get_over_dormant"] or 0
+        add(f"N={biggest}: >= 50x fewer IAM calls than list+get", r >= 50, f"{r}x")
+        if int(biggest) >= 10_000:
+            slow = max(e["dormant"]["first_run_s"], e["dormant"]["steady_run_s"])
+            add(
+                f"N={biggest} evaluated and reported in < 30 s at {live['latency_s'] * 1000:g} ms",
+                slow < 30,
+                f"first run {e['dormant']['first_run_s']:.1f} s, steady "
+                f"{e['dormant']['steady_run_s']:.1f} s",
+            )
+    offline = results.get("offline")
+    if offline:
+        t = offline["time_scan_over_json_load"] or math.inf
+        add("snapshot scan <= 2x json.load's time", t <= 2, f"{t}x")
+        m = offline["rss_scan_over_file"] or math.inf
+        add("snapshot scan peak RSS well under the file size", m < 0.5, f"{m}x the file size")
+    cold = results.get("coldstart")
+    if cold:
+        add(
+            "handler imports none of click/rich/jinja2/moto",
+            not cold["forbidden_loaded"],
+            ", ".join(cold["forbidden_loaded"]) or "none loaded",
+        )
+    org = results.get("org")
+    if org:
+        add("org: 1 AssumeRole + ceil(R/1000) GAAD per account", True, "checked per account")
+        best = max(org["runs"], key=lambda r: r["speedup"] or 0)
+        add(
+            "org: speed-up close to the worker count until the 2 cores are the limit",
+            (best["speedup"] or 0) >= min(best["workers"], 4) * 0.75,
+            f"best {best['speedup']}x with {best['workers']} workers",
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a few seconds)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--output", type=Path, default=None, help="where to write the JSON")
+    parser.add_argument("--latency", type=float, default=None, help="seconds per request")
+    parser.add_argument("--sizes", default=None, help="live account sizes, e.g. 1000,10000")
+    parser.add_argument(
+        "--full-baseline",
+        action="store_true",
+        help="run list+get in full at every size (adds about 8 minutes at 10,000 roles)",
+    )
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    # The loopback server logs every request; the harness reports its own progress.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    plan = plans(args.quick, args.full_baseline, args.latency)
+    if args.sizes:
+        plan["live"] = dataclasses.replace(
+            plan["live"], sizes=tuple(int(v) for v in args.sizes.split(","))
+        )
+    runners: dict[str, Callable[[], dict[str, Any]]] = {
+        "live": lambda: run_live(plan["live"]),
+        "offline": lambda: run_offline(plan["offline"]),
+        "coldstart": lambda: run_coldstart(plan["coldstart"]),
+        "org": lambda: run_org(plan["org"]),
+    }
+    printers = {
+        "live": print_live,
+        "offline": print_offline,
+        "coldstart": print_coldstart,
+        "org": print_org,
+    }
+    results: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "machine": machine_info(),
+    }
+    started = time.perf_counter()
+    failed: list[str] = []
+    for section in SECTIONS:
+        if section not in chosen:
+            continue
+        section_started = time.perf_counter()
+        try:
+            results[section] = runners[section]()
+        except BenchmarkError as exc:
+            failed.append(section)
+            results[section] = None
+            results.setdefault("errors", {})[section] = str(exc)
+            log(f"{section}: FAILED: {exc}")
+            continue
+        results[section]["section_s"] = round(time.perf_counter() - section_started, 1)
+        printers[section](results[section])
+    results["targets"] = targets(results)
+    results["total_s"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    m = results["machine"]
+    print(
+        f"\n## Targets  ({m['cpu_model']}, {m['cores']} cores, {m['ram_gb']} GB, "
+        f"Python {m['python']}, {m['date']}, load {m['load_average_at_start'][0]})\n"
+    )
+    print(
+        table(
+            ["target", "met", "detail"],
+            [[t["target"], "yes" if t["met"] else "NO", t["detail"]] for t in results["targets"]],
+        )
+    )
+    output = args.output or RESULTS_DIR / ("quick.json" if args.quick else "latest.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(f"wrote {output} in {results['total_s']} s")
+    if failed:
+        log(f"failed sections: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,109 @@
+"""The benchmark harness still runs, and the API call counts it reports are the exact ones.
+
+Runs ``python benchmarks/run.py --quick`` (tiny sizes, a simulated AWS on loopback) and checks
+the numbers that do not depend on the machine: calls by operation, roles seen, modules loaded.
+Timings are not asserted: they belong in benchmarks/README.md, not in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    output = tmp_path_factory.mktemp("bench") / "quick.json"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--output", str(output)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "## Targets" in done.stdout
+    results: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return results
+
+
+def test_results_name_the_machine(quick_results: dict[str, Any]) -> None:
+    machine = quick_results["machine"]
+    assert machine["cores"] >= 1
+    assert machine["python"].startswith("3.")
+    assert machine["cpu_model"]
+    assert quick_results["mode"] == "quick"
+    assert not quick_results.get("errors")
+
+
+def test_dormant_pages_1000_roles_per_discovery_call_and_100_per_delivery(
+    quick_results: dict[str, Any],
+) -> None:
+    sizes = quick_results["live"]["sizes"]
+    assert sorted(int(n) for n in sizes) == [120, 1001]
+    for n_text, entry in sizes.items():
+        n = int(n_text)
+        first = entry["dormant"]["first_run_calls"]
+        steady = entry["dormant"]["steady_calls"]
+        for calls in (first, steady):
+            assert calls["iam:GetAccountAuthorizationDetails"] == math.ceil(n / 1000)
+            assert calls["config:PutEvaluations"] == math.ceil(n / 100)
+            assert not any(key in calls for key in ("iam:ListRoles", "iam:GetRole"))
+        # Config holds nothing before the first run, then one result per role (100 a page).
+        assert first["config:GetComplianceDetailsByConfigRule"] == 1
+        assert steady["config:GetComplianceDetailsByConfigRule"] == math.ceil(n / 100)
+
+
+def test_baselines_make_the_calls_they_stand_for(quick_results: dict[str, Any]) -> None:
+    for n_text, entry in quick_results["live"]["sizes"].items():
+        n = int(n_text)
+        blog = entry["gaad100"]["calls"]
+        assert blog == {
+            "iam:GetAccountAuthorizationDetails": math.ceil(n / 100),
+            "config:PutEvaluations": math.ceil(n / 100),
+        }
+        list_get = entry["list_get"]["calls"]
+        assert list_get["iam:ListRoles"] == math.ceil(n / 100)
+        assert list_get["iam:GetRole"] == n
+        assert list_get["config:PutEvaluations"] == math.ceil(n / 100)
+        assert entry["ratios"]["iam_calls_list_get_over_dormant"] == round(
+            (math.ceil(n / 100) + n) / math.ceil(n / 1000), 2
+        )
+    # The 1001-role list+get run is sampled, and says so.
+    assert quick_results["live"]["sizes"]["1001"]["list_get"]["measured"].startswith("sample")
+    assert quick_results["live"]["sizes"]["120"]["list_get"]["measured"] == "full"
+
+
+def test_offline_scan_decides_every_role_of_the_snapshot(quick_results: dict[str, Any]) -> None:
+    offline = quick_results["offline"]
+    assert offline["summary"]["roles"] == offline["roles"] == 1500
+    assert offline["scan_peak_rss_mb"] > 0
+    assert offline["json_load_peak_rss_mb"] > 0
+
+
+def test_the_handler_loads_no_command_line_or_simulation_package(
+    quick_results: dict[str, Any],
+) -> None:
+    assert quick_results["coldstart"]["forbidden_loaded"] == []
+
+
+def test_org_scan_costs_one_assume_role_and_one_discovery_call_per_account(
+    quick_results: dict[str, Any],
+) -> None:
+    org = quick_results["org"]
+    assert [run["workers"] for run in org["runs"]] == [1, 2]
+    for run in org["runs"]:
+        assert run["calls"]["per_member_account"] == {
+            "sts:AssumeRole": 1,
+            "iam:GetAccountAuthorizationDetails": 1,
+        }
+        assert run["calls"]["management_account"]["sts:AssumeRole"] == org["accounts"]
