@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 
 import botocore.session
@@ -25,8 +26,11 @@ from deploy_support import (
     resolve,
     statements,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dormant import settings as dormant_settings
+from dormant.errors import InvalidParameter
 from dormant.settings import (
     Settings,
     execution_role_name_from,
@@ -408,3 +412,29 @@ def test_outputs_name_the_rule_and_the_function() -> None:
     assert outputs["ConfigRuleName"]["Value"] == {"Ref": RULE}
     assert outputs["FunctionArn"]["Value"] == {"Fn::GetAtt": [FUNCTION, "Arn"]}
     assert outputs["LambdaExecutionRoleArn"]["Value"] == {"Fn::GetAtt": [ROLE, "Arn"]}
+
+
+# --- The allow-list parameter and the function's parser ----------------------------------------
+
+ALLOW_PATTERN = TEMPLATE["Parameters"]["RolePatternWhitelist"]["AllowedPattern"]
+
+
+def test_allow_list_parameter_takes_the_blogs_example_and_no_blanks_or_quotes() -> None:
+    assert re.fullmatch(ALLOW_PATTERN, "/breakglass-role|/security-*")
+    assert re.fullmatch(ALLOW_PATTERN, "")
+    for bad in ("/a | /b", '/a"', "/a\\b", "/a,{b}"):
+        assert not re.fullmatch(ALLOW_PATTERN, bad), bad
+
+
+@given(st.from_regex(ALLOW_PATTERN, fullmatch=True))
+def test_every_allowed_value_renders_valid_json_the_function_parses(value: str) -> None:
+    values = parameter_values(TEMPLATE, {"RolePatternWhitelist": value})
+    props = _resources(RolePatternWhitelist=value)[RULE]["Properties"]
+    params = parse_rule_parameters(render_sub(props["InputParameters"], values))
+    patterns = tuple(p for p in value.split("|") if p)
+    if all(p.count("[") == p.count("]") for p in patterns):
+        assert settings_from_parameters(params).allow_patterns == patterns
+    else:
+        # CloudFormation cannot check that brackets pair up; the function names the mistake.
+        with pytest.raises(InvalidParameter, match=f"{dormant_settings.PARAM_ALLOW}.*unbalanced"):
+            settings_from_parameters(params)
