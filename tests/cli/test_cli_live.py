@@ -155,3 +155,14 @@ def test_report_rejects_an_unknown_compliance_type(dormant, sim_server) -> None:
         "NON_COMPLIANT, NOT_APPLICABLE, got 'STALE'"
     ]
     assert sim_server.recorder.calls() == 0
+
+
+def test_live_scan_needs_no_region(dormant, sim_server) -> None:
+    now = _now()
+    sim_server.put_role(ACCOUNT, "old", created=now - timedelta(days=400))
+    env = sim_server.env()
+    for key in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        env.pop(key, None)
+    result = dormant("scan", "-f", "tsv", env=env)
+    assert result.stdout.splitlines() == ["old\tNON_COMPLIANT\tNo record of usage"]
+    assert result.returncode == 1

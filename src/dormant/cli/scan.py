@@ -42,6 +42,7 @@ __all__ = ["scan"]
 DEFAULT_ORG_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 64
+GLOBAL_SERVICES_REGION = "us-east-1"
 
 
 class _SnapshotSource:
@@ -83,13 +84,24 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
     }
 
 
+def _session(profile: str | None, region: str | None) -> boto3.session.Session:
+    """The user's session; IAM is global, so with no Region configured use us-east-1
+    rather than fail (STS, which names the caller's account, needs some Region)."""
+    from dormant.aws.session import make_session
+
+    session = make_session(profile, region)
+    if session.region_name is None:
+        session = make_session(profile, GLOBAL_SERVICES_REGION)
+    return session
+
+
 def _live_account(
     profile: str | None, region: str | None, settings: Settings, now: datetime
 ) -> tuple[list[Finding], str]:
     from dormant.aws.iam import IamRoleSource
-    from dormant.aws.session import aws_call, caller_account, client_config, make_session
+    from dormant.aws.session import aws_call, caller_account, client_config
 
-    session = make_session(profile, region)
+    session = _session(profile, region)
     config = client_config()
     account = caller_account(session, config)
     with aws_call("iam:GetAccountAuthorizationDetails", account):
@@ -244,10 +256,8 @@ def scan(
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
-        from dormant.aws.session import make_session
-
         found, failures, source = _many_accounts(
-            make_session(profile, region),
+            _session(profile, region),
             use_org=use_org,
             accounts_file=accounts_file,
             role_name=role_name,
