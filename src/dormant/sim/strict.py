@@ -42,6 +42,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.iam import models as iam_models
 from moto.iam.responses import IamResponse
+from moto.sts.responses import TokenResponse
 
 __all__ = [
     "COMPLIANCE_TYPES",
@@ -503,10 +504,9 @@ def _decode_token(token: str, kind: str) -> int | None:
 # --------------------------------------------------------------------------- IAM
 
 
-def _get_account_authorization_details(self: IamResponse) -> ActionResult | str:
-    filter_param = self._get_param("Filter", [])
+def _max_items(self: IamResponse) -> int:
+    """IAM's MaxItems for list operations: 1..1000, 100 when absent."""
     raw_max_items = self._get_param("MaxItems")
-    marker = self._get_param("Marker")
     max_items = _GAAD_DEFAULT_MAX_ITEMS if raw_max_items is None else int(raw_max_items)
     if max_items < 1:
         raise _constraint_error(
@@ -522,6 +522,13 @@ def _get_account_authorization_details(self: IamResponse) -> ActionResult | str:
             "maxItems",
             f"Member must have value less than or equal to {_GAAD_MAX_ITEMS}",
         )
+    return max_items
+
+
+def _get_account_authorization_details(self: IamResponse) -> ActionResult | str:
+    filter_param = self._get_param("Filter", [])
+    marker = self._get_param("Marker")
+    max_items = _max_items(self)
     details = self.backend.get_account_authorization_details(filter_param)
     sections = (
         ("UserDetailList", details["users"]),
@@ -646,6 +653,52 @@ def _gaad_roles_xml(roles: list[Any], truncated: bool, next_offset: int) -> str:
         f"<ResponseMetadata><RequestId>{secrets.token_hex(16)}</RequestId></ResponseMetadata>"
         "</GetAccountAuthorizationDetailsResponse>"
     )
+
+
+_original_list_roles = IamResponse.list_roles
+
+
+def _list_roles(self: IamResponse) -> ActionResult:
+    _max_items(self)  # moto pages ListRoles itself but accepts any MaxItems
+    return _original_list_roles(self)
+
+
+_original_assume_role = TokenResponse.assume_role
+_ROLE_CHAINING_MAX_SECONDS = 3600
+_ASSUME_ROLE_MAX_SECONDS = 43200
+
+
+def _assume_role(self: TokenResponse) -> ActionResult:
+    duration = int(self._get_param("DurationSeconds") or 3600)
+    if duration > _ASSUME_ROLE_MAX_SECONDS:
+        raise _constraint_error(
+            "ValidationError",
+            duration,
+            "durationSeconds",
+            f"Member must have value less than or equal to {_ASSUME_ROLE_MAX_SECONDS}",
+        )
+    caller_backend = iam_models.iam_backends[self.current_account]["aws"]
+    caller_key = caller_backend.access_keys.get(self.get_access_key())
+    if caller_key is not None and caller_key.role_arn and duration > _ROLE_CHAINING_MAX_SECONDS:
+        raise _AwsError(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed "
+            "by role chaining.",
+        )
+    role_arn = str(self._get_param("RoleArn") or "")
+    parts = role_arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[4].isdigit():
+        target_backend = iam_models.iam_backends[parts[4]]["aws"]
+        try:
+            role = target_backend.get_role_by_arn(role_arn)
+        except Exception:  # a role the simulation does not hold: moto lets it be assumed
+            role = None
+        if role is not None and duration > int(role.max_session_duration or 3600):
+            raise _AwsError(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            )
+    return _original_assume_role(self)
 
 
 _original_mark_account_as_visited = iam_models.mark_account_as_visited
@@ -989,6 +1042,8 @@ def install() -> None:
         IamResponse.get_account_authorization_details = (  # type: ignore[method-assign]
             _get_account_authorization_details  # type: ignore[assignment]
         )
+        IamResponse.list_roles = _list_roles  # type: ignore[method-assign]
+        TokenResponse.assume_role = _assume_role  # type: ignore[method-assign]
         ConfigResponse.put_evaluations = _put_evaluations  # type: ignore[method-assign]
         # moto dispatches to any method named after the operation, so adding one implements it.
         ConfigResponse.get_compliance_details_by_config_rule = (  # type: ignore[attr-defined]
