@@ -42,6 +42,7 @@ __all__ = [
     "AccountOpener",
     "AccountTarget",
     "MultiAccountResult",
+    "check_workers",
     "is_active",
     "organization_targets",
     "scan_accounts",
@@ -271,6 +272,7 @@ def targets_from_file(path: str) -> list[AccountTarget]:
 
 
 def check_workers(workers: object) -> int:
+    """--workers as a whole number >= 1, or InvalidParameter naming --workers."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidParameter("--workers", f"expected a whole number >= 1, got {workers!r}")
     return workers
