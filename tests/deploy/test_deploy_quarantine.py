@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,9 @@ from dormant.quarantine import (
     TAG_QUARANTINED_BY,
     quarantine_policy_document,
 )
+from dormant.remediation.plan import quarantine_steps
+from dormant.remediation.state import RoleState
+from dormant.roles import role_from_detail
 
 RESOURCES = resolve(load_template(MAIN_TEMPLATE), {"RemediationMode": "Manual"})["Resources"]
 DOCUMENT: dict[str, Any] = RESOURCES["QuarantineDocument"]["Properties"]["Content"]
@@ -351,3 +355,38 @@ def test_unknown_role_is_named(iam: Any) -> None:
     _make_role(iam, "present-role")
     with pytest.raises(Refused, match="AROAEXAMPLEEXAMPLE00"):
         run_document("AROAEXAMPLEEXAMPLE00")
+
+
+def test_same_calls_as_the_command_lines_plan_even_for_an_odd_session_name(
+    iam: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run as a session whose name holds a comma (IAM refuses commas in tag values)."""
+    _make_role(iam, "old-role")
+    runner = iam.create_role(
+        RoleName="remediation-runner",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
+    )["Role"]
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    (detail,) = [d for d in details if d["RoleName"] == "old-role"]
+    state_before = RoleState(role_from_detail(detail))
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=runner["Arn"], RoleSessionName="alice,bob@example.com"
+    )["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+    # boto3's default session keeps the credentials it first found: start a new one, as
+    # the Automation service starts the script with the automation role's credentials.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    caller = boto3.client("sts").get_caller_identity()["Arn"]
+    assert "," in caller
+
+    run_document("old-role")
+
+    document, tags = _quarantine_of(iam, "old-role")
+    at = datetime.strptime(tags[TAG_QUARANTINED_AT], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    put_policy, tag_role = quarantine_steps(state_before, at, caller)
+    assert put_policy.operation == "PutRolePolicy"
+    assert document == json.loads(put_policy.params["PolicyDocument"])
+    assert tag_role.operation == "TagRole"
+    assert tags == {tag["Key"]: tag["Value"] for tag in tag_role.params["Tags"]}
