@@ -17,11 +17,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import boto3
-
 from dormant.aws.config import ConfigComplianceHistory, ConfigEvaluationSink
 from dormant.aws.iam import IamRoleSource
-from dormant.aws.session import assume_role_session, client_config
+from dormant.aws.session import assume_role_session, client_config, make_session
 from dormant.errors import DormantError, InvalidParameter
 from dormant.events import ConfigRuleEvent, parse_event
 from dormant.service import run_rule
@@ -64,7 +62,7 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
         settings = settings_from_parameters(parsed.rule_parameters, env)
         role_arn = target_role_arn(parsed, env)
         config = client_config()
-        session = boto3.session.Session()
+        session = make_session()
         if role_arn is not None:
             session = assume_role_session(
                 session, role_arn, session_name=f"dormant-{parsed.rule_name}", config=config

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from dormant.aws.orgs import parse_aws_timestamp
+from dormant.aws.session import parse_aws_timestamp
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -39,6 +38,7 @@ from dormant.aws.session import (
     aws_call,
     client_config,
     describe_client_error,
+    parse_aws_timestamp,
 )
 from dormant.errors import AwsAccessError
 
@@ -52,7 +52,6 @@ __all__ = [
     "CallerIdentity",
     "caller_identity",
     "list_accounts",
-    "parse_aws_timestamp",
 ]
 
 LIST_ACCOUNTS_PAGE_SIZE = 20  # ListAccounts' largest MaxResults
@@ -75,21 +74,6 @@ _NOT_MANAGEMENT_HINT = (
 _NOT_MANAGEMENT_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "AWSOrganizationsNotInUseException"}
 )
-
-
-def parse_aws_timestamp(value: str) -> datetime:
-    """A response timestamp as an aware datetime; a value without an offset is UTC.
-
-    ISO 8601 (what IAM and STS return) is parsed by the standard library; anything else
-    (epoch seconds, RFC 822) by botocore's own parser. botocore's default parser (dateutil)
-    costs about a thousand times more per value, and a page of 1,000 roles holds up to
-    2,000 timestamps.
-    """
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        parsed = botocore.utils.parse_timestamp(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @functools.cache
