@@ -171,3 +171,27 @@ def test_member_arns_match_the_central_outputs_patterns() -> None:
     assert as_list(CENTRAL["Parameters"]["FunctionArn"]["AllowedPattern"]) == as_list(
         MEMBER["Parameters"]["CentralFunctionArn"]["AllowedPattern"]
     )
+
+
+REMEDIATION = ("QuarantineAutomationRole", "QuarantineDocument", "QuarantineRemediation")
+
+
+def test_member_remediation_is_off_by_default() -> None:
+    assert not set(REMEDIATION) & set(_member())
+
+
+def test_member_remediation_is_the_same_as_the_single_account_one() -> None:
+    """One quarantine, whichever template deploys it (the document is kept in both)."""
+    for mode in ("Manual", "Automatic"):
+        member = _member(RemediationMode=mode)
+        main = resolve(MAIN, {"RemediationMode": mode})["Resources"]
+        for name in REMEDIATION:
+            assert member[name] == main[name], (mode, name)
+    props = _member(RemediationMode="Manual")["QuarantineRemediation"]["Properties"]
+    assert props["Automatic"] is False
+    assert props["ConfigRuleName"] == {"Ref": "ConfigCustomRule"}
+
+
+def test_no_member_remediation_without_the_members_own_rule() -> None:
+    resources = _member(RemediationMode="Automatic", CreateRule="false")
+    assert set(resources) == {"MemberExecutionRole"}
