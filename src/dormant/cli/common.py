@@ -21,7 +21,13 @@ from dormant.settings import (
     parse_max_days,
 )
 
-__all__ = ["aws_options", "parse_as_of", "rule_options", "settings_from_options"]
+__all__ = [
+    "aws_options",
+    "parse_as_of",
+    "rule_options",
+    "settings_from_options",
+    "window_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,20 +43,14 @@ def aws_options(func: F) -> F:
     return func
 
 
-def rule_options(func: F) -> F:
-    """The rule's settings: --max-days, --allow, --include-service-linked, --as-of."""
+def window_options(func: F) -> F:
+    """--max-days, --allow and --as-of: what remediation's freshness re-check needs."""
     func = click.option(
         "--as-of",
         "as_of",
         metavar="TIMESTAMP",
         default=None,
         help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
-    )(func)
-    func = click.option(
-        "--include-service-linked",
-        is_flag=True,
-        default=False,
-        help="Evaluate service-linked roles instead of reporting them NOT_APPLICABLE.",
     )(func)
     func = click.option(
         "--allow",
@@ -69,6 +69,17 @@ def rule_options(func: F) -> F:
         help="Window: a role unused for more than N whole days is NON_COMPLIANT.",
     )(func)
     return func
+
+
+def rule_options(func: F) -> F:
+    """The rule's settings: --max-days, --allow, --include-service-linked, --as-of."""
+    func = click.option(
+        "--include-service-linked",
+        is_flag=True,
+        default=False,
+        help="Evaluate service-linked roles instead of reporting them NOT_APPLICABLE.",
+    )(func)
+    return window_options(func)
 
 
 def settings_from_options(max_days: str, allow: str, include_service_linked: bool) -> Settings:

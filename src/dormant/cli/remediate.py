@@ -18,7 +18,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of, rule_options, settings_from_options
+from dormant.cli.common import aws_options, parse_as_of, settings_from_options, window_options
 from dormant.errors import InvalidParameter
 from dormant.remediation import (
     DEFAULT_MAX_ROLES,
@@ -88,18 +88,15 @@ def _targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
 
 
 def _remediation_settings(
-    max_days: str, allow: str, include_service_linked: bool, as_of: str | None
+    max_days: str, allow: str, as_of: str | None
 ) -> tuple[Settings, datetime]:
-    if include_service_linked:
-        raise InvalidParameter(
-            "--include-service-linked", "service-linked roles are never changed by remediation"
-        )
+    # Service-linked roles are always refused, so --include-service-linked has no place here.
     now = parse_as_of(as_of)
     if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
         raise InvalidParameter(
             "--as-of", "remediation cannot judge roles as of a time in the future"
         )
-    return settings_from_options(max_days, allow, include_service_linked), now
+    return settings_from_options(max_days, allow, False), now
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -133,7 +130,7 @@ def _nothing_to_do() -> None:
 @click.command()
 @_target_options
 @_safety_options
-@rule_options
+@window_options
 @aws_options
 def quarantine(
     roles: tuple[str, ...],
@@ -142,7 +139,6 @@ def quarantine(
     max_roles: int,
     max_days: str,
     allow: str,
-    include_service_linked: bool,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -153,7 +149,7 @@ def quarantine(
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
     service-linked, AWS-reserved, allow-listed roles and the caller's own role are refused.
     """
-    settings, now = _remediation_settings(max_days, allow, include_service_linked, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
@@ -196,7 +192,7 @@ def release(
     help="Directory for the backups (<account>-<role>.json), written and verified first.",
 )
 @_safety_options
-@rule_options
+@window_options
 @aws_options
 def delete(
     roles: tuple[str, ...],
@@ -206,7 +202,6 @@ def delete(
     max_roles: int,
     max_days: str,
     allow: str,
-    include_service_linked: bool,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -217,7 +212,7 @@ def delete(
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
     """
-    settings, now = _remediation_settings(max_days, allow, include_service_linked, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
