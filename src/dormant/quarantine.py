@@ -7,6 +7,7 @@ removes exactly this. Standard library only.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,12 +16,18 @@ __all__ = [
     "TAG_QUARANTINED_AT",
     "TAG_QUARANTINED_BY",
     "quarantine_policy_document",
+    "quarantine_tags",
 ]
 
 # A fixed, recognisable inline policy name: release deletes this policy and nothing else.
 QUARANTINE_POLICY_NAME = "dormant-quarantine"
 TAG_QUARANTINED_AT = "dormant:quarantined-at"
 TAG_QUARANTINED_BY = "dormant:quarantined-by"
+
+# IAM tag values allow letters, digits, spaces and _.:/=+-@ up to 256 characters; an ARN
+# whose session name holds anything else (a comma, say) would make TagRole fail.
+_TAG_VALUE_MAX = 256
+_TAG_VALUE_BAD = re.compile(r"[^\w\s.:/=+\-@]")
 
 
 def _iso_seconds(moment: datetime) -> str:
@@ -47,3 +54,9 @@ def quarantine_policy_document(now: datetime) -> dict[str, Any]:
             },
         ],
     }
+
+
+def quarantine_tags(now: datetime, caller_arn: str) -> list[tuple[str, str]]:
+    """The tags quarantine puts on a role: when, and by whom (made a valid tag value)."""
+    by = _TAG_VALUE_BAD.sub("_", caller_arn)[:_TAG_VALUE_MAX]
+    return [(TAG_QUARANTINED_AT, _iso_seconds(now)), (TAG_QUARANTINED_BY, by)]

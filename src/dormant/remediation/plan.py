@@ -21,6 +21,7 @@ from dormant.quarantine import (
     TAG_QUARANTINED_AT,
     TAG_QUARANTINED_BY,
     quarantine_policy_document,
+    quarantine_tags,
 )
 from dormant.remediation.state import InstanceProfileRef, RoleState
 from dormant.rules import matching_pattern
@@ -61,8 +62,6 @@ WRITE_OPERATIONS = frozenset(
 _SHOWN_CHARS = 96
 # IAM tag values: at most 256 of letters, digits, spaces and _.:/=+-@ (a session name in a
 # caller ARN may also hold a comma, which TagRole would reject).
-_TAG_VALUE_MAX = 256
-_TAG_VALUE_BAD = re.compile(r"[^\w\s.:/=+\-@]")
 _ASSUMED_ROLE = re.compile(r"arn:[\w-]+:sts::(\d{12}):assumed-role/([\w+=,.@-]+)/.+")
 
 
@@ -97,14 +96,6 @@ def _show(value: object) -> str:
 
 def _json(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
-
-
-def _tag_value(text: str) -> str:
-    return _TAG_VALUE_BAD.sub("_", text)[:_TAG_VALUE_MAX]
-
-
-def _iso_seconds(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- refusals -------------------------------------------------------------------------
@@ -216,8 +207,7 @@ def quarantine_steps(state: RoleState, now: datetime, caller_arn: str) -> list[S
             {
                 "RoleName": name,
                 "Tags": [
-                    {"Key": TAG_QUARANTINED_AT, "Value": _iso_seconds(now)},
-                    {"Key": TAG_QUARANTINED_BY, "Value": _tag_value(caller_arn)},
+                    {"Key": key, "Value": value} for key, value in quarantine_tags(now, caller_arn)
                 ],
             },
             undo=_tag_undo(state, [TAG_QUARANTINED_AT, TAG_QUARANTINED_BY]),
