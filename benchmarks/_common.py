@@ -225,6 +225,7 @@ class ServerClock:
         self._lock = threading.Lock()
         self.seconds = 0.0
         self.requests = 0
+        self.cpu_mark = time.process_time()
 
     def install(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -251,6 +252,7 @@ class ServerClock:
         with self._lock:
             self.seconds = 0.0
             self.requests = 0
+            self.cpu_mark = time.process_time()
 
     def read(self) -> tuple[float, int]:
         with self._lock:

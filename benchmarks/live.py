@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +80,8 @@ def _server_share(sim: Any, latency_s: float) -> dict[str, float]:
     return {
         "server_s": seconds,
         "simulator_overhead_s": max(0.0, seconds - latency_s * requests),
+        # The harness process only serves requests while a client runs: its CPU is moto's.
+        "simulator_cpu_s": time.process_time() - server_clock.cpu_mark,
     }
 
 

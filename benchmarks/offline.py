@@ -375,6 +375,7 @@ def run_offline(plan: OfflinePlan) -> dict[str, Any]:
         "scan_cpu_s": median([r.cpu_s for r in scans]),
         "scan_peak_rss_mb": round(scan_rss, 1),
         "json_load_wall_s": load_s,
+        "json_load_cpu_s": median([r.cpu_s for r in loads]),
         "json_load_parse_s": median([float(r.report["load_s"]) for r in loads]),
         "json_load_peak_rss_mb": round(load_rss, 1),
         "time_scan_over_json_load": ratio(scan_s, load_s),
