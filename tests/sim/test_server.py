@@ -79,13 +79,13 @@ def test_concurrent_requests_are_served_in_parallel(sim_server: SimulatedAws) ->
     clients = [sim_server.client("sts") for _ in range(8)]
     for c in clients:
         c.get_caller_identity()
-    sim_server.set_latency(0.2)
+    sim_server.set_latency(0.5)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda c: c.get_caller_identity(), clients))
     elapsed = time.perf_counter() - started
-    # Serial service would take 8 x 0.2 s.
-    assert elapsed < 0.8
+    # Serial service would take 8 x 0.5 s; the margin absorbs a loaded machine.
+    assert 0.5 <= elapsed < 2.0
 
 
 def test_reset_empties_the_accounts(sim_server: SimulatedAws, now: datetime) -> None:

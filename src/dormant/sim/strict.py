@@ -7,8 +7,12 @@ made to fail, throttle or take time. `install()` patches moto's response classes
 that turns a request into a backend call) so that, in-process under `mock_aws()` and in a
 `ThreadedMotoServer` in the same process alike:
 
-- GAAD pages like AWS (`MaxItems` 1..1000, default 100, opaque `Marker`, `IsTruncated`);
+- GAAD pages like AWS (`MaxItems` 1..1000, default 100, opaque `Marker`, `IsTruncated`), and
+  writes role pages directly (moto's generic serializer needs seconds per 1,000 roles);
+  ListRoles rejects `MaxItems` over 1000;
 - roles used through assumed-role credentials get a `RoleLastUsed.Region`, as in AWS;
+- AssumeRole refuses sessions longer than the role's MaxSessionDuration, or than one hour when
+  the caller is itself an assumed role (role chaining);
 - `PutEvaluations` validates like AWS, checks result tokens that this module issued, and stores
   the evaluations; `GetComplianceDetailsByConfigRule` serves them back, paged;
 - every request is recorded (account, region, service, operation) and may be delayed by an
