@@ -42,8 +42,10 @@ REQUIRED = (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def built_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Built for each test (it takes milliseconds), so that comparisons never span an edit
+    # of the sources made while the suite runs.
     output = tmp_path_factory.mktemp("build") / "dormant-lambda.zip"
     build.build_zip(PACKAGE_SOURCE, output)
     return output
