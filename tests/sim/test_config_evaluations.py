@@ -291,3 +291,8 @@ def test_scheduled_event_has_the_shape_config_sends(sim: Simulation, now: dateti
 
 def test_scheduled_event_without_parameters_has_no_rule_parameters(sim: Simulation) -> None:
     assert "ruleParameters" not in sim.scheduled_event(RULE, ACCOUNT)
+
+
+def test_scheduled_event_refuses_a_naive_time(sim: Simulation) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        sim.scheduled_event(RULE, ACCOUNT, notification_time=datetime(2026, 1, 1))

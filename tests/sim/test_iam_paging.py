@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dormant.sim.server import Simulation
 
@@ -136,3 +139,29 @@ def test_direct_xml_pages_equal_moto_serializer_pages(sim: Simulation, now: date
 
     assert direct == by_moto
     assert len(direct) == 3
+
+
+@pytest.fixture
+def thirty_seven_roles(sim: Simulation, now: datetime) -> Simulation:
+    sim.bulk_roles("123456789012", 37, now=now)
+    return sim
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    # The examples only read the account the fixture built, so sharing it is sound.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(max_items=st.integers(min_value=1, max_value=45))
+def test_any_page_size_yields_every_role_once_in_ceil_n_over_size_pages(
+    thirty_seven_roles: Simulation, max_items: int
+) -> None:
+    iam = thirty_seven_roles.client("iam")
+
+    pages = _all_pages(iam, max_items)
+
+    names = [r["RoleName"] for p in pages for r in p["RoleDetailList"]]
+    assert len(pages) == math.ceil(37 / max_items)
+    assert len(names) == len(set(names)) == 37
+    assert all(len(p["RoleDetailList"]) <= max_items for p in pages)

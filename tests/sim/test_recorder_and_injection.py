@@ -186,3 +186,12 @@ def _allow_all() -> dict[str, Any]:
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",'
         ' "Resource": "*"}]}'
     )
+
+
+def test_latency_context_restores_the_previous_value(sim: Simulation) -> None:
+    from dormant.sim import strict
+
+    sim.set_latency(0.01)
+    with strict.latency(0.2):
+        assert strict.get_latency() == 0.2
+    assert strict.get_latency() == 0.01
