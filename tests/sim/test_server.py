@@ -116,6 +116,10 @@ def test_a_subprocess_reaches_the_server_with_env(sim_server: SimulatedAws, now:
 
     assert json.loads(default.stdout) == [ACCOUNT, []], default.stderr
     assert json.loads(member.stdout) == [MEMBER, ["MemberRole"]], member.stderr
+    # Asking again reuses the credentials instead of exceeding IAM's two keys per user.
+    assert [sim_server.env(account_id=MEMBER)["AWS_ACCESS_KEY_ID"] for _ in range(3)] == [
+        sim_server.env(account_id=MEMBER)["AWS_ACCESS_KEY_ID"]
+    ] * 3
     assert sim_server.recorder.calls("sts", "GetCallerIdentity") == 2
 
 

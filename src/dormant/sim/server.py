@@ -19,6 +19,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
@@ -76,6 +77,7 @@ class Simulation:
         strict.install()
         self.endpoint_url = endpoint_url
         self.recorder = strict.recorder
+        self._credentials: dict[tuple[str, str], tuple[str, str]] = {}
 
     # ---- clients and credentials
 
@@ -104,11 +106,19 @@ class Simulation:
         moto maps a request to the account that holds its access key, so these credentials
         act in `account_id` without any override.
         """
+        cached = self._credentials.get((account_id, user_name))
+        if cached is not None and cached[0] in iam_backends[account_id]["aws"].access_keys:
+            return cached
         iam = seed.internal_client("iam", account_id, endpoint_url=self.endpoint_url)
         with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
             iam.create_user(UserName=user_name)
+        # IAM allows two access keys per user: replace old ones rather than hit the limit.
+        for old in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=user_name, AccessKeyId=old["AccessKeyId"])
         key = iam.create_access_key(UserName=user_name)["AccessKey"]
-        return str(key["AccessKeyId"]), str(key["SecretAccessKey"])
+        credentials = (str(key["AccessKeyId"]), str(key["SecretAccessKey"]))
+        self._credentials[(account_id, user_name)] = credentials
+        return credentials
 
     # ---- seeding
 
