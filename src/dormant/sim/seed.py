@@ -31,11 +31,14 @@ from moto.iam.utils import random_role_id
 from dormant.sim.strict import SIM_INTERNAL_HEADER
 
 __all__ = [
+    "ADMINISTRATOR_ACCESS_ARN",
     "DEFAULT_ACCOUNT_ID",
     "DEMO_ALLOW_PATTERNS",
     "DEMO_MAX_DAYS",
+    "READ_ONLY_ACCESS_ARN",
     "SeededRole",
     "bulk_roles",
+    "describe",
     "ensure_aws_managed_policy",
     "fake_session",
     "internal_client",
