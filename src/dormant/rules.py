@@ -17,7 +17,7 @@ The Lambda, ``dormant scan`` and remediation's freshness re-check all call
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -107,11 +107,10 @@ def evaluate_roles(roles: Iterable[Role], settings: Settings, now: datetime) -> 
 
 
 def _as_list(value: object) -> list[Any]:
-    if value is None:
-        return []
+    # Policy grammar allows a single value or a list wherever a list is allowed.
     if isinstance(value, list):
         return value
-    return [value]
+    return [] if value is None else [value]
 
 
 def _account_of(principal: str) -> str:
@@ -131,13 +130,13 @@ def assess_risk(role: Role) -> Risk:
     federated: set[str] = set()
     statements = _as_list((role.trust_policy or {}).get("Statement"))
     for statement in statements:
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
         if principal == "*":
             accounts.add("*")
             continue
-        if not isinstance(principal, Mapping):
+        if not isinstance(principal, dict):
             continue
         services.update(str(p) for p in _as_list(principal.get("Service")))
         federated.update(str(p) for p in _as_list(principal.get("Federated")))
@@ -156,9 +155,9 @@ def assess_risk(role: Role) -> Risk:
     )
 
 
-def _allows_everything(document: Mapping[str, Any]) -> bool:
+def _allows_everything(document: dict[str, Any]) -> bool:
     for statement in _as_list(document.get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         if "*" in _as_list(statement.get("Action")) and "*" in _as_list(statement.get("Resource")):
             return True
