@@ -104,7 +104,7 @@ def _calls_text(calls: dict[str, int]) -> str:
 def print_live(result: dict[str, Any]) -> None:
     print(f"\n## Live account on loopback, {result['latency_s'] * 1000:g} ms per request\n")
     rows = []
-    for n, entry in result["sizes"].items():
+    for n, entry in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
         d, g, lg = entry["dormant"], entry["gaad100"], entry["list_get"]
         measured = (
             "measured"
@@ -186,7 +186,7 @@ def print_live(result: dict[str, Any]) -> None:
             fmt_ratio(e["ratios"]["time_list_get_over_dormant"]),
             fmt_ratio(e["ratios"]["time_gaad100_over_dormant"]),
         ]
-        for n, e in result["sizes"].items()
+        for n, e in sorted(result["sizes"].items(), key=lambda kv: int(kv[0]))
     ]
     print()
     print(
@@ -284,8 +284,9 @@ def print_org(result: dict[str, Any]) -> None:
         )
     )
     print(
-        "\ncpu floor: (client cpu + simulator cpu) / cores, the shortest wall any number of "
-        "workers could reach on this machine"
+        "\ncpu floor: the larger of client cpu (its threads run Python on one core at a time) "
+        "and (client cpu + simulator cpu) / cores:\nthe shortest wall any number of workers "
+        "could reach on this machine"
     )
 
 
