@@ -21,6 +21,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
+
+# Property tests check values, not speed: on a loaded 2-core machine (or CI) a
+# per-example deadline only produces flaky failures.
+settings.register_profile("dormant", deadline=None)
+settings.load_profile("dormant")
 
 if TYPE_CHECKING:
     from dormant.sim.server import SimulatedAws, Simulation

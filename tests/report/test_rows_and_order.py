@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from dormant.model import AccountFailure, Role
 from dormant.report import ReportMeta, Row, record, row_from_finding, row_from_recorded, sort_rows
 from dormant.report.rows import Tally, iso
-from dormant.report.text import render_json, render_tsv
+from dormant.report.text import render_csv, render_json, render_tsv
 from dormant.rules import evaluate_role
 from dormant.settings import Settings
 
@@ -119,3 +119,15 @@ def test_tsv_keeps_each_role_on_one_line() -> None:
     out = io.StringIO()
     render_tsv(rows, ReportMeta(kind="report", generated_at=NOW, source="x"), out)
     assert out.getvalue() == "a\tNON_COMPLIANT\ttwo columns and lines\n"
+
+
+def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
+    import csv
+
+    rows = _rows(_role("=HYPERLINK(1)", 100), _role("plain-role", 100))
+    out = io.StringIO()
+    render_csv(rows, ReportMeta(kind="scan", generated_at=NOW, source="x"), out)
+    records = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert records[0]["role_name"] == "'=HYPERLINK(1)"
+    assert records[1]["role_name"] == "plain-role"
+    assert records[1]["days_unused"] == "100"

@@ -37,13 +37,20 @@ def render_tsv(rows: Iterable[Row], meta: ReportMeta, out: TextIO) -> Tally:
     return tally
 
 
+# A cell starting with one of these is a formula to spreadsheet programs; IAM role
+# names and tag values may start with = + - @, so such text cells get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple | list):
-        return " ".join(value)
+        value = " ".join(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return value
 
 
