@@ -2,8 +2,9 @@
 
 Subcommands load lazily, so ``dormant --help`` and a failing option stay fast and a
 command's heavy imports (moto for the demo, jinja2 for reports) load only when used.
-Exit codes: 0 clean, 1 findings (or, for remediation, a role that failed), 2 usage or
-input error. A ``DormantError`` is printed as one line on stderr, never a traceback.
+Exit codes: 0 clean, 1 findings (or, for remediation, a role refused or failed), 2 usage
+or input error, 3 some accounts of a multi-account scan failed. A ``DormantError`` is
+printed as one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
