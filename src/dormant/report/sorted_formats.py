@@ -96,9 +96,11 @@ def render_table(
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     if several:
         table.add_column("Account", no_wrap=True)
-    table.add_column("Role", overflow="fold")
+    # Role names are what people copy into the next command: keep them whole and
+    # let the prose columns wrap instead.
+    table.add_column("Role", no_wrap=True)
     table.add_column("Compliance", no_wrap=True)
-    table.add_column("Days unused", justify="right", no_wrap=True)
+    table.add_column("Unused", justify="right", no_wrap=True)
     table.add_column("Risk", overflow="fold")
     table.add_column("Annotation", overflow="fold")
     for row in ordered:
