@@ -33,17 +33,6 @@ _COMMANDS = {
 }
 
 
-class UserError(click.ClickException):
-    """A DormantError on its way out: its message on one line, its exit code."""
-
-    def __init__(self, error: DormantError) -> None:
-        super().__init__(" ".join(str(error).split()))
-        self.exit_code = error.exit_code
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"dormant: error: {self.format_message()}", err=True)
-
-
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_COMMANDS)
@@ -68,7 +57,9 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DormantError as exc:
-            raise UserError(exc) from None
+            # One line, no traceback; the exit code belongs to the exception.
+            click.echo(f"dormant: error: {' '.join(str(exc).split())}", err=True)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
