@@ -9,6 +9,8 @@
   and clients with `endpoint_url=sim_server.endpoint_url`; one server per test session,
   emptied before each test.
 - `now`: a fixed timezone-aware instant to evaluate against.
+- `dormant`: runs the real command line (`python -m dormant`) as a subprocess with no AWS
+  setting at all; `example`: the snapshot bundled with the package.
 
 The simulation is process-global (as moto is): `sim` and `sim_server` share one state, so a
 test uses one of them, never both. Under pytest-xdist each worker has its own.
@@ -16,8 +18,12 @@ test uses one of them, never both. Under pytest-xdist each worker has its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -99,3 +105,58 @@ def sim_server(_sim_server_session: SimulatedAws, aws_credentials: None) -> Iter
 def now() -> datetime:
     """The instant tests evaluate against: 2026-03-15 12:00:00 UTC."""
     return datetime(2026, 3, 15, 12, 0, 0, tzinfo=UTC)
+
+
+EXAMPLE = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "dormant"
+    / "examples"
+    / "account-authorization-details.json"
+)
+AS_OF = "2024-06-01T00:00:00Z"
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def example() -> Path:
+    """The snapshot bundled with the package (AWS CLI v1 dates)."""
+    return EXAMPLE
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment without any AWS setting, so nothing can reach a real account."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "COLUMNS": "200",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def dormant() -> Runner:
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dormant", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=clean_env(env),
+            cwd=cwd,
+            timeout=120,
+            check=False,
+        )
+
+    return run
