@@ -4,7 +4,7 @@ Each import runs in a new interpreter (``client.py import MODULE`` times the imp
 ``time.perf_counter`` around it); the two alternate so that a noisy moment hurts both. The
 run also checks that the handler pulls in none of the command-line or simulation packages
 (click, rich, jinja2, moto), which the Lambda zip does not carry, and lists the slowest
-imports below the handler from one ``python -X importtime`` run.
+modules the handler loads beyond ``import boto3`` (from ``python -X importtime``).
 """
 
 from __future__ import annotations
@@ -15,18 +15,33 @@ from typing import Any
 from _common import BenchmarkError, client_argv, log, median, ratio, run_child
 
 
-def _slowest_imports(module: str, top: int = 8) -> list[dict[str, Any]]:
+def _import_times(module: str) -> dict[str, float]:
+    """Self time in ms of every module ``import MODULE`` loads (``python -X importtime``)."""
     run = run_child([sys.executable, "-X", "importtime", "-c", f"import {module}"])
-    rows: list[dict[str, Any]] = []
+    times: dict[str, float] = {}
     for line in run.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
         parts = [p.strip() for p in line[len("import time:") :].split("|")]
-        if not parts[0].isdigit():
-            continue
-        rows.append({"module": parts[2].strip(), "self_ms": int(parts[0]) / 1000})
-    rows.sort(key=lambda r: -float(r["self_ms"]))
-    return rows[:top]
+        if parts[0].isdigit():
+            times[parts[2]] = int(parts[0]) / 1000
+    return times
+
+
+def _extra_imports(top: int = 10) -> dict[str, Any]:
+    """What the handler loads beyond ``import boto3``, slowest first."""
+    handler = _import_times("dormant.handler")
+    boto3 = _import_times("boto3")
+    extra = {name: ms for name, ms in handler.items() if name not in boto3}
+    slowest = sorted(extra.items(), key=lambda item: -item[1])[:top]
+    return {
+        "modules": len(extra),
+        "self_ms": round(sum(extra.values()), 1),
+        "dormant_self_ms": round(
+            sum(ms for name, ms in extra.items() if name.startswith("dormant")), 1
+        ),
+        "slowest": [{"module": name, "self_ms": ms} for name, ms in slowest],
+    }
 
 
 def run_coldstart(reps: int) -> dict[str, Any]:
@@ -60,6 +75,6 @@ def run_coldstart(reps: int) -> dict[str, Any]:
         "handler_over_boto3": ratio(median(handler_s), median(boto3_s)),
         "handler_extra_s": median(handler_s) - median(boto3_s),
         "forbidden_loaded": sorted(forbidden),
-        "slowest_imports": _slowest_imports("dormant.handler"),
+        "beyond_boto3": _extra_imports(),
     }
     return result
