@@ -250,3 +250,28 @@ def test_a_missing_role_fails_without_stopping_the_batch(
         json.dumps(describe_raw(sim.client("iam"), "OldJob")["Inline"][QUARANTINE_POLICY_NAME])
     )
     assert document["Statement"][0]["Sid"] == "DormantDenyAll"
+
+
+def test_a_foreign_policy_under_the_quarantine_name_is_never_overwritten_or_deleted(
+    sim: Simulation, mutator: IamRoleMutator, now: datetime
+) -> None:
+    put_full_role(sim, "OldJob", now)
+    iam = sim.client("iam")
+    theirs = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    iam.put_role_policy(
+        RoleName="OldJob", PolicyName=QUARANTINE_POLICY_NAME, PolicyDocument=json.dumps(theirs)
+    )
+    before = describe_raw(iam, "OldJob")
+    sim.recorder.reset()
+
+    [quarantined] = run_quarantine(mutator, ["OldJob"], now)
+    [released] = run_release(mutator, ["OldJob"])
+
+    assert quarantined.status is Status.REFUSED
+    assert released.status is Status.REFUSED
+    assert "that dormant did not write" in quarantined.message
+    assert sim.recorder.write_calls() == []
+    assert describe_raw(iam, "OldJob") == before

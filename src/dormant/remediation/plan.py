@@ -160,6 +160,20 @@ def is_quarantined(state: RoleState) -> bool:
     return _quarantine_sids() <= sids
 
 
+def foreign_quarantine_policy(state: RoleState) -> str | None:
+    """A refusal when an inline policy under our name was not written by quarantine.
+
+    Quarantine would overwrite it and release would delete it: both lose someone's policy.
+    """
+    document = state.inline_policy(QUARANTINE_POLICY_NAME)
+    if document is None or is_quarantined(state):
+        return None
+    return (
+        f"role {state.name} has an inline policy named {QUARANTINE_POLICY_NAME} that "
+        "dormant did not write; rename or remove it by hand first"
+    )
+
+
 def _tag_undo(state: RoleState, keys: Sequence[str]) -> tuple[Step, ...]:
     """The calls that put back the given tags exactly as they are now."""
     name = state.name

@@ -24,6 +24,7 @@ from dormant.remediation.interface import Caller, RoleMutator
 from dormant.remediation.plan import (
     Step,
     delete_steps,
+    foreign_quarantine_policy,
     is_quarantined,
     quarantine_steps,
     refusal,
@@ -201,7 +202,9 @@ def quarantine(
         state = mutator.describe_role(name)
         if state is None:
             return _missing(caller, name)
-        refused = refusal(state.role, settings=settings, caller_arn=caller.arn)
+        refused = refusal(
+            state.role, settings=settings, caller_arn=caller.arn
+        ) or foreign_quarantine_policy(state)
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         if is_quarantined(state):
@@ -227,7 +230,7 @@ def release(mutator: RoleMutator, targets: Sequence[Target], *, apply: bool) -> 
         state = mutator.describe_role(name)
         if state is None:
             return _missing(caller, name)
-        refused = refusal(state.role)
+        refused = refusal(state.role) or foreign_quarantine_policy(state)
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         steps = tuple(release_steps(state))
