@@ -390,3 +390,19 @@ def test_same_calls_as_the_command_lines_plan_even_for_an_odd_session_name(
     assert document == json.loads(put_policy.params["PolicyDocument"])
     assert tag_role.operation == "TagRole"
     assert tags == {tag["Key"]: tag["Value"] for tag in tag_role.params["Tags"]}
+
+
+def test_a_foreign_policy_under_the_quarantine_name_is_refused(iam: Any) -> None:
+    role_id = _make_role(iam, "shared-name-role")
+    theirs = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}'
+    )
+    iam.put_role_policy(
+        RoleName="shared-name-role", PolicyName=QUARANTINE_POLICY_NAME, PolicyDocument=theirs
+    )
+    with pytest.raises(Refused, match="that dormant did not write"):
+        run_document(role_id)
+    document, tags = _quarantine_of(iam, "shared-name-role")
+    assert document is not None
+    assert document["Statement"][0]["Action"] == "s3:*"
+    assert tags == {}
