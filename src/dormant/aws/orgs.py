@@ -34,7 +34,7 @@ from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import (
     MAX_ASSUMED_SESSION_SECONDS,
     RetryMode,
-    assume_role_session,
+    assume_role_credentials,
     aws_call,
     client_config,
     describe_client_error,
@@ -227,6 +227,7 @@ class AccountSessions:
         self._duration_seconds = min(duration_seconds, MAX_ASSUMED_SESSION_SECONDS)
         self._config = _client_config(retry_mode, _PER_ACCOUNT_POOL_CONNECTIONS, config)
         self._loader = _shared_loader()
+        self._local = threading.local()
         # Warm the shared loader here, in one thread, before workers read it.
         warm = self._session(credentials.get_frozen_credentials())
         for service in ("sts", "iam"):
@@ -237,36 +238,39 @@ class AccountSessions:
 
     def role_source(self, account_id: str) -> IamRoleSource:
         """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
-        session = self._session(self._credentials.get_frozen_credentials())
+        caller = self._credentials.get_frozen_credentials()
         if account_id == self.caller.account_id:
-            iam = session.client("iam", config=self._config)
-            return IamRoleSource(iam, account_id=account_id)
-        assumed = assume_role_session(
-            session,
+            return IamRoleSource(self._client("iam", caller), account_id=account_id)
+        role = assume_role_credentials(
+            self._client("sts", caller),
             self.role_arn(account_id),
             session_name=self._session_name,
             duration_seconds=self._duration_seconds,
-            region=self._region,
-            config=self._config,
         )
-        credentials = assumed.get_credentials()
-        if credentials is None:  # pragma: no cover - assume_role_session always sets them
-            raise AwsAccessError(
-                f"sts:AssumeRole of {self.role_arn(account_id)} returned no credentials",
-                operation="sts:AssumeRole",
-                account_id=account_id,
-            )
-        # The IAM client comes from this account's own session (whose service models are
-        # loaded), with the role's credentials: the returned session would load them again.
-        frozen = credentials.get_frozen_credentials()
-        iam = session.client(
-            "iam",
-            config=self._config,
-            aws_access_key_id=frozen.access_key,
-            aws_secret_access_key=frozen.secret_key,
-            aws_session_token=frozen.token,
+        assumed = botocore.credentials.ReadOnlyCredentials(
+            role["AccessKeyId"], role["SecretAccessKey"], role["SessionToken"]
         )
-        return IamRoleSource(iam, account_id=account_id)
+        return IamRoleSource(self._client("iam", assumed), account_id=account_id)
+
+    def _client(self, service: str, credentials: botocore.credentials.ReadOnlyCredentials) -> Any:
+        """A client no other thread sees, from this thread's own session.
+
+        A botocore session costs about 20 ms of CPU to build (more than an account's API
+        calls) and may not be shared between threads: each worker thread builds one and
+        reuses it for every account it scans. Credentials go on the client, so a session
+        never carries one account's credentials into the next.
+        """
+        session: boto3.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._session(credentials)
+            self._local.session = session
+        return session.client(
+            service,  # type: ignore[call-overload]
+            config=self._config,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+        )
 
     def _session(self, credentials: botocore.credentials.ReadOnlyCredentials) -> boto3.Session:
         core = botocore.session.Session()

@@ -22,6 +22,7 @@ from dormant.errors import AssumeRoleError, AwsAccessError
 
 __all__ = [
     "MAX_ASSUMED_SESSION_SECONDS",
+    "assume_role_credentials",
     "assume_role_session",
     "aws_call",
     "client_config",
@@ -135,19 +136,20 @@ def aws_call(operation: str, account_id: str = "") -> Iterator[None]:
         ) from None
 
 
-def assume_role_session(
-    base: boto3.session.Session,
+def assume_role_credentials(
+    sts: Any,
     role_arn: str,
     *,
     session_name: str = "dormant",
     duration_seconds: int = MAX_ASSUMED_SESSION_SECONDS,
-    region: str | None = None,
-    config: botocore.config.Config | None = None,
-) -> boto3.session.Session:
-    """A session on the role, at most one hour long; AssumeRoleError names role and account."""
+) -> dict[str, Any]:
+    """sts:AssumeRole through the given client: the role's temporary credentials.
+
+    Sessions last at most one hour (role chaining caps them there); a refusal is an
+    AssumeRoleError naming the role and its account.
+    """
     parts = role_arn.split(":")
     account_id = parts[4] if len(parts) > 4 else ""
-    sts = base.client("sts", region_name=region or base.region_name, config=config)
     try:
         response: Any = sts.assume_role(
             RoleArn=role_arn,
@@ -167,7 +169,24 @@ def assume_role_session(
             operation="sts:AssumeRole",
             account_id=account_id,
         ) from None
-    credentials = response["Credentials"]
+    credentials: dict[str, Any] = response["Credentials"]
+    return credentials
+
+
+def assume_role_session(
+    base: boto3.session.Session,
+    role_arn: str,
+    *,
+    session_name: str = "dormant",
+    duration_seconds: int = MAX_ASSUMED_SESSION_SECONDS,
+    region: str | None = None,
+    config: botocore.config.Config | None = None,
+) -> boto3.session.Session:
+    """A session on the role, at most one hour long; AssumeRoleError names role and account."""
+    sts = base.client("sts", region_name=region or base.region_name, config=config)
+    credentials = assume_role_credentials(
+        sts, role_arn, session_name=session_name, duration_seconds=duration_seconds
+    )
     return make_session(
         region=region or base.region_name,
         access_key_id=credentials["AccessKeyId"],
