@@ -161,10 +161,18 @@ def coldstart(r: dict[str, Any]) -> str:
         ],
     )
     loaded = ", ".join(r["forbidden_loaded"]) or "none"
+    extra = r.get("beyond_boto3") or {}
+    beyond = (
+        f" Beyond `import boto3` the handler loads {extra['modules']} modules, "
+        f"{extra['self_ms']:g} ms of import time in all ({extra['dormant_self_ms']:g} ms of it "
+        "dormant's own), per `python -X importtime`."
+        if extra
+        else ""
+    )
     return (
         f"Median of {r['reps']}.\n\n{table}\n\nhandler / boto3: "
         f"{fmt_ratio(r['handler_over_boto3'])}; click, rich, jinja2 or moto loaded by the "
-        f"handler: {loaded}."
+        f"handler: {loaded}.{beyond}"
     )
 
 
@@ -180,12 +188,16 @@ def org(r: dict[str, Any]) -> str:
         ]
         for run in r["runs"]
     ]
-    table = _md(["workers", "wall", "speed-up", "client CPU", "simulator CPU", "CPU floor"], rows)
+    table = _md(
+        ["workers", "wall", "speed-up", "client CPU", "simulator CPU", "2-core CPU floor"], rows
+    )
     per = r["runs"][0]["calls"]["per_member_account"]
     return (
         f"{r['accounts']} accounts x {r['roles_per_account']} roles, "
         f"{r['latency_s'] * 1000:g} ms per request.\n\n{table}\n\nCalls per member account "
-        f"(every run, checked per account): {_calls(per)}."
+        f"(every run, checked per account): {_calls(per)}. 2-core CPU floor: (client CPU + "
+        "simulator CPU) / 2. The scanner's threads run Python one at a time (the GIL), so its "
+        "own client CPU is a floor too."
     )
 
 
