@@ -382,6 +382,13 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     # The loopback server logs every request; the harness reports its own progress.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Nothing here may reach a real account: drop every AWS setting of the caller's shell
+    # (profiles, keys, endpoints) before any section or child process starts.
+    from dormant.sim.server import clean_aws_environment
+
+    safe = clean_aws_environment()
+    os.environ.clear()
+    os.environ.update(safe)
     plan = plans(args.quick, args.full_baseline, args.latency)
     if args.sizes:
         plan["live"] = dataclasses.replace(

@@ -21,10 +21,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from dormant.sim.server import clean_aws_environment
+
     output = tmp_path_factory.mktemp("bench") / "quick.json"
+    # This fixture outlives the per-test fake credentials: give the run a clean environment.
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--quick", "--output", str(output)],
         cwd=REPO,
+        env=clean_aws_environment(),
         capture_output=True,
         text=True,
         timeout=300,
