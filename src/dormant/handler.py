@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,14 @@ def target_role_arn(event: ConfigRuleEvent, env: Mapping[str, str]) -> str | Non
     return None
 
 
+def session_name_for(rule_name: str) -> str:
+    """An AssumeRole session name ([\\w+=,.@-], 2..64) that CloudTrail ties to the rule.
+
+    Config rule names may hold characters (spaces, say) that session names may not.
+    """
+    return re.sub(r"[^\w+=,.@-]", "-", f"dormant-{rule_name}", flags=re.ASCII)[:64]
+
+
 def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:
     env = dict(os.environ)
     try:
@@ -65,17 +74,16 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
         session = make_session()
         if role_arn is not None:
             session = assume_role_session(
-                session, role_arn, session_name=f"dormant-{parsed.rule_name}", config=config
+                session, role_arn, session_name=session_name_for(parsed.rule_name), config=config
             )
         account = parsed.account_id
+        config_client = session.client("config", config=config)
         summary = run_rule(
             parsed,
             settings,
             IamRoleSource(session.client("iam", config=config), account_id=account),
-            ConfigEvaluationSink(
-                session.client("config", config=config), parsed.result_token, account_id=account
-            ),
-            ConfigComplianceHistory(session.client("config", config=config), account_id=account),
+            ConfigEvaluationSink(config_client, parsed.result_token, account_id=account),
+            ConfigComplianceHistory(config_client, account_id=account),
         )
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))

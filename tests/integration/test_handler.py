@@ -256,3 +256,17 @@ def test_denied_assume_role_names_role_and_account_and_posts_nothing(
     with pytest.raises(AssumeRoleError, match=f"dormant-reader in account {MEMBER}"):
         lambda_handler(event, None)
     assert sim.recorder.calls(operation="PutEvaluations") == 0
+
+
+def test_rule_names_with_spaces_still_make_a_valid_session_name(
+    sim: Simulation, now: datetime
+) -> None:
+    sim.put_role(MEMBER, "MemberStale", created=now - timedelta(days=400))
+    event = sim.scheduled_event(
+        "unused roles (prod)",
+        MEMBER,
+        notification_time=now,
+        rule_parameters={"execution_role_name": "dormant-reader"},
+    )
+    lambda_handler(event, None)
+    assert len(sim.stored_evaluations("unused roles (prod)", MEMBER)) == 1

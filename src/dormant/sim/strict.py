@@ -11,8 +11,9 @@ that turns a request into a backend call) so that, in-process under `mock_aws()`
   writes role pages directly (moto's generic serializer needs seconds per 1,000 roles);
   ListRoles rejects `MaxItems` over 1000;
 - roles used through assumed-role credentials get a `RoleLastUsed.Region`, as in AWS;
-- AssumeRole refuses sessions longer than the role's MaxSessionDuration, or than one hour when
-  the caller is itself an assumed role (role chaining);
+- AssumeRole refuses malformed session names, and sessions longer than the role's
+  MaxSessionDuration, or than one hour when the caller is itself an assumed role (role
+  chaining);
 - `PutEvaluations` validates like AWS, checks result tokens that this module issued, and stores
   the evaluations; `GetComplianceDetailsByConfigRule` serves them back, paged;
 - every request is recorded (account, region, service, operation) and may be delayed by an
@@ -29,6 +30,7 @@ import base64
 import binascii
 import json
 import math
+import re
 import secrets
 import threading
 import time
@@ -672,7 +674,19 @@ _ROLE_CHAINING_MAX_SECONDS = 3600
 _ASSUME_ROLE_MAX_SECONDS = 43200
 
 
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+
+
 def _assume_role(self: TokenResponse) -> ActionResult:
+    session_name = str(self._get_param("RoleSessionName") or "")
+    if not _SESSION_NAME.fullmatch(session_name):
+        raise _constraint_error(
+            "ValidationError",
+            session_name,
+            "roleSessionName",
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]* "
+            "and have length between 2 and 64",
+        )
     duration = int(self._get_param("DurationSeconds") or 3600)
     if duration > _ASSUME_ROLE_MAX_SECONDS:
         raise _constraint_error(
