@@ -13,6 +13,7 @@ from ``wait4``. ``json.load`` holds the whole file as Python objects; the scan s
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import sys
@@ -317,7 +318,8 @@ def generate_snapshot(plan: OfflinePlan) -> Path:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     rng = random.Random(plan.seed)
     pools = _Pools(rng)
-    partial = path.with_suffix(".partial")
+    # Per process: two runs at once (parallel test workers) must not write one file.
+    partial = path.with_suffix(f".{os.getpid()}.partial")
     with partial.open("w", encoding="utf-8") as out:
         out.write("{\n")
         for number, (key, make, count) in enumerate(_sections(plan.roles)):
@@ -347,7 +349,7 @@ def run_offline(plan: OfflinePlan) -> dict[str, Any]:
     log(f"offline: generating the {plan.roles}-role snapshot (cached in benchmarks/.data)")
     snapshot = generate_snapshot(plan)
     size_mb = snapshot.stat().st_size / 1024 / 1024
-    out = DATA_DIR / f"scan-output-{plan.roles}.json"
+    out = DATA_DIR / f"scan-output-{plan.roles}-{os.getpid()}.json"
     scan_argv, scan_label = _scan_argv(snapshot, out)
     scans, loads = [], []
     for rep in range(plan.reps):
@@ -358,6 +360,7 @@ def run_offline(plan: OfflinePlan) -> dict[str, Any]:
         scans.append(run_child(scan_argv, ok_codes=(0, 1)))
     with out.open(encoding="utf-8") as handle:
         written = json.load(handle)
+    out.unlink()
     found = len(written["findings"])
     if found != plan.roles or loads[0].report["roles"] != plan.roles:
         raise BenchmarkError(f"scan wrote {found} findings for {plan.roles} roles")

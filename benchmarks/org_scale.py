@@ -74,7 +74,7 @@ def run_org(plan: OrgPlan) -> dict[str, Any]:
     }
     members = member_ids(plan.accounts)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    accounts_file = DATA_DIR / f"org-accounts-{plan.accounts}.txt"
+    accounts_file = DATA_DIR / f"org-accounts-{plan.accounts}-{os.getpid()}.txt"
     accounts_file.write_text("\n".join(members) + "\n", encoding="utf-8")
     with SimulatedAws() as sim:
         sim.reset()
@@ -121,4 +121,5 @@ def run_org(plan: OrgPlan) -> dict[str, Any]:
                 }
             )
         sim.set_latency(0)
+    accounts_file.unlink(missing_ok=True)
     return result
