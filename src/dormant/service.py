@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -119,23 +120,36 @@ def run_rule(
     """One scheduled evaluation of the account.
 
     Every role is read and decided before anything is delivered, so that a bad role
-    record or a denied call fails the run with no evaluation posted at all.
+    record or a denied call fails the run with no evaluation posted at all. The rule's
+    history (for stale results) is read in a second thread while the roles are read:
+    both are chains of paged calls that wait on the network, not on the CPU.
     """
     now = event.notification_time
-    evaluations: list[Evaluation] = []
-    counts: Counter[str] = Counter()
-    role_ids: set[str] = set()
-    for finding in scan(source, settings, now):
-        evaluations.append(evaluation_for(finding, now))
-        counts[finding.compliance.value] += 1
-        role_ids.add(finding.role.role_id)
-    stale: list[str] = []
-    if history is not None:
-        recorded = history.recorded(
-            event.rule_name,
-            (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value),
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormant-history") as pool:
+        recorded = (
+            None
+            if history is None
+            else pool.submit(
+                lambda: list(
+                    history.recorded(
+                        event.rule_name,
+                        (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value),
+                    )
+                )
+            )
         )
-        stale = stale_resource_ids(recorded, role_ids)
+        evaluations: list[Evaluation] = []
+        counts: Counter[str] = Counter()
+        role_ids: set[str] = set()
+        try:
+            for finding in scan(source, settings, now):
+                evaluations.append(evaluation_for(finding, now))
+                counts[finding.compliance.value] += 1
+                role_ids.add(finding.role.role_id)
+        finally:
+            if recorded is not None and not recorded.done():
+                recorded.cancel()
+        stale = [] if recorded is None else stale_resource_ids(recorded.result(), role_ids)
     evaluations.extend(stale_evaluation(resource_id, now) for resource_id in stale)
     sink.put(evaluations, test_mode=event.test_mode)
     return RuleRunSummary(

@@ -22,9 +22,12 @@ from dormant.aws.session import parse_aws_timestamp
         # No offset means UTC; epoch seconds go through botocore's own parser.
         ("2024-01-02T03:04:05", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
         ("1704164645", datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        # JSON protocols (Config) hand the parser numbers.
+        (1704164645, datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        (1704164645.25, datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=UTC)),
     ],
 )
-def test_timestamps_parse_to_the_same_instant(text: str, expected: datetime) -> None:
+def test_timestamps_parse_to_the_same_instant(text: str | float, expected: datetime) -> None:
     parsed = parse_aws_timestamp(text)
     assert parsed == expected
     assert parsed.tzinfo is not None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dormant.errors import RoleDataError
+from dormant.errors import AwsAccessError, RoleDataError
 from dormant.evaluations import Evaluation
 from dormant.events import ConfigRuleEvent
 from dormant.model import Compliance, Role
@@ -104,3 +104,18 @@ def test_role_from_detail_feeds_the_same_engine() -> None:
     sink = RecordingSink()
     run_rule(EVENT, Settings(), ListSource(role_from_detail(detail)), sink, None)
     assert sink.delivered[0].annotation == "Was last used in us-east-2 70 days ago"
+
+
+class FailingHistory:
+    def recorded(
+        self, rule_name: str, compliance_types: Sequence[str] = ()
+    ) -> Iterator[RecordedResult]:
+        raise AwsAccessError("config:GetComplianceDetailsByConfigRule denied: AccessDenied")
+        yield  # pragma: no cover - makes this a generator, like the real history
+
+
+def test_a_failed_history_read_fails_the_run_before_anything_is_delivered() -> None:
+    sink = RecordingSink()
+    with pytest.raises(AwsAccessError, match="GetComplianceDetailsByConfigRule"):
+        run_rule(EVENT, Settings(), ListSource(make_role("a")), sink, FailingHistory())
+    assert sink.delivered == []

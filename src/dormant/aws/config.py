@@ -1,14 +1,18 @@
 """AWS Config adapter: deliver evaluations, and read what the rule recorded.
 
-``PutEvaluations`` takes at most 100 evaluations a call; entries Config returns in
-``FailedEvaluations`` are sent again with back-off, and a run that still cannot
-deliver them fails loudly (``EvaluationDeliveryError``) rather than reporting success.
+``PutEvaluations`` takes at most 100 evaluations a call; a few batches are in flight
+at once (each call waits on the network, and botocore's retries absorb throttling).
+Entries Config returns in ``FailedEvaluations`` are sent again with back-off, and a
+run that still cannot deliver them fails loudly (``EvaluationDeliveryError``) rather
+than reporting success.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from dormant.aws.session import aws_call
@@ -22,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["ConfigComplianceHistory", "ConfigEvaluationSink"]
 
 RESULTS_PAGE_LIMIT = 100  # GetComplianceDetailsByConfigRule's maximum Limit
+# PutEvaluations calls in flight at once: enough to hide network latency, few enough
+# to stay clear of Config's request rate (throttled calls are retried anyway).
+DEFAULT_PARALLEL_PUTS = 4
 
 
 def _to_wire(evaluation: Evaluation) -> dict[str, Any]:
@@ -50,8 +57,13 @@ class ConfigEvaluationSink:
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        parallel: int = DEFAULT_PARALLEL_PUTS,
     ) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
         self._config = config
+        self._parallel = parallel
+        self._lock = threading.Lock()
         self._token = result_token
         self._account_id = account_id
         self._max_attempts = max_attempts
@@ -60,10 +72,24 @@ class ConfigEvaluationSink:
         self.calls = 0
 
     def put(self, evaluations: Sequence[Evaluation], *, test_mode: bool) -> None:
-        for batch in batched(evaluations, MAX_EVALUATIONS_PER_CALL):
-            self._put_batch([_to_wire(e) for e in batch], test_mode=test_mode)
+        batches = [
+            [_to_wire(e) for e in batch] for batch in batched(evaluations, MAX_EVALUATIONS_PER_CALL)
+        ]
+        if len(batches) <= 1 or self._parallel == 1:
+            undelivered = [w for b in batches for w in self._put_batch(b, test_mode=test_mode)]
+        else:
+            with ThreadPoolExecutor(self._parallel, thread_name_prefix="dormant-put") as pool:
+                results = list(pool.map(lambda b: self._put_batch(b, test_mode=test_mode), batches))
+            undelivered = [wire for result in results for wire in result]
+        if undelivered:
+            ids = ", ".join(sorted(resource_id for _, resource_id in map(_key, undelivered)))
+            raise EvaluationDeliveryError(
+                f"AWS Config rejected {len(undelivered)} evaluation(s) after "
+                f"{self._max_attempts} attempts (roles {ids})"
+            )
 
-    def _put_batch(self, pending: list[dict[str, Any]], *, test_mode: bool) -> None:
+    def _put_batch(self, pending: list[dict[str, Any]], *, test_mode: bool) -> list[dict[str, Any]]:
+        """Deliver one batch; what Config still refuses after every attempt is returned."""
         for attempt in range(1, self._max_attempts + 1):
             with aws_call("config:PutEvaluations", self._account_id):
                 response: Any = self._config.put_evaluations(
@@ -71,18 +97,15 @@ class ConfigEvaluationSink:
                     ResultToken=self._token,
                     TestMode=test_mode,
                 )
-            self.calls += 1
+            with self._lock:
+                self.calls += 1
             failed = {_key(f) for f in response.get("FailedEvaluations") or []}
             if not failed:
-                return
+                return []
             pending = [wire for wire in pending if _key(wire) in failed]
             if attempt < self._max_attempts:
                 self._sleep(self._backoff * 2 ** (attempt - 1))
-        ids = ", ".join(sorted(resource_id for _, resource_id in map(_key, pending)))
-        raise EvaluationDeliveryError(
-            f"AWS Config rejected {len(pending)} evaluation(s) after {self._max_attempts} "
-            f"attempts (roles {ids})"
-        )
+        return pending
 
 
 class ConfigComplianceHistory:

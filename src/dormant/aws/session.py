@@ -60,7 +60,7 @@ def client_config(
     )
 
 
-def parse_aws_timestamp(value: str) -> datetime:
+def parse_aws_timestamp(value: str | float) -> datetime:
     """A response timestamp as an aware datetime; a value without an offset is UTC.
 
     ISO 8601 (what IAM, STS and Config return) goes through the standard library;
@@ -68,6 +68,8 @@ def parse_aws_timestamp(value: str) -> datetime:
     default (dateutil) costs about a thousand times more per value, and one page of
     1,000 roles holds up to 2,000 timestamps: profiled, it was the largest client cost.
     """
+    if isinstance(value, int | float):  # JSON protocols (Config) send epoch seconds
+        return datetime.fromtimestamp(value, UTC)
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
