@@ -242,7 +242,7 @@ class AccountSessions:
         if account_id == self.caller.account_id:
             return IamRoleSource(self._client("iam", caller), account_id=account_id)
         role = assume_role_credentials(
-            self._client("sts", caller),
+            self._sts_client(caller),
             self.role_arn(account_id),
             session_name=self._session_name,
             duration_seconds=self._duration_seconds,
@@ -251,6 +251,16 @@ class AccountSessions:
             role["AccessKeyId"], role["SecretAccessKey"], role["SessionToken"]
         )
         return IamRoleSource(self._client("iam", assumed), account_id=account_id)
+
+    def _sts_client(self, caller: botocore.credentials.ReadOnlyCredentials) -> Any:
+        """This thread's STS client on the caller's credentials, rebuilt when they rotate."""
+        cached: tuple[botocore.credentials.ReadOnlyCredentials, Any] | None = getattr(
+            self._local, "sts", None
+        )
+        if cached is None or cached[0] != caller:
+            cached = (caller, self._client("sts", caller))
+            self._local.sts = cached
+        return cached[1]
 
     def _client(self, service: str, credentials: botocore.credentials.ReadOnlyCredentials) -> Any:
         """A client no other thread sees, from this thread's own session.
