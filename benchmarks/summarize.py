@@ -8,6 +8,7 @@ the figures there are exactly the committed ones.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -230,8 +231,19 @@ def render(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0]) if argv else RESULTS_DIR / "latest.json"
-    print(render(json.loads(path.read_text(encoding="utf-8"))), end="")
+    parser = argparse.ArgumentParser(
+        description="Print a benchmark results file as the Markdown tables of the README."
+    )
+    parser.add_argument(
+        "results", nargs="?", default=str(RESULTS_DIR / "latest.json"), help="a results JSON"
+    )
+    path = Path(parser.parse_args(argv).results)
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"summarize: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    print(render(results), end="")
     return 0
 
 
