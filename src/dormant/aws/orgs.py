@@ -27,8 +27,6 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.hooks
 import botocore.loaders
-import botocore.session
-import botocore.utils
 
 from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import (
@@ -38,7 +36,7 @@ from dormant.aws.session import (
     aws_call,
     client_config,
     describe_client_error,
-    parse_aws_timestamp,
+    make_session,
 )
 from dormant.errors import AwsAccessError
 
@@ -186,11 +184,10 @@ class AccountSessions:
     """Opens accounts for scanning, from any thread, each with a session of its own.
 
     Built once in the calling thread from the caller's session. ``role_source(account_id)``
-    may then be called from worker threads: each call builds a fresh botocore session
-    (sharing only the service-model loader, which is read-only once warmed; loading the IAM
-    model anew for every account would cost more CPU than the account's API calls), assumes
-    the role unless the account is the caller's own, and returns an ``IamRoleSource`` over a
-    client that no other thread sees.
+    may then be called from worker threads: each worker thread builds one botocore session
+    of its own (sharing only the service-model loader, which is read-only once warmed),
+    assumes the role unless the account is the caller's own, and returns an
+    ``IamRoleSource`` over a client that no other thread sees.
     """
 
     def __init__(
@@ -283,18 +280,13 @@ class AccountSessions:
         )
 
     def _session(self, credentials: botocore.credentials.ReadOnlyCredentials) -> boto3.Session:
-        core = botocore.session.Session()
-        core.register_component("data_loader", self._loader)
-        core.get_component("response_parser_factory").set_parser_defaults(
-            timestamp_parser=parse_aws_timestamp
-        )
-        session = boto3.session.Session(
-            botocore_session=core,
-            aws_access_key_id=credentials.access_key,
-            aws_secret_access_key=credentials.secret_key,
-            aws_session_token=credentials.token,
-            region_name=self._region,
-            profile_name=self._profile,
+        session = make_session(
+            self._profile,
+            self._region,
+            access_key_id=credentials.access_key,
+            secret_access_key=credentials.secret_key,
+            session_token=credentials.token,
+            loader=self._loader,
         )
         self._counter.attach(session.events)
         return session

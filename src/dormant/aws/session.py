@@ -15,10 +15,12 @@ from typing import Any, Literal
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.loaders
 import botocore.session
 import botocore.utils
 
 from dormant.errors import AssumeRoleError, AwsAccessError
+from dormant.roles import parse_timestamp
 
 __all__ = [
     "MAX_ASSUMED_SESSION_SECONDS",
@@ -63,7 +65,7 @@ def client_config(
 def parse_aws_timestamp(value: str | float) -> datetime:
     """A response timestamp as an aware datetime; a value without an offset is UTC.
 
-    ISO 8601 (what IAM, STS and Config return) goes through the standard library;
+    ISO 8601 (what IAM, STS and Config return) goes through ``dormant.roles``' parser;
     anything else (epoch seconds, RFC 822) through botocore's own parser. botocore's
     default (dateutil) costs about a thousand times more per value, and one page of
     1,000 roles holds up to 2,000 timestamps: profiled, it was the largest client cost.
@@ -71,8 +73,8 @@ def parse_aws_timestamp(value: str | float) -> datetime:
     if isinstance(value, int | float):  # JSON protocols (Config) send epoch seconds
         return datetime.fromtimestamp(value, UTC)
     try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+        return parse_timestamp(value)
+    except ValueError:
         parsed = botocore.utils.parse_timestamp(value)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
@@ -84,12 +86,17 @@ def make_session(
     access_key_id: str | None = None,
     secret_access_key: str | None = None,
     session_token: str | None = None,
+    loader: botocore.loaders.Loader | None = None,
 ) -> boto3.session.Session:
     """A session from the usual chain (env, profile, SSO, instance role), or given keys.
 
-    Its clients parse timestamps with ``parse_aws_timestamp``.
+    Its clients parse timestamps with ``parse_aws_timestamp``. ``loader`` shares one
+    service-model loader between sessions (loading the IAM model costs more CPU than a
+    small account's API calls).
     """
     core = botocore.session.Session()
+    if loader is not None:
+        core.register_component("data_loader", loader)
     core.get_component("response_parser_factory").set_parser_defaults(
         timestamp_parser=parse_aws_timestamp
     )
@@ -195,12 +202,6 @@ def assume_role_session(
         secret_access_key=credentials["SecretAccessKey"],
         session_token=credentials["SessionToken"],
     )
-
-
-def caller_arn(session: boto3.session.Session, config: botocore.config.Config | None = None) -> str:
-    """The ARN of the identity the session acts as (sts:GetCallerIdentity)."""
-    with aws_call("sts:GetCallerIdentity"):
-        return str(session.client("sts", config=config).get_caller_identity()["Arn"])
 
 
 def caller_account(
