@@ -110,6 +110,12 @@ def stale_resource_ids(recorded: Iterable[RecordedResult], current_role_ids: set
     return list(stale)
 
 
+def _recorded(history: ComplianceHistory, rule_name: str) -> list[RecordedResult]:
+    """What the rule holds as COMPLIANT or NON_COMPLIANT (NOT_APPLICABLE ones are settled)."""
+    types = (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value)
+    return list(history.recorded(rule_name, types))
+
+
 def run_rule(
     event: ConfigRuleEvent,
     settings: Settings,
@@ -126,29 +132,14 @@ def run_rule(
     """
     now = event.notification_time
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormant-history") as pool:
-        recorded = (
-            None
-            if history is None
-            else pool.submit(
-                lambda: list(
-                    history.recorded(
-                        event.rule_name,
-                        (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value),
-                    )
-                )
-            )
-        )
+        recorded = None if history is None else pool.submit(_recorded, history, event.rule_name)
         evaluations: list[Evaluation] = []
         counts: Counter[str] = Counter()
         role_ids: set[str] = set()
-        try:
-            for finding in scan(source, settings, now):
-                evaluations.append(evaluation_for(finding, now))
-                counts[finding.compliance.value] += 1
-                role_ids.add(finding.role.role_id)
-        finally:
-            if recorded is not None and not recorded.done():
-                recorded.cancel()
+        for finding in scan(source, settings, now):
+            evaluations.append(evaluation_for(finding, now))
+            counts[finding.compliance.value] += 1
+            role_ids.add(finding.role.role_id)
         stale = [] if recorded is None else stale_resource_ids(recorded.result(), role_ids)
     evaluations.extend(stale_evaluation(resource_id, now) for resource_id in stale)
     sink.put(evaluations, test_mode=event.test_mode)

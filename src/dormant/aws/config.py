@@ -75,11 +75,9 @@ class ConfigEvaluationSink:
         batches = [
             [_to_wire(e) for e in batch] for batch in batched(evaluations, MAX_EVALUATIONS_PER_CALL)
         ]
-        if len(batches) <= 1 or self._parallel == 1:
-            undelivered = [w for b in batches for w in self._put_batch(b, test_mode=test_mode)]
-        else:
-            with ThreadPoolExecutor(self._parallel, thread_name_prefix="dormant-put") as pool:
-                results = list(pool.map(lambda b: self._put_batch(b, test_mode=test_mode), batches))
+        workers = max(1, min(self._parallel, len(batches)))
+        with ThreadPoolExecutor(workers, thread_name_prefix="dormant-put") as pool:
+            results = pool.map(lambda b: self._put_batch(b, test_mode=test_mode), batches)
             undelivered = [wire for result in results for wire in result]
         if undelivered:
             ids = ", ".join(sorted(resource_id for _, resource_id in map(_key, undelivered)))
