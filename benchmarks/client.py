@@ -147,15 +147,15 @@ def _json_load(argv: list[str]) -> None:
 
 def _scan_fallback(argv: list[str]) -> None:
     path, out_path, as_of = argv
-    from dormant.report.rows import ReportMeta, row_from_finding
-    from dormant.report.text import render_json
+    from dormant.report import ROLE_LAYOUT, ReportMeta, row_from_finding
+    from dormant.report.json import render_json
     from dormant.rules import evaluate_roles
     from dormant.settings import Settings
     from dormant.snapshot import read_snapshot
 
     now = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     started = time.perf_counter()
-    meta = ReportMeta(kind="scan", generated_at=now, source=f"snapshot {path}")
+    meta = ReportMeta(layout=ROLE_LAYOUT, kind="scan", generated_at=now, source=f"snapshot {path}")
     with open(out_path, "w", encoding="utf-8") as out:
         findings = evaluate_roles(read_snapshot(path), Settings(), now)
         tally = render_json(map(row_from_finding, findings), meta, out)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from dormant.model import Compliance, Finding
+from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Reportable
 
 __all__ = [
     "ANNOTATION_MAX_CHARS",
@@ -25,7 +25,6 @@ __all__ = [
     "stale_evaluation",
 ]
 
-RESOURCE_TYPE_ROLE = "AWS::IAM::Role"
 MAX_EVALUATIONS_PER_CALL = 100  # PutEvaluations' documented limit
 ANNOTATION_MAX_CHARS = 256  # PutEvaluations rejects longer annotations
 ANNOTATION_ROLE_DELETED = "Role no longer exists"
@@ -55,24 +54,30 @@ def fit_annotation(text: str) -> str:
     return text[: ANNOTATION_MAX_CHARS - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
 
 
-def evaluation_for(finding: Finding, ordering_timestamp: datetime) -> Evaluation:
-    """Config identifies IAM roles by RoleId (AROA...), so results link to its timeline."""
+def evaluation_for(finding: Reportable, ordering_timestamp: datetime) -> Evaluation:
+    """The evaluation of any kind of finding, keyed the way Config identifies its resource."""
     return Evaluation(
-        resource_type=RESOURCE_TYPE_ROLE,
-        resource_id=finding.role.role_id,
+        resource_type=finding.resource_type,
+        resource_id=finding.resource_id,
         compliance=finding.compliance,
         annotation=fit_annotation(finding.annotation),
         ordering_timestamp=ordering_timestamp,
     )
 
 
-def stale_evaluation(resource_id: str, ordering_timestamp: datetime) -> Evaluation:
-    """A role this rule reported earlier that IAM no longer has."""
+def stale_evaluation(
+    resource_id: str,
+    ordering_timestamp: datetime,
+    *,
+    resource_type: str = RESOURCE_TYPE_ROLE,
+    annotation: str = ANNOTATION_ROLE_DELETED,
+) -> Evaluation:
+    """A resource this rule reported earlier that IAM no longer has."""
     return Evaluation(
-        resource_type=RESOURCE_TYPE_ROLE,
+        resource_type=resource_type,
         resource_id=resource_id,
         compliance=Compliance.NOT_APPLICABLE,
-        annotation=ANNOTATION_ROLE_DELETED,
+        annotation=annotation,
         ordering_timestamp=ordering_timestamp,
     )
 

@@ -23,7 +23,7 @@ from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import assume_role_session, client_config, make_session
 from dormant.errors import DormantError, InvalidParameter
 from dormant.events import ConfigRuleEvent, parse_event
-from dormant.service import run_rule
+from dormant.service import ROLES, run_rule
 from dormant.settings import (
     assume_role_mode_from,
     execution_role_name_from,
@@ -81,9 +81,10 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
         summary = run_rule(
             parsed,
             settings,
-            IamRoleSource(session.client("iam", config=config), account_id=account),
+            IamRoleSource(session.client("iam", config=config), account_id=account).roles(),
             ConfigEvaluationSink(config_client, parsed.result_token, account_id=account),
             ConfigComplianceHistory(config_client, account_id=account),
+            kind=ROLES,
         )
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))

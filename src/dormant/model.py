@@ -9,16 +9,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
+    "RESOURCE_TYPE_ROLE",
     "AccountFailure",
     "Compliance",
     "Finding",
     "Reason",
+    "Reportable",
     "Risk",
     "Role",
 ]
+
+RESOURCE_TYPE_ROLE = "AWS::IAM::Role"
 
 SERVICE_LINKED_PATH_PREFIX = "/aws-service-role/"
 AWS_RESERVED_PATH_PREFIX = "/aws-reserved/"
@@ -106,6 +110,37 @@ class Risk:
         return score
 
 
+class Reportable(Protocol):
+    """What every kind of finding has, whatever it is about.
+
+    A role's use (``Finding``), a user's credentials, a role's permissions: each kind
+    has its own subject and its own decision, and each finding answers these, which is
+    all the Config rule run, the evaluations and the exports need. A new kind of
+    finding plugs in by answering them; it never copies the engine.
+    """
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def resource_type(self) -> str:
+        """How AWS Config names the resource type, e.g. ``AWS::IAM::Role``."""
+        ...
+
+    @property
+    def resource_id(self) -> str:
+        """How AWS Config identifies the resource: a RoleId, a UserId."""
+        ...
+
+    @property
+    def resource_name(self) -> str: ...
+    @property
+    def arn(self) -> str: ...
+    @property
+    def compliance(self) -> Compliance: ...
+    @property
+    def annotation(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """The decision about one role, and everything a report needs to explain it."""
@@ -121,6 +156,23 @@ class Finding:
     @property
     def account_id(self) -> str:
         return self.role.account_id
+
+    @property
+    def resource_type(self) -> str:
+        return RESOURCE_TYPE_ROLE
+
+    @property
+    def resource_id(self) -> str:
+        # Config identifies IAM roles by RoleId (AROA...), so results link to its timeline.
+        return self.role.role_id
+
+    @property
+    def resource_name(self) -> str:
+        return self.role.name
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,45 +7,75 @@ implementation each in ``dormant.aws``:
 - ``EvaluationSink``: delivers evaluations to AWS Config;
 - ``ComplianceHistory``: what the rule recorded in earlier runs.
 
-``run_rule`` is what a scheduled Config invocation does; ``scan`` is what the
-command line does. Both decide with ``dormant.rules.evaluate_role``.
+``run_rule`` is what a scheduled Config invocation does, for any ``RuleKind`` (roles
+today: ``ROLES``); ``scan`` is what the command line does. For roles both decide with
+``dormant.rules.evaluate_role``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from dormant.evaluations import (
-    RESOURCE_TYPE_ROLE,
+    ANNOTATION_ROLE_DELETED,
     Evaluation,
     evaluation_for,
     stale_evaluation,
 )
 from dormant.events import ConfigRuleEvent
-from dormant.model import Compliance, Finding, Role
-from dormant.rules import evaluate_role
+from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Finding, Reportable, Role
+from dormant.rules import evaluate_role, evaluate_roles
 from dormant.settings import Settings
 
 __all__ = [
+    "ROLES",
     "ComplianceHistory",
     "EvaluationSink",
     "RecordedResult",
     "RoleSource",
+    "RuleKind",
     "RuleRunSummary",
     "run_rule",
     "scan",
+    "stale_resource_ids",
 ]
+
+S = TypeVar("S")
+F = TypeVar("F", bound=Reportable)
 
 
 class RoleSource(Protocol):
     def roles(self) -> Iterator[Role]:
         """Every role of one account, each once."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class RuleKind(Generic[S, F]):
+    """One kind of resource a Config rule reports on.
+
+    ``decide`` is the kind's pure decision (``evaluate_role`` for roles); its findings
+    answer ``Reportable``. ``resource_type`` is how Config names the kind, and
+    ``gone_annotation`` what a resource reported earlier and deleted since is told.
+    Adding a kind (IAM users' credentials, say) means a subject type, a decision and
+    one of these; ``run_rule`` stays as it is.
+    """
+
+    resource_type: str
+    decide: Callable[[S, Settings, datetime], F]
+    gone_annotation: str
+
+
+ROLES: RuleKind[Role, Finding] = RuleKind(
+    resource_type=RESOURCE_TYPE_ROLE,
+    decide=evaluate_role,
+    gone_annotation=ANNOTATION_ROLE_DELETED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +103,11 @@ class ComplianceHistory(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RuleRunSummary:
-    """What one scheduled run reported, for the Lambda's log line and return value."""
+    """What one scheduled run reported, for the Lambda's log line and return value.
+
+    ``roles`` counts the resources evaluated, whatever their kind (the key is kept for
+    the log lines and dashboards that already read it); ``resource_type`` says which.
+    """
 
     account_id: str
     rule_name: str
@@ -81,11 +115,13 @@ class RuleRunSummary:
     by_compliance: dict[str, int] = field(default_factory=dict)
     stale: int = 0
     test_mode: bool = False
+    resource_type: str = RESOURCE_TYPE_ROLE
 
     def as_dict(self) -> dict[str, object]:
         return {
             "account_id": self.account_id,
             "rule_name": self.rule_name,
+            "resource_type": self.resource_type,
             "roles": self.roles,
             "by_compliance": dict(self.by_compliance),
             "stale_results_cleared": self.stale,
@@ -95,17 +131,20 @@ class RuleRunSummary:
 
 def scan(source: RoleSource, settings: Settings, now: datetime) -> Iterator[Finding]:
     """Decide every role the source yields, lazily."""
-    for role in source.roles():
-        yield evaluate_role(role, settings, now)
+    return evaluate_roles(source.roles(), settings, now)
 
 
-def stale_resource_ids(recorded: Iterable[RecordedResult], current_role_ids: set[str]) -> list[str]:
-    """Roles the rule reported before that are gone now (each id once, in first-seen order)."""
+def stale_resource_ids(
+    recorded: Iterable[RecordedResult],
+    current_ids: set[str],
+    resource_type: str = RESOURCE_TYPE_ROLE,
+) -> list[str]:
+    """Resources the rule reported before that are gone now (each id once, first-seen order)."""
     stale: dict[str, None] = {}
     for result in recorded:
-        if result.resource_type != RESOURCE_TYPE_ROLE:
+        if result.resource_type != resource_type:
             continue
-        if result.resource_id not in current_role_ids:
+        if result.resource_id not in current_ids:
             stale.setdefault(result.resource_id, None)
     return list(stale)
 
@@ -119,35 +158,49 @@ def _recorded(history: ComplianceHistory, rule_name: str) -> list[RecordedResult
 def run_rule(
     event: ConfigRuleEvent,
     settings: Settings,
-    source: RoleSource,
+    subjects: Iterable[S],
     sink: EvaluationSink,
     history: ComplianceHistory | None,
+    *,
+    kind: RuleKind[S, F],
 ) -> RuleRunSummary:
-    """One scheduled evaluation of the account.
+    """One scheduled evaluation of the account, for any kind of resource.
 
-    Every role is read and decided before anything is delivered, so that a bad role
-    record or a denied call fails the run with no evaluation posted at all. The rule's
-    history (for stale results) is read in a second thread while the roles are read:
-    both are chains of paged calls that wait on the network, not on the CPU.
+    ``subjects`` is read lazily (a role source's ``roles()``, say). Every subject is
+    read and decided before anything is delivered, so that a bad record or a denied
+    call fails the run with no evaluation posted at all. The rule's history (for stale
+    results) is read in a second thread while the subjects are read: both are chains of
+    paged calls that wait on the network, not on the CPU.
     """
     now = event.notification_time
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormant-history") as pool:
         recorded = None if history is None else pool.submit(_recorded, history, event.rule_name)
         evaluations: list[Evaluation] = []
         counts: Counter[str] = Counter()
-        role_ids: set[str] = set()
-        for finding in scan(source, settings, now):
+        current: set[str] = set()
+        for subject in subjects:
+            finding = kind.decide(subject, settings, now)
             evaluations.append(evaluation_for(finding, now))
             counts[finding.compliance.value] += 1
-            role_ids.add(finding.role.role_id)
-        stale = [] if recorded is None else stale_resource_ids(recorded.result(), role_ids)
-    evaluations.extend(stale_evaluation(resource_id, now) for resource_id in stale)
+            current.add(finding.resource_id)
+        stale = (
+            []
+            if recorded is None
+            else stale_resource_ids(recorded.result(), current, kind.resource_type)
+        )
+    evaluations.extend(
+        stale_evaluation(
+            resource_id, now, resource_type=kind.resource_type, annotation=kind.gone_annotation
+        )
+        for resource_id in stale
+    )
     sink.put(evaluations, test_mode=event.test_mode)
     return RuleRunSummary(
         account_id=event.account_id,
         rule_name=event.rule_name,
-        roles=len(role_ids),
+        roles=len(current),
         by_compliance=dict(counts),
         stale=len(stale),
         test_mode=event.test_mode,
+        resource_type=kind.resource_type,
     )

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from dormant.model import AccountFailure, Role
-from dormant.report import ReportMeta, row_from_finding
+from dormant.report import ROLE_LAYOUT, ReportMeta, row_from_finding
 from dormant.report.html import render_html
 from dormant.rules import evaluate_role
 from dormant.settings import Settings
@@ -121,6 +121,7 @@ def test_html_groups_accounts_and_lists_failures() -> None:
     ]
     rows = [row_from_finding(evaluate_role(r, Settings(), NOW)) for r in roles]
     meta = ReportMeta(
+        layout=ROLE_LAYOUT,
         kind="scan",
         generated_at=NOW,
         source="organization (3 active accounts)",

@@ -7,9 +7,19 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from dormant.model import AccountFailure, Role
-from dormant.report import ReportMeta, Row, record, row_from_finding, row_from_recorded, sort_rows
-from dormant.report.rows import Tally, iso
-from dormant.report.text import render_csv, render_json, render_tsv
+from dormant.report import (
+    ROLE_LAYOUT,
+    ReportMeta,
+    Row,
+    record,
+    row_from_finding,
+    row_from_recorded,
+    sort_rows,
+)
+from dormant.report.csv import render_csv
+from dormant.report.json import render_json
+from dormant.report.layout import Tally, iso
+from dormant.report.tsv import render_tsv
 from dormant.rules import evaluate_role
 from dormant.settings import Settings
 
@@ -96,6 +106,7 @@ def test_recorded_row_of_a_live_role_shows_its_current_data() -> None:
 
 def test_json_streams_a_valid_document_with_failures() -> None:
     meta = ReportMeta(
+        layout=ROLE_LAYOUT,
         kind="scan",
         generated_at=NOW,
         source="x",
@@ -109,7 +120,9 @@ def test_json_streams_a_valid_document_with_failures() -> None:
     ]
     assert document["summary"]["failed_accounts"] == 1
     empty = io.StringIO()
-    render_json(iter(()), ReportMeta(kind="scan", generated_at=NOW, source="x"), empty)
+    render_json(
+        iter(()), ReportMeta(layout=ROLE_LAYOUT, kind="scan", generated_at=NOW, source="x"), empty
+    )
     assert json.loads(empty.getvalue())["findings"] == []
 
 
@@ -117,7 +130,9 @@ def test_tsv_keeps_each_role_on_one_line() -> None:
     rows = _rows(_role("a", 100))
     rows = [rows[0]._replace(annotation="two\tcolumns\nand lines")]
     out = io.StringIO()
-    render_tsv(rows, ReportMeta(kind="report", generated_at=NOW, source="x"), out)
+    render_tsv(
+        rows, ReportMeta(layout=ROLE_LAYOUT, kind="report", generated_at=NOW, source="x"), out
+    )
     assert out.getvalue() == "a\tNON_COMPLIANT\ttwo columns and lines\n"
 
 
@@ -126,7 +141,7 @@ def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
 
     rows = _rows(_role("=HYPERLINK(1)", 100), _role("plain-role", 100))
     out = io.StringIO()
-    render_csv(rows, ReportMeta(kind="scan", generated_at=NOW, source="x"), out)
+    render_csv(rows, ReportMeta(layout=ROLE_LAYOUT, kind="scan", generated_at=NOW, source="x"), out)
     records = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert records[0]["role_name"] == "'=HYPERLINK(1)"
     assert records[1]["role_name"] == "plain-role"

@@ -12,7 +12,7 @@ from dormant.evaluations import Evaluation
 from dormant.events import ConfigRuleEvent
 from dormant.model import Compliance, Role
 from dormant.roles import role_from_detail
-from dormant.service import RecordedResult, run_rule, stale_resource_ids
+from dormant.service import ROLES, RecordedResult, run_rule, stale_resource_ids
 from dormant.settings import Settings
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
@@ -67,14 +67,18 @@ def test_a_bad_role_record_fails_the_run_before_anything_is_delivered() -> None:
     sink = RecordingSink()
     broken = RoleDataError("role Ec2DevRole in account 111111111111 has no CreateDate")
     with pytest.raises(RoleDataError, match="Ec2DevRole"):
-        run_rule(EVENT, Settings(), ListSource(make_role("a"), broken), sink, None)
+        run_rule(
+            EVENT, Settings(), ListSource(make_role("a"), broken).roles(), sink, None, kind=ROLES
+        )
     assert sink.delivered == []
 
 
 def test_stale_results_only_for_roles_that_are_gone() -> None:
     sink = RecordingSink()
     history = FixedHistory("AROAA", "AROAGONE", "AROAGONE")
-    summary = run_rule(EVENT, Settings(), ListSource(make_role("a")), sink, history)
+    summary = run_rule(
+        EVENT, Settings(), ListSource(make_role("a")).roles(), sink, history, kind=ROLES
+    )
     assert [(e.resource_id, e.compliance) for e in sink.delivered] == [
         ("AROAA", Compliance.NON_COMPLIANT),
         ("AROAGONE", Compliance.NOT_APPLICABLE),
@@ -102,7 +106,9 @@ def test_role_from_detail_feeds_the_same_engine() -> None:
         "RoleLastUsed": {"LastUsedDate": NOW - timedelta(days=70), "Region": "us-east-2"},
     }
     sink = RecordingSink()
-    run_rule(EVENT, Settings(), ListSource(role_from_detail(detail)), sink, None)
+    run_rule(
+        EVENT, Settings(), ListSource(role_from_detail(detail)).roles(), sink, None, kind=ROLES
+    )
     assert sink.delivered[0].annotation == "Was last used in us-east-2 70 days ago"
 
 
@@ -117,5 +123,12 @@ class FailingHistory:
 def test_a_failed_history_read_fails_the_run_before_anything_is_delivered() -> None:
     sink = RecordingSink()
     with pytest.raises(AwsAccessError, match="GetComplianceDetailsByConfigRule"):
-        run_rule(EVENT, Settings(), ListSource(make_role("a")), sink, FailingHistory())
+        run_rule(
+            EVENT,
+            Settings(),
+            ListSource(make_role("a")).roles(),
+            sink,
+            FailingHistory(),
+            kind=ROLES,
+        )
     assert sink.delivered == []

@@ -22,9 +22,9 @@ from typing import Any
 import click
 
 from dormant.cli.output import output_options, output_stream, resolve_format
-from dormant.cli.report import DEFAULT_RULE_NAME, recorded_rows
 from dormant.errors import DormantError
-from dormant.report import ReportMeta, render
+from dormant.report import ROLE_LAYOUT, ReportMeta, render
+from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
 
 __all__ = ["demo"]
 
@@ -60,6 +60,8 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
 
     import boto3
 
+    from dormant.aws.config import ConfigComplianceHistory
+    from dormant.aws.iam import IamRoleSource
     from dormant.handler import lambda_handler
 
     account_id = seed.DEFAULT_ACCOUNT_ID
@@ -80,9 +82,9 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
             summary = lambda_handler(event, None)
             calls = strict.recorder.counts(account_id)
             session = boto3.session.Session()
-            rows, _ = recorded_rows(
-                session.client("config"),
-                session.client("iam"),
+            rows = recorded_rows(
+                ConfigComplianceHistory(session.client("config"), account_id=account_id),
+                IamRoleSource(session.client("iam"), account_id=account_id),
                 rule_name=rule_name,
                 compliance_types=("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"),
                 account_id=account_id,
@@ -135,6 +137,7 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     rows, summary, calls, seeded = _run(rule_name, now)
     click.echo(_header(summary, calls, seeded), err=True)
     meta = ReportMeta(
+        layout=ROLE_LAYOUT,
         kind="report",
         generated_at=now,
         source=f"simulated AWS Config rule {rule_name} in account {summary.get('account_id')}",

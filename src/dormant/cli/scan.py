@@ -29,8 +29,7 @@ from dormant.cli.output import (
 )
 from dormant.errors import InvalidParameter
 from dormant.model import AccountFailure, Finding, Role
-from dormant.report import ReportMeta, Row, render, row_from_finding
-from dormant.report.rows import iso
+from dormant.report import ROLE_LAYOUT, ReportMeta, Row, iso, render, row_from_finding
 from dormant.service import scan as scan_roles
 from dormant.settings import Settings, parse_role_name
 
@@ -271,6 +270,7 @@ def scan(
         found, source = _live_account(profile, region, settings, now)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
+        layout=ROLE_LAYOUT,
         kind="scan",
         generated_at=now,
         source=source,

@@ -1,23 +1,23 @@
 """Renderers of findings and recorded results: table, TSV, CSV, JSON, Markdown, HTML.
 
-Each renderer takes ``Row`` values, a ``ReportMeta`` and a text stream, writes the
-whole report and returns the ``Tally`` (counts by compliance). Renderers never decide
-compliance and never talk to AWS; the command line chooses one and the stream.
-TSV, CSV and JSON stream row by row; the others sort (non-compliant and riskiest
-first) and so hold every row.
+Each renderer (one module per format) takes lines, a ``ReportMeta`` (whose ``Layout``
+says which kind of finding they are) and a text stream, writes the whole report and
+returns the ``Tally`` (counts by compliance). Renderers never decide compliance and
+never talk to AWS; the command line chooses one and the stream. TSV, CSV and JSON
+stream line by line; the others sort (the layout's order) and so hold every line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TextIO
 
+from dormant.report.layout import Column, Layout, Line, ReportMeta, Tally, iso
 from dormant.report.rows import (
     FIELDS,
     REPORT_FIELDS,
-    ReportMeta,
+    ROLE_LAYOUT,
     Row,
-    Tally,
     record,
     row_from_finding,
     row_from_recorded,
@@ -28,10 +28,15 @@ __all__ = [
     "FIELDS",
     "FORMATS",
     "REPORT_FIELDS",
+    "ROLE_LAYOUT",
     "STREAMING_FORMATS",
+    "Column",
+    "Layout",
+    "Line",
     "ReportMeta",
     "Row",
     "Tally",
+    "iso",
     "record",
     "render",
     "row_from_finding",
@@ -42,35 +47,33 @@ __all__ = [
 FORMATS = ("table", "tsv", "csv", "json", "markdown", "html")
 STREAMING_FORMATS = frozenset({"tsv", "csv", "json"})
 
-Renderer = Callable[[Iterable[Row], ReportMeta, TextIO], Tally]
-
 
 def render(
-    fmt: str, rows: Iterable[Row], meta: ReportMeta, out: TextIO, *, color: bool = False
+    fmt: str, lines: Iterable[Line], meta: ReportMeta, out: TextIO, *, color: bool = False
 ) -> Tally:
     """Write the report in format ``fmt``; imports only the renderer it needs."""
     if fmt == "tsv":
-        from dormant.report.text import render_tsv
+        from dormant.report.tsv import render_tsv
 
-        return render_tsv(rows, meta, out)
+        return render_tsv(lines, meta, out)
     if fmt == "csv":
-        from dormant.report.text import render_csv
+        from dormant.report.csv import render_csv
 
-        return render_csv(rows, meta, out)
+        return render_csv(lines, meta, out)
     if fmt == "json":
-        from dormant.report.text import render_json
+        from dormant.report.json import render_json
 
-        return render_json(rows, meta, out)
+        return render_json(lines, meta, out)
     if fmt == "table":
-        from dormant.report.sorted_formats import render_table
+        from dormant.report.table import render_table
 
-        return render_table(rows, meta, out, color=color)
+        return render_table(lines, meta, out, color=color)
     if fmt == "markdown":
-        from dormant.report.sorted_formats import render_markdown
+        from dormant.report.markdown import render_markdown
 
-        return render_markdown(rows, meta, out)
+        return render_markdown(lines, meta, out)
     if fmt == "html":
         from dormant.report.html import render_html
 
-        return render_html(rows, meta, out)
+        return render_html(lines, meta, out)
     raise ValueError(f"unknown format {fmt!r}")

@@ -15,8 +15,9 @@ from typing import Any, TextIO
 
 import jinja2
 
-from dormant.report.rows import ReportMeta, Row, Tally, iso, sort_rows
-from dormant.report.sorted_formats import risk_text, unused_text
+from dormant.model import Compliance
+from dormant.report.layout import Line, ReportMeta, Tally, compliance_rank, iso
+from dormant.report.rows import Row, risk_text, unused_days, unused_text
 
 __all__ = ["Bar", "chart_bars", "render_html"]
 
@@ -34,7 +35,6 @@ CHART_WIDTH = 640
 CHART_HEIGHT = 200
 _PLOT_TOP = 20
 _PLOT_BOTTOM = 170
-_COMPLIANCE_RANK = {"NON_COMPLIANT": 0, "COMPLIANT": 1, "NOT_APPLICABLE": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +72,11 @@ def chart_bars(rows: Sequence[Row]) -> list[Bar]:
     """Histogram of days since last use over the roles the rule evaluated."""
     counts = [[0, 0] for _ in _BUCKETS]
     for row in rows:
-        if row.compliance == "NOT_APPLICABLE":
+        if row.compliance == Compliance.NOT_APPLICABLE:
             continue
         index = _bucket(row)
         if index is not None:
-            counts[index][0 if row.compliance == "NON_COMPLIANT" else 1] += 1
+            counts[index][0 if row.compliance == Compliance.NON_COMPLIANT else 1] += 1
     highest = max((nc + other for nc, other in counts), default=0) or 1
     plot_height = _PLOT_BOTTOM - _PLOT_TOP
     slot = CHART_WIDTH // len(_BUCKETS)
@@ -105,18 +105,15 @@ def chart_bars(rows: Sequence[Row]) -> list[Bar]:
 
 def _cells(row: Row) -> dict[str, Any]:
     role = row.role
-    unused_sort = (
-        row.days_unused if row.days_unused is not None else (10**6 if row.never_used else -1)
-    )
     return {
         "row": row,
         "path": role.path if role else "",
         "arn": role.arn if role else "",
         "tags": [f"{key}={value}" for key, value in role.tags] if role else [],
         "description": (role.description or "") if role else "",
-        "compliance_rank": _COMPLIANCE_RANK.get(row.compliance, 3),
+        "compliance_rank": compliance_rank(row.compliance),
         "unused": unused_text(row),
-        "unused_sort": unused_sort,
+        "unused_sort": unused_days(row),
         "last_used": iso(role.last_used) if role and role.last_used else "",
         "last_used_region": (role.last_used_region or "") if role else "",
         "created": iso(role.created) if role else "",
@@ -135,35 +132,57 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(rows: Iterable[Row], meta: ReportMeta, out: TextIO) -> Tally:
-    ordered = sort_rows(rows)
-    tally = Tally()
-    for row in ordered:
-        tally.add(row)
+def _generic_cells(line: Line, meta: ReportMeta) -> dict[str, Any]:
+    """Cells of a kind without a page of its own: the layout's columns."""
+    return {
+        "row": line,
+        "compliance_rank": compliance_rank(line.compliance),
+        "columns": [
+            (column.text(line), "" if column.sort_value is None else column.sort_value(line))
+            for column in meta.layout.columns
+        ],
+    }
+
+
+def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
+    layout = meta.layout
+    roles = layout.name == "roles"
+    ordered: list[Any] = layout.sort(lines)
+    tally = meta.tally()
+    for line in ordered:
+        tally.add(line)
+
+    def cells(line: Any) -> dict[str, Any]:
+        return _cells(line) if roles else _generic_cells(line, meta)
+
     several = meta.multi_account or len(tally.accounts) > 1
     groups: list[dict[str, Any]] = []
     if several:
         for account in sorted(tally.accounts):
-            members = [r for r in ordered if r.account_id == account]
-            account_tally = Tally()
-            for row in members:
-                account_tally.add(row)
+            members = [line for line in ordered if line.account_id == account]
+            account_tally = meta.tally()
+            for line in members:
+                account_tally.add(line)
             groups.append(
                 {
                     "account_id": account,
                     "summary": account_tally.summary(),
-                    "rows": [_cells(r) for r in members],
+                    "rows": [cells(line) for line in members],
                 }
             )
     else:
-        groups.append({"account_id": None, "summary": None, "rows": [_cells(r) for r in ordered]})
+        groups.append(
+            {"account_id": None, "summary": None, "rows": [cells(line) for line in ordered]}
+        )
     template = _environment().get_template("report.html.j2")
     out.write(
         template.render(
             meta=meta,
+            layout=layout,
+            noun=tally.noun,
             generated_at=iso(meta.generated_at),
             summary=tally.summary(meta.failures),
-            bars=chart_bars(ordered),
+            bars=chart_bars(ordered) if roles else [],
             chart_width=CHART_WIDTH,
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,

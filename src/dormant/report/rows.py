@@ -1,33 +1,36 @@
-"""One row per role, whatever produced it: a fresh finding or a result AWS Config recorded.
+"""The roles' report: one row per role, from a fresh finding or a result Config recorded.
 
-Every renderer works on ``Row`` values, so a field means the same in every format.
-``record`` gives the flat JSON/CSV shape (field names below are the documented output
-fields). Nothing here decides compliance: a row carries what ``dormant.rules`` decided
-(scan) or what Config recorded (report). Standard library only.
+Every renderer works on rows through ``ROLE_LAYOUT`` (see ``dormant.report.layout``),
+so a field means the same in every format. ``record`` gives the flat JSON/CSV shape
+(field names below are the documented output fields). Nothing here decides compliance:
+a row carries what ``dormant.rules`` decided (scan) or what Config recorded (report).
+Standard library only.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from dormant.model import AccountFailure, Compliance, Finding, Risk, Role
+from dormant.model import Compliance, Finding, Risk, Role
+from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.rules import assess_risk, whole_days
 
 __all__ = [
     "FIELDS",
+    "NEVER_USED_DAYS",
     "REPORT_FIELDS",
-    "ReportMeta",
+    "ROLE_LAYOUT",
     "Row",
-    "Tally",
-    "iso",
     "record",
+    "risk_text",
     "row_from_finding",
     "row_from_recorded",
+    "sort_key",
     "sort_rows",
+    "unused_days",
+    "unused_text",
 ]
 
 # The output fields of `dormant scan` (JSON keys, CSV header), in order.
@@ -54,22 +57,10 @@ FIELDS = (
 # `dormant report` adds when Config recorded the result.
 REPORT_FIELDS = (*FIELDS, "recorded_at")
 
-_COMPLIANCE_ORDER = {
-    Compliance.NON_COMPLIANT.value: 0,
-    Compliance.COMPLIANT.value: 1,
-    Compliance.NOT_APPLICABLE.value: 2,
-}
+# Never used is the longest possible disuse: as a number of days it sorts past any real
+# one. The one sentinel every ordering (the sorted formats, the HTML table) uses.
+NEVER_USED_DAYS = 10**6
 _NO_RISK = Risk()
-_NON_COMPLIANT = Compliance.NON_COMPLIANT.value
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, e.g. ``2024-04-15T13:05:21Z``."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not UTC:  # parsed timestamps already are UTC: skip the conversion
-        moment = moment.astimezone(UTC)
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class Row(NamedTuple):
@@ -82,7 +73,7 @@ class Row(NamedTuple):
     account_id: str
     role_name: str
     role_id: str
-    compliance: str
+    compliance: Compliance
     annotation: str
     role: Role | None = None
     reason: str | None = None
@@ -90,6 +81,14 @@ class Row(NamedTuple):
     age_days: int | None = None
     risk: Risk = _NO_RISK
     recorded_at: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        return self.role_name
+
+    @property
+    def admin(self) -> bool:
+        return self.risk.admin
 
     @property
     def never_used(self) -> bool:
@@ -103,7 +102,7 @@ def row_from_finding(finding: Finding) -> Row:
         role.account_id,
         role.name,
         role.role_id,
-        str(finding.compliance),
+        finding.compliance,
         finding.annotation,
         role,
         str(finding.reason),
@@ -127,12 +126,13 @@ def row_from_recorded(
 
     Deleted roles keep their RoleId as their name, as Config only knows the id.
     """
+    verdict = Compliance(compliance)
     if role is None:
         return Row(
             account_id=account_id,
             role_name=resource_id,
             role_id=resource_id,
-            compliance=compliance,
+            compliance=verdict,
             annotation=annotation or "",
             recorded_at=recorded_at,
         )
@@ -140,7 +140,7 @@ def row_from_recorded(
         account_id=role.account_id or account_id,
         role_name=role.name,
         role_id=role.role_id,
-        compliance=compliance,
+        compliance=verdict,
         annotation=annotation or "",
         role=role,
         days_unused=None if role.last_used is None else whole_days(role.last_used, now),
@@ -174,7 +174,7 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
         "last_used_region": region,
         "days_unused": row.days_unused,
         "age_days": row.age_days,
-        "compliance": row.compliance,
+        "compliance": row.compliance.value,
         "reason": row.reason,
         "annotation": row.annotation,
         "risk_score": risk.score,
@@ -188,19 +188,49 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
     return full
 
 
-def _unused_key(row: Row) -> int:
-    # Never used is the longest possible disuse: it sorts before any number of days.
-    if row.days_unused is None:
-        return -(10**9) if row.never_used else 0
-    return -row.days_unused
+def unused_days(row: Row) -> int:
+    """Days unused as one number to sort by: never used is ``NEVER_USED_DAYS``, unknown -1."""
+    if row.days_unused is not None:
+        return row.days_unused
+    return NEVER_USED_DAYS if row.never_used else -1
+
+
+def unused_text(row: Row) -> str:
+    if row.days_unused is not None:
+        return str(row.days_unused)
+    return "never" if row.never_used else ""
+
+
+def _provider(arn: str) -> str:
+    """``arn:aws:iam::111111111111:oidc-provider/token.example.com`` -> the provider's name."""
+    resource = arn.split(":", 5)[-1]
+    kind, _, name = resource.partition("/")
+    if kind == "saml-provider":
+        return f"SAML {name}"
+    return name or arn
+
+
+def risk_text(risk: Risk) -> str:
+    """``admin; accounts 222222222222; federated ...; services ec2.amazonaws.com``."""
+    parts: list[str] = []
+    if risk.admin:
+        parts.append("admin")
+    if risk.trusted_accounts:
+        shown = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
+        parts.append("accounts " + ", ".join(shown))
+    if risk.trusted_federated:
+        parts.append("federated " + ", ".join(_provider(p) for p in risk.trusted_federated))
+    if risk.trusted_services:
+        parts.append("services " + ", ".join(risk.trusted_services))
+    return "; ".join(parts)
 
 
 def sort_key(row: Row) -> tuple[int, int, int, str, str]:
     """Non-compliant first; then the most dangerous, then the longest unused."""
     return (
-        _COMPLIANCE_ORDER.get(row.compliance, 3),
+        compliance_rank(row.compliance),
         -row.risk.score,
-        _unused_key(row),
+        -unused_days(row) if row.days_unused is not None or row.never_used else 0,
         row.account_id,
         row.role_name,
     )
@@ -210,68 +240,32 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=sort_key)
 
 
-@dataclass
-class Tally:
-    """Counts rows as they stream past, for the summary written after them."""
-
-    by_compliance: Counter[str] = field(default_factory=Counter)
-    accounts: set[str] = field(default_factory=set)
-    admin_non_compliant: int = 0
-
-    def count(self, rows: Iterable[Row]) -> Iterator[Row]:
-        for row in rows:
-            self.add(row)
-            yield row
-
-    def add(self, row: Row) -> None:
-        self.by_compliance[row.compliance] += 1
-        self.accounts.add(row.account_id)
-        if row.risk.admin and row.compliance == _NON_COMPLIANT:
-            self.admin_non_compliant += 1
-
-    @property
-    def roles(self) -> int:
-        return sum(self.by_compliance.values())
-
-    def summary(self, failures: Sequence[AccountFailure] = ()) -> dict[str, Any]:
-        return {
-            "roles": self.roles,
-            "compliant": self.by_compliance.get(Compliance.COMPLIANT.value, 0),
-            "non_compliant": self.by_compliance.get(Compliance.NON_COMPLIANT.value, 0),
-            "not_applicable": self.by_compliance.get(Compliance.NOT_APPLICABLE.value, 0),
-            "non_compliant_admin": self.admin_non_compliant,
-            "accounts": len(self.accounts - {""}),
-            "failed_accounts": len({f.account_id for f in failures}),
-        }
+def _risk_score(row: Row) -> int:
+    return row.risk.score
 
 
-@dataclass(frozen=True)
-class ReportMeta:
-    """What surrounds the rows: when, how, from where, and which accounts failed.
-
-    ``kind`` is ``scan`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
-    adds the account column to the TSV and groups the HTML report.
-    """
-
-    kind: str
-    generated_at: datetime
-    source: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    failures: Sequence[AccountFailure] = ()
-    multi_account: bool = False
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return REPORT_FIELDS if self.kind == "report" else FIELDS
-
-    @property
-    def title(self) -> str:
-        return "dormant report" if self.kind == "report" else "dormant scan"
-
-
-def failure_record(failure: AccountFailure) -> dict[str, str]:
-    return {
-        "account_id": failure.account_id,
-        "operation": failure.operation,
-        "message": failure.message,
-    }
+ROLE_LAYOUT = Layout(
+    name="roles",
+    noun="roles",
+    fields=FIELDS,
+    report_fields=("recorded_at",),
+    record=record,
+    columns=(
+        Column(
+            "Days unused",
+            unused_text,
+            sort_value=unused_days,
+            numeric=True,
+            keep_whole=True,
+            short_header="Unused",
+        ),
+        Column(
+            "Risk",
+            lambda row: risk_text(row.risk),
+            sort_value=lambda row: row.risk.score,
+            warn=True,
+        ),
+    ),
+    sort_key=sort_key,
+    name_header="Role",
+)

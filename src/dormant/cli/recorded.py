@@ -1,9 +1,7 @@
 """``dormant report``: print what the Config rule recorded, in any output format.
 
-Reads the rule's results (paged GetComplianceDetailsByConfigRule) and names each
-RoleId with one paged GetAccountAuthorizationDetails for the whole account, never a
-GetRole per role. A role deleted since keeps its RoleId as its name, since that is all
-Config knows. Nothing here re-decides compliance: the rows say what Config holds.
+The command's edge only: options, the session, the output. Joining Config's results
+with the account's roles is ``dormant.report.recorded.recorded_rows``.
 """
 
 from __future__ import annotations
@@ -11,7 +9,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import click
 
@@ -25,17 +22,12 @@ from dormant.cli.output import (
     resolve_format,
 )
 from dormant.errors import InvalidParameter
-from dormant.evaluations import RESOURCE_TYPE_ROLE
-from dormant.model import Compliance, Role
-from dormant.report import ReportMeta, Row, render, row_from_recorded
+from dormant.model import Compliance
+from dormant.report import ROLE_LAYOUT, ReportMeta, render
+from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
 
-if TYPE_CHECKING:
-    from mypy_boto3_config import ConfigServiceClient
-    from mypy_boto3_iam import IAMClient
+__all__ = ["report"]
 
-__all__ = ["DEFAULT_RULE_NAME", "recorded_rows", "report"]
-
-DEFAULT_RULE_NAME = "iam-role-last-used"
 _COMPLIANCE_CHOICES = tuple(c.value for c in Compliance)
 
 
@@ -50,47 +42,6 @@ def parse_compliance_types(values: Sequence[str]) -> tuple[str, ...]:
         if upper not in chosen:
             chosen.append(upper)
     return tuple(chosen) or _COMPLIANCE_CHOICES
-
-
-def recorded_rows(
-    config: ConfigServiceClient,
-    iam: IAMClient,
-    *,
-    rule_name: str,
-    compliance_types: Sequence[str],
-    account_id: str,
-    now: datetime,
-) -> tuple[list[Row], dict[str, int]]:
-    """The rule's recorded results as rows, in Config's order, and the calls it took."""
-    from dormant.aws.config import ConfigComplianceHistory
-    from dormant.aws.iam import IamRoleSource
-
-    history = ConfigComplianceHistory(config, account_id=account_id)
-    results = [
-        r
-        for r in history.recorded(rule_name, tuple(compliance_types))
-        if r.resource_type == RESOURCE_TYPE_ROLE
-    ]
-    calls = {"config:GetComplianceDetailsByConfigRule": history.calls}
-    roles: dict[str, Role] = {}
-    if results:
-        with Progress("Naming roles", unit="roles") as progress:
-            source = IamRoleSource(iam, account_id=account_id, on_page=progress.advance)
-            roles = {role.role_id: role for role in source.roles()}
-        calls["iam:GetAccountAuthorizationDetails"] = source.calls
-    rows = [
-        row_from_recorded(
-            r.resource_id,
-            r.compliance,
-            r.annotation,
-            r.recorded_at,
-            roles.get(r.resource_id),
-            account_id=account_id,
-            now=now,
-        )
-        for r in results
-    ]
-    return rows, calls
 
 
 @click.command(
@@ -128,6 +79,8 @@ def report(
 
     The TSV lines are the blog's report: role name, compliance, annotation.
     """
+    from dormant.aws.config import ConfigComplianceHistory
+    from dormant.aws.iam import IamRoleSource
     from dormant.aws.session import aws_call, caller_account, client_config, make_session
 
     compliance_types = parse_compliance_types(compliance)
@@ -139,15 +92,17 @@ def report(
     with aws_call("config:GetComplianceDetailsByConfigRule", account):
         config_client = session.client("config", config=config)
         iam_client = session.client("iam", config=config)
-    rows, _ = recorded_rows(
-        config_client,
-        iam_client,
-        rule_name=rule_name,
-        compliance_types=compliance_types,
-        account_id=account,
-        now=now,
-    )
+    with Progress("Naming roles", unit="roles") as progress:
+        rows = recorded_rows(
+            ConfigComplianceHistory(config_client, account_id=account),
+            IamRoleSource(iam_client, account_id=account, on_page=progress.advance),
+            rule_name=rule_name,
+            compliance_types=compliance_types,
+            account_id=account,
+            now=now,
+        )
     meta = ReportMeta(
+        layout=ROLE_LAYOUT,
         kind="report",
         generated_at=now,
         source=f"AWS Config rule {rule_name} in account {account}",
@@ -156,5 +111,4 @@ def report(
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
-    non_compliant = tally.by_compliance.get(Compliance.NON_COMPLIANT.value, 0)
-    ctx.exit(EXIT_NON_COMPLIANT if non_compliant else EXIT_CLEAN)
+    ctx.exit(EXIT_NON_COMPLIANT if tally.non_compliant else EXIT_CLEAN)

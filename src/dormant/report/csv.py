@@ -1,0 +1,42 @@
+"""CSV: a header row of the layout's fields, then one streamed row per finding.
+
+Lists are space-separated and null is empty. Cells that a spreadsheet would read as
+a formula are defused. Account failures go to stderr (the command line prints them).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from dormant.report.layout import Line, ReportMeta, Tally
+
+__all__ = ["csv_value", "render_csv"]
+
+# A cell starting with one of these is a formula to spreadsheet programs; IAM role
+# names and tag values may start with = + - @, so such text cells get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        value = " ".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def render_csv(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
+    tally = meta.tally()
+    with_recorded = meta.kind == "report"
+    record = meta.layout.record
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(meta.fields)
+    for line in tally.count(lines):
+        writer.writerow([csv_value(v) for v in record(line, recorded_at=with_recorded).values()])
+    return tally
