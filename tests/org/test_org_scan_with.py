@@ -213,8 +213,8 @@ def test_workers_bound_the_threads(now: datetime) -> None:
     assert 1 <= len(opener.threads) <= 3
 
 
-@pytest.mark.parametrize("workers", [0, -1, True, 2.5, "4"])
-def test_workers_must_be_a_whole_number_of_at_least_one(now: datetime, workers: object) -> None:
+@pytest.mark.parametrize("workers", [0, -1, 65, True, 2.5, "4"])
+def test_workers_must_be_a_whole_number_from_1_to_64(now: datetime, workers: object) -> None:
     with pytest.raises(InvalidParameter, match="--workers"):
         scan_with(
             FakeOpener({}),

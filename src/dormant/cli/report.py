@@ -61,23 +61,26 @@ def recorded_rows(
     account_id: str,
     now: datetime,
 ) -> tuple[list[Row], dict[str, int]]:
-    """The rule's recorded results as rows, in Config's order, and the calls it took."""
+    """The rule's recorded results as rows, in Config's order, and the calls it took
+    (counted on the two clients from here on)."""
+    from dormant.aws.calls import CallCounter
     from dormant.aws.config import ConfigComplianceHistory
     from dormant.aws.iam import IamRoleSource
 
+    counter = CallCounter()
+    counter.attach(config.meta.events)
+    counter.attach(iam.meta.events)
     history = ConfigComplianceHistory(config, account_id=account_id)
     results = [
         r
         for r in history.recorded(rule_name, tuple(compliance_types))
         if r.resource_type == RESOURCE_TYPE_ROLE
     ]
-    calls = {"config:GetComplianceDetailsByConfigRule": history.calls}
     roles: dict[str, Role] = {}
     if results:
         with Progress("Naming roles", unit="roles") as progress:
             source = IamRoleSource(iam, account_id=account_id, on_page=progress.advance)
             roles = {role.role_id: role for role in source.roles()}
-        calls["iam:GetAccountAuthorizationDetails"] = source.calls
     rows = [
         row_from_recorded(
             r.resource_id,
@@ -90,7 +93,7 @@ def recorded_rows(
         )
         for r in results
     ]
-    return rows, calls
+    return rows, counter.snapshot()
 
 
 @click.command(
