@@ -12,7 +12,7 @@ Modes:
   json-load FILE          json.load of a snapshot, touching every role
   scan-fallback FILE OUT AS_OF
                           read_snapshot + evaluate + JSON writer (without `dormant scan`)
-  org ROLE WORKERS FILE   dormant.org.scan_accounts over the account ids in FILE
+  org ROLE WORKERS FILE   dormant.aws.orgs.scan_accounts over the account ids in FILE
   import MODULE           time the import of MODULE; list the heavy modules it pulled in
 """
 
@@ -166,11 +166,14 @@ def _org(argv: list[str]) -> None:
     role_name, workers, accounts_file = argv[0], int(argv[1]), argv[2]
     import boto3
 
-    from dormant.org import scan_accounts, targets_from_file
+    from dormant.aws.calls import CallCounter
+    from dormant.aws.orgs import scan_accounts
+    from dormant.org import targets_from_file
     from dormant.settings import Settings
 
     targets = targets_from_file(accounts_file)
     session = boto3.session.Session()
+    counter = CallCounter()
     started = time.perf_counter()
     result = scan_accounts(
         session,
@@ -179,6 +182,7 @@ def _org(argv: list[str]) -> None:
         settings=Settings(),
         now=datetime.now(UTC),
         workers=workers,
+        counter=counter,
     )
     done = time.perf_counter()
     _emit(
@@ -187,7 +191,7 @@ def _org(argv: list[str]) -> None:
             "accounts": len(result.accounts),
             "findings": len(result.findings),
             "failures": [f"{f.account_id} {f.operation}: {f.message}" for f in result.failures],
-            "calls": result.calls,
+            "calls": counter.snapshot(),
         }
     )
 

@@ -1,4 +1,4 @@
-"""Organizations: ``dormant.org.scan_accounts`` over a simulated organization, by worker count.
+"""Organizations: ``dormant.aws.orgs.scan_accounts`` over a simulated organization, by workers.
 
 The simulation holds an organization of A member accounts with R roles each (seeded straight
 into moto's backends: no API calls, so it takes seconds), and adds a latency to every request.

@@ -31,7 +31,8 @@ from datetime import UTC, datetime
 
 import boto3
 
-from dormant.aws.orgs import AccountSessions, CallCounter, caller_identity
+from dormant.aws.calls import CallCounter
+from dormant.aws.orgs import AccountSessions, caller_identity
 from dormant.aws.session import client_config
 from dormant.service import scan
 from dormant.settings import Settings

@@ -1,16 +1,17 @@
 """Scan many accounts at once: which accounts, a bounded pool of workers, merged results.
 
-The accounts come from the organization (``organization_targets``: paged ListAccounts, active
-accounts only) or from a file (``targets_from_file``). ``scan_accounts`` scans each account in
-a worker of its own, with a session and clients of its own, and decides every role with
+The accounts come from a file (``targets_from_file``) or from the organization (the AWS
+adapter ``dormant.aws.orgs.organization_targets`` turns ListAccounts' records into
+``AccountTarget`` values). ``scan_with`` scans each account in a worker of its own, through
+an ``AccountOpener`` (one account's ``RoleSource`` per call), and decides every role with
 ``dormant.service.scan`` (the one engine the Lambda and ``dormant scan`` use). A failure in one
 account (a role that cannot be assumed, a denied or throttled call, bad role data, or a bug)
 becomes an ``AccountFailure`` for that account; the other accounts carry on. Results are merged
 in a deterministic order: by account id, then role.
 
-This module must never import boto3 or call AWS itself: AWS calls stay in ``dormant.aws.orgs``
-and ``dormant.aws.iam``, imported only inside the functions that need them, so that reading a
-target file and merging results work without boto3.
+This module must never import boto3, botocore or ``dormant.aws``, not even inside a function:
+it holds only pure logic, so that reading a target file and merging results need no AWS SDK
+and its tests need no simulated AWS. Opening accounts is the adapter's business.
 """
 
 from __future__ import annotations
@@ -20,45 +21,41 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from dormant.errors import AwsAccessError, InvalidParameter, RoleDataError
 from dormant.model import AccountFailure, Finding
 from dormant.service import RoleSource, scan
-from dormant.settings import Settings, parse_role_name
-
-if TYPE_CHECKING:
-    import boto3
-    import botocore.config
-
-    from dormant.aws.orgs import CallCounter
-    from dormant.aws.session import RetryMode
+from dormant.settings import Settings
 
 __all__ = [
+    "ACTIVE",
     "DEFAULT_ROLE_NAME",
     "DEFAULT_WORKERS",
+    "MAX_WORKERS",
     "AccountOpener",
     "AccountTarget",
     "MultiAccountResult",
     "check_workers",
+    "inactive_status",
     "is_active",
-    "organization_targets",
-    "scan_accounts",
     "scan_with",
     "target_from_record",
     "targets_from_file",
+    "unique_targets",
 ]
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_WORKERS = 8
+MAX_WORKERS = 64
 ACTIVE = "ACTIVE"
-RETRY_MODES = ("standard", "adaptive")
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
-# ListAccounts' account status: ``Status`` (ACTIVE, SUSPENDED, PENDING_CLOSURE) and its newer
-# replacement ``State`` (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED).
+# An account's status in ListAccounts (and in the JSON 'aws organizations list-accounts'
+# writes): ``Status`` (ACTIVE, SUSPENDED, PENDING_CLOSURE) and its newer replacement ``State``
+# (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED).
 _STATUS_FIELDS = ("State", "Status")
 _ACCOUNTS_OPTION = "--accounts"
 
@@ -84,13 +81,13 @@ class MultiAccountResult:
 
     ``findings``: every role of every account scanned, each carrying its ``account_id``;
     ``failures``: the accounts that could not be scanned (none of their findings are kept);
-    ``accounts``: the accounts attempted, by id; ``calls``: API calls by ``service:Operation``.
+    ``accounts``: the accounts attempted, by id. (API calls are counted by the adapter's
+    ``dormant.aws.calls.CallCounter``, not here.)
     """
 
     findings: list[Finding]
     failures: list[AccountFailure]
     accounts: list[AccountTarget]
-    calls: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -106,16 +103,28 @@ class AccountOpener(Protocol):
 # --------------------------------------------------------------------------- targets
 
 
+def inactive_status(*statuses: object) -> str | None:
+    """The first of an account's statuses (``State``, ``Status``) that is not ACTIVE.
+
+    None when every status given is ACTIVE or absent (None): the account can be scanned.
+    The one rule for ListAccounts' records and for the files that hold them.
+    """
+    for status in statuses:
+        if status is not None and status != ACTIVE:
+            return str(status)
+    return None
+
+
 def is_active(record: Mapping[str, Any]) -> bool:
     """True unless the record's ``State`` or ``Status`` says something other than ACTIVE.
 
     A record with neither (a hand-written list of ``{"Id": ...}``) is taken as active.
     """
-    return all(record.get(key) in (None, ACTIVE) for key in _STATUS_FIELDS)
+    return inactive_status(*(record.get(key) for key in _STATUS_FIELDS)) is None
 
 
 def target_from_record(record: object, where: str = "") -> AccountTarget | None:
-    """An Organizations account record (``Id``, ``Name``, ``Status``/``State``) -> target.
+    """An account record of an accounts file (``Id``, ``Name``, ``Status``/``State``) -> target.
 
     None when the account is not active (suspended, closing, closed): it cannot be scanned.
     """
@@ -135,7 +144,7 @@ def target_from_record(record: object, where: str = "") -> AccountTarget | None:
     return AccountTarget(account_id, str(name) if name else None)
 
 
-def _dedupe(targets: Iterable[AccountTarget]) -> list[AccountTarget]:
+def unique_targets(targets: Iterable[AccountTarget]) -> list[AccountTarget]:
     """Each account once, first occurrence first (a later one may add the name)."""
     seen: dict[str, AccountTarget] = {}
     for target in targets:
@@ -143,33 +152,6 @@ def _dedupe(targets: Iterable[AccountTarget]) -> list[AccountTarget]:
         if previous is None or (previous.name is None and target.name is not None):
             seen[target.account_id] = target
     return list(seen.values())
-
-
-def organization_targets(
-    session: boto3.session.Session,
-    config: botocore.config.Config | None = None,
-    *,
-    counter: CallCounter | None = None,
-    on_skipped: Callable[[AccountTarget, str], None] | None = None,
-) -> list[AccountTarget]:
-    """The organization's active accounts (paged ListAccounts), in the order AWS lists them.
-
-    Raises AwsAccessError naming ``organizations:ListAccounts`` when the caller may not list
-    them (not the management account or a delegated administrator). ``on_skipped`` hears of
-    each account left out, with its status.
-    """
-    from dormant.aws.orgs import list_accounts
-
-    targets: list[AccountTarget] = []
-    for index, record in enumerate(list_accounts(session, config, counter=counter)):
-        target = target_from_record(record, f"ListAccounts result {index}")
-        if target is not None:
-            targets.append(target)
-        elif on_skipped is not None:
-            status = record.get("State") or record.get("Status") or "unknown"
-            name = record.get("Name")
-            on_skipped(AccountTarget(str(record["Id"]), str(name) if name else None), status)
-    return _dedupe(targets)
 
 
 def _read_text(path: str) -> str:
@@ -262,7 +244,7 @@ def targets_from_file(path: str) -> list[AccountTarget]:
         targets = _targets_from_json(text, path)
     else:
         targets = _targets_from_lines(text, path)
-    unique = _dedupe(targets)
+    unique = unique_targets(targets)
     if not unique:
         raise InvalidParameter(_ACCOUNTS_OPTION, f"{path}: no active account ids in the file")
     return unique
@@ -272,9 +254,15 @@ def targets_from_file(path: str) -> list[AccountTarget]:
 
 
 def check_workers(workers: object) -> int:
-    """--workers as a whole number >= 1, or InvalidParameter naming --workers."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidParameter("--workers", f"expected a whole number >= 1, got {workers!r}")
+    """--workers as a whole number from 1 to MAX_WORKERS, or InvalidParameter naming --workers.
+
+    The one check of a worker count, for the command line and for every caller of
+    ``scan_with``; anything but an int (a bool, a float, a string) is refused.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise InvalidParameter(
+            "--workers", f"expected a whole number from 1 to {MAX_WORKERS}, got {workers!r}"
+        )
     return workers
 
 
@@ -320,10 +308,10 @@ def scan_with(
     """Scan every target through ``opener`` with at most ``workers`` threads.
 
     ``on_account_done`` runs in the calling thread as each account finishes (progress bars).
-    ``calls`` is left empty: counting calls is the opener's business.
+    Raises only for bad arguments; each account's failure is in ``failures``.
     """
     workers = check_workers(workers)
-    unique = sorted(_dedupe(targets), key=lambda t: t.account_id)
+    unique = sorted(unique_targets(targets), key=lambda t: t.account_id)
     findings: list[Finding] = []
     failures: list[AccountFailure] = []
     if not unique:
@@ -350,65 +338,3 @@ def scan_with(
     findings.sort(key=_finding_order)
     failures.sort(key=lambda f: f.account_id)
     return MultiAccountResult(findings, failures, unique)
-
-
-def scan_accounts(
-    session: boto3.session.Session,
-    targets: Iterable[AccountTarget],
-    *,
-    role_name: str,
-    settings: Settings,
-    now: datetime,
-    workers: int = DEFAULT_WORKERS,
-    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
-    retry_mode: str = "standard",
-    counter: CallCounter | None = None,
-    region: str | None = None,
-    config: botocore.config.Config | None = None,
-) -> MultiAccountResult:
-    """Scan every target account, the caller's own with its own credentials, others by role.
-
-    Costs one ``sts:GetCallerIdentity``, then per account one ``sts:AssumeRole`` (none for the
-    caller's own account) and ceil(roles/1000) ``iam:GetAccountAuthorizationDetails``. Pass
-    the ``counter`` given to ``organization_targets`` to have its calls in ``calls`` too;
-    ``config`` is merged over dormant's client settings (e.g. fewer retry attempts).
-    Raises only for bad arguments or when the caller cannot be identified; each account's
-    failure is in ``failures``.
-    """
-    from dormant.aws.orgs import AccountSessions, CallCounter, caller_identity
-    from dormant.aws.session import client_config
-
-    workers = check_workers(workers)
-    role_name = parse_role_name(role_name, "--role-name")
-    if retry_mode not in RETRY_MODES:
-        raise InvalidParameter(
-            "--retry-mode", f"expected one of {', '.join(RETRY_MODES)}, got {retry_mode!r}"
-        )
-    mode: RetryMode = "adaptive" if retry_mode == "adaptive" else "standard"
-    counter = counter if counter is not None else CallCounter()
-    unique = _dedupe(targets)
-    if not unique:
-        return MultiAccountResult([], [], [], counter.snapshot())
-    base_config = client_config(retry_mode=mode)
-    if config is not None:
-        base_config = base_config.merge(config)
-    caller = caller_identity(session, base_config, counter=counter)
-    opener = AccountSessions(
-        session,
-        caller,
-        role_name=role_name,
-        counter=counter,
-        retry_mode=mode,
-        region=region,
-        config=config,
-    )
-    result = scan_with(
-        opener,
-        unique,
-        settings=settings,
-        now=now,
-        workers=workers,
-        on_account_done=on_account_done,
-    )
-    result.calls = counter.snapshot()
-    return result

@@ -73,6 +73,8 @@ def test_bad_stdin(dormant) -> None:
         ("--allow", "/unbalanced[", "--allow"),
         ("--as-of", "last tuesday", "--as-of"),
         ("--workers", "0", "--workers"),
+        ("--workers", "65", "--workers"),
+        ("--workers", "four", "--workers"),
         ("--role-name", "no spaces allowed", "--role-name"),
     ],
 )

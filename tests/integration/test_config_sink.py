@@ -8,6 +8,7 @@ from datetime import datetime
 import boto3
 import pytest
 
+from dormant.aws.calls import CallCounter
 from dormant.aws.config import ConfigEvaluationSink
 from dormant.errors import EvaluationDeliveryError
 from dormant.evaluations import Evaluation, stale_evaluation
@@ -26,12 +27,10 @@ def test_every_evaluation_arrives_once_in_batches_of_100(
     sim: Simulation, now: datetime, parallel: int
 ) -> None:
     token = sim.issue_result_token(RULE, ACCOUNT)
-    sink = ConfigEvaluationSink(
-        boto3.client("config", region_name="us-east-1"),
-        token,
-        parallel=parallel,
-        sleep=lambda _: None,
-    )
+    client = boto3.client("config", region_name="us-east-1")
+    counter = CallCounter()
+    counter.attach(client.meta.events)
+    sink = ConfigEvaluationSink(client, token, parallel=parallel, sleep=lambda _: None)
     sim.fail_evaluations(3, calls=2)
 
     sink.put(evaluations(950, now), test_mode=False)
@@ -41,7 +40,7 @@ def test_every_evaluation_arrives_once_in_batches_of_100(
     assert len({e.resource_id for e in stored}) == 950
     # ten batches, and one more call for each of the two that came back partly refused
     assert sim.recorder.calls(operation="PutEvaluations") == math.ceil(950 / 100) + 2
-    assert sink.calls == 12
+    assert counter.snapshot() == {"config:PutEvaluations": 12}
 
 
 def test_what_config_keeps_refusing_is_named(sim: Simulation, now: datetime) -> None:

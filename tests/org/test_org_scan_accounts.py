@@ -16,10 +16,17 @@ import boto3
 import botocore.config
 import pytest
 
-from dormant.aws.orgs import AccountSessions, CallCounter, CallerIdentity, caller_identity
+from dormant.aws.calls import CallCounter
+from dormant.aws.orgs import (
+    AccountSessions,
+    CallerIdentity,
+    caller_identity,
+    organization_targets,
+    scan_accounts,
+)
 from dormant.errors import AwsAccessError, InvalidParameter
 from dormant.model import AccountFailure, Compliance
-from dormant.org import AccountTarget, MultiAccountResult, organization_targets, scan_accounts
+from dormant.org import AccountTarget, MultiAccountResult
 from dormant.settings import Settings
 from dormant.sim.server import SimulatedAws, Simulation
 
@@ -115,13 +122,13 @@ def test_org_scan_merges_members_and_reports_the_refusing_one(
     assert dict(done)[DENIED] == failure
     # Cost: one identity call, one AssumeRole per member (none for the caller's own account),
     # ceil(roles/1000) = 1 GAAD per account that could be reached.
-    assert result.calls == {
+    assert counter.snapshot() == {
         "organizations:ListAccounts": 1,
         "sts:AssumeRole": 3,
         "sts:GetCallerIdentity": 1,
         GAAD: 3,
     }
-    assert sim.recorder.counts() == result.calls
+    assert sim.recorder.counts() == counter.snapshot()
     for account in (MANAGEMENT, MEMBER_A, MEMBER_B):
         assert sim.recorder.calls("iam", "GetAccountAuthorizationDetails", account_id=account) == 1
     assert sim.recorder.calls(account_id=DENIED) == 0
@@ -133,16 +140,18 @@ def test_org_scan_merges_members_and_reports_the_refusing_one(
 
 def test_caller_account_alone_needs_no_assume_role(sim: Simulation, now: datetime) -> None:
     expected = build_org(sim, now, members=())
+    counter = CallCounter()
     result = scan_accounts(
         boto3.session.Session(),
         [AccountTarget(MANAGEMENT)],
         role_name=ROLE_NAME,
         settings=Settings(),
         now=now,
+        counter=counter,
     )
     assert by_account(result) == expected
-    assert result.calls == {"sts:GetCallerIdentity": 1, GAAD: 1}
-    assert sim.recorder.counts() == result.calls
+    assert counter.snapshot() == {"sts:GetCallerIdentity": 1, GAAD: 1}
+    assert sim.recorder.counts() == counter.snapshot()
 
 
 def test_iam_calls_per_account_are_ceil_roles_over_1000(sim: Simulation, now: datetime) -> None:
@@ -150,6 +159,7 @@ def test_iam_calls_per_account_are_ceil_roles_over_1000(sim: Simulation, now: da
     sizes = {MANAGEMENT: 1000, MEMBER_A: 1001, MEMBER_B: 7}
     for account, count in sizes.items():
         sim.bulk_roles(account, count, now=now)
+    counter = CallCounter()
     result = scan_accounts(
         boto3.session.Session(),
         [AccountTarget(account) for account in sizes],
@@ -157,6 +167,7 @@ def test_iam_calls_per_account_are_ceil_roles_over_1000(sim: Simulation, now: da
         settings=Settings(),
         now=now,
         workers=3,
+        counter=counter,
     )
     assert result.failures == []
     for account, count in sizes.items():
@@ -164,8 +175,8 @@ def test_iam_calls_per_account_are_ceil_roles_over_1000(sim: Simulation, now: da
         assert sim.recorder.calls(
             "iam", "GetAccountAuthorizationDetails", account_id=account
         ) == math.ceil(count / 1000)
-    assert result.calls[GAAD] == 1 + 2 + 1
-    assert result.calls["sts:AssumeRole"] == 2
+    assert counter.snapshot()[GAAD] == 1 + 2 + 1
+    assert counter.snapshot()["sts:AssumeRole"] == 2
 
 
 def test_one_worker_and_four_workers_give_identical_results(sim: Simulation, now: datetime) -> None:
@@ -177,11 +188,18 @@ def test_one_worker_and_four_workers_give_identical_results(sim: Simulation, now
     sim.deny_assume_role(members[2])
     session = boto3.session.Session()
     targets = organization_targets(session)
+    counters = {1: CallCounter(), 4: CallCounter()}
     results = [
         scan_accounts(
-            session, targets, role_name=ROLE_NAME, settings=Settings(), now=now, workers=workers
+            session,
+            targets,
+            role_name=ROLE_NAME,
+            settings=Settings(),
+            now=now,
+            workers=workers,
+            counter=counter,
         )
-        for workers in (1, 4)
+        for workers, counter in counters.items()
     ]
     one, four = results
     assert len(one.findings) == 12 * 7
@@ -191,8 +209,8 @@ def test_one_worker_and_four_workers_give_identical_results(sim: Simulation, now
     assert [f.account_id for f in one.failures] == [members[2]]
     assert one.accounts == four.accounts
     assert (
-        one.calls
-        == four.calls
+        counters[1].snapshot()
+        == counters[4].snapshot()
         == {
             "sts:AssumeRole": 7,
             "sts:GetCallerIdentity": 1,
@@ -214,6 +232,7 @@ def test_throttling_past_the_retries_fails_only_that_account(
         account_id=MEMBER_B,
         status=400,
     )
+    counter = CallCounter()
     result = scan_accounts(
         boto3.session.Session(),
         [AccountTarget(a) for a in (MANAGEMENT, MEMBER_A, MEMBER_B)],
@@ -221,6 +240,7 @@ def test_throttling_past_the_retries_fails_only_that_account(
         settings=Settings(),
         now=now,
         workers=2,
+        counter=counter,
         config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 2}),
     )
     del expected[MEMBER_B]
@@ -230,7 +250,7 @@ def test_throttling_past_the_retries_fails_only_that_account(
     assert MEMBER_B in result.failures[0].message
     # max_attempts=2 retries: botocore sent 3 requests; the counter counts one call.
     assert sim.recorder.calls("iam", "GetAccountAuthorizationDetails", account_id=MEMBER_B) == 3
-    assert result.calls[GAAD] == 3
+    assert counter.snapshot()[GAAD] == 3
 
 
 def test_throttling_within_the_retries_is_absorbed(sim: Simulation, now: datetime) -> None:
@@ -340,13 +360,13 @@ def test_caller_that_cannot_be_identified_stops_the_run(sim: Simulation, now: da
         ({"role_name": "bad role name"}, "--role-name"),
         ({"role_name": ""}, "--role-name"),
         ({"workers": 0}, "--workers"),
-        ({"retry_mode": "legacy"}, "--retry-mode"),
+        ({"workers": 65}, "--workers"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_call(
     sim: Simulation, now: datetime, kwargs: dict[str, Any], option: str
 ) -> None:
-    arguments: dict[str, Any] = {"role_name": ROLE_NAME, "workers": 2, "retry_mode": "standard"}
+    arguments: dict[str, Any] = {"role_name": ROLE_NAME, "workers": 2}
     arguments.update(kwargs)
     with pytest.raises(InvalidParameter, match=option):
         scan_accounts(
@@ -361,15 +381,17 @@ def test_bad_arguments_are_refused_before_any_call(
 
 def test_duplicate_targets_cost_one_assume_role(sim: Simulation, now: datetime) -> None:
     build_org(sim, now, members=(MEMBER_A,))
+    counter = CallCounter()
     result = scan_accounts(
         boto3.session.Session(),
         [AccountTarget(MEMBER_A), AccountTarget(MEMBER_A, "again")],
         role_name=ROLE_NAME,
         settings=Settings(),
         now=now,
-        retry_mode="adaptive",
+        counter=counter,
+        config=botocore.config.Config(retries={"mode": "adaptive"}),
     )
-    assert result.calls["sts:AssumeRole"] == 1
+    assert counter.snapshot()["sts:AssumeRole"] == 1
     assert result.accounts == [AccountTarget(MEMBER_A, "again")]
     assert len(result.findings) == 3
 

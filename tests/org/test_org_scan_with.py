@@ -12,7 +12,7 @@ import pytest
 
 from dormant.errors import AssumeRoleError, AwsAccessError, InvalidParameter, RoleDataError
 from dormant.model import AccountFailure, Compliance, Role
-from dormant.org import AccountTarget, scan_with
+from dormant.org import MAX_WORKERS, AccountTarget, check_workers, scan_with
 from dormant.service import RoleSource
 from dormant.settings import Settings
 
@@ -213,8 +213,8 @@ def test_workers_bound_the_threads(now: datetime) -> None:
     assert 1 <= len(opener.threads) <= 3
 
 
-@pytest.mark.parametrize("workers", [0, -1, True, 2.5, "4"])
-def test_workers_must_be_a_whole_number_of_at_least_one(now: datetime, workers: object) -> None:
+@pytest.mark.parametrize("workers", [0, -1, 65, True, 2.5, "4"])
+def test_workers_must_be_a_whole_number_from_1_to_64(now: datetime, workers: object) -> None:
     with pytest.raises(InvalidParameter, match="--workers"):
         scan_with(
             FakeOpener({}),
@@ -223,6 +223,11 @@ def test_workers_must_be_a_whole_number_of_at_least_one(now: datetime, workers: 
             now=now,
             workers=workers,  # type: ignore[arg-type]
         )
+
+
+def test_workers_from_1_to_64_are_accepted() -> None:
+    assert MAX_WORKERS == 64
+    assert [check_workers(n) for n in (1, 8, 64)] == [1, 8, 64]
 
 
 def test_no_targets_is_an_empty_result(now: datetime) -> None:

@@ -7,7 +7,10 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import botocore
 import botocore.exceptions
+import botocore.paginate
+import botocore.session
 import pytest
 
 from dormant.aws.mutator import WRITE_METHODS, IamRoleMutator
@@ -15,6 +18,7 @@ from dormant.errors import AwsAccessError
 from dormant.remediation.plan import WRITE_OPERATIONS, Step
 
 ACCOUNT = "111111111111"
+_BOTOCORE = botocore.session.get_session()
 
 
 def _error(code: str, operation: str) -> botocore.exceptions.ClientError:
@@ -41,6 +45,16 @@ class PagingIam:
         if response["IsTruncated"]:
             response["Marker"] = str(start + self.page)
         return response
+
+    def get_paginator(self, method_name: str) -> botocore.paginate.Paginator:
+        """botocore's own paginator for the operation, calling this fake's method."""
+        model = _BOTOCORE.get_service_model("iam")
+        [operation] = [n for n in model.operation_names if botocore.xform_name(n) == method_name]
+        return botocore.paginate.Paginator(
+            getattr(self, method_name),
+            _BOTOCORE.get_paginator_model("iam").get_paginator(operation),
+            model.operation_model(operation),
+        )
 
     def get_role(self, **kwargs: Any) -> Any:
         self.requests.append(("GetRole", kwargs))

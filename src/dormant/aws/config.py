@@ -9,12 +9,13 @@ than reporting success.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
 from dormant.errors import EvaluationDeliveryError
 from dormant.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
@@ -63,13 +64,11 @@ class ConfigEvaluationSink:
             raise ValueError("parallel must be at least 1")
         self._config = config
         self._parallel = parallel
-        self._lock = threading.Lock()
         self._token = result_token
         self._account_id = account_id
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
-        self.calls = 0
 
     def put(self, evaluations: Sequence[Evaluation], *, test_mode: bool) -> None:
         batches = [
@@ -95,8 +94,6 @@ class ConfigEvaluationSink:
                     ResultToken=self._token,
                     TestMode=test_mode,
                 )
-            with self._lock:
-                self.calls += 1
             failed = {_key(f) for f in response.get("FailedEvaluations") or []}
             if not failed:
                 return []
@@ -107,30 +104,26 @@ class ConfigEvaluationSink:
 
 
 class ConfigComplianceHistory:
-    """A ``ComplianceHistory`` paging GetComplianceDetailsByConfigRule."""
+    """A ``ComplianceHistory`` over GetComplianceDetailsByConfigRule's paginator."""
 
     def __init__(self, config: ConfigServiceClient, *, account_id: str = "") -> None:
         self._config = config
         self._account_id = account_id
-        self.calls = 0
 
     def recorded(
         self,
         rule_name: str,
         compliance_types: Sequence[str] = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"),
     ) -> Iterator[RecordedResult]:
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "ConfigRuleName": rule_name,
-                "ComplianceTypes": list(compliance_types),
-                "Limit": RESULTS_PAGE_LIMIT,
-            }
-            if token:
-                kwargs["NextToken"] = token
-            with aws_call("config:GetComplianceDetailsByConfigRule", self._account_id):
-                response: Any = self._config.get_compliance_details_by_config_rule(**kwargs)
-            self.calls += 1
+        responses = each_page(
+            self._config,
+            "get_compliance_details_by_config_rule",
+            partial(aws_call, "config:GetComplianceDetailsByConfigRule", self._account_id),
+            page_size=RESULTS_PAGE_LIMIT,
+            ConfigRuleName=rule_name,
+            ComplianceTypes=list(compliance_types),
+        )
+        for response in responses:
             for result in response.get("EvaluationResults", []):
                 qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
                 yield RecordedResult(
@@ -140,6 +133,3 @@ class ConfigComplianceHistory:
                     annotation=result.get("Annotation"),
                     recorded_at=result.get("ResultRecordedTime"),
                 )
-            token = response.get("NextToken")
-            if not token:
-                return

@@ -1,16 +1,19 @@
 """IAM read adapter: every role of an account via GetAccountAuthorizationDetails.
 
 One call returns up to 1,000 roles with ``CreateDate`` and ``RoleLastUsed``, so an
-account of N roles costs ceil(N/1000) calls. ``ListRoles`` lacks ``RoleLastUsed``,
-and ``GetRole`` per role would cost N calls: neither is used here.
+account of N roles costs ceil(N/1000) calls (botocore's paginator, 1,000 a page).
+``ListRoles`` lacks ``RoleLastUsed``, and ``GetRole`` per role would cost N calls:
+neither is used here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
 from dormant.model import Role
 from dormant.roles import role_from_detail
@@ -43,25 +46,21 @@ class IamRoleSource:
         self._account_id = account_id
         self._page_size = page_size
         self._on_page = on_page
-        self.calls = 0
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
-        """Raw RoleDetailList pages, following IsTruncated/Marker."""
-        marker: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"Filter": ["Role"], "MaxItems": self._page_size}
-            if marker:
-                kwargs["Marker"] = marker
-            with aws_call("iam:GetAccountAuthorizationDetails", self._account_id):
-                response: Any = self._iam.get_account_authorization_details(**kwargs)
-            self.calls += 1
+        """Raw RoleDetailList pages, through GetAccountAuthorizationDetails' paginator."""
+        responses = each_page(
+            self._iam,
+            "get_account_authorization_details",
+            partial(aws_call, "iam:GetAccountAuthorizationDetails", self._account_id),
+            page_size=self._page_size,
+            Filter=["Role"],
+        )
+        for response in responses:
             details: list[dict[str, Any]] = list(response.get("RoleDetailList", []))
             if self._on_page is not None:
                 self._on_page(len(details))
             yield details
-            marker = response.get("Marker")
-            if not response.get("IsTruncated") or not marker:
-                return
 
     def roles(self) -> Iterator[Role]:
         where = f"account {self._account_id}" if self._account_id else ""

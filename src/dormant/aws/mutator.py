@@ -9,10 +9,15 @@ naming the call, the role and the account. No decisions are made here.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import botocore
 import botocore.exceptions
 
+from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call, describe_client_error
 from dormant.remediation.interface import Caller
 from dormant.remediation.plan import Step
@@ -68,32 +73,32 @@ class IamRoleMutator:
             self._caller = Caller(account_id=str(identity["Account"]), arn=str(identity["Arn"]))
         return self._caller
 
-    def _call(self, label: str, method: Any, *, missing_ok: bool = False, **kwargs: Any) -> Any:
-        """One call. With ``missing_ok``, NoSuchEntity raises _NoSuchEntity for the caller to
-        handle; every other error becomes an AwsAccessError naming the call and account."""
+    @contextlib.contextmanager
+    def _guard(self, label: str, *, missing_ok: bool = False) -> Iterator[None]:
+        """Around one call. With ``missing_ok``, NoSuchEntity raises _NoSuchEntity for the
+        caller to handle; every other error becomes an AwsAccessError naming call and account."""
         account = self._caller.account_id if self._caller else ""
         with aws_call(label, account):
             try:
-                return method(**kwargs)
+                yield
             except botocore.exceptions.ClientError as exc:
                 if missing_ok and describe_client_error(exc)[0] == "NoSuchEntity":
                     raise _NoSuchEntity(str(exc)) from None
                 raise
 
-    def _pages(self, operation: str, role_name: str, method: Any, key: str) -> list[Any]:
-        items: list[Any] = []
-        marker: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"RoleName": role_name}
-            if marker:
-                kwargs["Marker"] = marker
-            response = self._call(
-                f"iam:{operation} of role {role_name}", method, missing_ok=True, **kwargs
-            )
-            items.extend(response.get(key, []))
-            marker = response.get("Marker")
-            if not response.get("IsTruncated") or not marker:
-                return items
+    def _call(self, label: str, method: Any, *, missing_ok: bool = False, **kwargs: Any) -> Any:
+        with self._guard(label, missing_ok=missing_ok):
+            return method(**kwargs)
+
+    def _pages(self, operation: str, role_name: str, key: str) -> list[Any]:
+        """Every item of a role's paged list (ListRolePolicies...), through its paginator."""
+        responses = each_page(
+            self._iam,
+            botocore.xform_name(operation),
+            partial(self._guard, f"iam:{operation} of role {role_name}", missing_ok=True),
+            RoleName=role_name,
+        )
+        return [item for response in responses for item in response.get(key, [])]
 
     def describe_role(self, name: str) -> RoleState | None:
         iam = self._iam
@@ -103,9 +108,7 @@ class IamRoleMutator:
                     f"iam:GetRole of role {name}", iam.get_role, missing_ok=True, RoleName=name
                 )["Role"]
             )
-            policy_names = self._pages(
-                "ListRolePolicies", name, iam.list_role_policies, "PolicyNames"
-            )
+            policy_names = self._pages("ListRolePolicies", name, "PolicyNames")
             inline = []
             for policy_name in policy_names:
                 response = self._call(
@@ -118,18 +121,8 @@ class IamRoleMutator:
                 inline.append(
                     {"PolicyName": policy_name, "PolicyDocument": response["PolicyDocument"]}
                 )
-            attached = self._pages(
-                "ListAttachedRolePolicies",
-                name,
-                iam.list_attached_role_policies,
-                "AttachedPolicies",
-            )
-            profiles = self._pages(
-                "ListInstanceProfilesForRole",
-                name,
-                iam.list_instance_profiles_for_role,
-                "InstanceProfiles",
-            )
+            attached = self._pages("ListAttachedRolePolicies", name, "AttachedPolicies")
+            profiles = self._pages("ListInstanceProfilesForRole", name, "InstanceProfiles")
         except _NoSuchEntity:
             return None
         detail["RolePolicyList"] = inline

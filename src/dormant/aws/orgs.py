@@ -1,55 +1,69 @@
 """Organizations adapter and per-account sessions, for scanning many accounts at once.
 
-- ``list_accounts``: every account record of the organization (``organizations:ListAccounts``,
-  paged); which of them are scanned is decided in ``dormant.org``.
+- ``organization_targets``: the organization's active accounts (``organizations:ListAccounts``
+  through its paginator, 20 a page), each record turned into a ``dormant.org.AccountTarget``
+  here, once; accounts that are not active are left out (and reported to ``on_skipped``).
 - ``caller_identity``: who runs the scan (one ``sts:GetCallerIdentity``): account and partition.
-- ``AccountSessions``: opens one account as a ``RoleSource``, with a boto3 session and clients
-  of its own: the caller's own account with the caller's credentials, every other account
-  through ``sts:AssumeRole`` of a role in it, for at most one hour.
-- ``CallCounter``: counts every API call made, by ``service:Operation``, across threads.
+- ``AccountSessions``: an ``AccountOpener`` (``dormant.org``): opens one account as a
+  ``RoleSource``, with a boto3 session and clients of its own: the caller's own account with
+  the caller's credentials, every other account through ``sts:AssumeRole`` of a role in it,
+  for at most one hour.
+- ``scan_accounts``: the wiring of the above around ``dormant.org.scan_with``, the bounded pool.
 
-This module must never decide anything about a role (``dormant.rules`` does), and must never
-let two threads share a boto3 session or client: botocore sessions are not thread-safe.
+This module must never decide anything about a role (``dormant.rules`` does) nor about which
+accounts fail (``dormant.org`` collects the failures), and must never let two threads share a
+boto3 session or client: botocore sessions are not thread-safe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
-import botocore.hooks
 import botocore.loaders
 
+from dormant.aws.calls import CallCounter, each_page
 from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import (
     MAX_ASSUMED_SESSION_SECONDS,
-    RetryMode,
     assume_role_credentials,
     aws_call,
     client_config,
     describe_client_error,
     make_session,
 )
-from dormant.errors import AwsAccessError
+from dormant.errors import AwsAccessError, InvalidParameter
+from dormant.model import AccountFailure
+from dormant.org import (
+    DEFAULT_WORKERS,
+    AccountTarget,
+    MultiAccountResult,
+    check_workers,
+    inactive_status,
+    scan_with,
+    unique_targets,
+)
+from dormant.settings import Settings, parse_role_name
 
 if TYPE_CHECKING:
-    from botocore.model import OperationModel
+    from mypy_boto3_organizations.type_defs import AccountTypeDef
 
 __all__ = [
     "LIST_ACCOUNTS_PAGE_SIZE",
     "AccountSessions",
-    "CallCounter",
     "CallerIdentity",
     "caller_identity",
-    "list_accounts",
+    "organization_targets",
+    "scan_accounts",
 ]
 
 LIST_ACCOUNTS_PAGE_SIZE = 20  # ListAccounts' largest MaxResults
@@ -84,74 +98,71 @@ def _shared_loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader()
 
 
-class CallCounter:
-    """Thread-safe count of API calls by ``service:Operation`` (one per call, not per retry)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def attach(self, events: botocore.hooks.BaseEventHooks) -> None:
-        """Count the calls of every client created from this session (or of this client)."""
-        events.register("before-call", self._on_call)
-
-    def add(self, key: str, count: int = 1) -> None:
-        with self._lock:
-            self._counts[key] += count
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(sorted(self._counts.items()))
-
-    def _on_call(self, model: OperationModel, **_: Any) -> None:
-        self.add(f"{model.service_model.endpoint_prefix}:{model.name}")
-
-
 def _client_config(
-    retry_mode: RetryMode, max_pool_connections: int, config: botocore.config.Config | None
+    config: botocore.config.Config | None, max_pool_connections: int = 10
 ) -> botocore.config.Config:
-    ours = client_config(retry_mode=retry_mode, max_pool_connections=max_pool_connections)
+    """dormant's client settings, with ``config`` (e.g. fewer retry attempts) merged over."""
+    ours = client_config(max_pool_connections=max_pool_connections)
     return ours if config is None else ours.merge(config)
 
 
-def list_accounts(
+@contextlib.contextmanager
+def _listing_accounts() -> Iterator[None]:
+    """Around one ListAccounts call: a refusal says where the listing must run from."""
+    with aws_call("organizations:ListAccounts"):
+        try:
+            yield
+        except botocore.exceptions.ClientError as exc:
+            code, message = describe_client_error(exc)
+            if code not in _NOT_MANAGEMENT_CODES:
+                raise
+            raise AwsAccessError(
+                f"organizations:ListAccounts denied: {code}: {message}; " + _NOT_MANAGEMENT_HINT,
+                operation="organizations:ListAccounts",
+            ) from None
+
+
+def _account(record: AccountTypeDef, index: int) -> tuple[AccountTarget, str | None]:
+    """One ListAccounts record as a target, and its status when it is not ACTIVE."""
+    try:
+        target = AccountTarget(record.get("Id", ""), record.get("Name") or None)
+    except InvalidParameter as exc:
+        raise InvalidParameter("account", f"ListAccounts result {index}: {exc.problem}") from None
+    return target, inactive_status(record.get("State"), record.get("Status"))
+
+
+def organization_targets(
     session: boto3.session.Session,
     config: botocore.config.Config | None = None,
     *,
     counter: CallCounter | None = None,
+    on_skipped: Callable[[AccountTarget, str], None] | None = None,
     page_size: int = LIST_ACCOUNTS_PAGE_SIZE,
-) -> Iterator[dict[str, Any]]:
-    """Every account record ListAccounts returns (Id, Name, Status/State...), all pages.
+) -> list[AccountTarget]:
+    """The organization's active accounts (paged ListAccounts), in the order AWS lists them.
 
-    AwsAccessError names ``organizations:ListAccounts`` and says where it must run from when
-    the caller is not the management account or a delegated administrator.
+    Raises AwsAccessError naming ``organizations:ListAccounts``, and saying where it must run
+    from, when the caller is not the management account or a delegated administrator.
+    ``on_skipped`` hears of each account left out, with its status.
     """
     if not 1 <= page_size <= LIST_ACCOUNTS_PAGE_SIZE:
         raise ValueError(f"page_size must be 1..{LIST_ACCOUNTS_PAGE_SIZE}")
     client = session.client("organizations", config=config or client_config())
     if counter is not None:
         counter.attach(client.meta.events)
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"MaxResults": page_size}
-        if token:
-            kwargs["NextToken"] = token
-        with aws_call("organizations:ListAccounts"):
-            try:
-                response: Any = client.list_accounts(**kwargs)
-            except botocore.exceptions.ClientError as exc:
-                code, message = describe_client_error(exc)
-                if code not in _NOT_MANAGEMENT_CODES:
-                    raise
-                raise AwsAccessError(
-                    f"organizations:ListAccounts denied: {code}: {message}; "
-                    + _NOT_MANAGEMENT_HINT,
-                    operation="organizations:ListAccounts",
-                ) from None
-        yield from response.get("Accounts", [])
-        token = response.get("NextToken")
-        if not token:
-            return
+    targets: list[AccountTarget] = []
+    records = (
+        record
+        for response in each_page(client, "list_accounts", _listing_accounts, page_size=page_size)
+        for record in response.get("Accounts", [])
+    )
+    for index, record in enumerate(records):
+        target, status = _account(record, index)
+        if status is None:
+            targets.append(target)
+        elif on_skipped is not None:
+            on_skipped(target, status)
+    return unique_targets(targets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +208,6 @@ class AccountSessions:
         *,
         role_name: str,
         counter: CallCounter,
-        retry_mode: RetryMode = "standard",
         region: str | None = None,
         session_name: str = "dormant-scan",
         duration_seconds: int = MAX_ASSUMED_SESSION_SECONDS,
@@ -222,7 +232,7 @@ class AccountSessions:
         self._profile = base.profile_name if base.profile_name in base.available_profiles else None
         self._session_name = session_name
         self._duration_seconds = min(duration_seconds, MAX_ASSUMED_SESSION_SECONDS)
-        self._config = _client_config(retry_mode, _PER_ACCOUNT_POOL_CONNECTIONS, config)
+        self._config = _client_config(config, _PER_ACCOUNT_POOL_CONNECTIONS)
         self._loader = _shared_loader()
         self._local = threading.local()
         # Warm the shared loader here, in one thread, before workers read it.
@@ -290,3 +300,45 @@ class AccountSessions:
         )
         self._counter.attach(session.events)
         return session
+
+
+def scan_accounts(
+    session: boto3.session.Session,
+    targets: Iterable[AccountTarget],
+    *,
+    role_name: str,
+    settings: Settings,
+    now: datetime,
+    workers: int = DEFAULT_WORKERS,
+    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
+    counter: CallCounter | None = None,
+    region: str | None = None,
+    config: botocore.config.Config | None = None,
+) -> MultiAccountResult:
+    """Scan every target account, the caller's own with its own credentials, others by role.
+
+    Costs one ``sts:GetCallerIdentity``, then per account one ``sts:AssumeRole`` (none for the
+    caller's own account) and ceil(roles/1000) ``iam:GetAccountAuthorizationDetails``, all
+    counted by ``counter`` when given (pass the one given to ``organization_targets`` to have
+    its calls there too). ``config`` is merged over dormant's client settings (e.g. fewer
+    retry attempts, or ``adaptive`` retries). Raises only for bad arguments (before any call)
+    or when the caller cannot be identified; each account's failure is in ``failures``.
+    """
+    workers = check_workers(workers)
+    role_name = parse_role_name(role_name, "--role-name")
+    unique = unique_targets(targets)
+    if not unique:
+        return MultiAccountResult([], [], [])
+    counter = counter if counter is not None else CallCounter()
+    caller = caller_identity(session, _client_config(config), counter=counter)
+    opener = AccountSessions(
+        session, caller, role_name=role_name, counter=counter, region=region, config=config
+    )
+    return scan_with(
+        opener,
+        unique,
+        settings=settings,
+        now=now,
+        workers=workers,
+        on_account_done=on_account_done,
+    )

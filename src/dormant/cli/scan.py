@@ -29,6 +29,13 @@ from dormant.cli.output import (
 )
 from dormant.errors import InvalidParameter
 from dormant.model import AccountFailure, Finding, Role
+from dormant.org import (
+    DEFAULT_ROLE_NAME,
+    DEFAULT_WORKERS,
+    MAX_WORKERS,
+    check_workers,
+    targets_from_file,
+)
 from dormant.report import ROLE_LAYOUT, ReportMeta, Row, iso, render, row_from_finding
 from dormant.service import scan as scan_roles
 from dormant.settings import Settings, parse_role_name
@@ -38,9 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = ["scan"]
 
-DEFAULT_ORG_ROLE_NAME = "OrganizationAccountAccessRole"
-DEFAULT_WORKERS = 8
-MAX_WORKERS = 64
 GLOBAL_SERVICES_REGION = "us-east-1"
 
 
@@ -57,11 +61,8 @@ class _SnapshotSource:
 
 
 def _parse_workers(value: str) -> int:
-    if not re.fullmatch(r"\s*\d+\s*", value) or not 1 <= int(value) <= MAX_WORKERS:
-        raise InvalidParameter(
-            "--workers", f"expected a number from 1 to {MAX_WORKERS}, got {value!r}"
-        )
-    return int(value)
+    """--workers' text as a number; ``dormant.org.check_workers`` decides what it may be."""
+    return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)
 
 
 def _primed(rows: Iterator[Row]) -> Iterable[Row]:
@@ -123,22 +124,22 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
-    from dormant import org
+    from dormant.aws.orgs import organization_targets, scan_accounts
     from dormant.aws.session import client_config
 
     if use_org:
-        targets = org.organization_targets(session, client_config())
+        targets = organization_targets(session, client_config())
         source = f"organization ({len(targets)} active accounts)"
     else:
         assert accounts_file is not None
-        targets = org.targets_from_file(accounts_file)
+        targets = targets_from_file(accounts_file)
         source = f"{len(targets)} accounts listed in {accounts_file}"
     with Progress("Scanning accounts", total=len(targets)) as progress:
 
         def account_done(account_id: str, failure: AccountFailure | None) -> None:
             progress.advance()
 
-        result = org.scan_accounts(
+        result = scan_accounts(
             session,
             targets,
             role_name=role_name,
@@ -178,7 +179,7 @@ def _many_accounts(
 @click.option(
     "--role-name",
     metavar="NAME",
-    default=DEFAULT_ORG_ROLE_NAME,
+    default=DEFAULT_ROLE_NAME,
     show_default=True,
     help="Role assumed in each other account with --org/--accounts. A dedicated role "
     "allowed only iam:GetAccountAuthorizationDetails is the safer choice.",
