@@ -23,16 +23,12 @@ import click
 
 from dormant.cli.output import output_options, output_stream, resolve_format
 from dormant.cli.report import DEFAULT_RULE_NAME, recorded_rows
-from dormant.errors import DormantError
+from dormant.errors import DemoUnavailable
 from dormant.report import ReportMeta, render
 
 __all__ = ["demo"]
 
 INSTALL_HINT = "the demo needs moto: install it with pip install 'dormant[demo]'"
-
-
-class DemoUnavailable(DormantError):
-    """The optional simulation (moto) is not installed."""
 
 
 @contextlib.contextmanager
