@@ -232,3 +232,28 @@ def test_mutator_fails_a_planned_call_for_one_role_only() -> None:
 def test_mutator_refuses_to_plan_a_call_it_never_makes() -> None:
     with pytest.raises(ValueError, match="ListRoles"):
         InMemoryRoleMutator().fail("ListRoles")
+
+
+# --- wiring the engine with the fakes, as a user would --------------------------------------
+
+
+def test_a_second_run_clears_the_roles_that_are_gone() -> None:
+    from dormant.events import ConfigRuleEvent
+    from dormant.service import run_rule
+    from dormant.settings import Settings
+
+    event = ConfigRuleEvent(
+        account_id=ACCOUNT, rule_name="my-rule", result_token="t", notification_time=NOW
+    )
+    history = InMemoryComplianceHistory(account_id=ACCOUNT)
+    sink = InMemoryEvaluationSink(account_id=ACCOUNT, history=history, rule_name="my-rule")
+    old, kept = make_role("old"), make_role("kept")
+
+    run_rule(event, Settings(), InMemoryRoleSource([old, kept]), sink, history)
+    second = run_rule(event, Settings(), InMemoryRoleSource([kept]), sink, history)
+
+    assert second.stale == 1
+    assert {(r.resource_id, r.compliance) for r in history.recorded("my-rule")} == {
+        ("AROAOLD", "NOT_APPLICABLE"),
+        ("AROAKEPT", "NON_COMPLIANT"),
+    }
