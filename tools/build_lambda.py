@@ -9,8 +9,9 @@ Lambda Python runtime ships them), no command-line dependencies.
 What goes in is decided by a deny-list, so that a new core module ships without an
 edit here: every ``*.py`` file and ``py.typed`` under the package, except
 
-- the folders ``cli/``, ``report/``, ``sim/``, ``remediation/``, ``examples/`` (the
-  command line, its renderers, the simulated account, the remediation commands);
+- the folders ``cli/``, ``report/``, ``sim/``, ``remediation/``, ``testing/``,
+  ``examples/`` (the command line, its renderers, the simulated account, the remediation
+  commands, the in-memory fakes for tests);
 - the modules ``snapshot.py``, ``org.py`` and ``__main__.py`` (offline snapshots,
   organization scans and ``python -m dormant`` belong to the command line);
 - the adapters only the command line uses: ``aws/mutator.py`` (remediation's IAM
@@ -59,7 +60,9 @@ PACKAGE = "dormant"
 HANDLER_MODULE = "handler.py"
 HANDLER_FUNCTION = "lambda_handler"
 
-EXCLUDED_DIRS = frozenset({"cli", "report", "sim", "remediation", "examples", "__pycache__"})
+EXCLUDED_DIRS = frozenset(
+    {"cli", "report", "sim", "remediation", "testing", "examples", "__pycache__"}
+)
 EXCLUDED_MODULES = frozenset({"snapshot.py", "org.py", "__main__.py"})
 EXCLUDED_PATHS = frozenset({"aws/mutator.py", "aws/orgs.py"})
 # Top-level packages that the function must not need: the command line's and the

@@ -13,7 +13,9 @@ parameter, file, role or account at fault.
     ├── AwsAccessError              an AWS call was denied or failed (names the call)
     │   └── AssumeRoleError         a role in another account could not be assumed
     ├── EvaluationDeliveryError     AWS Config kept rejecting evaluations
-    └── RemediationRefused          a change was refused to keep a role safe
+    ├── RemediationRefused          a change was refused to keep a role safe
+    ├── BackupError                 a role's backup file could not be written
+    └── DemoUnavailable             ``dormant demo`` lacks its optional dependency (moto)
 
 This module imports nothing but the standard library.
 """
@@ -23,6 +25,8 @@ from __future__ import annotations
 __all__ = [
     "AssumeRoleError",
     "AwsAccessError",
+    "BackupError",
+    "DemoUnavailable",
     "DormantError",
     "EvaluationDeliveryError",
     "InvalidEvent",
@@ -79,3 +83,12 @@ class EvaluationDeliveryError(DormantError):
 
 class RemediationRefused(DormantError):
     """A remediation step was refused to protect a role (service-linked, allow-listed...)."""
+
+
+class BackupError(DormantError):
+    """A backup (or its folder) could not be written: the file system, not the role, is at
+    fault. Nothing is deleted without a backup, so the role is left as it was."""
+
+
+class DemoUnavailable(DormantError):
+    """``dormant demo`` needs the optional simulation (moto), which is not installed."""

@@ -21,7 +21,7 @@ from deploy_support import BUILD_SCRIPT, PACKAGE_SOURCE, load_build_script
 
 build = load_build_script()
 
-EXCLUDED_FOLDERS = ("cli", "report", "sim", "remediation", "examples")
+EXCLUDED_FOLDERS = ("cli", "report", "sim", "remediation", "testing", "examples")
 EXCLUDED_FILES = ("snapshot.py", "org.py", "__main__.py")
 # The command line's IAM writer and organization scan: the function needs neither.
 EXCLUDED_ADAPTERS = ("dormant/aws/mutator.py", "dormant/aws/orgs.py")

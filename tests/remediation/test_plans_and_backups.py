@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dormant.errors import InvalidParameter, RemediationRefused, RoleDataError
+from dormant.errors import BackupError, InvalidParameter, RemediationRefused, RoleDataError
 from dormant.model import Role
 from dormant.quarantine import QUARANTINE_POLICY_NAME, quarantine_policy_document
 from dormant.remediation import (
@@ -117,6 +117,20 @@ def test_write_backup_is_atomic_and_keeps_an_older_different_backup(tmp_path: Pa
     assert names == [f"{ACCOUNT}-Job.20260315T120000Z.json", f"{ACCOUNT}-Job.json"]
     assert read_backup(path) == changed
     assert read_backup(tmp_path / names[0]).state.role.description == "nightly job"
+
+
+def test_a_backup_that_cannot_be_written_is_a_backup_error_not_bad_role_data(
+    tmp_path: Path,
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the backup folder should be")
+    backup = RoleBackup(ACCOUNT, NOW, make_state())
+    with pytest.raises(BackupError, match=r"backup directory .*not-a-folder: cannot be created"):
+        write_backup(blocked, backup)
+    with pytest.raises(BackupError, match=r"not-a-folder/sub: cannot be created") as caught:
+        write_backup(blocked / "sub", backup)
+    assert not isinstance(caught.value, RoleDataError)
+    assert caught.value.exit_code == 2
 
 
 def test_read_backup_names_the_file(tmp_path: Path) -> None:
@@ -266,6 +280,12 @@ def test_blast_radius() -> None:
     check_blast_radius(10, 10)
     with pytest.raises(RemediationRefused, match="11 roles exceed the limit of 10"):
         check_blast_radius(11, 10)
+
+
+@pytest.mark.parametrize("max_roles", [0, -3])
+def test_a_bad_max_roles_is_an_invalid_parameter_naming_the_option(max_roles: int) -> None:
+    with pytest.raises(InvalidParameter, match=f"--max-roles: must be at least 1, got {max_roles}"):
+        check_blast_radius(1, max_roles)
 
 
 _names = st.text(alphabet="abcXYZ019+=,.@_-", min_size=1, max_size=20)

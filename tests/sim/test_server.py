@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
 from dormant.sim.server import SimulatedAws, clean_aws_environment
+from dormant.sim.strict import Call
 
 ACCOUNT = "123456789012"
 MEMBER = "111111111111"
@@ -63,29 +66,43 @@ def test_config_store_and_injection_work_through_the_server(
     assert [r["ComplianceType"] for r in results["EvaluationResults"]] == ["NON_COMPLIANT"]
 
 
-def test_latency_applies_to_served_requests(sim_server: SimulatedAws) -> None:
+def test_latency_applies_to_served_requests(
+    sim_server: SimulatedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sts = sim_server.client("sts")
     sts.get_caller_identity()
+    # The server waits with time.sleep: record each wait instead of timing the calls, so a
+    # loaded machine can neither fail this test nor hide a missing delay.
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
     sim_server.set_latency(0.04)
-    started = time.perf_counter()
     for _ in range(5):
         sts.get_caller_identity()
-    assert time.perf_counter() - started >= 0.2
+    assert waits.count(0.04) == 5
 
 
-def test_concurrent_requests_are_served_in_parallel(sim_server: SimulatedAws) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_concurrent_requests_are_served_in_parallel(
+    sim_server: SimulatedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clients = [sim_server.client("sts") for _ in range(8)]
     for c in clients:
         c.get_caller_identity()
-    sim_server.set_latency(0.5)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda c: c.get_caller_identity(), clients))
-    elapsed = time.perf_counter() - started
-    # Serial service would take 8 x 0.5 s; the margin absorbs a loaded machine.
-    assert 0.5 <= elapsed < 2.0
+    # Each request, once the server has taken it, waits until all eight are being served:
+    # a server that took one request at a time would break the barrier (after its
+    # generous timeout) and the calls would fail.
+    all_in_flight = threading.Barrier(len(clients), timeout=60)
+    record = sim_server.recorder.record
+
+    def record_and_wait(call: Call) -> None:
+        record(call)
+        all_in_flight.wait()
+
+    monkeypatch.setattr(sim_server.recorder, "record", record_and_wait)
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        identities = list(pool.map(lambda c: c.get_caller_identity()["Account"], clients))
+    assert identities == [ACCOUNT] * len(clients)
+    assert not all_in_flight.broken
+    assert sim_server.recorder.calls("sts", "GetCallerIdentity") == 2 * len(clients)
 
 
 def test_reset_empties_the_accounts(sim_server: SimulatedAws, now: datetime) -> None:

@@ -272,8 +272,8 @@ class AccountSessions:
     def _client(self, service: str, credentials: botocore.credentials.ReadOnlyCredentials) -> Any:
         """A client no other thread sees, from this thread's own session.
 
-        A botocore session costs about 20 ms of CPU to build (more than an account's API
-        calls) and may not be shared between threads: each worker thread builds one and
+        A botocore session costs more CPU to build than a small account's API calls, and
+        may not be shared between threads: each worker thread builds one and
         reuses it for every account it scans. Credentials go on the client, so a session
         never carries one account's credentials into the next.
         """

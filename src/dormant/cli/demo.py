@@ -22,17 +22,13 @@ from typing import Any
 import click
 
 from dormant.cli.output import output_options, output_stream, resolve_format
-from dormant.errors import DormantError
+from dormant.errors import DemoUnavailable
 from dormant.report import ROLE_LAYOUT, ReportMeta, render
 from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
 
 __all__ = ["demo"]
 
 INSTALL_HINT = "the demo needs moto: install it with pip install 'dormant[demo]'"
-
-
-class DemoUnavailable(DormantError):
-    """The optional simulation (moto) is not installed."""
 
 
 @contextlib.contextmanager

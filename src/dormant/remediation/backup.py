@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dormant.errors import RoleDataError
+from dormant.errors import BackupError, RoleDataError
 from dormant.model import Role
 from dormant.remediation.state import InstanceProfileRef, RoleState, differences
 from dormant.roles import parse_timestamp
@@ -245,7 +245,7 @@ def _keep_aside(path: Path, new: RoleBackup) -> None:
         if not aside.exists():
             os.replace(path, aside)
             return
-    raise RoleDataError(f"backup {path}: too many older backups next to it")
+    raise BackupError(f"backup {path}: too many older backups next to it")
 
 
 def write_backup(directory: Path, backup: RoleBackup) -> Path:
@@ -253,7 +253,7 @@ def write_backup(directory: Path, backup: RoleBackup) -> Path:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RoleDataError(
+        raise BackupError(
             f"backup directory {directory}: cannot be created ({exc.strerror or exc})"
         ) from None
     path = backup_path(directory, backup.account_id, backup.state.name)
@@ -270,5 +270,5 @@ def write_backup(directory: Path, backup: RoleBackup) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        raise RoleDataError(f"backup {path}: cannot be written ({exc.strerror or exc})") from None
+        raise BackupError(f"backup {path}: cannot be written ({exc.strerror or exc})") from None
     return path

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dormant.errors import DormantError, RemediationRefused, RoleDataError
+from dormant.errors import DormantError, InvalidParameter, RemediationRefused, RoleDataError
 from dormant.model import Compliance
 from dormant.remediation.backup import RoleBackup, backup_path, read_backup, write_backup
 from dormant.remediation.interface import Caller, RoleMutator
@@ -98,7 +98,7 @@ class Summary:
 def check_blast_radius(count: int, max_roles: int, what: str = "roles") -> None:
     """Refuse the whole run when it would touch more roles than allowed."""
     if max_roles < 1:
-        raise RemediationRefused(f"--max-roles must be at least 1, got {max_roles}")
+        raise InvalidParameter("--max-roles", f"must be at least 1, got {max_roles}")
     if count > max_roles:
         raise RemediationRefused(
             f"{count} {what} exceed the limit of {max_roles} per run; nothing was changed. "
