@@ -68,6 +68,19 @@ class Line(Protocol):
         """Administrator-like power: counted apart among the non-compliant."""
         ...
 
+    @property
+    def resource_type(self) -> str:
+        """How AWS names the resource's type: ``AWS::IAM::Role``, ``AWS::IAM::User``."""
+        ...
+
+    @property
+    def resource_id(self) -> str:
+        """The resource's stable id (RoleId, UserId), for exports that must not move."""
+        ...
+
+    @property
+    def arn(self) -> str | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Column:

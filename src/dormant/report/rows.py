@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from dormant.model import Compliance, Finding, Risk, Role
+from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Finding, Risk, Role
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.rules import assess_risk, whole_days
 
@@ -85,6 +85,19 @@ class Row(NamedTuple):
     @property
     def name(self) -> str:
         return self.role_name
+
+    @property
+    def resource_type(self) -> str:
+        return RESOURCE_TYPE_ROLE
+
+    @property
+    def resource_id(self) -> str:
+        return self.role_id
+
+    @property
+    def arn(self) -> str | None:
+        """None for a role IAM no longer has (Config only knows its id)."""
+        return None if self.role is None else self.role.arn
 
     @property
     def admin(self) -> bool:
