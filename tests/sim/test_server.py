@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.sim.server import SimulatedAws, clean_aws_environment
+from dormant_sim.server import SimulatedAws, clean_aws_environment
 
 ACCOUNT = "123456789012"
 MEMBER = "111111111111"
