@@ -1,6 +1,6 @@
 """Live account on loopback: dormant's Lambda handler against two common approaches.
 
-One simulated account (``dormant.sim.server.SimulatedAws``: moto made strict, with paging,
+One simulated account (``dormant_sim.server.SimulatedAws``: moto made strict, with paging,
 a request recorder and an injected latency per request) holds N roles. Three programs each
 evaluate every role and post the results to AWS Config, each in a child process:
 
@@ -191,7 +191,7 @@ def _run_list_get(
 
 
 def run_live(plan: LivePlan) -> dict[str, Any]:
-    from dormant.sim.server import SimulatedAws
+    from dormant_sim.server import SimulatedAws
 
     results: dict[str, Any] = {
         "latency_s": plan.latency_s,

@@ -64,7 +64,7 @@ def _check_calls(sim: Any, members: list[str], roles: int) -> dict[str, Any]:
 
 
 def run_org(plan: OrgPlan) -> dict[str, Any]:
-    from dormant.sim.server import SimulatedAws
+    from dormant_sim.server import SimulatedAws
 
     result: dict[str, Any] = {
         "accounts": plan.accounts,

@@ -52,7 +52,7 @@ def _pyinstrument(output: str, *program: str) -> list[str]:
 
 
 def profile_handler(roles: int, output: str) -> None:
-    from dormant.sim.server import SimulatedAws
+    from dormant_sim.server import SimulatedAws
     from live import _INLINE_POLICIES, _TAGS, ACCOUNT_ID, RULE_NAME
 
     with SimulatedAws() as sim:
@@ -81,7 +81,7 @@ def profile_scan(roles: int, output: str) -> None:
 
 
 def profile_org(accounts: int, output: str) -> None:
-    from dormant.sim.server import SimulatedAws
+    from dormant_sim.server import SimulatedAws
     from org_scale import member_ids
 
     members = member_ids(accounts)
@@ -104,7 +104,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--accounts", type=int, default=60, help="member accounts (org)")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from dormant.sim.server import clean_aws_environment
+    from dormant_sim.server import clean_aws_environment
 
     safe = clean_aws_environment()
     os.environ.clear()

@@ -384,7 +384,7 @@ def main(argv: list[str]) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     # Nothing here may reach a real account: drop every AWS setting of the caller's shell
     # (profiles, keys, endpoints) before any section or child process starts.
-    from dormant.sim.server import clean_aws_environment
+    from dormant_sim.server import clean_aws_environment
 
     safe = clean_aws_environment()
     os.environ.clear()

@@ -3,7 +3,7 @@
 - `aws_credentials` (autouse): fake credentials and region us-east-1 in the environment, and no
   AWS profile, config file, endpoint or MOTO_ACCOUNT_ID, so no test can reach a real account
   or have moto's account selection overridden.
-- `sim`: the in-process simulated AWS (moto's `mock_aws`, made strict by `dormant.sim.strict`),
+- `sim`: the in-process simulated AWS (moto's `mock_aws`, made strict by `dormant_sim`),
   empty at the start of each test. boto3 clients created inside the test talk to it.
 - `sim_server`: the same simulation served on 127.0.0.1 for subprocesses (`sim_server.env()`)
   and clients with `endpoint_url=sim_server.endpoint_url`; one server per test session,
@@ -35,7 +35,7 @@ settings.register_profile("dormant", deadline=None)
 settings.load_profile("dormant")
 
 if TYPE_CHECKING:
-    from dormant.sim.server import SimulatedAws, Simulation
+    from dormant_sim.server import SimulatedAws, Simulation
 
 FAKE_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 FAKE_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -75,8 +75,8 @@ def sim(aws_credentials: None) -> Iterator[Simulation]:
     """The in-process simulated AWS, empty, with no latency and no injected failures."""
     from moto import mock_aws
 
-    from dormant.sim import strict
-    from dormant.sim.server import Simulation
+    from dormant_sim import strict
+    from dormant_sim.server import Simulation
 
     strict.install()
     with mock_aws():
@@ -87,7 +87,7 @@ def sim(aws_credentials: None) -> Iterator[Simulation]:
 
 @pytest.fixture(scope="session")
 def _sim_server_session() -> Iterator[SimulatedAws]:
-    from dormant.sim.server import SimulatedAws
+    from dormant_sim.server import SimulatedAws
 
     with SimulatedAws() as server:
         yield server

@@ -4,24 +4,20 @@
 
 The zip holds the package ``dormant/`` at its root (the handler is
 ``dormant.handler.lambda_handler``) and nothing else: no boto3 or botocore (the
-Lambda Python runtime ships them), no command-line dependencies.
+Lambda Python runtime ships them), no command-line dependencies, no simulator.
 
-What goes in is decided by a deny-list, so that a new core module ships without an
-edit here: every ``*.py`` file and ``py.typed`` under the package, except
+What goes in is what the handler imports: starting from ``handler.py``, every module
+of ``dormant`` that a module going in imports (at the top or inside a function; not
+under ``if TYPE_CHECKING:``, which never runs), with the ``__init__.py`` of every
+package on the way, and ``py.typed``. A module nothing imports stays out without an
+edit here (quarantine.py, snapshot.py, ...), and a new one the handler needs comes in.
 
-- the folders ``cli/``, ``report/``, ``sim/``, ``remediation/``, ``testing/``,
-  ``examples/`` (the command line, its renderers, the simulated account, the remediation
-  commands, the in-memory fakes for tests);
-- the modules ``snapshot.py``, ``org.py`` and ``__main__.py`` (offline snapshots,
-  organization scans and ``python -m dormant`` belong to the command line);
-- the adapters only the command line uses: ``aws/mutator.py`` (remediation's IAM
-  writes: the function never writes IAM, and its zip carries no code that does) and
-  ``aws/orgs.py`` (the organization scan);
-- ``__pycache__`` and every other file.
-
-A guard backs the deny-list: every module that goes in is parsed, and the build
-fails, naming the file, if one imports click, rich, jinja2, moto or yaml, or a
-module the deny-list keeps out. Such a zip would fail at import time in Lambda.
+A guard backs the import walk: the build fails, naming the file, if a module that goes
+in imports click, rich, jinja2, moto, yaml or dormant_sim, or a part of dormant that
+only the command line may use (``FORBIDDEN_MODULES``: cli/, report/, remediation/,
+testing/, examples/, snapshot.py, org.py, __main__.py, and the adapters aws/mutator.py, which
+writes IAM, and aws/orgs.py, the organization scan). Such a zip would fail at import
+time in Lambda, or carry code that writes IAM.
 
 Same sources, same bytes: entries sorted by path, every timestamp 1980-01-01
 00:00:00 (the zip format's epoch), permissions 0644, Unix as the creating system,
@@ -42,10 +38,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 __all__ = [
-    "EXCLUDED_DIRS",
-    "EXCLUDED_MODULES",
-    "EXCLUDED_PATHS",
     "FORBIDDEN_IMPORTS",
+    "FORBIDDEN_MODULES",
     "BuildError",
     "build_zip",
     "check_handler",
@@ -59,15 +53,26 @@ DEFAULT_OUTPUT = REPO_ROOT / "build" / "dormant-lambda.zip"
 PACKAGE = "dormant"
 HANDLER_MODULE = "handler.py"
 HANDLER_FUNCTION = "lambda_handler"
+MARKERS = ("py.typed",)
 
-EXCLUDED_DIRS = frozenset(
-    {"cli", "report", "sim", "remediation", "testing", "examples", "__pycache__"}
+# Parts of dormant the function must never need (a name and everything below it).
+FORBIDDEN_MODULES = frozenset(
+    {
+        "dormant.cli",
+        "dormant.report",
+        "dormant.remediation",
+        "dormant.testing",
+        "dormant.examples",
+        "dormant.snapshot",
+        "dormant.org",
+        "dormant.__main__",
+        "dormant.aws.mutator",
+        "dormant.aws.orgs",
+    }
 )
-EXCLUDED_MODULES = frozenset({"snapshot.py", "org.py", "__main__.py"})
-EXCLUDED_PATHS = frozenset({"aws/mutator.py", "aws/orgs.py"})
 # Top-level packages that the function must not need: the command line's and the
-# simulation's dependencies, none of which the Lambda runtime provides.
-FORBIDDEN_IMPORTS = frozenset({"click", "rich", "jinja2", "moto", "yaml"})
+# simulation's, none of which the Lambda runtime provides.
+FORBIDDEN_IMPORTS = frozenset({"click", "rich", "jinja2", "moto", "yaml", "dormant_sim"})
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
@@ -78,28 +83,6 @@ class BuildError(Exception):
     """The sources cannot make a working Lambda zip; the message names the file."""
 
 
-def _included(relative: PurePosixPath) -> bool:
-    if any(part in EXCLUDED_DIRS for part in relative.parts[:-1]):
-        return False
-    name = relative.name
-    if name in EXCLUDED_MODULES or str(relative) in EXCLUDED_PATHS:
-        return False
-    return name.endswith(".py") or name == "py.typed"
-
-
-def select_files(source: Path) -> list[PurePosixPath]:
-    """Paths (relative to the package folder, sorted) of the files that go in the zip."""
-    if not (source / "__init__.py").is_file():
-        raise BuildError(f"{source} is not the dormant package: it has no __init__.py")
-    chosen = []
-    for path in source.rglob("*"):
-        if path.is_file():
-            relative = PurePosixPath(path.relative_to(source).as_posix())
-            if _included(relative):
-                chosen.append(relative)
-    return sorted(chosen)
-
-
 def _module_name(relative: PurePosixPath) -> str:
     parts = [PACKAGE, *relative.with_suffix("").parts]
     if parts[-1] == "__init__":
@@ -107,10 +90,42 @@ def _module_name(relative: PurePosixPath) -> str:
     return ".".join(parts)
 
 
+def _module_file(source: Path, name: str) -> PurePosixPath | None:
+    """The file (relative to the package folder) of module `name` of dormant, if there is one."""
+    inner = name.split(".")[1:]
+    candidates = [PurePosixPath(*inner, "__init__.py")]
+    if inner:
+        candidates.append(PurePosixPath(*inner[:-1], f"{inner[-1]}.py"))
+    for candidate in candidates:
+        if (source / Path(candidate)).is_file():
+            return candidate
+    return None
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterable[ast.AST]:
+    """Every node that can run: all of them but the bodies of `if TYPE_CHECKING:`."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                pending.extend(child.orelse)
+            else:
+                pending.append(child)
+
+
 def _imported_modules(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:
-    """Absolute names of every module imported anywhere in the tree (also lazily)."""
+    """Absolute names of every module imported where it can run (also lazily)."""
     package_parts = module.split(".") if is_package else module.split(".")[:-1]
-    for node in ast.walk(tree):
+    for node in _runtime_nodes(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -124,33 +139,47 @@ def _imported_modules(tree: ast.AST, module: str, is_package: bool) -> Iterable[
             yield from (f"{stem}.{alias.name}" for alias in node.names)
 
 
-def _excluded_module(name: str) -> bool:
+def _forbidden(name: str) -> bool:
+    if name.split(".")[0] in FORBIDDEN_IMPORTS:
+        return True
+    return any(name == f or name.startswith(f + ".") for f in FORBIDDEN_MODULES)
+
+
+def _with_packages(name: str) -> list[str]:
+    """`name` and the packages Python imports first: dormant.aws.iam -> dormant, dormant.aws."""
     parts = name.split(".")
-    if parts[0] != PACKAGE:
-        return False
-    inner = parts[1:]
-    if any(part in EXCLUDED_DIRS for part in inner):
-        return True
-    if "/".join(inner) + ".py" in EXCLUDED_PATHS:
-        return True
-    return bool(inner) and f"{inner[-1]}.py" in EXCLUDED_MODULES
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def check_imports(source: Path, files: Sequence[PurePosixPath]) -> None:
-    """Fail if a module going into the zip needs something that stays out of it."""
-    for relative in files:
-        if relative.suffix != ".py":
-            continue
-        path = source / Path(relative)
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        module = _module_name(relative)
-        for name in _imported_modules(tree, module, relative.name == "__init__.py"):
-            top = name.split(".")[0]
-            if top in FORBIDDEN_IMPORTS or _excluded_module(name):
-                raise BuildError(
-                    f"{path} imports {name}, which the Lambda zip does not carry; "
-                    "move that import out of the function's modules"
-                )
+def select_files(source: Path) -> list[PurePosixPath]:
+    """Paths (relative to the package folder, sorted) of the files that go in the zip.
+
+    The modules the handler imports, transitively; fails on an import of something the
+    function must not need, naming the importing file.
+    """
+    if not (source / "__init__.py").is_file():
+        raise BuildError(f"{source} is not the dormant package: it has no __init__.py")
+    chosen: set[PurePosixPath] = set()
+    pending = [f"{PACKAGE}.{HANDLER_MODULE.removesuffix('.py')}"]
+    while pending:
+        name = pending.pop()
+        for module in _with_packages(name):
+            relative = _module_file(source, module)
+            if relative is None or relative in chosen:
+                continue  # not a module of dormant (a name inside one), or already walked
+            chosen.add(relative)
+            path = source / Path(relative)
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+            for imported in _imported_modules(tree, module, relative.name == "__init__.py"):
+                if _forbidden(imported):
+                    raise BuildError(
+                        f"{path} imports {imported}, which the Lambda zip does not carry; "
+                        "move that import out of the function's modules"
+                    )
+                if imported.split(".")[0] == PACKAGE:
+                    pending.append(imported)
+    chosen.update(PurePosixPath(m) for m in MARKERS if (source / m).is_file())
+    return sorted(chosen)
 
 
 def check_handler(source: Path) -> None:
@@ -168,7 +197,6 @@ def check_handler(source: Path) -> None:
 def build_zip(source: Path, output: Path) -> list[str]:
     """Write the zip to ``output`` and return its entry names, in order."""
     files = select_files(source)
-    check_imports(source, files)
     names = [f"{PACKAGE}/{relative}" for relative in files]
     output.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed build never leaves half a zip.

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def quick_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from dormant.sim.server import clean_aws_environment
+    from dormant_sim.server import clean_aws_environment
 
     output = tmp_path_factory.mktemp("bench") / "quick.json"
     # This fixture outlives the per-test fake credentials: give the run a clean environment.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dormant.sim import seed
+from dormant_sim import seed
 
 
 def test_demo_prints_the_blog_report_without_aws(dormant, tmp_path: Path) -> None:

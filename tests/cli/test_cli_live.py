@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from dormant.handler import lambda_handler
-from dormant.sim import seed
+from dormant_sim import seed
 
 ACCOUNT = seed.DEFAULT_ACCOUNT_ID
 RULE = "iam-role-last-used"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dormant.sim import seed
+from dormant_sim import seed
 
 MANAGEMENT = seed.DEFAULT_ACCOUNT_ID
 MEMBER = "111111111111"

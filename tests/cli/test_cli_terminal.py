@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dormant.sim import seed
+from dormant_sim import seed
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs pseudo-terminals")
 

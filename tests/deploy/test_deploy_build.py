@@ -2,11 +2,12 @@
 
 The handler check imports ``dormant.handler`` from the extracted zip in a fresh
 interpreter whose only source of ``dormant`` is the zip (no site hooks, so an editable
-install of the project cannot stand in for it).
+install of the project cannot stand in for it); the modules it loads are exactly the zip's.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,11 +22,14 @@ from deploy_support import BUILD_SCRIPT, PACKAGE_SOURCE, load_build_script
 
 build = load_build_script()
 
+# What the function never imports: the command line, its renderers, remediation, the
+# in-memory fakes, the examples, snapshots, organization scans, quarantine's pure data
+# (the SSM document and the command line use it) and the command line's adapters (IAM
+# writes, the organization scan).
 EXCLUDED_FOLDERS = ("cli", "report", "sim", "remediation", "testing", "examples")
-EXCLUDED_FILES = ("snapshot.py", "org.py", "__main__.py")
-# The command line's IAM writer and organization scan: the function needs neither.
+EXCLUDED_FILES = ("snapshot.py", "org.py", "__main__.py", "quarantine.py")
 EXCLUDED_ADAPTERS = ("dormant/aws/mutator.py", "dormant/aws/orgs.py")
-# The modules the function needs (the contract with the package); aws/*.py are added below.
+# The modules the function needs (the contract with the package).
 REQUIRED = (
     "__init__.py",
     "errors.py",
@@ -33,11 +37,14 @@ REQUIRED = (
     "settings.py",
     "rules.py",
     "roles.py",
-    "quarantine.py",
     "evaluations.py",
     "events.py",
     "service.py",
     "handler.py",
+    "aws/__init__.py",
+    "aws/config.py",
+    "aws/iam.py",
+    "aws/session.py",
     "py.typed",
 )
 
@@ -88,13 +95,7 @@ def test_entries_are_sorted_with_fixed_time_and_mode(built_zip: Path) -> None:
 
 def test_zip_holds_the_function_modules(built_zip: Path) -> None:
     names = set(_names(built_zip))
-    aws_modules = sorted(
-        p.name
-        for p in (PACKAGE_SOURCE / "aws").glob("*.py")
-        if f"aws/{p.name}" not in build.EXCLUDED_PATHS
-    )
-    assert {"__init__.py", "config.py", "iam.py"} <= set(aws_modules)
-    for required in (*REQUIRED, *(f"aws/{name}" for name in aws_modules)):
+    for required in REQUIRED:
         assert f"dormant/{required}" in names
 
 
@@ -108,7 +109,9 @@ def test_zip_holds_nothing_else(built_zip: Path) -> None:
         assert name.endswith((".py", "/py.typed")), name
 
 
-def test_handler_resolves_in_the_built_zip(built_zip: Path, tmp_path: Path) -> None:
+def test_handler_resolves_in_the_built_zip_and_loads_exactly_its_modules(
+    built_zip: Path, tmp_path: Path
+) -> None:
     root = tmp_path / "lambda-root"
     with zipfile.ZipFile(built_zip) as archive:
         archive.extractall(root)
@@ -116,7 +119,7 @@ def test_handler_resolves_in_the_built_zip(built_zip: Path, tmp_path: Path) -> N
     # by hand, for boto3, which the Lambda runtime provides.
     probe = textwrap.dedent(
         """
-        import importlib, site, sys
+        import importlib, json, site, sys
         root = sys.argv[1]
         sys.path[:0] = [root]
         sys.path += site.getsitepackages()
@@ -124,9 +127,11 @@ def test_handler_resolves_in_the_built_zip(built_zip: Path, tmp_path: Path) -> N
         module = importlib.import_module(module_name)
         assert module.__file__.startswith(root), module.__file__
         assert callable(getattr(module, function_name))
-        leaked = sorted({"click", "rich", "jinja2", "moto", "yaml"} & set(sys.modules))
+        outside = {"click", "rich", "jinja2", "moto", "yaml", "dormant_sim"}
+        leaked = sorted(outside & set(sys.modules))
         assert not leaked, leaked
-        print("ok")
+        loaded = sorted(n for n in sys.modules if n == "dormant" or n.startswith("dormant."))
+        print(json.dumps(loaded))
         """
     )
     result = subprocess.run(
@@ -137,15 +142,33 @@ def test_handler_resolves_in_the_built_zip(built_zip: Path, tmp_path: Path) -> N
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    # The trace of a real import and the build's walk of the imports agree: the zip lacks
+    # nothing the handler loads and carries nothing it does not (the function's modules
+    # import nothing lazily, so importing the handler loads all it will ever need).
+    loaded = set(json.loads(result.stdout))
+    zipped = {
+        name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        for name in _names(built_zip)
+        if name.endswith(".py")
+    }
+    assert loaded == zipped
 
 
 # --- The guard behind the deny-list ---------------------------------------------------------
 
 
+# A handler that imports the core modules the fake packages below define (a name that is
+# no file of the package is a name inside a module, and the walk passes it by).
+FAKE_HANDLER = (
+    "from dormant import rules, service, events\n"
+    "from dormant.aws import config, iam\n"
+    "def lambda_handler(e, c): ...\n"
+)
+
+
 def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
     package = tmp_path / "dormant"
-    for name, text in {"__init__.py": "", "handler.py": "def lambda_handler(e, c): ...\n"}.items():
+    for name, text in {"__init__.py": "", "handler.py": FAKE_HANDLER}.items():
         files.setdefault(name, text)
     for name, text in files.items():
         path = package / name
@@ -161,7 +184,8 @@ def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
         ({"aws/iam.py": "def f():\n    from rich import print\n"}, "iam.py imports rich"),
         ({"handler.py": "from dormant.cli import main\n"}, "imports dormant.cli"),
         ({"service.py": "from .snapshot import read\n"}, "imports dormant.snapshot"),
-        ({"aws/config.py": "from ..sim import strict\n"}, "imports dormant.sim"),
+        ({"aws/config.py": "from dormant_sim import strict\n"}, "imports dormant_sim"),
+        ({"rules.py": "def f():\n    import moto\n"}, "rules.py imports moto"),
         ({"events.py": "from dormant import report\n"}, "imports dormant.report"),
         ({"handler.py": "from dormant.aws import mutator\n"}, "imports dormant.aws.mutator"),
     ],
@@ -190,6 +214,34 @@ def test_build_accepts_boto3_and_the_core(tmp_path: Path) -> None:
         "dormant/aws/__init__.py",
         "dormant/aws/iam.py",
         "dormant/handler.py",
+    ]
+
+
+def test_zip_carries_what_the_handler_imports_and_nothing_else(tmp_path: Path) -> None:
+    package = _fake_package(
+        tmp_path,
+        {
+            "__init__.py": "from dormant.model import Role\n",
+            "model.py": "",
+            "rules.py": "def f():\n    from . import lazy\n",  # a lazy import runs too
+            "lazy.py": "",
+            "service.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from dormant import typing_only\n",  # never runs: not needed
+            "typing_only.py": "",
+            "unused.py": "import dormant.model\n",  # nothing imports it
+            "quarantine.py": "",
+            "py.typed": "",
+        },
+    )
+    names = build.build_zip(package, tmp_path / "out.zip")
+    assert names == [
+        "dormant/__init__.py",
+        "dormant/handler.py",
+        "dormant/lazy.py",
+        "dormant/model.py",
+        "dormant/py.typed",
+        "dormant/rules.py",
+        "dormant/service.py",
     ]
 
 

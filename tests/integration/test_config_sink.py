@@ -12,7 +12,7 @@ from dormant.aws.calls import CallCounter
 from dormant.aws.config import ConfigEvaluationSink
 from dormant.errors import EvaluationDeliveryError
 from dormant.evaluations import Evaluation, stale_evaluation
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 RULE = "iam-role-last-used"

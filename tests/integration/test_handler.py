@@ -14,7 +14,7 @@ from dormant.errors import (
     InvalidParameter,
 )
 from dormant.handler import lambda_handler
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"  # the simulation's default account for unknown credentials
 MEMBER = "222222222222"

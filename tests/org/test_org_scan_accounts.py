@@ -28,7 +28,7 @@ from dormant.errors import AwsAccessError, InvalidParameter
 from dormant.model import AccountFailure, Compliance
 from dormant.org import AccountTarget, MultiAccountResult
 from dormant.settings import Settings
-from dormant.sim.server import SimulatedAws, Simulation
+from dormant_sim.server import SimulatedAws, Simulation
 
 MANAGEMENT = "123456789012"  # the account of the simulation's default credentials
 MEMBER_A = "111111111111"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dormant.aws.mutator import IamRoleMutator
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 
 @pytest.fixture

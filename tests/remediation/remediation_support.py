@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from dormant.sim.seed import SeededRole
-from dormant.sim.server import Simulation
+from dormant_sim.seed import SeededRole
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"

@@ -11,7 +11,7 @@ from pathlib import Path
 from moto.iam.models import iam_backends
 from remediation_support import ACCOUNT, describe_raw, put_full_role, role_exists
 
-from dormant.sim.server import SimulatedAws
+from dormant_sim.server import SimulatedAws
 
 AS_OF = "2026-03-15T12:00:00Z"  # the `now` fixture
 

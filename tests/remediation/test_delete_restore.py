@@ -23,8 +23,8 @@ from dormant.remediation import (
     restore,
 )
 from dormant.settings import Settings
-from dormant.sim.seed import ensure_aws_managed_policy
-from dormant.sim.server import Simulation
+from dormant_sim.seed import ensure_aws_managed_policy
+from dormant_sim.server import Simulation
 
 # Fields IAM assigns on creation (or usage sets) and a recreated role cannot keep.
 ASSIGNED = ("RoleId", "CreateDate", "RoleLastUsed")

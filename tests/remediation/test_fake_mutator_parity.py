@@ -16,8 +16,8 @@ from dormant.errors import AwsAccessError
 from dormant.remediation.interface import RoleMutator
 from dormant.remediation.plan import Step
 from dormant.remediation.state import comparable
-from dormant.sim.server import Simulation
 from dormant.testing import InMemoryRoleMutator
+from dormant_sim.server import Simulation
 
 PROFILE = "OldJob-profile"
 TRUST = '{"Version":"2012-10-17","Statement":[]}'

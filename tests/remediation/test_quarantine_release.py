@@ -18,7 +18,7 @@ from dormant.quarantine import (
 )
 from dormant.remediation import Outcome, Status, Target, quarantine, release
 from dormant.settings import Settings
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 CALLER = f"arn:aws:sts::{ACCOUNT}:user/moto"
 

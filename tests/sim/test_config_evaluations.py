@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 RULE = "iam-role-last-used"

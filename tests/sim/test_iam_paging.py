@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 
 def _all_pages(iam: object, max_items: int) -> list[dict[str, object]]:
@@ -97,8 +97,8 @@ def test_service_linked_paths_can_be_seeded(sim: Simulation, now: datetime) -> N
 def test_direct_xml_pages_equal_moto_serializer_pages(sim: Simulation, now: datetime) -> None:
     from moto.iam.models import iam_backends
 
-    from dormant.sim import strict
-    from dormant.sim.seed import ADMINISTRATOR_ACCESS_ARN
+    from dormant_sim import strict
+    from dormant_sim.seed import ADMINISTRATOR_ACCESS_ARN
 
     policy = {
         "Version": "2012-10-17",

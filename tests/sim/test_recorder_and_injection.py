@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 MEMBER = "111111111111"
@@ -174,7 +174,7 @@ def test_assumed_credentials_act_in_the_target_account_and_stamp_last_use(
 def test_install_is_idempotent(sim: Simulation) -> None:
     from moto.core.responses import BaseResponse
 
-    from dormant.sim import strict
+    from dormant_sim import strict
 
     before = BaseResponse.call_action
     strict.install()
@@ -191,7 +191,7 @@ def _allow_all() -> dict[str, Any]:
 
 
 def test_latency_context_restores_the_previous_value(sim: Simulation) -> None:
-    from dormant.sim import strict
+    from dormant_sim import strict
 
     sim.set_latency(0.01)
     with strict.latency(0.2):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from dormant.sim.seed import ADMINISTRATOR_ACCESS_ARN, DEMO_MAX_DAYS
-from dormant.sim.server import Simulation
+from dormant_sim.seed import ADMINISTRATOR_ACCESS_ARN, DEMO_MAX_DAYS
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 

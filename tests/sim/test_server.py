@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.sim.server import SimulatedAws, clean_aws_environment
-from dormant.sim.strict import Call
+from dormant_sim.recording import Call
+from dormant_sim.server import SimulatedAws, clean_aws_environment
 
 ACCOUNT = "123456789012"
 MEMBER = "111111111111"

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 MEMBER = "111111111111"
 

@@ -1,6 +1,6 @@
 """``dormant demo``: the whole Config rule, end to end, on a simulated account.
 
-Builds an account in-process with moto (made strict by ``dormant.sim``), invokes the
+Builds an account in-process with moto (made strict by ``dormant_sim``), invokes the
 real Lambda handler with a ScheduledNotification event whose result token the
 simulated Config issued (so the evaluations are stored, not a TESTMODE dry run),
 then reads the results back through Config exactly as ``dormant report`` does.
@@ -49,8 +49,8 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
     try:
         from moto import mock_aws
 
-        from dormant.sim import seed, strict
-        from dormant.sim.server import clean_aws_environment
+        from dormant_sim import seed, strict
+        from dormant_sim.server import clean_aws_environment
     except ImportError:
         raise DemoUnavailable(INSTALL_HINT) from None
 
@@ -92,7 +92,7 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
 
 
 def _header(summary: Mapping[str, Any], calls: Mapping[str, int], seeded: Any) -> str:
-    from dormant.sim import seed
+    from dormant_sim import seed
 
     by = summary.get("by_compliance", {})
     call_text = ", ".join(f"{count} {name}" for name, count in sorted(calls.items()))

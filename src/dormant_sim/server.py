@@ -3,7 +3,7 @@
 `Simulation` is the handle tests use against the in-process `mock_aws()`; `SimulatedAws`
 also serves the same simulation over HTTP on 127.0.0.1 (moto's `ThreadedMotoServer`, in this
 process) so subprocesses such as the `dormant` command can reach it through
-`AWS_ENDPOINT_URL`. Both install the strict layer (`dormant.sim.strict`).
+`AWS_ENDPOINT_URL`. Both install the strict layer (`dormant_sim.installer`).
 
 It must never listen on anything but loopback, and never let a user's real AWS configuration
 (profiles, credentials files, session tokens) reach a process it configures.
@@ -23,7 +23,8 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from dormant.sim import seed, strict
+from dormant_sim import config, faults, installer, seed
+from dormant_sim.recording import recorder
 
 __all__ = ["SimulatedAws", "Simulation", "clean_aws_environment"]
 
@@ -74,9 +75,9 @@ class Simulation:
     """
 
     def __init__(self, endpoint_url: str | None = None) -> None:
-        strict.install()
+        installer.install()
         self.endpoint_url = endpoint_url
-        self.recorder = strict.recorder
+        self.recorder = recorder
         self._credentials: dict[tuple[str, str], tuple[str, str]] = {}
 
     # ---- clients and credentials
@@ -123,7 +124,7 @@ class Simulation:
     # ---- seeding
 
     def put_role(self, account_id: str, name: str, **kwargs: Any) -> seed.SeededRole:
-        """`dormant.sim.seed.put_role` against this simulation."""
+        """`dormant_sim.seed.put_role` against this simulation."""
         return seed.put_role(account_id, name, endpoint_url=self.endpoint_url, **kwargs)
 
     def bulk_roles(self, account_id: str, count: int, **kwargs: Any) -> list[seed.SeededRole]:
@@ -165,20 +166,20 @@ class Simulation:
     def issue_result_token(
         self, rule_name: str, account_id: str, region: str = DEFAULT_REGION
     ) -> str:
-        return strict.issue_result_token(rule_name, account_id, region)
+        return config.issue_result_token(rule_name, account_id, region)
 
     def scheduled_event(self, rule_name: str, account_id: str, **kwargs: Any) -> dict[str, Any]:
-        return strict.scheduled_event(rule_name, account_id, **kwargs)
+        return config.scheduled_event(rule_name, account_id, **kwargs)
 
     def stored_evaluations(
         self, rule_name: str, account_id: str, region: str = DEFAULT_REGION
-    ) -> list[strict.StoredEvaluation]:
-        return strict.stored_evaluations(rule_name, account_id, region)
+    ) -> list[config.StoredEvaluation]:
+        return config.stored_evaluations(rule_name, account_id, region)
 
     # ---- injection
 
     def set_latency(self, seconds: float) -> None:
-        strict.set_latency(seconds)
+        faults.set_latency(seconds)
 
     def inject_error(
         self,
@@ -191,8 +192,8 @@ class Simulation:
         account_id: str | None = None,
         status: int | None = None,
         when: Callable[[Mapping[str, Any]], bool] | None = None,
-    ) -> strict.Injection:
-        return strict.inject_error(
+    ) -> faults.Injection:
+        return faults.inject_error(
             service,
             operation,
             code,
@@ -205,19 +206,19 @@ class Simulation:
 
     def deny_assume_role(
         self, account_id: str, role_name: str | None = None, *, times: int | None = None
-    ) -> strict.Injection:
-        return strict.deny_assume_role(account_id, role_name, times=times)
+    ) -> faults.Injection:
+        return faults.deny_assume_role(account_id, role_name, times=times)
 
     def fail_evaluations(self, count: int, *, calls: int = 1) -> None:
-        strict.fail_evaluations(count, calls=calls)
+        faults.fail_evaluations(count, calls=calls)
 
     def clear_injections(self) -> None:
-        strict.clear_injections()
+        faults.clear_injections()
 
     def reset(self) -> None:
         """Empty every account (moto's backends) and the strict layer's state."""
         moto_api_backend.reset()
-        strict.reset()
+        installer.reset()
 
 
 class SimulatedAws(Simulation):

@@ -1,0 +1,46 @@
+"""dormant_sim: a simulated AWS (moto, made strict) for dormant's tests, benchmarks and demo.
+
+Test support, not product: it patches moto's private response classes so that moto pages,
+validates, stores and fails like AWS where dormant depends on it. Nothing in the `dormant`
+package imports it at module level, and the Lambda's code never imports it (the Lambda zip
+does not carry it). Written against moto 5.1 and 5.2 (the `dormant[demo]` extra pins
+`moto>=5.1,<5.3`); moto's private classes change between releases, so check a new moto
+against tests/sim before widening the pin.
+
+- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`, `sts`,
+  `config`; a new simulated service is a new module in the shape `patching` describes);
+- `recording` counts calls; `faults` injects latency, errors and failed evaluations;
+- `seed` builds accounts; `server` gives the handle tests use (`Simulation`) and the loopback
+  server (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.
+"""
+
+from __future__ import annotations
+
+try:
+    import moto  # noqa: F401 (imported to fail early, with the remedy, when it is missing)
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess without moto
+    raise ImportError(
+        "dormant_sim is the simulated AWS for dormant's tests and demo and needs moto: "
+        "install it with pip install 'dormant[demo]'"
+    ) from exc
+
+from dormant_sim.config import issue_result_token, scheduled_event, stored_evaluations
+from dormant_sim.installer import install, uninstall
+from dormant_sim.recording import recorder
+from dormant_sim.seed import SeededRole, put_role, seed_demo_account
+from dormant_sim.server import SimulatedAws, Simulation, clean_aws_environment
+
+__all__ = [
+    "SeededRole",
+    "SimulatedAws",
+    "Simulation",
+    "clean_aws_environment",
+    "install",
+    "issue_result_token",
+    "put_role",
+    "recorder",
+    "scheduled_event",
+    "seed_demo_account",
+    "stored_evaluations",
+    "uninstall",
+]

@@ -1,0 +1,91 @@
+"""Every request, whatever the service: record it, delay it, maybe fail it.
+
+Patches moto's `BaseResponse.call_action` (the step that turns a parsed request into a backend
+call), so it holds for `mock_aws()` and for a `ThreadedMotoServer` in the same process alike.
+Requests carrying `SIM_INTERNAL_HEADER` (the seeding helpers add it) are served untouched:
+building a test account must not count as the code under test's calls.
+Test support over moto's private classes; never imported by dormant's Lambda path.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from moto.core import errors as moto_errors
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
+
+from dormant_sim import faults
+from dormant_sim.patching import Patch
+from dormant_sim.protocol import AwsError, json_body
+from dormant_sim.recording import Call, recorder
+
+__all__ = ["PATCHES", "SIM_INTERNAL_HEADER", "reset"]
+
+SIM_INTERNAL_HEADER = "x-dormant-sim-internal"
+
+
+def _request_params(self: BaseResponse) -> dict[str, Any]:
+    """The request's top-level parameters, for injection predicates."""
+    params: dict[str, Any] = {}
+    querystring = getattr(self, "querystring", None) or {}
+    for key, values in querystring.items():
+        if isinstance(values, list) and values:
+            params[key] = values[0]
+    if getattr(self, "automated_parameter_parsing", False) and isinstance(
+        getattr(self, "params", None), dict
+    ):
+        params.update(self.params)
+    if not params:
+        try:
+            params = json_body(self)
+        except ServiceException:
+            params = {}
+    return params
+
+
+_original_call_action = BaseResponse.call_action
+
+
+def _call_action(self: BaseResponse) -> Any:
+    headers = getattr(self, "headers", None)
+    if headers is not None and headers.get(SIM_INTERNAL_HEADER):
+        return _original_call_action(self)
+    service = self.service_name or ""
+    operation = self._get_action() or ""
+    account_id = self.current_account
+    recorder.record(Call(account_id, self.region, service, operation))
+    delay = faults.get_latency()
+    if delay > 0:
+        time.sleep(delay)
+    injection = faults.take_injection(service, operation, account_id, lambda: _request_params(self))
+    if injection is None:
+        return _original_call_action(self)
+    status, response_headers, body = self.serialized(
+        ActionResult(AwsError(injection.code, injection.message))
+    )
+    if injection.status is not None:
+        status = injection.status
+    response_headers, body = self._enrich_response(response_headers, body)
+    return status, response_headers, body
+
+
+def reset() -> None:
+    """Forget recorded calls, latency and planned faults."""
+    recorder.reset()
+    faults.reset()
+
+
+PATCHES = (
+    Patch(BaseResponse, "call_action", _call_action),
+    # A fresh list, so that uninstalling also forgets the codes injections declared.
+    Patch(
+        moto_errors,
+        "COMMON_ERROR_CODES",
+        [
+            *moto_errors.COMMON_ERROR_CODES,
+            *(c for c in faults.AWS_COMMON_ERROR_CODES if c not in moto_errors.COMMON_ERROR_CODES),
+        ],
+    ),
+)

@@ -1,0 +1,54 @@
+"""Build realistic simulated accounts: clients, roles with ages and last use, the demo account.
+
+`clients` gives boto3 clients with fake credentials (and seeding clients the simulation does
+not record), `roles` seeds roles (`put_role` through the API, `bulk_roles` straight into moto
+for benchmark-sized accounts), `demo` the demo account. Their public names are all here.
+"""
+
+from __future__ import annotations
+
+from dormant_sim.seed.clients import (
+    DEFAULT_ACCOUNT_ID,
+    FAKE_ACCESS_KEY_ID,
+    FAKE_SECRET_ACCESS_KEY,
+    fake_session,
+    internal_client,
+    new_client,
+)
+from dormant_sim.seed.demo import (
+    DEMO_ALLOW_PATTERNS,
+    DEMO_MAX_DAYS,
+    describe,
+    seed_demo_account,
+)
+from dormant_sim.seed.roles import (
+    ADMINISTRATOR_ACCESS_ARN,
+    READ_ONLY_ACCESS_ARN,
+    SeededRole,
+    bulk_roles,
+    ensure_aws_managed_policy,
+    put_role,
+    trust_policy_for_account,
+    trust_policy_for_service,
+)
+
+__all__ = [
+    "ADMINISTRATOR_ACCESS_ARN",
+    "DEFAULT_ACCOUNT_ID",
+    "DEMO_ALLOW_PATTERNS",
+    "DEMO_MAX_DAYS",
+    "FAKE_ACCESS_KEY_ID",
+    "FAKE_SECRET_ACCESS_KEY",
+    "READ_ONLY_ACCESS_ARN",
+    "SeededRole",
+    "bulk_roles",
+    "describe",
+    "ensure_aws_managed_policy",
+    "fake_session",
+    "internal_client",
+    "new_client",
+    "put_role",
+    "seed_demo_account",
+    "trust_policy_for_account",
+    "trust_policy_for_service",
+]
