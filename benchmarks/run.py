@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
-    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org)
+    python benchmarks/run.py --only live,churn  # some sections: live offline coldstart org churn
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -34,12 +34,13 @@ from _common import (
     machine_info,
     table,
 )
+from churn import ChurnPlan, run_churn
 from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
 
-SECTIONS = ("live", "offline", "coldstart", "org")
+SECTIONS = ("live", "offline", "coldstart", "org", "churn")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -62,6 +63,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 latency_s=0.005 if latency is None else latency,
                 workers=(1, 2),
             ),
+            "churn": ChurnPlan(roles=600),
         }
     return {
         "live": LivePlan(
@@ -80,6 +82,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             latency_s=0.04 if latency is None else latency,
             workers=(1, 4, 8, 16),
         ),
+        "churn": ChurnPlan(roles=10_000),
     }
 
 
@@ -290,6 +293,28 @@ def print_org(result: dict[str, Any]) -> None:
     )
 
 
+def print_churn(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Churn: {result['roles_at_start']:,} roles over {result['days']} simulated days "
+        f"({result['roles_at_end']:,} at the end)\n"
+    )
+    rows = [
+        [
+            mode,
+            f"{result[mode]['evaluations']:,}",
+            f"${float(result[mode]['usd']):,.2f}",
+        ]
+        for mode in ("full", "changes")
+    ]
+    print(table(["mode", "evaluations posted in the month", "Config price"], rows))
+    print(
+        f"\nchanges / full: {result['changes_share_of_full']:.1%}; after the first run changes "
+        f"posts {result['changes_daily_after_first_run']:g} a day "
+        f"({result['observed_daily_change_rate']:.2%} of the roles); prices as taken on "
+        f"{result['prices_taken']}"
+    )
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -357,6 +382,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 else ""
             ),
         )
+    churn = results.get("churn")
+    if churn:
+        share = churn["changes_share_of_full"]
+        add(
+            "churn: changes posts at most 5% of what full posts in a month",
+            share is not None and share <= 0.05,
+            f"{share:.1%}: {churn['changes']['evaluations']:,} against "
+            f"{churn['full']['evaluations']:,} evaluations at {churn['roles_at_start']:,} roles",
+        )
     return found
 
 
@@ -399,12 +433,14 @@ def main(argv: list[str]) -> int:
         "offline": lambda: run_offline(plan["offline"]),
         "coldstart": lambda: run_coldstart(plan["coldstart"]),
         "org": lambda: run_org(plan["org"]),
+        "churn": lambda: run_churn(plan["churn"]),
     }
     printers = {
         "live": print_live,
         "offline": print_offline,
         "coldstart": print_coldstart,
         "org": print_org,
+        "churn": print_churn,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

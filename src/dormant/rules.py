@@ -9,6 +9,12 @@ The blog's rules, in the blog's order, with whole UTC days (floor):
 5. days since last use > window                                   -> NON_COMPLIANT
 6. otherwise                                                      -> COMPLIANT
 
+Annotations come in two wordings, chosen by ``Settings.stable_annotations`` (rule
+parameter ``evaluation_mode``): the blog's, which count days and so change every day,
+and a stable one that names only facts which do not move while the compliance stays
+the same (a date, the window), so that a run posting only what changed stays quiet.
+The compliance is decided by the same rows either way.
+
 Never import boto3, read the clock or the environment here: ``now`` is an argument.
 The Lambda, ``dormant scan`` and remediation's freshness re-check all call
 ``evaluate_role``.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dormant.model import Compliance, Finding, Reason, Risk, Role
@@ -27,9 +33,12 @@ from dormant.settings import Settings
 __all__ = [
     "ANNOTATION_NO_USAGE",
     "assess_risk",
+    "created_within_window",
     "evaluate_role",
     "evaluate_roles",
+    "last_used_on",
     "matching_pattern",
+    "used_within_window",
     "whole_days",
 ]
 
@@ -62,6 +71,24 @@ def matching_pattern(path_and_name: str, patterns: Iterable[str]) -> str | None:
     return None
 
 
+# Stable wordings, shared by every kind whose decision is "used within the window?"
+# (roles today; IAM users' credentials can say the same about a key or a password).
+
+
+def used_within_window(max_days: int) -> str:
+    return f"Used within the last {max_days} days"
+
+
+def last_used_on(region: str | None, last_used: datetime) -> str:
+    where = f" in {region}" if region else ""
+    return f"Last used{where} on {last_used.astimezone(UTC).date().isoformat()}"
+
+
+def created_within_window(created: datetime, max_days: int) -> str:
+    day = created.astimezone(UTC).date().isoformat()
+    return f"Created on {day}, within the {max_days}-day window"
+
+
 def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
     """Decide one role. See the module docstring for the table."""
     age_days = whole_days(role.created, now)
@@ -86,15 +113,24 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
         return finding(
             Compliance.COMPLIANT, Reason.ALLOW_LISTED, f"Role matches allow-list pattern {pattern}"
         )
+    stable = settings.stable_annotations
     if age_days <= settings.max_days:
-        return finding(Compliance.COMPLIANT, Reason.YOUNG, f"Role age is {age_days} days")
-    if days_unused is None:
+        young = (
+            created_within_window(role.created, settings.max_days)
+            if stable
+            else f"Role age is {age_days} days"
+        )
+        return finding(Compliance.COMPLIANT, Reason.YOUNG, young)
+    if days_unused is None or role.last_used is None:
         return finding(Compliance.NON_COMPLIANT, Reason.NEVER_USED, ANNOTATION_NO_USAGE)
-    region = role.last_used_region or "an unknown region"
-    annotation = f"Was last used in {region} {days_unused} days ago"
+    counted = (
+        f"Was last used in {role.last_used_region or 'an unknown region'} {days_unused} days ago"
+    )
     if days_unused > settings.max_days:
-        return finding(Compliance.NON_COMPLIANT, Reason.UNUSED, annotation)
-    return finding(Compliance.COMPLIANT, Reason.RECENTLY_USED, annotation)
+        unused = last_used_on(role.last_used_region, role.last_used) if stable else counted
+        return finding(Compliance.NON_COMPLIANT, Reason.UNUSED, unused)
+    recent = used_within_window(settings.max_days) if stable else counted
+    return finding(Compliance.COMPLIANT, Reason.RECENTLY_USED, recent)
 
 
 def evaluate_roles(roles: Iterable[Role], settings: Settings, now: datetime) -> Iterator[Finding]:

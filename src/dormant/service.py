@@ -10,6 +10,11 @@ implementation each in ``dormant.aws``:
 ``run_rule`` is what a scheduled Config invocation does, for any ``RuleKind`` (roles
 today: ``ROLES``); ``scan`` is what the command line does. For roles both decide with
 ``dormant.rules.evaluate_role``.
+
+In ``EvaluationMode.CHANGES`` a run posts only the evaluations whose compliance or
+annotation differ from what Config holds for the rule (Config keeps a resource's last
+result until a new one replaces it), so the state Config holds is the same as after a
+full run, for a fraction of the evaluations Config bills.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from dormant.evaluations import (
 from dormant.events import ConfigRuleEvent
 from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Finding, Reportable, Role
 from dormant.rules import evaluate_role, evaluate_roles
-from dormant.settings import Settings
+from dormant.settings import EvaluationMode, Settings
 
 __all__ = [
     "ROLES",
@@ -43,6 +48,7 @@ __all__ = [
     "run_rule",
     "scan",
     "stale_resource_ids",
+    "unchanged_since",
 ]
 
 S = TypeVar("S")
@@ -116,6 +122,9 @@ class RuleRunSummary:
     stale: int = 0
     test_mode: bool = False
     resource_type: str = RESOURCE_TYPE_ROLE
+    evaluation_mode: EvaluationMode = EvaluationMode.FULL
+    posted: int = 0
+    unchanged: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -126,6 +135,9 @@ class RuleRunSummary:
             "by_compliance": dict(self.by_compliance),
             "stale_results_cleared": self.stale,
             "test_mode": self.test_mode,
+            "evaluation_mode": self.evaluation_mode.value,
+            "evaluations_posted": self.posted,
+            "unchanged_skipped": self.unchanged,
         }
 
 
@@ -149,10 +161,34 @@ def stale_resource_ids(
     return list(stale)
 
 
-def _recorded(history: ComplianceHistory, rule_name: str) -> list[RecordedResult]:
-    """What the rule holds as COMPLIANT or NON_COMPLIANT (NOT_APPLICABLE ones are settled)."""
-    types = (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value)
+# Results that may go stale; NOT_APPLICABLE ones are settled.
+_LIVE_TYPES = (Compliance.COMPLIANT.value, Compliance.NON_COMPLIANT.value)
+
+
+def _recorded(
+    history: ComplianceHistory, rule_name: str, types: Sequence[str]
+) -> list[RecordedResult]:
     return list(history.recorded(rule_name, types))
+
+
+def unchanged_since(
+    evaluations: Iterable[Evaluation], recorded: Iterable[RecordedResult]
+) -> tuple[list[Evaluation], int]:
+    """The evaluations that differ from what Config holds, and how many do not.
+
+    A resource Config holds nothing for is new and differs; one held with the same
+    compliance and annotation is skipped (Config keeps it until a new result comes).
+    """
+    held = {(r.resource_type, r.resource_id): (r.compliance, r.annotation) for r in recorded}
+    changed: list[Evaluation] = []
+    same = 0
+    for evaluation in evaluations:
+        key = (evaluation.resource_type, evaluation.resource_id)
+        if held.get(key) == (evaluation.compliance.value, evaluation.annotation):
+            same += 1
+        else:
+            changed.append(evaluation)
+    return changed, same
 
 
 def run_rule(
@@ -168,13 +204,23 @@ def run_rule(
 
     ``subjects`` is read lazily (a role source's ``roles()``, say). Every subject is
     read and decided before anything is delivered, so that a bad record or a denied
-    call fails the run with no evaluation posted at all. The rule's history (for stale
-    results) is read in a second thread while the subjects are read: both are chains of
-    paged calls that wait on the network, not on the CPU.
+    call fails the run with no evaluation posted at all. The rule's history is read
+    while the subjects are read: both are chains of paged calls that wait on the
+    network, not on the CPU. In ``full`` mode the history is the COMPLIANT and
+    NON_COMPLIANT results (for stale ones); in ``changes`` mode it is all three
+    compliance types, read as three chains at once, to compare every result with.
     """
     now = event.notification_time
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormant-history") as pool:
-        recorded = None if history is None else pool.submit(_recorded, history, event.rule_name)
+    changes = settings.evaluation_mode is EvaluationMode.CHANGES
+    chains: list[tuple[str, ...]] = (
+        [(value.value,) for value in Compliance] if changes else [_LIVE_TYPES]
+    )
+    with ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="dormant-history") as pool:
+        pending = (
+            []
+            if history is None
+            else [pool.submit(_recorded, history, event.rule_name, types) for types in chains]
+        )
         evaluations: list[Evaluation] = []
         counts: Counter[str] = Counter()
         current: set[str] = set()
@@ -183,11 +229,13 @@ def run_rule(
             evaluations.append(evaluation_for(finding, now))
             counts[finding.compliance.value] += 1
             current.add(finding.resource_id)
-        stale = (
-            []
-            if recorded is None
-            else stale_resource_ids(recorded.result(), current, kind.resource_type)
-        )
+        recorded = [result for future in pending for result in future.result()]
+    stale = stale_resource_ids(
+        (r for r in recorded if r.compliance in _LIVE_TYPES), current, kind.resource_type
+    )
+    unchanged = 0
+    if changes:
+        evaluations, unchanged = unchanged_since(evaluations, recorded)
     evaluations.extend(
         stale_evaluation(
             resource_id, now, resource_type=kind.resource_type, annotation=kind.gone_annotation
@@ -203,4 +251,7 @@ def run_rule(
         stale=len(stale),
         test_mode=event.test_mode,
         resource_type=kind.resource_type,
+        evaluation_mode=settings.evaluation_mode,
+        posted=len(evaluations),
+        unchanged=unchanged,
     )

@@ -7,6 +7,7 @@ remediation reject exactly the same bad input with the same messages.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections.abc import Mapping
@@ -16,9 +17,11 @@ from dormant.errors import InvalidParameter
 
 __all__ = [
     "DEFAULT_MAX_DAYS",
+    "EvaluationMode",
     "Settings",
     "parse_allow_patterns",
     "parse_bool",
+    "parse_evaluation_mode",
     "parse_max_days",
     "parse_rule_parameters",
     "settings_from_parameters",
@@ -31,6 +34,7 @@ PARAM_MAX_DAYS = "max_days_for_last_used"
 PARAM_ALLOW = "role_whitelist"
 PARAM_INCLUDE_SERVICE_LINKED = "include_service_linked_roles"
 PARAM_EXECUTION_ROLE_NAME = "execution_role_name"
+PARAM_EVALUATION_MODE = "evaluation_mode"
 
 # Environment variables the SAM template sets as defaults for the parameters above.
 ENV_MAX_DAYS = "MAX_DAYS_FOR_LAST_USED"
@@ -49,6 +53,21 @@ _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off", ""})
 
 
+class EvaluationMode(enum.StrEnum):
+    """What a scheduled run posts to AWS Config, and how it words the annotations.
+
+    ``FULL`` (the default, the blog's behaviour): every resource every run, with
+    annotations that count days ("Was last used in us-west-2 46 days ago").
+    ``CHANGES``: annotations that only name facts which do not move while the
+    compliance stays the same ("Used within the last 60 days"), and only the
+    evaluations that differ from what Config already holds. Compliance is decided by
+    exactly the same rules in both modes.
+    """
+
+    FULL = "full"
+    CHANGES = "changes"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What decides a finding.
@@ -57,11 +76,19 @@ class Settings:
     NON_COMPLIANT, and a role no older than this is spared. ``allow_patterns``:
     fnmatch patterns on Path+RoleName, case-sensitive. ``include_service_linked``:
     evaluate service-linked roles instead of reporting them NOT_APPLICABLE.
+    ``evaluation_mode``: see ``EvaluationMode``; every kind's decision reads the
+    wording switch through ``stable_annotations``.
     """
 
     max_days: int = DEFAULT_MAX_DAYS
     allow_patterns: tuple[str, ...] = ()
     include_service_linked: bool = False
+    evaluation_mode: EvaluationMode = EvaluationMode.FULL
+
+    @property
+    def stable_annotations(self) -> bool:
+        """Word annotations so they change only when the compliance does (``changes``)."""
+        return self.evaluation_mode is EvaluationMode.CHANGES
 
 
 def parse_max_days(value: object, name: str = PARAM_MAX_DAYS) -> int:
@@ -111,6 +138,16 @@ def parse_bool(value: object, name: str) -> bool:
     raise InvalidParameter(name, f"expected true or false, got {value!r}")
 
 
+def parse_evaluation_mode(value: object, name: str = PARAM_EVALUATION_MODE) -> EvaluationMode:
+    """``full`` or ``changes``, exactly (blanks around are ignored)."""
+    if isinstance(value, str):
+        for mode in EvaluationMode:
+            if value.strip() == mode.value:
+                return mode
+    choices = " or ".join(mode.value for mode in EvaluationMode)
+    raise InvalidParameter(name, f"expected {choices}, got {value!r}")
+
+
 def parse_role_name(value: object, name: str = PARAM_EXECUTION_ROLE_NAME) -> str:
     if not isinstance(value, str) or not _ROLE_NAME.fullmatch(value.strip()):
         raise InvalidParameter(name, f"expected an IAM role name, got {value!r}")
@@ -154,11 +191,16 @@ def settings_from_parameters(
     max_days_raw = _pick(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
     allow_raw = _pick(params, env, PARAM_ALLOW, ENV_ALLOW)
     slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
+    # No environment default: the templates always pass the mode in the rule's parameters.
+    mode_raw = params.get(PARAM_EVALUATION_MODE)
     return Settings(
         max_days=DEFAULT_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
         allow_patterns=parse_allow_patterns(allow_raw),
         include_service_linked=(
             False if slr_raw is None else parse_bool(slr_raw, PARAM_INCLUDE_SERVICE_LINKED)
+        ),
+        evaluation_mode=(
+            EvaluationMode.FULL if mode_raw is None else parse_evaluation_mode(mode_raw)
         ),
     )
 

@@ -111,3 +111,15 @@ def test_org_scan_costs_one_assume_role_and_one_discovery_call_per_account(
             "iam:GetAccountAuthorizationDetails": 1,
         }
         assert run["calls"]["management_account"]["sts:AssumeRole"] == org["accounts"]
+
+
+def test_churn_changes_mode_posts_a_small_share_of_full(quick_results: dict[str, Any]) -> None:
+    churn = quick_results["churn"]
+    assert churn["days"] == 30
+    full, changes = churn["posted_by_day"]["full"], churn["posted_by_day"]["changes"]
+    assert len(full) == len(changes) == 30
+    # The first run finds Config empty: both modes post every role.
+    assert full[0] == changes[0] == churn["roles_at_start"]
+    assert sum(full) == churn["full"]["evaluations"]
+    assert sum(changes) == churn["changes"]["evaluations"]
+    assert churn["changes_share_of_full"] <= 0.05

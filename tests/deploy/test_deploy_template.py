@@ -264,6 +264,7 @@ def test_rule_parameters_use_the_names_the_function_reads() -> None:
     assert _rule_parameters() == {
         dormant_settings.PARAM_MAX_DAYS: "60",
         dormant_settings.PARAM_INCLUDE_SERVICE_LINKED: "false",
+        dormant_settings.PARAM_EVALUATION_MODE: "full",
     }
     params = _rule_parameters(
         MaxDaysForLastUsed="45",

@@ -30,6 +30,7 @@ _COMMANDS = {
     "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
+    "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
 }
 
 
