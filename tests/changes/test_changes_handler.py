@@ -12,7 +12,7 @@ import pytest
 
 from dormant.errors import InvalidParameter
 from dormant.handler import lambda_handler
-from dormant.sim.server import Simulation
+from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
 RULE = "iam-role-last-used"

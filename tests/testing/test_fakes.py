@@ -41,6 +41,8 @@ def make_role(name: str, **fields: object) -> Role:
 
 def test_the_public_surface_is_deliberate() -> None:
     assert sorted(dormant.testing.__all__) == [
+        "Churn",
+        "ChurningAccount",
         "Failure",
         "Failures",
         "HistoryRequest",
@@ -49,6 +51,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryEvaluationSink",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",
+        "MemoryConfig",
         "PutEvaluationsCall",
         "aws_error",
     ]

@@ -37,6 +37,7 @@ botocore or moto, so it works with dormant's base install.
 
 from __future__ import annotations
 
+from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
     HistoryRequest,
     InMemoryComplianceHistory,
@@ -48,6 +49,8 @@ from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
 
 __all__ = [
+    "Churn",
+    "ChurningAccount",
     "Failure",
     "Failures",
     "HistoryRequest",
@@ -56,6 +59,7 @@ __all__ = [
     "InMemoryEvaluationSink",
     "InMemoryRoleMutator",
     "InMemoryRoleSource",
+    "MemoryConfig",
     "PutEvaluationsCall",
     "aws_error",
 ]
