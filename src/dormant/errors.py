@@ -11,7 +11,9 @@ parameter, file, role or account at fault.
     ├── RoleDataError               a role record lacks a field or has a bad value
     │   └── SnapshotError           an offline snapshot file cannot be read
     ├── AwsAccessError              an AWS call was denied or failed (names the call)
-    │   └── AssumeRoleError         a role in another account could not be assumed
+    │   ├── AssumeRoleError         a role in another account could not be assumed
+    │   └── AwsConfigurationError   the local AWS set-up is unusable: config file, profile,
+    │                               Region, credentials, SSO token (names the file or profile)
     ├── EvaluationDeliveryError     AWS Config kept rejecting evaluations
     ├── RemediationRefused          a change was refused to keep a role safe
     ├── BackupError                 a role's backup file could not be written
@@ -25,6 +27,7 @@ from __future__ import annotations
 __all__ = [
     "AssumeRoleError",
     "AwsAccessError",
+    "AwsConfigurationError",
     "BackupError",
     "DemoUnavailable",
     "DormantError",
@@ -75,6 +78,16 @@ class AwsAccessError(DormantError):
 
 class AssumeRoleError(AwsAccessError):
     """sts:AssumeRole into another account was refused or failed."""
+
+
+class AwsConfigurationError(AwsAccessError):
+    """botocore could not build a session or credentials from the local AWS set-up.
+
+    An unparseable ``~/.aws/config``, a missing profile or Region, partial keys, a failing
+    ``credential_process``, an expired or missing SSO token, no credentials at all. It is
+    an ``AwsAccessError`` so that a multi-account scan files it under the account whose
+    call met it, like any other refused call.
+    """
 
 
 class EvaluationDeliveryError(DormantError):

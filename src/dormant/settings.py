@@ -17,6 +17,7 @@ from dormant.errors import InvalidParameter
 
 __all__ = [
     "DEFAULT_MAX_DAYS",
+    "ROLE_LAST_USED_TRACKING_DAYS",
     "EvaluationMode",
     "Settings",
     "parse_allow_patterns",
@@ -28,6 +29,13 @@ __all__ = [
 ]
 
 DEFAULT_MAX_DAYS = 60
+
+# IAM keeps a role's last use (RoleLastUsed) for the trailing 400 days only: a role last
+# used 450 days ago has no record at all, so a longer window would call it never used
+# and flag it although it was used within the window. Other kinds of findings (users'
+# credentials, service last-accessed data) have their own tracking periods and pass
+# theirs to ``parse_max_days``.
+ROLE_LAST_USED_TRACKING_DAYS = 400
 
 # Rule parameter names (the blog's, kept so existing deployments keep working).
 PARAM_MAX_DAYS = "max_days_for_last_used"
@@ -91,8 +99,18 @@ class Settings:
         return self.evaluation_mode is EvaluationMode.CHANGES
 
 
-def parse_max_days(value: object, name: str = PARAM_MAX_DAYS) -> int:
-    """A whole number of days >= 0, given as an int or a decimal string."""
+def parse_max_days(
+    value: object,
+    name: str = PARAM_MAX_DAYS,
+    *,
+    tracking_days: int = ROLE_LAST_USED_TRACKING_DAYS,
+    tracked: str = "role last use",
+) -> int:
+    """A whole number of days from 0 to ``tracking_days``, given as an int or a decimal string.
+
+    ``tracking_days`` is how far back AWS records the activity the window is measured on
+    (``tracked``); a window beyond it would judge activity AWS has already forgotten.
+    """
     if isinstance(value, bool):
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
     if isinstance(value, int):
@@ -103,6 +121,12 @@ def parse_max_days(value: object, name: str = PARAM_MAX_DAYS) -> int:
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
     if days < 0:
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
+    if days > tracking_days:
+        raise InvalidParameter(
+            name,
+            f"{days} days is longer than IAM tracks {tracked} ({tracking_days} days): "
+            f"anything used longer ago would read as never used; use at most {tracking_days}",
+        )
     return days
 
 

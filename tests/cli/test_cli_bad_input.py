@@ -69,6 +69,8 @@ def test_bad_stdin(dormant) -> None:
     [
         ("--max-days", "-3", "--max-days"),
         ("--max-days", "sixty", "--max-days"),
+        ("--max-days", "401", "IAM tracks role last use (400 days)"),
+        ("--max-days", "99999", "--max-days: 99999 days"),
         ("--allow", "/bad pattern", "--allow"),
         ("--allow", "/unbalanced[", "--allow"),
         ("--as-of", "last tuesday", "--as-of"),

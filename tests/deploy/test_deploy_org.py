@@ -125,6 +125,11 @@ def test_longest_member_allow_list_fits_configs_parameter_limit() -> None:
 def test_member_and_central_templates_agree_on_names_and_defaults() -> None:
     for name in ("NameOfSolution", "MaxDaysForLastUsed", "RolePatternWhitelist"):
         assert MEMBER["Parameters"][name]["Default"] == MAIN["Parameters"][name]["Default"]
+    for key in ("MinValue", "MaxValue"):  # the window IAM can see (400 days)
+        assert (
+            MEMBER["Parameters"]["MaxDaysForLastUsed"][key]
+            == MAIN["Parameters"]["MaxDaysForLastUsed"][key]
+        )
     for name in ("EvaluationFrequency", "IncludeServiceLinkedRoles"):
         assert (
             MEMBER["Parameters"][name]["AllowedValues"]

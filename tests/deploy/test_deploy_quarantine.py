@@ -59,6 +59,12 @@ def test_document_is_an_automation_of_schema_0_3() -> None:
     assert {step["action"] for step in STEPS} <= known
 
 
+def test_document_window_stops_where_iam_stops_tracking_role_last_use() -> None:
+    pattern = re.compile(DOCUMENT["parameters"]["MaxDaysForLastUsed"]["allowedPattern"])
+    assert all(pattern.fullmatch(str(days)) for days in range(401))
+    assert not any(pattern.fullmatch(v) for v in ("401", "500", "999", "1000", "-1", "", "6 0"))
+
+
 def _references(node: Any) -> Iterator[str]:
     if isinstance(node, str):
         yield from REFERENCE.findall(node)

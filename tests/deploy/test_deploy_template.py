@@ -75,6 +75,9 @@ def test_the_blogs_parameters_keep_their_names_and_defaults() -> None:
     params = TEMPLATE["Parameters"]
     assert params["MaxDaysForLastUsed"]["Type"] == "Number"
     assert params["MaxDaysForLastUsed"]["Default"] == 60
+    # IAM tracks role last use for 400 days: a longer window would flag roles used in it.
+    assert params["MaxDaysForLastUsed"]["MinValue"] == 0
+    assert params["MaxDaysForLastUsed"]["MaxValue"] == dormant_settings.ROLE_LAST_USED_TRACKING_DAYS
     assert params["NameOfSolution"]["Default"] == "iam-role-last-used"
     assert params["RolePatternWhitelist"]["Default"] == ""
     assert params["LambdaLayerArn"]["Default"] == ""

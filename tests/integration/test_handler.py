@@ -158,6 +158,7 @@ def test_throttling_is_absorbed_by_retries(sim: Simulation, now: datetime) -> No
     [
         ({"max_days_for_last_used": "-3"}, "max_days_for_last_used"),
         ({"max_days_for_last_used": "sixty"}, "max_days_for_last_used"),
+        ({"max_days_for_last_used": "500"}, "max_days_for_last_used: 500 days is longer than IAM"),
         ({"role_whitelist": "/bad role"}, "role_whitelist"),
         ({"include_service_linked_roles": "perhaps"}, "include_service_linked_roles"),
     ],

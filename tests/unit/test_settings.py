@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from dormant.errors import InvalidParameter
 from dormant.settings import (
+    ROLE_LAST_USED_TRACKING_DAYS,
     Settings,
     execution_role_name_from,
     parse_allow_patterns,
@@ -40,10 +41,42 @@ def test_bad_window_names_the_parameter(value: object) -> None:
         parse_max_days(value)
 
 
-@given(st.integers(min_value=0, max_value=10**6))
+@given(st.integers(min_value=0, max_value=ROLE_LAST_USED_TRACKING_DAYS))
 def test_window_accepts_whole_numbers_as_int_or_text(days: int) -> None:
     assert parse_max_days(days) == days
     assert parse_max_days(str(days)) == days
+
+
+def test_iam_tracks_role_last_use_for_400_days() -> None:
+    assert ROLE_LAST_USED_TRACKING_DAYS == 400
+    assert parse_max_days("400") == 400
+
+
+@given(st.integers(min_value=ROLE_LAST_USED_TRACKING_DAYS + 1, max_value=10**6))
+def test_a_window_iam_cannot_see_is_refused_saying_why(days: int) -> None:
+    # A role last used 450 days ago has no RoleLastUsed at all: a 500-day window would
+    # call it never used and flag it although it was used within the window.
+    for value in (days, str(days)):
+        with pytest.raises(InvalidParameter) as caught:
+            parse_max_days(value)
+        message = str(caught.value)
+        assert message.startswith("invalid parameter max_days_for_last_used: ")
+        assert "IAM tracks role last use (400 days)" in message
+        assert "use at most 400" in message
+
+
+def test_the_tracking_limit_is_a_parameter_of_the_parser() -> None:
+    # Other kinds of findings measure windows on data AWS keeps for other periods.
+    assert parse_max_days("1000", "--max-days", tracking_days=1000) == 1000
+    with pytest.raises(InvalidParameter, match=r"--max-days: 91 days .*credential use \(90 days\)"):
+        parse_max_days(91, "--max-days", tracking_days=90, tracked="credential use")
+
+
+def test_the_limit_applies_to_rule_parameters_and_environment_defaults() -> None:
+    with pytest.raises(InvalidParameter, match="max_days_for_last_used: 401 days"):
+        settings_from_parameters({"max_days_for_last_used": "401"}, {})
+    with pytest.raises(InvalidParameter, match="max_days_for_last_used: 99999 days"):
+        settings_from_parameters({}, {"MAX_DAYS_FOR_LAST_USED": "99999"})
 
 
 @pytest.mark.parametrize(

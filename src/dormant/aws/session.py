@@ -2,7 +2,11 @@
 
 Retries use botocore's ``standard`` mode by default (``adaptive`` on request), so
 throttling is absorbed instead of failing a run. AWS errors a user must fix become
-``AwsAccessError`` naming the call and the account.
+``AwsAccessError`` naming the call and the account; botocore's own configuration errors
+(an unparseable config file, a missing profile or Region, partial keys, a failing
+``credential_process``, a missing or expired SSO token, no credentials) become
+``AwsConfigurationError`` naming the file or profile. No botocore exception may leave
+this module untranslated where a session is made or a call is wrapped.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import boto3
@@ -19,7 +24,7 @@ import botocore.loaders
 import botocore.session
 import botocore.utils
 
-from dormant.errors import AssumeRoleError, AwsAccessError
+from dormant.errors import AssumeRoleError, AwsAccessError, AwsConfigurationError
 from dormant.roles import parse_timestamp
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "assume_role_session",
     "aws_call",
     "client_config",
+    "configuration_error",
     "make_session",
     "parse_aws_timestamp",
 ]
@@ -49,6 +55,20 @@ _ACCESS_CODES = frozenset(
         "AuthFailure",
         "InvalidAccessKeyId",
     }
+)
+
+# botocore's errors about the local set-up rather than about a call: the user fixes a file,
+# a profile or a login, not a permission.
+_CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (
+    botocore.exceptions.ConfigParseError,
+    botocore.exceptions.ProfileNotFound,
+    botocore.exceptions.PartialCredentialsError,
+    botocore.exceptions.CredentialRetrievalError,
+    botocore.exceptions.SSOError,  # SSOTokenLoadError, UnauthorizedSSOTokenError
+    botocore.exceptions.TokenRetrievalError,
+    botocore.exceptions.NoRegionError,
+    botocore.exceptions.InvalidConfigError,
+    botocore.exceptions.NoCredentialsError,
 )
 
 
@@ -79,6 +99,82 @@ def parse_aws_timestamp(value: str | float) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _profile_label(core: botocore.session.Session | None, profile: str | None) -> str:
+    if profile:
+        return profile
+    with contextlib.suppress(Exception):
+        named = (core if core is not None else botocore.session.Session()).profile
+        if named:
+            return str(named)
+    return "default"
+
+
+def _config_file(core: botocore.session.Session | None, key: str, fallback: str) -> str:
+    # Where the files are comes from the environment only (AWS_CONFIG_FILE...), so a
+    # fresh session tells as well as the one that failed.
+    with contextlib.suppress(Exception):
+        source = core if core is not None else botocore.session.Session()
+        return str(Path(str(source.get_config_variable(key))).expanduser())
+    return fallback
+
+
+def configuration_error(
+    exc: Exception,
+    *,
+    core: botocore.session.Session | None = None,
+    profile: str | None = None,
+    operation: str = "",
+    account_id: str = "",
+) -> AwsConfigurationError:
+    """One of botocore's set-up errors as a message naming the file or profile to fix."""
+    kwargs: dict[str, Any] = getattr(exc, "kwargs", {}) or {}
+    name = _profile_label(core, profile)
+    config_file = _config_file(core, "config_file", "~/.aws/config")
+    credentials_file = _config_file(core, "credentials_file", "~/.aws/credentials")
+    where = f"{operation}: " if operation else ""
+    login = f"run 'aws sso login --profile {name}'"
+    if isinstance(exc, botocore.exceptions.ConfigParseError):
+        path = kwargs.get("path") or config_file
+        message = f"AWS configuration file {path} cannot be parsed; fix its syntax"
+    elif isinstance(exc, botocore.exceptions.ProfileNotFound):
+        message = (
+            f"AWS profile not found: {kwargs.get('profile', name)!r} is in neither "
+            f"{config_file} nor {credentials_file}"
+        )
+    elif isinstance(exc, botocore.exceptions.PartialCredentialsError):
+        message = (
+            f"AWS profile {name!r} has partial credentials in {kwargs.get('provider', '?')}: "
+            f"{kwargs.get('cred_var', 'a key')} is missing"
+        )
+    elif isinstance(exc, botocore.exceptions.CredentialRetrievalError):
+        provider = kwargs.get("provider", "")
+        source = "credential_process" if provider == "custom-process" else provider
+        detail = " ".join(str(kwargs.get("error_msg", exc)).split())
+        message = f"AWS profile {name!r}: {source} failed: " + (
+            detail or "it exited with an error and printed nothing"
+        )
+    elif isinstance(exc, botocore.exceptions.UnauthorizedSSOTokenError):
+        message = f"AWS profile {name!r}: the SSO session has expired or is invalid; {login}"
+    elif isinstance(exc, botocore.exceptions.SSOError | botocore.exceptions.TokenRetrievalError):
+        detail = " ".join(str(kwargs.get("error_msg", exc)).split())
+        message = f"AWS profile {name!r}: no valid SSO token ({detail}); {login}"
+    elif isinstance(exc, botocore.exceptions.NoRegionError):
+        message = (
+            f"no AWS Region for profile {name!r}: give --region, set AWS_REGION, or add "
+            f"'region = ...' to the profile in {config_file}"
+        )
+    elif isinstance(exc, botocore.exceptions.NoCredentialsError):
+        message = (
+            "no AWS credentials found (set a profile, environment variables or an instance "
+            f"role; profile {name!r}, files {config_file} and {credentials_file})"
+        )
+    else:
+        message = f"AWS profile {name!r}: {' '.join(str(exc).split())} (in {config_file})"
+    return AwsConfigurationError(
+        where + message, operation=operation or "session", account_id=account_id
+    )
+
+
 def make_session(
     profile: str | None = None,
     region: str | None = None,
@@ -93,15 +189,20 @@ def make_session(
     Its clients parse timestamps with ``parse_aws_timestamp``. ``loader`` shares one
     service-model loader between sessions (loading the IAM model costs more CPU than a
     small account's API calls).
+
+    Credentials are looked up here, once (the session keeps them), so that a broken local
+    set-up (see ``configuration_error``) fails now, naming the file or profile, rather
+    than inside whichever client happens to be made first. No credentials at all is left
+    to the first call, whose message names it.
     """
     core = botocore.session.Session()
-    if loader is not None:
-        core.register_component("data_loader", loader)
-    core.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=parse_aws_timestamp
-    )
     try:
-        return boto3.session.Session(
+        if loader is not None:
+            core.register_component("data_loader", loader)
+        core.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=parse_aws_timestamp
+        )
+        session = boto3.session.Session(
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
             aws_session_token=session_token,
@@ -109,8 +210,11 @@ def make_session(
             region_name=region,
             botocore_session=core,
         )
-    except botocore.exceptions.ProfileNotFound as exc:
-        raise AwsAccessError(f"AWS profile not found: {exc}", operation="session") from None
+        if access_key_id is None:
+            session.get_credentials()
+    except _CONFIGURATION_ERRORS as exc:
+        raise configuration_error(exc, core=core, profile=profile) from None
+    return session
 
 
 def describe_client_error(exc: botocore.exceptions.ClientError) -> tuple[str, str]:
@@ -119,17 +223,29 @@ def describe_client_error(exc: botocore.exceptions.ClientError) -> tuple[str, st
 
 
 @contextlib.contextmanager
-def aws_call(operation: str, account_id: str = "") -> Iterator[None]:
-    """Turn the errors of one AWS call into AwsAccessError naming the call and account."""
+def aws_call(
+    operation: str, account_id: str = "", *, session: boto3.session.Session | None = None
+) -> Iterator[None]:
+    """Turn the errors of one AWS call into AwsAccessError naming the call and account.
+
+    botocore's set-up errors (an SSO token that expired mid-run, no Region for a regional
+    service) become AwsConfigurationError; ``session``, when given, lets the message name
+    its profile and config file.
+    """
     where = f" in account {account_id}" if account_id else ""
     try:
         yield
     except botocore.exceptions.NoCredentialsError:
-        raise AwsAccessError(
+        raise AwsConfigurationError(
             f"{operation}{where}: no AWS credentials found (set a profile, environment "
             "variables or an instance role)",
             operation=operation,
             account_id=account_id,
+        ) from None
+    except _CONFIGURATION_ERRORS as exc:
+        profile = session.profile_name if session is not None else None
+        raise configuration_error(
+            exc, profile=profile, operation=f"{operation}{where}", account_id=account_id
         ) from None
     except botocore.exceptions.ClientError as exc:
         code, message = describe_client_error(exc)
@@ -178,6 +294,10 @@ def assume_role_credentials(
             operation="sts:AssumeRole",
             account_id=account_id,
         ) from None
+    except _CONFIGURATION_ERRORS as exc:
+        raise configuration_error(
+            exc, operation=f"sts:AssumeRole of {role_arn}", account_id=account_id
+        ) from None
     credentials: dict[str, Any] = response["Credentials"]
     return credentials
 
@@ -207,5 +327,5 @@ def assume_role_session(
 def caller_account(
     session: boto3.session.Session, config: botocore.config.Config | None = None
 ) -> str:
-    with aws_call("sts:GetCallerIdentity"):
+    with aws_call("sts:GetCallerIdentity", session=session):
         return str(session.client("sts", config=config).get_caller_identity()["Account"])

@@ -16,6 +16,7 @@ from dormant.errors import InvalidParameter
 from dormant.roles import parse_timestamp
 from dormant.settings import (
     DEFAULT_MAX_DAYS,
+    ROLE_LAST_USED_TRACKING_DAYS,
     Settings,
     parse_allow_patterns,
     parse_max_days,
@@ -66,7 +67,8 @@ def window_options(func: F) -> F:
         metavar="N",
         default=str(DEFAULT_MAX_DAYS),
         show_default=True,
-        help="Window: a role unused for more than N whole days is NON_COMPLIANT.",
+        help="Window: a role unused for more than N whole days is NON_COMPLIANT. At most "
+        f"{ROLE_LAST_USED_TRACKING_DAYS}: IAM tracks role last use for that long only.",
     )(func)
     return func
 

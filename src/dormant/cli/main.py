@@ -3,13 +3,17 @@
 Subcommands load lazily, so ``dormant --help`` and a failing option stay fast and a
 command's heavy imports (moto for the demo, jinja2 for reports) load only when used.
 Exit codes: 0 clean, 1 findings (or, for remediation, a role refused or failed), 2 usage
-or input error, 3 some accounts of a multi-account scan failed. A ``DormantError`` is
-printed as one line on stderr, never a traceback.
+or input error, 3 some accounts of a multi-account scan failed, 130 interrupted (Ctrl-C),
+141 the reader of standard output went away (``| head``), as for a command killed by
+SIGPIPE. A ``DormantError`` or an interrupt is one line on stderr, never a traceback; a
+closed pipe is silent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -18,7 +22,10 @@ import click
 from dormant import __version__
 from dormant.errors import DormantError
 
-__all__ = ["cli", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main"]
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 # name -> ("module:attribute", one-line help); each module owns its command. The help
 # lines live here so that `dormant --help` imports no command module.
@@ -61,6 +68,28 @@ class LazyGroup(click.Group):
             # One line, no traceback; the exit code belongs to the exception.
             click.echo(f"dormant: error: {' '.join(str(exc).split())}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Caught here because click would turn it into "Aborted!" and exit 1. Any
+            # --output was left as it was by output_stream on the way up.
+            _interrupted()
+        except BrokenPipeError:
+            _quiet_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
+
+
+def _interrupted() -> None:
+    with contextlib.suppress(OSError):
+        click.echo("dormant: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that what is still buffered for the closed
+    pipe is not written (and fails again, noisily) when Python flushes it at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,8 +106,7 @@ def main() -> None:
         cli.main(prog_name="dormant")
     except BrokenPipeError:
         # `dormant scan | head` closed the pipe: not an error worth a traceback.
-        sys.stderr.close()
-        sys.exit(0)
+        _quiet_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
-        click.echo("dormant: interrupted", err=True)
-        sys.exit(130)
+        _interrupted()

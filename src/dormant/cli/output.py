@@ -1,15 +1,20 @@
 """Where and how a command writes its report: format, --output file, progress, exit code.
 
-``--output FILE`` is written atomically: into a temporary file next to it, renamed
-over FILE only when the whole report is written, so an error half-way (a bad role in a
-snapshot, a denied call) leaves no half-written or empty file behind. Progress bars go
-to stderr and only when stderr is a terminal, so pipes and CI logs stay clean.
+``--output FILE`` is written atomically when FILE is a regular file (or does not exist
+yet): into a temporary file next to it, renamed over FILE only when the whole report is
+written, so an error or Ctrl-C half-way (a bad role in a snapshot, a denied call) leaves
+no half-written or empty file behind. A symbolic link is followed and its target
+replaced that way; the link stays a link. Anything else (a character device such as
+/dev/null, a FIFO, a socket) cannot be replaced without destroying it, so it is opened
+and written directly. Progress bars go to stderr and only when stderr is a terminal, so
+pipes and CI logs stay clean.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -55,7 +60,8 @@ _BY_SUFFIX = {
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing non-compliant; 1 non-compliant roles found; "
     "2 usage, input or AWS access error (nothing written to --output); "
-    "3 some accounts could not be scanned (the others are reported)."
+    "3 some accounts could not be scanned (the others are reported); "
+    "130 interrupted (--output left as it was); 141 standard output's reader went away."
 )
 
 
@@ -67,7 +73,8 @@ def output_options(func: F) -> F:
         "output",
         metavar="FILE",
         default=None,
-        help="Write the report to FILE (atomically) instead of standard output.",
+        help="Write the report to FILE instead of standard output: atomically for a regular "
+        "file (a symlink's target is replaced), directly into a device or FIFO.",
     )(func)
     func = click.option(
         "--format",
@@ -93,21 +100,57 @@ def resolve_format(fmt: str | None, output: str | None, stdout: TextIO | None = 
 
 @contextlib.contextmanager
 def output_stream(output: str | None) -> Iterator[TextIO]:
-    """Standard output, or a temporary file renamed over ``output`` on success only."""
+    """Standard output; a special file written directly; else an atomic replace."""
     if output is None or output == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(output)
-    directory = target.parent
+    # A symlink's target is what gets replaced; renaming over the link would turn it
+    # into a plain file and leave the file it points at stale.
+    target = Path(os.path.realpath(output))
+    try:
+        mode: int | None = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InvalidParameter("--output", f"cannot write {output}: it is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        with _special_file(output, target) as handle:
+            yield handle
+        return
+    with _atomic_file(output, target) as handle:
+        yield handle
+
+
+def _unwritable(output: str, exc: OSError) -> InvalidParameter:
+    return InvalidParameter("--output", f"cannot write {output}: {exc.strerror or exc}")
+
+
+@contextlib.contextmanager
+def _special_file(output: str, target: Path) -> Iterator[TextIO]:
+    """A device, FIFO or socket: replacing it would destroy it, so write into it.
+
+    Opening a FIFO waits for a reader, as a shell redirection does.
+    """
+    try:
+        handle = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+    with handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def _atomic_file(output: str, target: Path) -> Iterator[TextIO]:
+    """A temporary file next to ``target``, renamed over it on success only."""
     try:
         fd, temp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".partial", dir=directory
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
         )
     except OSError as exc:
-        raise InvalidParameter(
-            "--output", f"cannot write {output}: {exc.strerror or exc}"
-        ) from None
+        raise _unwritable(output, exc) from None
     temp = Path(temp_name)
     try:
         with open(fd, "w", encoding="utf-8", newline="") as handle:

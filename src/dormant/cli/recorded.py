@@ -89,7 +89,7 @@ def report(
     session = make_session(profile, region)
     config = client_config()
     account = caller_account(session, config)
-    with aws_call("config:GetComplianceDetailsByConfigRule", account):
+    with aws_call("config:GetComplianceDetailsByConfigRule", account, session=session):
         config_client = session.client("config", config=config)
         iam_client = session.client("iam", config=config)
     with Progress("Naming roles", unit="roles") as progress:
