@@ -3,9 +3,9 @@
 Test support, not product: it patches moto's private response classes so that moto pages,
 validates, stores and fails like AWS where dormant depends on it. Nothing in the `dormant`
 package imports it at module level, and the Lambda's code never imports it (the Lambda zip
-does not carry it). Written against moto 5.1 and 5.2 (the `dormant[demo]` extra pins
-`moto>=5.1,<5.3`); moto's private classes change between releases, so check a new moto
-against tests/sim before widening the pin.
+does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra pins
+`moto>=5.1.22,<5.3` (the suite passes with 5.1.22, 5.2.1 and 5.2.5). moto's private classes
+change between releases, so run the whole suite on a new moto before widening the pin.
 
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`, `sts`,
   `config`; a new simulated service is a new module in the shape `patching` describes);

@@ -35,3 +35,19 @@ def test_demo_without_moto_says_how_to_install_it(dormant, tmp_path: Path) -> No
         "dormant: error: the demo needs moto: install it with pip install 'dormant[demo]'"
     ]
     assert result.stdout == ""
+
+
+def test_demo_with_a_moto_the_simulator_cannot_patch_says_so(dormant, tmp_path: Path) -> None:
+    # A moto without the private classes the simulator patches stands in for an untested one.
+    fake = tmp_path / "moto"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("def mock_aws(): ...\n")
+    result = dormant("demo", env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "dormant: error: the demo's simulated AWS cannot load with the installed moto: "
+        "install the tested versions with pip install 'dormant[demo]' (No module named 'moto."
+    ), lines[0]
+    assert result.stdout == ""

@@ -29,6 +29,10 @@ from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
 __all__ = ["demo"]
 
 INSTALL_HINT = "the demo needs moto: install it with pip install 'dormant[demo]'"
+UNSUPPORTED_HINT = (
+    "the demo's simulated AWS cannot load with the installed moto: "
+    "install the tested versions with pip install 'dormant[demo]'"
+)
 
 
 @contextlib.contextmanager
@@ -48,11 +52,15 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
     """Seed, invoke the handler, read back; returns (rows, handler summary, calls, seeded)."""
     try:
         from moto import mock_aws
-
-        from dormant_sim import seed, strict
-        from dormant_sim.server import clean_aws_environment
     except ImportError:
         raise DemoUnavailable(INSTALL_HINT) from None
+    try:
+        from dormant_sim import seed, strict
+        from dormant_sim.server import clean_aws_environment
+    except ImportError as exc:
+        # moto is there, but not one the simulator was written against (it patches moto's
+        # private classes), or the simulator is not installed beside dormant.
+        raise DemoUnavailable(f"{UNSUPPORTED_HINT} ({exc})") from None
 
     import boto3
 
