@@ -62,10 +62,9 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
         # private classes), or the simulator is not installed beside dormant.
         raise DemoUnavailable(f"{UNSUPPORTED_HINT} ({exc})") from None
 
-    import boto3
-
     from dormant.aws.config import ConfigComplianceHistory
     from dormant.aws.iam import IamRoleSource
+    from dormant.aws.session import make_session
     from dormant.handler import lambda_handler
 
     account_id = seed.DEFAULT_ACCOUNT_ID
@@ -85,7 +84,7 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
             )
             summary = lambda_handler(event, None)
             calls = strict.recorder.counts(account_id)
-            session = boto3.session.Session()
+            session = make_session()
             rows = recorded_rows(
                 ConfigComplianceHistory(session.client("config"), account_id=account_id),
                 IamRoleSource(session.client("iam"), account_id=account_id),
