@@ -40,6 +40,25 @@ __all__ = [
 ]
 
 
+# AWS error codes that mean "denied" (credentials, permissions) rather than "failed": the
+# adapters and the in-memory fakes word their AwsAccessError by this one set. (A value,
+# not an error: outside __all__, which lists the tree.)
+ACCESS_DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+        "InvalidAccessKeyId",
+    }
+)
+
+
 class DormantError(Exception):
     """Base of every error dormant raises on purpose."""
 

@@ -24,7 +24,12 @@ import botocore.loaders
 import botocore.session
 import botocore.utils
 
-from dormant.errors import AssumeRoleError, AwsAccessError, AwsConfigurationError
+from dormant.errors import (
+    ACCESS_DENIED_CODES,
+    AssumeRoleError,
+    AwsAccessError,
+    AwsConfigurationError,
+)
 from dormant.roles import parse_timestamp
 
 __all__ = [
@@ -42,20 +47,6 @@ __all__ = [
 MAX_ASSUMED_SESSION_SECONDS = 3600
 RetryMode = Literal["standard", "adaptive"]
 
-_ACCESS_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "SignatureDoesNotMatch",
-        "AuthFailure",
-        "InvalidAccessKeyId",
-    }
-)
 
 # botocore's errors about the local set-up rather than about a call: the user fixes a file,
 # a profile or a login, not a permission.
@@ -249,7 +240,7 @@ def aws_call(
         ) from None
     except botocore.exceptions.ClientError as exc:
         code, message = describe_client_error(exc)
-        kind = "denied" if code in _ACCESS_CODES else "failed"
+        kind = "denied" if code in ACCESS_DENIED_CODES else "failed"
         raise AwsAccessError(
             f"{operation}{where} {kind}: {code}: {message}",
             operation=operation,

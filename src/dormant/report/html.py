@@ -147,10 +147,7 @@ def _generic_cells(line: Line, meta: ReportMeta) -> dict[str, Any]:
 def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     layout = meta.layout
     roles = layout.name == "roles"
-    ordered: list[Any] = layout.sort(lines)
-    tally = meta.tally()
-    for line in ordered:
-        tally.add(line)
+    ordered, tally = meta.sorted_and_counted(lines)
 
     def cells(line: Any) -> dict[str, Any]:
         return _cells(line) if roles else _generic_cells(line, meta)

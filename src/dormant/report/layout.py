@@ -193,6 +193,14 @@ class ReportMeta:
     def tally(self) -> Tally:
         return Tally(noun=self.layout.noun)
 
+    def sorted_and_counted(self, lines: Iterable[Line]) -> tuple[list[Any], Tally]:
+        """Every line in the layout's order, and their counts: what the sorted formats need."""
+        ordered = self.layout.sort(lines)
+        tally = self.tally()
+        for line in ordered:
+            tally.add(line)
+        return ordered, tally
+
 
 def summary_line(tally: Tally, meta: ReportMeta) -> str:
     """``12 roles: 3 non-compliant (1 with admin power), 8 compliant, 1 not applicable``."""

@@ -26,10 +26,7 @@ def md_cell(text: str) -> str:
 
 def render_markdown(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     layout = meta.layout
-    ordered = layout.sort(lines)
-    tally = meta.tally()
-    for line in ordered:
-        tally.add(line)
+    ordered, tally = meta.sorted_and_counted(lines)
     several = meta.multi_account or len(tally.accounts) > 1
     text = [
         f"# {meta.title}",

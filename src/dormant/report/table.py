@@ -32,10 +32,7 @@ def render_table(
 ) -> Tally:
     """A rich table; coloured and as wide as the screen only when writing to a terminal."""
     layout = meta.layout
-    ordered = layout.sort(lines)
-    tally = meta.tally()
-    for line in ordered:
-        tally.add(line)
+    ordered, tally = meta.sorted_and_counted(lines)
     several = meta.multi_account or len(tally.accounts) > 1
     # Off a terminal the table is captured so that rich's padding can be trimmed: files
     # and golden copies should not end their lines with blanks.

@@ -11,25 +11,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from dormant.errors import AwsAccessError
+from dormant.errors import ACCESS_DENIED_CODES, AwsAccessError
 
-__all__ = ["ACCESS_DENIED_CODES", "Failure", "Failures", "aws_error"]
-
-# The error codes dormant's adapters report as "denied" rather than "failed".
-ACCESS_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "SignatureDoesNotMatch",
-        "AuthFailure",
-        "InvalidAccessKeyId",
-    }
-)
+__all__ = ["Failure", "Failures", "aws_error"]
 
 
 def aws_error(label: str, code: str, message: str, account_id: str = "") -> AwsAccessError:
