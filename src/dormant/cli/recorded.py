@@ -107,6 +107,7 @@ def report(
         generated_at=now,
         source=f"AWS Config rule {rule_name} in account {account}",
         settings={"rule_name": rule_name, "compliance": list(compliance_types)},
+        region=session.region_name,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:

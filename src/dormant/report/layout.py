@@ -170,7 +170,8 @@ class ReportMeta:
 
     ``kind`` is ``scan`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
     adds the account column to the TSV and groups the HTML report. ``layout`` is the
-    kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles).
+    kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region``
+    (optional) is the Region exported findings name; the partition follows from it.
     """
 
     kind: str
@@ -180,6 +181,9 @@ class ReportMeta:
     failures: Sequence[AccountFailure] = ()
     multi_account: bool = False
     layout: Layout = field(kw_only=True)
+    # Where exported findings say they are (ASFF's Region, ProductArn; OCSF's cloud):
+    # --region or the session's Region; None lets the exporter use its default.
+    region: str | None = field(default=None, kw_only=True)
 
     @property
     def fields(self) -> tuple[str, ...]:
