@@ -13,6 +13,7 @@ parameter, file, role or account at fault.
     ├── AwsAccessError              an AWS call was denied or failed (names the call)
     │   └── AssumeRoleError         a role in another account could not be assumed
     ├── EvaluationDeliveryError     AWS Config kept rejecting evaluations
+    ├── FindingImportError          Security Hub kept rejecting findings
     ├── RemediationRefused          a change was refused to keep a role safe
     ├── BackupError                 a role's backup file could not be written
     └── DemoUnavailable             ``dormant demo`` lacks its optional dependency (moto)
@@ -29,6 +30,7 @@ __all__ = [
     "DemoUnavailable",
     "DormantError",
     "EvaluationDeliveryError",
+    "FindingImportError",
     "InvalidEvent",
     "InvalidParameter",
     "RemediationRefused",
@@ -79,6 +81,10 @@ class AssumeRoleError(AwsAccessError):
 
 class EvaluationDeliveryError(DormantError):
     """AWS Config did not accept some evaluations even after retries."""
+
+
+class FindingImportError(DormantError):
+    """Security Hub did not accept some findings (BatchImportFindings) even after retries."""
 
 
 class RemediationRefused(DormantError):

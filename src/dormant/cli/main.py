@@ -30,6 +30,7 @@ _COMMANDS = {
     "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
+    "export": ("dormant.cli.export:export", "Send a scan's findings to AWS Security Hub."),
 }
 
 

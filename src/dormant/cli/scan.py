@@ -43,7 +43,7 @@ from dormant.settings import Settings, parse_role_name
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["run_scan", "scan", "scan_options"]
+__all__ = ["run_scan", "scan", "scan_options", "user_session"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,7 +86,7 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
     }
 
 
-def _session(profile: str | None, region: str | None) -> boto3.session.Session:
+def user_session(profile: str | None, region: str | None) -> boto3.session.Session:
     """The user's session; IAM is global, so with no Region configured use us-east-1
     rather than fail (STS, which names the caller's account, needs some Region)."""
     from dormant.aws.session import make_session
@@ -243,7 +243,7 @@ def run_scan(
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
-        session = _session(profile, region)
+        session = user_session(profile, region)
         region = session.region_name
         found, failures, source = _many_accounts(
             session,
@@ -257,7 +257,7 @@ def run_scan(
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
-        session = _session(profile, region)
+        session = user_session(profile, region)
         region = session.region_name
         found, source = _live_account(session, settings, now)
         rows = [row_from_finding(f) for f in found]
