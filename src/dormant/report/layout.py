@@ -27,6 +27,7 @@ __all__ = [
     "Tally",
     "compliance_rank",
     "failure_record",
+    "failure_where",
     "iso",
     "summary_line",
 ]
@@ -215,9 +216,19 @@ def summary_line(tally: Tally, meta: ReportMeta) -> str:
     return text
 
 
+def failure_where(failure: AccountFailure) -> str:
+    """``222222222222``, or ``222222222222 (eu-west-1)`` for one Region's failure."""
+    if failure.region is None:
+        return failure.account_id
+    return f"{failure.account_id} ({failure.region})"
+
+
 def failure_record(failure: AccountFailure) -> dict[str, str]:
-    return {
+    record = {
         "account_id": failure.account_id,
         "operation": failure.operation,
         "message": failure.message,
     }
+    if failure.region is not None:  # only a Region's failure names one
+        record["region"] = failure.region
+    return record
