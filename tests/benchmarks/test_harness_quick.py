@@ -111,3 +111,18 @@ def test_org_scan_costs_one_assume_role_and_one_discovery_call_per_account(
             "iam:GetAccountAuthorizationDetails": 1,
         }
         assert run["calls"]["management_account"]["sts:AssumeRole"] == org["accounts"]
+
+
+def test_aggregator_report_reads_each_account_in_pages_of_100(
+    quick_results: dict[str, Any],
+) -> None:
+    aggregate = quick_results["aggregate"]
+    assert [run["workers"] for run in aggregate["runs"]] == [1, 4]
+    pages = math.ceil(aggregate["roles_per_account"] / 100)
+    for run in aggregate["runs"]:
+        assert run["calls"] == {
+            "sts:GetCallerIdentity": 1,
+            "config:DescribeAggregateComplianceByConfigRules": 1,
+            "config:GetAggregateComplianceDetailsByConfigRule": aggregate["accounts"] * pages,
+            "config:ListAggregateDiscoveredResources": aggregate["accounts"] * pages,
+        }
