@@ -6,7 +6,8 @@ moto's Security Hub stores imported findings but is lenient where it matters to 
   Security Hub disabled. Here: at most 100 findings a call (InvalidInputException), the hub
   must be enabled (InvalidAccessException), and a finding is refused (in FailedFindings, as
   AWS does) unless its AwsAccountId is the caller's account and its ProductArn the caller's
-  default product in the Region, or when it lacks a required field. `fail_findings` plans
+  default product in the Region, or when it lacks a required field or a timestamp is not
+  RFC 3339. `fail_findings` plans
   FailedFindings for the next calls, to test retries.
 - GetFindings ignores its Filters and takes any MaxResults. Here: string filters
   (`EQUALS`, `NOT_EQUALS`, `PREFIX`) on the fields dormant filters by are applied, a filter
@@ -21,6 +22,7 @@ dormant's Lambda path. It must never weaken a check that AWS makes.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -47,6 +49,8 @@ _REQUIRED = (
     "Description",
     "Resources",
 )
+# ASFF's timestamps: RFC 3339 section 5.6, a 'T' between date and time, no spaces.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 # GetFindings filter name -> where the value sits in a finding.
 _FILTER_FIELDS: Mapping[str, tuple[str, ...]] = {
     "Id": ("Id",),
@@ -92,6 +96,9 @@ def _refusal(finding: Any, account_id: str, region: str) -> str | None:
     missing = [name for name in _REQUIRED if not finding.get(name)]
     if missing:
         return f"Finding is missing required fields: {', '.join(missing)}"
+    for name in ("CreatedAt", "UpdatedAt"):
+        if not _TIMESTAMP.fullmatch(str(finding[name])):
+            return f"{name} {finding[name]!r} is not an RFC 3339 date-time (2020-03-22T13:22:13Z)"
     if finding["AwsAccountId"] != account_id:
         return (
             f"AwsAccountId {finding['AwsAccountId']} is not the caller's account {account_id}: "

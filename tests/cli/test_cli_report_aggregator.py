@@ -109,3 +109,18 @@ def test_aggregator_report_refuses_what_an_aggregator_cannot_hold(dormant, sim_s
     assert missing.returncode == 2
     assert "config:DescribeAggregateComplianceByConfigRules" in missing.stderr
     assert "NoSuchConfigurationAggregatorException" in missing.stderr
+
+
+def test_aggregator_report_exports_asff_per_account(dormant, sim_server) -> None:
+    _org(sim_server)
+    result = dormant("report", "--aggregator", "org", "-f", "asff", env=sim_server.env())
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    by_account = {f["AwsAccountId"]: f["ProductArn"] for f in findings}
+    assert by_account == {
+        account: f"arn:aws:securityhub:us-east-1:{account}:product/{account}/default"
+        for account in (HOME, MEMBER)
+    }
+    # An aggregator knows a role by id and name only: the id stands in for the ARN.
+    deleted = [f for f in findings if f["Resources"][0]["Id"] == DELETED_ID]
+    assert len(deleted) == 2

@@ -64,11 +64,13 @@ def test_findings_of_another_account_or_product_are_refused(hub) -> None:
             _finding(1),
             _finding(2, AwsAccountId=OTHER),
             _finding(3, ProductArn=PRODUCT.replace("us-east-1", "eu-west-1")),
+            _finding(4, UpdatedAt="2026-03-15 12:00:00"),
         ]
     )
     assert answer["SuccessCount"] == 1
     refused = {f["Id"].rsplit("/", 1)[-1]: f["ErrorMessage"] for f in answer["FailedFindings"]}
-    assert set(refused) == {"AROA2", "AROA3"}
+    assert set(refused) == {"AROA2", "AROA3", "AROA4"}
+    assert "RFC 3339" in refused["AROA4"]
     assert OTHER in refused["AROA2"]
     assert "eu-west-1" in refused["AROA3"]
 

@@ -17,7 +17,8 @@ from dormant.cli.output import exit_code, print_failures
 from dormant.cli.scan import run_scan, scan_options, user_session
 from dormant.errors import InvalidParameter
 from dormant.evaluations import batched
-from dormant.report.asff import kind_for, product_arn
+from dormant.model import Compliance
+from dormant.report.asff import DEFAULT_REGION, kind_for, product_arn
 from dormant.report.securityhub import ExportPlan, plan_export
 
 __all__ = ["export"]
@@ -76,7 +77,7 @@ def securityhub(ctx: click.Context, /, apply: bool, **options: Any) -> None:
     rows, meta = run_scan(**options)
     lines = list(rows)
     session = user_session(options.get("profile"), options.get("region"))
-    region = session.region_name or "us-east-1"
+    region = session.region_name or DEFAULT_REGION
     config = client_config()
     account = caller_account(session, config)
     foreign = sorted({line.account_id for line in lines} - {account})
@@ -112,5 +113,5 @@ def securityhub(ctx: click.Context, /, apply: bool, **options: Any) -> None:
             f"Imported {len(plan.findings)} findings ({hub.calls} BatchImportFindings calls)."
         )
     print_failures(meta.failures)
-    non_compliant = sum(1 for line in lines if line.compliance == "NON_COMPLIANT")
+    non_compliant = sum(1 for line in lines if line.compliance == Compliance.NON_COMPLIANT)
     ctx.exit(exit_code(non_compliant, meta.failures))
