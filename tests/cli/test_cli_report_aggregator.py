@@ -105,6 +105,13 @@ def test_aggregator_report_refuses_what_an_aggregator_cannot_hold(dormant, sim_s
     )
     assert only_na.returncode == 2
     assert only_na.stderr.startswith("dormant: error: invalid parameter --compliance:")
+    sim_server.client("config").put_configuration_aggregator(
+        ConfigurationAggregatorName="empty",
+        AccountAggregationSources=[{"AccountIds": [MEMBER], "AllAwsRegions": True}],
+    )
+    empty = dormant("report", "--aggregator", "empty", env=sim_server.env())
+    assert empty.returncode == 0, empty.stderr
+    assert "aggregator empty holds no results of rule iam-role-last-used" in empty.stderr
     missing = dormant("report", "--aggregator", "nope", env=sim_server.env())
     assert missing.returncode == 2
     assert "config:DescribeAggregateComplianceByConfigRules" in missing.stderr

@@ -82,6 +82,12 @@ def aggregator_report(
     with output_stream(output) as out:
         tally = render(fmt, result.rows, meta, out, color=color)
     print_failures(result.failures)
+    if not result.pairs:
+        click.echo(
+            f"dormant: note: aggregator {aggregator} holds no results of rule {rule_name} "
+            "(is the rule deployed under that name in the source accounts?)",
+            err=True,
+        )
     if result.unnamed_accounts:
         click.echo(
             "dormant: note: config:ListAggregateDiscoveredResources could not name the roles of "
