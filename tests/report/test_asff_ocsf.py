@@ -13,6 +13,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
+from dormant.errors import InvalidParameter
 from dormant.model import Compliance, Role
 from dormant.report import ROLE_LAYOUT, Layout, ReportMeta, Row, render, row_from_finding
 from dormant.report.asff import KINDS, asff_finding, finding_id, kind_for, product_arn
@@ -185,7 +186,7 @@ def test_asff_is_generic_over_the_kinds(kind: str, generator: str, resource_type
 
 def test_every_kind_of_the_table_names_a_generator_of_its_own() -> None:
     assert len({k.generator_id for k in KINDS.values()}) == len(KINDS)
-    with pytest.raises(ValueError, match="'groups'"):
+    with pytest.raises(InvalidParameter, match="'groups'"):
         kind_for("groups")
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
+from dormant.errors import InvalidParameter
 from dormant.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, iso
 
@@ -96,12 +97,14 @@ KINDS: Mapping[str, FindingKind] = {
 
 
 def kind_for(layout_name: str) -> FindingKind:
+    """The kind's names; a kind missing from ``KINDS`` cannot be exported (InvalidParameter)."""
     try:
         return KINDS[layout_name]
     except KeyError:
-        raise ValueError(
-            f"no Security Hub mapping for findings of kind {layout_name!r} "
-            f"(known: {', '.join(KINDS)})"
+        raise InvalidParameter(
+            "--format",
+            f"findings of kind {layout_name!r} have no Security Hub or OCSF mapping "
+            f"(known kinds: {', '.join(KINDS)})",
         ) from None
 
 
