@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from dormant.cli.output import exit_code, print_failures
-from dormant.cli.scan import run_scan, scan_options, user_session
+from dormant.cli.scan import account_scan_options, run_scan, user_session
 from dormant.errors import InvalidParameter
 from dormant.evaluations import batched
 from dormant.model import Compliance
@@ -45,7 +45,7 @@ def _describe(plan: ExportPlan, noun: str) -> list[str]:
     "--apply); 2 usage, input or AWS error, e.g. Security Hub not enabled or findings "
     "refused after retries.",
 )
-@scan_options
+@account_scan_options
 @click.option(
     "--apply",
     is_flag=True,
@@ -62,15 +62,9 @@ def securityhub(ctx: click.Context, /, apply: bool, **options: Any) -> None:
     compliant (as PASSED) or gone. Findings go to the Security Hub of --region (default:
     the profile's, else us-east-1) in the account of the credentials, under that
     account's default product: Security Hub takes such findings only from the account
-    they are about, so --org and --accounts are refused; export from each account.
+    they are about, so the export scans that one account (or a snapshot of it); to
+    cover an organization, run it in each account.
     """
-    for option, name in (("use_org", "--org"), ("accounts_file", "--accounts")):
-        if options.get(option):
-            raise InvalidParameter(
-                name,
-                "Security Hub imports findings of the default product only from the account "
-                "they are about: run dormant export securityhub in each account",
-            )
     from dormant.aws.securityhub import MAX_FINDINGS_PER_CALL, SecurityHubFindings
     from dormant.aws.session import aws_call, caller_account, client_config
 

@@ -43,7 +43,7 @@ from dormant.settings import Settings, parse_role_name
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["run_scan", "scan", "scan_options", "user_session"]
+__all__ = ["account_scan_options", "run_scan", "scan", "scan_options", "user_session"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,14 +152,17 @@ def _many_accounts(
     return list(result.findings), list(result.failures), source
 
 
-def scan_options(func: F) -> F:
-    """What to scan and how to decide: every option of ``dormant scan`` but the output's.
+def _snapshot_option(func: F) -> F:
+    return click.option(
+        "--snapshot",
+        metavar="FILE",
+        default=None,
+        help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
+        "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
+    )(func)
 
-    Shared with the commands that run a scan (``dormant export securityhub``); they take
-    these options as keyword arguments and hand them to ``run_scan``.
-    """
-    func = aws_options(func)
-    func = rule_options(func)
+
+def _many_account_options(func: F) -> F:
     func = click.option(
         "--workers",
         metavar="N",
@@ -184,7 +187,7 @@ def scan_options(func: F) -> F:
         "per line ('#' comments), a JSON list of ids, or 'aws organizations list-accounts' "
         "output; '-' reads standard input.",
     )(func)
-    func = click.option(
+    return click.option(
         "--org",
         "use_org",
         is_flag=True,
@@ -192,23 +195,30 @@ def scan_options(func: F) -> F:
         help="Scan every ACTIVE account of the organization (run from the management or a "
         "delegated administrator account), assuming --role-name in each.",
     )(func)
-    func = click.option(
-        "--snapshot",
-        metavar="FILE",
-        default=None,
-        help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
-        "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
-    )(func)
-    return func
+
+
+def scan_options(func: F) -> F:
+    """What to scan and how to decide: every option of ``dormant scan`` but the output's.
+
+    Shared with the commands that run a scan; they take these options as keyword
+    arguments and hand them to ``run_scan``.
+    """
+    return _snapshot_option(_many_account_options(rule_options(aws_options(func))))
+
+
+def account_scan_options(func: F) -> F:
+    """``scan_options`` for one account (live or a snapshot): no --org/--accounts, for
+    commands whose result belongs to one account (``dormant export securityhub``)."""
+    return _snapshot_option(rule_options(aws_options(func)))
 
 
 def run_scan(
     *,
     snapshot: str | None,
-    use_org: bool,
-    accounts_file: str | None,
-    role_name: str,
-    workers: str,
+    use_org: bool = False,
+    accounts_file: str | None = None,
+    role_name: str = DEFAULT_ROLE_NAME,
+    workers: str = str(DEFAULT_WORKERS),
     max_days: str,
     allow: str,
     include_service_linked: bool,
