@@ -11,6 +11,8 @@ import pytest
 from dormant.errors import AwsAccessError, InvalidParameter
 from dormant.report.aggregated import SourcePair, aggregated_rows, check_aggregate_types
 from dormant.service import RecordedResult
+from dormant.testing import InMemoryAggregator
+from dormant.testing.aggregate import DESCRIBE, DETAILS, NAMES
 
 NOW = datetime(2026, 3, 15, tzinfo=UTC)
 RULE = "iam-role-last-used"
@@ -87,3 +89,34 @@ def test_compliance_types_an_aggregator_can_answer() -> None:
 def test_workers_are_bounded_like_every_pool() -> None:
     with pytest.raises(InvalidParameter, match="--workers"):
         aggregated_rows(_Reader(), rule_name=RULE, compliance_type=None, workers=0, now=NOW)
+
+
+def test_the_in_memory_aggregator_drives_the_report_like_aws() -> None:
+    aggregator = InMemoryAggregator(account_id="111111111111")
+    for account in ("111111111111", "222222222222"):
+        aggregator.add_results(
+            RULE,
+            account,
+            "us-east-1",
+            [
+                RecordedResult("AWS::IAM::Role", f"AROA{account}A", "NON_COMPLIANT", "old"),
+                RecordedResult("AWS::IAM::Role", f"AROA{account}B", "COMPLIANT", "used"),
+                RecordedResult("AWS::IAM::Role", f"AROA{account}C", "NOT_APPLICABLE", "gone"),
+            ],
+        )
+        aggregator.add_role_names(account, {f"AROA{account}A": "stale"})
+    aggregator.fail(DETAILS, subject="222222222222/us-east-1")
+    report = aggregated_rows(
+        aggregator, rule_name=RULE, compliance_type="NON_COMPLIANT", workers=4, now=NOW
+    )
+    assert [(r.account_id, r.role_name, r.compliance) for r in report.rows] == [
+        ("111111111111", "stale", "NON_COMPLIANT")
+    ]
+    (failure,) = report.failures
+    assert failure.region == "us-east-1"
+    assert str(failure.message).startswith(
+        f"{DETAILS} in account 222222222222 denied: AccessDeniedException"
+    )
+    assert sorted(op for op, _ in aggregator.calls) == sorted(
+        [DESCRIBE, DETAILS, DETAILS, NAMES, NAMES]
+    )
