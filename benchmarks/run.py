@@ -2,7 +2,8 @@
 
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
-    python benchmarks/run.py --only live,churn  # some sections: live offline coldstart org churn
+    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
+                                                # churn, aggregate)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -34,13 +35,14 @@ from _common import (
     machine_info,
     table,
 )
+from aggregate import AggregatePlan, run_aggregate
 from churn import ChurnPlan, run_churn
 from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
 
-SECTIONS = ("live", "offline", "coldstart", "org", "churn")
+SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -64,6 +66,12 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 workers=(1, 2),
             ),
             "churn": ChurnPlan(roles=600),
+            "aggregate": AggregatePlan(
+                accounts=4,
+                roles_per_account=120,
+                latency_s=0.005 if latency is None else latency,
+                workers=(1, 4),
+            ),
         }
     return {
         "live": LivePlan(
@@ -83,6 +91,12 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             workers=(1, 4, 8, 16),
         ),
         "churn": ChurnPlan(roles=10_000),
+        "aggregate": AggregatePlan(
+            accounts=200,
+            roles_per_account=100,
+            latency_s=0.04 if latency is None else latency,
+            workers=(1, 8, 16, 32),
+        ),
     }
 
 
@@ -315,6 +329,37 @@ def print_churn(result: dict[str, Any]) -> None:
     )
 
 
+def print_aggregate(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Org-wide report from a Config aggregator: {result['accounts']} accounts x "
+        f"{result['roles_per_account']} roles, {result['latency_s'] * 1000:g} ms per request\n"
+    )
+    rows = [
+        [
+            r["workers"],
+            r["total_calls"],
+            fmt_seconds(r["run_s"]),
+            fmt_ratio(r["speedup"]),
+            fmt_seconds(r["latency_floor_s"]),
+            fmt_seconds(r["process_cpu_s"]),
+            fmt_seconds(r["simulator_cpu_s"]),
+        ]
+        for r in result["runs"]
+    ]
+    print(
+        table(
+            ["workers", "calls", "wall", "speed-up", "latency floor", "client cpu", "sim cpu"],
+            rows,
+        )
+    )
+    calls = result["runs"][0]["calls"]
+    print("\ncalls: " + ", ".join(f"{k} {v}" for k, v in calls.items()))
+    print(
+        "wall: the whole `dormant report --aggregator` process (interpreter start included);\n"
+        "latency floor: calls x latency / workers, what perfect overlap would take"
+    )
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -362,6 +407,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "handler imports none of click/rich/jinja2/moto",
             not cold["forbidden_loaded"],
             ", ".join(cold["forbidden_loaded"]) or "none loaded",
+        )
+    aggregate = results.get("aggregate")
+    if aggregate:
+        add(
+            "aggregate: 1 Describe + ceil(R/100) details + ceil(R/100) names per account",
+            True,
+            "checked per run",
         )
     org = results.get("org")
     if org:
@@ -434,6 +486,7 @@ def main(argv: list[str]) -> int:
         "coldstart": lambda: run_coldstart(plan["coldstart"]),
         "org": lambda: run_org(plan["org"]),
         "churn": lambda: run_churn(plan["churn"]),
+        "aggregate": lambda: run_aggregate(plan["aggregate"]),
     }
     printers = {
         "live": print_live,
@@ -441,6 +494,7 @@ def main(argv: list[str]) -> int:
         "coldstart": print_coldstart,
         "org": print_org,
         "churn": print_churn,
+        "aggregate": print_aggregate,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

@@ -15,6 +15,7 @@ parameter, file, role or account at fault.
     │   └── AwsConfigurationError   the local AWS set-up is unusable: config file, profile,
     │                               Region, credentials, SSO token (names the file or profile)
     ├── EvaluationDeliveryError     AWS Config kept rejecting evaluations
+    ├── FindingImportError          Security Hub kept rejecting findings
     ├── RemediationRefused          a change was refused to keep a role safe
     ├── BackupError                 a role's backup file could not be written
     └── DemoUnavailable             ``dormant demo`` lacks its optional dependency (moto)
@@ -32,6 +33,7 @@ __all__ = [
     "DemoUnavailable",
     "DormantError",
     "EvaluationDeliveryError",
+    "FindingImportError",
     "InvalidEvent",
     "InvalidParameter",
     "RemediationRefused",
@@ -111,6 +113,10 @@ class AwsConfigurationError(AwsAccessError):
 
 class EvaluationDeliveryError(DormantError):
     """AWS Config did not accept some evaluations even after retries."""
+
+
+class FindingImportError(DormantError):
+    """Security Hub did not accept some findings (BatchImportFindings) even after retries."""
 
 
 class RemediationRefused(DormantError):

@@ -177,8 +177,12 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class AccountFailure:
-    """An account that could not be scanned: which account, which call, what went wrong."""
+    """An account that could not be scanned: which account, which call, what went wrong.
+
+    ``region`` names the Region when the failure is one Region's (an aggregator's source).
+    """
 
     account_id: str
     operation: str
     message: str
+    region: str | None = None

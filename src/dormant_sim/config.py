@@ -52,6 +52,7 @@ __all__ = [
     "reset",
     "scheduled_event",
     "stored_evaluations",
+    "stored_rules",
 ]
 
 CONFIG_SERVICE_ROLE_PATH = "/aws-service-role/config.amazonaws.com/"
@@ -173,6 +174,12 @@ def stored_evaluations(
     """What AWS Config holds for the rule: the latest evaluation per resource, in put order."""
     with _state.lock:
         return list(_state.evaluations.get((account_id, region, rule_name), {}).values())
+
+
+def stored_rules() -> list[tuple[str, str, str]]:
+    """(account, region, rule) for every rule that holds stored evaluations, sorted."""
+    with _state.lock:
+        return sorted(key for key, stored in _state.evaluations.items() if stored)
 
 
 def _epoch(moment: datetime) -> float:

@@ -28,6 +28,14 @@ SIM_INTERNAL_HEADER = "x-dormant-sim-internal"
 
 def _request_params(self: BaseResponse) -> dict[str, Any]:
     """The request's top-level parameters, for injection predicates."""
+    body = getattr(self, "body", None)
+    if isinstance(body, bytes | str) and body[:1] in ("{", b"{"):
+        # A JSON-protocol request (Config, Security Hub): moto also parses its body as a
+        # query string, into one meaningless key, so read the JSON itself.
+        try:
+            return json_body(self)
+        except ServiceException:
+            pass
     params: dict[str, Any] = {}
     querystring = getattr(self, "querystring", None) or {}
     for key, values in querystring.items():

@@ -123,3 +123,18 @@ def test_churn_changes_mode_posts_a_small_share_of_full(quick_results: dict[str,
     assert sum(full) == churn["full"]["evaluations"]
     assert sum(changes) == churn["changes"]["evaluations"]
     assert churn["changes_share_of_full"] <= 0.05
+
+
+def test_aggregator_report_reads_each_account_in_pages_of_100(
+    quick_results: dict[str, Any],
+) -> None:
+    aggregate = quick_results["aggregate"]
+    assert [run["workers"] for run in aggregate["runs"]] == [1, 4]
+    pages = math.ceil(aggregate["roles_per_account"] / 100)
+    for run in aggregate["runs"]:
+        assert run["calls"] == {
+            "sts:GetCallerIdentity": 1,
+            "config:DescribeAggregateComplianceByConfigRules": 1,
+            "config:GetAggregateComplianceDetailsByConfigRule": aggregate["accounts"] * pages,
+            "config:ListAggregateDiscoveredResources": aggregate["accounts"] * pages,
+        }

@@ -38,6 +38,7 @@ _COMMANDS = {
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
+    "export": ("dormant.cli.export:export", "Send a scan's findings to AWS Security Hub."),
 }
 
 

@@ -211,8 +211,9 @@ class Progress:
 
 def print_failures(failures: Sequence[AccountFailure]) -> None:
     for failure in failures:
+        where = "" if failure.region is None else f" in {failure.region}"
         click.echo(
-            f"dormant: account {failure.account_id} failed: {failure.operation}: "
+            f"dormant: account {failure.account_id}{where} failed: {failure.operation}: "
             f"{' '.join(failure.message.split())}",
             err=True,
         )

@@ -23,6 +23,7 @@ from dormant.cli.output import (
 )
 from dormant.errors import InvalidParameter
 from dormant.model import Compliance
+from dormant.org import DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ROLE_LAYOUT, ReportMeta, render
 from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
 
@@ -46,7 +47,8 @@ def parse_compliance_types(values: Sequence[str]) -> tuple[str, ...]:
 
 @click.command(
     epilog="Exit codes: 0 nothing non-compliant recorded; 1 non-compliant roles recorded; "
-    "2 usage or AWS access error (e.g. no such rule; nothing written to --output)."
+    "2 usage or AWS access error (e.g. no such rule; nothing written to --output); "
+    "3 with --aggregator, some accounts or Regions could not be read."
 )
 @click.option(
     "--rule-name",
@@ -63,6 +65,20 @@ def parse_compliance_types(values: Sequence[str]) -> tuple[str, ...]:
     help="Only results of this type: NON_COMPLIANT, COMPLIANT or NOT_APPLICABLE "
     "(repeat for several; default all).",
 )
+@click.option(
+    "--aggregator",
+    metavar="NAME",
+    default=None,
+    help="Read every account's and Region's results from this AWS Config aggregator "
+    "(run in the account that owns it) instead of the current account's rule.",
+)
+@click.option(
+    "--workers",
+    metavar="N",
+    default=str(DEFAULT_WORKERS),
+    show_default=True,
+    help=f"With --aggregator: (account, Region) pairs read at the same time (1..{MAX_WORKERS}).",
+)
 @aws_options
 @output_options
 @click.pass_context
@@ -70,6 +86,8 @@ def report(
     ctx: click.Context,
     rule_name: str,
     compliance: tuple[str, ...],
+    aggregator: str | None,
+    workers: str,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -78,7 +96,25 @@ def report(
     """Print the results the Config rule recorded, with role names.
 
     The TSV lines are the blog's report: role name, compliance, annotation.
+    With --aggregator, every account's results (the account id comes first in TSV);
+    an aggregator holds no NOT_APPLICABLE results, and roles it has no name for
+    keep their RoleId. Pairs that cannot be read are listed and the exit code is 3.
     """
+    if aggregator is not None:
+        from dormant.cli.aggregated import aggregator_report
+
+        aggregator_report(
+            ctx,
+            aggregator=aggregator,
+            rule_name=rule_name,
+            compliance_types=parse_compliance_types(compliance),
+            workers=workers,
+            profile=profile,
+            region=region,
+            fmt=fmt,
+            output=output,
+        )
+        return
     from dormant.aws.config import ConfigComplianceHistory
     from dormant.aws.iam import IamRoleSource
     from dormant.aws.session import aws_call, caller_account, client_config, make_session
@@ -107,6 +143,7 @@ def report(
         generated_at=now,
         source=f"AWS Config rule {rule_name} in account {account}",
         settings={"rule_name": rule_name, "compliance": list(compliance_types)},
+        region=session.region_name,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:

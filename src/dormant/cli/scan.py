@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -43,7 +43,9 @@ from dormant.settings import Settings, parse_role_name
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["scan"]
+__all__ = ["account_scan_options", "run_scan", "scan", "scan_options", "user_session"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 GLOBAL_SERVICES_REGION = "us-east-1"
 
@@ -84,7 +86,7 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
     }
 
 
-def _session(profile: str | None, region: str | None) -> boto3.session.Session:
+def user_session(profile: str | None, region: str | None) -> boto3.session.Session:
     """The user's session; IAM is global, so with no Region configured use us-east-1
     rather than fail (STS, which names the caller's account, needs some Region)."""
     from dormant.aws.session import make_session
@@ -96,12 +98,11 @@ def _session(profile: str | None, region: str | None) -> boto3.session.Session:
 
 
 def _live_account(
-    profile: str | None, region: str | None, settings: Settings, now: datetime
+    session: boto3.session.Session, settings: Settings, now: datetime
 ) -> tuple[list[Finding], str]:
     from dormant.aws.iam import IamRoleSource
     from dormant.aws.session import aws_call, caller_account, client_config
 
-    session = _session(profile, region)
     config = client_config()
     account = caller_account(session, config)
     with aws_call("iam:GetAccountAuthorizationDetails", account):
@@ -151,66 +152,143 @@ def _many_accounts(
     return list(result.findings), list(result.failures), source
 
 
-@click.command(epilog=EXIT_CODES_HELP)
-@click.option(
-    "--snapshot",
-    metavar="FILE",
-    default=None,
-    help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
-    "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
-)
-@click.option(
-    "--org",
-    "use_org",
-    is_flag=True,
-    default=False,
-    help="Scan every ACTIVE account of the organization (run from the management or a "
-    "delegated administrator account), assuming --role-name in each.",
-)
-@click.option(
-    "--accounts",
-    "accounts_file",
-    metavar="FILE",
-    default=None,
-    help="Scan the accounts listed in FILE instead of the organization: one 12-digit id "
-    "per line ('#' comments), a JSON list of ids, or 'aws organizations list-accounts' "
-    "output; '-' reads standard input.",
-)
-@click.option(
-    "--role-name",
-    metavar="NAME",
-    default=DEFAULT_ROLE_NAME,
-    show_default=True,
-    help="Role assumed in each other account with --org/--accounts. A dedicated role "
-    "allowed only iam:GetAccountAuthorizationDetails is the safer choice.",
-)
-@click.option(
-    "--workers",
-    metavar="N",
-    default=str(DEFAULT_WORKERS),
-    show_default=True,
-    help=f"Accounts scanned at the same time with --org/--accounts (1..{MAX_WORKERS}).",
-)
-@rule_options
-@aws_options
-@output_options
-@click.pass_context
-def scan(
-    ctx: click.Context,
+def _snapshot_option(func: F) -> F:
+    return click.option(
+        "--snapshot",
+        metavar="FILE",
+        default=None,
+        help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
+        "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
+    )(func)
+
+
+def _many_account_options(func: F) -> F:
+    func = click.option(
+        "--workers",
+        metavar="N",
+        default=str(DEFAULT_WORKERS),
+        show_default=True,
+        help=f"Accounts scanned at the same time with --org/--accounts (1..{MAX_WORKERS}).",
+    )(func)
+    func = click.option(
+        "--role-name",
+        metavar="NAME",
+        default=DEFAULT_ROLE_NAME,
+        show_default=True,
+        help="Role assumed in each other account with --org/--accounts. A dedicated role "
+        "allowed only iam:GetAccountAuthorizationDetails is the safer choice.",
+    )(func)
+    func = click.option(
+        "--accounts",
+        "accounts_file",
+        metavar="FILE",
+        default=None,
+        help="Scan the accounts listed in FILE instead of the organization: one 12-digit id "
+        "per line ('#' comments), a JSON list of ids, or 'aws organizations list-accounts' "
+        "output; '-' reads standard input.",
+    )(func)
+    return click.option(
+        "--org",
+        "use_org",
+        is_flag=True,
+        default=False,
+        help="Scan every ACTIVE account of the organization (run from the management or a "
+        "delegated administrator account), assuming --role-name in each.",
+    )(func)
+
+
+def scan_options(func: F) -> F:
+    """What to scan and how to decide: every option of ``dormant scan`` but the output's.
+
+    Shared with the commands that run a scan; they take these options as keyword
+    arguments and hand them to ``run_scan``.
+    """
+    return _snapshot_option(_many_account_options(rule_options(aws_options(func))))
+
+
+def account_scan_options(func: F) -> F:
+    """``scan_options`` for one account (live or a snapshot): no --org/--accounts, for
+    commands whose result belongs to one account (``dormant export securityhub``)."""
+    return _snapshot_option(rule_options(aws_options(func)))
+
+
+def run_scan(
+    *,
     snapshot: str | None,
-    use_org: bool,
-    accounts_file: str | None,
-    role_name: str,
-    workers: str,
+    use_org: bool = False,
+    accounts_file: str | None = None,
+    role_name: str = DEFAULT_ROLE_NAME,
+    workers: str = str(DEFAULT_WORKERS),
     max_days: str,
     allow: str,
     include_service_linked: bool,
     as_of: str | None,
     profile: str | None,
     region: str | None,
-    fmt: str | None,
-    output: str | None,
-) -> None:
+) -> tuple[Iterable[Row], ReportMeta]:
+    """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
+    ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
+    whose ``region`` is --region, else the session's (None for a snapshot without it)."""
+    settings = settings_from_options(max_days, allow, include_service_linked)
+    now = parse_as_of(as_of)
+    worker_count = _parse_workers(workers)
+    role_name = parse_role_name(role_name, "--role-name")
+    chosen = [
+        name
+        for name, on in (
+            ("--snapshot", snapshot),
+            ("--org", use_org),
+            ("--accounts", accounts_file),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    failures: Sequence[AccountFailure] = ()
+    multi_account = False
+    rows: Iterable[Row]
+    if snapshot is not None:
+        name = "<stdin>" if snapshot == "-" else snapshot
+        findings = scan_roles(_SnapshotSource(snapshot), settings, now)
+        rows = _primed(map(row_from_finding, findings))
+        source = f"snapshot {name}"
+    elif use_org or accounts_file is not None:
+        session = user_session(profile, region)
+        region = session.region_name
+        found, failures, source = _many_accounts(
+            session,
+            use_org=use_org,
+            accounts_file=accounts_file,
+            role_name=role_name,
+            workers=worker_count,
+            settings=settings,
+            now=now,
+        )
+        rows = [row_from_finding(f) for f in found]
+        multi_account = True
+    else:
+        session = user_session(profile, region)
+        region = session.region_name
+        found, source = _live_account(session, settings, now)
+        rows = [row_from_finding(f) for f in found]
+    meta = ReportMeta(
+        layout=ROLE_LAYOUT,
+        kind="scan",
+        generated_at=now,
+        source=source,
+        settings=_settings_record(settings, now),
+        failures=failures,
+        multi_account=multi_account,
+        region=region,
+    )
+    return rows, meta
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@scan_options
+@output_options
+@click.pass_context
+def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
     """Find unused IAM roles with the Config rule's own decision.
 
     Reads the current credentials' account (GetAccountAuthorizationDetails: one call
@@ -230,55 +308,15 @@ def scan(
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
     "summary", "failures"}; failures (account_id, operation, message) are the
     accounts that could not be scanned, also printed on stderr.
+
+    \b
+    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of OCSF 1.1
+    Detection Findings; both leave NOT_APPLICABLE out and name --region (default:
+    the session's, else us-east-1).
     """
-    settings = settings_from_options(max_days, allow, include_service_linked)
-    now = parse_as_of(as_of)
-    worker_count = _parse_workers(workers)
-    role_name = parse_role_name(role_name, "--role-name")
-    chosen = [
-        name
-        for name, on in (
-            ("--snapshot", snapshot),
-            ("--org", use_org),
-            ("--accounts", accounts_file),
-        )
-        if on
-    ]
-    if len(chosen) > 1:
-        raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
     fmt = resolve_format(fmt, output)
-    failures: Sequence[AccountFailure] = ()
-    multi_account = False
-    rows: Iterable[Row]
-    if snapshot is not None:
-        name = "<stdin>" if snapshot == "-" else snapshot
-        findings = scan_roles(_SnapshotSource(snapshot), settings, now)
-        rows = _primed(map(row_from_finding, findings))
-        source = f"snapshot {name}"
-    elif use_org or accounts_file is not None:
-        found, failures, source = _many_accounts(
-            _session(profile, region),
-            use_org=use_org,
-            accounts_file=accounts_file,
-            role_name=role_name,
-            workers=worker_count,
-            settings=settings,
-            now=now,
-        )
-        rows = [row_from_finding(f) for f in found]
-        multi_account = True
-    else:
-        found, source = _live_account(profile, region, settings, now)
-        rows = [row_from_finding(f) for f in found]
-    meta = ReportMeta(
-        layout=ROLE_LAYOUT,
-        kind="scan",
-        generated_at=now,
-        source=source,
-        settings=_settings_record(settings, now),
-        failures=failures,
-        multi_account=multi_account,
-    )
+    rows, meta = run_scan(**options)
+    failures = meta.failures
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)

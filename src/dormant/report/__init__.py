@@ -1,4 +1,4 @@
-"""Renderers of findings and recorded results: table, TSV, CSV, JSON, Markdown, HTML.
+"""Renderers of findings and recorded results: table, TSV, CSV, JSON, Markdown, HTML, ASFF, OCSF.
 
 Each renderer (one module per format) takes lines, a ``ReportMeta`` (whose ``Layout``
 says which kind of finding they are) and a text stream, writes the whole report and
@@ -44,8 +44,8 @@ __all__ = [
     "sort_rows",
 ]
 
-FORMATS = ("table", "tsv", "csv", "json", "markdown", "html")
-STREAMING_FORMATS = frozenset({"tsv", "csv", "json"})
+FORMATS = ("table", "tsv", "csv", "json", "markdown", "html", "asff", "ocsf")
+STREAMING_FORMATS = frozenset({"tsv", "csv", "json", "asff", "ocsf"})
 
 
 def render(
@@ -76,4 +76,12 @@ def render(
         from dormant.report.html import render_html
 
         return render_html(lines, meta, out)
+    if fmt == "asff":
+        from dormant.report.asff import render_asff
+
+        return render_asff(lines, meta, out)
+    if fmt == "ocsf":
+        from dormant.report.ocsf import render_ocsf
+
+        return render_ocsf(lines, meta, out)
     raise ValueError(f"unknown format {fmt!r}")

@@ -27,6 +27,7 @@ __all__ = [
     "Tally",
     "compliance_rank",
     "failure_record",
+    "failure_where",
     "iso",
     "summary_line",
 ]
@@ -170,7 +171,8 @@ class ReportMeta:
 
     ``kind`` is ``scan`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
     adds the account column to the TSV and groups the HTML report. ``layout`` is the
-    kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles).
+    kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region``
+    (optional) is the Region exported findings name; the partition follows from it.
     """
 
     kind: str
@@ -180,6 +182,9 @@ class ReportMeta:
     failures: Sequence[AccountFailure] = ()
     multi_account: bool = False
     layout: Layout = field(kw_only=True)
+    # Where exported findings say they are (ASFF's Region, ProductArn; OCSF's cloud):
+    # --region or the session's Region; None lets the exporter use its default.
+    region: str | None = field(default=None, kw_only=True)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -219,9 +224,19 @@ def summary_line(tally: Tally, meta: ReportMeta) -> str:
     return text
 
 
+def failure_where(failure: AccountFailure) -> str:
+    """``222222222222``, or ``222222222222 (eu-west-1)`` for one Region's failure."""
+    if failure.region is None:
+        return failure.account_id
+    return f"{failure.account_id} ({failure.region})"
+
+
 def failure_record(failure: AccountFailure) -> dict[str, str]:
-    return {
+    record = {
         "account_id": failure.account_id,
         "operation": failure.operation,
         "message": failure.message,
     }
+    if failure.region is not None:  # only a Region's failure names one
+        record["region"] = failure.region
+    return record

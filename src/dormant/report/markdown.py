@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from dormant.model import Compliance
-from dormant.report.layout import Line, ReportMeta, Tally, iso, summary_line
+from dormant.report.layout import Line, ReportMeta, Tally, failure_where, iso, summary_line
 
 __all__ = ["md_cell", "render_markdown"]
 
@@ -60,7 +60,7 @@ def render_markdown(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tal
         text += ["", "## Accounts that could not be scanned", ""]
         text += ["| Account | Call | Error |", "|---|---|---|"]
         text += [
-            f"| {md_cell(f.account_id)} | {md_cell(f.operation)} | {md_cell(f.message)} |"
+            f"| {md_cell(failure_where(f))} | {md_cell(f.operation)} | {md_cell(f.message)} |"
             for f in meta.failures
         ]
     out.write("\n".join(text) + "\n")

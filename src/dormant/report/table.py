@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dormant.model import Compliance
-from dormant.report.layout import Line, ReportMeta, Tally, summary_line
+from dormant.report.layout import Line, ReportMeta, Tally, failure_where, summary_line
 
 __all__ = ["render_table"]
 
@@ -80,7 +80,7 @@ def render_table(
     for failure in meta.failures:
         console.print(
             Text(
-                f"FAILED account {failure.account_id}: {failure.operation}: {failure.message}",
+                f"FAILED account {failure_where(failure)}: {failure.operation}: {failure.message}",
                 style="bold red",
             )
         )

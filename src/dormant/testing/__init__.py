@@ -26,7 +26,8 @@ Every fake can be told to fail a given call (``fail``), raises exactly the ``Aws
 dormant's boto3 adapter raises for the same answer, and records the calls it was given.
 
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
-``config``: the sink and history, ``mutator``: the role mutator), sharing ``injection``
+``config``: the sink and history, ``mutator``: the role mutator, ``aggregate``: a Config
+aggregator for ``dormant.report.aggregated``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -37,6 +38,7 @@ botocore or moto, so it works with dormant's base install.
 
 from __future__ import annotations
 
+from dormant.testing.aggregate import InMemoryAggregator
 from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
     HistoryRequest,
@@ -55,6 +57,7 @@ __all__ = [
     "Failures",
     "HistoryRequest",
     "IamCall",
+    "InMemoryAggregator",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",
     "InMemoryRoleMutator",
