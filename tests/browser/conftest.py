@@ -47,11 +47,14 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    configured = os.environ.get("DORMANT_CHROMIUM")
+    if configured and not Path(configured).is_file():
+        pytest.fail(f"DORMANT_CHROMIUM={configured} is not a file")
     executable = chromium_path()
     if executable is None:
         pytest.skip(
-            "no Chromium found (set DORMANT_CHROMIUM or install Debian's chromium package;"
-            " .ci/run installs it)"
+            "no Chromium found: no chromium on PATH nor /usr/bin/chromium (install Debian's"
+            " chromium package, as .ci/run does, or set DORMANT_CHROMIUM)"
         )
     from playwright.sync_api import sync_playwright
 
