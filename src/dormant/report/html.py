@@ -127,8 +127,10 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     for line in ordered:
         tally.add(line)
 
+    extra = extra_columns(layout) if roles else ()
+
     def cells(line: Any) -> dict[str, Any]:
-        return role_cells(line, layout) if roles else generic_cells(line, layout)
+        return role_cells(line, extra) if roles else generic_cells(line, layout)
 
     several = meta.multi_account or len(tally.accounts) > 1
     groups: list[dict[str, Any]] = []
@@ -164,7 +166,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,
             groups=groups,
-            extra_columns=extra_columns(layout) if roles else (),
+            extra_columns=extra,
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 from dormant.report.layout import Column, Layout, Line, compliance_rank, iso
 from dormant.report.rows import Row, unused_days, unused_text
+from dormant.report.rows import _provider as provider_name
 
 __all__ = [
     "ROLE_PAGE_HEADERS",
@@ -117,15 +118,6 @@ def row_data(line: Line, path: str = "") -> RowData:
     )
 
 
-def _provider(arn: str) -> str:
-    """``arn:aws:iam::111111111111:oidc-provider/token.example.com`` -> the provider's name."""
-    resource = arn.split(":", 5)[-1]
-    kind, _, name = resource.partition("/")
-    if kind == "saml-provider":
-        return f"SAML {name}"
-    return name or arn
-
-
 def _path_parts(path: str) -> list[str]:
     """``/a/b/`` -> ``["/", "a/", "b/"]``: the template lets a line break after each slash."""
     if not path:
@@ -146,14 +138,15 @@ def _column_cells(line: Any, columns: Sequence[Column]) -> list[tuple[Text, obje
     ]
 
 
-def role_cells(row: Row, layout: Layout) -> dict[str, Any]:
+def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
+    """A role's cells; ``extra``: the layout's other columns (``extra_columns``)."""
     role = row.role
     risk = row.risk
     path = role.path if role else ""
     accounts = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
     lists = (
         items("accounts", accounts),
-        items("federated", [_provider(p) for p in risk.trusted_federated]),
+        items("federated", [provider_name(p) for p in risk.trusted_federated]),
         items("services", list(risk.trusted_services)),
     )
     return {
@@ -173,7 +166,7 @@ def role_cells(row: Row, layout: Layout) -> dict[str, Any]:
         "risk_lists": [group for group in lists if group.shown],
         "risk_score": risk.score,
         "recorded_at": stamp(iso(row.recorded_at)),
-        "extra": _column_cells(row, extra_columns(layout)),
+        "extra": _column_cells(row, extra),
     }
 
 
