@@ -18,7 +18,7 @@ from big_report import ACCOUNTS, HOSTILE, ROLES, WIDE, Report
 from playwright.sync_api import Page
 
 from dormant.model import Compliance
-from dormant.report import ReportMeta
+from dormant.report import ROLE_LAYOUT, ReportMeta
 from dormant.report.html import render_html
 from dormant.report.layout import Column, Layout
 
@@ -115,6 +115,7 @@ def test_compliance_filter_and_cards_follow(big_report: Report, open_page: Opene
     page.fill("#search", "matches-no-role")
     assert page.evaluate(_VISIBLE_NAMES) == []
     assert page.locator(".empty:visible").count() == len(ACCOUNTS)
+    assert page.locator(".group table:visible").count() == 0
     assert page.evaluate(_CARDS)["accounts"] == 0
 
 
@@ -274,3 +275,18 @@ def test_any_layout_gets_search_filters_and_counts(open_page: Opener, tmp_path: 
     assert set(page.evaluate(_VISIBLE_COMPLIANCE)) == {"COMPLIANT"}
     assert page.evaluate(_CARDS)["compliant"] == 10
     assert page.evaluate(_CARDS)["total"] == 10
+
+
+def test_an_empty_report_says_nothing_matched_only_when_something_was_filtered(
+    open_page: Opener, tmp_path: Path
+) -> None:
+    report = tmp_path / "empty.html"
+    meta = ReportMeta(
+        layout=ROLE_LAYOUT, kind="scan", generated_at=datetime(2024, 6, 1, tzinfo=UTC), source="t"
+    )
+    with report.open("w") as out:
+        render_html([], meta, out)
+    page = open_page(report)
+    assert page.locator(".empty:visible").count() == 0
+    assert page.locator("table:visible").count() == 1
+    assert page.locator("#shown").inner_text() == "showing 0 of 0"
