@@ -77,13 +77,17 @@ class Report:
     rows: tuple[Row, ...]
 
 
-def write_big_report(folder: Path) -> Report:
+def write_big_report(folder: Path, kind: str = "scan") -> Report:
+    """``kind="report"``: as ``dormant report`` writes it, with the Recorded column."""
     rows = tuple(
-        row_from_finding(evaluate_role(_role(index), Settings(), NOW)) for index in range(ROLES)
+        row_from_finding(evaluate_role(_role(index), Settings(), NOW))._replace(
+            recorded_at=NOW if kind == "report" else None
+        )
+        for index in range(ROLES)
     )
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
-        kind="scan",
+        kind=kind,
         generated_at=NOW,
         source="organization (2 active accounts)",
         settings={"max_days": 90},
@@ -91,6 +95,6 @@ def write_big_report(folder: Path) -> Report:
     )
     out = io.StringIO()
     render_html(rows, meta, out)
-    path = folder / "report.html"
+    path = folder / f"{kind}.html"
     path.write_text(out.getvalue(), encoding="utf-8")
     return Report(path, rows)

@@ -5,7 +5,8 @@
   own browser downloads are never used. Every test here is skipped, naming the reason,
   only when no Chromium can be found.
 - `big_report` (session): the report of 300 roles in 2 accounts with 64-character
-  names, 100-character paths and one role trusting 40 accounts, written once.
+  names, 100-character paths and one role trusting 40 accounts, written once
+  (`big_recorded_report`: the same as `dormant report` writes it, one column more).
 - `open_page`: opens a report file in a fresh 1280x800 page (JavaScript on or off) and
   fails the test on any console error, page error or dialog.
 """
@@ -67,6 +68,11 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def big_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     return write_big_report(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="session")
+def big_recorded_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return write_big_report(tmp_path_factory.mktemp("report"), kind="report")
 
 
 def _console(message: ConsoleMessage, problems: list[str]) -> None:

@@ -41,8 +41,12 @@ def _searchable(row: Any) -> str:
     return f"{row.role_name} {path} {row.annotation}".lower()
 
 
-def test_fits_1280_wide_with_short_rows(big_report: Report, open_page: Opener) -> None:
-    page = open_page(big_report.path)
+@pytest.mark.parametrize("which", ["big_report", "big_recorded_report"])
+def test_fits_1280_wide_with_short_rows(
+    which: str, request: pytest.FixtureRequest, open_page: Opener
+) -> None:
+    report: Report = request.getfixturevalue(which)
+    page = open_page(report.path)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     tables_right = page.evaluate(
         "Math.max(...Array.from(document.querySelectorAll('table'))"

@@ -156,6 +156,7 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
         "arn": role.arn if role else "",
         "tags": items("tags", [f"{key}={value}" for key, value in role.tags] if role else []),
         "description": text((role.description or "") if role else "", DESCRIPTION_LIMIT),
+        "annotation": text(row.annotation),
         "compliance_rank": compliance_rank(row.compliance),
         "unused": unused_text(row),
         "unused_sort": unused_days(row),
@@ -175,6 +176,7 @@ def generic_cells(line: Line, layout: Layout) -> dict[str, Any]:
     return {
         "row": line,
         "data": row_data(line),
+        "annotation": text(line.annotation),
         "compliance_rank": compliance_rank(line.compliance),
         "columns": _column_cells(line, layout.columns),
     }
