@@ -8,7 +8,8 @@
   names, 100-character paths and one role trusting 40 accounts, written once
   (`big_recorded_report`: the same as `dormant report` writes it, one column more).
 - `open_page`: opens a report file in a fresh 1280x800 page (JavaScript on or off) and
-  fails the test on any console error, page error or dialog.
+  fails the test on any console error or warning, page error, dialog or request for
+  anything but the file (`page_problems` lists them, for a test to assert on).
 """
 
 from __future__ import annotations
@@ -91,8 +92,14 @@ def _request(request: Request, problems: list[str]) -> None:
 
 
 @pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    problems: list[str] = []
+def page_problems() -> list[str]:
+    """Console errors and warnings, page errors, dialogs and requests off the file."""
+    return []
+
+
+@pytest.fixture
+def open_page(browser: Browser, page_problems: list[str]) -> Iterator[Callable[..., Page]]:
+    problems = page_problems
     contexts = []
 
     def opened(report: Path, *, javascript: bool = True, width: int = 1280) -> Page:

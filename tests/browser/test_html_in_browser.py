@@ -294,3 +294,23 @@ def test_an_empty_report_says_nothing_matched_only_when_something_was_filtered(
     assert page.locator(".empty:visible").count() == 0
     assert page.locator("table:visible").count() == 1
     assert page.locator("#shown").inner_text() == "showing 0 of 0"
+
+
+def test_no_console_errors_while_searching_filtering_sorting_and_expanding(
+    big_report: Report, open_page: Opener, page_problems: list[str]
+) -> None:
+    page = open_page(big_report.path)
+    page.fill("#search", "team-1")
+    page.get_by_label("compliant", exact=True).check()
+    page.get_by_label("admin power only").check()
+    page.get_by_label("all", exact=True).check()
+    for header in page.locator("#account-222222222222 thead th").all():
+        header.click()
+        header.press("Enter")
+    page.get_by_label("admin power only").uncheck()
+    page.fill("#search", "")
+    assert len(page.evaluate(_VISIBLE_NAMES)) == ROLES
+    for summary in page.locator("details.more > summary").all()[:5]:
+        summary.click()
+    page.locator("#account-111111111111 > summary").click()
+    assert page_problems == []
