@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 # Items of a list shown before "+N more": enough to recognise the list, few enough that
-# forty trusted accounts keep the row two lines tall.
+# a role trusting forty accounts keeps a row a few lines tall.
 SHOWN = 3
 # Longer texts show their start and keep the rest behind "more"; a description under a
 # role's name gets less room than a column of its own.
