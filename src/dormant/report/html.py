@@ -1,9 +1,14 @@
 """The HTML report: one self-contained file, readable offline and safe to open.
 
-Summary, a chart of days since last use (inline SVG drawn here, server-side), and
-sortable tables (a few lines of inline script), grouped by account when there are
-several. Jinja2 autoescapes every value (role names, tags and annotations may hold
-``<``); no data is ever pasted into the script, which only reorders table rows, and a
+Summary cards, a chart of days since last use (inline SVG drawn here, server-side), and
+the tables, grouped in collapsible sections by account when there are several. A few
+lines of inline script add a search box, compliance filters, cards that count what is
+shown, and sorting by any column; without script the whole table is still there. The
+page fits a 1280 px window and prints on A4 (landscape) without cutting columns.
+
+Jinja2 autoescapes every value (role names, tags and annotations may hold ``<``); no
+data is ever pasted into the script, which reads what it filters from the rows'
+escaped ``data-*`` attributes (see ``dormant.report.html_cells``), and a
 Content-Security-Policy forbids loading anything from the network.
 """
 
@@ -16,8 +21,9 @@ from typing import Any, TextIO
 import jinja2
 
 from dormant.model import Compliance
-from dormant.report.layout import Line, ReportMeta, Tally, compliance_rank, iso
-from dormant.report.rows import Row, risk_text, unused_days, unused_text
+from dormant.report.html_cells import extra_columns, generic_cells, role_cells
+from dormant.report.layout import Line, ReportMeta, Tally, iso
+from dormant.report.rows import Row
 
 __all__ = ["Bar", "chart_bars", "render_html"]
 
@@ -103,25 +109,6 @@ def chart_bars(rows: Sequence[Row]) -> list[Bar]:
     return bars
 
 
-def _cells(row: Row) -> dict[str, Any]:
-    role = row.role
-    return {
-        "row": row,
-        "path": role.path if role else "",
-        "arn": role.arn if role else "",
-        "tags": [f"{key}={value}" for key, value in role.tags] if role else [],
-        "description": (role.description or "") if role else "",
-        "compliance_rank": compliance_rank(row.compliance),
-        "unused": unused_text(row),
-        "unused_sort": unused_days(row),
-        "last_used": iso(role.last_used) if role and role.last_used else "",
-        "last_used_region": (role.last_used_region or "") if role else "",
-        "created": iso(role.created) if role else "",
-        "risk": risk_text(row.risk),
-        "recorded_at": iso(row.recorded_at) or "",
-    }
-
-
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("dormant.report", "templates"),
@@ -132,31 +119,23 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _generic_cells(line: Line, meta: ReportMeta) -> dict[str, Any]:
-    """Cells of a kind without a page of its own: the layout's columns."""
-    return {
-        "row": line,
-        "compliance_rank": compliance_rank(line.compliance),
-        "columns": [
-            (column.text(line), "" if column.sort_value is None else column.sort_value(line))
-            for column in meta.layout.columns
-        ],
-    }
-
-
 def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     layout = meta.layout
     roles = layout.name == "roles"
     ordered, tally = meta.sorted_and_counted(lines)
 
+    extra = extra_columns(layout) if roles else ()
+
     def cells(line: Any) -> dict[str, Any]:
-        return _cells(line) if roles else _generic_cells(line, meta)
+        return role_cells(line, extra) if roles else generic_cells(line, layout)
 
     several = meta.multi_account or len(tally.accounts) > 1
     groups: list[dict[str, Any]] = []
     if several:
-        for account in sorted(tally.accounts):
-            members = [line for line in ordered if line.account_id == account]
+        by_account: dict[str, list[Any]] = {account: [] for account in sorted(tally.accounts)}
+        for line in ordered:
+            by_account[line.account_id].append(line)
+        for account, members in by_account.items():
             account_tally = meta.tally()
             for line in members:
                 account_tally.add(line)
@@ -184,6 +163,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,
             groups=groups,
+            extra_columns=extra,
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )

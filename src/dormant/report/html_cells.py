@@ -1,0 +1,182 @@
+"""What the HTML page shows of one report line: its cells, and the data its filters read.
+
+The page's search, filters, counts and sorting work on any kind's table through the
+same row data (``RowData``: compliance, admin power, and the lowercase text a search
+matches), written server-side into the first cell's ``data-*`` attributes and escaped
+there like every other value. Long lists (trusted principals, tags) and long texts are
+cut here into what the row shows and what a ``<details>`` "+N more" holds, so that a
+row stays a few lines tall. Pure: no template, no I/O, nothing decided here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dormant.report.layout import Column, Layout, Line, compliance_rank, iso
+from dormant.report.rows import Row, unused_days, unused_text
+from dormant.report.rows import _provider as provider_name
+
+__all__ = [
+    "ROLE_PAGE_HEADERS",
+    "SHOWN",
+    "Items",
+    "RowData",
+    "Stamp",
+    "Text",
+    "extra_columns",
+    "generic_cells",
+    "items",
+    "role_cells",
+    "row_data",
+    "stamp",
+    "text",
+]
+
+# Items of a list shown before "+N more": enough to recognise the list, few enough that
+# a role trusting forty accounts keeps a row a few lines tall.
+SHOWN = 3
+# Longer texts show their start and keep the rest behind "more"; a description under a
+# role's name gets less room than a column of its own.
+TEXT_LIMIT = 160
+DESCRIPTION_LIMIT = 100
+# The layout columns the roles' own table already shows in its own way; any other column
+# a layout adds (an owner, say) is shown as plain text after them.
+ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk"})
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """A labelled list: ``shown`` in the row, ``more`` behind a "+N more" that expands."""
+
+    label: str
+    shown: tuple[str, ...]
+    more: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A text cut at a word: ``head`` in the row, ``rest`` behind "more" (empty if short)."""
+
+    head: str
+    rest: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """An ISO 8601 instant split where a narrow column may break it (date | time)."""
+
+    date: str
+    time: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RowData:
+    """What the page's filters read from a row; ``search`` is lowercase."""
+
+    compliance: str
+    admin: bool
+    search: str
+
+
+def items(label: str, values: Sequence[str], shown: int = SHOWN) -> Items:
+    # "+1 more" would take as much room as the one value it hides.
+    if len(values) <= shown + 1:
+        return Items(label, tuple(values))
+    return Items(label, tuple(values[:shown]), tuple(values[shown:]))
+
+
+def text(value: str, limit: int = TEXT_LIMIT) -> Text:
+    if len(value) <= limit:
+        return Text(value)
+    cut = value.rfind(" ", limit // 2, limit)
+    cut = cut if cut > 0 else limit
+    return Text(value[:cut], value[cut:])
+
+
+def stamp(value: str | None) -> Stamp:
+    if not value:
+        return Stamp("")
+    date, sep, time = value.partition("T")
+    return Stamp(date, sep + time)
+
+
+def _optional(line: object, attribute: str) -> str:
+    """An attribute some kinds' lines have (a role's path, an owner); '' when absent."""
+    value: object = getattr(line, attribute, None)
+    return value if isinstance(value, str) else ""
+
+
+def row_data(line: Line, path: str = "") -> RowData:
+    """Name, path, owner and annotation: what the search box matches, lowercased."""
+    parts = (line.name, path or _optional(line, "path"), _optional(line, "owner"), line.annotation)
+    return RowData(
+        compliance=line.compliance.value,
+        admin=line.admin,
+        search=" ".join(part for part in parts if part).lower(),
+    )
+
+
+def _path_parts(path: str) -> list[str]:
+    """``/a/b/`` -> ``["/", "a/", "b/"]``: the template lets a line break after each slash."""
+    if not path:
+        return []
+    parts = [part + "/" for part in path.strip("/").split("/") if part]
+    return ["/", *parts]
+
+
+def extra_columns(layout: Layout) -> tuple[Column, ...]:
+    """The columns a layout adds beyond what the roles' own table shows."""
+    return tuple(c for c in layout.columns if c.header not in ROLE_PAGE_HEADERS)
+
+
+def _column_cells(line: Any, columns: Sequence[Column]) -> list[tuple[Text, object]]:
+    return [
+        (text(column.text(line)), "" if column.sort_value is None else column.sort_value(line))
+        for column in columns
+    ]
+
+
+def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
+    """A role's cells; ``extra``: the layout's other columns (``extra_columns``)."""
+    role = row.role
+    risk = row.risk
+    path = role.path if role else ""
+    accounts = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
+    lists = (
+        items("accounts", accounts),
+        items("federated", [provider_name(p) for p in risk.trusted_federated]),
+        items("services", list(risk.trusted_services)),
+    )
+    return {
+        "row": row,
+        "data": row_data(row, path),
+        "path_parts": _path_parts(path),
+        "arn": role.arn if role else "",
+        "tags": items("tags", [f"{key}={value}" for key, value in role.tags] if role else []),
+        "description": text((role.description or "") if role else "", DESCRIPTION_LIMIT),
+        "annotation": text(row.annotation),
+        "compliance_rank": compliance_rank(row.compliance),
+        "unused": unused_text(row),
+        "unused_sort": unused_days(row),
+        "last_used": stamp(iso(role.last_used) if role and role.last_used else None),
+        "last_used_region": (role.last_used_region or "") if role else "",
+        "created": stamp(iso(role.created) if role else None),
+        "admin": risk.admin,
+        "risk_lists": [group for group in lists if group.shown],
+        "risk_score": risk.score,
+        "recorded_at": stamp(iso(row.recorded_at)),
+        "extra": _column_cells(row, extra),
+    }
+
+
+def generic_cells(line: Line, layout: Layout) -> dict[str, Any]:
+    """Cells of a kind without a table of its own: the layout's columns, as text."""
+    return {
+        "row": line,
+        "data": row_data(line),
+        "annotation": text(line.annotation),
+        "compliance_rank": compliance_rank(line.compliance),
+        "columns": _column_cells(line, layout.columns),
+    }
