@@ -40,6 +40,7 @@ class Reason(enum.StrEnum):
     """Which rule of the decision table decided a finding."""
 
     SERVICE_LINKED = "service_linked"
+    EXEMPT = "exempt"  # an exemption tag that still counts
     ALLOW_LISTED = "allow_listed"
     YOUNG = "young"
     NEVER_USED = "never_used"
@@ -152,6 +153,11 @@ class Finding:
     days_unused: int | None
     age_days: int
     risk: Risk = field(default_factory=Risk)
+    # From the role's tags, name and path (dormant.tags, dormant.managed): whom to ask,
+    # and what manages the role (``managed_by`` is a dormant.managed.ManagedBy value).
+    owner: str | None = None
+    managed_by: str | None = None
+    hint: str | None = None
 
     @property
     def account_id(self) -> str:

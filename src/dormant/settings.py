@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dormant.errors import InvalidParameter
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = [
     "DEFAULT_MAX_DAYS",
@@ -20,7 +21,9 @@ __all__ = [
     "parse_allow_patterns",
     "parse_bool",
     "parse_max_days",
+    "parse_owner_tag_keys",
     "parse_rule_parameters",
+    "parse_tag_key",
     "settings_from_parameters",
 ]
 
@@ -31,6 +34,8 @@ PARAM_MAX_DAYS = "max_days_for_last_used"
 PARAM_ALLOW = "role_whitelist"
 PARAM_INCLUDE_SERVICE_LINKED = "include_service_linked_roles"
 PARAM_EXECUTION_ROLE_NAME = "execution_role_name"
+PARAM_EXEMPT_TAG_KEY = "exempt_tag_key"
+PARAM_OWNER_TAG_KEYS = "owner_tag_keys"
 
 # Environment variables the SAM template sets as defaults for the parameters above.
 ENV_MAX_DAYS = "MAX_DAYS_FOR_LAST_USED"
@@ -44,6 +49,8 @@ ENV_ASSUME_ROLE_MODE = "ASSUME_ROLE_MODE"
 # inside a pattern, quotes, backslashes) cannot match a role and is a typo.
 _PATTERN_CHARS = re.compile(r"[A-Za-z0-9_+=,.@/\-*?\[\]!]+")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+# IAM tag keys: 1..128 of letters, digits, spaces and _.:/=+-@.
+_TAG_KEY = re.compile(r"[\w .:/=+\-@]{1,128}")
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off", ""})
@@ -57,11 +64,15 @@ class Settings:
     NON_COMPLIANT, and a role no older than this is spared. ``allow_patterns``:
     fnmatch patterns on Path+RoleName, case-sensitive. ``include_service_linked``:
     evaluate service-linked roles instead of reporting them NOT_APPLICABLE.
+    ``exempt_tag_key``: the tag whose value (``[until=YYYY-MM-DD] reason``) exempts a
+    resource. ``owner_tag_keys``: tags naming the owner, the first present wins.
     """
 
     max_days: int = DEFAULT_MAX_DAYS
     allow_patterns: tuple[str, ...] = ()
     include_service_linked: bool = False
+    exempt_tag_key: str = DEFAULT_EXEMPT_TAG_KEY
+    owner_tag_keys: tuple[str, ...] = DEFAULT_OWNER_TAG_KEYS
 
 
 def parse_max_days(value: object, name: str = PARAM_MAX_DAYS) -> int:
@@ -111,6 +122,23 @@ def parse_bool(value: object, name: str) -> bool:
     raise InvalidParameter(name, f"expected true or false, got {value!r}")
 
 
+def parse_tag_key(value: object, name: str = PARAM_EXEMPT_TAG_KEY) -> str:
+    """One IAM tag key (1..128 of letters, digits, spaces and ``_.:/=+-@``)."""
+    if not isinstance(value, str) or not _TAG_KEY.fullmatch(value.strip()):
+        raise InvalidParameter(name, f"expected an IAM tag key, got {value!r}")
+    return value.strip()
+
+
+def parse_owner_tag_keys(value: object, name: str = PARAM_OWNER_TAG_KEYS) -> tuple[str, ...]:
+    """``owner,Owner,team,Team``: tag keys separated by commas, blanks around them ignored."""
+    if not isinstance(value, str):
+        raise InvalidParameter(name, f"expected tag keys separated by ',', got {value!r}")
+    keys = tuple(parse_tag_key(key, name) for key in value.split(",") if key.strip())
+    if not keys:
+        raise InvalidParameter(name, f"expected at least one tag key, got {value!r}")
+    return keys
+
+
 def parse_role_name(value: object, name: str = PARAM_EXECUTION_ROLE_NAME) -> str:
     if not isinstance(value, str) or not _ROLE_NAME.fullmatch(value.strip()):
         raise InvalidParameter(name, f"expected an IAM role name, got {value!r}")
@@ -154,11 +182,20 @@ def settings_from_parameters(
     max_days_raw = _pick(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
     allow_raw = _pick(params, env, PARAM_ALLOW, ENV_ALLOW)
     slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
+    # No environment default for these two: the rule parameter or the built-in default.
+    exempt_raw = _pick(params, {}, PARAM_EXEMPT_TAG_KEY, "")
+    owners_raw = _pick(params, {}, PARAM_OWNER_TAG_KEYS, "")
     return Settings(
         max_days=DEFAULT_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
         allow_patterns=parse_allow_patterns(allow_raw),
         include_service_linked=(
             False if slr_raw is None else parse_bool(slr_raw, PARAM_INCLUDE_SERVICE_LINKED)
+        ),
+        exempt_tag_key=(
+            DEFAULT_EXEMPT_TAG_KEY if exempt_raw is None else parse_tag_key(exempt_raw)
+        ),
+        owner_tag_keys=(
+            DEFAULT_OWNER_TAG_KEYS if owners_raw is None else parse_owner_tag_keys(owners_raw)
         ),
     )
 

@@ -34,6 +34,7 @@ from dormant.remediation import quarantine as run_quarantine
 from dormant.remediation import release as run_release
 from dormant.remediation import restore as run_restore
 from dormant.settings import Settings
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -88,7 +89,11 @@ def _targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
 
 
 def _remediation_settings(
-    max_days: str, allow: str, as_of: str | None
+    max_days: str,
+    allow: str,
+    as_of: str | None,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
 ) -> tuple[Settings, datetime]:
     # Service-linked roles are always refused, so --include-service-linked has no place here.
     now = parse_as_of(as_of)
@@ -96,7 +101,7 @@ def _remediation_settings(
         raise InvalidParameter(
             "--as-of", "remediation cannot judge roles as of a time in the future"
         )
-    return settings_from_options(max_days, allow, False), now
+    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags), now
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -139,6 +144,8 @@ def quarantine(
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -149,7 +156,7 @@ def quarantine(
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
     service-linked, AWS-reserved, allow-listed roles and the caller's own role are refused.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
@@ -202,6 +209,8 @@ def delete(
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -212,7 +221,7 @@ def delete(
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()

@@ -80,6 +80,8 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
         "max_days": settings.max_days,
         "allow_patterns": list(settings.allow_patterns),
         "include_service_linked": settings.include_service_linked,
+        "exempt_tag_key": settings.exempt_tag_key,
+        "owner_tag_keys": list(settings.owner_tag_keys),
         "as_of": iso(now),
     }
 
@@ -204,6 +206,8 @@ def scan(
     workers: str,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     include_service_linked: bool,
     as_of: str | None,
     profile: str | None,
@@ -231,7 +235,9 @@ def scan(
     "summary", "failures"}; failures (account_id, operation, message) are the
     accounts that could not be scanned, also printed on stderr.
     """
-    settings = settings_from_options(max_days, allow, include_service_linked)
+    settings = settings_from_options(
+        max_days, allow, include_service_linked, exempt_tag, owner_tags
+    )
     now = parse_as_of(as_of)
     worker_count = _parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
