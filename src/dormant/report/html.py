@@ -17,9 +17,11 @@ import jinja2
 
 from dormant.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, compliance_rank, iso
-from dormant.report.rows import Row, risk_text, unused_days, unused_text
+from dormant.report.rows import Row, managed_text, risk_text, unused_days, unused_text
 
-__all__ = ["Bar", "chart_bars", "render_html"]
+__all__ = ["Bar", "chart_bars", "owner_groups", "render_html"]
+
+NO_OWNER = "(no owner)"
 
 # (label, lowest day, highest day); None: never used.
 _BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -118,8 +120,29 @@ def _cells(row: Row) -> dict[str, Any]:
         "last_used_region": (role.last_used_region or "") if role else "",
         "created": iso(role.created) if role else "",
         "risk": risk_text(row.risk),
+        "owner": row.owner or "",
+        "managed": managed_text(row),
         "recorded_at": iso(row.recorded_at) or "",
     }
+
+
+def owner_groups(lines: Sequence[Line]) -> list[dict[str, Any]]:
+    """Lines grouped by owner (any kind whose lines carry ``owner``): most non-compliant first.
+
+    Empty when no line has an owner, so reports of untagged accounts stay as they were.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        owner = getattr(line, "owner", None)
+        group = groups.setdefault(
+            owner or NO_OWNER, {"owner": owner or NO_OWNER, "total": 0, "non_compliant": []}
+        )
+        group["total"] += 1
+        if line.compliance == Compliance.NON_COMPLIANT:
+            group["non_compliant"].append(line.name)
+    if set(groups) <= {NO_OWNER}:
+        return []
+    return sorted(groups.values(), key=lambda g: (-len(g["non_compliant"]), g["owner"]))
 
 
 def _environment() -> jinja2.Environment:
@@ -187,6 +210,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,
             groups=groups,
+            owners=owner_groups(ordered),
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )
