@@ -63,6 +63,16 @@ def _safety_options(func: F) -> F:
     return func
 
 
+def _force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        default=False,
+        help="Also act on roles that CloudFormation, StackSets or Control Tower manage "
+        "(refused by default: retire them there). Identity Center roles stay refused.",
+    )(func)
+
+
 def _target_options(func: F) -> F:
     func = click.option(
         "--from",
@@ -135,12 +145,14 @@ def _nothing_to_do() -> None:
 @click.command()
 @_target_options
 @_safety_options
+@_force_option
 @window_options
 @aws_options
 def quarantine(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     apply: bool,
+    force: bool,
     max_roles: int,
     max_days: str,
     allow: str,
@@ -154,7 +166,8 @@ def quarantine(
 
     Puts the inline policy `dormant-quarantine` on the role and tags it with when and by
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
-    service-linked, AWS-reserved, allow-listed roles and the caller's own role are refused.
+    service-linked, AWS-reserved, allow-listed roles, roles managed by CloudFormation,
+    StackSets or Control Tower (unless --force) and the caller's own role are refused.
     """
     settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
@@ -162,7 +175,10 @@ def quarantine(
         return _nothing_to_do()
     check_blast_radius(len(targets), max_roles)
     mutator = _mutator(profile, region)
-    _report(run_quarantine(mutator, targets, settings=settings, now=now, apply=apply), apply=apply)
+    outcomes = run_quarantine(
+        mutator, targets, settings=settings, now=now, apply=apply, force=force
+    )
+    _report(outcomes, apply=apply)
 
 
 @click.command()
@@ -199,6 +215,7 @@ def release(
     help="Directory for the backups (<account>-<role>.json), written and verified first.",
 )
 @_safety_options
+@_force_option
 @window_options
 @aws_options
 def delete(
@@ -206,6 +223,7 @@ def delete(
     from_file: IO[str] | None,
     backup_dir: Path,
     apply: bool,
+    force: bool,
     max_roles: int,
     max_days: str,
     allow: str,
@@ -233,6 +251,7 @@ def delete(
         now=now,
         apply=apply,
         backup_dir=backup_dir,
+        force=force,
     )
     _report(outcomes, apply=apply)
 
