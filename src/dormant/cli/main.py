@@ -30,6 +30,7 @@ _COMMANDS = {
     "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
+    "retire": ("dormant.cli.retire:retire", "Quarantine unused roles now, delete them later."),
 }
 
 
