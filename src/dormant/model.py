@@ -20,6 +20,7 @@ __all__ = [
     "Reportable",
     "Risk",
     "Role",
+    "RoleQuota",
 ]
 
 RESOURCE_TYPE_ROLE = "AWS::IAM::Role"
@@ -179,6 +180,27 @@ class Finding:
     @property
     def arn(self) -> str:
         return self.role.arn
+
+
+@dataclass(frozen=True, slots=True)
+class RoleQuota:
+    """An account's roles against its quota (IAM GetAccountSummary: Roles, RolesQuota)."""
+
+    roles: int
+    roles_quota: int
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of the quota used (floor)."""
+        return self.roles * 100 // self.roles_quota if self.roles_quota > 0 else 0
+
+    @property
+    def nearly_full(self) -> bool:
+        """Above 90%: creating roles will soon fail (the quota can be raised on request)."""
+        return self.roles * 10 > self.roles_quota * 9
+
+    def record(self) -> dict[str, int]:
+        return {"roles": self.roles, "roles_quota": self.roles_quota}
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,8 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.errors import InvalidParameter
-from dormant.model import AccountFailure, Finding, Role
+from dormant.errors import DormantError, InvalidParameter
+from dormant.model import AccountFailure, Finding, Role, RoleQuota
 from dormant.org import (
     DEFAULT_ROLE_NAME,
     DEFAULT_WORKERS,
@@ -99,8 +99,8 @@ def _session(profile: str | None, region: str | None) -> boto3.session.Session:
 
 def _live_account(
     profile: str | None, region: str | None, settings: Settings, now: datetime
-) -> tuple[list[Finding], str]:
-    from dormant.aws.iam import IamRoleSource
+) -> tuple[list[Finding], str, RoleQuota | None]:
+    from dormant.aws.iam import IamRoleSource, role_quota
     from dormant.aws.session import aws_call, caller_account, client_config
 
     session = _session(profile, region)
@@ -113,7 +113,23 @@ def _live_account(
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
         findings = list(scan_roles(source, settings, now))
-    return findings, f"account {account}"
+    try:
+        quota: RoleQuota | None = role_quota(iam, account)
+    except DormantError as exc:
+        # The quota is context, not the finding: a reader role without
+        # iam:GetAccountSummary still gets its report.
+        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+        quota = None
+    return findings, f"account {account}", quota
+
+
+def _warn_quota(quota: RoleQuota | None, source: str) -> None:
+    if quota is not None and quota.nearly_full:
+        click.echo(
+            f"dormant: warning: {source} uses {quota.roles} of its {quota.roles_quota} roles "
+            f"quota ({quota.percent}%); retire unused roles or ask AWS for a higher quota",
+            err=True,
+        )
 
 
 def _many_accounts(
@@ -255,6 +271,7 @@ def scan(
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure] = ()
     multi_account = False
+    quota: RoleQuota | None = None
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
@@ -274,7 +291,7 @@ def scan(
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
-        found, source = _live_account(profile, region, settings, now)
+        found, source, quota = _live_account(profile, region, settings, now)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -284,9 +301,11 @@ def scan(
         settings=_settings_record(settings, now),
         failures=failures,
         multi_account=multi_account,
+        quota=quota,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
     print_failures(failures)
+    _warn_quota(quota, source)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

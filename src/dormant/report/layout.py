@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from dormant.model import AccountFailure, Compliance
+from dormant.model import AccountFailure, Compliance, RoleQuota
 
 __all__ = [
     "COMPLIANCE_ORDER",
@@ -180,6 +180,7 @@ class ReportMeta:
     failures: Sequence[AccountFailure] = ()
     multi_account: bool = False
     layout: Layout = field(kw_only=True)
+    quota: RoleQuota | None = field(default=None, kw_only=True)  # live single-account scans
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -208,6 +209,9 @@ def summary_line(tally: Tally, meta: ReportMeta) -> str:
         text += f"; {summary['accounts']} accounts"
     if summary["failed_accounts"]:
         text += f"; {summary['failed_accounts']} accounts failed"
+    if meta.quota is not None:
+        quota = meta.quota
+        text += f"; {quota.roles} of {quota.roles_quota} roles quota ({quota.percent}%)"
     return text
 
 
