@@ -245,11 +245,13 @@ def scan(
       days_unused                    whole days since last use, null if never
       age_days                       whole days since the role was created
       compliance reason annotation   the rule's decision and its explanation
+      owner managed_by hint          owner tag; what manages the role, where to retire it
       risk_score admin               admin: AdministratorAccess or Allow * on *
       trusted_services trusted_accounts trusted_federated   who may assume it
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
-    "summary", "failures"}; failures (account_id, operation, message) are the
-    accounts that could not be scanned, also printed on stderr.
+    "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
+    failures (account_id, operation, message) are the accounts that could not be
+    scanned, also printed on stderr.
     """
     settings = settings_from_options(
         max_days, allow, include_service_linked, exempt_tag, owner_tags
