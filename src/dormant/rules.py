@@ -33,9 +33,8 @@ from dormant.tags import (
     ExemptionState,
     check_exemption,
     exempt_annotation,
-    expired_note,
     owner_of,
-    with_suffix,
+    with_tag_notes,
 )
 
 __all__ = [
@@ -84,18 +83,18 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
     owner = owner_of(role.tags, settings.owner_tag_keys)
     management = management_of(role.name, role.path, role.tags)
     exemption = check_exemption(role.tags, settings.exempt_tag_key, now)
-    lapsed = exemption is not None and exemption.state is not ExemptionState.ACTIVE
 
     def finding(compliance: Compliance, reason: Reason, annotation: str) -> Finding:
-        if lapsed and exemption is not None:
-            annotation = with_suffix(annotation, expired_note(exemption))
-        if owner is not None and compliance == Compliance.NON_COMPLIANT:
-            annotation = with_suffix(annotation, f" Owner: {owner}.")
         return Finding(
             role=role,
             compliance=compliance,
             reason=reason,
-            annotation=annotation,
+            annotation=with_tag_notes(
+                annotation,
+                non_compliant=compliance == Compliance.NON_COMPLIANT,
+                exemption=exemption,
+                owner=owner,
+            ),
             days_unused=days_unused,
             age_days=age_days,
             risk=risk,
@@ -106,7 +105,7 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
 
     if role.is_service_linked and not settings.include_service_linked:
         return finding(Compliance.NOT_APPLICABLE, Reason.SERVICE_LINKED, ANNOTATION_SERVICE_LINKED)
-    if exemption is not None and not lapsed:
+    if exemption is not None and exemption.state is ExemptionState.ACTIVE:
         return finding(Compliance.COMPLIANT, Reason.EXEMPT, exempt_annotation(exemption))
     pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
     if pattern is not None:

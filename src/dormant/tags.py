@@ -31,6 +31,7 @@ __all__ = [
     "parse_exemption",
     "tag_value",
     "with_suffix",
+    "with_tag_notes",
 ]
 
 DEFAULT_EXEMPT_TAG_KEY = "dormant:exempt"
@@ -142,6 +143,19 @@ def with_suffix(annotation: str, suffix: str, limit: int = ANNOTATION_MAX_CHARS)
     """``annotation + suffix`` when the whole still fits in ``limit``, else ``annotation``."""
     combined = annotation + suffix
     return combined if len(combined) <= limit else annotation
+
+
+def with_tag_notes(
+    annotation: str, *, non_compliant: bool, exemption: TagCheck | None, owner: str | None
+) -> str:
+    """The annotation of any kind's decision, with what its tags add: a note on an
+    exemption that no longer counts, then `` Owner: <owner>.`` when NON_COMPLIANT; each
+    only when the whole still fits in 256 characters."""
+    if exemption is not None and exemption.state is not ExemptionState.ACTIVE:
+        annotation = with_suffix(annotation, expired_note(exemption))
+    if owner is not None and non_compliant:
+        annotation = with_suffix(annotation, f" Owner: {owner}.")
+    return annotation
 
 
 def owner_of(tags: Iterable[tuple[str, str]], keys: Sequence[str]) -> str | None:
