@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from dormant.managed import ManagedBy
+
 __all__ = [
     "RESOURCE_TYPE_ROLE",
     "AccountFailure",
@@ -155,9 +157,9 @@ class Finding:
     age_days: int
     risk: Risk = field(default_factory=Risk)
     # From the role's tags, name and path (dormant.tags, dormant.managed): whom to ask,
-    # and what manages the role (``managed_by`` is a dormant.managed.ManagedBy value).
+    # what manages the role, and where to retire it.
     owner: str | None = None
-    managed_by: str | None = None
+    managed_by: ManagedBy | None = None
     hint: str | None = None
 
     @property

@@ -99,7 +99,7 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
             age_days=age_days,
             risk=risk,
             owner=owner,
-            managed_by=None if management is None else str(management.managed_by),
+            managed_by=None if management is None else management.managed_by,
             hint=None if management is None else management.hint,
         )
 

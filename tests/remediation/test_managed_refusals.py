@@ -140,3 +140,20 @@ def test_identity_center_roles_stay_refused_even_forced() -> None:
 )
 def test_roles_not_managed_elsewhere_are_not_refused(role: Role) -> None:
     assert refusal(role, settings=Settings()) is None
+
+
+def test_an_exempted_role_is_spared_by_the_recheck(tmp_path: Path) -> None:
+    role = stale("BreakGlass", tags=(("dormant:exempt", "until=2026-12-31 drill"),))
+    mutator = account(role)
+    targets = [Target(role.name)]
+    outcomes = [
+        *quarantine(mutator, targets, settings=Settings(), now=NOW, apply=True),
+        *delete(mutator, targets, settings=Settings(), now=NOW, apply=True, backup_dir=tmp_path),
+    ]
+    assert [o.status for o in outcomes] == [Status.SKIPPED, Status.SKIPPED]
+    assert "Exempt by tag dormant:exempt until 2026-12-31: drill" in outcomes[0].message
+    assert mutator.write_calls() == []
+    lapsed = list(
+        quarantine(mutator, targets, settings=Settings(), now=NOW.replace(year=2027), apply=False)
+    )
+    assert [o.status for o in lapsed] == [Status.PLANNED]
