@@ -15,6 +15,8 @@ CORE = [
     "dormant.model",
     "dormant.settings",
     "dormant.rules",
+    "dormant.tags",
+    "dormant.managed",
     "dormant.roles",
     "dormant.errors",
     "dormant.evaluations",
