@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from dormant.managed import ManagedBy
+
 __all__ = [
     "RESOURCE_TYPE_ROLE",
     "AccountFailure",
@@ -20,6 +22,7 @@ __all__ = [
     "Reportable",
     "Risk",
     "Role",
+    "RoleQuota",
 ]
 
 RESOURCE_TYPE_ROLE = "AWS::IAM::Role"
@@ -40,6 +43,7 @@ class Reason(enum.StrEnum):
     """Which rule of the decision table decided a finding."""
 
     SERVICE_LINKED = "service_linked"
+    EXEMPT = "exempt"  # an exemption tag that still counts
     ALLOW_LISTED = "allow_listed"
     YOUNG = "young"
     NEVER_USED = "never_used"
@@ -152,6 +156,11 @@ class Finding:
     days_unused: int | None
     age_days: int
     risk: Risk = field(default_factory=Risk)
+    # From the role's tags, name and path (dormant.tags, dormant.managed): whom to ask,
+    # what manages the role, and where to retire it.
+    owner: str | None = None
+    managed_by: ManagedBy | None = None
+    hint: str | None = None
 
     @property
     def account_id(self) -> str:
@@ -173,6 +182,27 @@ class Finding:
     @property
     def arn(self) -> str:
         return self.role.arn
+
+
+@dataclass(frozen=True, slots=True)
+class RoleQuota:
+    """An account's roles against its quota (IAM GetAccountSummary: Roles, RolesQuota)."""
+
+    roles: int
+    roles_quota: int
+
+    @property
+    def percent(self) -> int:
+        """Whole percent of the quota used (floor)."""
+        return self.roles * 100 // self.roles_quota if self.roles_quota > 0 else 0
+
+    @property
+    def nearly_full(self) -> bool:
+        """Above 90%: creating roles will soon fail (the quota can be raised on request)."""
+        return self.roles * 10 > self.roles_quota * 9
+
+    def record(self) -> dict[str, int]:
+        return {"roles": self.roles, "roles_quota": self.roles_quota}
 
 
 @dataclass(frozen=True, slots=True)

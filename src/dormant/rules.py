@@ -3,11 +3,16 @@
 The blog's rules, in the blog's order, with whole UTC days (floor):
 
 1. service-linked (path ``/aws-service-role/``) and not included -> NOT_APPLICABLE
-2. Path+RoleName matches an allow-list pattern                    -> COMPLIANT
-3. role age in days <= window                                     -> COMPLIANT
-4. no RoleLastUsed.LastUsedDate                                   -> NON_COMPLIANT
-5. days since last use > window                                   -> NON_COMPLIANT
-6. otherwise                                                      -> COMPLIANT
+2. an exemption tag that still counts (``dormant.tags``)          -> COMPLIANT
+3. Path+RoleName matches an allow-list pattern                    -> COMPLIANT
+4. role age in days <= window                                     -> COMPLIANT
+5. no RoleLastUsed.LastUsedDate                                   -> NON_COMPLIANT
+6. days since last use > window                                   -> NON_COMPLIANT
+7. otherwise                                                      -> COMPLIANT
+
+An expired (or unreadable) exemption adds a note to the annotation of the row that
+decides; a NON_COMPLIANT annotation names the owner. Both only when the whole text
+still fits in Config's 256 characters.
 
 Annotations come in two wordings, chosen by ``Settings.stable_annotations`` (rule
 parameter ``evaluation_mode``): the blog's, which count days and so change every day,
@@ -27,8 +32,16 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from dormant.managed import management_of
 from dormant.model import Compliance, Finding, Reason, Risk, Role
 from dormant.settings import Settings
+from dormant.tags import (
+    ExemptionState,
+    check_exemption,
+    exempt_annotation,
+    owner_of,
+    with_tag_notes,
+)
 
 __all__ = [
     "ANNOTATION_NO_USAGE",
@@ -94,20 +107,33 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
     age_days = whole_days(role.created, now)
     days_unused = None if role.last_used is None else whole_days(role.last_used, now)
     risk = assess_risk(role)
+    owner = owner_of(role.tags, settings.owner_tag_keys)
+    management = management_of(role.name, role.path, role.tags)
+    exemption = check_exemption(role.tags, settings.exempt_tag_key, now)
 
     def finding(compliance: Compliance, reason: Reason, annotation: str) -> Finding:
         return Finding(
             role=role,
             compliance=compliance,
             reason=reason,
-            annotation=annotation,
+            annotation=with_tag_notes(
+                annotation,
+                non_compliant=compliance == Compliance.NON_COMPLIANT,
+                exemption=exemption,
+                owner=owner,
+            ),
             days_unused=days_unused,
             age_days=age_days,
             risk=risk,
+            owner=owner,
+            managed_by=None if management is None else management.managed_by,
+            hint=None if management is None else management.hint,
         )
 
     if role.is_service_linked and not settings.include_service_linked:
         return finding(Compliance.NOT_APPLICABLE, Reason.SERVICE_LINKED, ANNOTATION_SERVICE_LINKED)
+    if exemption is not None and exemption.state is ExemptionState.ACTIVE:
+        return finding(Compliance.COMPLIANT, Reason.EXEMPT, exempt_annotation(exemption))
     pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
     if pattern is not None:
         return finding(

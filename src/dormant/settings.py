@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dormant.errors import InvalidParameter
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = [
     "DEFAULT_MAX_DAYS",
@@ -24,7 +25,9 @@ __all__ = [
     "parse_bool",
     "parse_evaluation_mode",
     "parse_max_days",
+    "parse_owner_tag_keys",
     "parse_rule_parameters",
+    "parse_tag_key",
     "settings_from_parameters",
 ]
 
@@ -43,6 +46,8 @@ PARAM_ALLOW = "role_whitelist"
 PARAM_INCLUDE_SERVICE_LINKED = "include_service_linked_roles"
 PARAM_EXECUTION_ROLE_NAME = "execution_role_name"
 PARAM_EVALUATION_MODE = "evaluation_mode"
+PARAM_EXEMPT_TAG_KEY = "exempt_tag_key"
+PARAM_OWNER_TAG_KEYS = "owner_tag_keys"
 
 # Environment variables the SAM template sets as defaults for the parameters above.
 ENV_MAX_DAYS = "MAX_DAYS_FOR_LAST_USED"
@@ -56,6 +61,8 @@ ENV_ASSUME_ROLE_MODE = "ASSUME_ROLE_MODE"
 # inside a pattern, quotes, backslashes) cannot match a role and is a typo.
 _PATTERN_CHARS = re.compile(r"[A-Za-z0-9_+=,.@/\-*?\[\]!]+")
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+# IAM tag keys: 1..128 of letters, digits, spaces and _.:/=+-@.
+_TAG_KEY = re.compile(r"[\w .:/=+\-@]{1,128}")
 
 _TRUE = frozenset({"true", "yes", "1", "on"})
 _FALSE = frozenset({"false", "no", "0", "off", ""})
@@ -86,6 +93,8 @@ class Settings:
     evaluate service-linked roles instead of reporting them NOT_APPLICABLE.
     ``evaluation_mode``: see ``EvaluationMode``; every kind's decision reads the
     wording switch through ``stable_annotations``.
+    ``exempt_tag_key``: the tag whose value (``[until=YYYY-MM-DD] reason``) exempts a
+    resource. ``owner_tag_keys``: tags naming the owner, the first present wins.
     """
 
     max_days: int = DEFAULT_MAX_DAYS
@@ -97,6 +106,9 @@ class Settings:
     def stable_annotations(self) -> bool:
         """Word annotations so they change only when the compliance does (``changes``)."""
         return self.evaluation_mode is EvaluationMode.CHANGES
+
+    exempt_tag_key: str = DEFAULT_EXEMPT_TAG_KEY
+    owner_tag_keys: tuple[str, ...] = DEFAULT_OWNER_TAG_KEYS
 
 
 def parse_max_days(
@@ -172,6 +184,23 @@ def parse_evaluation_mode(value: object, name: str = PARAM_EVALUATION_MODE) -> E
     raise InvalidParameter(name, f"expected {choices}, got {value!r}")
 
 
+def parse_tag_key(value: object, name: str = PARAM_EXEMPT_TAG_KEY) -> str:
+    """One IAM tag key (1..128 of letters, digits, spaces and ``_.:/=+-@``)."""
+    if not isinstance(value, str) or not _TAG_KEY.fullmatch(value.strip()):
+        raise InvalidParameter(name, f"expected an IAM tag key, got {value!r}")
+    return value.strip()
+
+
+def parse_owner_tag_keys(value: object, name: str = PARAM_OWNER_TAG_KEYS) -> tuple[str, ...]:
+    """``owner,Owner,team,Team``: tag keys separated by commas, blanks around them ignored."""
+    if not isinstance(value, str):
+        raise InvalidParameter(name, f"expected tag keys separated by ',', got {value!r}")
+    keys = tuple(parse_tag_key(key, name) for key in value.split(",") if key.strip())
+    if not keys:
+        raise InvalidParameter(name, f"expected at least one tag key, got {value!r}")
+    return keys
+
+
 def parse_role_name(value: object, name: str = PARAM_EXECUTION_ROLE_NAME) -> str:
     if not isinstance(value, str) or not _ROLE_NAME.fullmatch(value.strip()):
         raise InvalidParameter(name, f"expected an IAM role name, got {value!r}")
@@ -217,6 +246,9 @@ def settings_from_parameters(
     slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
     # No environment default: the templates always pass the mode in the rule's parameters.
     mode_raw = params.get(PARAM_EVALUATION_MODE)
+    # No environment default for these two: the rule parameter or the built-in default.
+    exempt_raw = _pick(params, {}, PARAM_EXEMPT_TAG_KEY, "")
+    owners_raw = _pick(params, {}, PARAM_OWNER_TAG_KEYS, "")
     return Settings(
         max_days=DEFAULT_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
         allow_patterns=parse_allow_patterns(allow_raw),
@@ -225,6 +257,12 @@ def settings_from_parameters(
         ),
         evaluation_mode=(
             EvaluationMode.FULL if mode_raw is None else parse_evaluation_mode(mode_raw)
+        ),
+        exempt_tag_key=(
+            DEFAULT_EXEMPT_TAG_KEY if exempt_raw is None else parse_tag_key(exempt_raw)
+        ),
+        owner_tag_keys=(
+            DEFAULT_OWNER_TAG_KEYS if owners_raw is None else parse_owner_tag_keys(owners_raw)
         ),
     )
 

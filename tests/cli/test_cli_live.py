@@ -67,7 +67,12 @@ def test_live_scan_decides_like_the_rule_with_one_call(dormant, sim_server) -> N
         assert found[role.name]["account_id"] == ACCOUNT
     vendor = found["VendorAuditRole"]
     assert (vendor["admin"], vendor["trusted_accounts"]) == (True, ["222222222222"])
-    assert sim_server.recorder.counts() == {GAAD: 1, "sts:GetCallerIdentity": 1}
+    assert sim_server.recorder.counts() == {
+        GAAD: 1,
+        "sts:GetCallerIdentity": 1,
+        "iam:GetAccountSummary": 1,
+    }
+    assert document["quota"] == {"roles": len(seeded), "roles_quota": 1000}
 
 
 def test_live_scan_pages_a_thousand_roles_a_call(dormant, sim_server) -> None:

@@ -134,9 +134,9 @@ def test_search_text_includes_an_owner_when_a_kind_has_one() -> None:
 
 def test_a_layout_column_the_roles_table_lacks_is_shown() -> None:
     layout = dataclasses.replace(
-        ROLE_LAYOUT, columns=(*ROLE_LAYOUT.columns, Column("Owner", lambda row: "team-x"))
+        ROLE_LAYOUT, columns=(*ROLE_LAYOUT.columns, Column("Ticket", lambda row: "team-x"))
     )
     html = _render([_row("Builder", "")], layout)
-    assert "<th>Owner</th>" in html
+    assert "<th>Ticket</th>" in html
     assert '<td data-sort="">team-x</td>' in html
     assert html.count("<th") == _render([_row("Builder", "")]).count("<th") + 1

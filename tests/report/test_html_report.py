@@ -91,7 +91,8 @@ def test_html_has_summary_chart_and_sortable_table(dormant, example: Path) -> No
     assert len(bars) == 7  # one non-compliant segment per range of days
     assert '<div class="card bad"><b>7</b>non-compliant</div>' in html
     tables = [a for t, a in parsed.tags if t == "table"]
-    assert tables == [{"class": "sortable"}]
+    # the example's roles have owner tags: the by-owner table, then the roles
+    assert tables == [{"class": "sortable owners"}, {"class": "sortable"}]
     assert html.count("<tr>\n<td data-sort=") == 13
     # Non-compliant and riskiest first, as in the terminal table.
     first_row = html.index("<tbody>")

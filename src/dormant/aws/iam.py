@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
-from dormant.model import Role
+from dormant.model import Role, RoleQuota
 from dormant.roles import role_from_detail
 
 if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
-__all__ = ["MAX_ITEMS_PER_PAGE", "IamRoleSource"]
+__all__ = ["MAX_ITEMS_PER_PAGE", "IamRoleSource", "role_quota"]
 
 MAX_ITEMS_PER_PAGE = 1000  # GetAccountAuthorizationDetails' maximum MaxItems
 
@@ -70,3 +70,12 @@ class IamRoleSource:
                 if self._account_id and not role.account_id:
                     role = replace(role, account_id=self._account_id)
                 yield role
+
+
+def role_quota(iam: IAMClient, account_id: str = "") -> RoleQuota:
+    """The account's roles against its quota: one GetAccountSummary call."""
+    with aws_call("iam:GetAccountSummary", account_id):
+        summary = iam.get_account_summary()["SummaryMap"]
+    return RoleQuota(
+        roles=int(summary.get("Roles", 0)), roles_quota=int(summary.get("RolesQuota", 0))
+    )

@@ -20,7 +20,10 @@ from dormant.settings import (
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    parse_owner_tag_keys,
+    parse_tag_key,
 )
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = [
     "aws_options",
@@ -45,7 +48,24 @@ def aws_options(func: F) -> F:
 
 
 def window_options(func: F) -> F:
-    """--max-days, --allow and --as-of: what remediation's freshness re-check needs."""
+    """--max-days, --allow, --exempt-tag, --owner-tags and --as-of: what remediation's
+    freshness re-check needs."""
+    func = click.option(
+        "--owner-tags",
+        "owner_tags",
+        metavar="KEYS",
+        default=",".join(DEFAULT_OWNER_TAG_KEYS),
+        show_default=True,
+        help="Tag keys naming a role's owner, ','-separated; the first present is the owner.",
+    )(func)
+    func = click.option(
+        "--exempt-tag",
+        "exempt_tag",
+        metavar="KEY",
+        default=DEFAULT_EXEMPT_TAG_KEY,
+        show_default=True,
+        help="Tag key exempting a role (COMPLIANT); value: [until=YYYY-MM-DD] reason.",
+    )(func)
     func = click.option(
         "--as-of",
         "as_of",
@@ -84,11 +104,19 @@ def rule_options(func: F) -> F:
     return window_options(func)
 
 
-def settings_from_options(max_days: str, allow: str, include_service_linked: bool) -> Settings:
+def settings_from_options(
+    max_days: str,
+    allow: str,
+    include_service_linked: bool,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+) -> Settings:
     return Settings(
         max_days=parse_max_days(max_days, "--max-days"),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
         include_service_linked=include_service_linked,
+        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
+        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
 
 

@@ -39,6 +39,7 @@ _COMMANDS = {
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
     "export": ("dormant.cli.export:export", "Send a scan's findings to AWS Security Hub."),
+    "retire": ("dormant.cli.retire:retire", "Quarantine unused roles now, delete them later."),
 }
 
 

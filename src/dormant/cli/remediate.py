@@ -34,6 +34,7 @@ from dormant.remediation import quarantine as run_quarantine
 from dormant.remediation import release as run_release
 from dormant.remediation import restore as run_restore
 from dormant.settings import Settings
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -62,6 +63,16 @@ def _safety_options(func: F) -> F:
     return func
 
 
+def _force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        default=False,
+        help="Also act on roles that CloudFormation, StackSets or Control Tower manage "
+        "(refused by default: retire them there). Identity Center roles stay refused.",
+    )(func)
+
+
 def _target_options(func: F) -> F:
     func = click.option(
         "--from",
@@ -88,7 +99,11 @@ def _targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
 
 
 def _remediation_settings(
-    max_days: str, allow: str, as_of: str | None
+    max_days: str,
+    allow: str,
+    as_of: str | None,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
 ) -> tuple[Settings, datetime]:
     # Service-linked roles are always refused, so --include-service-linked has no place here.
     now = parse_as_of(as_of)
@@ -96,7 +111,7 @@ def _remediation_settings(
         raise InvalidParameter(
             "--as-of", "remediation cannot judge roles as of a time in the future"
         )
-    return settings_from_options(max_days, allow, False), now
+    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags), now
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -130,15 +145,19 @@ def _nothing_to_do() -> None:
 @click.command()
 @_target_options
 @_safety_options
+@_force_option
 @window_options
 @aws_options
 def quarantine(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     apply: bool,
+    force: bool,
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -147,15 +166,19 @@ def quarantine(
 
     Puts the inline policy `dormant-quarantine` on the role and tags it with when and by
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
-    service-linked, AWS-reserved, allow-listed roles and the caller's own role are refused.
+    service-linked, AWS-reserved, allow-listed roles, roles managed by CloudFormation,
+    StackSets or Control Tower (unless --force) and the caller's own role are refused.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
     check_blast_radius(len(targets), max_roles)
     mutator = _mutator(profile, region)
-    _report(run_quarantine(mutator, targets, settings=settings, now=now, apply=apply), apply=apply)
+    outcomes = run_quarantine(
+        mutator, targets, settings=settings, now=now, apply=apply, force=force
+    )
+    _report(outcomes, apply=apply)
 
 
 @click.command()
@@ -192,6 +215,7 @@ def release(
     help="Directory for the backups (<account>-<role>.json), written and verified first.",
 )
 @_safety_options
+@_force_option
 @window_options
 @aws_options
 def delete(
@@ -199,9 +223,12 @@ def delete(
     from_file: IO[str] | None,
     backup_dir: Path,
     apply: bool,
+    force: bool,
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -212,7 +239,7 @@ def delete(
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of)
+    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
@@ -224,6 +251,7 @@ def delete(
         now=now,
         apply=apply,
         backup_dir=backup_dir,
+        force=force,
     )
     _report(outcomes, apply=apply)
 

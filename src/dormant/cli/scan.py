@@ -27,8 +27,8 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.errors import InvalidParameter
-from dormant.model import AccountFailure, Finding, Role
+from dormant.errors import DormantError, InvalidParameter
+from dormant.model import AccountFailure, Finding, Role, RoleQuota
 from dormant.org import (
     DEFAULT_ROLE_NAME,
     DEFAULT_WORKERS,
@@ -39,6 +39,7 @@ from dormant.org import (
 from dormant.report import ROLE_LAYOUT, ReportMeta, Row, iso, render, row_from_finding
 from dormant.service import scan as scan_roles
 from dormant.settings import Settings, parse_role_name
+from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 if TYPE_CHECKING:
     import boto3
@@ -82,6 +83,8 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
         "max_days": settings.max_days,
         "allow_patterns": list(settings.allow_patterns),
         "include_service_linked": settings.include_service_linked,
+        "exempt_tag_key": settings.exempt_tag_key,
+        "owner_tag_keys": list(settings.owner_tag_keys),
         "as_of": iso(now),
     }
 
@@ -99,8 +102,8 @@ def user_session(profile: str | None, region: str | None) -> boto3.session.Sessi
 
 def _live_account(
     session: boto3.session.Session, settings: Settings, now: datetime
-) -> tuple[list[Finding], str]:
-    from dormant.aws.iam import IamRoleSource
+) -> tuple[list[Finding], str, RoleQuota | None]:
+    from dormant.aws.iam import IamRoleSource, role_quota
     from dormant.aws.session import aws_call, caller_account, client_config
 
     config = client_config()
@@ -112,7 +115,23 @@ def _live_account(
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
         findings = list(scan_roles(source, settings, now))
-    return findings, f"account {account}"
+    try:
+        quota: RoleQuota | None = role_quota(iam, account)
+    except DormantError as exc:
+        # The quota is context, not the finding: a reader role without
+        # iam:GetAccountSummary still gets its report.
+        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+        quota = None
+    return findings, f"account {account}", quota
+
+
+def _warn_quota(quota: RoleQuota | None, source: str) -> None:
+    if quota is not None and quota.nearly_full:
+        click.echo(
+            f"dormant: warning: {source} uses {quota.roles} of its {quota.roles_quota} roles "
+            f"quota ({quota.percent}%); retire unused roles or ask AWS for a higher quota",
+            err=True,
+        )
 
 
 def _many_accounts(
@@ -225,11 +244,15 @@ def run_scan(
     as_of: str | None,
     profile: str | None,
     region: str | None,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
 ) -> tuple[Iterable[Row], ReportMeta]:
     """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
     ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
     whose ``region`` is --region, else the session's (None for a snapshot without it)."""
-    settings = settings_from_options(max_days, allow, include_service_linked)
+    settings = settings_from_options(
+        max_days, allow, include_service_linked, exempt_tag, owner_tags
+    )
     now = parse_as_of(as_of)
     worker_count = _parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
@@ -246,6 +269,7 @@ def run_scan(
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
     failures: Sequence[AccountFailure] = ()
     multi_account = False
+    quota: RoleQuota | None = None
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
@@ -269,7 +293,7 @@ def run_scan(
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source = _live_account(session, settings, now)
+        found, source, quota = _live_account(session, settings, now)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -280,6 +304,7 @@ def run_scan(
         failures=failures,
         multi_account=multi_account,
         region=region,
+        quota=quota,
     )
     return rows, meta
 
@@ -303,11 +328,13 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
       days_unused                    whole days since last use, null if never
       age_days                       whole days since the role was created
       compliance reason annotation   the rule's decision and its explanation
+      owner managed_by hint          owner tag; what manages the role, where to retire it
       risk_score admin               admin: AdministratorAccess or Allow * on *
       trusted_services trusted_accounts trusted_federated   who may assume it
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
-    "summary", "failures"}; failures (account_id, operation, message) are the
-    accounts that could not be scanned, also printed on stderr.
+    "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
+    failures (account_id, operation, message) are the accounts that could not be
+    scanned, also printed on stderr.
 
     \b
     asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of OCSF 1.1
@@ -321,4 +348,5 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
     print_failures(failures)
+    _warn_quota(meta.quota, meta.source)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

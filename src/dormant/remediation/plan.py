@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dormant.managed import MANAGED_ELSEWHERE, management_of
 from dormant.model import Role
 from dormant.quarantine import (
     QUARANTINE_POLICY_NAME,
@@ -33,6 +34,7 @@ __all__ = [
     "caller_role",
     "delete_steps",
     "is_quarantined",
+    "managed_refusal",
     "quarantine_steps",
     "refusal",
     "release_steps",
@@ -107,12 +109,29 @@ def caller_role(caller_arn: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def refusal(role: Role, *, settings: Settings | None = None, caller_arn: str = "") -> str | None:
+def managed_refusal(role: Role) -> str | None:
+    """Why a role that CloudFormation, Identity Center, StackSets or Control Tower manages
+    is left to its manager, and where to retire it instead; None for other roles."""
+    management = management_of(role.name, role.path, role.tags)
+    if management is None or management.managed_by not in MANAGED_ELSEWHERE:
+        return None
+    # AWS-reserved roles stay refused even when forced (IAM protects them anyway).
+    force = "" if role.is_aws_reserved else "; --force changes it anyway"
+    return (
+        f"role {role.name} is managed by {management.managed_by} ({management.hint}); "
+        f"retire it there instead{force}"
+    )
+
+
+def refusal(
+    role: Role, *, settings: Settings | None = None, caller_arn: str = "", force: bool = False
+) -> str | None:
     """Why this role must not be changed, or None.
 
     Service-linked and AWS-reserved roles are always refused. ``settings`` (the allow-list)
     and ``caller_arn`` (the role the command runs as) apply to commands that take access
-    away; release and restore give it back and skip them.
+    away; release and restore give it back and skip them. Those commands also refuse roles
+    managed elsewhere (``managed_refusal``) unless ``force``.
     """
     if role.is_service_linked:
         return (
@@ -120,10 +139,16 @@ def refusal(role: Role, *, settings: Settings | None = None, caller_arn: str = "
             "dormant never changes it"
         )
     if role.is_aws_reserved:
+        managed = managed_refusal(role)
+        where = "" if managed is None else f"; {managed}"
         return (
             f"role {role.name} is AWS-reserved (path {role.path}): it belongs to an AWS "
-            "service such as IAM Identity Center, dormant never changes it"
+            f"service such as IAM Identity Center, dormant never changes it{where}"
         )
+    if settings is not None and not force:
+        managed = managed_refusal(role)
+        if managed is not None:
+            return managed
     if settings is not None:
         pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
         if pattern is not None:

@@ -193,8 +193,12 @@ def quarantine(
     now: datetime,
     apply: bool,
     clock: Clock = _utc_now,
+    force: bool = False,
 ) -> Iterator[Outcome]:
-    """Deny each role every action and every older session; already quarantined: no change."""
+    """Deny each role every action and every older session; already quarantined: no change.
+
+    ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
+    """
     caller = mutator.caller()
 
     def act(target: Target) -> Outcome:
@@ -203,7 +207,7 @@ def quarantine(
         if state is None:
             return _missing(caller, name)
         refused = refusal(
-            state.role, settings=settings, caller_arn=caller.arn
+            state.role, settings=settings, caller_arn=caller.arn, force=force
         ) or foreign_quarantine_policy(state)
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
@@ -253,6 +257,7 @@ def delete(
     apply: bool,
     backup_dir: Path,
     clock: Clock = _utc_now,
+    force: bool = False,
 ) -> Iterator[Outcome]:
     """Back up each role, verify the backup against the live role, then delete it."""
     caller = mutator.caller()
@@ -263,7 +268,7 @@ def delete(
         state = mutator.describe_role(name)
         if state is None:
             return _already_deleted(caller, name, path)
-        refused = refusal(state.role, settings=settings, caller_arn=caller.arn)
+        refused = refusal(state.role, settings=settings, caller_arn=caller.arn, force=force)
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         skipped = _still_unused(state, settings, now)

@@ -25,7 +25,9 @@ from dormant.report.html_cells import extra_columns, generic_cells, role_cells
 from dormant.report.layout import Line, ReportMeta, Tally, iso
 from dormant.report.rows import Row
 
-__all__ = ["Bar", "chart_bars", "render_html"]
+__all__ = ["Bar", "chart_bars", "owner_groups", "render_html"]
+
+NO_OWNER = "(no owner)"
 
 # (label, lowest day, highest day); None: never used.
 _BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -109,6 +111,25 @@ def chart_bars(rows: Sequence[Row]) -> list[Bar]:
     return bars
 
 
+def owner_groups(lines: Sequence[Line]) -> list[dict[str, Any]]:
+    """Lines grouped by owner (any kind whose lines carry ``owner``): most non-compliant first.
+
+    Empty when no line has an owner, so reports of untagged accounts stay as they were.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        owner = getattr(line, "owner", None)
+        group = groups.setdefault(
+            owner or NO_OWNER, {"owner": owner or NO_OWNER, "total": 0, "non_compliant": []}
+        )
+        group["total"] += 1
+        if line.compliance == Compliance.NON_COMPLIANT:
+            group["non_compliant"].append(line.name)
+    if set(groups) <= {NO_OWNER}:
+        return []
+    return sorted(groups.values(), key=lambda g: (-len(g["non_compliant"]), g["owner"]))
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("dormant.report", "templates"),
@@ -164,6 +185,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             plot_bottom=_PLOT_BOTTOM,
             groups=groups,
             extra_columns=extra,
+            owners=owner_groups(ordered),
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )

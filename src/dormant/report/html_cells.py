@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dormant.report.layout import Column, Layout, Line, compliance_rank, iso
-from dormant.report.rows import Row, unused_days, unused_text
+from dormant.report.rows import MANAGED_HEADER, Row, managed_text, unused_days, unused_text
 from dormant.report.rows import _provider as provider_name
 
 __all__ = [
@@ -41,9 +41,10 @@ SHOWN = 3
 # role's name gets less room than a column of its own.
 TEXT_LIMIT = 160
 DESCRIPTION_LIMIT = 100
-# The layout columns the roles' own table already shows in its own way; any other column
-# a layout adds (an owner, say) is shown as plain text after them.
-ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk"})
+# The layout columns the roles' own table already shows in its own way (owner and manager
+# as lines under the role's name, where a 1280 px page has room for them); any other
+# column a layout adds is shown as plain text after them.
+ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +158,8 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
         "tags": items("tags", [f"{key}={value}" for key, value in role.tags] if role else []),
         "description": text((role.description or "") if role else "", DESCRIPTION_LIMIT),
         "annotation": text(row.annotation),
+        "owner": row.owner or "",
+        "managed": managed_text(row),
         "compliance_rank": compliance_rank(row.compliance),
         "unused": unused_text(row),
         "unused_sort": unused_days(row),

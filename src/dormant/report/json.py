@@ -1,4 +1,5 @@
-"""JSON: ``{"generated_at", "kind", "source", "settings", "findings", "summary", "failures"}``.
+"""JSON: ``{"generated_at", "kind", "source", "settings", "findings", "summary", "failures"}``,
+and ``"quota": {"roles", "roles_quota"}`` after a live scan of one account.
 
 Findings are written one at a time as they arrive, so the summary follows them (key
 order in a JSON object carries no meaning) and 100,000 findings cost memory for one.
@@ -38,9 +39,11 @@ def render_json(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
         add(line)
         write(separator + _encode_record(record(line, recorded_at=with_recorded)))
         separator = ",\n"
-    tail = {
+    tail: dict[str, object] = {
         "summary": tally.summary(meta.failures),
         "failures": [failure_record(f) for f in meta.failures],
     }
+    if meta.quota is not None:
+        tail["quota"] = meta.quota.record()
     out.write("\n], " + dumps(tail)[1:] + "\n")
     return tally

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from dormant.model import AccountFailure, Compliance
+from dormant.model import AccountFailure, Compliance, RoleQuota
 
 __all__ = [
     "COMPLIANCE_ORDER",
@@ -185,6 +185,7 @@ class ReportMeta:
     # Where exported findings say they are (ASFF's Region, ProductArn; OCSF's cloud):
     # --region or the session's Region; None lets the exporter use its default.
     region: str | None = field(default=None, kw_only=True)
+    quota: RoleQuota | None = field(default=None, kw_only=True)  # live single-account scans
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -221,6 +222,9 @@ def summary_line(tally: Tally, meta: ReportMeta) -> str:
         text += f"; {summary['accounts']} accounts"
     if summary["failed_accounts"]:
         text += f"; {summary['failed_accounts']} accounts failed"
+    if meta.quota is not None:
+        quota = meta.quota
+        text += f"; {quota.roles} of {quota.roles_quota} roles quota ({quota.percent}%)"
     return text
 
 

@@ -13,16 +13,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from dormant.managed import management_of
 from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Finding, Risk, Role
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.rules import assess_risk, whole_days
+from dormant.tags import DEFAULT_OWNER_TAG_KEYS, owner_of
 
 __all__ = [
     "FIELDS",
+    "MANAGED_HEADER",
     "NEVER_USED_DAYS",
     "REPORT_FIELDS",
     "ROLE_LAYOUT",
     "Row",
+    "managed_text",
     "record",
     "risk_text",
     "row_from_finding",
@@ -48,6 +52,9 @@ FIELDS = (
     "compliance",
     "reason",
     "annotation",
+    "owner",
+    "managed_by",
+    "hint",
     "risk_score",
     "admin",
     "trusted_services",
@@ -81,6 +88,9 @@ class Row(NamedTuple):
     age_days: int | None = None
     risk: Risk = _NO_RISK
     recorded_at: datetime | None = None
+    owner: str | None = None
+    managed_by: str | None = None
+    hint: str | None = None
 
     @property
     def name(self) -> str:
@@ -122,6 +132,10 @@ def row_from_finding(finding: Finding) -> Row:
         finding.days_unused,
         finding.age_days,
         finding.risk,
+        None,
+        finding.owner,
+        finding.managed_by,
+        finding.hint,
     )
 
 
@@ -140,6 +154,8 @@ def row_from_recorded(
     Deleted roles keep their RoleId as their name, as Config only knows the id.
     """
     verdict = Compliance(compliance)
+    # Config keeps no owner or manager: read them from the role as it is now.
+    management = None if role is None else management_of(role.name, role.path, role.tags)
     if role is None:
         return Row(
             account_id=account_id,
@@ -160,6 +176,9 @@ def row_from_recorded(
         age_days=whole_days(role.created, now),
         risk=assess_risk(role),
         recorded_at=recorded_at,
+        owner=owner_of(role.tags, DEFAULT_OWNER_TAG_KEYS),
+        managed_by=None if management is None else str(management.managed_by),
+        hint=None if management is None else management.hint,
     )
 
 
@@ -190,6 +209,9 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
         "compliance": row.compliance.value,
         "reason": row.reason,
         "annotation": row.annotation,
+        "owner": row.owner,
+        "managed_by": row.managed_by,
+        "hint": row.hint,
         "risk_score": risk.score,
         "admin": risk.admin,
         "trusted_services": risk.trusted_services,
@@ -212,6 +234,16 @@ def unused_text(row: Row) -> str:
     if row.days_unused is not None:
         return str(row.days_unused)
     return "never" if row.never_used else ""
+
+
+MANAGED_HEADER = "Managed by"
+
+
+def managed_text(row: Row) -> str:
+    """``cloudformation: created by CloudFormation stack x: remove it from the stack``."""
+    if row.managed_by is None:
+        return ""
+    return f"{row.managed_by}: {row.hint}" if row.hint else row.managed_by
 
 
 def _provider(arn: str) -> str:
@@ -278,6 +310,8 @@ ROLE_LAYOUT = Layout(
             sort_value=lambda row: row.risk.score,
             warn=True,
         ),
+        Column("Owner", lambda row: row.owner or "", keep_whole=True),
+        Column(MANAGED_HEADER, managed_text),
     ),
     sort_key=sort_key,
     name_header="Role",

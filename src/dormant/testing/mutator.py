@@ -129,6 +129,11 @@ class InMemoryRoleMutator:
         with self._lock:
             self._policies.add(arn)
 
+    def record_use(self, name: str, when: datetime, region: str = "us-east-1") -> None:
+        """Someone used the role at ``when`` (IAM updates RoleLastUsed, even under a deny)."""
+        with self._lock:
+            self._update(name, last_used=when, last_used_region=region)
+
     def role_names(self) -> list[str]:
         with self._lock:
             return sorted(self._roles)
