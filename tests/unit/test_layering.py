@@ -22,6 +22,9 @@ CORE = [
     "dormant.service",
     "dormant.snapshot",
     "dormant.quarantine",
+    "dormant.users",
+    "dormant.user_rules",
+    "dormant.credential_report",
     "dormant.testing",  # the fakes work with the base install, without the AWS SDK
 ]
 CLI_ONLY = {"click", "rich", "jinja2", "moto"}
