@@ -25,6 +25,7 @@ __all__ = ["cli", "main"]
 _COMMANDS = {
     "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
     "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
+    "users": ("dormant.cli.users:users", "Find IAM users' unused passwords and access keys."),
     "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": ("dormant.cli.remediate:quarantine", "Deny a role every action (reversible)."),
     "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
