@@ -33,6 +33,7 @@ __all__ = [
     "join_user_details",
     "parse_credential_report",
     "read_credential_report",
+    "user_from_detail",
 ]
 
 _KEY_COLUMNS = tuple(
@@ -259,3 +260,28 @@ def join_user_details(
             )
         )
     return joined
+
+
+def user_from_detail(detail: Mapping[str, Any], *, where: str = "") -> User:
+    """A user from its UserDetail alone (no credentials): for naming recorded results."""
+    suffix = f" in {where}" if where else ""
+    name = str(detail.get("UserName") or detail.get("UserId") or "<unnamed>")
+    try:
+        arn = str(detail["Arn"])
+        created = parse_timestamp(detail["CreateDate"], what="CreateDate")
+        tags = tuple((str(t["Key"]), str(t.get("Value", ""))) for t in detail.get("Tags") or ())
+        user_id = str(detail["UserId"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CredentialReportError(
+            f"user {name}{suffix} has a bad or missing field: {exc}"
+        ) from None
+    account, path = _account_and_path(arn, name)
+    return User(
+        name=name,
+        arn=arn,
+        created=created,
+        user_id=user_id,
+        path=str(detail.get("Path") or path),
+        tags=tags,
+        account_id=account,
+    )

@@ -31,6 +31,8 @@ PARAM_MAX_DAYS = "max_days_for_last_used"
 PARAM_ALLOW = "role_whitelist"
 PARAM_INCLUDE_SERVICE_LINKED = "include_service_linked_roles"
 PARAM_EXECUTION_ROLE_NAME = "execution_role_name"
+# The allow-list under a name that fits every kind (users too); roles accept both.
+PARAM_ALLOW_LIST = "allow_list"
 
 # Environment variables the SAM template sets as defaults for the parameters above.
 ENV_MAX_DAYS = "MAX_DAYS_FOR_LAST_USED"
@@ -153,10 +155,15 @@ def settings_from_parameters(
     env = env or {}
     max_days_raw = _pick(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
     allow_raw = _pick(params, env, PARAM_ALLOW, ENV_ALLOW)
+    allow_list_raw = _pick(params, {}, PARAM_ALLOW_LIST, "")
     slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
+    allow_patterns = parse_allow_patterns(allow_raw)
+    for pattern in parse_allow_patterns(allow_list_raw, PARAM_ALLOW_LIST):
+        if pattern not in allow_patterns:
+            allow_patterns += (pattern,)
     return Settings(
         max_days=DEFAULT_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
-        allow_patterns=parse_allow_patterns(allow_raw),
+        allow_patterns=allow_patterns,
         include_service_linked=(
             False if slr_raw is None else parse_bool(slr_raw, PARAM_INCLUDE_SERVICE_LINKED)
         ),

@@ -42,6 +42,7 @@ __all__ = [
     "ANNOTATION_ROOT_NO_ACCESS_KEY",
     "ANNOTATION_USER_DELETED",
     "DEFAULT_USER_MAX_DAYS",
+    "config_subjects",
     "credential_status",
     "evaluate_user",
     "evaluate_users",
@@ -133,3 +134,9 @@ def evaluate_users(
     """Decide a stream of users lazily."""
     for user in users:
         yield evaluate_user(user, settings, now)
+
+
+def config_subjects(users: Iterable[User]) -> Iterator[User]:
+    """The users the Config rule reports: every one but the root user, which Config does
+    not record as an ``AWS::IAM::User`` (``dormant users`` still shows it)."""
+    return (user for user in users if not user.is_root)

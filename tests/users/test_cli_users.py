@@ -209,3 +209,34 @@ def test_org_scan_reports_users_and_the_failed_account(dormant, sim_server) -> N
     assert any(line.startswith(f"{ACCOUNT}\tfresh\tCOMPLIANT\t") for line in lines)
     assert not any(line.startswith(DENIED) for line in lines)
     assert result.stderr.startswith(f"dormant: account {DENIED} failed: sts:AssumeRole")
+
+
+def test_report_of_the_users_rule_names_user_ids(dormant, sim_server, monkeypatch) -> None:
+    from dormant.handler import lambda_handler
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    credentials.set_report_polls(0)
+    _seed(sim_server, ACCOUNT, now)
+    for key, value in sim_server.env().items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    rule = "iam-role-last-used-users"
+    event = sim_server.scheduled_event(
+        rule,
+        ACCOUNT,
+        rule_parameters={"resource_type": "AWS::IAM::User"},
+        notification_time=now,
+    )
+    lambda_handler(event, None)
+    sim_server.recorder.reset()
+    result = dormant("report", "--rule-name", rule, "-f", "tsv", env=sim_server.env())
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        f"stale-{ACCOUNT}\tNON_COMPLIANT\t"
+        "Password last used 90 days ago; access key 1 last used 60 days ago"
+    ) in lines
+    assert "fresh\tCOMPLIANT\tAccess key 1 last used 1 days ago" in lines
+    assert not any(line.startswith("AIDA") or line.startswith("<root") for line in lines)
+    assert sim_server.recorder.calls("iam", "GetAccountAuthorizationDetails") == 1
+    assert sim_server.recorder.calls("iam", "GetCredentialReport") == 0

@@ -10,29 +10,21 @@ join are ``dormant.credential_report``'s; nothing is decided here.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from dormant.aws.calls import CallCounter, each_page
-from dormant.aws.orgs import AccountSessions, caller_identity
-from dormant.aws.session import aws_call, client_config
+from dormant.aws.calls import each_page
+from dormant.aws.session import aws_call
 from dormant.credential_report import join_user_details, parse_credential_report
 from dormant.errors import CredentialReportError
-from dormant.model import AccountFailure
-from dormant.org import DEFAULT_WORKERS, AccountTarget, check_workers, each_account, unique_targets
-from dormant.settings import Settings, parse_role_name
-from dormant.user_rules import evaluate_users
-from dormant.users import User, UserFinding
+from dormant.users import User
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    import boto3
     from mypy_boto3_iam import IAMClient
 
-__all__ = ["MAX_ITEMS_PER_PAGE", "IamUserSource", "ReportWait", "scan_users_in_accounts"]
+__all__ = ["MAX_ITEMS_PER_PAGE", "IamUserSource", "ReportWait"]
 
 MAX_ITEMS_PER_PAGE = 1000  # GetAccountAuthorizationDetails' maximum MaxItems
 
@@ -134,42 +126,3 @@ class IamUserSource:
         where = f"account {self._account_id}" if self._account_id else "from IAM"
         report = parse_credential_report(self.report_text(), where=where)
         return join_user_details(report, self.details(), where=where)
-
-
-def scan_users_in_accounts(
-    session: boto3.session.Session,
-    targets: Iterable[AccountTarget],
-    *,
-    role_name: str,
-    settings: Settings,
-    now: datetime,
-    workers: int = DEFAULT_WORKERS,
-    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
-    counter: CallCounter | None = None,
-    wait: ReportWait | None = None,
-) -> tuple[list[UserFinding], list[AccountFailure]]:
-    """Decide every user of every target account, through ``dormant.org``'s worker pool.
-
-    The caller's own account is read with its own credentials, the others by assuming
-    ``role_name`` (which needs iam:GenerateCredentialReport, iam:GetCredentialReport and
-    iam:GetAccountAuthorizationDetails). Each account's failure is in the failures.
-    """
-    workers = check_workers(workers)
-    role_name = parse_role_name(role_name, "--role-name")
-    unique = unique_targets(targets)
-    if not unique:
-        return [], []
-    counter = counter if counter is not None else CallCounter()
-    caller = caller_identity(session, client_config(), counter=counter)
-    sessions = AccountSessions(
-        session, caller, role_name=role_name, counter=counter, session_name="dormant-users"
-    )
-
-    def scan_account(account_id: str) -> Iterable[UserFinding]:
-        source = IamUserSource(sessions.iam_client(account_id), account_id=account_id, wait=wait)
-        return evaluate_users(source.users(), settings, now)
-
-    findings, failures, _ = each_account(
-        scan_account, unique, workers=workers, on_account_done=on_account_done
-    )
-    return findings, failures

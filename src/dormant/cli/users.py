@@ -102,9 +102,9 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
 ) -> tuple[list[UserFinding], Sequence[AccountFailure], str]:
+    from dormant.aws.org_users import scan_users_in_accounts
     from dormant.aws.orgs import organization_targets
     from dormant.aws.session import client_config
-    from dormant.aws.users import scan_users_in_accounts
 
     if use_org:
         targets = organization_targets(session, client_config())

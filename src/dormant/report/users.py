@@ -9,12 +9,16 @@ compliance. Standard library only.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dormant.model import Compliance
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.users import RESOURCE_TYPE_USER, CredentialStatus, User, UserFinding
+
+if TYPE_CHECKING:
+    from dormant.service import RecordedResult
 
 __all__ = [
     "CREDENTIAL_FIELDS",
@@ -22,6 +26,7 @@ __all__ = [
     "USER_LAYOUT",
     "UserLine",
     "credential_record",
+    "recorded_user_lines",
     "user_line_from_finding",
     "user_line_from_recorded",
     "user_record",
@@ -115,6 +120,36 @@ def user_line_from_recorded(
         user_id=resource_id,
         recorded_at=recorded_at,
     )
+
+
+def recorded_user_lines(
+    results: Sequence[RecordedResult],
+    details: Callable[[], Iterable[Mapping[str, Any]]],
+    *,
+    account_id: str,
+) -> list[UserLine]:
+    """The users' results a rule recorded, named from the account's user details (read
+    once, and only when there is a result to name). A user deleted since keeps its UserId
+    as its name, since that is all Config knows."""
+    from dormant.credential_report import user_from_detail
+
+    wanted = [r for r in results if r.resource_type == RESOURCE_TYPE_USER]
+    users: dict[str, User] = {}
+    if wanted:
+        for detail in details():
+            user = user_from_detail(detail, where=f"account {account_id}")
+            users[user.user_id or ""] = user
+    return [
+        user_line_from_recorded(
+            r.resource_id,
+            r.compliance,
+            r.annotation,
+            r.recorded_at,
+            users.get(r.resource_id),
+            account_id=account_id,
+        )
+        for r in wanted
+    ]
 
 
 class _CredentialRecord(dict[str, Any]):
