@@ -2,7 +2,8 @@
 
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
-    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org)
+    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
+                                                # users)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -38,8 +39,9 @@ from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
+from users import UsersPlan, run_users
 
-SECTIONS = ("live", "offline", "coldstart", "org")
+SECTIONS = ("live", "offline", "coldstart", "org", "users")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -62,6 +64,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 latency_s=0.005 if latency is None else latency,
                 workers=(1, 2),
             ),
+            "users": UsersPlan(users=1500, latency_s=0.002 if latency is None else latency, reps=1),
         }
     return {
         "live": LivePlan(
@@ -80,6 +83,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             latency_s=0.04 if latency is None else latency,
             workers=(1, 4, 8, 16),
         ),
+        "users": UsersPlan(users=10_000, latency_s=0.04 if latency is None else latency, reps=5),
     }
 
 
@@ -97,6 +101,8 @@ def _calls_text(calls: dict[str, int]) -> str:
         "config:GetComplianceDetailsByConfigRule": "GetCompliance",
         "iam:ListRoles": "ListRoles",
         "iam:GetRole": "GetRole",
+        "iam:GenerateCredentialReport": "GenerateCredentialReport",
+        "iam:GetCredentialReport": "GetCredentialReport",
     }
     return ", ".join(f"{short.get(k, k)} {v}" for k, v in sorted(calls.items()))
 
@@ -290,6 +296,28 @@ def print_org(result: dict[str, Any]) -> None:
     )
 
 
+def print_users(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Users: {result['users']} IAM users, {result['latency_s'] * 1000:g} ms per request,"
+        f" a report ready after {result['report_polls']} polls\n"
+    )
+    rows = [
+        [
+            "dormant users -f json (whole process)",
+            fmt_seconds(result["command_wall_s"]),
+            fmt_seconds(result["command_cpu_s"]),
+            _calls_text({k: v for k, v in result["calls"].items() if k.startswith("iam:")}),
+        ],
+        [
+            f"parse + decide {result['users']} report rows ({result['report_mb']} MB)",
+            fmt_seconds(result["parse_decide_s"]),
+            "",
+            f"median of {result['reps']}, in-process",
+        ],
+    ]
+    print(table(["what", "wall", "cpu", "calls / how"], rows))
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -357,6 +385,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 else ""
             ),
         )
+    users = results.get("users")
+    if users:
+        n = users["users"]
+        calls = users["calls"]
+        add(
+            f"users N={n}: 1 report (+ polls), 1 GetCredentialReport, ceil(N/1000) GAAD",
+            calls.get("iam:GetCredentialReport") == 1
+            and calls.get("iam:GetAccountAuthorizationDetails") == math.ceil(n / 1000),
+            _calls_text({k: v for k, v in calls.items() if k.startswith("iam:")}),
+        )
+        add(
+            f"users N={n}: parse + decide well under 1 s",
+            users["parse_decide_s"] < 0.5,
+            fmt_seconds(users["parse_decide_s"]),
+        )
     return found
 
 
@@ -399,12 +442,14 @@ def main(argv: list[str]) -> int:
         "offline": lambda: run_offline(plan["offline"]),
         "coldstart": lambda: run_coldstart(plan["coldstart"]),
         "org": lambda: run_org(plan["org"]),
+        "users": lambda: run_users(plan["users"]),
     }
     printers = {
         "live": print_live,
         "offline": print_offline,
         "coldstart": print_coldstart,
         "org": print_org,
+        "users": print_users,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

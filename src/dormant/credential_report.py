@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dormant.errors import CredentialReportError
@@ -97,7 +97,10 @@ class _Row:
         if value in _NONE:
             return None
         try:
-            return parse_timestamp(value, what=column)
+            # The report writes UTC (+00:00): skip the general parser's conversion, which
+            # costs more than the rest of a row at 10,000 users.
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo is UTC else parse_timestamp(value, what=column)
         except ValueError:
             raise self.fail(
                 column,

@@ -111,3 +111,16 @@ def test_org_scan_costs_one_assume_role_and_one_discovery_call_per_account(
             "iam:GetAccountAuthorizationDetails": 1,
         }
         assert run["calls"]["management_account"]["sts:AssumeRole"] == org["accounts"]
+
+
+def test_users_cost_one_report_and_one_discovery_call_per_1000(
+    quick_results: dict[str, Any],
+) -> None:
+    users = quick_results["users"]
+    calls = {k: v for k, v in users["calls"].items() if k.startswith("iam:")}
+    assert calls == {
+        "iam:GenerateCredentialReport": users["report_polls"] + 1,
+        "iam:GetCredentialReport": 1,
+        "iam:GetAccountAuthorizationDetails": math.ceil(users["users"] / 1000),
+    }
+    assert users["users"] == 1500
