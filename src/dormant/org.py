@@ -7,7 +7,8 @@ an ``AccountOpener`` (one account's ``RoleSource`` per call), and decides every 
 ``dormant.service.scan`` (the one engine the Lambda and ``dormant scan`` use). A failure in one
 account (a role that cannot be assumed, a denied or throttled call, bad role data, or a bug)
 becomes an ``AccountFailure`` for that account; the other accounts carry on. Results are merged
-in a deterministic order: by account id, then role.
+in a deterministic order: by account id, then role. ``each_account`` is the same pool for
+any kind of finding (``dormant users --org`` decides users with it).
 
 This module must never import boto3, botocore or ``dormant.aws``, not even inside a function:
 it holds only pure logic, so that reading a target file and merging results need no AWS SDK

@@ -49,6 +49,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryEvaluationSink",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",
+        "InMemoryUserMutator",
         "PutEvaluationsCall",
         "aws_error",
     ]
