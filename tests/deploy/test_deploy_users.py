@@ -41,3 +41,21 @@ def test_template_adds_the_users_rule_only_when_asked() -> None:
         _template()[0], "LambdaExecutionRole"
     )
     assert gained == {"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
+
+
+def test_users_notifications_only_with_an_address_and_the_users_rule() -> None:
+    resources, _ = _template(NotificationEmail="security@example.com")
+    assert "UserComplianceChangeRule" not in resources
+    resources, values = _template(
+        NotificationEmail="security@example.com", EvaluateUserCredentials="true"
+    )
+    rule = resources["UserComplianceChangeRule"]["Properties"]
+    (name,) = rule["EventPattern"]["detail"]["configRuleName"]
+    assert render_sub(name, values) == "iam-role-last-used-users"
+    (target,) = rule["Targets"]
+    assert "IAM user <userId>" in target["InputTransformer"]["InputTemplate"]
+    (publish,) = resources["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert publish["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        {"Fn::GetAtt": ["ComplianceChangeRule", "Arn"]},
+        {"Fn::GetAtt": ["UserComplianceChangeRule", "Arn"]},
+    ]
