@@ -1,4 +1,5 @@
-"""template.yaml's users' rule: a second periodic rule on the same function, when asked."""
+"""The users' rule in template.yaml and deploy/org-member.yaml: a second periodic rule on
+the same function, when asked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from deploy_support import (
     MAIN_TEMPLATE,
+    MEMBER_TEMPLATE,
     allowed_actions,
     load_template,
     parameter_values,
@@ -59,3 +61,42 @@ def test_users_notifications_only_with_an_address_and_the_users_rule() -> None:
         {"Fn::GetAtt": ["ComplianceChangeRule", "Arn"]},
         {"Fn::GetAtt": ["UserComplianceChangeRule", "Arn"]},
     ]
+
+
+MEMBER_REQUIRED = {
+    "CentralFunctionArn": "arn:aws:lambda:us-east-1:111111111111:function:iam-role-last-used",
+    "CentralFunctionRoleArn": "arn:aws:iam::111111111111:role/iam-role-last-used-lambda-us-east-1",
+}
+
+
+def _member(**overrides: str) -> tuple[dict[str, Any], dict[str, str]]:
+    template = load_template(MEMBER_TEMPLATE)
+    values = {**MEMBER_REQUIRED, **overrides}
+    return resolve(template, values)["Resources"], parameter_values(template, values)
+
+
+def test_member_users_rule_assumes_the_member_role_and_reads_only_the_report() -> None:
+    plain, _ = _member()
+    assert "UserCredentialsConfigRule" not in plain
+    resources, values = _member(EvaluateUserCredentials="true", UserAllowList="/emergency/*")
+    rule = resources["UserCredentialsConfigRule"]["Properties"]
+    assert render_sub(rule["ConfigRuleName"], values) == "iam-role-last-used-users"
+    assert rule["Source"]["SourceIdentifier"] == {"Ref": "CentralFunctionArn"}
+    params = json.loads(render_sub(rule["InputParameters"], values))
+    assert rule_resource_type(params) == "AWS::IAM::User"
+    assert params["execution_role_name"] == "dormant-rule-execution"
+    gained = allowed_actions(resources, "MemberExecutionRole") - allowed_actions(
+        plain, "MemberExecutionRole"
+    )
+    assert gained == {"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
+    # Without this account's own rule (an organization rule instead) the role still may read.
+    role_only, _ = _member(EvaluateUserCredentials="true", CreateRule="false")
+    assert "UserCredentialsConfigRule" not in role_only
+    assert "iam:GetCredentialReport" in allowed_actions(role_only, "MemberExecutionRole")
+
+
+def test_member_and_main_templates_agree_on_the_users_parameters() -> None:
+    main = load_template(MAIN_TEMPLATE)["Parameters"]
+    member = load_template(MEMBER_TEMPLATE)["Parameters"]
+    for name in ("EvaluateUserCredentials", "MaxDaysForUserCredentials", "UserAllowList"):
+        assert member[name]["Default"] == main[name]["Default"]
