@@ -148,3 +148,13 @@ def test_users_window_defaults_to_45_and_ignores_the_roles_env_defaults() -> Non
     assert user_settings_from_parameters({**USERS, "max_days_for_last_used": "90"}) == Settings(
         max_days=90
     )
+
+
+def test_test_mode_decides_users_and_stores_nothing(sim: Simulation, now: datetime) -> None:
+    _seed(sim, now)
+    event = sim.scheduled_event(RULE, ACCOUNT, notification_time=now, rule_parameters=USERS)
+    event["resultToken"] = "TESTMODE"
+    summary = lambda_handler(event, None)
+    assert summary["test_mode"] is True
+    assert summary["by_compliance"] == {"NON_COMPLIANT": 2, "COMPLIANT": 1}
+    assert sim.stored_evaluations(RULE, ACCOUNT) == []
