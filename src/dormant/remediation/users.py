@@ -351,7 +351,7 @@ def quarantine_users(
         steps = tuple(quarantine_user_steps(state, clock(), caller.arn))
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine user {name}", steps)
-        _execute(mutator, steps)  # type: ignore[arg-type]
+        _execute(mutator, steps)
         return Outcome(name, Status.DONE, f"quarantined user {name}", steps)
 
     return _each(mutator, targets, act)
@@ -372,7 +372,7 @@ def release_users(
             return Outcome(name, Status.UNCHANGED, f"user {name} is not quarantined")
         if not apply:
             return Outcome(name, Status.PLANNED, f"would release user {name}", steps)
-        _execute(mutator, steps)  # type: ignore[arg-type]
+        _execute(mutator, steps)
         return Outcome(name, Status.DONE, f"released user {name}", steps)
 
     return _each(mutator, targets, act)
