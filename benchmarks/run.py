@@ -3,7 +3,7 @@
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
     python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
-                                                # churn, aggregate)
+                                                # churn, aggregate, users)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -41,8 +41,9 @@ from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
+from users import UsersPlan, run_users
 
-SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate")
+SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate", "users")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 latency_s=0.005 if latency is None else latency,
                 workers=(1, 4),
             ),
+            "users": UsersPlan(users=1500, latency_s=0.002 if latency is None else latency, reps=1),
         }
     return {
         "live": LivePlan(
@@ -97,6 +99,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             latency_s=0.04 if latency is None else latency,
             workers=(1, 8, 16, 32),
         ),
+        "users": UsersPlan(users=10_000, latency_s=0.04 if latency is None else latency, reps=5),
     }
 
 
@@ -114,6 +117,8 @@ def _calls_text(calls: dict[str, int]) -> str:
         "config:GetComplianceDetailsByConfigRule": "GetCompliance",
         "iam:ListRoles": "ListRoles",
         "iam:GetRole": "GetRole",
+        "iam:GenerateCredentialReport": "GenerateCredentialReport",
+        "iam:GetCredentialReport": "GetCredentialReport",
     }
     return ", ".join(f"{short.get(k, k)} {v}" for k, v in sorted(calls.items()))
 
@@ -360,6 +365,28 @@ def print_aggregate(result: dict[str, Any]) -> None:
     )
 
 
+def print_users(result: dict[str, Any]) -> None:
+    print(
+        f"\n## Users: {result['users']} IAM users, {result['latency_s'] * 1000:g} ms per request,"
+        f" a report ready after {result['report_polls']} polls\n"
+    )
+    rows = [
+        [
+            "dormant users -f json (whole process)",
+            fmt_seconds(result["command_wall_s"]),
+            fmt_seconds(result["command_cpu_s"]),
+            _calls_text({k: v for k, v in result["calls"].items() if k.startswith("iam:")}),
+        ],
+        [
+            f"parse + decide {result['users']} report rows ({result['report_mb']} MB)",
+            fmt_seconds(result["parse_decide_s"]),
+            "",
+            f"median of {result['reps']}, in-process",
+        ],
+    ]
+    print(table(["what", "wall", "cpu", "calls / how"], rows))
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -443,6 +470,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{share:.1%}: {churn['changes']['evaluations']:,} against "
             f"{churn['full']['evaluations']:,} evaluations at {churn['roles_at_start']:,} roles",
         )
+    users = results.get("users")
+    if users:
+        n = users["users"]
+        calls = users["calls"]
+        add(
+            f"users N={n}: 1 report (+ polls), 1 GetCredentialReport, ceil(N/1000) GAAD",
+            calls.get("iam:GetCredentialReport") == 1
+            and calls.get("iam:GetAccountAuthorizationDetails") == math.ceil(n / 1000),
+            _calls_text({k: v for k, v in calls.items() if k.startswith("iam:")}),
+        )
+        add(
+            f"users N={n}: parse + decide well under 1 s",
+            users["parse_decide_s"] < 0.5,
+            fmt_seconds(users["parse_decide_s"]),
+        )
     return found
 
 
@@ -487,6 +529,7 @@ def main(argv: list[str]) -> int:
         "org": lambda: run_org(plan["org"]),
         "churn": lambda: run_churn(plan["churn"]),
         "aggregate": lambda: run_aggregate(plan["aggregate"]),
+        "users": lambda: run_users(plan["users"]),
     }
     printers = {
         "live": print_live,
@@ -495,6 +538,7 @@ def main(argv: list[str]) -> int:
         "org": print_org,
         "churn": print_churn,
         "aggregate": print_aggregate,
+        "users": print_users,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

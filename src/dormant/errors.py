@@ -10,6 +10,8 @@ parameter, file, role or account at fault.
     ├── InvalidEvent                the Lambda event is not an AWS Config rule event
     ├── RoleDataError               a role record lacks a field or has a bad value
     │   └── SnapshotError           an offline snapshot file cannot be read
+    ├── CredentialReportError       an IAM credential report lacks a column or has a bad
+    │                               value, cannot be read, or was not generated in time
     ├── AwsAccessError              an AWS call was denied or failed (names the call)
     │   ├── AssumeRoleError         a role in another account could not be assumed
     │   └── AwsConfigurationError   the local AWS set-up is unusable: config file, profile,
@@ -30,6 +32,7 @@ __all__ = [
     "AwsAccessError",
     "AwsConfigurationError",
     "BackupError",
+    "CredentialReportError",
     "DemoUnavailable",
     "DormantError",
     "EvaluationDeliveryError",
@@ -86,6 +89,11 @@ class RoleDataError(DormantError):
 
 class SnapshotError(RoleDataError):
     """An offline snapshot file is missing, unreadable or not the expected JSON."""
+
+
+class CredentialReportError(DormantError):
+    """An IAM credential report is malformed (names the user's row and the column), cannot be
+    read, or IAM did not finish generating it in time."""
 
 
 class AwsAccessError(DormantError):

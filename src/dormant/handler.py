@@ -21,19 +21,27 @@ from typing import Any
 from dormant.aws.config import ConfigComplianceHistory, ConfigEvaluationSink
 from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import assume_role_session, client_config, make_session
+from dormant.aws.users import IamUserSource, ReportWait
 from dormant.errors import DormantError, InvalidParameter
 from dormant.events import ConfigRuleEvent, parse_event
-from dormant.service import ROLES, run_rule
+from dormant.rule_parameters import rule_resource_type, user_settings_from_parameters
+from dormant.service import ROLES, USERS, RuleRunSummary, run_rule
 from dormant.settings import (
     assume_role_mode_from,
     execution_role_name_from,
     settings_from_parameters,
 )
+from dormant.user_rules import config_subjects
+from dormant.users import RESOURCE_TYPE_USER
 
 __all__ = ["lambda_handler"]
 
 logger = logging.getLogger("dormant")
 logger.setLevel(logging.INFO)
+
+# IAM generates a credential report in seconds; a run that waits longer fails clearly
+# and well within the function's timeout, and Config runs it again on schedule.
+LAMBDA_REPORT_WAIT = ReportWait(total=300.0)
 
 
 def target_role_arn(event: ConfigRuleEvent, env: Mapping[str, str]) -> str | None:
@@ -68,7 +76,13 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
     env = dict(os.environ)
     try:
         parsed = parse_event(event)
-        settings = settings_from_parameters(parsed.rule_parameters, env)
+        resource_type = rule_resource_type(parsed.rule_parameters)
+        users = resource_type == RESOURCE_TYPE_USER
+        settings = (
+            user_settings_from_parameters(parsed.rule_parameters, env)
+            if users
+            else settings_from_parameters(parsed.rule_parameters, env)
+        )
         role_arn = target_role_arn(parsed, env)
         config = client_config()
         session = make_session()
@@ -78,14 +92,18 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
             )
         account = parsed.account_id
         config_client = session.client("config", config=config)
-        summary = run_rule(
-            parsed,
-            settings,
-            IamRoleSource(session.client("iam", config=config), account_id=account).roles(),
-            ConfigEvaluationSink(config_client, parsed.result_token, account_id=account),
-            ConfigComplianceHistory(config_client, account_id=account),
-            kind=ROLES,
-        )
+        iam = session.client("iam", config=config)
+        sink = ConfigEvaluationSink(config_client, parsed.result_token, account_id=account)
+        history = ConfigComplianceHistory(config_client, account_id=account)
+        summary: RuleRunSummary
+        if users:
+            source = IamUserSource(iam, account_id=account, wait=LAMBDA_REPORT_WAIT)
+            summary = run_rule(
+                parsed, settings, config_subjects(source.users()), sink, history, kind=USERS
+            )
+        else:
+            roles = IamRoleSource(iam, account_id=account).roles()
+            summary = run_rule(parsed, settings, roles, sink, history, kind=ROLES)
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
         raise

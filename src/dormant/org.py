@@ -7,7 +7,8 @@ an ``AccountOpener`` (one account's ``RoleSource`` per call), and decides every 
 ``dormant.service.scan`` (the one engine the Lambda and ``dormant scan`` use). A failure in one
 account (a role that cannot be assumed, a denied or throttled call, bad role data, or a bug)
 becomes an ``AccountFailure`` for that account; the other accounts carry on. Results are merged
-in a deterministic order: by account id, then role.
+in a deterministic order: by account id, then role. ``each_account`` is the same pool for
+any kind of finding (``dormant users --org`` decides users with it).
 
 This module must never import boto3, botocore or ``dormant.aws``, not even inside a function:
 it holds only pure logic, so that reading a target file and merging results need no AWS SDK
@@ -23,10 +24,10 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from dormant.errors import AwsAccessError, InvalidParameter, RoleDataError
-from dormant.model import AccountFailure, Finding
+from dormant.errors import AwsAccessError, CredentialReportError, InvalidParameter, RoleDataError
+from dormant.model import AccountFailure, Finding, Reportable
 from dormant.service import RoleSource, scan
 from dormant.settings import Settings
 
@@ -39,6 +40,7 @@ __all__ = [
     "AccountTarget",
     "MultiAccountResult",
     "check_workers",
+    "each_account",
     "inactive_status",
     "is_active",
     "scan_with",
@@ -58,6 +60,7 @@ _ACCOUNT_ID = re.compile(r"\d{12}")
 # (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED).
 _STATUS_FIELDS = ("State", "Status")
 _ACCOUNTS_OPTION = "--accounts"
+R = TypeVar("R", bound=Reportable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,24 +270,26 @@ def check_workers(workers: object) -> int:
 
 
 def _scan_one(
-    opener: AccountOpener, account_id: str, settings: Settings, now: datetime
-) -> tuple[list[Finding], AccountFailure | None]:
+    scan_account: Callable[[str], Iterable[R]], account_id: str
+) -> tuple[list[R], AccountFailure | None]:
     """One account's findings, or its failure; never raises (but for KeyboardInterrupt)."""
     try:
-        source = opener.role_source(account_id)
-        findings = list(scan(source, settings, now))
+        findings = list(scan_account(account_id))
         for finding in findings:
             # Findings filed under the wrong account would send someone to delete the wrong
             # role: credentials that reached another account fail this account instead.
             if finding.account_id != account_id:
+                noun = finding.resource_type.rsplit("::", 1)[-1].lower()
                 raise RoleDataError(
-                    f"role {finding.role.arn} was returned when scanning account {account_id}: "
+                    f"{noun} {finding.arn} was returned when scanning account {account_id}: "
                     "the credentials reached a different account"
                 )
     except AwsAccessError as exc:  # AssumeRoleError, denied calls, throttling past retries
         return [], AccountFailure(account_id, exc.operation or "scan", str(exc))
     except RoleDataError as exc:
         return [], AccountFailure(account_id, "iam:GetAccountAuthorizationDetails", str(exc))
+    except CredentialReportError as exc:
+        return [], AccountFailure(account_id, "iam:GetCredentialReport", str(exc))
     except Exception as exc:  # one account's bug must not stop the others
         return [], AccountFailure(
             account_id, "scan", f"account {account_id}: unexpected {type(exc).__name__}: {exc}"
@@ -292,8 +297,8 @@ def _scan_one(
     return findings, None
 
 
-def _finding_order(finding: Finding) -> tuple[str, str, str]:
-    return (finding.account_id, finding.role.name, finding.role.arn)
+def _finding_order(finding: Reportable) -> tuple[str, str, str]:
+    return (finding.account_id, finding.resource_name, finding.arn)
 
 
 def scan_with(
@@ -305,24 +310,45 @@ def scan_with(
     workers: int = DEFAULT_WORKERS,
     on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
 ) -> MultiAccountResult:
-    """Scan every target through ``opener`` with at most ``workers`` threads.
+    """Scan every target's roles through ``opener`` with at most ``workers`` threads.
 
     ``on_account_done`` runs in the calling thread as each account finishes (progress bars).
     Raises only for bad arguments; each account's failure is in ``failures``.
     """
+
+    def scan_account(account_id: str) -> Iterable[Finding]:
+        return scan(opener.role_source(account_id), settings, now)
+
+    findings, failures, unique = each_account(
+        scan_account, targets, workers=workers, on_account_done=on_account_done
+    )
+    return MultiAccountResult(findings, failures, unique)
+
+
+def each_account(
+    scan_account: Callable[[str], Iterable[R]],
+    targets: Iterable[AccountTarget],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
+) -> tuple[list[R], list[AccountFailure], list[AccountTarget]]:
+    """The worker pool behind ``scan_with``, for any kind of finding (roles, users...).
+
+    ``scan_account(account_id)`` decides one account's findings in a worker thread.
+    Returns the findings (by account, then name), the failures and the accounts tried.
+    """
     workers = check_workers(workers)
     unique = sorted(unique_targets(targets), key=lambda t: t.account_id)
-    findings: list[Finding] = []
+    findings: list[R] = []
     failures: list[AccountFailure] = []
     if not unique:
-        return MultiAccountResult(findings, failures, unique)
+        return findings, failures, unique
     executor = ThreadPoolExecutor(
         max_workers=min(workers, len(unique)), thread_name_prefix="dormant-account"
     )
     try:
-        futures: dict[Future[tuple[list[Finding], AccountFailure | None]], str] = {
-            executor.submit(_scan_one, opener, t.account_id, settings, now): t.account_id
-            for t in unique
+        futures: dict[Future[tuple[list[R], AccountFailure | None]], str] = {
+            executor.submit(_scan_one, scan_account, t.account_id): t.account_id for t in unique
         }
         for future in as_completed(futures):
             account_found, failure = future.result()
@@ -337,4 +363,4 @@ def scan_with(
         executor.shutdown(wait=True, cancel_futures=True)
     findings.sort(key=_finding_order)
     failures.sort(key=lambda f: f.account_id)
-    return MultiAccountResult(findings, failures, unique)
+    return findings, failures, unique

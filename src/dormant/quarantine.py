@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "QUARANTINE_POLICY_NAME",
+    "TAG_DEACTIVATED_KEYS",
     "TAG_QUARANTINED_AT",
     "TAG_QUARANTINED_BY",
     "quarantine_policy_document",
@@ -23,6 +24,9 @@ __all__ = [
 QUARANTINE_POLICY_NAME = "dormant-quarantine"
 TAG_QUARANTINED_AT = "dormant:quarantined-at"
 TAG_QUARANTINED_BY = "dormant:quarantined-by"
+# On a quarantined IAM user: the access key ids quarantine deactivated (space-separated,
+# "none" when it found none active), so that release reactivates exactly those.
+TAG_DEACTIVATED_KEYS = "dormant:deactivated-keys"
 
 # IAM tag values allow letters, digits, spaces and _.:/=+-@ up to 256 characters; an ARN
 # whose session name holds anything else (a comma, say) would make TagRole fail.

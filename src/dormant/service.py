@@ -7,8 +7,8 @@ implementation each in ``dormant.aws``:
 - ``EvaluationSink``: delivers evaluations to AWS Config;
 - ``ComplianceHistory``: what the rule recorded in earlier runs.
 
-``run_rule`` is what a scheduled Config invocation does, for any ``RuleKind`` (roles
-today: ``ROLES``); ``scan`` is what the command line does. For roles both decide with
+``run_rule`` is what a scheduled Config invocation does, for any ``RuleKind`` (``ROLES``,
+``USERS``); ``scan`` is what the command line does. For roles both decide with
 ``dormant.rules.evaluate_role``.
 
 In ``EvaluationMode.CHANGES`` a run posts only the evaluations whose compliance or
@@ -36,9 +36,12 @@ from dormant.events import ConfigRuleEvent
 from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Finding, Reportable, Role
 from dormant.rules import evaluate_role, evaluate_roles
 from dormant.settings import EvaluationMode, Settings
+from dormant.user_rules import ANNOTATION_USER_DELETED, evaluate_user
+from dormant.users import RESOURCE_TYPE_USER, User, UserFinding
 
 __all__ = [
     "ROLES",
+    "USERS",
     "ComplianceHistory",
     "EvaluationSink",
     "RecordedResult",
@@ -81,6 +84,13 @@ ROLES: RuleKind[Role, Finding] = RuleKind(
     resource_type=RESOURCE_TYPE_ROLE,
     decide=evaluate_role,
     gone_annotation=ANNOTATION_ROLE_DELETED,
+)
+
+# IAM users' long-term credentials (``dormant.user_rules``); Config names users by UserId.
+USERS: RuleKind[User, UserFinding] = RuleKind(
+    resource_type=RESOURCE_TYPE_USER,
+    decide=evaluate_user,
+    gone_annotation=ANNOTATION_USER_DELETED,
 )
 
 

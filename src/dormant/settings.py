@@ -48,6 +48,8 @@ PARAM_EXECUTION_ROLE_NAME = "execution_role_name"
 PARAM_EVALUATION_MODE = "evaluation_mode"
 PARAM_EXEMPT_TAG_KEY = "exempt_tag_key"
 PARAM_OWNER_TAG_KEYS = "owner_tag_keys"
+# The allow-list under a name that fits every kind (users too); roles accept both.
+PARAM_ALLOW_LIST = "allow_list"
 
 # Environment variables the SAM template sets as defaults for the parameters above.
 ENV_MAX_DAYS = "MAX_DAYS_FOR_LAST_USED"
@@ -243,15 +245,20 @@ def settings_from_parameters(
     env = env or {}
     max_days_raw = _pick(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
     allow_raw = _pick(params, env, PARAM_ALLOW, ENV_ALLOW)
+    allow_list_raw = _pick(params, {}, PARAM_ALLOW_LIST, "")
     slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
     # No environment default: the templates always pass the mode in the rule's parameters.
     mode_raw = params.get(PARAM_EVALUATION_MODE)
     # No environment default for these two: the rule parameter or the built-in default.
     exempt_raw = _pick(params, {}, PARAM_EXEMPT_TAG_KEY, "")
     owners_raw = _pick(params, {}, PARAM_OWNER_TAG_KEYS, "")
+    allow_patterns = parse_allow_patterns(allow_raw)
+    for pattern in parse_allow_patterns(allow_list_raw, PARAM_ALLOW_LIST):
+        if pattern not in allow_patterns:
+            allow_patterns += (pattern,)
     return Settings(
         max_days=DEFAULT_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
-        allow_patterns=parse_allow_patterns(allow_raw),
+        allow_patterns=allow_patterns,
         include_service_linked=(
             False if slr_raw is None else parse_bool(slr_raw, PARAM_INCLUDE_SERVICE_LINKED)
         ),

@@ -7,9 +7,9 @@ does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra 
 `moto>=5.1.22,<5.3` (the suite passes with 5.1.22, 5.2.1 and 5.2.5). moto's private classes
 change between releases, so run the whole suite on a new moto before widening the pin.
 
-- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`, `sts`,
-  `config`, `config_aggregate`, `securityhub`; a new simulated service is a new module in
-  the shape `patching` describes);
+- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`,
+  `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
+  `securityhub`; a new simulated service is a new module in the shape `patching` describes);
 - `recording` counts calls; `faults` injects latency, errors and failed evaluations;
 - `seed` builds accounts; `server` gives the handle tests use (`Simulation`) and the loopback
   server (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from dormant_sim import config, config_aggregate, dispatch, iam, securityhub, sts
+from dormant_sim import config, config_aggregate, credentials, dispatch, iam, securityhub, sts
 from dormant_sim.patching import Patch, SimulatedService
 
 __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
@@ -23,6 +23,7 @@ __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
 SERVICES: Sequence[SimulatedService] = (
     dispatch,
     iam,
+    credentials,
     sts,
     config,
     config_aggregate,

@@ -130,6 +130,13 @@ class Simulation:
     def bulk_roles(self, account_id: str, count: int, **kwargs: Any) -> list[seed.SeededRole]:
         return seed.bulk_roles(account_id, count, **kwargs)
 
+    def put_user(self, account_id: str, name: str, **kwargs: Any) -> seed.SeededUser:
+        """`dormant_sim.seed.put_user` against this simulation."""
+        return seed.put_user(account_id, name, endpoint_url=self.endpoint_url, **kwargs)
+
+    def bulk_users(self, account_id: str, count: int, **kwargs: Any) -> list[seed.SeededUser]:
+        return seed.bulk_users(account_id, count, **kwargs)
+
     def seed_demo_account(self, account_id: str, now: datetime) -> list[seed.SeededRole]:
         return seed.seed_demo_account(account_id, now, endpoint_url=self.endpoint_url)
 

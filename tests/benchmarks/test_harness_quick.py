@@ -138,3 +138,16 @@ def test_aggregator_report_reads_each_account_in_pages_of_100(
             "config:GetAggregateComplianceDetailsByConfigRule": aggregate["accounts"] * pages,
             "config:ListAggregateDiscoveredResources": aggregate["accounts"] * pages,
         }
+
+
+def test_users_cost_one_report_and_one_discovery_call_per_1000(
+    quick_results: dict[str, Any],
+) -> None:
+    users = quick_results["users"]
+    calls = {k: v for k, v in users["calls"].items() if k.startswith("iam:")}
+    assert calls == {
+        "iam:GenerateCredentialReport": users["report_polls"] + 1,
+        "iam:GetCredentialReport": 1,
+        "iam:GetAccountAuthorizationDetails": math.ceil(users["users"] / 1000),
+    }
+    assert users["users"] == 1500

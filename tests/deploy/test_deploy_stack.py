@@ -161,3 +161,31 @@ def test_stack_with_every_option_comes_up() -> None:
     # moto stores the document but cannot describe one given as a YAML object; its name
     # in the stack's outputs shows that it was created.
     assert outputs["QuarantineDocumentName"] == "dormant-all-quarantine-role"
+
+
+@pytest.mark.usefixtures("aws")
+def test_stack_with_the_users_rule_comes_up() -> None:
+    _create_stack(
+        "dormant-users",
+        {
+            "NameOfSolution": "dormant-u",
+            "EvaluateUserCredentials": "true",
+            "UserAllowList": "/emergency/*",
+            "NotificationEmail": "security@example.com",
+        },
+    )
+    iam = boto3.client("iam", region_name=REGION)
+    role_name = "dormant-u-lambda-us-east-1"
+    assert "read-credential-report" in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    report = iam.get_role_policy(RoleName=role_name, PolicyName="read-credential-report")
+    document: Any = report["PolicyDocument"]
+    (statement,) = document["Statement"]
+    assert sorted(statement["Action"]) == [
+        "iam:GenerateCredentialReport",
+        "iam:GetCredentialReport",
+    ]
+    # moto's CloudFormation creates no AWS::Config::ConfigRule: tests/deploy/test_deploy_users.py
+    # checks the users' rule in the resolved template instead.
+    events = boto3.client("events", region_name=REGION)
+    (rule,) = events.list_rules(NamePrefix="dormant-u-users-noncompliant")["Rules"]
+    assert json.loads(rule["EventPattern"])["detail"]["configRuleName"] == ["dormant-u-users"]

@@ -52,6 +52,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryEvaluationSink",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",
+        "InMemoryUserMutator",
         "MemoryConfig",
         "PutEvaluationsCall",
         "aws_error",

@@ -245,9 +245,14 @@ class AccountSessions:
 
     def role_source(self, account_id: str) -> IamRoleSource:
         """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
+        return IamRoleSource(self.iam_client(account_id), account_id=account_id)
+
+    def iam_client(self, account_id: str) -> Any:
+        """This thread's IAM client in the account: the caller's own credentials in its own
+        account, else the assumed role's; raises AssumeRoleError if it cannot be assumed."""
         caller = self._credentials.get_frozen_credentials()
         if account_id == self.caller.account_id:
-            return IamRoleSource(self._client("iam", caller), account_id=account_id)
+            return self._client("iam", caller)
         role = assume_role_credentials(
             self._sts_client(caller),
             self.role_arn(account_id),
@@ -257,7 +262,7 @@ class AccountSessions:
         assumed = botocore.credentials.ReadOnlyCredentials(
             role["AccessKeyId"], role["SecretAccessKey"], role["SessionToken"]
         )
-        return IamRoleSource(self._client("iam", assumed), account_id=account_id)
+        return self._client("iam", assumed)
 
     def _sts_client(self, caller: botocore.credentials.ReadOnlyCredentials) -> Any:
         """This thread's STS client on the caller's credentials, rebuilt when they rotate."""

@@ -65,6 +65,7 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
     from dormant.aws.config import ConfigComplianceHistory
     from dormant.aws.iam import IamRoleSource
     from dormant.aws.session import make_session
+    from dormant.cli.demo_users import run_users_rule
     from dormant.handler import lambda_handler
 
     account_id = seed.DEFAULT_ACCOUNT_ID
@@ -93,9 +94,10 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
                 account_id=account_id,
                 now=now,
             )
+            users = run_users_rule(rule_name, account_id, now)
         finally:
             strict.reset()
-    return rows, summary, calls, seeded
+    return rows, summary, calls, (seeded, users)
 
 
 def _header(summary: Mapping[str, Any], calls: Mapping[str, int], seeded: Any) -> str:
@@ -133,11 +135,13 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     """Run the Config rule on a simulated account and print its report.
 
     Everything happens in this process (moto): seeding the roles, the Lambda handler,
-    PutEvaluations, and reading the results back.
+    PutEvaluations, and reading the results back. The same handler then runs the users'
+    rule (<rule>-users: IAM users' unused passwords and access keys); its results are
+    printed on stderr with the story, so that standard output stays one report.
     """
     fmt = resolve_format(fmt, output)
     now = datetime.now(UTC)
-    rows, summary, calls, seeded = _run(rule_name, now)
+    rows, summary, calls, (seeded, users) = _run(rule_name, now)
     click.echo(_header(summary, calls, seeded), err=True)
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -149,3 +153,4 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         render(fmt, rows, meta, out, color=color)
+    click.echo("\n" + users.narrative(), err=True, nl=False)

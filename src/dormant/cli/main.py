@@ -32,8 +32,12 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 _COMMANDS = {
     "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
     "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
+    "users": ("dormant.cli.users:users", "Find IAM users' unused passwords and access keys."),
     "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
-    "quarantine": ("dormant.cli.remediate:quarantine", "Deny a role every action (reversible)."),
+    "quarantine": (
+        "dormant.cli.remediate:quarantine",
+        "Deny a role (or --user) every action (reversible).",
+    ),
     "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),

@@ -7,7 +7,7 @@ with the account's roles is ``dormant.report.recorded.recorded_rows``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import click
@@ -24,12 +24,27 @@ from dormant.cli.output import (
 from dormant.errors import InvalidParameter
 from dormant.model import Compliance
 from dormant.org import DEFAULT_WORKERS, MAX_WORKERS
-from dormant.report import ROLE_LAYOUT, ReportMeta, render
+from dormant.report import ROLE_LAYOUT, Line, ReportMeta, render
 from dormant.report.recorded import DEFAULT_RULE_NAME, recorded_rows
+from dormant.report.users import USER_LAYOUT, recorded_user_lines
+from dormant.service import RecordedResult
+from dormant.users import RESOURCE_TYPE_USER
 
 __all__ = ["report"]
 
 _COMPLIANCE_CHOICES = tuple(c.value for c in Compliance)
+
+
+class _Fetched:
+    """The rule's results, read once, handed to the roles' join as its history."""
+
+    def __init__(self, results: Sequence[RecordedResult]) -> None:
+        self._results = results
+
+    def recorded(
+        self, rule_name: str, compliance_types: Sequence[str] = ()
+    ) -> Iterator[RecordedResult]:
+        return iter(self._results)
 
 
 def parse_compliance_types(values: Sequence[str]) -> tuple[str, ...]:
@@ -93,9 +108,10 @@ def report(
     fmt: str | None,
     output: str | None,
 ) -> None:
-    """Print the results the Config rule recorded, with role names.
+    """Print the results the Config rule recorded, with role (or user) names.
 
-    The TSV lines are the blog's report: role name, compliance, annotation.
+    The TSV lines are the blog's report: role name, compliance, annotation. For the users'
+    rule (--rule-name <name>-users) UserIds are named from the account's users.
     With --aggregator, every account's results (the account id comes first in TSV);
     an aggregator holds no NOT_APPLICABLE results, and roles it has no name for
     keep their RoleId. Pairs that cannot be read are listed and the exit code is 3.
@@ -128,17 +144,30 @@ def report(
     with aws_call("config:GetComplianceDetailsByConfigRule", account, session=session):
         config_client = session.client("config", config=config)
         iam_client = session.client("iam", config=config)
-    with Progress("Naming roles", unit="roles") as progress:
-        rows = recorded_rows(
-            ConfigComplianceHistory(config_client, account_id=account),
-            IamRoleSource(iam_client, account_id=account, on_page=progress.advance),
-            rule_name=rule_name,
-            compliance_types=compliance_types,
-            account_id=account,
-            now=now,
+    history = ConfigComplianceHistory(config_client, account_id=account)
+    results = list(history.recorded(rule_name, compliance_types))
+    layout = ROLE_LAYOUT
+    rows: Sequence[Line]
+    if any(r.resource_type == RESOURCE_TYPE_USER for r in results):
+        # A users' rule (<name>-users): UserIds are named from the account's user details.
+        from dormant.aws.users import IamUserSource
+
+        layout = USER_LAYOUT
+        rows = recorded_user_lines(
+            results, IamUserSource(iam_client, account_id=account).details, account_id=account
         )
+    else:
+        with Progress("Naming roles", unit="roles") as progress:
+            rows = recorded_rows(
+                _Fetched(results),
+                IamRoleSource(iam_client, account_id=account, on_page=progress.advance),
+                rule_name=rule_name,
+                compliance_types=compliance_types,
+                account_id=account,
+                now=now,
+            )
     meta = ReportMeta(
-        layout=ROLE_LAYOUT,
+        layout=layout,
         kind="report",
         generated_at=now,
         source=f"AWS Config rule {rule_name} in account {account}",

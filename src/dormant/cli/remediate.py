@@ -19,6 +19,12 @@ from typing import IO, Any, TypeVar
 import click
 
 from dormant.cli.common import aws_options, parse_as_of, settings_from_options, window_options
+from dormant.cli.remediate_users import (
+    requested_users,
+    run_quarantine_users,
+    run_release_users,
+    user_option,
+)
 from dormant.errors import InvalidParameter
 from dormant.remediation import (
     DEFAULT_MAX_ROLES,
@@ -144,6 +150,7 @@ def _nothing_to_do() -> None:
 
 @click.command()
 @_target_options
+@user_option
 @_safety_options
 @_force_option
 @window_options
@@ -151,6 +158,7 @@ def _nothing_to_do() -> None:
 def quarantine(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
+    users: tuple[str, ...],
     apply: bool,
     force: bool,
     max_roles: int,
@@ -168,7 +176,28 @@ def quarantine(
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
     service-linked, AWS-reserved, allow-listed roles, roles managed by CloudFormation,
     StackSets or Control Tower (unless --force) and the caller's own role are refused.
+
+    With --user (or --from a `dormant users --format json` document): the same policy on each
+    IAM user, its active access keys deactivated, and tags recording which, by whom and when.
+    Users whose password or keys were used within --max-days (45 unless given) are skipped;
+    allow-listed users and the caller's own user are refused.
     """
+    user_targets, from_file = requested_users(users, roles, from_file)
+    if user_targets is not None:
+        if not user_targets:
+            return _nothing_to_do()
+        return run_quarantine_users(
+            user_targets,
+            apply=apply,
+            max_roles=max_roles,
+            max_days=max_days,
+            allow=allow,
+            as_of=as_of,
+            profile=profile,
+            region=region,
+            report=_report,
+            remediation_settings=_remediation_settings,
+        )
     settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
@@ -183,11 +212,13 @@ def quarantine(
 
 @click.command()
 @_target_options
+@user_option
 @_safety_options
 @aws_options
 def release(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
+    users: tuple[str, ...],
     apply: bool,
     max_roles: int,
     profile: str | None,
@@ -198,7 +229,22 @@ def release(
     A role that is not quarantined is reported and left alone. Only service-linked and
     AWS-reserved roles are refused: giving access back needs no allow-list or freshness
     check. Exit status 1 if any role was refused or failed.
+
+    With --user: reactivate exactly the access keys quarantine deactivated, and remove its
+    policy and tags from each IAM user.
     """
+    user_targets, from_file = requested_users(users, roles, from_file)
+    if user_targets is not None:
+        if not user_targets:
+            return _nothing_to_do()
+        return run_release_users(
+            user_targets,
+            apply=apply,
+            max_roles=max_roles,
+            profile=profile,
+            region=region,
+            report=_report,
+        )
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()

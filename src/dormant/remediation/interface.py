@@ -12,7 +12,7 @@ from typing import Protocol
 from dormant.remediation.plan import Step
 from dormant.remediation.state import RoleState
 
-__all__ = ["Caller", "RoleMutator"]
+__all__ = ["Caller", "RoleMutator", "StepExecutor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +37,9 @@ class RoleMutator(Protocol):
     def execute(self, step: Step) -> None:
         """Make one write call exactly as planned."""
         ...
+
+
+class StepExecutor(Protocol):
+    """What making a plan's calls needs of a mutator, a role's or a user's."""
+
+    def execute(self, step: Step) -> None: ...

@@ -29,6 +29,7 @@ from dormant.rules import matching_pattern
 from dormant.settings import Settings
 
 __all__ = [
+    "USER_WRITE_OPERATIONS",
     "WRITE_OPERATIONS",
     "Step",
     "caller_role",
@@ -60,6 +61,11 @@ WRITE_OPERATIONS = frozenset(
         "UpdateRole",
     }
 )
+# Every IAM operation a user's quarantine or release may contain (dormant.remediation.users);
+# dormant.aws.user_mutator executes these and nothing else.
+USER_WRITE_OPERATIONS = frozenset(
+    {"DeleteUserPolicy", "PutUserPolicy", "TagUser", "UntagUser", "UpdateAccessKey"}
+)
 
 _SHOWN_CHARS = 96
 # IAM tag values: at most 256 of letters, digits, spaces and _.:/=+-@ (a session name in a
@@ -76,7 +82,7 @@ class Step:
     undo: tuple[Step, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
-        if self.operation not in WRITE_OPERATIONS:
+        if self.operation not in WRITE_OPERATIONS | USER_WRITE_OPERATIONS:
             raise ValueError(f"{self.operation} is not an operation remediation may plan")
 
     def describe(self) -> str:

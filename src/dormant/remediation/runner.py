@@ -20,7 +20,7 @@ from pathlib import Path
 from dormant.errors import DormantError, InvalidParameter, RemediationRefused, RoleDataError
 from dormant.model import Compliance
 from dormant.remediation.backup import RoleBackup, backup_path, read_backup, write_backup
-from dormant.remediation.interface import Caller, RoleMutator
+from dormant.remediation.interface import Caller, RoleMutator, StepExecutor
 from dormant.remediation.plan import (
     Step,
     delete_steps,
@@ -110,7 +110,7 @@ class _StepFailed(DormantError):
     pass
 
 
-def _execute(mutator: RoleMutator, steps: Sequence[Step]) -> None:
+def _execute(mutator: StepExecutor, steps: Sequence[Step]) -> None:
     """Make the calls in order; on a failure, undo the completed ones in reverse order."""
     done: list[Step] = []
     for step in steps:

@@ -169,7 +169,7 @@ class Tally:
 class ReportMeta:
     """What surrounds the lines: when, how, from where, which accounts failed, which layout.
 
-    ``kind`` is ``scan`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
+    ``kind`` is ``scan``, ``users`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
     adds the account column to the TSV and groups the HTML report. ``layout`` is the
     kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region``
     (optional) is the Region exported findings name; the partition follows from it.
@@ -194,7 +194,7 @@ class ReportMeta:
 
     @property
     def title(self) -> str:
-        return "dormant report" if self.kind == "report" else "dormant scan"
+        return "dormant report" if self.kind == "report" else f"dormant {self.kind}"
 
     def tally(self) -> Tally:
         return Tally(noun=self.layout.noun)

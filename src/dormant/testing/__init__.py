@@ -26,8 +26,9 @@ Every fake can be told to fail a given call (``fail``), raises exactly the ``Aws
 dormant's boto3 adapter raises for the same answer, and records the calls it was given.
 
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
-``config``: the sink and history, ``mutator``: the role mutator, ``aggregate``: a Config
-aggregator for ``dormant.report.aggregated``), sharing ``injection``
+``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
+mutator of users' remediation, ``aggregate``: a Config aggregator for
+``dormant.report.aggregated``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -49,6 +50,7 @@ from dormant.testing.config import (
 from dormant.testing.iam import InMemoryRoleSource
 from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
+from dormant.testing.users import InMemoryUserMutator
 
 __all__ = [
     "Churn",
@@ -62,6 +64,7 @@ __all__ = [
     "InMemoryEvaluationSink",
     "InMemoryRoleMutator",
     "InMemoryRoleSource",
+    "InMemoryUserMutator",
     "MemoryConfig",
     "PutEvaluationsCall",
     "aws_error",

@@ -2,7 +2,8 @@
 
 `clients` gives boto3 clients with fake credentials (and seeding clients the simulation does
 not record), `roles` seeds roles (`put_role` through the API, `bulk_roles` straight into moto
-for benchmark-sized accounts), `demo` the demo account. Their public names are all here.
+for benchmark-sized accounts), `users` seeds IAM users with passwords and access keys, `demo`
+the demo account. Their public names are all here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dormant_sim.seed.roles import (
     trust_policy_for_account,
     trust_policy_for_service,
 )
+from dormant_sim.seed.users import KeySeed, PasswordSeed, SeededUser, bulk_users, put_user
 
 __all__ = [
     "ADMINISTRATOR_ACCESS_ARN",
@@ -40,14 +42,19 @@ __all__ = [
     "FAKE_ACCESS_KEY_ID",
     "FAKE_SECRET_ACCESS_KEY",
     "READ_ONLY_ACCESS_ARN",
+    "KeySeed",
+    "PasswordSeed",
     "SeededRole",
+    "SeededUser",
     "bulk_roles",
+    "bulk_users",
     "describe",
     "ensure_aws_managed_policy",
     "fake_session",
     "internal_client",
     "new_client",
     "put_role",
+    "put_user",
     "seed_demo_account",
     "trust_policy_for_account",
     "trust_policy_for_service",
