@@ -17,12 +17,16 @@ from dormant.model import RESOURCE_TYPE_ROLE
 from dormant.settings import (
     PARAM_ALLOW,
     PARAM_ALLOW_LIST,
+    PARAM_EVALUATION_MODE,
     PARAM_EXECUTION_ROLE_NAME,
+    PARAM_EXEMPT_TAG_KEY,
     PARAM_INCLUDE_SERVICE_LINKED,
     PARAM_MAX_DAYS,
+    PARAM_OWNER_TAG_KEYS,
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    settings_from_parameters,
 )
 from dormant.user_rules import DEFAULT_USER_MAX_DAYS
 from dormant.users import RESOURCE_TYPE_USER
@@ -51,9 +55,9 @@ _COMMON = frozenset(
         PARAM_MAX_DAYS,
         PARAM_ALLOW_LIST,
         PARAM_EXECUTION_ROLE_NAME,
-        "evaluation_mode",
-        "exempt_tag_key",
-        "owner_tag_keys",
+        PARAM_EVALUATION_MODE,
+        PARAM_EXEMPT_TAG_KEY,
+        PARAM_OWNER_TAG_KEYS,
     }
 )
 KNOWN_PARAMETERS: Mapping[str, frozenset[str]] = {
@@ -95,6 +99,9 @@ def _value(params: Mapping[str, object], env: Mapping[str, str], key: str, env_k
     return value
 
 
+_TAG_AND_MODE_PARAMETERS = (PARAM_EVALUATION_MODE, PARAM_EXEMPT_TAG_KEY, PARAM_OWNER_TAG_KEYS)
+
+
 def user_settings_from_parameters(
     params: Mapping[str, object], env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -102,7 +109,14 @@ def user_settings_from_parameters(
     env = env or {}
     max_days_raw = _value(params, env, PARAM_MAX_DAYS, ENV_USER_MAX_DAYS)
     allow_raw = _value(params, env, PARAM_ALLOW_LIST, ENV_USER_ALLOW_LIST)
+    # The wording switch and the tag keys read exactly as the roles' rule reads them.
+    shared = settings_from_parameters(
+        {key: params[key] for key in _TAG_AND_MODE_PARAMETERS if key in params}
+    )
     return Settings(
         max_days=DEFAULT_USER_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
         allow_patterns=parse_allow_patterns(allow_raw, PARAM_ALLOW_LIST),
+        evaluation_mode=shared.evaluation_mode,
+        exempt_tag_key=shared.exempt_tag_key,
+        owner_tag_keys=shared.owner_tag_keys,
     )

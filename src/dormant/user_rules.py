@@ -4,10 +4,16 @@ The first matching row decides, with the roles' whole UTC days (floor) and setti
 
 1. the root user (``<root_account>``)           -> NON_COMPLIANT if an access key is
    active, else NOT_APPLICABLE (the Config rule never reports the root user)
-2. Path+UserName matches an allow-list pattern  -> COMPLIANT
-3. no active credential                         -> COMPLIANT
-4. an active credential is stale                -> NON_COMPLIANT, naming every stale one
-5. otherwise                                    -> COMPLIANT, with the most recent use
+2. an exemption tag that still counts           -> COMPLIANT (as for roles: ``dormant.tags``)
+3. Path+UserName matches an allow-list pattern  -> COMPLIANT
+4. no active credential                         -> COMPLIANT
+5. an active credential is stale                -> NON_COMPLIANT, naming every stale one
+6. otherwise                                    -> COMPLIANT, with the most recent use
+
+As for roles, a NON_COMPLIANT annotation ends with `` Owner: <owner>.`` and a lapsed
+exemption is noted, each when it fits; with ``Settings.stable_annotations`` (the rule's
+``changes`` mode) annotations name dates, not day counts, so they change only when the
+compliance does.
 
 A credential is stale when it was used and the whole days since its last use exceed the
 window, or when it was never used and the whole days since it was created exceed it (a
@@ -21,12 +27,19 @@ The Lambda, ``dormant users`` and remediation's freshness re-check all call
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dormant.evaluations import fit_annotation
 from dormant.model import Compliance
 from dormant.rules import matching_pattern, whole_days
 from dormant.settings import Settings
+from dormant.tags import (
+    ExemptionState,
+    check_exemption,
+    exempt_annotation,
+    owner_of,
+    with_tag_notes,
+)
 from dormant.users import (
     Credential,
     CredentialKind,
@@ -65,13 +78,26 @@ def credential_status(credential: Credential, max_days: int, now: datetime) -> C
     return CredentialStatus(credential=credential, days_unused=days, stale=stale)
 
 
-def _describe(status: CredentialStatus) -> str:
-    """``access key 1 last used 120 days ago`` / ``Password never used in 95 days``."""
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
+
+
+def _describe(status: CredentialStatus, stable: bool = False) -> str:
+    """``access key 1 last used 120 days ago`` / ``Password never used in 95 days``.
+
+    ``stable``: the dates instead (``last used on 2026-05-02``, ``never used since
+    2026-03-01``), which do not move from one day to the next.
+    """
     label = status.kind.label
-    if status.credential.last_used is not None:
+    credential = status.credential
+    if credential.last_used is not None:
+        if stable:
+            return f"{label} last used on {_day(credential.last_used)}"
         return f"{label} last used {status.days_unused} days ago"
-    if status.days_unused is None:
+    if status.days_unused is None or credential.created is None:
         return f"{label} never used"
+    if stable:
+        return f"{label} never used since {_day(credential.created)}"
     return f"{label} never used in {status.days_unused} days"
 
 
@@ -83,20 +109,32 @@ def _sentence(parts: Iterable[str]) -> str:
 def evaluate_user(user: User, settings: Settings, now: datetime) -> UserFinding:
     """Decide one user. See the module docstring for the table."""
     statuses = tuple(credential_status(c, settings.max_days, now) for c in user.credentials)
+    owner = owner_of(user.tags, settings.owner_tag_keys)
+    exemption = check_exemption(user.tags, settings.exempt_tag_key, now)
+    stable = settings.stable_annotations
 
     def finding(compliance: Compliance, reason: UserReason, annotation: str) -> UserFinding:
+        noted = with_tag_notes(
+            fit_annotation(annotation),
+            non_compliant=compliance == Compliance.NON_COMPLIANT,
+            exemption=exemption,
+            owner=owner,
+        )
         return UserFinding(
             user=user,
             compliance=compliance,
             reason=reason,
-            annotation=fit_annotation(annotation),
+            annotation=noted,
             credentials=statuses,
+            owner=owner,
         )
 
     if user.is_root:
         if any(c.active and c.kind is not CredentialKind.PASSWORD for c in user.credentials):
             return finding(Compliance.NON_COMPLIANT, UserReason.ROOT, ANNOTATION_ROOT_ACCESS_KEY)
         return finding(Compliance.NOT_APPLICABLE, UserReason.ROOT, ANNOTATION_ROOT_NO_ACCESS_KEY)
+    if exemption is not None and exemption.state is ExemptionState.ACTIVE:
+        return finding(Compliance.COMPLIANT, UserReason.EXEMPT, exempt_annotation(exemption))
     pattern = matching_pattern(user.path_and_name, settings.allow_patterns)
     if pattern is not None:
         return finding(
@@ -112,8 +150,13 @@ def evaluate_user(user: User, settings: Settings, now: datetime) -> UserFinding:
     stale = [s for s in active if s.stale]
     if stale:
         return finding(
-            Compliance.NON_COMPLIANT, UserReason.STALE, _sentence(_describe(s) for s in stale)
+            Compliance.NON_COMPLIANT,
+            UserReason.STALE,
+            _sentence(_describe(s, stable) for s in stale),
         )
+    if stable:
+        recent = f"Credentials used within the last {settings.max_days} days"
+        return finding(Compliance.COMPLIANT, UserReason.RECENTLY_USED, recent)
     return finding(Compliance.COMPLIANT, UserReason.RECENTLY_USED, _most_recent(active))
 
 

@@ -99,6 +99,7 @@ class UserReason(enum.StrEnum):
     """Which row of the users' decision table decided a finding."""
 
     ROOT = "root"
+    EXEMPT = "exempt"
     ALLOW_LISTED = "allow_listed"
     NO_ACTIVE_CREDENTIALS = "no_active_credentials"
     STALE = "stale"
@@ -132,6 +133,7 @@ class UserFinding:
     reason: UserReason
     annotation: str
     credentials: tuple[CredentialStatus, ...] = ()
+    owner: str | None = None
 
     @property
     def account_id(self) -> str:

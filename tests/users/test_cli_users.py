@@ -82,6 +82,7 @@ def test_offline_json_from_stdin_takes_the_aws_cli_document(dormant) -> None:
         "compliance": "COMPLIANT",
         "reason": "allow_listed",
         "annotation": "User matches allow-list pattern /ops/*",
+        "owner": None,
         "credentials": [
             {
                 "kind": "password",

@@ -47,25 +47,30 @@ def aws_options(func: F) -> F:
     return func
 
 
-def window_options(func: F) -> F:
-    """--max-days, --allow, --exempt-tag, --owner-tags and --as-of: what remediation's
-    freshness re-check needs."""
+def tag_options(func: F) -> F:
+    """--exempt-tag and --owner-tags, for every kind whose resources carry tags."""
     func = click.option(
         "--owner-tags",
         "owner_tags",
         metavar="KEYS",
         default=",".join(DEFAULT_OWNER_TAG_KEYS),
         show_default=True,
-        help="Tag keys naming a role's owner, ','-separated; the first present is the owner.",
+        help="Tag keys naming the owner, ','-separated; the first present is the owner.",
     )(func)
-    func = click.option(
+    return click.option(
         "--exempt-tag",
         "exempt_tag",
         metavar="KEY",
         default=DEFAULT_EXEMPT_TAG_KEY,
         show_default=True,
-        help="Tag key exempting a role (COMPLIANT); value: [until=YYYY-MM-DD] reason.",
+        help="Tag key exempting a role or user (COMPLIANT); value: [until=YYYY-MM-DD] reason.",
     )(func)
+
+
+def window_options(func: F) -> F:
+    """--max-days, --allow, --exempt-tag, --owner-tags and --as-of: what remediation's
+    freshness re-check needs."""
+    func = tag_options(func)
     func = click.option(
         "--as-of",
         "as_of",

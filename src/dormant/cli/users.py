@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of
+from dormant.cli.common import aws_options, parse_as_of, tag_options
 from dormant.cli.output import (
     Progress,
     exit_code,
@@ -30,7 +30,14 @@ from dormant.model import AccountFailure
 from dormant.org import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS, targets_from_file
 from dormant.report import ReportMeta, iso, render
 from dormant.report.users import USER_LAYOUT, user_line_from_finding
-from dormant.settings import Settings, parse_allow_patterns, parse_max_days, parse_role_name
+from dormant.settings import (
+    Settings,
+    parse_allow_patterns,
+    parse_max_days,
+    parse_owner_tag_keys,
+    parse_role_name,
+    parse_tag_key,
+)
 from dormant.user_rules import DEFAULT_USER_MAX_DAYS, evaluate_users
 from dormant.users import User, UserFinding
 
@@ -197,6 +204,7 @@ def _workers(value: str) -> int:
     default=None,
     help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
 )
+@tag_options
 @aws_options
 @output_options
 @click.pass_context
@@ -210,6 +218,8 @@ def users(
     max_days: str,
     allow: str,
     as_of: str | None,
+    exempt_tag: str,
+    owner_tags: str,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -226,6 +236,7 @@ def users(
     JSON and CSV fields, one finding per user (timestamps ISO 8601 UTC, 'Z'):
       account_id user_name user_id arn path created
       compliance reason annotation   the decision and its explanation
+      owner                          the first --owner-tags tag present, or null
       credentials   a list of {kind (password, access_key_1, access_key_2), active,
                     created, last_used, last_used_region, last_used_service,
                     days_unused (since last use, or since created if never used),
@@ -234,6 +245,8 @@ def users(
     settings = Settings(
         max_days=parse_max_days(max_days, "--max-days"),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
+        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
+        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
     now = parse_as_of(as_of)
     worker_count = _workers(workers)

@@ -43,6 +43,7 @@ USER_FIELDS = (
     "compliance",
     "reason",
     "annotation",
+    "owner",
     "credentials",
 )
 CREDENTIAL_FIELDS = (
@@ -69,6 +70,7 @@ class UserLine(NamedTuple):
     credentials: tuple[CredentialStatus, ...] = ()
     user_id: str | None = None
     recorded_at: datetime | None = None
+    owner: str | None = None
 
     @property
     def admin(self) -> bool:
@@ -98,6 +100,7 @@ def user_line_from_finding(finding: UserFinding) -> UserLine:
         reason=str(finding.reason),
         credentials=finding.credentials,
         user_id=user.user_id,
+        owner=finding.owner,
     )
 
 
@@ -187,6 +190,7 @@ def user_record(line: UserLine, *, recorded_at: bool = False) -> dict[str, Any]:
         "compliance": line.compliance.value,
         "reason": line.reason,
         "annotation": line.annotation,
+        "owner": line.owner,
         "credentials": [credential_record(s) for s in line.credentials],
     }
     if recorded_at:
