@@ -22,6 +22,7 @@ CORE = [
     "dormant.service",
     "dormant.snapshot",
     "dormant.quarantine",
+    "dormant.permissions",
     "dormant.testing",  # the fakes work with the base install, without the AWS SDK
 ]
 CLI_ONLY = {"click", "rich", "jinja2", "moto"}
