@@ -41,6 +41,7 @@ __all__ = [
     "ServiceUse",
     "TrackedAction",
     "evaluate_permissions",
+    "needs_access",
     "proposed_deny",
 ]
 
@@ -236,6 +237,19 @@ def unused_annotation(unused: Sequence[str], granted: int, max_days: int) -> str
         f"{len(unused)} of {granted} granted services unused for more than {max_days} days: "
         + ", ".join(unused)
     )
+
+
+def needs_access(role: Role, settings: Settings, now: datetime) -> bool:
+    """Whether the decision of this role depends on its last-access data at all.
+
+    Service-linked (unless included), allow-listed and young roles are decided without it,
+    so reading it (one IAM job per role, which IAM throttles) would be wasted.
+    """
+    if role.is_service_linked and not settings.include_service_linked:
+        return False
+    if matching_pattern(role.path_and_name, settings.allow_patterns) is not None:
+        return False
+    return whole_days(role.created, now) > settings.max_days
 
 
 def evaluate_permissions(

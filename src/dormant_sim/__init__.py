@@ -8,7 +8,8 @@ does not carry it). Written against moto 5.1 and 5.2 (the `dormant[demo]` extra 
 against tests/sim before widening the pin.
 
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`, `sts`,
-  `config`; a new simulated service is a new module in the shape `patching` describes);
+  `config`, `access` (service-last-accessed jobs); a new simulated service is a new module in
+  the shape `patching` describes);
 - `recording` counts calls; `faults` injects latency, errors and failed evaluations;
 - `seed` builds accounts; `server` gives the handle tests use (`Simulation`) and the loopback
   server (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.

@@ -14,13 +14,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from dormant_sim import config, dispatch, iam, sts
+from dormant_sim import access, config, dispatch, iam, sts
 from dormant_sim.patching import Patch, SimulatedService
 
 __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
 
 # `dispatch` (record, delay, inject) comes first: it wraps every other service's operations.
-SERVICES: Sequence[SimulatedService] = (dispatch, iam, sts, config)
+SERVICES: Sequence[SimulatedService] = (dispatch, iam, sts, config, access)
 
 _MISSING = object()  # the attribute did not exist before its patch added it
 _lock = threading.Lock()

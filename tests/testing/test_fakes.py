@@ -45,6 +45,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "Failures",
         "HistoryRequest",
         "IamCall",
+        "InMemoryAccessSource",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",
         "InMemoryRoleMutator",

@@ -23,6 +23,8 @@ CORE = [
     "dormant.snapshot",
     "dormant.quarantine",
     "dormant.permissions",
+    "dormant.permissions_scan",
+    "dormant.pool",
     "dormant.testing",  # the fakes work with the base install, without the AWS SDK
 ]
 CLI_ONLY = {"click", "rich", "jinja2", "moto"}

@@ -37,6 +37,7 @@ botocore or moto, so it works with dormant's base install.
 
 from __future__ import annotations
 
+from dormant.testing.access import InMemoryAccessSource
 from dormant.testing.config import (
     HistoryRequest,
     InMemoryComplianceHistory,
@@ -52,6 +53,7 @@ __all__ = [
     "Failures",
     "HistoryRequest",
     "IamCall",
+    "InMemoryAccessSource",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",
     "InMemoryRoleMutator",
