@@ -94,7 +94,7 @@ def test_a_failed_job_fails_the_role_naming_the_call_and_error(
     access.fail_jobs("app", message="Service is busy")
     with pytest.raises(AwsAccessError) as caught:
         _source(sim, Sleeps()).service_access(_role(sim, "app"))
-    assert caught.value.operation == f"iam:{GET}"
+    assert caught.value.operation == f"iam:{GET} of role app"
     assert "ended FAILED: JobFailed: Service is busy" in str(caught.value)
     assert "role app" in str(caught.value)
 

@@ -157,7 +157,7 @@ class IamAccessSource:
                 raise AwsAccessError(
                     f"{label}{where} failed: job {job_id} ended FAILED: "
                     f"{error.get('Code', 'Unknown')}: {error.get('Message', 'no reason given')}",
-                    operation=GET,
+                    operation=label,
                     account_id=account,
                 )
             pause = min(self._max_delay, self._jitter(delay * 0.75, delay * 1.25))
@@ -165,7 +165,7 @@ class IamAccessSource:
                 raise AwsAccessError(
                     f"{label}{where} failed: job {job_id} still {status} after "
                     f"{waited:.1f} s of waiting (the limit is {self._max_wait:.0f} s)",
-                    operation=GET,
+                    operation=label,
                     account_id=account,
                 )
             self._sleep(pause)

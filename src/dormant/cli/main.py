@@ -24,6 +24,7 @@ __all__ = ["cli", "main"]
 # lines live here so that `dormant --help` imports no command module.
 _COMMANDS = {
     "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
+    "permissions": ("dormant.cli.permissions:permissions", "Find unused services in used roles."),
     "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
     "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": ("dormant.cli.remediate:quarantine", "Deny a role every action (reversible)."),

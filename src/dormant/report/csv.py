@@ -1,12 +1,14 @@
 """CSV: a header row of the layout's fields, then one streamed row per finding.
 
-Lists are space-separated and null is empty. Cells that a spreadsheet would read as
+Lists are space-separated, null is empty, and nested values (objects, lists of objects)
+are compact JSON. Cells that a spreadsheet would read as
 a formula are defused. Account failures go to stderr (the command line prints them).
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -24,7 +26,11 @@ def csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, tuple | list):
+    if isinstance(value, dict) or (
+        isinstance(value, tuple | list) and any(isinstance(v, dict) for v in value)
+    ):
+        value = json.dumps(value, separators=(",", ":"))
+    elif isinstance(value, tuple | list):
         value = " ".join(str(v) for v in value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value

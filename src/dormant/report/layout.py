@@ -168,8 +168,9 @@ class Tally:
 class ReportMeta:
     """What surrounds the lines: when, how, from where, which accounts failed, which layout.
 
-    ``kind`` is ``scan`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
-    adds the account column to the TSV and groups the HTML report. ``layout`` is the
+    ``kind`` is ``scan``, ``report`` or another command's name (``permissions``);
+    ``settings`` is JSON-ready; ``multi_account`` adds the account column to the TSV and
+    groups the HTML report. ``layout`` is the
     kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles).
     """
 
@@ -188,7 +189,7 @@ class ReportMeta:
 
     @property
     def title(self) -> str:
-        return "dormant report" if self.kind == "report" else "dormant scan"
+        return "dormant report" if self.kind == "report" else f"dormant {self.kind}"
 
     def tally(self) -> Tally:
         return Tally(noun=self.layout.noun)
