@@ -28,7 +28,8 @@ _COMMANDS = {
     "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
     "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": ("dormant.cli.remediate:quarantine", "Deny a role every action (reversible)."),
-    "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
+    "release": ("dormant.cli.remediate:release", "Remove what quarantine or restrict added."),
+    "restrict": ("dormant.cli.restrict:restrict", "Deny a role its unused services (reversible)."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
 }

@@ -31,6 +31,7 @@ from dormant.remediation.plan import (
     release_steps,
     restore_steps,
 )
+from dormant.remediation.restriction import foreign_restrict_policy, unrestrict_steps
 from dormant.remediation.state import RoleState, differences
 from dormant.remediation.targets import Target
 from dormant.rules import evaluate_role
@@ -222,7 +223,7 @@ def quarantine(
 
 
 def release(mutator: RoleMutator, targets: Sequence[Target], *, apply: bool) -> Iterator[Outcome]:
-    """Remove the quarantine policy and tags; a role that is not quarantined: no change."""
+    """Remove the quarantine and restrict policies and tags; a role with neither: no change."""
     caller = mutator.caller()
 
     def act(target: Target) -> Outcome:
@@ -230,10 +231,14 @@ def release(mutator: RoleMutator, targets: Sequence[Target], *, apply: bool) -> 
         state = mutator.describe_role(name)
         if state is None:
             return _missing(caller, name)
-        refused = refusal(state.role) or foreign_quarantine_policy(state)
+        refused = (
+            refusal(state.role)
+            or foreign_quarantine_policy(state)
+            or foreign_restrict_policy(state)
+        )
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
-        steps = tuple(release_steps(state))
+        steps = (*release_steps(state), *unrestrict_steps(state))
         if not steps:
             return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
         if not apply:
