@@ -2,7 +2,8 @@
 
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
-    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org)
+    python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
+                                                # permissions)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -38,8 +39,9 @@ from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
+from permissions_scale import PermissionsPlan, print_permissions, run_permissions
 
-SECTIONS = ("live", "offline", "coldstart", "org")
+SECTIONS = ("live", "offline", "coldstart", "org", "permissions")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -62,6 +64,9 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 latency_s=0.005 if latency is None else latency,
                 workers=(1, 2),
             ),
+            "permissions": PermissionsPlan(
+                roles=8, services=20, latency_s=0.005 if latency is None else latency, workers=4
+            ),
         }
     return {
         "live": LivePlan(
@@ -79,6 +84,9 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             roles_per_account=100,
             latency_s=0.04 if latency is None else latency,
             workers=(1, 4, 8, 16),
+        ),
+        "permissions": PermissionsPlan(
+            roles=1000, services=20, latency_s=0.04 if latency is None else latency, workers=4
         ),
     }
 
@@ -357,6 +365,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 else ""
             ),
         )
+    perms = results.get("permissions")
+    if perms:
+        add(
+            "permissions: 1 generate + 2 polls per role, nothing else, none lost when throttled",
+            True,
+            "checked per run ("
+            + ", ".join(f"{r['calls_per_role']:g}" for r in perms["runs"])
+            + " calls per role)",
+        )
     return found
 
 
@@ -399,12 +416,14 @@ def main(argv: list[str]) -> int:
         "offline": lambda: run_offline(plan["offline"]),
         "coldstart": lambda: run_coldstart(plan["coldstart"]),
         "org": lambda: run_org(plan["org"]),
+        "permissions": lambda: run_permissions(plan["permissions"]),
     }
     printers = {
         "live": print_live,
         "offline": print_offline,
         "coldstart": print_coldstart,
         "org": print_org,
+        "permissions": print_permissions,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

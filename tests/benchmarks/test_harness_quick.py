@@ -111,3 +111,20 @@ def test_org_scan_costs_one_assume_role_and_one_discovery_call_per_account(
             "iam:GetAccountAuthorizationDetails": 1,
         }
         assert run["calls"]["management_account"]["sts:AssumeRole"] == org["accounts"]
+
+
+def test_unused_permissions_cost_one_generate_and_two_polls_per_role(
+    quick_results: dict[str, Any],
+) -> None:
+    section = quick_results["permissions"]
+    assert [(r["workers"], r["throttled"]) for r in section["runs"]] == [
+        (1, False),
+        (4, False),
+        (4, True),
+    ]
+    roles = section["roles"]
+    for run in section["runs"]:
+        assert run["calls_per_role"] == 3
+        assert run["calls"]["iam:GenerateServiceLastAccessedDetails"] == roles
+        assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * roles
+    assert section["runs"][2]["throttled_calls"] > 0
