@@ -27,19 +27,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dormant.evaluations import fit_annotation
+from dormant.evaluations import ANNOTATION_ROLE_DELETED, fit_annotation
 from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Role
 from dormant.rules import ANNOTATION_SERVICE_LINKED, matching_pattern, whole_days
+from dormant.service import RuleKind
 from dormant.settings import Settings
 
 __all__ = [
     "DEFAULT_PERMISSIONS_MAX_DAYS",
     "DENY_SID",
+    "PERMISSIONS",
     "PermissionsFinding",
     "PermissionsReason",
+    "RoleAccess",
     "ServiceAccess",
     "ServiceUse",
     "TrackedAction",
+    "decide_role_access",
     "evaluate_permissions",
     "needs_access",
     "proposed_deny",
@@ -304,3 +308,28 @@ def evaluate_permissions(
     else:
         annotation = f"All {len(services)} granted services used within {max_days} days"
     return finding(Compliance.COMPLIANT, PermissionsReason.ALL_USED, annotation, services)
+
+
+# --- as a kind of Config rule result ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAccess:
+    """A role and its service last-access data: the subject of a permissions rule run."""
+
+    role: Role
+    access: tuple[ServiceAccess, ...] = ()
+
+
+def decide_role_access(
+    subject: RoleAccess, settings: Settings, now: datetime
+) -> PermissionsFinding:
+    return evaluate_permissions(subject.role, subject.access, settings, now)
+
+
+# What ``dormant.service.run_rule`` needs to report permissions to AWS Config, like roles.
+PERMISSIONS: RuleKind[RoleAccess, PermissionsFinding] = RuleKind(
+    resource_type=RESOURCE_TYPE_ROLE,
+    decide=decide_role_access,
+    gone_annotation=ANNOTATION_ROLE_DELETED,
+)

@@ -146,3 +146,28 @@ def test_the_pool_never_runs_more_than_its_workers_and_keeps_order(workers: int)
 def test_the_pool_refuses_no_workers() -> None:
     with pytest.raises(ValueError, match="workers"):
         map_bounded(lambda x: x, [1], workers=0)
+
+
+def test_permissions_report_to_config_through_the_one_rule_run() -> None:
+    from dormant.events import ConfigRuleEvent
+    from dormant.permissions import PERMISSIONS, RoleAccess
+    from dormant.service import run_rule
+    from dormant.testing import InMemoryEvaluationSink
+
+    event = ConfigRuleEvent(
+        account_id="111111111111", rule_name="perms", result_token="t", notification_time=NOW
+    )
+    sink = InMemoryEvaluationSink(rule_name="perms")
+    subjects = [
+        RoleAccess(role("a"), (used("s3", None), used("kms", 1))),
+        RoleAccess(role("b"), (used("s3", 1),)),
+    ]
+    run_rule(event, WINDOW, subjects, sink, None, kind=PERMISSIONS)
+    delivered = {e.resource_id: (e.compliance, e.annotation) for e in sink.delivered}
+    assert delivered == {
+        "AROAA": (
+            Compliance.NON_COMPLIANT,
+            "1 of 2 granted services unused for more than 90 days: s3",
+        ),
+        "AROAB": (Compliance.COMPLIANT, "All 1 granted services used within 90 days"),
+    }

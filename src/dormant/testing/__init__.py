@@ -26,7 +26,8 @@ Every fake can be told to fail a given call (``fail``), raises exactly the ``Aws
 dormant's boto3 adapter raises for the same answer, and records the calls it was given.
 
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
-``config``: the sink and history, ``mutator``: the role mutator), sharing ``injection``
+``config``: the sink and history, ``mutator``: the role mutator, ``access``: the service
+last-access source of ``dormant.permissions_scan``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
