@@ -5,7 +5,11 @@ inline and old enough to be judged, about half of them with some services used; 
 service-last-accessed job answers IN_PROGRESS once and COMPLETED at its second poll, and every
 request is delayed by the plan's latency. The read runs in a child process
 (``python benchmarks/permissions_scale.py child WORKERS``) with 1 and with W workers, then
-with W workers while every 5th IAM call is throttled once. Exact expectations (raise when
+with W workers over a second account of T roles while every 5th IAM call is throttled once.
+T is smaller than R: the simulation throttles a fixed share of calls whatever their rate,
+so botocore's adaptive retries, which lower the client's send rate after each throttle to
+find the rate IAM sustains, keep lowering it towards their floor (0.5 requests a second);
+real IAM throttles by rate, and stops once the rate is low enough. Exact expectations (raise when
 broken): per role exactly 1 GenerateServiceLastAccessedDetails and 2
 GetServiceLastAccessedDetails (one page holds all S services), plus the one
 GetAccountAuthorizationDetails page per 1,000 roles and one GetCallerIdentity, nothing else;
@@ -26,6 +30,7 @@ from typing import Any
 from _common import BenchmarkError, fmt_seconds, log, ratio, run_child, table
 
 ACCOUNT_ID = "123456789012"
+THROTTLED_ACCOUNT_ID = "111111111111"
 GENERATE = "iam:GenerateServiceLastAccessedDetails"
 GET = "iam:GetServiceLastAccessedDetails"
 
@@ -36,9 +41,10 @@ class PermissionsPlan:
     services: int
     latency_s: float
     workers: int
+    throttled_roles: int
 
 
-def _seed(sim: Any, plan: PermissionsPlan, now: datetime) -> None:
+def _seed(sim: Any, account_id: str, roles: int, plan: PermissionsPlan, now: datetime) -> None:
     from moto.iam.models import iam_backends
 
     from dormant_sim import access
@@ -52,8 +58,8 @@ def _seed(sim: Any, plan: PermissionsPlan, now: datetime) -> None:
             {"Effect": "Allow", "Action": [f"{ns}:*" for ns in namespaces], "Resource": "*"}
         ],
     }
-    seeded = sim.bulk_roles(ACCOUNT_ID, plan.roles, now=now, inline_policies={"app": policy})
-    backend = iam_backends[ACCOUNT_ID]["aws"]
+    seeded = sim.bulk_roles(account_id, roles, now=now, inline_policies={"app": policy})
+    backend = iam_backends[account_id]["aws"]
     by_name = {role.name: role for role in backend.roles.values()}
     for index, role in enumerate(seeded):
         # Old enough to be judged: every role's data is read.
@@ -61,9 +67,8 @@ def _seed(sim: Any, plan: PermissionsPlan, now: datetime) -> None:
         if index % 2 == 0:
             for offset, namespace in enumerate(namespaces[: 1 + index % plan.services]):
                 access.set_last_access(
-                    ACCOUNT_ID, role.name, namespace, now - timedelta(days=offset * 17)
+                    account_id, role.name, namespace, now - timedelta(days=offset * 17)
                 )
-    access.set_polls_to_complete(1)
 
 
 def _throttle_every_fifth_call(sim: Any) -> dict[str, int]:
@@ -84,27 +89,29 @@ def _throttle_every_fifth_call(sim: Any) -> dict[str, int]:
     return seen
 
 
-def _check(report: dict[str, Any], calls: dict[str, int], plan: PermissionsPlan) -> None:
+def _check(report: dict[str, Any], calls: dict[str, int], roles: int) -> None:
     if report["failures"]:
         raise BenchmarkError(f"permissions failures: {report['failures'][:3]}")
-    if report["findings"] != plan.roles:
-        raise BenchmarkError(f"{report['findings']} roles decided, not {plan.roles}")
+    if report["findings"] != roles:
+        raise BenchmarkError(f"{report['findings']} roles decided, not {roles}")
     expected = {
-        "iam:GetAccountAuthorizationDetails": math.ceil(plan.roles / 1000),
+        "iam:GetAccountAuthorizationDetails": math.ceil(roles / 1000),
         "sts:GetCallerIdentity": 1,
-        GENERATE: plan.roles,
-        GET: 2 * plan.roles,
+        GENERATE: roles,
+        GET: 2 * roles,
     }
     if calls != expected:
         raise BenchmarkError(f"calls {calls}, expected {expected}")
 
 
 def run_permissions(plan: PermissionsPlan) -> dict[str, Any]:
+    from dormant_sim import access
     from dormant_sim.server import SimulatedAws
 
     result: dict[str, Any] = {
         "roles": plan.roles,
         "services": plan.services,
+        "throttled_roles": plan.throttled_roles,
         "latency_s": plan.latency_s,
         "runs": [],
     }
@@ -112,11 +119,18 @@ def run_permissions(plan: PermissionsPlan) -> dict[str, Any]:
     with SimulatedAws() as sim:
         sim.reset()
         log(f"permissions: seeding {plan.roles} roles x {plan.services} services")
-        _seed(sim, plan, now)
+        _seed(sim, ACCOUNT_ID, plan.roles, plan, now)
+        _seed(sim, THROTTLED_ACCOUNT_ID, plan.throttled_roles, plan, now)
+        access.set_polls_to_complete(1)
         sim.set_latency(plan.latency_s)
-        env = sim.env()
         cases = [(1, False), (plan.workers, False), (plan.workers, True)]
         for workers, throttled in cases:
+            account, roles = (
+                (THROTTLED_ACCOUNT_ID, plan.throttled_roles)
+                if throttled
+                else (ACCOUNT_ID, plan.roles)
+            )
+            env = sim.env(account_id=account)
             log(f"permissions: {workers} worker(s){', throttled' if throttled else ''}")
             sim.clear_injections()
             seen = _throttle_every_fifth_call(sim) if throttled else None
@@ -129,21 +143,22 @@ def run_permissions(plan: PermissionsPlan) -> dict[str, Any]:
             # attempt, so it saw the throttled answers besides.
             calls = dict(report["calls"])
             throttled_calls = 0 if seen is None else seen["throttled"]
-            served = sum(sim.recorder.counts(ACCOUNT_ID).values())
+            served = sum(sim.recorder.counts(account).values())
             if served != sum(calls.values()) + throttled_calls:
                 raise BenchmarkError(
                     f"{served} requests served, {throttled_calls} throttled, but the client "
                     f"made {sum(calls.values())} calls: {calls}"
                 )
-            _check(report, calls, plan)
+            _check(report, calls, roles)
             result["runs"].append(
                 {
                     "workers": workers,
+                    "roles": roles,
                     "throttled": throttled,
                     "throttled_calls": throttled_calls,
                     "run_s": float(report["run_s"]),
                     "process_cpu_s": run.cpu_s,
-                    "calls_per_role": (calls[GENERATE] + calls[GET]) / plan.roles,
+                    "calls_per_role": (calls[GENERATE] + calls[GET]) / roles,
                     "calls": calls,
                 }
             )
@@ -151,7 +166,7 @@ def run_permissions(plan: PermissionsPlan) -> dict[str, Any]:
         sim.set_latency(0)
     serial = result["runs"][0]["run_s"]
     for entry in result["runs"]:
-        entry["speedup"] = ratio(serial, entry["run_s"])
+        entry["speedup"] = None if entry["throttled"] else ratio(serial, entry["run_s"])
     return result
 
 
@@ -162,6 +177,7 @@ def print_permissions(result: dict[str, Any]) -> None:
     )
     rows = [
         [
+            r["roles"],
             r["workers"],
             f"every 5th call once ({r['throttled_calls']})" if r["throttled"] else "no",
             fmt_seconds(r["run_s"]),
@@ -171,10 +187,16 @@ def print_permissions(result: dict[str, Any]) -> None:
         ]
         for r in result["runs"]
     ]
-    print(table(["workers", "throttled", "wall", "speed-up", "calls per role", "client cpu"], rows))
+    print(
+        table(
+            ["roles", "workers", "throttled", "wall", "speed-up", "calls per role", "client cpu"],
+            rows,
+        )
+    )
     print(
         "\nwall: from the first call to the last decision, in the child process; each job "
-        "waits about 0.5 s (jittered) before its second poll"
+        "waits about 0.5 s (jittered) before its second poll;\nthrottled: a smaller account, "
+        "as the simulation throttles a fixed share of calls at any rate (see the module)"
     )
 
 

@@ -65,7 +65,11 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 workers=(1, 2),
             ),
             "permissions": PermissionsPlan(
-                roles=8, services=20, latency_s=0.005 if latency is None else latency, workers=4
+                roles=8,
+                services=20,
+                latency_s=0.005 if latency is None else latency,
+                workers=4,
+                throttled_roles=8,
             ),
         }
     return {
@@ -86,7 +90,11 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             workers=(1, 4, 8, 16),
         ),
         "permissions": PermissionsPlan(
-            roles=1000, services=20, latency_s=0.04 if latency is None else latency, workers=4
+            roles=1000,
+            services=20,
+            latency_s=0.04 if latency is None else latency,
+            workers=4,
+            throttled_roles=100,
         ),
     }
 

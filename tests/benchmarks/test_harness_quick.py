@@ -122,8 +122,8 @@ def test_unused_permissions_cost_one_generate_and_two_polls_per_role(
         (4, False),
         (4, True),
     ]
-    roles = section["roles"]
     for run in section["runs"]:
+        roles = run["roles"]
         assert run["calls_per_role"] == 3
         assert run["calls"]["iam:GenerateServiceLastAccessedDetails"] == roles
         assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * roles

@@ -224,3 +224,23 @@ def test_a_failed_tag_call_undoes_the_policy(
     assert outcome.status is Status.FAILED
     assert "the 1 earlier change(s) were undone" in outcome.message
     assert describe_raw(sim.client("iam"), "Busy") == before
+
+
+def test_our_own_policy_is_replaced_when_the_unused_services_change(
+    sim: Simulation, mutator: IamRoleMutator, now: datetime
+) -> None:
+    put_full_role(sim, "Busy", now, last_used_days=1)
+    _used("Busy", now, "s3")
+    iam = sim.client("iam")
+    before = describe_raw(iam, "Busy")
+    run_restrict(sim, mutator, ["Busy"], now)
+    first = describe_raw(iam, "Busy")["Inline"][RESTRICT_POLICY_NAME]["Statement"][0]["Action"]
+    assert "ec2:*" in first
+    _used("Busy", now, "ec2")
+    [again] = run_restrict(sim, mutator, ["Busy"], now)
+    assert again.status is Status.DONE, again.message
+    second = describe_raw(iam, "Busy")["Inline"][RESTRICT_POLICY_NAME]["Statement"][0]["Action"]
+    assert set(first) - set(second) == {"ec2:*"}
+    [released] = list(release(mutator, [Target("Busy")], apply=True))
+    assert released.status is Status.DONE
+    assert describe_raw(iam, "Busy") == before

@@ -155,3 +155,18 @@ def test_unrestrict_removes_only_what_is_there(
         [expected] if expected else []
     )
     assert all(s.operation != "DeleteRolePolicy" for s in steps)
+
+
+def test_the_callers_own_role_is_refused() -> None:
+    mutator = InMemoryRoleMutator(
+        ACCOUNT, caller_arn=f"arn:aws:sts::{ACCOUNT}:assumed-role/app/operator-session"
+    )
+    mutator.add_role(role())
+    source = InMemoryAccessSource({"app": [service("s3", 1), service("kms", None)]})
+    [outcome] = list(
+        restrict(mutator, source, [Target("app")], settings=WINDOW, now=NOW, apply=True)
+    )
+    assert outcome.status is Status.REFUSED
+    assert outcome.message.startswith("role app is the role this command runs as")
+    assert source.asked == []
+    assert mutator.write_calls() == []

@@ -238,7 +238,7 @@ def permissions(
 
     For each role, IAM's service last-accessed data (one job per role, polled, paged) lists
     every service its policies allow; a service with no use, or none for more than
-    --max-days whole days, is unused, and a role holding any is non-compliant. Roles names
+    --max-days whole days, is unused, and a role holding any is non-compliant. Role names
     are plain names (no path); --all takes every role.
 
     \b
