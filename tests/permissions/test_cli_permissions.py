@@ -245,3 +245,28 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_help_lists_the_command(dormant: Any) -> None:
     result = dormant("--help")
     assert "permissions  Find unused services in used roles." in result.stdout
+
+
+def test_org_reads_every_active_account(dormant: Any, sim_server: Any, now: datetime) -> None:
+    sim_server.create_organization([MEMBER])
+    seed_role(sim_server, "app", now, used={"s3": 1, "kms": 1, "sqs": 1})
+    seed_role(sim_server, "member-app", now, account_id=MEMBER, used={"s3": 1})
+    sim_server.put_role(MEMBER, "dormant-audit", created=now)
+    result = dormant(
+        "permissions",
+        "--all",
+        "--org",
+        "--role-name",
+        "dormant-audit",
+        "-f",
+        "tsv",
+        env=sim_server.env(),
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{ACCOUNT}\tapp\tCOMPLIANT\tAll 3 granted services used within 90 days" in lines
+    assert (
+        f"{MEMBER}\tmember-app\tNON_COMPLIANT\t"
+        "2 of 3 granted services unused for more than 90 days: kms, sqs"
+    ) in lines
+    assert result.stderr == ""
