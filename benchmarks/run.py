@@ -3,7 +3,7 @@
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
     python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
-                                                # churn, aggregate, users)
+                                                # churn, aggregate, users, permissions)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -41,9 +41,10 @@ from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
+from permissions_scale import PermissionsPlan, print_permissions, run_permissions
 from users import UsersPlan, run_users
 
-SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate", "users")
+SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate", "users", "permissions")
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -74,6 +75,13 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 workers=(1, 4),
             ),
             "users": UsersPlan(users=1500, latency_s=0.002 if latency is None else latency, reps=1),
+            "permissions": PermissionsPlan(
+                roles=8,
+                services=20,
+                latency_s=0.005 if latency is None else latency,
+                workers=4,
+                throttled_roles=8,
+            ),
         }
     return {
         "live": LivePlan(
@@ -100,6 +108,13 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             workers=(1, 8, 16, 32),
         ),
         "users": UsersPlan(users=10_000, latency_s=0.04 if latency is None else latency, reps=5),
+        "permissions": PermissionsPlan(
+            roles=1000,
+            services=20,
+            latency_s=0.04 if latency is None else latency,
+            workers=4,
+            throttled_roles=100,
+        ),
     }
 
 
@@ -485,6 +500,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             users["parse_decide_s"] < 0.5,
             fmt_seconds(users["parse_decide_s"]),
         )
+    perms = results.get("permissions")
+    if perms:
+        add(
+            "permissions: 1 generate + 2 polls per role, nothing else, none lost when throttled",
+            True,
+            "checked per run ("
+            + ", ".join(f"{r['calls_per_role']:g}" for r in perms["runs"])
+            + " calls per role)",
+        )
     return found
 
 
@@ -530,6 +554,7 @@ def main(argv: list[str]) -> int:
         "churn": lambda: run_churn(plan["churn"]),
         "aggregate": lambda: run_aggregate(plan["aggregate"]),
         "users": lambda: run_users(plan["users"]),
+        "permissions": lambda: run_permissions(plan["permissions"]),
     }
     printers = {
         "live": print_live,
@@ -539,6 +564,7 @@ def main(argv: list[str]) -> int:
         "churn": print_churn,
         "aggregate": print_aggregate,
         "users": print_users,
+        "permissions": print_permissions,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

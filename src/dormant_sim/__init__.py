@@ -9,7 +9,8 @@ change between releases, so run the whole suite on a new moto before widening th
 
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`,
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
-  `securityhub`; a new simulated service is a new module in the shape `patching` describes);
+  `securityhub`, `access` (service-last-accessed jobs); a new simulated service is a new
+  module in the shape `patching` describes);
 - `recording` counts calls; `faults` injects latency, errors and failed evaluations;
 - `seed` builds accounts; `server` gives the handle tests use (`Simulation`) and the loopback
   server (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.

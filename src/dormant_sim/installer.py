@@ -14,7 +14,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from dormant_sim import config, config_aggregate, credentials, dispatch, iam, securityhub, sts
+from dormant_sim import (
+    access,
+    config,
+    config_aggregate,
+    credentials,
+    dispatch,
+    iam,
+    securityhub,
+    sts,
+)
 from dormant_sim.patching import Patch, SimulatedService
 
 __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
@@ -28,6 +37,7 @@ SERVICES: Sequence[SimulatedService] = (
     config,
     config_aggregate,
     securityhub,
+    access,
 )
 
 _MISSING = object()  # the attribute did not exist before its patch added it

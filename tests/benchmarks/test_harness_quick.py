@@ -151,3 +151,20 @@ def test_users_cost_one_report_and_one_discovery_call_per_1000(
         "iam:GetAccountAuthorizationDetails": math.ceil(users["users"] / 1000),
     }
     assert users["users"] == 1500
+
+
+def test_unused_permissions_cost_one_generate_and_two_polls_per_role(
+    quick_results: dict[str, Any],
+) -> None:
+    section = quick_results["permissions"]
+    assert [(r["workers"], r["throttled"]) for r in section["runs"]] == [
+        (1, False),
+        (4, False),
+        (4, True),
+    ]
+    for run in section["runs"]:
+        roles = run["roles"]
+        assert run["calls_per_role"] == 3
+        assert run["calls"]["iam:GenerateServiceLastAccessedDetails"] == roles
+        assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * roles
+    assert section["runs"][2]["throttled_calls"] > 0

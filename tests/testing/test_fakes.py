@@ -47,6 +47,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "Failures",
         "HistoryRequest",
         "IamCall",
+        "InMemoryAccessSource",
         "InMemoryAggregator",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",

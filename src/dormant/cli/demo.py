@@ -48,8 +48,11 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict[str, int], Any]:
-    """Seed, invoke the handler, read back; returns (rows, handler summary, calls, seeded)."""
+def _run(
+    rule_name: str, now: datetime
+) -> tuple[list[Any], dict[str, Any], dict[str, int], Any, str]:
+    """Seed, invoke the handler, read back; returns (rows, handler summary, calls, seeded,
+    the unused permissions of one used role)."""
     try:
         from moto import mock_aws
     except ImportError:
@@ -86,6 +89,7 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
             summary = lambda_handler(event, None)
             calls = strict.recorder.counts(account_id)
             session = make_session()
+            unused = _unused_permissions(session, account_id, now)
             rows = recorded_rows(
                 ConfigComplianceHistory(session.client("config"), account_id=account_id),
                 IamRoleSource(session.client("iam"), account_id=account_id),
@@ -97,7 +101,30 @@ def _run(rule_name: str, now: datetime) -> tuple[list[Any], dict[str, Any], dict
             users = run_users_rule(rule_name, account_id, now)
         finally:
             strict.reset()
-    return rows, summary, calls, (seeded, users)
+    return rows, summary, calls, (seeded, users), unused
+
+
+def _unused_permissions(session: Any, account_id: str, now: datetime) -> str:
+    """Step 4, after the report: ``dormant permissions`` on one used role, as one line."""
+    from dormant.aws.access import IamAccessSource
+    from dormant.aws.permissions import role_by_name
+    from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS, evaluate_permissions
+    from dormant.settings import Settings
+    from dormant_sim.seed.permissions import seed_demo_last_access
+
+    name = seed_demo_last_access(account_id, now)
+    iam = session.client("iam")
+    role = role_by_name(iam, name, account_id)
+    if role is None:  # the demo account always has it
+        return f"role {name} is missing"
+    records = IamAccessSource(iam, account_id=account_id).service_access(role)
+    settings = Settings(max_days=DEFAULT_PERMISSIONS_MAX_DAYS)
+    finding = evaluate_permissions(role, records, settings, now)
+    return (
+        f"5. `dormant permissions {name}` (IAM's service last-access data): "
+        f"{finding.compliance.value}, {finding.annotation}; `dormant restrict {name}` "
+        f"would deny exactly those, and `dormant release {name}` would undo it."
+    )
 
 
 def _header(summary: Mapping[str, Any], calls: Mapping[str, int], seeded: Any) -> str:
@@ -141,7 +168,7 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     """
     fmt = resolve_format(fmt, output)
     now = datetime.now(UTC)
-    rows, summary, calls, (seeded, users) = _run(rule_name, now)
+    rows, summary, calls, (seeded, users), unused = _run(rule_name, now)
     click.echo(_header(summary, calls, seeded), err=True)
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -154,3 +181,4 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     with output_stream(output) as out:
         render(fmt, rows, meta, out, color=color)
     click.echo("\n" + users.narrative(), err=True, nl=False)
+    click.echo(unused, err=True)

@@ -31,6 +31,7 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 # lines live here so that `dormant --help` imports no command module.
 _COMMANDS = {
     "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
+    "permissions": ("dormant.cli.permissions:permissions", "Find unused services in used roles."),
     "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
     "users": ("dormant.cli.users:users", "Find IAM users' unused passwords and access keys."),
     "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
@@ -38,7 +39,8 @@ _COMMANDS = {
         "dormant.cli.remediate:quarantine",
         "Deny a role (or --user) every action (reversible).",
     ),
-    "release": ("dormant.cli.remediate:release", "Remove exactly what quarantine added."),
+    "release": ("dormant.cli.remediate:release", "Remove what quarantine or restrict added."),
+    "restrict": ("dormant.cli.restrict:restrict", "Deny a role its unused services (reversible)."),
     "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
     "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),

@@ -224,11 +224,11 @@ def release(
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Remove exactly what quarantine added to each ROLE: its policy and its two tags.
+    """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    A role that is not quarantined is reported and left alone. Only service-linked and
-    AWS-reserved roles are refused: giving access back needs no allow-list or freshness
-    check. Exit status 1 if any role was refused or failed.
+    A role that is neither quarantined nor restricted is reported and left alone. Only
+    service-linked and AWS-reserved roles are refused: giving access back needs no
+    allow-list or freshness check. Exit status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
     policy and tags from each IAM user.

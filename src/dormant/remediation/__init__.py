@@ -1,4 +1,5 @@
-"""Retiring unused roles safely: quarantine, release, delete with a backup, restore.
+"""Retiring unused roles safely: quarantine, release, delete with a backup, restore; and
+restricting used roles to the services they use (``restriction`` plans it, ``restrict`` runs it).
 
 Planning (``plan``), backups (``backup``), targets (``targets``) and orchestration
 (``runner``) are pure over the ``RoleMutator`` interface; the boto3 implementation lives in
@@ -27,6 +28,13 @@ from dormant.remediation.plan import (
     release_steps,
     restore_steps,
 )
+from dormant.remediation.restrict import restrict
+from dormant.remediation.restriction import (
+    RESTRICT_POLICY_NAME,
+    is_restricted,
+    restrict_steps,
+    unrestrict_steps,
+)
 from dormant.remediation.retire import (
     DEFAULT_AFTER_DAYS,
     Retirement,
@@ -54,6 +62,7 @@ __all__ = [
     "BACKUP_VERSION",
     "DEFAULT_AFTER_DAYS",
     "DEFAULT_MAX_ROLES",
+    "RESTRICT_POLICY_NAME",
     "Caller",
     "InstanceProfileRef",
     "Outcome",
@@ -76,6 +85,7 @@ __all__ = [
     "delete_steps",
     "differences",
     "is_quarantined",
+    "is_restricted",
     "merge_targets",
     "plan_retire",
     "quarantine",
@@ -86,6 +96,9 @@ __all__ = [
     "release_steps",
     "restore",
     "restore_steps",
+    "restrict",
+    "restrict_steps",
     "targets_from_scan",
+    "unrestrict_steps",
     "write_backup",
 ]

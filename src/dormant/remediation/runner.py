@@ -11,18 +11,27 @@ are arguments.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from dormant.errors import DormantError, InvalidParameter, RemediationRefused, RoleDataError
+from dormant.errors import DormantError, RoleDataError
 from dormant.model import Compliance
 from dormant.remediation.backup import RoleBackup, backup_path, read_backup, write_backup
-from dormant.remediation.interface import Caller, RoleMutator, StepExecutor
+from dormant.remediation.interface import Caller, RoleMutator
+from dormant.remediation.outcome import (
+    DEFAULT_MAX_ROLES,
+    Clock,
+    Outcome,
+    Status,
+    Summary,
+    check_blast_radius,
+    each_target,
+    execute_steps,
+    missing_role,
+    utc_now,
+)
 from dormant.remediation.plan import (
-    Step,
     delete_steps,
     foreign_quarantine_policy,
     is_quarantined,
@@ -31,6 +40,7 @@ from dormant.remediation.plan import (
     release_steps,
     restore_steps,
 )
+from dormant.remediation.restriction import foreign_restrict_policy, unrestrict_steps
 from dormant.remediation.state import RoleState, differences
 from dormant.remediation.targets import Target
 from dormant.rules import evaluate_role
@@ -48,116 +58,6 @@ __all__ = [
     "restore",
 ]
 
-DEFAULT_MAX_ROLES = 10
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Status(enum.StrEnum):
-    PLANNED = "planned"  # dry run: the steps shown would be made
-    DONE = "done"
-    UNCHANGED = "unchanged"  # already in the wanted state; nothing to do
-    SKIPPED = "skipped"  # no longer unused: the freshness re-check spared it
-    REFUSED = "refused"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What happened to one role (or one backup file, for restore)."""
-
-    role_name: str
-    status: Status
-    message: str
-    steps: tuple[Step, ...] = ()
-    backup: Path | None = None
-
-
-@dataclass(slots=True)
-class Summary:
-    counts: dict[Status, int]
-
-    @classmethod
-    def of(cls, outcomes: Iterable[Outcome]) -> Summary:
-        counts = dict.fromkeys(Status, 0)
-        for outcome in outcomes:
-            counts[outcome.status] += 1
-        return cls(counts)
-
-    @property
-    def ok(self) -> bool:
-        return self.counts[Status.FAILED] == 0 and self.counts[Status.REFUSED] == 0
-
-    def describe(self) -> str:
-        return ", ".join(f"{status.value} {count}" for status, count in self.counts.items())
-
-
-def check_blast_radius(count: int, max_roles: int, what: str = "roles") -> None:
-    """Refuse the whole run when it would touch more roles than allowed."""
-    if max_roles < 1:
-        raise InvalidParameter("--max-roles", f"must be at least 1, got {max_roles}")
-    if count > max_roles:
-        raise RemediationRefused(
-            f"{count} {what} exceed the limit of {max_roles} per run; nothing was changed. "
-            f"Raise it with --max-roles {count} if this is intended"
-        )
-
-
-class _StepFailed(DormantError):
-    pass
-
-
-def _execute(mutator: StepExecutor, steps: Sequence[Step]) -> None:
-    """Make the calls in order; on a failure, undo the completed ones in reverse order."""
-    done: list[Step] = []
-    for step in steps:
-        try:
-            mutator.execute(step)
-        except DormantError as exc:
-            undo_errors: list[str] = []
-            for previous in reversed(done):
-                for undo in previous.undo:
-                    try:
-                        mutator.execute(undo)
-                    except DormantError as undo_exc:
-                        undo_errors.append(f"{undo.describe()}: {undo_exc}")
-            if not done:
-                after = "nothing had been changed"
-            elif undo_errors:
-                after = (
-                    f"undoing the {len(done)} earlier change(s) also failed, the role is "
-                    f"partly changed: {'; '.join(undo_errors)}"
-                )
-            else:
-                after = f"the {len(done)} earlier change(s) were undone, the role is as it was"
-            raise _StepFailed(f"iam:{step.operation} failed: {exc}; {after}") from None
-        done.append(step)
-
-
-def _missing(caller: Caller, name: str) -> Outcome:
-    return Outcome(
-        name, Status.FAILED, f"role {name} does not exist in account {caller.account_id}"
-    )
-
-
-def _foreign(caller: Caller, target: Target) -> Outcome | None:
-    if target.account_id is None or target.account_id == caller.account_id:
-        return None
-    if not target.account_id:
-        message = (
-            f"the finding for role {target.role_name} names no account, so it cannot be "
-            f"checked against account {caller.account_id}"
-        )
-    else:
-        message = (
-            f"the finding for role {target.role_name} is in account {target.account_id}, "
-            f"but the credentials act in account {caller.account_id}"
-        )
-    return Outcome(target.role_name, Status.REFUSED, message)
-
 
 def _still_unused(state: RoleState, settings: Settings, now: datetime) -> Outcome | None:
     """The freshness re-check: None if the role is still NON_COMPLIANT, else a skip."""
@@ -171,20 +71,6 @@ def _still_unused(state: RoleState, settings: Settings, now: datetime) -> Outcom
     )
 
 
-def _each(
-    targets: Sequence[Target], act: Callable[[Target], Outcome], caller: Caller
-) -> Iterator[Outcome]:
-    for target in targets:
-        foreign = _foreign(caller, target)
-        if foreign is not None:
-            yield foreign
-            continue
-        try:
-            yield act(target)
-        except DormantError as exc:
-            yield Outcome(target.role_name, Status.FAILED, str(exc))
-
-
 def quarantine(
     mutator: RoleMutator,
     targets: Sequence[Target],
@@ -192,7 +78,7 @@ def quarantine(
     settings: Settings,
     now: datetime,
     apply: bool,
-    clock: Clock = _utc_now,
+    clock: Clock = utc_now,
     force: bool = False,
 ) -> Iterator[Outcome]:
     """Deny each role every action and every older session; already quarantined: no change.
@@ -205,7 +91,7 @@ def quarantine(
         name = target.role_name
         state = mutator.describe_role(name)
         if state is None:
-            return _missing(caller, name)
+            return missing_role(caller, name)
         refused = refusal(
             state.role, settings=settings, caller_arn=caller.arn, force=force
         ) or foreign_quarantine_policy(state)
@@ -219,33 +105,37 @@ def quarantine(
         steps = tuple(quarantine_steps(state, clock(), caller.arn))
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
-        _execute(mutator, steps)
+        execute_steps(mutator, steps)
         return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
 
-    return _each(targets, act, caller)
+    return each_target(targets, act, caller)
 
 
 def release(mutator: RoleMutator, targets: Sequence[Target], *, apply: bool) -> Iterator[Outcome]:
-    """Remove the quarantine policy and tags; a role that is not quarantined: no change."""
+    """Remove the quarantine and restrict policies and tags; a role with neither: no change."""
     caller = mutator.caller()
 
     def act(target: Target) -> Outcome:
         name = target.role_name
         state = mutator.describe_role(name)
         if state is None:
-            return _missing(caller, name)
-        refused = refusal(state.role) or foreign_quarantine_policy(state)
+            return missing_role(caller, name)
+        refused = (
+            refusal(state.role)
+            or foreign_quarantine_policy(state)
+            or foreign_restrict_policy(state)
+        )
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
-        steps = tuple(release_steps(state))
+        steps = (*release_steps(state), *unrestrict_steps(state))
         if not steps:
             return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
         if not apply:
             return Outcome(name, Status.PLANNED, f"would release role {name}", steps)
-        _execute(mutator, steps)
+        execute_steps(mutator, steps)
         return Outcome(name, Status.DONE, f"released role {name}", steps)
 
-    return _each(targets, act, caller)
+    return each_target(targets, act, caller)
 
 
 def delete(
@@ -256,7 +146,7 @@ def delete(
     now: datetime,
     apply: bool,
     backup_dir: Path,
-    clock: Clock = _utc_now,
+    clock: Clock = utc_now,
     force: bool = False,
 ) -> Iterator[Outcome]:
     """Back up each role, verify the backup against the live role, then delete it."""
@@ -288,12 +178,12 @@ def delete(
         if problem is not None:
             return Outcome(name, Status.FAILED, problem, (), written)
         try:
-            _execute(mutator, steps)
+            execute_steps(mutator, steps)
         except DormantError as exc:
             return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
         return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
 
-    return _each(targets, act, caller)
+    return each_target(targets, act, caller)
 
 
 def _already_deleted(caller: Caller, name: str, path: Path) -> Outcome:
@@ -378,7 +268,7 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
     steps = tuple(restore_steps(backup.state, missing))
     if not apply:
         return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
-    _execute(mutator, steps)
+    execute_steps(mutator, steps)
     restored = mutator.describe_role(name)
     if restored is None:
         return Outcome(

@@ -35,8 +35,8 @@ from dormant.quarantine import (
     quarantine_tags,
 )
 from dormant.remediation.interface import Caller
+from dormant.remediation.outcome import Outcome, Status, execute_steps
 from dormant.remediation.plan import Step
-from dormant.remediation.runner import Outcome, Status, _execute
 from dormant.rules import matching_pattern
 from dormant.settings import Settings
 from dormant.user_rules import evaluate_user
@@ -351,7 +351,7 @@ def quarantine_users(
         steps = tuple(quarantine_user_steps(state, clock(), caller.arn))
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine user {name}", steps)
-        _execute(mutator, steps)
+        execute_steps(mutator, steps)
         return Outcome(name, Status.DONE, f"quarantined user {name}", steps)
 
     return _each(mutator, targets, act)
@@ -372,7 +372,7 @@ def release_users(
             return Outcome(name, Status.UNCHANGED, f"user {name} is not quarantined")
         if not apply:
             return Outcome(name, Status.PLANNED, f"would release user {name}", steps)
-        _execute(mutator, steps)
+        execute_steps(mutator, steps)
         return Outcome(name, Status.DONE, f"released user {name}", steps)
 
     return _each(mutator, targets, act)

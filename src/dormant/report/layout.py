@@ -169,10 +169,11 @@ class Tally:
 class ReportMeta:
     """What surrounds the lines: when, how, from where, which accounts failed, which layout.
 
-    ``kind`` is ``scan``, ``users`` or ``report``; ``settings`` is JSON-ready; ``multi_account``
-    adds the account column to the TSV and groups the HTML report. ``layout`` is the
-    kind of finding listed (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region``
-    (optional) is the Region exported findings name; the partition follows from it.
+    ``kind`` is ``scan``, ``report`` or another command's name (``users``, ``permissions``);
+    ``settings`` is JSON-ready; ``multi_account`` adds the account column to the TSV and
+    groups the HTML report. ``layout`` is the kind of finding listed
+    (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region`` (optional) is the Region
+    exported findings name; the partition follows from it.
     """
 
     kind: str

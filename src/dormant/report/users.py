@@ -158,7 +158,7 @@ def recorded_user_lines(
 class _CredentialRecord(dict[str, Any]):
     """A credential's JSON object, which CSV (one cell for the list) writes as one word."""
 
-    def __str__(self) -> str:
+    def csv_word(self) -> str:
         state = "stale" if self["stale"] else "active" if self["active"] else "inactive"
         days = "" if self["days_unused"] is None else f":{self['days_unused']}d"
         return f"{self['kind']}:{state}{days}"

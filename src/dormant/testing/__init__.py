@@ -28,7 +28,8 @@ dormant's boto3 adapter raises for the same answer, and records the calls it was
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
 ``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
 mutator of users' remediation, ``aggregate``: a Config aggregator for
-``dormant.report.aggregated``), sharing ``injection``
+``dormant.report.aggregated``, ``access``: the service last-access source of
+``dormant.permissions_scan``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -39,6 +40,7 @@ botocore or moto, so it works with dormant's base install.
 
 from __future__ import annotations
 
+from dormant.testing.access import InMemoryAccessSource
 from dormant.testing.aggregate import InMemoryAggregator
 from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
@@ -59,6 +61,7 @@ __all__ = [
     "Failures",
     "HistoryRequest",
     "IamCall",
+    "InMemoryAccessSource",
     "InMemoryAggregator",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",

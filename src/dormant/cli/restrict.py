@@ -1,0 +1,120 @@
+"""``dormant restrict``: deny a used role the services it has not used (reversible).
+
+A dry run unless ``--apply`` is given, printing each role, what would happen to it and every
+IAM call it would make, like the other remediation commands (``dormant.cli.remediate``, whose
+target parsing and printing this reuses). ``dormant release ROLE --apply`` undoes it. The
+decision and the plan live in ``dormant.permissions`` and ``dormant.remediation``; this
+module only parses options, builds the adapters and prints.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import IO, Any
+
+import click
+
+from dormant.cli.common import aws_options, parse_as_of
+from dormant.cli.remediate import (
+    _AS_OF_TOLERANCE,
+    _nothing_to_do,
+    _report,
+    _safety_options,
+    _targets,
+)
+from dormant.errors import InvalidParameter
+from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
+from dormant.remediation import check_blast_radius
+from dormant.remediation import restrict as run_restrict
+from dormant.settings import Settings, parse_allow_patterns, parse_max_days
+
+__all__ = ["restrict"]
+
+
+def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
+    # boto3 loads only when a command really runs, so --help and usage errors stay fast.
+    from dormant.aws.access import IamAccessSource, access_client_config
+    from dormant.aws.mutator import IamRoleMutator
+    from dormant.aws.session import client_config, make_session
+
+    session = make_session(profile, region)
+    mutator = IamRoleMutator.from_session(session, client_config())
+    account = mutator.caller().account_id
+    access = IamAccessSource(
+        session.client("iam", config=access_client_config(1)), account_id=account
+    )
+    return mutator, access
+
+
+@click.command()
+@click.argument("roles", nargs=-1, metavar="[ROLE]...")
+@click.option(
+    "--from",
+    "from_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    metavar="FILE",
+    help="Also act on the NON_COMPLIANT findings of a `dormant permissions --format json` "
+    "document ('-' reads standard input).",
+)
+@_safety_options
+@click.option(
+    "--max-days",
+    metavar="N",
+    default=str(DEFAULT_PERMISSIONS_MAX_DAYS),
+    show_default=True,
+    help="Window: deny the granted services unused for more than N whole days.",
+)
+@click.option(
+    "--allow",
+    metavar="PATTERNS",
+    default="",
+    help="Allow-list: '|'-separated filename patterns on Path+RoleName; matching roles "
+    "are refused.",
+)
+@click.option(
+    "--as-of",
+    metavar="TIMESTAMP",
+    default=None,
+    help="Judge as of this instant (ISO 8601); default now. Never in the future.",
+)
+@aws_options
+def restrict(
+    roles: tuple[str, ...],
+    from_file: IO[str] | None,
+    apply: bool,
+    max_roles: int,
+    max_days: str,
+    allow: str,
+    as_of: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deny each ROLE the granted services it has not used within --max-days.
+
+    Re-reads the role's service last access right before acting, then puts the inline
+    policy `dormant-unused-services` (a Deny of those services, nothing else) and tags the
+    role with when, by whom and which services. The role's own policies are never changed:
+    `dormant release ROLE --apply` removes exactly what was added. Refused: service-linked,
+    AWS-reserved, allow-listed roles, the caller's own role, a role with nothing unused, a
+    deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
+    limit for a role's inline policies. Exit status 1 if any role was refused or failed.
+    """
+    now = parse_as_of(as_of)
+    if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
+        raise InvalidParameter(
+            "--as-of", "remediation cannot judge roles as of a time in the future"
+        )
+    settings = Settings(
+        max_days=parse_max_days(max_days, "--max-days"),
+        allow_patterns=parse_allow_patterns(allow, "--allow"),
+    )
+    targets = _targets(roles, from_file)
+    if not targets:
+        return _nothing_to_do()
+    check_blast_radius(len(targets), max_roles)
+    mutator, access = _adapters(profile, region)
+    _report(
+        run_restrict(mutator, access, targets, settings=settings, now=now, apply=apply),
+        apply=apply,
+    )
