@@ -452,14 +452,33 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     aggregate = results.get("aggregate")
     if aggregate:
+        pages = aggregate["accounts"] * math.ceil(aggregate["roles_per_account"] / 100)
+        wanted = {
+            "config:DescribeAggregateComplianceByConfigRules": 1,
+            "config:GetAggregateComplianceDetailsByConfigRule": pages,
+            "config:ListAggregateDiscoveredResources": pages,
+        }
+        seen = [
+            {k: v for k, v in run["calls"].items() if k.startswith("config:")}
+            for run in aggregate["runs"]
+        ]
         add(
             "aggregate: 1 Describe + ceil(R/100) details + ceil(R/100) names per account",
-            True,
-            "checked per run",
+            all(calls == wanted for calls in seen),
+            _calls_text(seen[0]) if seen else "no runs",
         )
     org = results.get("org")
     if org:
-        add("org: 1 AssumeRole + ceil(R/1000) GAAD per account", True, "checked per account")
+        gaad = math.ceil(org["roles_per_account"] / 1000)
+        member = [run["calls"]["per_member_account"] for run in org["runs"]]
+        add(
+            "org: 1 AssumeRole + ceil(R/1000) GAAD per account",
+            all(
+                calls == {"iam:GetAccountAuthorizationDetails": gaad, "sts:AssumeRole": 1}
+                for calls in member
+            ),
+            _calls_text(member[0]) if member else "no runs",
+        )
         first = org["runs"][0]
         last = org["runs"][-1]
         # With W workers the wall cannot beat the serial wall / W, nor the cores' CPU floor.
@@ -504,7 +523,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if perms:
         add(
             "permissions: 1 generate + 2 polls per role, nothing else, none lost when throttled",
-            True,
+            all(r["calls_per_role"] == 3 for r in perms["runs"]),
             "checked per run ("
             + ", ".join(f"{r['calls_per_role']:g}" for r in perms["runs"])
             + " calls per role)",
