@@ -26,6 +26,7 @@ from dormant.settings import (
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    pick_parameter,
     settings_from_parameters,
 )
 from dormant.user_rules import DEFAULT_USER_MAX_DAYS
@@ -90,15 +91,6 @@ def rule_resource_type(params: Mapping[str, object]) -> str:
     return resource_type
 
 
-def _value(params: Mapping[str, object], env: Mapping[str, str], key: str, env_key: str) -> object:
-    value = params.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        value = env.get(env_key)
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
 _TAG_AND_MODE_PARAMETERS = (PARAM_EVALUATION_MODE, PARAM_EXEMPT_TAG_KEY, PARAM_OWNER_TAG_KEYS)
 
 
@@ -107,8 +99,8 @@ def user_settings_from_parameters(
 ) -> Settings:
     """The users' rule settings: ``max_days_for_last_used`` (45 by default), ``allow_list``."""
     env = env or {}
-    max_days_raw = _value(params, env, PARAM_MAX_DAYS, ENV_USER_MAX_DAYS)
-    allow_raw = _value(params, env, PARAM_ALLOW_LIST, ENV_USER_ALLOW_LIST)
+    max_days_raw = pick_parameter(params, env, PARAM_MAX_DAYS, ENV_USER_MAX_DAYS)
+    allow_raw = pick_parameter(params, env, PARAM_ALLOW_LIST, ENV_USER_ALLOW_LIST)
     # The wording switch and the tag keys read exactly as the roles' rule reads them.
     shared = settings_from_parameters(
         {key: params[key] for key in _TAG_AND_MODE_PARAMETERS if key in params}

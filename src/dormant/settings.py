@@ -28,6 +28,7 @@ __all__ = [
     "parse_owner_tag_keys",
     "parse_rule_parameters",
     "parse_tag_key",
+    "pick_parameter",
     "settings_from_parameters",
 ]
 
@@ -228,7 +229,9 @@ def parse_rule_parameters(raw: object) -> dict[str, object]:
     return parsed
 
 
-def _pick(params: Mapping[str, object], env: Mapping[str, str], key: str, env_key: str) -> object:
+def pick_parameter(
+    params: Mapping[str, object], env: Mapping[str, str], key: str, env_key: str
+) -> object:
     """Rule parameter first, then the template's environment default; blank means unset."""
     value = params.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -243,15 +246,15 @@ def settings_from_parameters(
 ) -> Settings:
     """Build Settings from parsed rule parameters, falling back to the env defaults."""
     env = env or {}
-    max_days_raw = _pick(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
-    allow_raw = _pick(params, env, PARAM_ALLOW, ENV_ALLOW)
-    allow_list_raw = _pick(params, {}, PARAM_ALLOW_LIST, "")
-    slr_raw = _pick(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
+    max_days_raw = pick_parameter(params, env, PARAM_MAX_DAYS, ENV_MAX_DAYS)
+    allow_raw = pick_parameter(params, env, PARAM_ALLOW, ENV_ALLOW)
+    allow_list_raw = pick_parameter(params, {}, PARAM_ALLOW_LIST, "")
+    slr_raw = pick_parameter(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
     # No environment default: the templates always pass the mode in the rule's parameters.
     mode_raw = params.get(PARAM_EVALUATION_MODE)
     # No environment default for these two: the rule parameter or the built-in default.
-    exempt_raw = _pick(params, {}, PARAM_EXEMPT_TAG_KEY, "")
-    owners_raw = _pick(params, {}, PARAM_OWNER_TAG_KEYS, "")
+    exempt_raw = pick_parameter(params, {}, PARAM_EXEMPT_TAG_KEY, "")
+    owners_raw = pick_parameter(params, {}, PARAM_OWNER_TAG_KEYS, "")
     allow_patterns = parse_allow_patterns(allow_raw)
     for pattern in parse_allow_patterns(allow_list_raw, PARAM_ALLOW_LIST):
         if pattern not in allow_patterns:
@@ -279,7 +282,7 @@ def execution_role_name_from(
 ) -> str | None:
     """The role to assume in the event's account, or None for single-account mode."""
     env = env or {}
-    raw = _pick(params, env, PARAM_EXECUTION_ROLE_NAME, ENV_EXECUTION_ROLE_NAME)
+    raw = pick_parameter(params, env, PARAM_EXECUTION_ROLE_NAME, ENV_EXECUTION_ROLE_NAME)
     return None if raw is None else parse_role_name(raw)
 
 

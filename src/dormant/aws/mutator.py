@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import botocore
 import botocore.exceptions
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
     from mypy_boto3_sts import STSClient
 
-__all__ = ["WRITE_METHODS", "IamRoleMutator"]
+__all__ = ["WRITE_METHODS", "IamRoleMutator", "IamWriter", "NoSuchEntityError"]
 
 # boto3 method for each write operation a plan may contain.
 WRITE_METHODS = {
@@ -50,12 +50,17 @@ WRITE_METHODS = {
 }
 
 
-class _NoSuchEntity(Exception):
-    pass
+class NoSuchEntityError(Exception):
+    """IAM has no such entity: raised by ``missing_ok`` calls for the adapter to handle."""
 
 
-class IamRoleMutator:
-    """A ``RoleMutator`` over one account's IAM and STS clients."""
+class IamWriter:
+    """What both IAM adapters of remediation share: the clients, the caller, one guarded
+    call, and a paged list of one entity's items. ``_ENTITY`` and ``_NAME_PARAM`` say which
+    entity (``role``/``RoleName``, ``user``/``UserName``) the messages and lists name."""
+
+    _ENTITY = "role"
+    _NAME_PARAM = "RoleName"
 
     def __init__(self, iam: IAMClient, sts: STSClient) -> None:
         self._iam = iam
@@ -63,7 +68,7 @@ class IamRoleMutator:
         self._caller: Caller | None = None
 
     @classmethod
-    def from_session(cls, session: boto3.session.Session, config: Any = None) -> IamRoleMutator:
+    def from_session(cls, session: boto3.session.Session, config: Any = None) -> Self:
         return cls(session.client("iam", config=config), session.client("sts", config=config))
 
     def caller(self) -> Caller:
@@ -75,7 +80,7 @@ class IamRoleMutator:
 
     @contextlib.contextmanager
     def _guard(self, label: str, *, missing_ok: bool = False) -> Iterator[None]:
-        """Around one call. With ``missing_ok``, NoSuchEntity raises _NoSuchEntity for the
+        """Around one call. With ``missing_ok``, NoSuchEntity raises NoSuchEntityError for the
         caller to handle; every other error becomes an AwsAccessError naming call and account."""
         account = self._caller.account_id if self._caller else ""
         with aws_call(label, account):
@@ -83,22 +88,27 @@ class IamRoleMutator:
                 yield
             except botocore.exceptions.ClientError as exc:
                 if missing_ok and describe_client_error(exc)[0] == "NoSuchEntity":
-                    raise _NoSuchEntity(str(exc)) from None
+                    raise NoSuchEntityError(str(exc)) from None
                 raise
 
     def _call(self, label: str, method: Any, *, missing_ok: bool = False, **kwargs: Any) -> Any:
         with self._guard(label, missing_ok=missing_ok):
             return method(**kwargs)
 
-    def _pages(self, operation: str, role_name: str, key: str) -> list[Any]:
-        """Every item of a role's paged list (ListRolePolicies...), through its paginator."""
+    def _pages(self, operation: str, name: str, key: str) -> list[Any]:
+        """Every item of one entity's paged list (ListRolePolicies...), through its paginator."""
+        params: dict[str, Any] = {self._NAME_PARAM: name}
         responses = each_page(
             self._iam,
             botocore.xform_name(operation),
-            partial(self._guard, f"iam:{operation} of role {role_name}", missing_ok=True),
-            RoleName=role_name,
+            partial(self._guard, f"iam:{operation} of {self._ENTITY} {name}", missing_ok=True),
+            **params,
         )
         return [item for response in responses for item in response.get(key, [])]
+
+
+class IamRoleMutator(IamWriter):
+    """A ``RoleMutator`` over one account's IAM and STS clients."""
 
     def describe_role(self, name: str) -> RoleState | None:
         iam = self._iam
@@ -123,7 +133,7 @@ class IamRoleMutator:
                 )
             attached = self._pages("ListAttachedRolePolicies", name, "AttachedPolicies")
             profiles = self._pages("ListInstanceProfilesForRole", name, "InstanceProfiles")
-        except _NoSuchEntity:
+        except NoSuchEntityError:
             return None
         detail["RolePolicyList"] = inline
         detail["AttachedManagedPolicies"] = attached
@@ -146,7 +156,7 @@ class IamRoleMutator:
                 missing_ok=True,
                 InstanceProfileName=name,
             )
-        except _NoSuchEntity:
+        except NoSuchEntityError:
             return False
         return True
 

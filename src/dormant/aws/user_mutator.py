@@ -10,26 +10,18 @@ and the account. No decisions are made here.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import urllib.parse
-from collections.abc import Iterator
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import botocore.exceptions
-
-from dormant.aws.calls import each_page
-from dormant.aws.session import aws_call, describe_client_error, parse_aws_timestamp
+from dormant.aws.mutator import IamWriter, NoSuchEntityError
+from dormant.aws.session import parse_aws_timestamp
 from dormant.quarantine import QUARANTINE_POLICY_NAME
-from dormant.remediation.interface import Caller
 from dormant.remediation.plan import Step
 from dormant.remediation.users import AccessKeyState, UserState
 
 if TYPE_CHECKING:
-    import boto3
-    from mypy_boto3_iam import IAMClient
-    from mypy_boto3_sts import STSClient
+    pass
 
 __all__ = ["USER_WRITE_METHODS", "IamUserMutator"]
 
@@ -40,10 +32,6 @@ USER_WRITE_METHODS = {
     "UntagUser": "untag_user",
     "UpdateAccessKey": "update_access_key",
 }
-
-
-class _NoSuchEntity(Exception):
-    pass
 
 
 def _moment(value: Any) -> Any:
@@ -64,48 +52,11 @@ def _document(value: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-class IamUserMutator:
+class IamUserMutator(IamWriter):
     """A ``UserMutator`` over one account's IAM and STS clients."""
 
-    def __init__(self, iam: IAMClient, sts: STSClient) -> None:
-        self._iam = iam
-        self._sts = sts
-        self._caller: Caller | None = None
-
-    @classmethod
-    def from_session(cls, session: boto3.session.Session, config: Any = None) -> IamUserMutator:
-        return cls(session.client("iam", config=config), session.client("sts", config=config))
-
-    def caller(self) -> Caller:
-        if self._caller is None:
-            with aws_call("sts:GetCallerIdentity"):
-                identity = self._sts.get_caller_identity()
-            self._caller = Caller(account_id=str(identity["Account"]), arn=str(identity["Arn"]))
-        return self._caller
-
-    @contextlib.contextmanager
-    def _guard(self, label: str, *, missing_ok: bool = False) -> Iterator[None]:
-        account = self._caller.account_id if self._caller else ""
-        with aws_call(label, account):
-            try:
-                yield
-            except botocore.exceptions.ClientError as exc:
-                if missing_ok and describe_client_error(exc)[0] == "NoSuchEntity":
-                    raise _NoSuchEntity(str(exc)) from None
-                raise
-
-    def _call(self, label: str, method: Any, *, missing_ok: bool = False, **kwargs: Any) -> Any:
-        with self._guard(label, missing_ok=missing_ok):
-            return method(**kwargs)
-
-    def _pages(self, operation: str, user_name: str, key: str) -> list[Any]:
-        responses = each_page(
-            self._iam,
-            botocore.xform_name(operation),
-            partial(self._guard, f"iam:{operation} of user {user_name}", missing_ok=True),
-            UserName=user_name,
-        )
-        return [item for response in responses for item in response.get(key, [])]
+    _ENTITY = "user"
+    _NAME_PARAM = "UserName"
 
     def describe_user(self, name: str) -> UserState | None:
         iam = self._iam
@@ -117,7 +68,7 @@ class IamUserMutator:
                 self._key(name, k) for k in self._pages("ListAccessKeys", name, "AccessKeyMetadata")
             ]
             tags = self._pages("ListUserTags", name, "Tags")
-        except _NoSuchEntity:
+        except NoSuchEntityError:
             return None
         try:
             profile = self._call(
@@ -127,7 +78,7 @@ class IamUserMutator:
                 UserName=name,
             )["LoginProfile"]
             password_created = _moment(profile.get("CreateDate"))
-        except _NoSuchEntity:
+        except NoSuchEntityError:
             password_created = None
         try:
             policy = self._call(
@@ -138,7 +89,7 @@ class IamUserMutator:
                 PolicyName=QUARANTINE_POLICY_NAME,
             )["PolicyDocument"]
             quarantine_policy: dict[str, Any] | None = _document(policy)
-        except _NoSuchEntity:
+        except NoSuchEntityError:
             quarantine_policy = None
         arn = str(user["Arn"])
         parts = arn.split(":")
