@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from dormant.errors import InvalidParameter
+from dormant.org import AccountTarget, targets_from_file
 from dormant.roles import parse_timestamp
 from dormant.settings import (
     DEFAULT_MAX_DAYS,
@@ -133,3 +134,19 @@ def parse_as_of(as_of: str | None) -> datetime:
         return parse_timestamp(as_of, what="--as-of")
     except ValueError as exc:
         raise InvalidParameter("--as-of", str(exc)) from None
+
+
+def account_targets(
+    session: Any, config: Any, *, use_org: bool, accounts_file: str | None
+) -> tuple[list[AccountTarget], str]:
+    """The accounts of ``--org`` (ListAccounts' ACTIVE ones) or ``--accounts FILE``, and
+    how the report names where they came from."""
+    if use_org:
+        from dormant.aws.orgs import organization_targets
+
+        targets = organization_targets(session, config)
+        return targets, f"organization ({len(targets)} active accounts)"
+    if accounts_file is None:
+        raise InvalidParameter("--accounts", "no accounts file given")
+    targets = targets_from_file(accounts_file)
+    return targets, f"{len(targets)} accounts listed in {accounts_file}"

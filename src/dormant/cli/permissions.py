@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of
+from dormant.cli.common import account_targets, aws_options, parse_as_of
 from dormant.cli.output import (
     Progress,
     exit_code,
@@ -28,7 +28,7 @@ from dormant.cli.output import (
 )
 from dormant.errors import InvalidParameter
 from dormant.model import AccountFailure
-from dormant.org import DEFAULT_ROLE_NAME, MAX_WORKERS, check_workers, targets_from_file
+from dormant.org import DEFAULT_ROLE_NAME, MAX_WORKERS, check_workers
 from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.permissions_scan import DEFAULT_ACCESS_WORKERS, PermissionsResult, RoleOutcome
 from dormant.report import ReportMeta, iso, render
@@ -95,7 +95,6 @@ def _read(
     workers: int,
 ) -> tuple[PermissionsResult, str, bool]:
     from dormant.aws.access import access_client_config
-    from dormant.aws.orgs import organization_targets
     from dormant.aws.permissions import account_permissions, accounts_permissions
     from dormant.aws.session import aws_call, caller_account
 
@@ -107,13 +106,9 @@ def _read(
             progress.advance()
 
         if use_org or accounts_file is not None:
-            if use_org:
-                targets = organization_targets(session, config)
-                source = f"organization ({len(targets)} active accounts)"
-            else:
-                assert accounts_file is not None
-                targets = targets_from_file(accounts_file)
-                source = f"{len(targets)} accounts listed in {accounts_file}"
+            targets, source = account_targets(
+                session, config, use_org=use_org, accounts_file=accounts_file
+            )
             result = accounts_permissions(
                 session,
                 targets,

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of, rule_options, settings_from_options
+from dormant.cli.common import (
+    account_targets,
+    aws_options,
+    parse_as_of,
+    rule_options,
+    settings_from_options,
+)
 from dormant.cli.output import (
     EXIT_CODES_HELP,
     Progress,
@@ -34,7 +40,6 @@ from dormant.org import (
     DEFAULT_WORKERS,
     MAX_WORKERS,
     check_workers,
-    targets_from_file,
 )
 from dormant.report import ROLE_LAYOUT, ReportMeta, Row, iso, render, row_from_finding
 from dormant.service import scan as scan_roles
@@ -144,16 +149,12 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
-    from dormant.aws.orgs import organization_targets, scan_accounts
+    from dormant.aws.orgs import scan_accounts
     from dormant.aws.session import client_config
 
-    if use_org:
-        targets = organization_targets(session, client_config())
-        source = f"organization ({len(targets)} active accounts)"
-    else:
-        assert accounts_file is not None
-        targets = targets_from_file(accounts_file)
-        source = f"{len(targets)} accounts listed in {accounts_file}"
+    targets, source = account_targets(
+        session, client_config(), use_org=use_org, accounts_file=accounts_file
+    )
     with Progress("Scanning accounts", total=len(targets)) as progress:
 
         def account_done(account_id: str, failure: AccountFailure | None) -> None:

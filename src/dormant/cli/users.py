@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of, tag_options
+from dormant.cli.common import account_targets, aws_options, parse_as_of, tag_options
 from dormant.cli.output import (
     Progress,
     exit_code,
@@ -27,7 +27,7 @@ from dormant.cli.output import (
 )
 from dormant.errors import CredentialReportError, InvalidParameter
 from dormant.model import AccountFailure
-from dormant.org import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS, targets_from_file
+from dormant.org import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, iso, render
 from dormant.report.users import USER_LAYOUT, user_line_from_finding
 from dormant.settings import (
@@ -110,16 +110,11 @@ def _many_accounts(
     now: datetime,
 ) -> tuple[list[UserFinding], Sequence[AccountFailure], str]:
     from dormant.aws.org_users import scan_users_in_accounts
-    from dormant.aws.orgs import organization_targets
     from dormant.aws.session import client_config
 
-    if use_org:
-        targets = organization_targets(session, client_config())
-        source = f"organization ({len(targets)} active accounts)"
-    else:
-        assert accounts_file is not None
-        targets = targets_from_file(accounts_file)
-        source = f"{len(targets)} accounts listed in {accounts_file}"
+    targets, source = account_targets(
+        session, client_config(), use_org=use_org, accounts_file=accounts_file
+    )
     with Progress("Scanning accounts", total=len(targets)) as progress:
         findings, failures = scan_users_in_accounts(
             session,
