@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
+from asff_support import validate_batch_import
 from dormant.aws.securityhub import SecurityHubFindings
 from dormant.errors import FindingImportError
 from dormant.model import Role
@@ -23,13 +22,6 @@ from dormant_sim import seed
 ACCOUNT = seed.DEFAULT_ACCOUNT_ID
 NOW = datetime(2026, 3, 15, 12, tzinfo=UTC)
 ROLES = KINDS["roles"]
-
-
-def validate_batch_import(findings: list[dict[str, Any]]) -> None:
-    model = botocore.session.get_session().get_service_model("securityhub")
-    shape = model.operation_model("BatchImportFindings").input_shape
-    report = ParamValidator().validate({"Findings": findings}, shape)
-    assert not report.has_errors(), report.generate_report()
 
 
 def _row(name: str, days_unused: int | None) -> Row:

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
+from asff_support import validate_batch_import
 from dormant.errors import InvalidParameter
 from dormant.model import Compliance, Role
 from dormant.report import ROLE_LAYOUT, Layout, ReportMeta, Row, render, row_from_finding
@@ -23,14 +22,6 @@ from dormant.settings import Settings
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 AS_OF = "2024-06-01T00:00:00Z"
-
-
-def validate_batch_import(findings: list[dict[str, Any]]) -> None:
-    """Every finding against botocore's own model of BatchImportFindings' input."""
-    model = botocore.session.get_session().get_service_model("securityhub")
-    shape = model.operation_model("BatchImportFindings").input_shape
-    report = ParamValidator().validate({"Findings": findings}, shape)
-    assert not report.has_errors(), report.generate_report()
 
 
 def _role(name: str, days_unused: int | None, *, admin: bool = False) -> Role:

@@ -241,3 +241,37 @@ def test_report_of_the_users_rule_names_user_ids(dormant, sim_server, monkeypatc
     assert not any(line.startswith("AIDA") or line.startswith("<root") for line in lines)
     assert sim_server.recorder.calls("iam", "GetAccountAuthorizationDetails") == 1
     assert sim_server.recorder.calls("iam", "GetCredentialReport") == 0
+
+
+def test_users_export_to_security_hub_and_ocsf(dormant, tmp_path: Path) -> None:
+    # The exports are built from any kind's report lines: users get their own generator,
+    # resource type and stable ids, and Security Hub's own API model accepts every finding.
+    from asff_support import assert_ocsf_detection_findings, validate_batch_import
+
+    report = tmp_path / "report.csv"
+    report.write_text(REPORT)
+    common = ("users", "--credential-report", str(report), "--as-of", AS_OF, "--region")
+    asff = dormant(*common, "eu-west-1", "-f", "asff")
+    assert asff.returncode == 1, asff.stderr
+    findings = json.loads(asff.stdout)
+    validate_batch_import(findings)
+    by_user = {f["Resources"][0]["Id"]: f for f in findings}
+    # The root user's row is NON_COMPLIANT (an active key); every finding is a user's.
+    assert set(by_user) == {
+        "arn:aws:iam::111111111111:root",
+        "arn:aws:iam::111111111111:user/ops/alice",
+        "arn:aws:iam::111111111111:user/bob",
+    }
+    for finding in findings:
+        assert finding["GeneratorId"] == "dormant/unused-iam-user-credentials"
+        assert finding["Resources"][0]["Type"] == "AwsIamUser"
+        assert finding["ProductArn"].startswith("arn:aws:securityhub:eu-west-1:111111111111:")
+    alice = by_user["arn:aws:iam::111111111111:user/ops/alice"]
+    assert alice["Compliance"]["Status"] == "FAILED"
+    assert alice["Description"].startswith("Password last used 121 days ago")
+    again = json.loads(dormant(*common, "eu-west-1", "-f", "asff").stdout)
+    assert [f["Id"] for f in again] == [f["Id"] for f in findings]
+    ocsf = dormant(*common, "eu-west-1", "-f", "ocsf")
+    lines = [json.loads(line) for line in ocsf.stdout.splitlines()]
+    assert_ocsf_detection_findings(lines)
+    assert {line["resources"][0]["type"] for line in lines} == {"AWS::IAM::User"}

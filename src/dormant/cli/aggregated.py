@@ -7,16 +7,15 @@ The edge only: the session, the output and the exit code. Reading the aggregator
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import click
 
+from dormant.cli.common import parse_workers
 from dormant.cli.output import Progress, exit_code, output_stream, print_failures, resolve_format
 from dormant.errors import InvalidParameter
-from dormant.org import check_workers
 from dormant.report import ROLE_LAYOUT, ReportMeta, render
 from dormant.report.aggregated import aggregated_rows, check_aggregate_types
 
@@ -44,7 +43,7 @@ def aggregator_report(
         compliance_type = check_aggregate_types(compliance_types)
     except ValueError as exc:
         raise InvalidParameter("--compliance", str(exc)) from None
-    worker_count = check_workers(int(workers) if re.fullmatch(r"\s*\d+\s*", workers) else workers)
+    worker_count = parse_workers(workers)
     fmt = resolve_format(fmt, output)
     now = datetime.now(UTC)
     session = make_session(profile, region)

@@ -6,6 +6,7 @@ parameters, through the same parsers, so both reject bad input identically.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from dormant.errors import InvalidParameter
-from dormant.org import AccountTarget, targets_from_file
+from dormant.org import AccountTarget, check_workers, targets_from_file
 from dormant.roles import parse_timestamp
 from dormant.settings import (
     DEFAULT_MAX_DAYS,
@@ -150,3 +151,23 @@ def account_targets(
         raise InvalidParameter("--accounts", "no accounts file given")
     targets = targets_from_file(accounts_file)
     return targets, f"{len(targets)} accounts listed in {accounts_file}"
+
+
+# IAM is global: with no Region configured, commands use this one rather than fail (STS,
+# which names the caller's account, needs some Region).
+GLOBAL_SERVICES_REGION = "us-east-1"
+
+
+def user_session(profile: str | None, region: str | None) -> Any:
+    """The user's boto3 session, in GLOBAL_SERVICES_REGION when none is configured."""
+    from dormant.aws.session import make_session
+
+    session = make_session(profile, region)
+    if session.region_name is None:
+        session = make_session(profile, GLOBAL_SERVICES_REGION)
+    return session
+
+
+def parse_workers(value: str) -> int:
+    """--workers' text as a number; ``dormant.org.check_workers`` decides what it may be."""
+    return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)

@@ -13,8 +13,9 @@ from typing import Any
 
 import click
 
+from dormant.cli.common import user_session
 from dormant.cli.output import exit_code, print_failures
-from dormant.cli.scan import account_scan_options, run_scan, user_session
+from dormant.cli.scan import account_scan_options, run_scan
 from dormant.errors import InvalidParameter
 from dormant.evaluations import batched
 from dormant.model import Compliance

@@ -10,7 +10,6 @@ others are reported). Must never decide compliance itself, nor import moto.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -18,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dormant.cli.common import account_targets, aws_options, parse_as_of
+from dormant.cli.common import (
+    account_targets,
+    aws_options,
+    parse_as_of,
+    parse_workers,
+    user_session,
+)
 from dormant.cli.output import (
     Progress,
     exit_code,
@@ -28,7 +33,7 @@ from dormant.cli.output import (
 )
 from dormant.errors import InvalidParameter
 from dormant.model import AccountFailure
-from dormant.org import DEFAULT_ROLE_NAME, MAX_WORKERS, check_workers
+from dormant.org import DEFAULT_ROLE_NAME, MAX_WORKERS
 from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.permissions_scan import DEFAULT_ACCESS_WORKERS, PermissionsResult, RoleOutcome
 from dormant.report import ReportMeta, iso, render
@@ -36,28 +41,15 @@ from dormant.report.permissions import PERMISSIONS_LAYOUT, PermissionsLine
 from dormant.settings import Settings, parse_allow_patterns, parse_max_days, parse_role_name
 
 if TYPE_CHECKING:
-    import boto3
+    pass
 
 __all__ = ["permissions"]
 
-GLOBAL_SERVICES_REGION = "us-east-1"
 _EPILOG = (
     "Exit codes: 0 no role holds unused services; 1 some role does; 2 usage, input or AWS "
     "access error (nothing written to --output); 3 some roles or accounts could not be read "
     "(the others are reported)."
 )
-
-
-def _session(profile: str | None, region: str | None) -> boto3.session.Session:
-    """IAM is global: with no Region configured, use us-east-1 rather than fail."""
-    from dormant.aws.session import make_session
-
-    session = make_session(profile, region)
-    return session if session.region_name else make_session(profile, GLOBAL_SERVICES_REGION)
-
-
-def _workers(value: str) -> int:
-    return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)
 
 
 def _names(role_names: Sequence[str], all_roles: bool) -> list[str] | None:
@@ -85,8 +77,7 @@ def print_role_failures(failures: Sequence[AccountFailure]) -> None:
 def _read(
     names: list[str] | None,
     *,
-    profile: str | None,
-    region: str | None,
+    session: Any,
     use_org: bool,
     accounts_file: str | None,
     role_name: str,
@@ -98,7 +89,6 @@ def _read(
     from dormant.aws.permissions import account_permissions, accounts_permissions
     from dormant.aws.session import aws_call, caller_account
 
-    session = _session(profile, region)
     config = access_client_config(workers)
     with Progress("Reading last access", unit="roles") as progress:
 
@@ -253,15 +243,15 @@ def permissions(
         include_service_linked=include_service_linked,
     )
     now = parse_as_of(as_of)
-    worker_count = _workers(workers)
+    worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     if use_org and accounts_file is not None:
         raise InvalidParameter("--accounts", "cannot be combined with --org")
     fmt = resolve_format(fmt, output)
+    session = user_session(profile, region)
     result, source, multi_account = _read(
         names,
-        profile=profile,
-        region=region,
+        session=session,
         use_org=use_org,
         accounts_file=accounts_file,
         role_name=role_name,
@@ -277,6 +267,7 @@ def permissions(
         settings=_settings_record(settings, now, worker_count),
         failures=result.failures,
         multi_account=multi_account,
+        region=session.region_name,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     lines = [PermissionsLine(finding) for finding in result.findings]

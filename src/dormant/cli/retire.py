@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from dormant.cli.common import aws_options, window_options
+from dormant.cli.common import aws_options, user_session, window_options
 from dormant.cli.remediate import _remediation_settings
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.remediation.retire import (
@@ -30,8 +30,6 @@ from dormant.remediation.retire import (
 
 __all__ = ["retire"]
 
-GLOBAL_SERVICES_REGION = "us-east-1"
-
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -42,11 +40,9 @@ def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
     IAM mutator, on one session; boto3 loads only when the command runs."""
     from dormant.aws.iam import IamRoleSource
     from dormant.aws.mutator import IamRoleMutator
-    from dormant.aws.session import client_config, make_session
+    from dormant.aws.session import client_config
 
-    session = make_session(profile, region)
-    if session.region_name is None:
-        session = make_session(profile, GLOBAL_SERVICES_REGION)
+    session = user_session(profile, region)
     config = client_config()
     mutator = IamRoleMutator.from_session(session, config)
     account = mutator.caller().account_id

@@ -9,7 +9,6 @@ decide compliance itself, nor import moto.
 from __future__ import annotations
 
 import itertools
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -21,8 +20,10 @@ from dormant.cli.common import (
     account_targets,
     aws_options,
     parse_as_of,
+    parse_workers,
     rule_options,
     settings_from_options,
+    user_session,
 )
 from dormant.cli.output import (
     EXIT_CODES_HELP,
@@ -39,7 +40,6 @@ from dormant.org import (
     DEFAULT_ROLE_NAME,
     DEFAULT_WORKERS,
     MAX_WORKERS,
-    check_workers,
 )
 from dormant.report import ROLE_LAYOUT, ReportMeta, Row, iso, render, row_from_finding
 from dormant.service import scan as scan_roles
@@ -49,11 +49,9 @@ from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["account_scan_options", "run_scan", "scan", "scan_options", "user_session"]
+__all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-GLOBAL_SERVICES_REGION = "us-east-1"
 
 
 class _SnapshotSource:
@@ -66,11 +64,6 @@ class _SnapshotSource:
         from dormant.snapshot import read_snapshot
 
         return read_snapshot(self._path)
-
-
-def _parse_workers(value: str) -> int:
-    """--workers' text as a number; ``dormant.org.check_workers`` decides what it may be."""
-    return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)
 
 
 def _primed(rows: Iterator[Row]) -> Iterable[Row]:
@@ -92,17 +85,6 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
         "owner_tag_keys": list(settings.owner_tag_keys),
         "as_of": iso(now),
     }
-
-
-def user_session(profile: str | None, region: str | None) -> boto3.session.Session:
-    """The user's session; IAM is global, so with no Region configured use us-east-1
-    rather than fail (STS, which names the caller's account, needs some Region)."""
-    from dormant.aws.session import make_session
-
-    session = make_session(profile, region)
-    if session.region_name is None:
-        session = make_session(profile, GLOBAL_SERVICES_REGION)
-    return session
 
 
 def _live_account(
@@ -255,7 +237,7 @@ def run_scan(
         max_days, allow, include_service_linked, exempt_tag, owner_tags
     )
     now = parse_as_of(as_of)
-    worker_count = _parse_workers(workers)
+    worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
         name

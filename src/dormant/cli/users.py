@@ -12,11 +12,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from dormant.cli.common import account_targets, aws_options, parse_as_of, tag_options
+from dormant.cli.common import (
+    account_targets,
+    aws_options,
+    parse_as_of,
+    parse_workers,
+    tag_options,
+    user_session,
+)
 from dormant.cli.output import (
     Progress,
     exit_code,
@@ -46,7 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["users"]
 
-GLOBAL_SERVICES_REGION = "us-east-1"
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing non-compliant; 1 users with unused credentials found; "
     "2 usage, input or AWS access error (nothing written to --output); "
@@ -73,23 +79,10 @@ def _read_report(path: str) -> list[User]:
     return read_credential_report(text, where=name)
 
 
-def _session(profile: str | None, region: str | None) -> boto3.session.Session:
-    """IAM is global: with no Region configured, use us-east-1 rather than fail."""
-    from dormant.aws.session import make_session
-
-    session = make_session(profile, region)
-    if session.region_name is None:
-        session = make_session(profile, GLOBAL_SERVICES_REGION)
-    return session
-
-
-def _live_account(
-    profile: str | None, region: str | None, settings: Settings, now: datetime
-) -> tuple[list[UserFinding], str]:
+def _live_account(session: Any, settings: Settings, now: datetime) -> tuple[list[UserFinding], str]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.aws.users import IamUserSource
 
-    session = _session(profile, region)
     config = client_config()
     account = caller_account(session, config)
     with aws_call("iam:GenerateCredentialReport", account):
@@ -126,13 +119,6 @@ def _many_accounts(
             on_account_done=lambda account_id, failure: progress.advance(),
         )
     return findings, failures, source
-
-
-def _workers(value: str) -> int:
-    from dormant.org import check_workers
-
-    text = value.strip()
-    return check_workers(int(text) if text.isdigit() else value)
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -244,7 +230,7 @@ def users(
         owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
     now = parse_as_of(as_of)
-    worker_count = _workers(workers)
+    worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
         name
@@ -264,8 +250,10 @@ def users(
         findings = list(evaluate_users(_read_report(report_file), settings, now))
         source = "credential report " + ("<stdin>" if report_file == "-" else report_file)
     elif use_org or accounts_file is not None:
+        session = user_session(profile, region)
+        region = session.region_name
         findings, failures, source = _many_accounts(
-            _session(profile, region),
+            session,
             use_org=use_org,
             accounts_file=accounts_file,
             role_name=role_name,
@@ -275,7 +263,9 @@ def users(
         )
         multi_account = True
     else:
-        findings, source = _live_account(profile, region, settings, now)
+        session = user_session(profile, region)
+        region = session.region_name
+        findings, source = _live_account(session, settings, now)
     meta = ReportMeta(
         layout=USER_LAYOUT,
         kind="users",
@@ -288,6 +278,7 @@ def users(
         },
         failures=failures,
         multi_account=multi_account,
+        region=region,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
