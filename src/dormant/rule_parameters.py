@@ -103,7 +103,7 @@ def user_settings_from_parameters(
     allow_raw = pick_parameter(params, env, PARAM_ALLOW_LIST, ENV_USER_ALLOW_LIST)
     # The wording switch and the tag keys read exactly as the roles' rule reads them.
     shared = settings_from_parameters(
-        {key: params[key] for key in _TAG_AND_MODE_PARAMETERS if key in params}
+        {key: params[key] for key in _TAG_AND_MODE_PARAMETERS if key in params}, env
     )
     return Settings(
         max_days=DEFAULT_USER_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),

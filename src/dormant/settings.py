@@ -58,6 +58,10 @@ ENV_ALLOW = "ROLE_WHITELIST"
 ENV_INCLUDE_SERVICE_LINKED = "INCLUDE_SERVICE_LINKED_ROLES"
 ENV_EXECUTION_ROLE_NAME = "EXECUTION_ROLE_NAME"
 ENV_ASSUME_ROLE_MODE = "ASSUME_ROLE_MODE"
+# Defaults for every rule the function serves (roles' and users'), set by the templates.
+ENV_EVALUATION_MODE = "EVALUATION_MODE"
+ENV_EXEMPT_TAG_KEY = "EXEMPT_TAG_KEY"
+ENV_OWNER_TAG_KEYS = "OWNER_TAG_KEYS"
 
 # IAM role names are [\w+=,.@-]; paths add "/". Patterns add the fnmatch syntax
 # (* ? [ ] and ! for negated sets) and | between patterns. Anything else (spaces
@@ -250,11 +254,11 @@ def settings_from_parameters(
     allow_raw = pick_parameter(params, env, PARAM_ALLOW, ENV_ALLOW)
     allow_list_raw = pick_parameter(params, {}, PARAM_ALLOW_LIST, "")
     slr_raw = pick_parameter(params, env, PARAM_INCLUDE_SERVICE_LINKED, ENV_INCLUDE_SERVICE_LINKED)
-    # No environment default: the templates always pass the mode in the rule's parameters.
-    mode_raw = params.get(PARAM_EVALUATION_MODE)
-    # No environment default for these two: the rule parameter or the built-in default.
-    exempt_raw = pick_parameter(params, {}, PARAM_EXEMPT_TAG_KEY, "")
-    owners_raw = pick_parameter(params, {}, PARAM_OWNER_TAG_KEYS, "")
+    # The rule's parameter, else the function's default from the template (one value for
+    # the roles' and the users' rule), else the built-in default.
+    mode_raw = pick_parameter(params, env, PARAM_EVALUATION_MODE, ENV_EVALUATION_MODE)
+    exempt_raw = pick_parameter(params, env, PARAM_EXEMPT_TAG_KEY, ENV_EXEMPT_TAG_KEY)
+    owners_raw = pick_parameter(params, env, PARAM_OWNER_TAG_KEYS, ENV_OWNER_TAG_KEYS)
     allow_patterns = parse_allow_patterns(allow_raw)
     for pattern in parse_allow_patterns(allow_list_raw, PARAM_ALLOW_LIST):
         if pattern not in allow_patterns:

@@ -62,10 +62,24 @@ def test_evaluation_mode_parameter(raw: str | None, mode: EvaluationMode) -> Non
     assert settings.stable_annotations is (mode is EvaluationMode.CHANGES)
 
 
-@pytest.mark.parametrize("value", ["incremental", "", "Changes", "true", 1])
+@pytest.mark.parametrize("value", ["incremental", "Changes", "true", 1])
 def test_any_other_evaluation_mode_is_refused_naming_it(value: object) -> None:
     with pytest.raises(InvalidParameter, match=r"evaluation_mode: expected full or changes"):
         settings_from_parameters({"evaluation_mode": value})
+
+
+def test_a_blank_mode_is_unset_and_the_functions_default_applies() -> None:
+    # Blank means unset for every rule parameter; the template's EVALUATION_MODE (one value
+    # for the roles' and the users' rule) is the default, else full.
+    env = {"EVALUATION_MODE": "changes"}
+    assert settings_from_parameters({"evaluation_mode": ""}).evaluation_mode is EvaluationMode.FULL
+    assert settings_from_parameters({}, env).evaluation_mode is EvaluationMode.CHANGES
+    assert (
+        settings_from_parameters({"evaluation_mode": "full"}, env).evaluation_mode
+        is EvaluationMode.FULL
+    )
+    with pytest.raises(InvalidParameter, match="evaluation_mode"):
+        settings_from_parameters({}, {"EVALUATION_MODE": "sometimes"})
 
 
 # --- the wording ------------------------------------------------------------------------

@@ -103,6 +103,9 @@ def test_default_stack_brings_up_role_function_permission_and_log_group() -> Non
         "MAX_DAYS_FOR_LAST_USED": "60",
         "ROLE_WHITELIST": "",
         "INCLUDE_SERVICE_LINKED_ROLES": "false",
+        "EVALUATION_MODE": "full",
+        "EXEMPT_TAG_KEY": "dormant:exempt",
+        "OWNER_TAG_KEYS": "owner,Owner,team,Team",
     }
     assert outputs["FunctionArn"] == function["FunctionArn"]
     assert outputs["LambdaExecutionRoleArn"] == role["Arn"]

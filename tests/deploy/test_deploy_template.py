@@ -148,6 +148,9 @@ def test_environment_defaults_use_the_names_the_function_reads() -> None:
         dormant_settings.ENV_MAX_DAYS: {"Ref": "MaxDaysForLastUsed"},
         dormant_settings.ENV_ALLOW: {"Ref": "RolePatternWhitelist"},
         dormant_settings.ENV_INCLUDE_SERVICE_LINKED: {"Ref": "IncludeServiceLinkedRoles"},
+        dormant_settings.ENV_EVALUATION_MODE: {"Ref": "EvaluationMode"},
+        dormant_settings.ENV_EXEMPT_TAG_KEY: {"Ref": "ExemptTagKey"},
+        dormant_settings.ENV_OWNER_TAG_KEYS: {"Ref": "OwnerTagKeys"},
     }
 
 

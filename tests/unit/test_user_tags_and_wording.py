@@ -125,3 +125,11 @@ def test_the_users_rule_reads_the_mode_and_tag_keys_like_the_roles_rule() -> Non
     assert settings.evaluation_mode is EvaluationMode.CHANGES
     assert (settings.exempt_tag_key, settings.owner_tag_keys) == ("skip", ("squad",))
     assert settings.max_days == DEFAULT_USER_MAX_DAYS
+
+
+def test_the_users_rule_takes_the_functions_defaults_for_the_mode_and_tag_keys() -> None:
+    # The template sets these once on the function, for both rules.
+    env = {"EVALUATION_MODE": "changes", "EXEMPT_TAG_KEY": "skip", "OWNER_TAG_KEYS": "squad"}
+    settings = user_settings_from_parameters({"resource_type": "AWS::IAM::User"}, env)
+    assert settings.evaluation_mode is EvaluationMode.CHANGES
+    assert (settings.exempt_tag_key, settings.owner_tag_keys) == ("skip", ("squad",))
