@@ -106,7 +106,9 @@ def user_settings_from_parameters(
         {key: params[key] for key in _TAG_AND_MODE_PARAMETERS if key in params}, env
     )
     return Settings(
-        max_days=DEFAULT_USER_MAX_DAYS if max_days_raw is None else parse_max_days(max_days_raw),
+        max_days=DEFAULT_USER_MAX_DAYS
+        if max_days_raw is None
+        else parse_max_days(max_days_raw, tracking_days=None),
         allow_patterns=parse_allow_patterns(allow_raw, PARAM_ALLOW_LIST),
         evaluation_mode=shared.evaluation_mode,
         exempt_tag_key=shared.exempt_tag_key,

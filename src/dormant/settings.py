@@ -19,6 +19,7 @@ from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 __all__ = [
     "DEFAULT_MAX_DAYS",
     "ROLE_LAST_USED_TRACKING_DAYS",
+    "SERVICE_LAST_ACCESSED_TRACKING_DAYS",
     "EvaluationMode",
     "Settings",
     "parse_allow_patterns",
@@ -40,6 +41,10 @@ DEFAULT_MAX_DAYS = 60
 # credentials, service last-accessed data) have their own tracking periods and pass
 # theirs to ``parse_max_days``.
 ROLE_LAST_USED_TRACKING_DAYS = 400
+# IAM's service last-accessed data (what `dormant permissions` reads) covers the same
+# trailing 400 days. The credential report keeps a user's last use with no trailing limit
+# (passwords since 2014-10-20, access keys since 2015-04-22), so users' windows have none.
+SERVICE_LAST_ACCESSED_TRACKING_DAYS = 400
 
 # Rule parameter names (the blog's, kept so existing deployments keep working).
 PARAM_MAX_DAYS = "max_days_for_last_used"
@@ -122,13 +127,14 @@ def parse_max_days(
     value: object,
     name: str = PARAM_MAX_DAYS,
     *,
-    tracking_days: int = ROLE_LAST_USED_TRACKING_DAYS,
+    tracking_days: int | None = ROLE_LAST_USED_TRACKING_DAYS,
     tracked: str = "role last use",
 ) -> int:
     """A whole number of days from 0 to ``tracking_days``, given as an int or a decimal string.
 
     ``tracking_days`` is how far back AWS records the activity the window is measured on
-    (``tracked``); a window beyond it would judge activity AWS has already forgotten.
+    (``tracked``); a window beyond it would judge activity AWS has already forgotten. None:
+    AWS keeps that activity with no trailing limit (the credential report's last use).
     """
     if isinstance(value, bool):
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
@@ -140,7 +146,7 @@ def parse_max_days(
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
     if days < 0:
         raise InvalidParameter(name, f"expected a whole number of days >= 0, got {value!r}")
-    if days > tracking_days:
+    if tracking_days is not None and days > tracking_days:
         raise InvalidParameter(
             name,
             f"{days} days is longer than IAM tracks {tracked} ({tracking_days} days): "

@@ -270,3 +270,14 @@ def test_org_reads_every_active_account(dormant: Any, sim_server: Any, now: date
         "2 of 3 granted services unused for more than 90 days: kms, sqs"
     ) in lines
     assert result.stderr == ""
+
+
+def test_a_window_longer_than_iam_keeps_service_access_is_refused(dormant: Any) -> None:
+    result = dormant("permissions", "--all", "--max-days", "500")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "dormant: error: invalid parameter --max-days: 500 days is longer than IAM tracks "
+        "service last access (400 days): anything used longer ago would read as never used; "
+        "use at most 400"
+    )
+    assert "Traceback" not in result.stderr

@@ -120,3 +120,23 @@ def test_execution_role_name() -> None:
     assert execution_role_name_from({}, {"EXECUTION_ROLE_NAME": "env-role"}) == "env-role"
     with pytest.raises(InvalidParameter, match="execution_role_name"):
         execution_role_name_from({"execution_role_name": "arn:aws:iam::1:role/x"})
+
+
+def test_each_kind_checks_its_window_against_what_iam_keeps_for_it() -> None:
+    from dormant.rule_parameters import user_settings_from_parameters
+    from dormant.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS
+
+    # Service last-accessed data: the same trailing 400 days, named as what it is.
+    with pytest.raises(InvalidParameter, match=r"IAM tracks service last access \(400 days\)"):
+        parse_max_days(
+            "401",
+            "--max-days",
+            tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+            tracked="service last access",
+        )
+    # The credential report keeps last use with no trailing limit (since 2014/2015).
+    assert parse_max_days("1000", "--max-days", tracking_days=None) == 1000
+    users = user_settings_from_parameters(
+        {"resource_type": "AWS::IAM::User", "max_days_for_last_used": "730"}
+    )
+    assert users.max_days == 730

@@ -38,7 +38,13 @@ from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.permissions_scan import DEFAULT_ACCESS_WORKERS, PermissionsResult, RoleOutcome
 from dormant.report import ReportMeta, iso, render
 from dormant.report.permissions import PERMISSIONS_LAYOUT, PermissionsLine
-from dormant.settings import Settings, parse_allow_patterns, parse_max_days, parse_role_name
+from dormant.settings import (
+    SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+    Settings,
+    parse_allow_patterns,
+    parse_max_days,
+    parse_role_name,
+)
 
 if TYPE_CHECKING:
     pass
@@ -238,7 +244,12 @@ def permissions(
     """
     names = _names(role_names, all_roles)
     settings = Settings(
-        max_days=parse_max_days(max_days, "--max-days"),
+        max_days=parse_max_days(
+            max_days,
+            "--max-days",
+            tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+            tracked="service last access",
+        ),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
         include_service_linked=include_service_linked,
     )

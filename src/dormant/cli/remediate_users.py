@@ -83,7 +83,7 @@ def _settings(max_days: str, allow: str) -> Settings:
     if click.get_current_context().get_parameter_source("max_days") == ParameterSource.DEFAULT:
         max_days = str(DEFAULT_USER_MAX_DAYS)
     return Settings(
-        max_days=parse_max_days(max_days, "--max-days"),
+        max_days=parse_max_days(max_days, "--max-days", tracking_days=None),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
     )
 

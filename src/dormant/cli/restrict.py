@@ -26,7 +26,12 @@ from dormant.errors import InvalidParameter
 from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.remediation import check_blast_radius
 from dormant.remediation import restrict as run_restrict
-from dormant.settings import Settings, parse_allow_patterns, parse_max_days
+from dormant.settings import (
+    SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+    Settings,
+    parse_allow_patterns,
+    parse_max_days,
+)
 
 __all__ = ["restrict"]
 
@@ -106,7 +111,12 @@ def restrict(
             "--as-of", "remediation cannot judge roles as of a time in the future"
         )
     settings = Settings(
-        max_days=parse_max_days(max_days, "--max-days"),
+        max_days=parse_max_days(
+            max_days,
+            "--max-days",
+            tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+            tracked="service last access",
+        ),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
     )
     targets = _targets(roles, from_file)

@@ -224,7 +224,7 @@ def users(
                     stale}; absent credentials are left out
     """
     settings = Settings(
-        max_days=parse_max_days(max_days, "--max-days"),
+        max_days=parse_max_days(max_days, "--max-days", tracking_days=None),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
         exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
         owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
