@@ -3,11 +3,15 @@
 Pure data in, a finding out, beside the roles' decision in ``dormant.rules``:
 
 1. service-linked (path ``/aws-service-role/``) and not included -> NOT_APPLICABLE
-2. Path+RoleName matches an allow-list pattern                    -> COMPLIANT
-3. role age in whole days <= window                               -> COMPLIANT "Role age is N days"
-4. a granted service with no LastAuthenticated, or whose whole UTC days since it exceed the
+2. an exemption tag that still counts (``dormant.tags``)          -> COMPLIANT
+3. Path+RoleName matches an allow-list pattern                    -> COMPLIANT
+4. role age in whole days <= window                               -> COMPLIANT "Role age is N days"
+5. a granted service with no LastAuthenticated, or whose whole UTC days since it exceed the
    window, is unused; any unused service                          -> NON_COMPLIANT
-5. otherwise                                                      -> COMPLIANT
+6. otherwise                                                      -> COMPLIANT
+
+As for roles and users, a lapsed exemption is noted and a NON_COMPLIANT annotation names
+the owner, each when it fits in 256 characters.
 
 For a used service that IAM tracks at action level, the actions not used within the window
 are listed; they never change the compliance, which follows from services alone. The
@@ -32,6 +36,14 @@ from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Role
 from dormant.rules import ANNOTATION_SERVICE_LINKED, matching_pattern, whole_days
 from dormant.service import RuleKind
 from dormant.settings import Settings
+from dormant.tags import (
+    ExemptionState,
+    TagCheck,
+    check_exemption,
+    exempt_annotation,
+    owner_of,
+    with_tag_notes,
+)
 
 __all__ = [
     "DEFAULT_PERMISSIONS_MAX_DAYS",
@@ -59,6 +71,7 @@ class PermissionsReason(enum.StrEnum):
     """Which rule of the permissions table decided a finding."""
 
     SERVICE_LINKED = "service_linked"
+    EXEMPT = "exempt"
     ALLOW_LISTED = "allow_listed"
     YOUNG = "young"
     UNUSED_SERVICES = "unused_services"
@@ -243,13 +256,20 @@ def unused_annotation(unused: Sequence[str], granted: int, max_days: int) -> str
     )
 
 
+def _active_exemption(role: Role, settings: Settings, now: datetime) -> TagCheck | None:
+    check = check_exemption(role.tags, settings.exempt_tag_key, now)
+    return check if check is not None and check.state is ExemptionState.ACTIVE else None
+
+
 def needs_access(role: Role, settings: Settings, now: datetime) -> bool:
     """Whether the decision of this role depends on its last-access data at all.
 
-    Service-linked (unless included), allow-listed and young roles are decided without it,
-    so reading it (one IAM job per role, which IAM throttles) would be wasted.
+    Service-linked (unless included), exempt, allow-listed and young roles are decided
+    without it, so reading it (one IAM job per role, which IAM throttles) would be wasted.
     """
     if role.is_service_linked and not settings.include_service_linked:
+        return False
+    if _active_exemption(role, settings, now) is not None:
         return False
     if matching_pattern(role.path_and_name, settings.allow_patterns) is not None:
         return False
@@ -262,6 +282,8 @@ def evaluate_permissions(
     """Decide one role's permissions. See the module docstring for the table."""
     max_days = settings.max_days
     age_days = whole_days(role.created, now)
+    exemption = check_exemption(role.tags, settings.exempt_tag_key, now)
+    owner = owner_of(role.tags, settings.owner_tag_keys)
 
     def finding(
         compliance: Compliance,
@@ -273,7 +295,12 @@ def evaluate_permissions(
             role=role,
             compliance=compliance,
             reason=reason,
-            annotation=annotation,
+            annotation=with_tag_notes(
+                annotation,
+                non_compliant=compliance == Compliance.NON_COMPLIANT,
+                exemption=exemption,
+                owner=owner,
+            ),
             age_days=age_days,
             max_days=max_days,
             services=services,
@@ -283,6 +310,8 @@ def evaluate_permissions(
         return finding(
             Compliance.NOT_APPLICABLE, PermissionsReason.SERVICE_LINKED, ANNOTATION_SERVICE_LINKED
         )
+    if exemption is not None and exemption.state is ExemptionState.ACTIVE:
+        return finding(Compliance.COMPLIANT, PermissionsReason.EXEMPT, exempt_annotation(exemption))
     pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
     if pattern is not None:
         return finding(

@@ -312,3 +312,24 @@ def test_findings_are_values() -> None:
     b = evaluate_permissions(role(), list(reversed(TWELVE)), WINDOW, NOW)
     assert isinstance(a, PermissionsFinding)
     assert a == b
+
+
+def test_exemption_and_owner_tags_work_as_for_roles() -> None:
+    from dataclasses import replace
+
+    from dormant.permissions import needs_access
+
+    exempt = replace(role(), tags=(("dormant:exempt", "until=2024-12-31 migration"),))
+    finding = evaluate_permissions(exempt, TWELVE, WINDOW, NOW)
+    assert (finding.compliance, finding.reason) == (Compliance.COMPLIANT, PermissionsReason.EXEMPT)
+    assert finding.annotation == "Exempt by tag dormant:exempt until 2024-12-31: migration"
+    assert finding.proposed_deny is None
+    # An exempt role costs no IAM job: its decision needs no last-access data.
+    assert not needs_access(exempt, WINDOW, NOW)
+    lapsed = replace(
+        role(), tags=(("dormant:exempt", "until=2024-01-31 migration"), ("team", "data"))
+    )
+    finding = evaluate_permissions(lapsed, TWELVE, WINDOW, NOW)
+    assert finding.compliance is Compliance.NON_COMPLIANT
+    assert finding.annotation.endswith(" (exemption expired 2024-01-31) Owner: data.")
+    assert needs_access(lapsed, WINDOW, NOW)

@@ -22,6 +22,7 @@ from dormant.cli.common import (
     aws_options,
     parse_as_of,
     parse_workers,
+    tag_options,
     user_session,
 )
 from dormant.cli.output import (
@@ -43,7 +44,9 @@ from dormant.settings import (
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    parse_owner_tag_keys,
     parse_role_name,
+    parse_tag_key,
 )
 
 if TYPE_CHECKING:
@@ -205,6 +208,7 @@ def _settings_record(settings: Settings, now: datetime, workers: int) -> dict[st
     show_default=True,
     help="Role assumed in each other account with --org/--accounts.",
 )
+@tag_options
 @aws_options
 @output_options
 @click.pass_context
@@ -220,6 +224,8 @@ def permissions(
     use_org: bool,
     accounts_file: str | None,
     role_name: str,
+    exempt_tag: str,
+    owner_tags: str,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -252,6 +258,8 @@ def permissions(
         ),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
         include_service_linked=include_service_linked,
+        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
+        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)

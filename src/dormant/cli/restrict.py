@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of
+from dormant.cli.common import aws_options, parse_as_of, tag_options
 from dormant.cli.remediate import (
     _AS_OF_TOLERANCE,
     _nothing_to_do,
@@ -31,6 +31,8 @@ from dormant.settings import (
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    parse_owner_tag_keys,
+    parse_tag_key,
 )
 
 __all__ = ["restrict"]
@@ -83,6 +85,7 @@ def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
     default=None,
     help="Judge as of this instant (ISO 8601); default now. Never in the future.",
 )
+@tag_options
 @aws_options
 def restrict(
     roles: tuple[str, ...],
@@ -92,6 +95,8 @@ def restrict(
     max_days: str,
     allow: str,
     as_of: str | None,
+    exempt_tag: str,
+    owner_tags: str,
     profile: str | None,
     region: str | None,
 ) -> None:
@@ -118,6 +123,8 @@ def restrict(
             tracked="service last access",
         ),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
+        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
+        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
     targets = _targets(roles, from_file)
     if not targets:
