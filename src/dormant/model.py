@@ -15,6 +15,7 @@ from dormant.managed import ManagedBy
 
 __all__ = [
     "RESOURCE_TYPE_ROLE",
+    "AboutRole",
     "AccountFailure",
     "Compliance",
     "Finding",
@@ -145,22 +146,12 @@ class Reportable(Protocol):
     def annotation(self) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The decision about one role, and everything a report needs to explain it."""
+class AboutRole:
+    """The Config identity of a finding about one role (the ``Reportable`` half that
+    follows from ``role``), shared by every kind of finding whose subject is a role."""
 
+    __slots__ = ()
     role: Role
-    compliance: Compliance
-    reason: Reason
-    annotation: str
-    days_unused: int | None
-    age_days: int
-    risk: Risk = field(default_factory=Risk)
-    # From the role's tags, name and path (dormant.tags, dormant.managed): whom to ask,
-    # what manages the role, and where to retire it.
-    owner: str | None = None
-    managed_by: ManagedBy | None = None
-    hint: str | None = None
 
     @property
     def account_id(self) -> str:
@@ -182,6 +173,24 @@ class Finding:
     @property
     def arn(self) -> str:
         return self.role.arn
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(AboutRole):
+    """The decision about one role, and everything a report needs to explain it."""
+
+    role: Role
+    compliance: Compliance
+    reason: Reason
+    annotation: str
+    days_unused: int | None
+    age_days: int
+    risk: Risk = field(default_factory=Risk)
+    # From the role's tags, name and path (dormant.tags, dormant.managed): whom to ask,
+    # what manages the role, and where to retire it.
+    owner: str | None = None
+    managed_by: ManagedBy | None = None
+    hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

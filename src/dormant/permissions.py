@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from dormant.evaluations import ANNOTATION_ROLE_DELETED, fit_annotation
-from dormant.model import RESOURCE_TYPE_ROLE, Compliance, Role
+from dormant.model import RESOURCE_TYPE_ROLE, AboutRole, Compliance, Role
 from dormant.rules import ANNOTATION_SERVICE_LINKED, matching_pattern, whole_days
 from dormant.service import RuleKind
 from dormant.settings import Settings
@@ -112,7 +112,7 @@ class ServiceUse:
 
 
 @dataclass(frozen=True, slots=True)
-class PermissionsFinding:
+class PermissionsFinding(AboutRole):
     """The decision about one role's permissions; answers ``dormant.model.Reportable``.
 
     ``services`` is every granted service, by namespace, each with its verdict (empty for
@@ -126,26 +126,6 @@ class PermissionsFinding:
     age_days: int
     max_days: int
     services: tuple[ServiceUse, ...] = ()
-
-    @property
-    def account_id(self) -> str:
-        return self.role.account_id
-
-    @property
-    def resource_type(self) -> str:
-        return RESOURCE_TYPE_ROLE
-
-    @property
-    def resource_id(self) -> str:
-        return self.role.role_id
-
-    @property
-    def resource_name(self) -> str:
-        return self.role.name
-
-    @property
-    def arn(self) -> str:
-        return self.role.arn
 
     @property
     def unused_services(self) -> tuple[str, ...]:

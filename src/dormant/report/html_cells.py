@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dormant.report.layout import Column, Layout, Line, compliance_rank, iso
-from dormant.report.rows import MANAGED_HEADER, Row, managed_text, unused_days, unused_text
-from dormant.report.rows import _provider as provider_name
+from dormant.report.rows import (
+    MANAGED_HEADER,
+    Row,
+    managed_text,
+    provider_name,
+    unused_days,
+    unused_text,
+)
 
 __all__ = [
     "ROLE_PAGE_HEADERS",

@@ -27,6 +27,7 @@ __all__ = [
     "ROLE_LAYOUT",
     "Row",
     "managed_text",
+    "provider_name",
     "record",
     "risk_text",
     "row_from_finding",
@@ -246,7 +247,7 @@ def managed_text(row: Row) -> str:
     return f"{row.managed_by}: {row.hint}" if row.hint else row.managed_by
 
 
-def _provider(arn: str) -> str:
+def provider_name(arn: str) -> str:
     """``arn:aws:iam::111111111111:oidc-provider/token.example.com`` -> the provider's name."""
     resource = arn.split(":", 5)[-1]
     kind, _, name = resource.partition("/")
@@ -264,7 +265,7 @@ def risk_text(risk: Risk) -> str:
         shown = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
         parts.append("accounts " + ", ".join(shown))
     if risk.trusted_federated:
-        parts.append("federated " + ", ".join(_provider(p) for p in risk.trusted_federated))
+        parts.append("federated " + ", ".join(provider_name(p) for p in risk.trusted_federated))
     if risk.trusted_services:
         parts.append("services " + ", ".join(risk.trusted_services))
     return "; ".join(parts)
