@@ -221,3 +221,18 @@ def test_cli_refuses_roles_and_users_together(dormant) -> None:
     assert result.stderr.strip() == (
         "dormant: error: invalid parameter --user: name roles or users in one run, not both"
     )
+
+
+def test_a_users_window_may_exceed_the_roles_400_days(dormant, sim_server) -> None:
+    # The credential report keeps last use with no trailing limit, so a user's window is
+    # not capped at IAM's 400 days of role last use; here it spares the stale user.
+    now = _now()
+    _stale_user(sim_server, now)
+    result = dormant("quarantine", "--user", "stale", "--max-days", "500", env=sim_server.env())
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("skipped: user stale") for line in result.stdout.splitlines()), (
+        result.stdout
+    )
+    roles = dormant("quarantine", "some-role", "--max-days", "500", env=sim_server.env())
+    assert roles.returncode == 2
+    assert "IAM tracks role last use (400 days)" in roles.stderr

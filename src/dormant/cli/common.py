@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
@@ -117,14 +117,35 @@ def settings_from_options(
     include_service_linked: bool,
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+    *,
+    tracking_days: int | None = ROLE_LAST_USED_TRACKING_DAYS,
+    tracked: str = "role last use",
 ) -> Settings:
+    """Every command's Settings from its options; ``tracking_days``/``tracked``: what IAM
+    keeps of the data the kind's window is measured on (see ``parse_max_days``)."""
     return Settings(
-        max_days=parse_max_days(max_days, "--max-days"),
+        max_days=parse_max_days(
+            max_days, "--max-days", tracking_days=tracking_days, tracked=tracked
+        ),
         allow_patterns=parse_allow_patterns(allow, "--allow"),
         include_service_linked=include_service_linked,
         exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
         owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
     )
+
+
+# A remediation "as of" a little ahead of this machine's clock is clock skew, not the future.
+_AS_OF_TOLERANCE = timedelta(minutes=5)
+
+
+def parse_remediation_as_of(as_of: str | None) -> datetime:
+    """--as-of for a command that changes IAM: never a time in the future."""
+    now = parse_as_of(as_of)
+    if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
+        raise InvalidParameter(
+            "--as-of", "remediation cannot judge roles as of a time in the future"
+        )
+    return now
 
 
 def parse_as_of(as_of: str | None) -> datetime:
@@ -171,3 +192,16 @@ def user_session(profile: str | None, region: str | None) -> Any:
 def parse_workers(value: str) -> int:
     """--workers' text as a number; ``dormant.org.check_workers`` decides what it may be."""
     return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)
+
+
+def remediation_settings(
+    max_days: str,
+    allow: str,
+    as_of: str | None,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+) -> tuple[Settings, datetime]:
+    """Settings and ``now`` for a command that changes IAM (the freshness re-check's)."""
+    # Service-linked roles are always refused, so --include-service-linked has no place here.
+    now = parse_remediation_as_of(as_of)
+    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags), now

@@ -22,6 +22,7 @@ from dormant.cli.common import (
     aws_options,
     parse_as_of,
     parse_workers,
+    settings_from_options,
     tag_options,
     user_session,
 )
@@ -42,11 +43,7 @@ from dormant.report.permissions import PERMISSIONS_LAYOUT, PermissionsLine
 from dormant.settings import (
     SERVICE_LAST_ACCESSED_TRACKING_DAYS,
     Settings,
-    parse_allow_patterns,
-    parse_max_days,
-    parse_owner_tag_keys,
     parse_role_name,
-    parse_tag_key,
 )
 
 if TYPE_CHECKING:
@@ -249,17 +246,14 @@ def permissions(
                        `dormant restrict ROLE_NAME` puts it on the role, reversibly
     """
     names = _names(role_names, all_roles)
-    settings = Settings(
-        max_days=parse_max_days(
-            max_days,
-            "--max-days",
-            tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
-            tracked="service last access",
-        ),
-        allow_patterns=parse_allow_patterns(allow, "--allow"),
-        include_service_linked=include_service_linked,
-        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
-        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
+    settings = settings_from_options(
+        max_days,
+        allow,
+        include_service_linked,
+        exempt_tag,
+        owner_tags,
+        tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+        tracked="service last access",
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of, settings_from_options, window_options
+from dormant.cli.common import (
+    aws_options,
+    remediation_settings,
+    window_options,
+)
 from dormant.cli.remediate_users import (
     requested_users,
     run_quarantine_users,
@@ -39,8 +42,6 @@ from dormant.remediation import delete as run_delete
 from dormant.remediation import quarantine as run_quarantine
 from dormant.remediation import release as run_release
 from dormant.remediation import restore as run_restore
-from dormant.settings import Settings
-from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -48,7 +49,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # A little clock skew between machines is normal; an --as-of further ahead would make
 # recently used roles look unused, which remediation must never do.
-_AS_OF_TOLERANCE = timedelta(minutes=5)
 
 
 def _safety_options(func: F) -> F:
@@ -102,22 +102,6 @@ def _targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
     if not roles and from_file is None:
         raise InvalidParameter("ROLE", "name at least one role, or give --from FILE")
     return targets
-
-
-def _remediation_settings(
-    max_days: str,
-    allow: str,
-    as_of: str | None,
-    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
-    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
-) -> tuple[Settings, datetime]:
-    # Service-linked roles are always refused, so --include-service-linked has no place here.
-    now = parse_as_of(as_of)
-    if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
-        raise InvalidParameter(
-            "--as-of", "remediation cannot judge roles as of a time in the future"
-        )
-    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags), now
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -196,9 +180,8 @@ def quarantine(
             profile=profile,
             region=region,
             report=_report,
-            remediation_settings=_remediation_settings,
         )
-    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()
@@ -285,7 +268,7 @@ def delete(
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = _targets(roles, from_file)
     if not targets:
         return _nothing_to_do()

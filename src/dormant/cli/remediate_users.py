@@ -16,6 +16,7 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from dormant.cli.common import parse_remediation_as_of
 from dormant.errors import InvalidParameter
 from dormant.remediation import check_blast_radius
 from dormant.remediation.users import (
@@ -106,9 +107,8 @@ def run_quarantine_users(
     profile: str | None,
     region: str | None,
     report: Callable[..., None],
-    remediation_settings: Callable[[str, str, str | None], tuple[Settings, Any]],
 ) -> None:
-    _, now = remediation_settings(max_days, allow, as_of)
+    now = parse_remediation_as_of(as_of)
     settings = _settings(max_days, allow)
     check_blast_radius(len(targets), max_roles, "users")
     mutator = _mutator(profile, region)

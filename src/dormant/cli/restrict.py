@@ -9,30 +9,27 @@ module only parses options, builds the adapters and prints.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import IO, Any
 
 import click
 
-from dormant.cli.common import aws_options, parse_as_of, tag_options
+from dormant.cli.common import (
+    aws_options,
+    parse_remediation_as_of,
+    settings_from_options,
+    tag_options,
+)
 from dormant.cli.remediate import (
-    _AS_OF_TOLERANCE,
     _nothing_to_do,
     _report,
     _safety_options,
     _targets,
 )
-from dormant.errors import InvalidParameter
 from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.remediation import check_blast_radius
 from dormant.remediation import restrict as run_restrict
 from dormant.settings import (
     SERVICE_LAST_ACCESSED_TRACKING_DAYS,
-    Settings,
-    parse_allow_patterns,
-    parse_max_days,
-    parse_owner_tag_keys,
-    parse_tag_key,
 )
 
 __all__ = ["restrict"]
@@ -110,21 +107,15 @@ def restrict(
     deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
     limit for a role's inline policies. Exit status 1 if any role was refused or failed.
     """
-    now = parse_as_of(as_of)
-    if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
-        raise InvalidParameter(
-            "--as-of", "remediation cannot judge roles as of a time in the future"
-        )
-    settings = Settings(
-        max_days=parse_max_days(
-            max_days,
-            "--max-days",
-            tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
-            tracked="service last access",
-        ),
-        allow_patterns=parse_allow_patterns(allow, "--allow"),
-        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
-        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
+    now = parse_remediation_as_of(as_of)
+    settings = settings_from_options(
+        max_days,
+        allow,
+        False,
+        exempt_tag,
+        owner_tags,
+        tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+        tracked="service last access",
     )
     targets = _targets(roles, from_file)
     if not targets:

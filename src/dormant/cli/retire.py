@@ -17,8 +17,7 @@ from typing import Any
 
 import click
 
-from dormant.cli.common import aws_options, user_session, window_options
-from dormant.cli.remediate import _remediation_settings
+from dormant.cli.common import aws_options, remediation_settings, user_session, window_options
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.remediation.retire import (
     DEFAULT_AFTER_DAYS,
@@ -129,7 +128,7 @@ def retire(
                   managed elsewhere, not due yet, or over --max-roles
     Running it twice on the same day changes nothing the second time.
     """
-    settings, now = _remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     source, mutator = _adapters(profile, region)
     plan = plan_retire(
         source.roles(),

@@ -21,6 +21,7 @@ from dormant.cli.common import (
     aws_options,
     parse_as_of,
     parse_workers,
+    settings_from_options,
     tag_options,
     user_session,
 )
@@ -39,11 +40,7 @@ from dormant.report import ReportMeta, iso, render
 from dormant.report.users import USER_LAYOUT, user_line_from_finding
 from dormant.settings import (
     Settings,
-    parse_allow_patterns,
-    parse_max_days,
-    parse_owner_tag_keys,
     parse_role_name,
-    parse_tag_key,
 )
 from dormant.user_rules import DEFAULT_USER_MAX_DAYS, evaluate_users
 from dormant.users import User, UserFinding
@@ -223,11 +220,8 @@ def users(
                     days_unused (since last use, or since created if never used),
                     stale}; absent credentials are left out
     """
-    settings = Settings(
-        max_days=parse_max_days(max_days, "--max-days", tracking_days=None),
-        allow_patterns=parse_allow_patterns(allow, "--allow"),
-        exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
-        owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
+    settings = settings_from_options(
+        max_days, allow, False, exempt_tag, owner_tags, tracking_days=None
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)
