@@ -4,7 +4,7 @@ An account of N roles (10,000 at full size) lives 30 simulated days with
 ``dormant.testing.Churn``'s default churn: half the roles used every day, 0.1% of those
 stopping a day, 0.05% of the others used again, 0.5% of N created and 0.3% deleted a
 day, a few service-linked and allow-listed roles. Every day the rule runs once in
-``full`` mode and once in ``changes`` mode (``dormant.service.run_rule``, the Lambda's
+``full`` mode and once in ``changes`` mode (``dormant.engine.rule.run_rule``, the Lambda's
 engine), each against its own in-memory Config (``dormant.testing.MemoryConfig``), and
 the evaluations each posts are counted: that is what Config bills. The two Configs are
 checked to hold the same compliance for every role every day.
@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from _common import BenchmarkError, log
-from dormant.cost import PRICES_TAKEN, config_evaluations_price
-from dormant.events import ConfigRuleEvent
-from dormant.service import ROLES, run_rule
-from dormant.settings import EvaluationMode, Settings
+from dormant.core.cost import PRICES_TAKEN, config_evaluations_price
+from dormant.core.events import ConfigRuleEvent
+from dormant.core.settings import EvaluationMode, Settings
+from dormant.engine.rule import run_rule
+from dormant.roles.decide import ROLES
 from dormant.testing import Churn, ChurningAccount, MemoryConfig
 
 START = datetime(2026, 11, 1, 6, tzinfo=UTC)

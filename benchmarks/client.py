@@ -66,10 +66,10 @@ def _list_get(argv: list[str]) -> None:
     import boto3
 
     from dormant.aws.session import client_config
-    from dormant.evaluations import evaluation_for
-    from dormant.roles import role_from_detail
-    from dormant.rules import evaluate_role
-    from dormant.settings import Settings
+    from dormant.core.evaluations import evaluation_for
+    from dormant.core.settings import Settings
+    from dormant.roles.decide import evaluate_role
+    from dormant.roles.records import role_from_detail
 
     now = datetime.now(UTC)
     config = client_config()
@@ -109,11 +109,11 @@ def _gaad100(argv: list[str]) -> None:
     token = argv[0]
     import boto3
 
-    from dormant.aws.iam import IamRoleSource
     from dormant.aws.session import client_config
-    from dormant.evaluations import evaluation_for
-    from dormant.rules import evaluate_role
-    from dormant.settings import Settings
+    from dormant.core.evaluations import evaluation_for
+    from dormant.core.settings import Settings
+    from dormant.roles.aws import IamRoleSource
+    from dormant.roles.decide import evaluate_role
 
     now = datetime.now(UTC)
     config = client_config()
@@ -147,11 +147,12 @@ def _json_load(argv: list[str]) -> None:
 
 def _scan_fallback(argv: list[str]) -> None:
     path, out_path, as_of = argv
-    from dormant.report import ROLE_LAYOUT, ReportMeta, row_from_finding
+    from dormant.core.settings import Settings
+    from dormant.report import ReportMeta
     from dormant.report.json import render_json
-    from dormant.rules import evaluate_roles
-    from dormant.settings import Settings
-    from dormant.snapshot import read_snapshot
+    from dormant.roles.decide import evaluate_roles
+    from dormant.roles.layout import ROLE_LAYOUT, row_from_finding
+    from dormant.roles.snapshot import read_snapshot
 
     now = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     started = time.perf_counter()
@@ -167,9 +168,9 @@ def _org(argv: list[str]) -> None:
     import boto3
 
     from dormant.aws.calls import CallCounter
-    from dormant.aws.orgs import scan_accounts
-    from dormant.org import targets_from_file
-    from dormant.settings import Settings
+    from dormant.core.settings import Settings
+    from dormant.engine.accounts import targets_from_file
+    from dormant.roles.aws_accounts import scan_accounts
 
     targets = targets_from_file(accounts_file)
     session = boto3.session.Session()

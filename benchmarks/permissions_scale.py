@@ -202,12 +202,12 @@ def print_permissions(result: dict[str, Any]) -> None:
 
 def _child(workers: int) -> None:
     """Run in a child process: read every role's permissions, print one JSON line."""
-    from dormant.aws.access import access_client_config
     from dormant.aws.calls import CallCounter
-    from dormant.aws.permissions import account_permissions
     from dormant.aws.session import caller_account, make_session
-    from dormant.permissions import DEFAULT_PERMISSIONS_MAX_DAYS
-    from dormant.settings import Settings
+    from dormant.core.settings import Settings
+    from dormant.permissions.aws import access_client_config
+    from dormant.permissions.aws_accounts import account_permissions
+    from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
 
     session = make_session(region="us-east-1")
     counter = CallCounter()

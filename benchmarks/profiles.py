@@ -34,14 +34,15 @@ import boto3
 from dormant.aws.calls import CallCounter
 from dormant.aws.orgs import AccountSessions, caller_identity
 from dormant.aws.session import client_config
-from dormant.service import scan
-from dormant.settings import Settings
+from dormant.core.settings import Settings
+from dormant.roles.aws_accounts import RoleOpener
+from dormant.roles.scan import scan
 
 accounts = open(sys.argv[1], encoding="utf-8").read().split()
 session = boto3.session.Session()
 counter = CallCounter()
 caller = caller_identity(session, client_config(), counter=counter)
-opener = AccountSessions(session, caller, role_name="DormantReadOnly", counter=counter)
+opener = RoleOpener(AccountSessions(session, caller, role_name="DormantReadOnly", counter=counter))
 for account in accounts:
     list(scan(opener.role_source(account), Settings(), datetime.now(UTC)))
 """

@@ -40,9 +40,9 @@ def _check(condition: bool, message: str) -> None:
 
 
 def run_users(plan: UsersPlan) -> dict[str, Any]:
-    from dormant.credential_report import parse_credential_report
-    from dormant.settings import Settings
-    from dormant.user_rules import DEFAULT_USER_MAX_DAYS, evaluate_users
+    from dormant.core.settings import Settings
+    from dormant.users.decide import DEFAULT_USER_MAX_DAYS, evaluate_users
+    from dormant.users.records import parse_credential_report
     from dormant_sim import credentials
     from dormant_sim.server import SimulatedAws
 

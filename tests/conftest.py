@@ -35,6 +35,7 @@ settings.register_profile("dormant", deadline=None)
 settings.load_profile("dormant")
 
 if TYPE_CHECKING:
+    from dormant.roles.aws_mutator import IamRoleMutator
     from dormant_sim.server import SimulatedAws, Simulation
 
 FAKE_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -160,3 +161,11 @@ def dormant() -> Runner:
         )
 
     return run
+
+
+@pytest.fixture
+def mutator(sim: Simulation) -> IamRoleMutator:
+    """dormant's IAM adapter for roles' remediation on the in-process simulated account."""
+    from dormant.roles.aws_mutator import IamRoleMutator
+
+    return IamRoleMutator(sim.client("iam"), sim.client("sts"))

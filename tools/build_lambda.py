@@ -59,15 +59,22 @@ MARKERS = ("py.typed",)
 FORBIDDEN_MODULES = frozenset(
     {
         "dormant.cli",
+        "dormant.commands",
         "dormant.report",
         "dormant.remediation",
         "dormant.testing",
         "dormant.examples",
-        "dormant.snapshot",
-        "dormant.org",
+        "dormant.engine.accounts",
         "dormant.__main__",
-        "dormant.aws.mutator",
         "dormant.aws.orgs",
+        "dormant.roles.snapshot",
+        "dormant.roles.remediate",
+        "dormant.roles.aws_mutator",
+        "dormant.roles.aws_accounts",
+        "dormant.users.aws_mutator",
+        "dormant.users.aws_accounts",
+        "dormant.users.remediate",
+        "dormant.permissions.remediate",
     }
 )
 # Top-level packages that the function must not need: the command line's and the
@@ -146,7 +153,7 @@ def _forbidden(name: str) -> bool:
 
 
 def _with_packages(name: str) -> list[str]:
-    """`name` and the packages Python imports first: dormant.aws.iam -> dormant, dormant.aws."""
+    """`name` and the packages Python imports first: dormant.roles.aws -> dormant, dormant.aws."""
     parts = name.split(".")
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 

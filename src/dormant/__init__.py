@@ -6,7 +6,7 @@ Importing ``dormant`` never imports boto3, the command line or the simulation.
 
 from __future__ import annotations
 
-from dormant.errors import (
+from dormant.core.errors import (
     AssumeRoleError,
     AwsAccessError,
     DormantError,
@@ -17,11 +17,11 @@ from dormant.errors import (
     RoleDataError,
     SnapshotError,
 )
-from dormant.model import Compliance, Finding, Reason, Risk, Role
-from dormant.rules import evaluate_role, evaluate_roles
-from dormant.settings import DEFAULT_MAX_DAYS, Settings
-
-__version__ = "0.1.0"
+from dormant.core.model import Compliance
+from dormant.core.settings import DEFAULT_MAX_DAYS, Settings
+from dormant.core.version import __version__
+from dormant.roles.decide import evaluate_role, evaluate_roles
+from dormant.roles.model import Finding, Reason, Risk, Role
 
 __all__ = [
     "DEFAULT_MAX_DAYS",

@@ -19,20 +19,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from dormant.aws.config import ConfigComplianceHistory, ConfigEvaluationSink
-from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import assume_role_session, client_config, make_session
-from dormant.aws.users import IamUserSource, ReportWait
-from dormant.errors import DormantError, InvalidParameter
-from dormant.events import ConfigRuleEvent, parse_event
-from dormant.rule_parameters import rule_resource_type, user_settings_from_parameters
-from dormant.service import ROLES, USERS, RuleRunSummary, run_rule
-from dormant.settings import (
+from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.events import ConfigRuleEvent, parse_event
+from dormant.core.model import RESOURCE_TYPE_USER
+from dormant.core.parameters import rule_resource_type
+from dormant.core.settings import (
     assume_role_mode_from,
     execution_role_name_from,
     settings_from_parameters,
 )
-from dormant.user_rules import config_subjects
-from dormant.users import RESOURCE_TYPE_USER
+from dormant.engine.rule import RuleRunSummary, run_rule
+from dormant.roles.aws import IamRoleSource
+from dormant.roles.decide import ROLES
+from dormant.users.aws import IamUserSource, ReportWait
+from dormant.users.decide import USERS, config_subjects
+from dormant.users.parameters import user_settings_from_parameters
 
 __all__ = ["lambda_handler"]
 

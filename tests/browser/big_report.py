@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dormant.model import Role
-from dormant.report import ROLE_LAYOUT, ReportMeta, Row, row_from_finding
+from dormant.core.settings import Settings
+from dormant.report import ReportMeta
 from dormant.report.html import render_html
-from dormant.rules import evaluate_role
-from dormant.settings import Settings
+from dormant.roles.decide import evaluate_role
+from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
+from dormant.roles.model import Role
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ACCOUNTS = ("111111111111", "222222222222")

@@ -17,10 +17,11 @@ import pytest
 from big_report import ACCOUNTS, HOSTILE, ROLES, WIDE, Report
 from playwright.sync_api import Page
 
-from dormant.model import Compliance
-from dormant.report import ROLE_LAYOUT, ReportMeta
+from dormant.core.model import Compliance
+from dormant.report import ReportMeta
 from dormant.report.html import render_html
 from dormant.report.layout import Column, Layout
+from dormant.roles.layout import ROLE_LAYOUT
 
 pytestmark = pytest.mark.browser
 

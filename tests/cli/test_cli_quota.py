@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from dormant.model import RoleQuota
+from dormant.core.model import RoleQuota
 from dormant_sim import seed
 
 ACCOUNT = seed.DEFAULT_ACCOUNT_ID

@@ -26,24 +26,46 @@ build = load_build_script()
 # in-memory fakes, the examples, snapshots, organization scans, quarantine's pure data
 # (the SSM document and the command line use it) and the command line's adapters (IAM
 # writes, the organization scan).
-EXCLUDED_FOLDERS = ("cli", "report", "sim", "remediation", "testing", "examples")
-EXCLUDED_FILES = ("snapshot.py", "org.py", "__main__.py", "quarantine.py")
-EXCLUDED_ADAPTERS = ("dormant/aws/mutator.py", "dormant/aws/orgs.py")
+EXCLUDED_FOLDERS = (
+    "cli",
+    "commands",
+    "report",
+    "sim",
+    "remediation",
+    "remediate",
+    "testing",
+    "examples",
+)
+EXCLUDED_FILES = (
+    "snapshot.py",
+    "__main__.py",
+    "quarantine.py",
+    "remediate.py",
+    "aws_mutator.py",
+    "aws_accounts.py",
+    "cli.py",
+    "cli_remediate.py",
+    "layout.py",
+)
+EXCLUDED_ADAPTERS = ("dormant/aws/orgs.py", "dormant/engine/accounts.py")
 # The modules the function needs (the contract with the package).
 REQUIRED = (
     "__init__.py",
-    "errors.py",
-    "model.py",
-    "settings.py",
-    "rules.py",
-    "roles.py",
-    "evaluations.py",
-    "events.py",
-    "service.py",
+    "core/errors.py",
+    "core/model.py",
+    "core/settings.py",
+    "core/evaluations.py",
+    "core/events.py",
+    "engine/rule.py",
+    "roles/model.py",
+    "roles/decide.py",
+    "roles/records.py",
+    "roles/aws.py",
+    "users/decide.py",
+    "users/aws.py",
     "handler.py",
     "aws/__init__.py",
     "aws/config.py",
-    "aws/iam.py",
     "aws/session.py",
     "py.typed",
 )
@@ -160,8 +182,10 @@ def test_handler_resolves_in_the_built_zip_and_loads_exactly_its_modules(
 # A handler that imports the core modules the fake packages below define (a name that is
 # no file of the package is a name inside a module, and the walk passes it by).
 FAKE_HANDLER = (
-    "from dormant import rules, service, events\n"
-    "from dormant.aws import config, iam\n"
+    "from dormant.roles import decide, aws\n"
+    "from dormant.engine import rule\n"
+    "from dormant.core import events\n"
+    "from dormant.aws import config\n"
     "def lambda_handler(e, c): ...\n"
 )
 
@@ -180,14 +204,20 @@ def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("files", "culprit"),
     [
-        ({"rules.py": "import click\n"}, "rules.py imports click"),
-        ({"aws/iam.py": "def f():\n    from rich import print\n"}, "iam.py imports rich"),
+        ({"roles/decide.py": "import click\n"}, "decide.py imports click"),
+        ({"roles/aws.py": "def f():\n    from rich import print\n"}, "aws.py imports rich"),
         ({"handler.py": "from dormant.cli import main\n"}, "imports dormant.cli"),
-        ({"service.py": "from .snapshot import read\n"}, "imports dormant.snapshot"),
+        (
+            {"engine/rule.py": "from ..roles.snapshot import read\n"},
+            "imports dormant.roles.snapshot",
+        ),
         ({"aws/config.py": "from dormant_sim import strict\n"}, "imports dormant_sim"),
-        ({"rules.py": "def f():\n    import moto\n"}, "rules.py imports moto"),
-        ({"events.py": "from dormant import report\n"}, "imports dormant.report"),
-        ({"handler.py": "from dormant.aws import mutator\n"}, "imports dormant.aws.mutator"),
+        ({"roles/decide.py": "def f():\n    import moto\n"}, "decide.py imports moto"),
+        ({"core/events.py": "from dormant import report\n"}, "imports dormant.report"),
+        (
+            {"handler.py": "from dormant.roles import aws_mutator\n"},
+            "imports dormant.roles.aws_mutator",
+        ),
     ],
 )
 def test_build_refuses_a_module_that_needs_what_stays_out(
@@ -203,17 +233,17 @@ def test_build_accepts_boto3_and_the_core(tmp_path: Path) -> None:
     package = _fake_package(
         tmp_path,
         {
-            "aws/__init__.py": "",
-            "aws/iam.py": "import boto3\nfrom dormant.roles import x\nfrom ..rules import y\n",
+            "roles/__init__.py": "",
+            "roles/aws.py": "import boto3\nfrom dormant.core import x\nfrom ..engine import y\n",
             "cli/main.py": "import click\n",  # left out, so its imports do not matter
         },
     )
     names = build.build_zip(package, tmp_path / "out.zip")
     assert names == [
         "dormant/__init__.py",
-        "dormant/aws/__init__.py",
-        "dormant/aws/iam.py",
         "dormant/handler.py",
+        "dormant/roles/__init__.py",
+        "dormant/roles/aws.py",
     ]
 
 
@@ -223,9 +253,11 @@ def test_zip_carries_what_the_handler_imports_and_nothing_else(tmp_path: Path) -
         {
             "__init__.py": "from dormant.model import Role\n",
             "model.py": "",
-            "rules.py": "def f():\n    from . import lazy\n",  # a lazy import runs too
-            "lazy.py": "",
-            "service.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "roles/__init__.py": "",
+            "roles/decide.py": "def f():\n    from . import lazy\n",  # a lazy import runs too
+            "roles/lazy.py": "",
+            "engine/__init__.py": "",
+            "engine/rule.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
             "    from dormant import typing_only\n",  # never runs: not needed
             "typing_only.py": "",
             "unused.py": "import dormant.model\n",  # nothing imports it
@@ -236,12 +268,14 @@ def test_zip_carries_what_the_handler_imports_and_nothing_else(tmp_path: Path) -
     names = build.build_zip(package, tmp_path / "out.zip")
     assert names == [
         "dormant/__init__.py",
+        "dormant/engine/__init__.py",
+        "dormant/engine/rule.py",
         "dormant/handler.py",
-        "dormant/lazy.py",
         "dormant/model.py",
         "dormant/py.typed",
-        "dormant/rules.py",
-        "dormant/service.py",
+        "dormant/roles/__init__.py",
+        "dormant/roles/decide.py",
+        "dormant/roles/lazy.py",
     ]
 
 

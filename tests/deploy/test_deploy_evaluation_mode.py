@@ -16,7 +16,7 @@ from deploy_support import (
     resolve,
 )
 
-from dormant.settings import EvaluationMode, parse_rule_parameters, settings_from_parameters
+from dormant.core.settings import EvaluationMode, parse_rule_parameters, settings_from_parameters
 
 REQUIRED = {
     MAIN_TEMPLATE: {},

@@ -19,7 +19,7 @@ from deploy_support import (
     statements,
 )
 
-from dormant.settings import (
+from dormant.core.settings import (
     Settings,
     execution_role_name_from,
     parse_rule_parameters,

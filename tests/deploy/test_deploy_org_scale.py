@@ -32,7 +32,7 @@ from deploy_support import (
 )
 from moto import mock_aws
 
-from dormant.settings import EvaluationMode, parse_rule_parameters, settings_from_parameters
+from dormant.core.settings import EvaluationMode, parse_rule_parameters, settings_from_parameters
 
 STACKSET_TEMPLATE = REPO_ROOT / "deploy" / "org-stackset.yaml"
 BUCKET_TEMPLATE = REPO_ROOT / "deploy" / "org-code-bucket.yaml"

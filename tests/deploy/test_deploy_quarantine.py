@@ -6,7 +6,7 @@
   service model (what SSM itself calls).
 - Run, step by step, against the simulated AWS with real roles: the ``aws:executeScript``
   step's own Python function, then the API steps as boto3 calls. The result must be
-  exactly what the command line's quarantine puts on a role (``dormant.quarantine``).
+  exactly what the command line's quarantine puts on a role (``dormant.remediation.quarantine``).
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from deploy_support import MAIN_TEMPLATE, load_template, resolve
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
-from dormant.quarantine import (
+from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_QUARANTINED_AT,
     TAG_QUARANTINED_BY,
     quarantine_policy_document,
 )
-from dormant.remediation.plan import quarantine_steps
-from dormant.remediation.state import RoleState
-from dormant.roles import role_from_detail
+from dormant.roles.records import role_from_detail
+from dormant.roles.remediate.plan import quarantine_steps
+from dormant.roles.remediate.state import RoleState
 
 RESOURCES = resolve(load_template(MAIN_TEMPLATE), {"RemediationMode": "Manual"})["Resources"]
 DOCUMENT: dict[str, Any] = RESOURCES["QuarantineDocument"]["Properties"]["Content"]

@@ -29,9 +29,9 @@ from deploy_support import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dormant import settings as dormant_settings
-from dormant.errors import InvalidParameter
-from dormant.settings import (
+from dormant.core import settings as dormant_settings
+from dormant.core.errors import InvalidParameter
+from dormant.core.settings import (
     Settings,
     execution_role_name_from,
     parse_rule_parameters,

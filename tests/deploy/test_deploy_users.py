@@ -16,8 +16,9 @@ from deploy_support import (
     resolve,
 )
 
-from dormant.rule_parameters import rule_resource_type, user_settings_from_parameters
-from dormant.settings import Settings
+from dormant.core.parameters import rule_resource_type
+from dormant.core.settings import Settings
+from dormant.users.parameters import user_settings_from_parameters
 
 
 def _template(**overrides: str) -> tuple[dict[str, Any], dict[str, str]]:

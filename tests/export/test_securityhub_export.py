@@ -9,13 +9,13 @@ import pytest
 
 from asff_support import validate_batch_import
 from dormant.aws.securityhub import SecurityHubFindings
-from dormant.errors import FindingImportError
-from dormant.model import Role
-from dormant.report import Row, row_from_finding
+from dormant.core.errors import FindingImportError
+from dormant.core.settings import Settings
 from dormant.report.asff import KINDS, asff_finding
 from dormant.report.securityhub import plan_export
-from dormant.rules import evaluate_role
-from dormant.settings import Settings
+from dormant.roles.decide import evaluate_role
+from dormant.roles.layout import Row, row_from_finding
+from dormant.roles.model import Role
 from dormant_sim import securityhub as simulated_hub
 from dormant_sim import seed
 

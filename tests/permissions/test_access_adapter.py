@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from permissions_support import ACCOUNT, seed_role
 
-from dormant.aws.access import IamAccessSource, access_client_config
-from dormant.errors import AwsAccessError
-from dormant.model import Role
-from dormant.permissions import ServiceAccess
-from dormant.roles import role_from_detail
+from dormant.core.errors import AwsAccessError
+from dormant.permissions.aws import IamAccessSource, access_client_config
+from dormant.permissions.model import ServiceAccess
+from dormant.roles.model import Role
+from dormant.roles.records import role_from_detail
 from dormant_sim import access, seed
 from dormant_sim.server import Simulation
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dormant.model import Compliance, Role
-from dormant.permissions import ServiceAccess
-from dormant.permissions_scan import RoleOutcome, scan_permissions
-from dormant.pool import map_bounded
-from dormant.settings import Settings
+from dormant.core.model import Compliance
+from dormant.core.settings import Settings
+from dormant.engine.pool import map_bounded
+from dormant.permissions.model import ServiceAccess
+from dormant.permissions.scan import RoleOutcome, scan_permissions
+from dormant.roles.model import Role
 from dormant.testing import InMemoryAccessSource
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -149,9 +150,10 @@ def test_the_pool_refuses_no_workers() -> None:
 
 
 def test_permissions_report_to_config_through_the_one_rule_run() -> None:
-    from dormant.events import ConfigRuleEvent
-    from dormant.permissions import PERMISSIONS, RoleAccess
-    from dormant.service import run_rule
+    from dormant.core.events import ConfigRuleEvent
+    from dormant.engine.rule import run_rule
+    from dormant.permissions.decide import PERMISSIONS
+    from dormant.permissions.model import RoleAccess
     from dormant.testing import InMemoryEvaluationSink
 
     event = ConfigRuleEvent(

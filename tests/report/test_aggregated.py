@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dormant.errors import AwsAccessError, InvalidParameter
-from dormant.report.aggregated import SourcePair, aggregated_rows, check_aggregate_types
-from dormant.service import RecordedResult
+from dormant.core.errors import AwsAccessError, InvalidParameter
+from dormant.engine.rule import RecordedResult
+from dormant.roles.aggregated import SourcePair, aggregated_rows, check_aggregate_types
 from dormant.testing import InMemoryAggregator
 from dormant.testing.aggregate import DESCRIBE, DETAILS, NAMES
 

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from asff_support import validate_batch_import
-from dormant.errors import InvalidParameter
-from dormant.model import Compliance, Role
-from dormant.report import ROLE_LAYOUT, Layout, ReportMeta, Row, render, row_from_finding
+from dormant.core.errors import InvalidParameter
+from dormant.core.model import Compliance
+from dormant.core.settings import Settings
+from dormant.report import Layout, ReportMeta, render
 from dormant.report.asff import KINDS, asff_finding, finding_id, kind_for, product_arn
-from dormant.rules import evaluate_role
-from dormant.settings import Settings
+from dormant.roles.decide import evaluate_role
+from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
+from dormant.roles.model import Role
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from dormant.model import Compliance, Risk, Role
-from dormant.report import ROLE_LAYOUT, ReportMeta, Row
+from dormant.core.model import Compliance
+from dormant.report import ReportMeta
 from dormant.report.html import render_html
 from dormant.report.html_cells import items, row_data, text
 from dormant.report.layout import Column, Layout
+from dormant.roles.layout import ROLE_LAYOUT, Row
+from dormant.roles.model import Risk, Role
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 HOSTILE = '<b onclick="x()">Mine & "yours"</b>'

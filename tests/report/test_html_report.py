@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-from dormant.model import AccountFailure, Role
-from dormant.report import ROLE_LAYOUT, ReportMeta, row_from_finding
+from dormant.core.model import AccountFailure
+from dormant.core.settings import Settings
+from dormant.report import ReportMeta
 from dormant.report.html import render_html
-from dormant.rules import evaluate_role
-from dormant.settings import Settings
+from dormant.roles.decide import evaluate_role
+from dormant.roles.layout import ROLE_LAYOUT, row_from_finding
+from dormant.roles.model import Role
 
 AS_OF = "2024-06-01T00:00:00Z"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)

@@ -6,22 +6,23 @@ import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-from dormant.model import AccountFailure, Role
-from dormant.report import (
+from dormant.core.model import AccountFailure
+from dormant.core.settings import Settings
+from dormant.report import ReportMeta
+from dormant.report.csv import render_csv
+from dormant.report.json import render_json
+from dormant.report.layout import Tally, iso
+from dormant.report.tsv import render_tsv
+from dormant.roles.decide import evaluate_role
+from dormant.roles.layout import (
     ROLE_LAYOUT,
-    ReportMeta,
     Row,
     record,
     row_from_finding,
     row_from_recorded,
     sort_rows,
 )
-from dormant.report.csv import render_csv
-from dormant.report.json import render_json
-from dormant.report.layout import Tally, iso
-from dormant.report.tsv import render_tsv
-from dormant.rules import evaluate_role
-from dormant.settings import Settings
+from dormant.roles.model import Role
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import dormant.testing
-from dormant.errors import AwsAccessError, EvaluationDeliveryError, RoleDataError
-from dormant.evaluations import Evaluation
-from dormant.model import Compliance, Role
-from dormant.remediation.plan import Step
-from dormant.service import ROLES, RecordedResult
+from dormant.core.errors import AwsAccessError, EvaluationDeliveryError, RoleDataError
+from dormant.core.evaluations import Evaluation
+from dormant.core.model import Compliance
+from dormant.engine.rule import RecordedResult
+from dormant.remediation.steps import Step
+from dormant.roles.decide import ROLES
+from dormant.roles.model import Role
 from dormant.testing import (
     HistoryRequest,
     InMemoryComplianceHistory,
@@ -244,9 +246,9 @@ def test_mutator_refuses_to_plan_a_call_it_never_makes() -> None:
 
 
 def test_a_second_run_clears_the_roles_that_are_gone() -> None:
-    from dormant.events import ConfigRuleEvent
-    from dormant.service import run_rule
-    from dormant.settings import Settings
+    from dormant.core.events import ConfigRuleEvent
+    from dormant.core.settings import Settings
+    from dormant.engine.rule import run_rule
 
     event = ConfigRuleEvent(
         account_id=ACCOUNT, rule_name="my-rule", result_token="t", notification_time=NOW

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dormant.aws.user_mutator import IamUserMutator
+from dormant.core.settings import Settings
 from dormant.remediation import Status
-from dormant.remediation.users import UserTarget, quarantine_users, release_users
-from dormant.settings import Settings
+from dormant.users.aws_mutator import IamUserMutator
+from dormant.users.remediate import UserTarget, quarantine_users, release_users
 from dormant_sim import credentials
 from dormant_sim.seed import KeySeed, PasswordSeed
 from dormant_sim.server import Simulation

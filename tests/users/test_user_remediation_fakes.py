@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dormant.core.settings import Settings
 from dormant.remediation import Status
-from dormant.remediation.users import (
+from dormant.testing import InMemoryUserMutator
+from dormant.users.remediate import (
     AccessKeyState,
     UserState,
     UserTarget,
     quarantine_users,
     release_users,
 )
-from dormant.settings import Settings
-from dormant.testing import InMemoryUserMutator
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "111111111111"

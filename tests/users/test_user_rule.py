@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dormant.errors import InvalidParameter
+from dormant.core.errors import InvalidParameter
+from dormant.core.parameters import rule_resource_type
+from dormant.core.settings import Settings, settings_from_parameters
 from dormant.handler import lambda_handler
-from dormant.rule_parameters import rule_resource_type, user_settings_from_parameters
-from dormant.settings import Settings, settings_from_parameters
+from dormant.users.parameters import user_settings_from_parameters
 from dormant_sim import credentials
 from dormant_sim.seed import KeySeed, PasswordSeed
 from dormant_sim.server import Simulation

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from dormant.aws.users import IamUserSource, ReportWait
-from dormant.credential_report import parse_credential_report
-from dormant.errors import CredentialReportError
-from dormant.users import CredentialKind
+from dormant.core.errors import CredentialReportError
+from dormant.users.aws import IamUserSource, ReportWait
+from dormant.users.model import CredentialKind
+from dormant.users.records import parse_credential_report
 from dormant_sim import credentials
 from dormant_sim.seed import KeySeed, PasswordSeed
 from dormant_sim.server import Simulation

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
-from dormant.errors import EvaluationDeliveryError
-from dormant.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
-from dormant.service import RecordedResult
+from dormant.core.errors import EvaluationDeliveryError
+from dormant.core.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
+from dormant.engine.rule import RecordedResult
 
 if TYPE_CHECKING:
     from mypy_boto3_config import ConfigServiceClient
+
 
 __all__ = ["ConfigComplianceHistory", "ConfigEvaluationSink"]
 

@@ -1,18 +1,18 @@
-"""Organizations adapter and per-account sessions, for scanning many accounts at once.
+"""Organizations adapter and per-account sessions, for any kind that reads many accounts.
 
 - ``organization_targets``: the organization's active accounts (``organizations:ListAccounts``
-  through its paginator, 20 a page), each record turned into a ``dormant.org.AccountTarget``
-  here, once; accounts that are not active are left out (and reported to ``on_skipped``).
+  through its paginator, 20 a page), each record turned into a
+  ``dormant.engine.accounts.AccountTarget`` here, once; accounts that are not active are left
+  out (and reported to ``on_skipped``).
 - ``caller_identity``: who runs the scan (one ``sts:GetCallerIdentity``): account and partition.
-- ``AccountSessions``: an ``AccountOpener`` (``dormant.org``): opens one account as a
-  ``RoleSource``, with a boto3 session and clients of its own: the caller's own account with
-  the caller's credentials, every other account through ``sts:AssumeRole`` of a role in it,
-  for at most one hour.
-- ``scan_accounts``: the wiring of the above around ``dormant.org.scan_with``, the bounded pool.
+- ``AccountSessions``: opens one account with a boto3 session and clients of its own (each
+  kind's reader builds on ``iam_client``): the caller's own account with the caller's
+  credentials, every other account through ``sts:AssumeRole`` of a role in it, for at most
+  one hour.
 
-This module must never decide anything about a role (``dormant.rules`` does) nor about which
-accounts fail (``dormant.org`` collects the failures), and must never let two threads share a
-boto3 session or client: botocore sessions are not thread-safe.
+This module must never decide anything about a resource (each kind's ``decide`` does) nor
+about which accounts fail (``dormant.engine.accounts`` collects the failures), and must never
+let two threads share a boto3 session or client: botocore sessions are not thread-safe.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -32,7 +31,6 @@ import botocore.exceptions
 import botocore.loaders
 
 from dormant.aws.calls import CallCounter, each_page
-from dormant.aws.iam import IamRoleSource
 from dormant.aws.session import (
     MAX_ASSUMED_SESSION_SECONDS,
     assume_role_credentials,
@@ -41,21 +39,12 @@ from dormant.aws.session import (
     describe_client_error,
     make_session,
 )
-from dormant.errors import AwsAccessError, InvalidParameter
-from dormant.model import AccountFailure
-from dormant.org import (
-    DEFAULT_WORKERS,
-    AccountTarget,
-    MultiAccountResult,
-    check_workers,
-    inactive_status,
-    scan_with,
-    unique_targets,
-)
-from dormant.settings import Settings, parse_role_name
+from dormant.core.errors import AwsAccessError, InvalidParameter
+from dormant.engine.accounts import AccountTarget, inactive_status, unique_targets
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations.type_defs import AccountTypeDef
+
 
 __all__ = [
     "LIST_ACCOUNTS_PAGE_SIZE",
@@ -63,14 +52,15 @@ __all__ = [
     "CallerIdentity",
     "caller_identity",
     "organization_targets",
-    "scan_accounts",
 ]
 
 LIST_ACCOUNTS_PAGE_SIZE = 20  # ListAccounts' largest MaxResults
 
+
 # Each per-account client is used by one thread, one call at a time: it never needs more than
 # one connection (the pool is an upper bound, connections are opened on demand).
 _PER_ACCOUNT_POOL_CONNECTIONS = 1
+
 
 # Where STS and IAM are reached when neither the caller nor the profile names a Region.
 _PARTITION_DEFAULT_REGION = {
@@ -79,10 +69,13 @@ _PARTITION_DEFAULT_REGION = {
     "aws-us-gov": "us-gov-west-1",
 }
 
+
 _NOT_MANAGEMENT_HINT = (
     "list the organization's accounts from its management account or a delegated "
     "administrator account, or pass the account ids in a file (--accounts FILE)"
 )
+
+
 _NOT_MANAGEMENT_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "AWSOrganizationsNotInUseException"}
 )
@@ -243,10 +236,6 @@ class AccountSessions:
     def role_arn(self, account_id: str) -> str:
         return f"arn:{self.caller.partition}:iam::{account_id}:role/{self.role_name}"
 
-    def role_source(self, account_id: str) -> IamRoleSource:
-        """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
-        return IamRoleSource(self.iam_client(account_id), account_id=account_id)
-
     def iam_client(self, account_id: str) -> Any:
         """This thread's IAM client in the account: the caller's own credentials in its own
         account, else the assumed role's; raises AssumeRoleError if it cannot be assumed."""
@@ -305,45 +294,3 @@ class AccountSessions:
         )
         self._counter.attach(session.events)
         return session
-
-
-def scan_accounts(
-    session: boto3.session.Session,
-    targets: Iterable[AccountTarget],
-    *,
-    role_name: str,
-    settings: Settings,
-    now: datetime,
-    workers: int = DEFAULT_WORKERS,
-    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
-    counter: CallCounter | None = None,
-    region: str | None = None,
-    config: botocore.config.Config | None = None,
-) -> MultiAccountResult:
-    """Scan every target account, the caller's own with its own credentials, others by role.
-
-    Costs one ``sts:GetCallerIdentity``, then per account one ``sts:AssumeRole`` (none for the
-    caller's own account) and ceil(roles/1000) ``iam:GetAccountAuthorizationDetails``, all
-    counted by ``counter`` when given (pass the one given to ``organization_targets`` to have
-    its calls there too). ``config`` is merged over dormant's client settings (e.g. fewer
-    retry attempts, or ``adaptive`` retries). Raises only for bad arguments (before any call)
-    or when the caller cannot be identified; each account's failure is in ``failures``.
-    """
-    workers = check_workers(workers)
-    role_name = parse_role_name(role_name, "--role-name")
-    unique = unique_targets(targets)
-    if not unique:
-        return MultiAccountResult([], [], [])
-    counter = counter if counter is not None else CallCounter()
-    caller = caller_identity(session, _client_config(config), counter=counter)
-    opener = AccountSessions(
-        session, caller, role_name=role_name, counter=counter, region=region, config=config
-    )
-    return scan_with(
-        opener,
-        unique,
-        settings=settings,
-        now=now,
-        workers=workers,
-        on_account_done=on_account_done,
-    )

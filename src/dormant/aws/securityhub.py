@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
-from dormant.errors import FindingImportError
-from dormant.evaluations import batched
+from dormant.core.errors import FindingImportError
+from dormant.core.evaluations import batched
 from dormant.report.asff import product_arn
 
 if TYPE_CHECKING:
     from mypy_boto3_securityhub import SecurityHubClient
+
 
 __all__ = ["MAX_FINDINGS_PER_CALL", "SecurityHubFindings"]
 

@@ -24,13 +24,13 @@ import botocore.loaders
 import botocore.session
 import botocore.utils
 
-from dormant.errors import (
+from dormant.core.errors import (
     ACCESS_DENIED_CODES,
     AssumeRoleError,
     AwsAccessError,
     AwsConfigurationError,
 )
-from dormant.roles import parse_timestamp
+from dormant.core.time import parse_timestamp
 
 __all__ = [
     "MAX_ASSUMED_SESSION_SECONDS",
@@ -76,7 +76,7 @@ def client_config(
 def parse_aws_timestamp(value: str | float) -> datetime:
     """A response timestamp as an aware datetime; a value without an offset is UTC.
 
-    ISO 8601 (what IAM, STS and Config return) goes through ``dormant.roles``' parser;
+    ISO 8601 (what IAM, STS and Config return) goes through ``dormant.core.time``' parser;
     anything else (epoch seconds, RFC 822) through botocore's own parser. botocore's
     default (dateutil) is far slower per value, and one page of 1,000 roles holds up to
     2,000 timestamps.

@@ -13,10 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
-from dormant.errors import InvalidParameter
-from dormant.org import AccountTarget, check_workers, targets_from_file
-from dormant.roles import parse_timestamp
-from dormant.settings import (
+from dormant.core.errors import InvalidParameter
+from dormant.core.settings import (
     DEFAULT_MAX_DAYS,
     ROLE_LAST_USED_TRACKING_DAYS,
     Settings,
@@ -25,7 +23,9 @@ from dormant.settings import (
     parse_owner_tag_keys,
     parse_tag_key,
 )
-from dormant.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.core.time import parse_timestamp
+from dormant.engine.accounts import AccountTarget, check_workers, targets_from_file
 
 __all__ = [
     "aws_options",
@@ -190,7 +190,7 @@ def user_session(profile: str | None, region: str | None) -> Any:
 
 
 def parse_workers(value: str) -> int:
-    """--workers' text as a number; ``dormant.org.check_workers`` decides what it may be."""
+    """--workers' text as a number; ``check_workers`` (the engine's) decides what it may be."""
     return check_workers(int(value) if re.fullmatch(r"\s*\d+\s*", value) else value)
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import click
 
-from dormant.cost import (
+from dormant.core.cost import (
     ACCESS_ANALYZER_PER_PRINCIPAL,
     CONFIG_EVALUATION_TIERS,
     PRICES_TAKEN,
@@ -21,7 +21,7 @@ from dormant.cost import (
     ModeCost,
     estimate,
 )
-from dormant.errors import InvalidParameter
+from dormant.core.errors import InvalidParameter
 
 __all__ = ["cost"]
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import click
 
-from dormant import __version__
-from dormant.errors import DormantError
+from dormant.core.errors import DormantError
+from dormant.core.version import __version__
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main"]
 
@@ -30,22 +30,37 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 # name -> ("module:attribute", one-line help); each module owns its command. The help
 # lines live here so that `dormant --help` imports no command module.
 _COMMANDS = {
-    "scan": ("dormant.cli.scan:scan", "Find unused roles in an account, a snapshot or an org."),
-    "permissions": ("dormant.cli.permissions:permissions", "Find unused services in used roles."),
-    "report": ("dormant.cli.recorded:report", "Print the Config rule's recorded results."),
-    "users": ("dormant.cli.users:users", "Find IAM users' unused passwords and access keys."),
-    "demo": ("dormant.cli.demo:demo", "Run the whole Config rule on a simulated account."),
+    "scan": ("dormant.roles.cli:scan", "Find unused roles in an account, a snapshot or an org."),
+    "permissions": ("dormant.permissions.cli:permissions", "Find unused services in used roles."),
+    "report": ("dormant.commands.report:report", "Print the Config rule's recorded results."),
+    "users": ("dormant.users.cli:users", "Find IAM users' unused passwords and access keys."),
+    "demo": ("dormant.commands.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": (
-        "dormant.cli.remediate:quarantine",
+        "dormant.commands.remediation:quarantine",
         "Deny a role (or --user) every action (reversible).",
     ),
-    "release": ("dormant.cli.remediate:release", "Remove what quarantine or restrict added."),
-    "restrict": ("dormant.cli.restrict:restrict", "Deny a role its unused services (reversible)."),
-    "delete": ("dormant.cli.remediate:delete", "Back up roles to a directory, then delete them."),
-    "restore": ("dormant.cli.remediate:restore", "Recreate deleted roles from their backups."),
+    "release": (
+        "dormant.commands.remediation:release",
+        "Remove what quarantine or restrict added.",
+    ),
+    "restrict": (
+        "dormant.permissions.cli_remediate:restrict",
+        "Deny a role its unused services (reversible).",
+    ),
+    "delete": (
+        "dormant.commands.remediation:delete",
+        "Back up roles to a directory, then delete them.",
+    ),
+    "restore": (
+        "dormant.commands.remediation:restore",
+        "Recreate deleted roles from their backups.",
+    ),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
-    "export": ("dormant.cli.export:export", "Send a scan's findings to AWS Security Hub."),
-    "retire": ("dormant.cli.retire:retire", "Quarantine unused roles now, delete them later."),
+    "export": ("dormant.commands.export:export", "Send a scan's findings to AWS Security Hub."),
+    "retire": (
+        "dormant.roles.cli_retire:retire",
+        "Quarantine unused roles now, delete them later.",
+    ),
 }
 
 

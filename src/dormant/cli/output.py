@@ -23,8 +23,8 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from dormant.errors import InvalidParameter
-from dormant.model import AccountFailure
+from dormant.core.errors import InvalidParameter
+from dormant.core.model import AccountFailure
 from dormant.report import FORMATS
 
 __all__ = [

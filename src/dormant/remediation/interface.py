@@ -1,7 +1,6 @@
-"""The seam between remediation and AWS: what remediation needs from IAM, nothing more.
-
-``dormant.aws.mutator.IamRoleMutator`` is the boto3 implementation. Failures surface as
-``DormantError`` (``AwsAccessError`` naming the call), which remediation records per role.
+"""The seams between remediation and AWS that every kind shares: who is calling, and what
+executes a planned call. Each kind's mutator (``dormant.roles.remediate.interface.RoleMutator``
+for roles) adds its reads on top. Failures surface as ``DormantError``.
 """
 
 from __future__ import annotations
@@ -9,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from dormant.remediation.plan import Step
-from dormant.remediation.state import RoleState
+from dormant.remediation.steps import Step
 
-__all__ = ["Caller", "RoleMutator", "StepExecutor"]
+__all__ = ["Caller", "StepExecutor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,22 +19,6 @@ class Caller:
 
     account_id: str
     arn: str
-
-
-class RoleMutator(Protocol):
-    def caller(self) -> Caller:
-        """The identity the calls are made as."""
-        ...
-
-    def describe_role(self, name: str) -> RoleState | None:
-        """The role's full current state, or None if no role has that name."""
-        ...
-
-    def instance_profile_exists(self, name: str) -> bool: ...
-
-    def execute(self, step: Step) -> None:
-        """Make one write call exactly as planned."""
-        ...
 
 
 class StepExecutor(Protocol):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dormant.errors import DormantError, InvalidParameter, RemediationRefused
+from dormant.core.errors import DormantError, InvalidParameter, RemediationRefused
 from dormant.remediation.interface import Caller, StepExecutor
-from dormant.remediation.plan import Step
+from dormant.remediation.steps import Step
 from dormant.remediation.targets import Target
 
 __all__ = [

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dormant.errors import InvalidParameter
-from dormant.model import Compliance
+from dormant.core.errors import InvalidParameter
+from dormant.core.model import Compliance
 
 __all__ = ["Target", "merge_targets", "targets_from_scan"]
 

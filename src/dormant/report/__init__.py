@@ -13,35 +13,17 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from dormant.report.layout import Column, Layout, Line, ReportMeta, Tally, iso
-from dormant.report.rows import (
-    FIELDS,
-    REPORT_FIELDS,
-    ROLE_LAYOUT,
-    Row,
-    record,
-    row_from_finding,
-    row_from_recorded,
-    sort_rows,
-)
 
 __all__ = [
-    "FIELDS",
     "FORMATS",
-    "REPORT_FIELDS",
-    "ROLE_LAYOUT",
     "STREAMING_FORMATS",
     "Column",
     "Layout",
     "Line",
     "ReportMeta",
-    "Row",
     "Tally",
     "iso",
-    "record",
     "render",
-    "row_from_finding",
-    "row_from_recorded",
-    "sort_rows",
 ]
 
 FORMATS = ("table", "tsv", "csv", "json", "markdown", "html", "asff", "ocsf")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from dormant.errors import InvalidParameter
-from dormant.model import Compliance
+from dormant.core.errors import InvalidParameter
+from dormant.core.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, iso
 
 __all__ = [

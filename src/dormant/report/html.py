@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import jinja2
 
-from dormant.model import Compliance
-from dormant.report.html_cells import extra_columns, generic_cells, role_cells
+from dormant.core.model import Compliance
+from dormant.report.html_cells import generic_cells
 from dormant.report.layout import Line, ReportMeta, Tally, iso
-from dormant.report.rows import Row
 
 __all__ = ["Bar", "chart_bars", "owner_groups", "render_html"]
 
@@ -65,7 +64,18 @@ class Bar:
         return self.non_compliant + self.other
 
 
-def _bucket(row: Row) -> int | None:
+class ChartLine(Protocol):
+    """What the chart reads of a line (a kind whose layout sets ``chart``)."""
+
+    @property
+    def compliance(self) -> Compliance: ...
+    @property
+    def never_used(self) -> bool: ...
+    @property
+    def days_unused(self) -> int | None: ...
+
+
+def _bucket(row: ChartLine) -> int | None:
     if row.never_used:
         return len(_BUCKETS) - 1
     if row.days_unused is None:
@@ -76,7 +86,7 @@ def _bucket(row: Row) -> int | None:
     return None
 
 
-def chart_bars(rows: Sequence[Row]) -> list[Bar]:
+def chart_bars(rows: Sequence[ChartLine]) -> list[Bar]:
     """Histogram of days since last use over the roles the rule evaluated."""
     counts = [[0, 0] for _ in _BUCKETS]
     for row in rows:
@@ -142,13 +152,14 @@ def _environment() -> jinja2.Environment:
 
 def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     layout = meta.layout
-    roles = layout.name == "roles"
     ordered, tally = meta.sorted_and_counted(lines)
-
-    extra = extra_columns(layout) if roles else ()
+    # A kind with cells of its own shows its extra columns in them (roles: risk, owner...).
+    extra = layout.html_extra_columns(layout) if layout.html_extra_columns is not None else ()
 
     def cells(line: Any) -> dict[str, Any]:
-        return role_cells(line, extra) if roles else generic_cells(line, layout)
+        if layout.html_cells is not None:
+            return layout.html_cells(line, layout)
+        return generic_cells(line, layout)
 
     several = meta.multi_account or len(tally.accounts) > 1
     groups: list[dict[str, Any]] = []
@@ -179,7 +190,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             noun=tally.noun,
             generated_at=iso(meta.generated_at),
             summary=tally.summary(meta.failures),
-            bars=chart_bars(ordered) if roles else [],
+            bars=chart_bars(ordered) if layout.chart else [],
             chart_width=CHART_WIDTH,
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,

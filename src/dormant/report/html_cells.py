@@ -14,27 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dormant.report.layout import Column, Layout, Line, compliance_rank, iso
-from dormant.report.rows import (
-    MANAGED_HEADER,
-    Row,
-    managed_text,
-    provider_name,
-    unused_days,
-    unused_text,
-)
+from dormant.report.layout import Column, Layout, Line, compliance_rank
 
 __all__ = [
-    "ROLE_PAGE_HEADERS",
     "SHOWN",
     "Items",
     "RowData",
     "Stamp",
     "Text",
-    "extra_columns",
     "generic_cells",
     "items",
-    "role_cells",
     "row_data",
     "stamp",
     "text",
@@ -47,10 +36,6 @@ SHOWN = 3
 # role's name gets less room than a column of its own.
 TEXT_LIMIT = 160
 DESCRIPTION_LIMIT = 100
-# The layout columns the roles' own table already shows in its own way (owner and manager
-# as lines under the role's name, where a 1280 px page has room for them); any other
-# column a layout adds is shown as plain text after them.
-ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,51 +118,11 @@ def _path_parts(path: str) -> list[str]:
     return ["/", *parts]
 
 
-def extra_columns(layout: Layout) -> tuple[Column, ...]:
-    """The columns a layout adds beyond what the roles' own table shows."""
-    return tuple(c for c in layout.columns if c.header not in ROLE_PAGE_HEADERS)
-
-
 def _column_cells(line: Any, columns: Sequence[Column]) -> list[tuple[Text, object]]:
     return [
         (text(column.text(line)), "" if column.sort_value is None else column.sort_value(line))
         for column in columns
     ]
-
-
-def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
-    """A role's cells; ``extra``: the layout's other columns (``extra_columns``)."""
-    role = row.role
-    risk = row.risk
-    path = role.path if role else ""
-    accounts = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
-    lists = (
-        items("accounts", accounts),
-        items("federated", [provider_name(p) for p in risk.trusted_federated]),
-        items("services", list(risk.trusted_services)),
-    )
-    return {
-        "row": row,
-        "data": row_data(row, path),
-        "path_parts": _path_parts(path),
-        "arn": role.arn if role else "",
-        "tags": items("tags", [f"{key}={value}" for key, value in role.tags] if role else []),
-        "description": text((role.description or "") if role else "", DESCRIPTION_LIMIT),
-        "annotation": text(row.annotation),
-        "owner": row.owner or "",
-        "managed": managed_text(row),
-        "compliance_rank": compliance_rank(row.compliance),
-        "unused": unused_text(row),
-        "unused_sort": unused_days(row),
-        "last_used": stamp(iso(role.last_used) if role and role.last_used else None),
-        "last_used_region": (role.last_used_region or "") if role else "",
-        "created": stamp(iso(role.created) if role else None),
-        "admin": risk.admin,
-        "risk_lists": [group for group in lists if group.shown],
-        "risk_score": risk.score,
-        "recorded_at": stamp(iso(row.recorded_at)),
-        "extra": _column_cells(row, extra),
-    }
 
 
 def generic_cells(line: Line, layout: Layout) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from dormant.model import AccountFailure, Compliance, RoleQuota
+from dormant.core.model import AccountFailure, Compliance, RoleQuota
 
 __all__ = [
     "COMPLIANCE_ORDER",
@@ -115,6 +115,12 @@ class Layout:
     name_header: str = "Role"
     report_fields: tuple[str, ...] = ()  # `dormant report` adds these (recorded_at)
     counts_admin: bool = True  # whether "with admin power" means anything for this kind
+    # The HTML page's cells of one line (the kind's own); None: one cell per column.
+    html_cells: Callable[[Any, Layout], dict[str, Any]] | None = None
+    # The columns such a page adds after its own cells (headers of the extra cells).
+    html_extra_columns: Callable[[Layout], tuple[Column, ...]] | None = None
+    # Whether the HTML page charts days unused (lines with ``never_used`` and ``days_unused``).
+    chart: bool = False
 
     def sort(self, lines: Iterable[Line]) -> list[Any]:
         return sorted(lines, key=self.sort_key)
@@ -172,7 +178,7 @@ class ReportMeta:
     ``kind`` is ``scan``, ``report`` or another command's name (``users``, ``permissions``);
     ``settings`` is JSON-ready; ``multi_account`` adds the account column to the TSV and
     groups the HTML report. ``layout`` is the kind of finding listed
-    (``dormant.report.rows.ROLE_LAYOUT`` for roles). ``region`` (optional) is the Region
+    (``dormant.roles.layout.ROLE_LAYOUT`` for roles). ``region`` (optional) is the Region
     exported findings name; the partition follows from it.
     """
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import TextIO
 
-from dormant.model import Compliance
+from dormant.core.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, failure_where, iso, summary_line
 
 __all__ = ["md_cell", "render_markdown"]

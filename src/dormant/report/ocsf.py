@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
-from dormant import __version__
-from dormant.model import Compliance
+from dormant.core.model import Compliance
+from dormant.core.version import __version__
 from dormant.report.asff import (
     ASFF_TYPES,
     DEFAULT_REGION,

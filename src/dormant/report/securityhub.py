@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dormant.model import Compliance
+from dormant.core.model import Compliance
 from dormant.report.asff import FindingKind, asff_finding, finding_id
 from dormant.report.layout import Line, iso
 

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dormant.model import Compliance
+from dormant.core.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, failure_where, summary_line
 
 __all__ = ["render_table"]

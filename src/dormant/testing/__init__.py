@@ -1,13 +1,14 @@
 """In-memory fakes of every interface dormant's engine uses: test your own wiring with them.
 
 The functions the Lambda and the command line call take their AWS access as small interfaces
-(``dormant.service.RoleSource``, ``EvaluationSink``, ``ComplianceHistory``, and
+(``dormant.roles.scan.RoleSource``, ``EvaluationSink``, ``ComplianceHistory``, and
 ``dormant.remediation.RoleMutator``). The classes here implement them in memory, so your
 tests (and ours) can run the real engine with no AWS account, no moto and no network::
 
-    from dormant.events import ConfigRuleEvent
-    from dormant.service import ROLES, run_rule
-    from dormant.settings import Settings
+    from dormant.core.events import ConfigRuleEvent
+    from dormant.roles.decide import ROLES
+    from dormant.engine.rule import run_rule
+    from dormant.core.settings import Settings
     from dormant.testing import (
         InMemoryComplianceHistory, InMemoryEvaluationSink, InMemoryRoleSource,
     )
@@ -29,7 +30,7 @@ Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the ro
 ``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
 mutator of users' remediation, ``aggregate``: a Config aggregator for
 ``dormant.report.aggregated``, ``access``: the service last-access source of
-``dormant.permissions_scan``), sharing ``injection``
+``dormant.permissions.scan``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.

@@ -1,8 +1,8 @@
 """In-memory service last-access data for tests: an ``AccessSource``.
 
-``InMemoryAccessSource`` answers ``dormant.permissions_scan.AccessSource`` from a mapping of
+``InMemoryAccessSource`` answers ``dormant.permissions.scan.AccessSource`` from a mapping of
 role name to ``ServiceAccess`` records, counts the roles asked for, and can be told to fail a
-role the way the IAM adapter (``dormant.aws.access.IamAccessSource``) fails it: a denied or
+role the way the IAM adapter (``dormant.permissions.aws.IamAccessSource``) fails it: a denied or
 throttled call, or a job that ended FAILED, as the same ``AwsAccessError``.
 
 Standard library and dormant's pure core only: never import boto3, botocore or moto here.
@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 
-from dormant.errors import AwsAccessError
-from dormant.model import Role
-from dormant.permissions import ServiceAccess
+from dormant.core.errors import AwsAccessError
+from dormant.permissions.model import ServiceAccess
+from dormant.roles.model import Role
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["InMemoryAccessSource"]

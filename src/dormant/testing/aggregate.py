@@ -1,6 +1,6 @@
 """An in-memory AWS Config aggregator for tests: an ``AggregateReader``.
 
-``InMemoryAggregator`` answers like ``dormant.aws.aggregate.ConfigAggregateReader``: where the
+``InMemoryAggregator`` answers like ``dormant.roles.aws_aggregate.ConfigAggregateReader``: where the
 rule has results (every (account, Region) given results for it), one pair's results without
 ``NOT_APPLICABLE`` (an aggregator carries none) and only the ``ComplianceType`` asked for
 (``COMPLIANT`` or ``NON_COMPLIANT``; any other is refused as AWS refuses it), and the role
@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 
-from dormant.report.aggregated import AGGREGATE_TYPES, SourcePair
-from dormant.service import RecordedResult
+from dormant.engine.rule import RecordedResult
+from dormant.roles.aggregated import AGGREGATE_TYPES, SourcePair
 from dormant.testing.injection import Failure, Failures, aws_error
 
 __all__ = ["InMemoryAggregator"]

@@ -20,9 +20,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from dormant.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
-from dormant.model import Compliance, Role
-from dormant.service import RecordedResult
+from dormant.core.evaluations import MAX_EVALUATIONS_PER_CALL, Evaluation, batched
+from dormant.core.model import Compliance
+from dormant.engine.rule import RecordedResult
+from dormant.roles.model import Role
 
 __all__ = ["Churn", "ChurningAccount", "MemoryConfig"]
 

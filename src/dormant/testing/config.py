@@ -18,9 +18,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from dormant.errors import EvaluationDeliveryError
-from dormant.evaluations import ANNOTATION_MAX_CHARS, MAX_EVALUATIONS_PER_CALL, Evaluation, batched
-from dormant.service import RecordedResult
+from dormant.core.errors import EvaluationDeliveryError
+from dormant.core.evaluations import (
+    ANNOTATION_MAX_CHARS,
+    MAX_EVALUATIONS_PER_CALL,
+    Evaluation,
+    batched,
+)
+from dormant.engine.rule import RecordedResult
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = [

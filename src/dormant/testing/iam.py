@@ -2,7 +2,7 @@
 
 ``InMemoryRoleSource`` lists roles page by page like GetAccountAuthorizationDetails, and a
 role given as a RoleDetail mapping is parsed by the same ``role_from_detail`` the IAM adapter
-(``dormant.aws.iam.IamRoleSource``) uses, so a bad record fails the same way. A planned
+(``dormant.roles.aws.IamRoleSource``) uses, so a bad record fails the same way. A planned
 failure of a page is the ``AwsAccessError`` the adapter raises for the same answer.
 
 Standard library and dormant's pure core only: never import boto3, botocore or moto here.
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from dormant.model import Role
-from dormant.roles import role_from_detail
+from dormant.roles.model import Role
+from dormant.roles.records import role_from_detail
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["MAX_ITEMS_PER_PAGE", "InMemoryRoleSource"]

@@ -3,7 +3,7 @@
 ``Failures`` holds the calls a test told a fake to fail; ``aws_error`` builds the exact
 ``AwsAccessError`` dormant's boto3 adapters raise for the same AWS answer (see
 ``dormant.aws.session.aws_call``), so code under test cannot tell a fake's error from a real
-one. Standard library and ``dormant.errors`` only: never import boto3, botocore or moto here.
+one. Standard library and ``dormant.core.errors`` only: never import boto3, botocore or moto here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from dormant.errors import ACCESS_DENIED_CODES, AwsAccessError
+from dormant.core.errors import ACCESS_DENIED_CODES, AwsAccessError
 
 __all__ = ["Failure", "Failures", "aws_error"]
 

@@ -3,7 +3,7 @@
 ``InMemoryRoleMutator`` keeps roles, their inline and attached policies, tags and instance
 profiles, and answers each write call as IAM does: NoSuchEntity for what is missing,
 DeleteConflict for a role that still has policies or profiles, EntityAlreadyExists, IAM's
-quotas. Every error is the ``AwsAccessError`` that ``dormant.aws.mutator.IamRoleMutator``
+quotas. Every error is the ``AwsAccessError`` that ``dormant.roles.aws_mutator.IamRoleMutator``
 raises for the same answer. Every call is recorded in order (``calls``, ``write_calls()``),
 so a test can prove a dry run made no write call, and any call can be made to fail for one
 role (``fail``).
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from dormant.model import Role
 from dormant.remediation.interface import Caller
-from dormant.remediation.plan import WRITE_OPERATIONS, Step
-from dormant.remediation.state import InstanceProfileRef, RoleState
+from dormant.remediation.steps import WRITE_OPERATIONS, Step
+from dormant.roles.model import Role
+from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["READ_OPERATIONS", "IamCall", "InMemoryRoleMutator"]

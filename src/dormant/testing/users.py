@@ -3,7 +3,7 @@
 ``InMemoryUserMutator`` keeps users (``UserState`` values: password, access keys, the
 quarantine policy, tags) and answers each write call of a users' plan as IAM does:
 NoSuchEntity for a missing user, key or policy, a bad ``Status`` refused, IAM's 50-tag
-quota. Every error is the ``AwsAccessError`` that ``dormant.aws.user_mutator.IamUserMutator``
+quota. Every error is the ``AwsAccessError`` that ``dormant.users.aws_mutator.IamUserMutator``
 raises for the same answer. Calls are recorded in order (``calls``, ``write_calls()``) and
 any call can be made to fail for one user (``fail``).
 
@@ -19,10 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from dormant.remediation.interface import Caller
-from dormant.remediation.plan import USER_WRITE_OPERATIONS, Step
-from dormant.remediation.users import UserState
+from dormant.remediation.steps import USER_WRITE_OPERATIONS, Step
 from dormant.testing.injection import Failures, aws_error
 from dormant.testing.mutator import IamCall
+from dormant.users.remediate import UserState
 
 __all__ = ["InMemoryUserMutator"]
 

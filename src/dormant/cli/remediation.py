@@ -1,0 +1,108 @@
+"""Options and output every remediation command shares: --apply and --max-roles, --force,
+the ROLE arguments and --from, and the per-role outcome lines with their summary.
+
+Kind-agnostic: the commands of each kind build on these.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any, TypeVar
+
+import click
+
+from dormant.core.errors import InvalidParameter
+from dormant.remediation import (
+    DEFAULT_MAX_ROLES,
+    Outcome,
+    Summary,
+    Target,
+    merge_targets,
+    targets_from_scan,
+)
+
+__all__ = [
+    "force_option",
+    "print_nothing_to_do",
+    "print_outcomes",
+    "role_targets",
+    "safety_options",
+    "target_options",
+]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def safety_options(func: F) -> F:
+    func = click.option(
+        "--max-roles",
+        type=click.IntRange(min=1),
+        metavar="N",
+        default=DEFAULT_MAX_ROLES,
+        show_default=True,
+        help="Refuse the whole run if it names more roles than this.",
+    )(func)
+    func = click.option(
+        "--apply",
+        is_flag=True,
+        default=False,
+        help="Make the changes. Without it, only print the plan (no write call is made).",
+    )(func)
+    return func
+
+
+def force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        default=False,
+        help="Also act on roles that CloudFormation, StackSets or Control Tower manage "
+        "(refused by default: retire them there). Identity Center roles stay refused.",
+    )(func)
+
+
+def target_options(func: F) -> F:
+    func = click.option(
+        "--from",
+        "from_file",
+        type=click.File("r", encoding="utf-8"),
+        default=None,
+        metavar="FILE",
+        help="Also act on the NON_COMPLIANT findings of a `dormant scan --format json` "
+        "document ('-' reads standard input).",
+    )(func)
+    func = click.argument("roles", nargs=-1, metavar="[ROLE]...")(func)
+    return func
+
+
+def role_targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
+    from_scan: list[Target] = []
+    if from_file is not None:
+        source = "standard input" if from_file.name == "<stdin>" else str(from_file.name)
+        from_scan = targets_from_scan(from_file.read(), source=source)
+    targets = merge_targets((Target(name) for name in roles), from_scan)
+    if not roles and from_file is None:
+        raise InvalidParameter("ROLE", "name at least one role, or give --from FILE")
+    return targets
+
+
+def print_outcomes(outcomes: Iterable[Outcome], *, apply: bool) -> None:
+    if not apply:
+        click.echo("dry run: nothing will be changed; add --apply to make these calls")
+    seen: list[Outcome] = []
+    for outcome in outcomes:
+        click.echo(f"{outcome.status.value}: {outcome.message}")
+        for step in outcome.steps:
+            click.echo(f"  {step.describe()}")
+        seen.append(outcome)
+    summary = Summary.of(seen)
+    click.echo(f"summary: {summary.describe()}")
+    if not summary.ok:
+        sys.exit(1)
+
+
+def print_nothing_to_do() -> None:
+    click.echo("nothing to do: no role named and no NON_COMPLIANT finding in --from")
+    click.echo(f"summary: {Summary.of(()).describe()}")

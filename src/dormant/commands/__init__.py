@@ -1,0 +1,1 @@
+"""The commands that span kinds: demo, report, export, quarantine, release, delete, restore."""

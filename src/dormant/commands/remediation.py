@@ -1,0 +1,234 @@
+"""``dormant quarantine | release | delete | restore``: the command-line edge of remediation.
+
+Every command is a dry run unless ``--apply`` is given: it prints each role, what would
+happen to it and every IAM call it would make. Output, one line per role, then its calls
+indented, then ``summary: ...``. Exit codes: 0 when every role is done, planned, unchanged
+or skipped; 1 when any role was refused or failed; 2 when the whole run is refused or the
+input is wrong. Decisions live in ``dormant.remediation``; this module only parses options,
+builds the IAM adapter and prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from dormant.cli.common import (
+    aws_options,
+    remediation_settings,
+    window_options,
+)
+from dormant.cli.remediation import (
+    force_option,
+    print_nothing_to_do,
+    print_outcomes,
+    role_targets,
+    safety_options,
+    target_options,
+)
+from dormant.remediation import (
+    check_blast_radius,
+)
+from dormant.roles.remediate import delete as run_delete
+from dormant.roles.remediate import quarantine as run_quarantine
+from dormant.roles.remediate import release as run_release
+from dormant.roles.remediate import restore as run_restore
+from dormant.users.cli_remediate import (
+    requested_users,
+    run_quarantine_users,
+    run_release_users,
+    user_option,
+)
+
+__all__ = ["delete", "quarantine", "release", "restore"]
+
+
+def _mutator(profile: str | None, region: str | None) -> Any:
+    # boto3 loads only when a command really runs, so --help and usage errors stay fast.
+    from dormant.aws.session import client_config, make_session
+    from dormant.roles.aws_mutator import IamRoleMutator
+
+    return IamRoleMutator.from_session(make_session(profile, region), client_config())
+
+
+@click.command()
+@target_options
+@user_option
+@safety_options
+@force_option
+@window_options
+@aws_options
+def quarantine(
+    roles: tuple[str, ...],
+    from_file: IO[str] | None,
+    users: tuple[str, ...],
+    apply: bool,
+    force: bool,
+    max_roles: int,
+    max_days: str,
+    allow: str,
+    exempt_tag: str,
+    owner_tags: str,
+    as_of: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deny each ROLE every action, and every session issued before now (reversible).
+
+    Puts the inline policy `dormant-quarantine` on the role and tags it with when and by
+    whom. Roles used within --max-days (re-checked just before the change) are skipped;
+    service-linked, AWS-reserved, allow-listed roles, roles managed by CloudFormation,
+    StackSets or Control Tower (unless --force) and the caller's own role are refused.
+
+    With --user (or --from a `dormant users --format json` document): the same policy on each
+    IAM user, its active access keys deactivated, and tags recording which, by whom and when.
+    Users whose password or keys were used within --max-days (45 unless given) are skipped;
+    allow-listed users and the caller's own user are refused.
+    """
+    user_targets, from_file = requested_users(users, roles, from_file)
+    if user_targets is not None:
+        if not user_targets:
+            return print_nothing_to_do()
+        return run_quarantine_users(
+            user_targets,
+            apply=apply,
+            max_roles=max_roles,
+            max_days=max_days,
+            allow=allow,
+            as_of=as_of,
+            profile=profile,
+            region=region,
+            report=print_outcomes,
+        )
+    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    targets = role_targets(roles, from_file)
+    if not targets:
+        return print_nothing_to_do()
+    check_blast_radius(len(targets), max_roles)
+    mutator = _mutator(profile, region)
+    outcomes = run_quarantine(
+        mutator, targets, settings=settings, now=now, apply=apply, force=force
+    )
+    print_outcomes(outcomes, apply=apply)
+
+
+@click.command()
+@target_options
+@user_option
+@safety_options
+@aws_options
+def release(
+    roles: tuple[str, ...],
+    from_file: IO[str] | None,
+    users: tuple[str, ...],
+    apply: bool,
+    max_roles: int,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
+
+    A role that is neither quarantined nor restricted is reported and left alone. Only
+    service-linked and AWS-reserved roles are refused: giving access back needs no
+    allow-list or freshness check. Exit status 1 if any role was refused or failed.
+
+    With --user: reactivate exactly the access keys quarantine deactivated, and remove its
+    policy and tags from each IAM user.
+    """
+    user_targets, from_file = requested_users(users, roles, from_file)
+    if user_targets is not None:
+        if not user_targets:
+            return print_nothing_to_do()
+        return run_release_users(
+            user_targets,
+            apply=apply,
+            max_roles=max_roles,
+            profile=profile,
+            region=region,
+            report=print_outcomes,
+        )
+    targets = role_targets(roles, from_file)
+    if not targets:
+        return print_nothing_to_do()
+    check_blast_radius(len(targets), max_roles)
+    print_outcomes(run_release(_mutator(profile, region), targets, apply=apply), apply=apply)
+
+
+@click.command()
+@target_options
+@click.option(
+    "--backup-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the backups (<account>-<role>.json), written and verified first.",
+)
+@safety_options
+@force_option
+@window_options
+@aws_options
+def delete(
+    roles: tuple[str, ...],
+    from_file: IO[str] | None,
+    backup_dir: Path,
+    apply: bool,
+    force: bool,
+    max_roles: int,
+    max_days: str,
+    allow: str,
+    exempt_tag: str,
+    owner_tags: str,
+    as_of: str | None,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Back up each ROLE to --backup-dir, check the backup, then delete the role.
+
+    Deletes in IAM's order: removes the role from its instance profiles, detaches managed
+    policies, deletes inline policies, deletes the role. The same refusals and freshness
+    re-check as quarantine apply. A role already gone whose backup is present is no error.
+    """
+    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    targets = role_targets(roles, from_file)
+    if not targets:
+        return print_nothing_to_do()
+    check_blast_radius(len(targets), max_roles)
+    outcomes = run_delete(
+        _mutator(profile, region),
+        targets,
+        settings=settings,
+        now=now,
+        apply=apply,
+        backup_dir=backup_dir,
+        force=force,
+    )
+    print_outcomes(outcomes, apply=apply)
+
+
+@click.command()
+@click.argument(
+    "backups",
+    nargs=-1,
+    required=True,
+    metavar="BACKUP...",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@safety_options
+@aws_options
+def restore(
+    backups: tuple[Path, ...],
+    apply: bool,
+    max_roles: int,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Recreate each role from its BACKUP file, exactly as it was.
+
+    Creates missing instance profiles with their original path. A role that already
+    exists and matches its backup is left alone; one that differs is refused. The
+    restored role is read back and compared with its backup. Exit status 1 if any role
+    was refused or failed.
+    """
+    check_blast_radius(len(backups), max_roles, "backups")
+    print_outcomes(run_restore(_mutator(profile, region), list(backups), apply=apply), apply=apply)

@@ -1,0 +1,283 @@
+"""``dormant permissions``: the granted services (and actions) used roles never use.
+
+The decision is ``dormant.permissions.decide.evaluate_permissions``; reading the data is
+``dormant.permissions.aws`` (one IAM job per role), its wiring ``dormant.aws.permissions``. This
+module only parses options, chooses the accounts and renders ``PERMISSIONS_LAYOUT`` in the
+chosen format. Exit codes as ``dormant scan``: 0 nothing unused, 1 some role holds unused
+services, 2 usage, input or access error, 3 some roles or accounts could not be read (the
+others are reported). Must never decide compliance itself, nor import moto.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import click
+
+from dormant.cli.common import (
+    account_targets,
+    aws_options,
+    parse_as_of,
+    parse_workers,
+    settings_from_options,
+    tag_options,
+    user_session,
+)
+from dormant.cli.output import (
+    Progress,
+    exit_code,
+    output_options,
+    output_stream,
+    resolve_format,
+)
+from dormant.core.errors import InvalidParameter
+from dormant.core.model import AccountFailure
+from dormant.core.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS, Settings, parse_role_name
+from dormant.engine.accounts import DEFAULT_ROLE_NAME, MAX_WORKERS
+from dormant.permissions.layout import PERMISSIONS_LAYOUT, PermissionsLine
+from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
+from dormant.permissions.scan import DEFAULT_ACCESS_WORKERS, PermissionsResult, RoleOutcome
+from dormant.report import ReportMeta, iso, render
+
+__all__ = ["permissions"]
+
+_EPILOG = (
+    "Exit codes: 0 no role holds unused services; 1 some role does; 2 usage, input or AWS "
+    "access error (nothing written to --output); 3 some roles or accounts could not be read "
+    "(the others are reported)."
+)
+
+
+def _names(role_names: Sequence[str], all_roles: bool) -> list[str] | None:
+    if all_roles and role_names:
+        raise InvalidParameter("--all", "cannot be combined with role names")
+    if not all_roles and not role_names:
+        raise InvalidParameter("ROLE_NAME", "name one or more roles, or pass --all")
+    if all_roles:
+        return None
+    names: list[str] = []
+    for name in role_names:
+        if "/" in name:
+            raise InvalidParameter(
+                "ROLE_NAME", f"{name!r}: give the role's plain name, without its path"
+            )
+        names.append(parse_role_name(name, "ROLE_NAME"))
+    return list(dict.fromkeys(names))
+
+
+def print_role_failures(failures: Sequence[AccountFailure]) -> None:
+    for failure in failures:
+        click.echo(f"dormant: failed: {' '.join(failure.message.split())}", err=True)
+
+
+def _read(
+    names: list[str] | None,
+    *,
+    session: Any,
+    use_org: bool,
+    accounts_file: str | None,
+    role_name: str,
+    settings: Settings,
+    now: datetime,
+    workers: int,
+) -> tuple[PermissionsResult, str, bool]:
+    from dormant.aws.session import aws_call, caller_account
+    from dormant.permissions.aws import access_client_config
+    from dormant.permissions.aws_accounts import account_permissions, accounts_permissions
+
+    config = access_client_config(workers)
+    with Progress("Reading last access", unit="roles") as progress:
+
+        def on_role_done(_: RoleOutcome) -> None:
+            progress.advance()
+
+        if use_org or accounts_file is not None:
+            targets, source = account_targets(
+                session, config, use_org=use_org, accounts_file=accounts_file
+            )
+            result = accounts_permissions(
+                session,
+                targets,
+                names,
+                role_name=role_name,
+                settings=settings,
+                now=now,
+                workers=workers,
+                on_role_done=on_role_done,
+            )
+            return result, source, True
+        account = caller_account(session, config)
+        with aws_call("iam:GetAccountAuthorizationDetails", account):
+            iam = session.client("iam", config=config)
+        result = account_permissions(
+            iam,
+            account,
+            names,
+            settings=settings,
+            now=now,
+            workers=workers,
+            on_role_done=on_role_done,
+        )
+        return result, f"account {account}", False
+
+
+def _settings_record(settings: Settings, now: datetime, workers: int) -> dict[str, Any]:
+    return {
+        "max_days": settings.max_days,
+        "allow_patterns": list(settings.allow_patterns),
+        "include_service_linked": settings.include_service_linked,
+        "as_of": iso(now),
+        "workers": workers,
+    }
+
+
+@click.command(epilog=_EPILOG)
+@click.argument("role_names", metavar="[ROLE_NAME ...]", nargs=-1)
+@click.option(
+    "--all",
+    "all_roles",
+    is_flag=True,
+    default=False,
+    help="Every role of the account (GetAccountAuthorizationDetails, 1,000 a page).",
+)
+@click.option(
+    "--max-days",
+    metavar="N",
+    default=str(DEFAULT_PERMISSIONS_MAX_DAYS),
+    show_default=True,
+    help="Window: a granted service unused for more than N whole days is unused, and a "
+    "role no older than N days is spared.",
+)
+@click.option(
+    "--allow",
+    metavar="PATTERNS",
+    default="",
+    help="Allow-list: '|'-separated filename patterns on Path+RoleName, case-sensitive.",
+)
+@click.option(
+    "--include-service-linked",
+    is_flag=True,
+    default=False,
+    help="Judge service-linked roles instead of reporting them NOT_APPLICABLE.",
+)
+@click.option(
+    "--as-of",
+    metavar="TIMESTAMP",
+    default=None,
+    help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
+)
+@click.option(
+    "--workers",
+    metavar="N",
+    default=str(DEFAULT_ACCESS_WORKERS),
+    show_default=True,
+    help=f"Roles read at the same time (1..{MAX_WORKERS}); IAM throttles these jobs.",
+)
+@click.option(
+    "--org",
+    "use_org",
+    is_flag=True,
+    default=False,
+    help="Every ACTIVE account of the organization, assuming --role-name in each.",
+)
+@click.option(
+    "--accounts",
+    "accounts_file",
+    metavar="FILE",
+    default=None,
+    help="The accounts listed in FILE (ids, a JSON list, or 'aws organizations "
+    "list-accounts' output; '-' reads standard input).",
+)
+@click.option(
+    "--role-name",
+    metavar="NAME",
+    default=DEFAULT_ROLE_NAME,
+    show_default=True,
+    help="Role assumed in each other account with --org/--accounts.",
+)
+@tag_options
+@aws_options
+@output_options
+@click.pass_context
+def permissions(
+    ctx: click.Context,
+    role_names: tuple[str, ...],
+    all_roles: bool,
+    max_days: str,
+    allow: str,
+    include_service_linked: bool,
+    as_of: str | None,
+    workers: str,
+    use_org: bool,
+    accounts_file: str | None,
+    role_name: str,
+    exempt_tag: str,
+    owner_tags: str,
+    profile: str | None,
+    region: str | None,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Find the granted services (and actions) roles have not used within --max-days.
+
+    For each role, IAM's service last-accessed data (one job per role, polled, paged) lists
+    every service its policies allow; a service with no use, or none for more than
+    --max-days whole days, is unused, and a role holding any is non-compliant. Role names
+    are plain names (no path); --all takes every role.
+
+    \b
+    JSON: {"generated_at", "kind", "source", "settings", "findings", "summary",
+    "failures"}; each finding:
+      account_id role_name role_id arn path compliance reason annotation
+      services         every granted service: {namespace, name, last_used,
+                       last_used_region, days_unused, unused, unused_actions}
+      unused_services  the unused services' namespaces, sorted
+      proposed_deny    the IAM policy denying them (null when none is unused);
+                       `dormant restrict ROLE_NAME` puts it on the role, reversibly
+    """
+    names = _names(role_names, all_roles)
+    settings = settings_from_options(
+        max_days,
+        allow,
+        include_service_linked,
+        exempt_tag,
+        owner_tags,
+        tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+        tracked="service last access",
+    )
+    now = parse_as_of(as_of)
+    worker_count = parse_workers(workers)
+    role_name = parse_role_name(role_name, "--role-name")
+    if use_org and accounts_file is not None:
+        raise InvalidParameter("--accounts", "cannot be combined with --org")
+    fmt = resolve_format(fmt, output)
+    session = user_session(profile, region)
+    result, source, multi_account = _read(
+        names,
+        session=session,
+        use_org=use_org,
+        accounts_file=accounts_file,
+        role_name=role_name,
+        settings=settings,
+        now=now,
+        workers=worker_count,
+    )
+    meta = ReportMeta(
+        layout=PERMISSIONS_LAYOUT,
+        kind="permissions",
+        generated_at=now,
+        source=source,
+        settings=_settings_record(settings, now, worker_count),
+        failures=result.failures,
+        multi_account=multi_account,
+        region=session.region_name,
+    )
+    color = fmt == "table" and output is None and sys.stdout.isatty()
+    lines = [PermissionsLine(finding) for finding in result.findings]
+    with output_stream(output) as out:
+        tally = render(fmt, lines, meta, out, color=color)
+    print_role_failures(result.failures)
+    ctx.exit(exit_code(tally.non_compliant, result.failures))

@@ -1,0 +1,126 @@
+"""``dormant restrict``: deny a used role the services it has not used (reversible).
+
+A dry run unless ``--apply`` is given, printing each role, what would happen to it and every
+IAM call it would make, like the other remediation commands (``dormant.cli.remediate``, whose
+target parsing and printing this reuses). ``dormant release ROLE --apply`` undoes it. The
+decision and the plan live in ``dormant.permissions`` and ``dormant.remediation``; this
+module only parses options, builds the adapters and prints.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import click
+
+from dormant.cli.common import (
+    aws_options,
+    parse_remediation_as_of,
+    settings_from_options,
+    tag_options,
+)
+from dormant.cli.remediation import (
+    print_nothing_to_do,
+    print_outcomes,
+    role_targets,
+    safety_options,
+)
+from dormant.core.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS
+from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
+from dormant.permissions.remediate import restrict as run_restrict
+from dormant.remediation import check_blast_radius
+
+__all__ = ["restrict"]
+
+
+def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
+    # boto3 loads only when a command really runs, so --help and usage errors stay fast.
+    from dormant.aws.session import client_config, make_session
+    from dormant.permissions.aws import IamAccessSource, access_client_config
+    from dormant.roles.aws_mutator import IamRoleMutator
+
+    session = make_session(profile, region)
+    mutator = IamRoleMutator.from_session(session, client_config())
+    account = mutator.caller().account_id
+    access = IamAccessSource(
+        session.client("iam", config=access_client_config(1)), account_id=account
+    )
+    return mutator, access
+
+
+@click.command()
+@click.argument("roles", nargs=-1, metavar="[ROLE]...")
+@click.option(
+    "--from",
+    "from_file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    metavar="FILE",
+    help="Also act on the NON_COMPLIANT findings of a `dormant permissions --format json` "
+    "document ('-' reads standard input).",
+)
+@safety_options
+@click.option(
+    "--max-days",
+    metavar="N",
+    default=str(DEFAULT_PERMISSIONS_MAX_DAYS),
+    show_default=True,
+    help="Window: deny the granted services unused for more than N whole days.",
+)
+@click.option(
+    "--allow",
+    metavar="PATTERNS",
+    default="",
+    help="Allow-list: '|'-separated filename patterns on Path+RoleName; matching roles "
+    "are refused.",
+)
+@click.option(
+    "--as-of",
+    metavar="TIMESTAMP",
+    default=None,
+    help="Judge as of this instant (ISO 8601); default now. Never in the future.",
+)
+@tag_options
+@aws_options
+def restrict(
+    roles: tuple[str, ...],
+    from_file: IO[str] | None,
+    apply: bool,
+    max_roles: int,
+    max_days: str,
+    allow: str,
+    as_of: str | None,
+    exempt_tag: str,
+    owner_tags: str,
+    profile: str | None,
+    region: str | None,
+) -> None:
+    """Deny each ROLE the granted services it has not used within --max-days.
+
+    Re-reads the role's service last access right before acting, then puts the inline
+    policy `dormant-unused-services` (a Deny of those services, nothing else) and tags the
+    role with when, by whom and which services. The role's own policies are never changed:
+    `dormant release ROLE --apply` removes exactly what was added. Refused: service-linked,
+    AWS-reserved, allow-listed roles, the caller's own role, a role with nothing unused, a
+    deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
+    limit for a role's inline policies. Exit status 1 if any role was refused or failed.
+    """
+    now = parse_remediation_as_of(as_of)
+    settings = settings_from_options(
+        max_days,
+        allow,
+        False,
+        exempt_tag,
+        owner_tags,
+        tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
+        tracked="service last access",
+    )
+    targets = role_targets(roles, from_file)
+    if not targets:
+        return print_nothing_to_do()
+    check_blast_radius(len(targets), max_roles)
+    mutator, access = _adapters(profile, region)
+    print_outcomes(
+        run_restrict(mutator, access, targets, settings=settings, now=now, apply=apply),
+        apply=apply,
+    )

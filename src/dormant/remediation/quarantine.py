@@ -1,0 +1,75 @@
+"""What a quarantine puts on a role, as pure data.
+
+The command line's ``dormant quarantine`` and the SSM Automation document that
+AWS Config remediation runs put exactly this on a role, and ``dormant release``
+removes exactly this. Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "QUARANTINE_POLICY_NAME",
+    "TAG_DEACTIVATED_KEYS",
+    "TAG_QUARANTINED_AT",
+    "TAG_QUARANTINED_BY",
+    "quarantine_policy_document",
+    "quarantine_tags",
+]
+
+# A fixed, recognisable inline policy name: release deletes this policy and nothing else.
+QUARANTINE_POLICY_NAME = "dormant-quarantine"
+
+
+TAG_QUARANTINED_AT = "dormant:quarantined-at"
+
+
+TAG_QUARANTINED_BY = "dormant:quarantined-by"
+
+
+# On a quarantined IAM user: the access key ids quarantine deactivated (space-separated,
+# "none" when it found none active), so that release reactivates exactly those.
+TAG_DEACTIVATED_KEYS = "dormant:deactivated-keys"
+
+
+# IAM tag values allow letters, digits, spaces and _.:/=+-@ up to 256 characters; an ARN
+# whose session name holds anything else (a comma, say) would make TagRole fail.
+_TAG_VALUE_MAX = 256
+
+
+_TAG_VALUE_BAD = re.compile(r"[^\w\s.:/=+\-@]")
+
+
+def _iso_seconds(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def quarantine_policy_document(now: datetime) -> dict[str, Any]:
+    """Deny every action, and deny every session issued before ``now``.
+
+    The second statement is the one the IAM console's "Revoke active sessions" writes;
+    it keeps credentials already handed out dead even if someone later loosens the
+    first statement by hand.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "DormantDenyAll", "Effect": "Deny", "Action": "*", "Resource": "*"},
+            {
+                "Sid": "DormantRevokeOlderSessions",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": _iso_seconds(now)}},
+            },
+        ],
+    }
+
+
+def quarantine_tags(now: datetime, caller_arn: str) -> list[tuple[str, str]]:
+    """The tags quarantine puts on a role: when, and by whom (made a valid tag value)."""
+    by = _TAG_VALUE_BAD.sub("_", caller_arn)[:_TAG_VALUE_MAX]
+    return [(TAG_QUARANTINED_AT, _iso_seconds(now)), (TAG_QUARANTINED_BY, by)]

@@ -1,0 +1,105 @@
+"""IAM adapter for remediation: reads a role's full state, makes the planned write calls.
+
+Reads: GetRole (RoleLastUsed, Description, MaxSessionDuration, PermissionsBoundary, Tags),
+ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole,
+all paged. Writes: only the operations in ``dormant.remediation.steps.WRITE_OPERATIONS``,
+with the parameters the plan holds, unchanged. Every error becomes an ``AwsAccessError``
+naming the call, the role and the account. No decisions are made here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dormant.aws.iam_writer import IamWriter, NoSuchEntityError
+from dormant.remediation.steps import Step
+from dormant.roles.records import role_from_detail
+from dormant.roles.remediate.state import InstanceProfileRef, RoleState
+
+__all__ = [
+    "WRITE_METHODS",
+    "IamRoleMutator",
+]
+
+
+# boto3 method for each write operation a plan may contain.
+WRITE_METHODS = {
+    "AddRoleToInstanceProfile": "add_role_to_instance_profile",
+    "AttachRolePolicy": "attach_role_policy",
+    "CreateInstanceProfile": "create_instance_profile",
+    "CreateRole": "create_role",
+    "DeleteInstanceProfile": "delete_instance_profile",
+    "DeleteRole": "delete_role",
+    "DeleteRolePolicy": "delete_role_policy",
+    "DetachRolePolicy": "detach_role_policy",
+    "PutRolePermissionsBoundary": "put_role_permissions_boundary",
+    "PutRolePolicy": "put_role_policy",
+    "RemoveRoleFromInstanceProfile": "remove_role_from_instance_profile",
+    "TagRole": "tag_role",
+    "UntagRole": "untag_role",
+    "UpdateRole": "update_role",
+}
+
+
+class IamRoleMutator(IamWriter):
+    """A ``RoleMutator`` over one account's IAM and STS clients."""
+
+    def describe_role(self, name: str) -> RoleState | None:
+        iam = self._iam
+        try:
+            detail: dict[str, Any] = dict(
+                self._call(
+                    f"iam:GetRole of role {name}", iam.get_role, missing_ok=True, RoleName=name
+                )["Role"]
+            )
+            policy_names = self._pages("ListRolePolicies", name, "PolicyNames")
+            inline = []
+            for policy_name in policy_names:
+                response = self._call(
+                    f"iam:GetRolePolicy of role {name}",
+                    iam.get_role_policy,
+                    missing_ok=True,
+                    RoleName=name,
+                    PolicyName=policy_name,
+                )
+                inline.append(
+                    {"PolicyName": policy_name, "PolicyDocument": response["PolicyDocument"]}
+                )
+            attached = self._pages("ListAttachedRolePolicies", name, "AttachedPolicies")
+            profiles = self._pages("ListInstanceProfilesForRole", name, "InstanceProfiles")
+        except NoSuchEntityError:
+            return None
+        detail["RolePolicyList"] = inline
+        detail["AttachedManagedPolicies"] = attached
+        account = self._caller.account_id if self._caller else ""
+        role = role_from_detail(detail, where=f"account {account}" if account else "")
+        return RoleState(
+            role=role,
+            max_session_duration=int(detail.get("MaxSessionDuration") or 3600),
+            instance_profiles=tuple(
+                InstanceProfileRef(name=str(p["InstanceProfileName"]), path=str(p.get("Path", "/")))
+                for p in profiles
+            ),
+        )
+
+    def instance_profile_exists(self, name: str) -> bool:
+        try:
+            self._call(
+                f"iam:GetInstanceProfile of instance profile {name}",
+                self._iam.get_instance_profile,
+                missing_ok=True,
+                InstanceProfileName=name,
+            )
+        except NoSuchEntityError:
+            return False
+        return True
+
+    def execute(self, step: Step) -> None:
+        method = getattr(self._iam, WRITE_METHODS[step.operation])
+        params = step.params
+        subject = (
+            f"role {params['RoleName']}"
+            if "RoleName" in params
+            else f"instance profile {params.get('InstanceProfileName')}"
+        )
+        self._call(f"iam:{step.operation} of {subject}", method, **dict(params))

@@ -1,0 +1,334 @@
+"""``dormant scan``: decide every role of an account, a snapshot file, or many accounts.
+
+The decision is ``dormant.roles.decide.evaluate_role`` through ``dormant.roles.scan.scan``, the
+same engine the Lambda runs; this module only chooses the role source and the output.
+Snapshots stay streamed from the file to the TSV, CSV and JSON writers. Must never
+decide compliance itself, nor import moto.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from dormant.cli.common import (
+    account_targets,
+    aws_options,
+    parse_as_of,
+    parse_workers,
+    rule_options,
+    settings_from_options,
+    user_session,
+)
+from dormant.cli.output import (
+    EXIT_CODES_HELP,
+    Progress,
+    exit_code,
+    output_options,
+    output_stream,
+    print_failures,
+    resolve_format,
+)
+from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.model import AccountFailure, RoleQuota
+from dormant.core.settings import Settings, parse_role_name
+from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
+from dormant.report import ReportMeta, iso, render
+from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
+from dormant.roles.model import Finding, Role
+from dormant.roles.scan import scan as scan_roles
+
+if TYPE_CHECKING:
+    import boto3
+
+
+__all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _SnapshotSource:
+    """A RoleSource over a snapshot file (or stdin), read as a stream."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def roles(self) -> Iterator[Role]:
+        from dormant.roles.snapshot import read_snapshot
+
+        return read_snapshot(self._path)
+
+
+def _primed(rows: Iterator[Row]) -> Iterable[Row]:
+    """Pull the first row before anything is written, so a missing or malformed
+    snapshot fails before a JSON header or a CSV header reaches standard output."""
+    try:
+        first = next(rows)
+    except StopIteration:
+        return ()
+    return itertools.chain((first,), rows)
+
+
+def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
+    return {
+        "max_days": settings.max_days,
+        "allow_patterns": list(settings.allow_patterns),
+        "include_service_linked": settings.include_service_linked,
+        "exempt_tag_key": settings.exempt_tag_key,
+        "owner_tag_keys": list(settings.owner_tag_keys),
+        "as_of": iso(now),
+    }
+
+
+def _live_account(
+    session: boto3.session.Session, settings: Settings, now: datetime
+) -> tuple[list[Finding], str, RoleQuota | None]:
+    from dormant.aws.session import aws_call, caller_account, client_config
+    from dormant.roles.aws import IamRoleSource, role_quota
+
+    config = client_config()
+    account = caller_account(session, config)
+    with aws_call("iam:GetAccountAuthorizationDetails", account):
+        iam = session.client("iam", config=config)
+    with Progress(f"Reading roles of {account}", unit="roles") as progress:
+        source = IamRoleSource(iam, account_id=account, on_page=progress.advance)
+        # An account holds at most a few thousand roles: collecting them lets the bar
+        # finish before any output reaches the same terminal.
+        findings = list(scan_roles(source, settings, now))
+    try:
+        quota: RoleQuota | None = role_quota(iam, account)
+    except DormantError as exc:
+        # The quota is context, not the finding: a reader role without
+        # iam:GetAccountSummary still gets its report.
+        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+        quota = None
+    return findings, f"account {account}", quota
+
+
+def _warn_quota(quota: RoleQuota | None, source: str) -> None:
+    if quota is not None and quota.nearly_full:
+        click.echo(
+            f"dormant: warning: {source} uses {quota.roles} of its {quota.roles_quota} roles "
+            f"quota ({quota.percent}%); retire unused roles or ask AWS for a higher quota",
+            err=True,
+        )
+
+
+def _many_accounts(
+    session: boto3.session.Session,
+    *,
+    use_org: bool,
+    accounts_file: str | None,
+    role_name: str,
+    workers: int,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[Finding], Sequence[AccountFailure], str]:
+    from dormant.aws.session import client_config
+    from dormant.roles.aws_accounts import scan_accounts
+
+    targets, source = account_targets(
+        session, client_config(), use_org=use_org, accounts_file=accounts_file
+    )
+    with Progress("Scanning accounts", total=len(targets)) as progress:
+
+        def account_done(account_id: str, failure: AccountFailure | None) -> None:
+            progress.advance()
+
+        result = scan_accounts(
+            session,
+            targets,
+            role_name=role_name,
+            settings=settings,
+            now=now,
+            workers=workers,
+            on_account_done=account_done,
+        )
+    return list(result.findings), list(result.failures), source
+
+
+def _snapshot_option(func: F) -> F:
+    return click.option(
+        "--snapshot",
+        metavar="FILE",
+        default=None,
+        help="Scan offline from the JSON of 'aws iam get-account-authorization-details' "
+        "(AWS CLI v1 or v2 dates); '-' reads standard input. No AWS access needed.",
+    )(func)
+
+
+def _many_account_options(func: F) -> F:
+    func = click.option(
+        "--workers",
+        metavar="N",
+        default=str(DEFAULT_WORKERS),
+        show_default=True,
+        help=f"Accounts scanned at the same time with --org/--accounts (1..{MAX_WORKERS}).",
+    )(func)
+    func = click.option(
+        "--role-name",
+        metavar="NAME",
+        default=DEFAULT_ROLE_NAME,
+        show_default=True,
+        help="Role assumed in each other account with --org/--accounts. A dedicated role "
+        "allowed only iam:GetAccountAuthorizationDetails is the safer choice.",
+    )(func)
+    func = click.option(
+        "--accounts",
+        "accounts_file",
+        metavar="FILE",
+        default=None,
+        help="Scan the accounts listed in FILE instead of the organization: one 12-digit id "
+        "per line ('#' comments), a JSON list of ids, or 'aws organizations list-accounts' "
+        "output; '-' reads standard input.",
+    )(func)
+    return click.option(
+        "--org",
+        "use_org",
+        is_flag=True,
+        default=False,
+        help="Scan every ACTIVE account of the organization (run from the management or a "
+        "delegated administrator account), assuming --role-name in each.",
+    )(func)
+
+
+def scan_options(func: F) -> F:
+    """What to scan and how to decide: every option of ``dormant scan`` but the output's.
+
+    Shared with the commands that run a scan; they take these options as keyword
+    arguments and hand them to ``run_scan``.
+    """
+    return _snapshot_option(_many_account_options(rule_options(aws_options(func))))
+
+
+def account_scan_options(func: F) -> F:
+    """``scan_options`` for one account (live or a snapshot): no --org/--accounts, for
+    commands whose result belongs to one account (``dormant export securityhub``)."""
+    return _snapshot_option(rule_options(aws_options(func)))
+
+
+def run_scan(
+    *,
+    snapshot: str | None,
+    use_org: bool = False,
+    accounts_file: str | None = None,
+    role_name: str = DEFAULT_ROLE_NAME,
+    workers: str = str(DEFAULT_WORKERS),
+    max_days: str,
+    allow: str,
+    include_service_linked: bool,
+    as_of: str | None,
+    profile: str | None,
+    region: str | None,
+    exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
+    owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+) -> tuple[Iterable[Row], ReportMeta]:
+    """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
+    ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
+    whose ``region`` is --region, else the session's (None for a snapshot without it)."""
+    settings = settings_from_options(
+        max_days, allow, include_service_linked, exempt_tag, owner_tags
+    )
+    now = parse_as_of(as_of)
+    worker_count = parse_workers(workers)
+    role_name = parse_role_name(role_name, "--role-name")
+    chosen = [
+        name
+        for name, on in (
+            ("--snapshot", snapshot),
+            ("--org", use_org),
+            ("--accounts", accounts_file),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    failures: Sequence[AccountFailure] = ()
+    multi_account = False
+    quota: RoleQuota | None = None
+    rows: Iterable[Row]
+    if snapshot is not None:
+        name = "<stdin>" if snapshot == "-" else snapshot
+        findings = scan_roles(_SnapshotSource(snapshot), settings, now)
+        rows = _primed(map(row_from_finding, findings))
+        source = f"snapshot {name}"
+    elif use_org or accounts_file is not None:
+        session = user_session(profile, region)
+        region = session.region_name
+        found, failures, source = _many_accounts(
+            session,
+            use_org=use_org,
+            accounts_file=accounts_file,
+            role_name=role_name,
+            workers=worker_count,
+            settings=settings,
+            now=now,
+        )
+        rows = [row_from_finding(f) for f in found]
+        multi_account = True
+    else:
+        session = user_session(profile, region)
+        region = session.region_name
+        found, source, quota = _live_account(session, settings, now)
+        rows = [row_from_finding(f) for f in found]
+    meta = ReportMeta(
+        layout=ROLE_LAYOUT,
+        kind="scan",
+        generated_at=now,
+        source=source,
+        settings=_settings_record(settings, now),
+        failures=failures,
+        multi_account=multi_account,
+        region=region,
+        quota=quota,
+    )
+    return rows, meta
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@scan_options
+@output_options
+@click.pass_context
+def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:
+    """Find unused IAM roles with the Config rule's own decision.
+
+    Reads the current credentials' account (GetAccountAuthorizationDetails: one call
+    per 1,000 roles), a snapshot file, or every account of an organization, and
+    prints one finding per role: non-compliant when unused for more than --max-days.
+    Table, Markdown and HTML list the non-compliant first, the riskiest on top.
+
+    \b
+    JSON and CSV fields, one finding per role (timestamps ISO 8601 UTC, 'Z'):
+      account_id role_name role_id arn path created
+      last_used, last_used_region    null/empty when never used
+      days_unused                    whole days since last use, null if never
+      age_days                       whole days since the role was created
+      compliance reason annotation   the rule's decision and its explanation
+      owner managed_by hint          owner tag; what manages the role, where to retire it
+      risk_score admin               admin: AdministratorAccess or Allow * on *
+      trusted_services trusted_accounts trusted_federated   who may assume it
+    JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
+    "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
+    failures (account_id, operation, message) are the accounts that could not be
+    scanned, also printed on stderr.
+
+    \b
+    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of OCSF 1.1
+    Detection Findings; both leave NOT_APPLICABLE out and name --region (default:
+    the session's, else us-east-1).
+    """
+    fmt = resolve_format(fmt, output)
+    rows, meta = run_scan(**options)
+    failures = meta.failures
+    color = fmt == "table" and output is None and sys.stdout.isatty()
+    with output_stream(output) as out:
+        tally = render(fmt, rows, meta, out, color=color)
+    print_failures(failures)
+    _warn_quota(meta.quota, meta.source)
+    ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

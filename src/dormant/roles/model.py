@@ -1,0 +1,144 @@
+"""Plain values the decision core works on: roles in, findings out.
+
+Pure data: frozen dataclasses and enums, standard library only. AWS's PascalCase
+fields are translated into these names once, in ``dormant.roles``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dormant.core.managed import ManagedBy
+from dormant.core.model import (
+    AWS_RESERVED_PATH_PREFIX,
+    RESOURCE_TYPE_ROLE,
+    SERVICE_LINKED_PATH_PREFIX,
+    Compliance,
+)
+
+__all__ = ["RESOURCE_TYPE_ROLE", "AboutRole", "Finding", "Reason", "Risk", "Role"]
+
+
+class Reason(enum.StrEnum):
+    """Which rule of the decision table decided a finding."""
+
+    SERVICE_LINKED = "service_linked"
+    EXEMPT = "exempt"  # an exemption tag that still counts
+    ALLOW_LISTED = "allow_listed"
+    YOUNG = "young"
+    NEVER_USED = "never_used"
+    UNUSED = "unused"
+    RECENTLY_USED = "recently_used"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """One IAM role as IAM describes it (GetAccountAuthorizationDetails' RoleDetail)."""
+
+    role_id: str
+    name: str
+    path: str
+    arn: str
+    created: datetime
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+    trust_policy: dict[str, Any] | None = None
+    inline_policies: tuple[tuple[str, dict[str, Any]], ...] = ()
+    attached_policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    description: str | None = None
+    permissions_boundary_arn: str | None = None
+    account_id: str = ""
+
+    @property
+    def path_and_name(self) -> str:
+        """What allow-list patterns match against, e.g. ``/service/my-role``."""
+        return f"{self.path}{self.name}"
+
+    @property
+    def is_service_linked(self) -> bool:
+        return self.path.startswith(SERVICE_LINKED_PATH_PREFIX)
+
+    @property
+    def is_aws_reserved(self) -> bool:
+        return self.path.startswith(AWS_RESERVED_PATH_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """What makes an unused role dangerous, read from data IAM already returned.
+
+    ``trusted_services``: AWS service principals (``ec2.amazonaws.com``);
+    ``trusted_accounts``: other AWS account ids that may assume the role (``*`` for anyone);
+    ``trusted_federated``: SAML/OIDC providers; ``admin``: AdministratorAccess attached
+    or an inline ``Allow`` of ``*`` on ``*``.
+    """
+
+    trusted_services: tuple[str, ...] = ()
+    trusted_accounts: tuple[str, ...] = ()
+    trusted_federated: tuple[str, ...] = ()
+    admin: bool = False
+
+    @property
+    def score(self) -> int:
+        """Higher is more dangerous; used to order non-compliant findings."""
+        score = 0
+        if self.admin:
+            score += 4
+        if "*" in self.trusted_accounts:
+            score += 4
+        elif self.trusted_accounts:
+            score += 2
+        if self.trusted_federated:
+            score += 2
+        return score
+
+
+class AboutRole:
+    """The Config identity of a finding about one role (the ``Reportable`` half that
+    follows from ``role``), shared by every kind of finding whose subject is a role."""
+
+    __slots__ = ()
+    role: Role
+
+    @property
+    def account_id(self) -> str:
+        return self.role.account_id
+
+    @property
+    def resource_type(self) -> str:
+        return RESOURCE_TYPE_ROLE
+
+    @property
+    def resource_id(self) -> str:
+        # Config identifies IAM roles by RoleId (AROA...), so results link to its timeline.
+        return self.role.role_id
+
+    @property
+    def resource_name(self) -> str:
+        return self.role.name
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(AboutRole):
+    """The decision about one role, and everything a report needs to explain it."""
+
+    role: Role
+    compliance: Compliance
+    reason: Reason
+    annotation: str
+    days_unused: int | None
+    age_days: int
+    risk: Risk = field(default_factory=Risk)
+    # From the role's tags, name and path (dormant.core.tags, dormant.core.managed): whom to ask,
+    # what manages the role, and where to retire it.
+    owner: str | None = None
+    managed_by: ManagedBy | None = None
+    hint: str | None = None

@@ -1,0 +1,271 @@
+"""Carry out quarantine, release, delete and restore over a ``RoleMutator``, role by role.
+
+For each role: read its live state, refuse what must not be touched, re-check with the one
+decision engine (``dormant.roles.decide.evaluate_role``) that it is still unused, plan the calls,
+and either report the plan (dry run, the default) or make them. A failed call undoes the
+calls already made for that role, so a failure leaves the role as it was; one role's
+failure never stops the others. Deletes happen only after the role's backup has been
+written, read back and found equal to the live role. No boto3 here; ``now`` and the clock
+are arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from dormant.core.errors import DormantError, RoleDataError
+from dormant.core.settings import Settings
+from dormant.remediation.interface import Caller
+from dormant.remediation.outcome import (
+    Clock,
+    Outcome,
+    Status,
+    each_target,
+    execute_steps,
+    missing_role,
+    utc_now,
+)
+from dormant.remediation.targets import Target
+from dormant.roles.remediate.backup import RoleBackup, backup_path, read_backup, write_backup
+from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.plan import (
+    delete_steps,
+    quarantine_steps,
+    refusal,
+    release_steps,
+    restore_steps,
+)
+from dormant.roles.remediate.restriction import unrestrict_steps
+from dormant.roles.remediate.state import differences
+from dormant.roles.remediate.status import RoleStatus, role_status
+
+__all__ = ["delete", "quarantine", "release", "restore"]
+
+
+def _still_unused(status: RoleStatus) -> Outcome | None:
+    """The freshness re-check: None if the role is still NON_COMPLIANT, else a skip."""
+    if status.unused:
+        return None
+    finding = status.finding
+    return Outcome(
+        status.name,
+        Status.SKIPPED,
+        f"role {status.name} is no longer unused ({finding.compliance}: {finding.annotation})",
+    )
+
+
+def quarantine(
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    settings: Settings,
+    now: datetime,
+    apply: bool,
+    clock: Clock = utc_now,
+    force: bool = False,
+) -> Iterator[Outcome]:
+    """Deny each role every action and every older session; already quarantined: no change.
+
+    ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
+    """
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        state = mutator.describe_role(name)
+        if state is None:
+            return missing_role(caller, name)
+        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        refused = status.refusal or status.foreign_quarantine
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        if status.quarantined:
+            return Outcome(name, Status.UNCHANGED, f"role {name} is already quarantined")
+        skipped = _still_unused(status)
+        if skipped is not None:
+            return skipped
+        steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
+        execute_steps(mutator, steps)
+        return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
+
+    return each_target(targets, act, caller)
+
+
+def release(
+    mutator: RoleMutator, targets: Sequence[Target], *, apply: bool, clock: Clock = utc_now
+) -> Iterator[Outcome]:
+    """Remove the quarantine and restrict policies and tags; a role with neither: no change.
+
+    Release gives access back, so neither the allow-list nor the caller's own role stops it.
+    """
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        state = mutator.describe_role(name)
+        if state is None:
+            return missing_role(caller, name)
+        status = role_status(state, settings=Settings(), now=clock())
+        if status.release_refusal is not None:
+            return Outcome(name, Status.REFUSED, status.release_refusal)
+        steps = (*release_steps(state), *unrestrict_steps(state))
+        if not steps:
+            return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would release role {name}", steps)
+        execute_steps(mutator, steps)
+        return Outcome(name, Status.DONE, f"released role {name}", steps)
+
+    return each_target(targets, act, caller)
+
+
+def delete(
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    settings: Settings,
+    now: datetime,
+    apply: bool,
+    backup_dir: Path,
+    clock: Clock = utc_now,
+    force: bool = False,
+) -> Iterator[Outcome]:
+    """Back up each role, verify the backup against the live role, then delete it."""
+    caller = mutator.caller()
+
+    def act(target: Target) -> Outcome:
+        name = target.role_name
+        path = backup_path(backup_dir, caller.account_id, name)
+        state = mutator.describe_role(name)
+        if state is None:
+            return _already_deleted(caller, name, path)
+        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        if status.refusal is not None:
+            return Outcome(name, Status.REFUSED, status.refusal)
+        skipped = _still_unused(status)
+        if skipped is not None:
+            return skipped
+        steps = tuple(delete_steps(state))
+        if not apply:
+            return Outcome(
+                name,
+                Status.PLANNED,
+                f"would back up role {name} to {path}, then delete it",
+                steps,
+                path,
+            )
+        written = write_backup(backup_dir, RoleBackup(caller.account_id, clock(), state))
+        problem = _verify_backup(mutator, name, written)
+        if problem is not None:
+            return Outcome(name, Status.FAILED, problem, (), written)
+        try:
+            execute_steps(mutator, steps)
+        except DormantError as exc:
+            return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
+        return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
+
+    return each_target(targets, act, caller)
+
+
+def _already_deleted(caller: Caller, name: str, path: Path) -> Outcome:
+    if not path.exists():
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"role {name} does not exist in account {caller.account_id} "
+            f"and there is no backup of it at {path}",
+        )
+    backup = read_backup(path)
+    if backup.state.name != name or backup.account_id != caller.account_id:
+        return Outcome(
+            name, Status.FAILED, f"role {name} does not exist, and {path} is not its backup", ()
+        )
+    return Outcome(
+        name, Status.UNCHANGED, f"role {name} is already deleted, backup {path}", (), path
+    )
+
+
+def _verify_backup(mutator: RoleMutator, name: str, path: Path) -> str | None:
+    """Read the written backup back and compare it with the role as IAM has it right now."""
+    try:
+        readback = read_backup(path)
+    except RoleDataError as exc:
+        return f"the backup of role {name} could not be read back, nothing deleted: {exc}"
+    live = mutator.describe_role(name)
+    if live is None:
+        return f"role {name} vanished while it was being backed up, nothing deleted"
+    changed = differences(readback.state, live)
+    if changed:
+        return (
+            f"the backup {path} does not match role {name} as IAM has it now "
+            f"({', '.join(changed)} differ), nothing deleted"
+        )
+    return None
+
+
+def restore(mutator: RoleMutator, paths: Sequence[Path], *, apply: bool) -> Iterator[Outcome]:
+    """Recreate each role from its backup; an existing equal role: no change."""
+    caller = mutator.caller()
+    for path in paths:
+        try:
+            yield _restore_one(mutator, caller, path, apply)
+        except DormantError as exc:
+            yield Outcome(str(path), Status.FAILED, str(exc), (), path)
+
+
+def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) -> Outcome:
+    backup = read_backup(path)
+    name = backup.state.name
+    if backup.account_id != caller.account_id:
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"backup {path} is of a role in account {backup.account_id}, but the credentials "
+            f"act in account {caller.account_id}",
+            (),
+            path,
+        )
+    refused = refusal(backup.state.role)
+    if refused is not None:
+        return Outcome(name, Status.REFUSED, refused, (), path)
+    live = mutator.describe_role(name)
+    if live is not None:
+        changed = differences(backup.state, live, ignore_identity=True)
+        if not changed:
+            return Outcome(
+                name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
+            )
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"role {name} already exists and differs from backup {path} in "
+            f"{', '.join(changed)}; it was not changed",
+            (),
+            path,
+        )
+    missing = [
+        p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
+    ]
+    steps = tuple(restore_steps(backup.state, missing))
+    if not apply:
+        return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
+    execute_steps(mutator, steps)
+    restored = mutator.describe_role(name)
+    if restored is None:
+        return Outcome(
+            name, Status.FAILED, f"role {name} is missing after its restore", steps, path
+        )
+    changed = differences(backup.state, restored, ignore_identity=True)
+    if changed:
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"role {name} was recreated but differs from backup {path} in {', '.join(changed)}",
+            steps,
+            path,
+        )
+    return Outcome(name, Status.DONE, f"restored role {name} from {path}", steps, path)

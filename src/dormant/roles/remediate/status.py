@@ -1,0 +1,113 @@
+"""One role's remediation status, worked out once: its finding, its refusals, and what
+dormant has done to it (quarantined, restricted, since when).
+
+Quarantine, delete, release and retire all ask ``role_status`` instead of re-deriving the
+same facts from the decision, the patterns and the tags. Pure: no boto3, no clock (``now``
+is an argument).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dormant.core.model import Compliance
+from dormant.core.settings import Settings
+from dormant.core.time import parse_timestamp, whole_days
+from dormant.remediation.quarantine import TAG_QUARANTINED_AT
+from dormant.roles.decide import evaluate_role
+from dormant.roles.model import Finding, Reason, Role
+from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
+from dormant.roles.remediate.restriction import (
+    TAG_RESTRICTED_AT,
+    foreign_restrict_policy,
+    is_restricted,
+)
+from dormant.roles.remediate.state import RoleState
+
+__all__ = ["RoleStatus", "quarantined_at", "role_status"]
+
+
+def _tag_time(role: Role, key: str) -> datetime | None:
+    for tag_key, value in role.tags:
+        if tag_key == key:
+            try:
+                return parse_timestamp(value, what=key)
+            except ValueError:
+                return None
+    return None
+
+
+def quarantined_at(role: Role) -> datetime | None:
+    """When quarantine tagged the role (``dormant:quarantined-at``), or None if unreadable."""
+    return _tag_time(role, TAG_QUARANTINED_AT)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleStatus:
+    """What remediation knows about one role at one moment.
+
+    ``refusal`` says why the role must not lose access (service-linked, AWS-reserved,
+    managed elsewhere without ``force``, allow-listed, the caller's own role); ``release_refusal``
+    why what dormant added may not be taken off it either (service-linked or AWS-reserved
+    roles, and policies under dormant's names that dormant did not write).
+    """
+
+    state: RoleState
+    finding: Finding
+    refusal: str | None
+    release_refusal: str | None
+    quarantined: bool
+    quarantined_since: datetime | None
+    foreign_quarantine: str | None
+    restricted: bool
+    restricted_since: datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    @property
+    def unused(self) -> bool:
+        """The freshness check: the one decision still finds the role NON_COMPLIANT."""
+        return self.finding.compliance == Compliance.NON_COMPLIANT
+
+    @property
+    def spared(self) -> bool:
+        """Compliant by the allow-list or an exemption that still counts."""
+        return self.finding.reason in (Reason.ALLOW_LISTED, Reason.EXEMPT)
+
+    @property
+    def used_since_quarantine(self) -> bool:
+        since, last_used = self.quarantined_since, self.state.role.last_used
+        return since is not None and last_used is not None and last_used > since
+
+    def days_quarantined(self, now: datetime) -> int | None:
+        since = self.quarantined_since
+        return None if since is None else whole_days(since, now)
+
+
+def role_status(
+    state: RoleState,
+    *,
+    settings: Settings,
+    now: datetime,
+    caller_arn: str = "",
+    force: bool = False,
+) -> RoleStatus:
+    """The role's finding (the rule's decision), refusals and remediation markers."""
+    role = state.role
+    quarantined = is_quarantined(state)
+    return RoleStatus(
+        state=state,
+        finding=evaluate_role(role, settings, now),
+        refusal=refusal(role, settings=settings, caller_arn=caller_arn, force=force),
+        release_refusal=(
+            refusal(role) or foreign_quarantine_policy(state) or foreign_restrict_policy(state)
+        ),
+        quarantined=quarantined,
+        quarantined_since=quarantined_at(role) if quarantined else None,
+        foreign_quarantine=foreign_quarantine_policy(state),
+        restricted=is_restricted(state),
+        restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+    )

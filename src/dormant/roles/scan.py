@@ -1,0 +1,61 @@
+"""Scanning roles: one account through a ``RoleSource``, many through an ``AccountOpener``.
+
+Pure over two small interfaces (their boto3 implementations are in ``dormant.roles.aws``, their
+fakes in ``dormant.testing``); every role is decided by ``dormant.roles.decide.evaluate_role``,
+the decision the Config rule makes. Never imports boto3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Protocol
+
+from dormant.core.model import AccountFailure
+from dormant.core.settings import Settings
+from dormant.engine.accounts import DEFAULT_WORKERS, AccountTarget, MultiAccountResult, each_account
+from dormant.roles.decide import evaluate_roles
+from dormant.roles.model import Finding, Role
+
+__all__ = ["AccountOpener", "RoleSource", "scan", "scan_with"]
+
+
+class RoleSource(Protocol):
+    def roles(self) -> Iterator[Role]:
+        """Every role of one account, each once."""
+        ...
+
+
+class AccountOpener(Protocol):
+    def role_source(self, account_id: str) -> RoleSource:
+        """The roles of one account; called from worker threads, one account per call."""
+        ...
+
+
+def scan(source: RoleSource, settings: Settings, now: datetime) -> Iterator[Finding]:
+    """Decide every role the source yields, lazily."""
+    return evaluate_roles(source.roles(), settings, now)
+
+
+def scan_with(
+    opener: AccountOpener,
+    targets: Iterable[AccountTarget],
+    *,
+    settings: Settings,
+    now: datetime,
+    workers: int = DEFAULT_WORKERS,
+    on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
+) -> MultiAccountResult[Finding]:
+    """Scan every target's roles through ``opener`` with at most ``workers`` threads.
+
+    ``on_account_done`` runs in the calling thread as each account finishes (progress bars).
+    Raises only for bad arguments; each account's failure is in ``failures``.
+    """
+
+    def scan_account(account_id: str) -> Iterable[Finding]:
+        return scan(opener.role_source(account_id), settings, now)
+
+    findings, failures, unique = each_account(
+        scan_account, targets, workers=workers, on_account_done=on_account_done
+    )
+    return MultiAccountResult(findings, failures, unique)

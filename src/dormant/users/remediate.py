@@ -1,0 +1,376 @@
+"""Quarantine and release IAM users, reversibly: plans, refusals and the run, over a
+``UserMutator``.
+
+Quarantine puts the roles' deny-all inline policy (``dormant.remediation.quarantine``: every action,
+and every session issued before now, e.g. by GetSessionToken) on the user, deactivates
+each active access key, and tags the user with when, by whom and which keys it
+deactivated. Release reactivates exactly those keys (those still there) and removes
+exactly the policy and tags quarantine added. The console password is left in place (the
+policy denies what it could do, and a password cannot be given back once deleted); users
+are never deleted, since a secret access key cannot be restored.
+
+Before quarantining, each user is read live and decided again by
+``dormant.users.decide.evaluate_user`` (the freshness re-check): a user whose credentials
+were used within the window is skipped. Refused: allow-listed users and the caller's own
+user. A failed call undoes the calls already made for that user. Pure: no boto3, no clock
+(``now`` and ``clock`` are arguments).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from dormant.core.errors import DormantError
+from dormant.core.model import Compliance
+from dormant.core.patterns import matching_pattern
+from dormant.core.settings import Settings
+from dormant.remediation.interface import Caller
+from dormant.remediation.outcome import Outcome, Status, execute_steps
+from dormant.remediation.quarantine import (
+    QUARANTINE_POLICY_NAME,
+    TAG_DEACTIVATED_KEYS,
+    TAG_QUARANTINED_AT,
+    TAG_QUARANTINED_BY,
+    quarantine_policy_document,
+    quarantine_tags,
+)
+from dormant.remediation.steps import Step
+from dormant.users.decide import evaluate_user
+from dormant.users.model import Credential, CredentialKind, User
+
+__all__ = [
+    "AccessKeyState",
+    "UserMutator",
+    "UserState",
+    "UserTarget",
+    "quarantine_user_steps",
+    "quarantine_users",
+    "release_user_steps",
+    "release_users",
+    "user_refusal",
+    "user_targets_from_findings",
+]
+
+_NO_KEYS = "none"
+
+
+_TAG_KEYS = (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_DEACTIVATED_KEYS)
+
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyState:
+    """One access key as IAM has it now (ListAccessKeys + GetAccessKeyLastUsed)."""
+
+    key_id: str
+    active: bool
+    created: datetime
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+    last_used_service: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """A user as remediation reads it live: enough to decide, plan and undo."""
+
+    name: str
+    user_id: str
+    arn: str
+    path: str
+    created: datetime
+    account_id: str
+    password_created: datetime | None = None  # None: the user has no console password
+    password_last_used: datetime | None = None
+    keys: tuple[AccessKeyState, ...] = ()
+    quarantine_policy: dict[str, Any] | None = None  # the inline policy dormant-quarantine
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def tag(self, key: str) -> str | None:
+        return next((v for k, v in self.tags if k == key), None)
+
+    def as_user(self) -> User:
+        """The decision's view of the user: its password and keys as credentials."""
+        credentials: list[Credential] = []
+        if self.password_created is not None:
+            credentials.append(
+                Credential(
+                    CredentialKind.PASSWORD, True, self.password_created, self.password_last_used
+                )
+            )
+        kinds = (CredentialKind.ACCESS_KEY_1, CredentialKind.ACCESS_KEY_2)
+        for kind, key in zip(kinds, sorted(self.keys, key=lambda k: k.created), strict=False):
+            credentials.append(
+                Credential(
+                    kind,
+                    key.active,
+                    key.created,
+                    key.last_used,
+                    key.last_used_region,
+                    key.last_used_service,
+                )
+            )
+        return User(
+            name=self.name,
+            arn=self.arn,
+            created=self.created,
+            credentials=tuple(credentials),
+            user_id=self.user_id,
+            path=self.path,
+            tags=self.tags,
+            account_id=self.account_id,
+        )
+
+
+class UserMutator(Protocol):
+    def caller(self) -> Caller: ...
+
+    def describe_user(self, name: str) -> UserState | None:
+        """The user's live state, or None if no user has that name."""
+        ...
+
+    def execute(self, step: Step) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserTarget:
+    """A user to act on; ``account_id`` is set when a finding said where it lives."""
+
+    user_name: str
+    account_id: str | None = None
+
+
+def user_targets_from_findings(document: object, *, source: str) -> list[UserTarget]:
+    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document."""
+    from dormant.core.errors import InvalidParameter
+
+    findings = document.get("findings") if isinstance(document, dict) else None
+    if not isinstance(findings, list):
+        raise InvalidParameter("--from", f"{source} has no top-level 'findings' list")
+    targets: list[UserTarget] = []
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict):
+            raise InvalidParameter("--from", f"{source}: findings[{index}] is not a JSON object")
+        if finding.get("compliance") != Compliance.NON_COMPLIANT:
+            continue
+        name = finding.get("user_name")
+        if not isinstance(name, str) or not name:
+            raise InvalidParameter("--from", f"{source}: findings[{index}] has no user_name")
+        if name == "<root_account>":
+            continue  # the root user's keys are removed by signing in as root, never by us
+        account = finding.get("account_id")
+        targets.append(UserTarget(name, str(account) if account not in (None, "") else ""))
+    return targets
+
+
+def user_refusal(state: UserState, *, settings: Settings, caller_arn: str) -> str | None:
+    """Why this user must not be quarantined, or None."""
+    pattern = matching_pattern(f"{state.path}{state.name}", settings.allow_patterns)
+    if pattern is not None:
+        return f"user {state.name} ({state.path}{state.name}) matches allow-list pattern {pattern}"
+    if caller_arn == state.arn:
+        return f"user {state.name} is the user this command runs as ({caller_arn})"
+    return None
+
+
+def _foreign_policy(state: UserState) -> str | None:
+    """A policy named dormant-quarantine that quarantine did not put there: hands off."""
+    if state.quarantine_policy is None or state.tag(TAG_QUARANTINED_AT) is not None:
+        return None
+    return (
+        f"user {state.name} has an inline policy named {QUARANTINE_POLICY_NAME} that dormant "
+        "did not put there (no quarantine tags); it was left alone"
+    )
+
+
+def quarantine_user_steps(state: UserState, now: datetime, caller_arn: str) -> list[Step]:
+    """Deny everything, deactivate each active key, record what was done in tags."""
+    name = state.name
+    policy = json.dumps(quarantine_policy_document(now), separators=(",", ":"))
+    active = [key.key_id for key in state.keys if key.active]
+    tags = [*quarantine_tags(now, caller_arn), (TAG_DEACTIVATED_KEYS, " ".join(active) or _NO_KEYS)]
+    steps = [
+        Step(
+            "PutUserPolicy",
+            {"UserName": name, "PolicyName": QUARANTINE_POLICY_NAME, "PolicyDocument": policy},
+            undo=(
+                Step("DeleteUserPolicy", {"UserName": name, "PolicyName": QUARANTINE_POLICY_NAME}),
+            ),
+        )
+    ]
+    for key_id in active:
+        steps.append(
+            Step(
+                "UpdateAccessKey",
+                {"UserName": name, "AccessKeyId": key_id, "Status": "Inactive"},
+                undo=(
+                    Step(
+                        "UpdateAccessKey",
+                        {"UserName": name, "AccessKeyId": key_id, "Status": "Active"},
+                    ),
+                ),
+            )
+        )
+    steps.append(
+        Step(
+            "TagUser",
+            {"UserName": name, "Tags": [{"Key": k, "Value": v} for k, v in tags]},
+            undo=(Step("UntagUser", {"UserName": name, "TagKeys": [k for k, _ in tags]}),),
+        )
+    )
+    return steps
+
+
+def release_user_steps(state: UserState) -> list[Step]:
+    """Reactivate the keys quarantine deactivated (if still there and inactive), remove
+    its policy and its tags; nothing else."""
+    name = state.name
+    steps: list[Step] = []
+    recorded = (state.tag(TAG_DEACTIVATED_KEYS) or "").split()
+    inactive = {key.key_id for key in state.keys if not key.active}
+    for key_id in recorded:
+        if key_id in inactive:
+            steps.append(
+                Step(
+                    "UpdateAccessKey",
+                    {"UserName": name, "AccessKeyId": key_id, "Status": "Active"},
+                    undo=(
+                        Step(
+                            "UpdateAccessKey",
+                            {"UserName": name, "AccessKeyId": key_id, "Status": "Inactive"},
+                        ),
+                    ),
+                )
+            )
+    if state.quarantine_policy is not None:
+        document = json.dumps(state.quarantine_policy, separators=(",", ":"))
+        steps.append(
+            Step(
+                "DeleteUserPolicy",
+                {"UserName": name, "PolicyName": QUARANTINE_POLICY_NAME},
+                undo=(
+                    Step(
+                        "PutUserPolicy",
+                        {
+                            "UserName": name,
+                            "PolicyName": QUARANTINE_POLICY_NAME,
+                            "PolicyDocument": document,
+                        },
+                    ),
+                ),
+            )
+        )
+    present = [(k, v) for k, v in state.tags if k in _TAG_KEYS]
+    if present:
+        steps.append(
+            Step(
+                "UntagUser",
+                {"UserName": name, "TagKeys": [k for k, _ in present]},
+                undo=(
+                    Step(
+                        "TagUser",
+                        {"UserName": name, "Tags": [{"Key": k, "Value": v} for k, v in present]},
+                    ),
+                ),
+            )
+        )
+    return steps
+
+
+def _each(
+    mutator: UserMutator,
+    targets: Sequence[UserTarget],
+    act: Callable[[UserState], Outcome],
+) -> Iterator[Outcome]:
+    caller = mutator.caller()
+    for target in targets:
+        name = target.user_name
+        if target.account_id is not None and target.account_id != caller.account_id:
+            where = target.account_id or "no account"
+            yield Outcome(
+                name,
+                Status.REFUSED,
+                f"the finding for user {name} names {where}, but the credentials act in "
+                f"account {caller.account_id}",
+            )
+            continue
+        try:
+            state = mutator.describe_user(name)
+            if state is None:
+                yield Outcome(
+                    name,
+                    Status.FAILED,
+                    f"user {name} does not exist in account {caller.account_id}",
+                )
+                continue
+            yield act(state)
+        except DormantError as exc:
+            yield Outcome(name, Status.FAILED, str(exc))
+
+
+def quarantine_users(
+    mutator: UserMutator,
+    targets: Sequence[UserTarget],
+    *,
+    settings: Settings,
+    now: datetime,
+    apply: bool,
+    clock: Clock = _utc_now,
+) -> Iterator[Outcome]:
+    """Quarantine each user still unused; already quarantined: no change."""
+    caller = mutator.caller()
+
+    def act(state: UserState) -> Outcome:
+        name = state.name
+        refused = user_refusal(state, settings=settings, caller_arn=caller.arn) or (
+            _foreign_policy(state)
+        )
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        if state.quarantine_policy is not None:
+            return Outcome(name, Status.UNCHANGED, f"user {name} is already quarantined")
+        finding = evaluate_user(state.as_user(), settings, now)
+        if finding.compliance != Compliance.NON_COMPLIANT:
+            return Outcome(
+                name,
+                Status.SKIPPED,
+                f"user {name} is no longer unused ({finding.compliance}: {finding.annotation})",
+            )
+        steps = tuple(quarantine_user_steps(state, clock(), caller.arn))
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would quarantine user {name}", steps)
+        execute_steps(mutator, steps)
+        return Outcome(name, Status.DONE, f"quarantined user {name}", steps)
+
+    return _each(mutator, targets, act)
+
+
+def release_users(
+    mutator: UserMutator, targets: Sequence[UserTarget], *, apply: bool
+) -> Iterator[Outcome]:
+    """Undo each user's quarantine exactly; a user not quarantined: no change."""
+
+    def act(state: UserState) -> Outcome:
+        name = state.name
+        refused = _foreign_policy(state)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        steps = tuple(release_user_steps(state))
+        if not steps:
+            return Outcome(name, Status.UNCHANGED, f"user {name} is not quarantined")
+        if not apply:
+            return Outcome(name, Status.PLANNED, f"would release user {name}", steps)
+        execute_steps(mutator, steps)
+        return Outcome(name, Status.DONE, f"released user {name}", steps)
+
+    return _each(mutator, targets, act)
