@@ -115,7 +115,10 @@ def test_default_stack_brings_up_role_function_permission_and_log_group() -> Non
     ]
     assert statement["Principal"] == {"Service": "config.amazonaws.com"}
     assert statement["Action"] == "lambda:InvokeFunction"
-    assert statement["Condition"] == {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+    assert statement["Condition"] == {
+        "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        "ArnLike": {"AWS:SourceArn": "arn:aws:config:us-east-1:123456789012:config-rule/*"},
+    }
 
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/iam-role-last-used")[
         "logGroups"
