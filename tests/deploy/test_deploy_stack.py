@@ -53,6 +53,8 @@ def test_sam_translation_leaves_plain_cloudformation() -> None:
     assert function["Type"] == "AWS::Lambda::Function"
     assert function["Properties"]["Code"] == {"S3Bucket": BUCKET, "S3Key": KEY}
     # The template brings its own role: SAM must not add one with broader rights.
+    # CloudFormation checks the Rules after the transform: SAM must hand them on unchanged.
+    assert translated["Rules"] == load_template(MAIN_TEMPLATE)["Rules"]
     roles = [n for n, b in translated["Resources"].items() if b["Type"] == "AWS::IAM::Role"]
     assert sorted(roles) == ["LambdaExecutionRole", "QuarantineAutomationRole"]
 
