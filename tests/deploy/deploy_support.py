@@ -3,9 +3,14 @@
 ``load_template`` reads YAML with the short CloudFormation tags (!Ref, !If, ...) through
 cfn-lint's own loader and returns plain dicts and lists in the long form
 (``{"Fn::If": [...]}``). ``resolve`` then plays CloudFormation's part for one set of
-parameter values: it evaluates the Conditions, drops the resources and outputs whose
-condition is false, picks the branch of every ``Fn::If`` and removes ``AWS::NoValue``.
-Other intrinsics (Sub, GetAtt, ...) stay as they are, so tests can assert on them.
+parameter values: it refuses values the template's Rules refuse (``rule_failures``), evaluates
+the Conditions, drops the resources and outputs whose condition is false, picks the branch of
+every ``Fn::If`` and removes ``AWS::NoValue``. Other intrinsics (Sub, GetAtt, ...) stay as
+they are, so tests can assert on them.
+
+Conditions and Rules are evaluated by one small evaluator over the parameter values:
+``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Ref`` of a parameter, and (in
+Conditions only) ``Condition``; anything else fails the test that meets it.
 
 Nothing here talks to AWS.
 """
@@ -95,6 +100,25 @@ def evaluate_conditions(
     return {name: _condition(expr, params, raw) for name, expr in raw.items()}
 
 
+def rule_failures(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> list[str]:
+    """``<rule>: <AssertDescription>`` of every Rules assertion these values fail.
+
+    CloudFormation checks the Rules before it creates or updates a stack (and refuses the
+    stack when one fails); a rule without RuleCondition always applies.
+    """
+    params = parameter_values(template, overrides or {})
+    failures: list[str] = []
+    for name, rule in template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not _condition(rule["RuleCondition"], params, {}):
+            continue
+        for assertion in rule["Assertions"]:
+            if not _condition(assertion["Assert"], params, {}):
+                failures.append(f"{name}: {assertion.get('AssertDescription', '').strip()}")
+    return failures
+
+
 def _pick(node: Any, conditions: Mapping[str, bool]) -> Any:
     if isinstance(node, dict):
         if set(node) == {"Fn::If"}:
@@ -114,6 +138,8 @@ def resolve(
     template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The template as CloudFormation would see it with these parameter values."""
+    refused = rule_failures(template, overrides)
+    assert not refused, f"CloudFormation refuses these parameter values: {refused}"
     conditions = evaluate_conditions(template, overrides)
     resolved: dict[str, Any] = {}
     for section in ("Resources", "Outputs"):

@@ -161,8 +161,15 @@ def test_central_part_lets_each_member_accounts_config_invoke_the_function() -> 
         "Action": "lambda:InvokeFunction",
         "Principal": "config.amazonaws.com",
         "SourceAccount": {"Ref": identifier},
+        # That account's rules in the function's Region (a rule invokes a function of its
+        # own Region); the rules' exact ARNs hold ids Config generates.
+        "SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:config:${AWS::Region}:"
+            + f"${{{identifier}}}:config-rule/*"
+        },
     }
     assert CENTRAL["Parameters"]["MemberAccountIds"]["Type"] == "CommaDelimitedList"
+    assert CENTRAL["Parameters"]["MemberAccountIds"]["AllowedPattern"] == "^[0-9]{12}$"
 
 
 def test_member_arns_match_the_central_outputs_patterns() -> None:

@@ -80,6 +80,9 @@ def test_every_account_runs_its_own_function_and_nothing_crosses_accounts() -> N
     permission = resources["LambdaInvokePermission"]["Properties"]
     assert permission["Principal"] == "config.amazonaws.com"
     assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert permission["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*"
+    }
     source = resources["ConfigCustomRule"]["Properties"]["Source"]
     assert source["SourceIdentifier"] == {"Fn::GetAtt": ["CheckRoleLastUsedLambda", "Arn"]}
     function = resources["CheckRoleLastUsedLambda"]["Properties"]
@@ -205,7 +208,10 @@ def test_bucket_then_member_stack_come_up(tmp_path: Path) -> None:
     (statement,) = json.loads(lambda_.get_policy(FunctionName="iam-role-last-used")["Policy"])[
         "Statement"
     ]
-    assert statement["Condition"] == {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+    assert statement["Condition"] == {
+        "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        "ArnLike": {"AWS:SourceArn": "arn:aws:config:us-east-1:123456789012:config-rule/*"},
+    }
 
 
 @pytest.mark.usefixtures("aws")

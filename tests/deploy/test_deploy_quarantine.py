@@ -22,7 +22,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.model import ListShape, Shape, StructureShape
-from deploy_support import MAIN_TEMPLATE, load_template, resolve
+from deploy_support import MAIN_TEMPLATE, as_list, load_template, resolve
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
@@ -155,7 +155,7 @@ def test_automation_role_may_make_every_call_the_document_makes() -> None:
         action
         for statement in statements["PolicyDocument"]["Statement"]
         if statement["Effect"] == "Allow"
-        for action in statement["Action"]
+        for action in as_list(statement["Action"])
     }
     api_calls = {f"iam:{step['inputs']['Api']}" for step in API_STEPS}
     # The script calls ListRoles, GetRolePolicy and GetRole (GetCallerIdentity needs nothing).

@@ -53,6 +53,8 @@ def test_sam_translation_leaves_plain_cloudformation() -> None:
     assert function["Type"] == "AWS::Lambda::Function"
     assert function["Properties"]["Code"] == {"S3Bucket": BUCKET, "S3Key": KEY}
     # The template brings its own role: SAM must not add one with broader rights.
+    # CloudFormation checks the Rules after the transform: SAM must hand them on unchanged.
+    assert translated["Rules"] == load_template(MAIN_TEMPLATE)["Rules"]
     roles = [n for n, b in translated["Resources"].items() if b["Type"] == "AWS::IAM::Role"]
     assert sorted(roles) == ["LambdaExecutionRole", "QuarantineAutomationRole"]
 
@@ -115,7 +117,10 @@ def test_default_stack_brings_up_role_function_permission_and_log_group() -> Non
     ]
     assert statement["Principal"] == {"Service": "config.amazonaws.com"}
     assert statement["Action"] == "lambda:InvokeFunction"
-    assert statement["Condition"] == {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+    assert statement["Condition"] == {
+        "StringEquals": {"AWS:SourceAccount": "123456789012"},
+        "ArnLike": {"AWS:SourceArn": "arn:aws:config:us-east-1:123456789012:config-rule/*"},
+    }
 
     (group,) = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/iam-role-last-used")[
         "logGroups"

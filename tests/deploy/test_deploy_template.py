@@ -24,6 +24,7 @@ from deploy_support import (
     parameter_values,
     render_sub,
     resolve,
+    rule_failures,
     statements,
 )
 from hypothesis import given
@@ -50,9 +51,12 @@ SWITCHES = {
     "NotificationEmail": ["", "security@example.com"],
     "RemediationMode": ["Off", "Manual", "Automatic"],
 }
-COMBINATIONS = [
+# Those CloudFormation accepts: the Rules refuse ExecutionRoleName without OrganizationId.
+EVERY_COMBINATION = [
     dict(zip(SWITCHES, values, strict=True)) for values in itertools.product(*SWITCHES.values())
 ]
+COMBINATIONS = [values for values in EVERY_COMBINATION if not rule_failures(TEMPLATE, values)]
+CROSS_ACCOUNT = {"ExecutionRoleName": "dormant-rule-execution", "OrganizationId": "o-abcdefghij"}
 
 READ_AND_REPORT = {
     "iam:GetAccountAuthorizationDetails",
@@ -177,7 +181,13 @@ def test_only_this_accounts_config_may_invoke_the_function() -> None:
         "Action": "lambda:InvokeFunction",
         "Principal": "config.amazonaws.com",
         "SourceAccount": {"Ref": "AWS::AccountId"},
+        # Not the rule's exact ARN (a generated id; and Config checks the permission when it
+        # creates the rule, so !GetAtt would be circular): this account's rules here.
+        "SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*"
+        },
     }
+    assert "LambdaInvokePermission" in as_list(_resources()[RULE]["DependsOn"])
 
 
 # --- Least privilege of the function's role ------------------------------------------------
@@ -216,23 +226,66 @@ def test_function_role_never_writes_iam_and_has_no_wildcard_action(
     assert actions == expected
 
 
-def test_assume_role_only_when_cross_account_and_only_the_member_role() -> None:
+def test_assume_role_only_when_cross_account_only_the_member_role_in_the_organization() -> None:
     assert "sts:AssumeRole" not in allowed_actions(_resources(), ROLE)
-    resources = _resources(ExecutionRoleName="dormant-rule-execution")
+    resources = _resources(**CROSS_ACCOUNT)
     assert resources["AssumeMemberRolePolicy"]["Properties"]["Roles"] == [{"Ref": ROLE}]
     (assume,) = [s for s in statements(resources, ROLE) if "sts:AssumeRole" in as_list(s["Action"])]
     assert as_list(assume["Action"]) == ["sts:AssumeRole"]
     resource = render_sub(assume["Resource"], {"ExecutionRoleName": "dormant-rule-execution"})
     assert resource == "arn:aws:iam::*:role/dormant-rule-execution"
-    assert "Condition" not in assume
-
-
-def test_assume_role_limited_to_the_organization_when_given() -> None:
-    resources = _resources(
-        ExecutionRoleName="dormant-rule-execution", OrganizationId="o-abcdefghij"
-    )
-    (assume,) = [s for s in statements(resources, ROLE) if "sts:AssumeRole" in as_list(s["Action"])]
     assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}}
+
+
+# --- The Rules: what CloudFormation refuses before it creates anything -----------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        ({}, False),
+        ({"OrganizationId": "o-abcdefghij"}, False),
+        (CROSS_ACCOUNT, False),
+        ({"ExecutionRoleName": "dormant-rule-execution"}, True),
+        ({"ExecutionRoleName": "dormant-rule-execution", "OrganizationId": ""}, True),
+    ],
+    ids=["single-account", "organization-only", "cross-account", "role-only", "empty-org"],
+)
+def test_rules_refuse_an_execution_role_name_without_an_organization(
+    values: dict[str, str], refused: bool
+) -> None:
+    failures = rule_failures(TEMPLATE, values)
+    if not refused:
+        assert failures == []
+        return
+    (failure,) = failures
+    assert failure.startswith("ExecutionRoleNameNeedsOrganizationId: ExecutionRoleName needs")
+    assert "OrganizationId" in failure
+    assert "any AWS account" in failure
+    with pytest.raises(AssertionError, match="CloudFormation refuses"):
+        resolve(TEMPLATE, values)
+
+
+def test_the_only_refused_combinations_are_a_role_name_without_organization() -> None:
+    refused = [values for values in EVERY_COMBINATION if rule_failures(TEMPLATE, values)]
+    assert refused
+    assert all(v["ExecutionRoleName"] and not v["OrganizationId"] for v in refused)
+    assert len(refused) + len(COMBINATIONS) == len(EVERY_COMBINATION)
+
+
+def test_every_template_with_both_parameters_has_the_rule() -> None:
+    """The rule's condition and assertion read exactly the two parameters."""
+    for path in (MAIN_TEMPLATE, *sorted((REPO_ROOT / "deploy").glob("*.yaml"))):
+        template = load_template(path)
+        if {"ExecutionRoleName", "OrganizationId"} <= set(template.get("Parameters", {})):
+            rule = template["Rules"]["ExecutionRoleNameNeedsOrganizationId"]
+            assert rule["RuleCondition"] == {
+                "Fn::Not": [{"Fn::Equals": [{"Ref": "ExecutionRoleName"}, ""]}]
+            }, path.name
+            (assertion,) = rule["Assertions"]
+            assert assertion["Assert"] == {
+                "Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]
+            }, path.name
 
 
 # --- The Config rule --------------------------------------------------------------------------
@@ -295,7 +348,7 @@ def test_rule_parameters_never_carry_an_empty_value(overrides: dict[str, str]) -
 
 def test_the_local_rule_never_makes_the_function_assume_a_role() -> None:
     """The central account's own rule runs in single-account mode even when cross-account."""
-    params = _rule_parameters(ExecutionRoleName="dormant-rule-execution")
+    params = _rule_parameters(**CROSS_ACCOUNT)
     assert execution_role_name_from(params, {}) is None
 
 
@@ -395,6 +448,11 @@ def test_automation_role_is_least_privilege() -> None:
     assert "ManagedPolicyArns" not in role["Properties"]
     values = parameter_values(TEMPLATE, {})
     for statement in statements(resources, "QuarantineAutomationRole"):
+        if as_list(statement["Action"]) == ["iam:ListRoles"]:
+            # ListRoles has no resource type in IAM's service reference: "*" is the only
+            # resource it can be granted on (tests/deploy/test_policies_checked.py).
+            assert statement["Resource"] == "*"
+            continue
         for resource in as_list(statement["Resource"]):
             assert render_sub(resource, values).startswith("arn:aws:iam::123456789012:role/")
     (deny,) = [
