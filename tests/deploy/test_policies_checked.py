@@ -25,8 +25,8 @@ from template_policies import (
     template_policies,
 )
 
-from dormant.permissions import proposed_deny
-from dormant.quarantine import quarantine_policy_document
+from dormant.permissions.model import proposed_deny
+from dormant.remediation.quarantine import quarantine_policy_document
 
 _CENTRAL_FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:iam-role-last-used"
 _CENTRAL_ROLE = "arn:aws:iam::111111111111:role/iam-role-last-used-lambda-us-east-1"
