@@ -2,8 +2,10 @@
 
 `clients` gives boto3 clients with fake credentials (and seeding clients the simulation does
 not record), `roles` seeds roles (`put_role` through the API, `bulk_roles` straight into moto
-for benchmark-sized accounts), `users` seeds IAM users with passwords and access keys, `demo`
-the demo account. Their public names are all here.
+for benchmark-sized accounts), `users` seeds IAM users with passwords and access keys,
+`resources` the resources that reference roles (Lambda functions, instances, task
+definitions, ...) and the configuration recorder that records them for Config's advanced
+queries, `demo` the demo account. Their public names are all here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ from dormant_sim.seed.demo import (
     DEMO_MAX_DAYS,
     describe,
     seed_demo_account,
+)
+from dormant_sim.seed.resources import (
+    SeededResource,
+    instance_profile_for,
+    put_configuration_recorder,
+    put_referencing_resource,
 )
 from dormant_sim.seed.roles import (
     ADMINISTRATOR_ACCESS_ARN,
@@ -44,6 +52,7 @@ __all__ = [
     "READ_ONLY_ACCESS_ARN",
     "KeySeed",
     "PasswordSeed",
+    "SeededResource",
     "SeededRole",
     "SeededUser",
     "bulk_roles",
@@ -51,8 +60,11 @@ __all__ = [
     "describe",
     "ensure_aws_managed_policy",
     "fake_session",
+    "instance_profile_for",
     "internal_client",
     "new_client",
+    "put_configuration_recorder",
+    "put_referencing_resource",
     "put_role",
     "put_user",
     "seed_demo_account",
