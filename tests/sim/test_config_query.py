@@ -112,8 +112,8 @@ def test_an_instance_carries_its_state(sim: Simulation, now: datetime) -> None:
     sim.put_role(HOME, "app", created=now)
     sim.put_configuration_recorder(HOME)
     profile = seed.instance_profile_for(HOME, "app")
-    running = seed.resources.put_ec2_instance(HOME, profile)
-    stopped = seed.resources.put_ec2_instance(HOME, profile, stopped=True)
+    running = seed.put_ec2_instance(HOME, profile)
+    stopped = seed.put_ec2_instance(HOME, profile, stopped=True)
 
     results, _ = _select(
         sim.client("config"),
@@ -134,9 +134,9 @@ def mixed(sim: Simulation, now: datetime) -> dict[str, str]:
     """Two Lambda functions (two roles) and a rule whose two targets run as the two roles."""
     first, second = _role_arn(sim, now, name="first"), _role_arn(sim, now, name="second")
     sim.put_configuration_recorder(HOME)
-    seed.resources.put_lambda_function(HOME, "fn-first", first)
-    seed.resources.put_lambda_function(HOME, "fn-second", second)
-    seed.resources.put_events_rule(HOME, "nightly", target_role_arns=(first, second))
+    seed.put_lambda_function(HOME, "fn-first", first)
+    seed.put_lambda_function(HOME, "fn-second", second)
+    seed.put_events_rule(HOME, "nightly", target_role_arns=(first, second))
     return {"first": first, "second": second}
 
 
@@ -252,7 +252,7 @@ def test_at_limit_100_a_query_takes_ceil_n_over_100_pages_each_item_once(
     sim.reset()
     sim.put_configuration_recorder(HOME)
     for i in range(count):
-        seed.resources.put_events_rule(HOME, f"rule-{i:03d}")
+        seed.put_events_rule(HOME, f"rule-{i:03d}")
 
     results, pages = _select(
         sim.client("config"), f"SELECT arn WHERE resourceType = '{RULE}'", Limit=100
@@ -268,7 +268,7 @@ def test_at_limit_100_a_query_takes_ceil_n_over_100_pages_each_item_once(
 def thirty_seven_rules(sim: Simulation) -> Simulation:
     sim.put_configuration_recorder(HOME)
     for i in range(37):
-        seed.resources.put_events_rule(HOME, f"rule-{i:02d}")
+        seed.put_events_rule(HOME, f"rule-{i:02d}")
     return sim
 
 
@@ -372,15 +372,15 @@ def test_what_the_simulation_cannot_answer_is_an_invalid_expression(
 
 
 def test_no_recorder_means_no_items(sim: Simulation, now: datetime) -> None:
-    seed.resources.put_lambda_function(HOME, "fn", _role_arn(sim, now))
+    seed.put_lambda_function(HOME, "fn", _role_arn(sim, now))
     assert _select(sim.client("config"), "SELECT arn")[0] == []
 
 
 def test_a_type_the_recorder_does_not_record_yields_nothing(sim: Simulation, now: datetime) -> None:
     role = _role_arn(sim, now)
     sim.put_configuration_recorder(HOME, resource_types=[LAMBDA])
-    seed.resources.put_lambda_function(HOME, "fn", role)
-    seed.resources.put_glue_job(HOME, "etl", role)
+    seed.put_lambda_function(HOME, "fn", role)
+    seed.put_glue_job(HOME, "etl", role)
     config = sim.client("config")
 
     recorded = config.describe_configuration_recorders()["ConfigurationRecorders"][0]
@@ -400,8 +400,8 @@ def test_an_excluded_type_yields_nothing_and_the_rest_is_recorded(
 ) -> None:
     role = _role_arn(sim, now)
     sim.put_configuration_recorder(HOME, excluded_types=[LAMBDA])
-    seed.resources.put_lambda_function(HOME, "fn", role)
-    seed.resources.put_glue_job(HOME, "etl", role)
+    seed.put_lambda_function(HOME, "fn", role)
+    seed.put_glue_job(HOME, "etl", role)
     config = sim.client("config")
 
     group = config.describe_configuration_recorders()["ConfigurationRecorders"][0]["recordingGroup"]
@@ -425,8 +425,8 @@ def test_all_supported_is_what_describe_shows_and_records_every_type(
 def test_each_region_has_its_own_items(sim: Simulation, now: datetime) -> None:
     role = _role_arn(sim, now)
     sim.put_configuration_recorder(HOME, "eu-west-1")
-    seed.resources.put_lambda_function(HOME, "fn-east", role)
-    seed.resources.put_lambda_function(HOME, "fn-west", role, region="eu-west-1")
+    seed.put_lambda_function(HOME, "fn-east", role)
+    seed.put_lambda_function(HOME, "fn-west", role, region="eu-west-1")
 
     east, _ = _select(sim.client("config"), "SELECT resourceName")
     west, _ = _select(sim.client("config", region="eu-west-1"), "SELECT resourceName, awsRegion")
@@ -443,9 +443,9 @@ def three_accounts(sim: Simulation, now: datetime) -> Any:
     """A Lambda function in each of three source accounts, one outside, one elsewhere."""
     for account in (HOME, MEMBER, THIRD, OUTSIDER):
         sim.put_configuration_recorder(account)
-        seed.resources.put_lambda_function(account, f"fn-{account}", _role_arn(sim, now, account))
+        seed.put_lambda_function(account, f"fn-{account}", _role_arn(sim, now, account))
     sim.put_configuration_recorder(MEMBER, "eu-west-1")
-    seed.resources.put_lambda_function(
+    seed.put_lambda_function(
         MEMBER, "fn-west", _role_arn(sim, now, MEMBER, "west"), region="eu-west-1"
     )
     config = sim.client("config")
@@ -508,7 +508,7 @@ def test_an_aggregator_query_pages_across_accounts_and_is_counted(
 ) -> None:
     for account in (HOME, MEMBER, THIRD):
         for i in range(40):
-            seed.resources.put_events_rule(account, f"rule-{i:02d}")
+            seed.put_events_rule(account, f"rule-{i:02d}")
     sim.recorder.reset()
 
     results, pages = _aggregate(
@@ -525,7 +525,7 @@ def test_an_organization_aggregator_spans_the_organization(sim: Simulation, now:
     sim.create_organization([MEMBER, THIRD])
     for account in (HOME, MEMBER, THIRD):
         sim.put_configuration_recorder(account)
-        seed.resources.put_lambda_function(account, f"fn-{account}", _role_arn(sim, now, account))
+        seed.put_lambda_function(account, f"fn-{account}", _role_arn(sim, now, account))
     config = sim.client("config")
     config.put_configuration_aggregator(
         ConfigurationAggregatorName="organization",
