@@ -9,11 +9,17 @@ change between releases, so run the whole suite on a new moto before widening th
 
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`,
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
+  `config_query` (SelectResourceConfig and SelectAggregateResourceConfig over
+  `config_items`' configuration items, in `config_sql`'s subset of Config's SQL),
   `securityhub`, `access` (service-last-accessed jobs); a new simulated service is a new
   module in the shape `patching` describes);
+- `config_items` builds AWS Config's configuration items from moto's Lambda, EC2, ECS,
+  EventBridge, Step Functions, CodeBuild, CloudFormation, Glue, SageMaker, EKS and Batch
+  backends, for the types the account's recorder records;
 - `recording` counts calls; `faults` injects latency, errors and failed evaluations;
-- `seed` builds accounts; `server` gives the handle tests use (`Simulation`) and the loopback
-  server (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.
+- `seed` builds accounts (roles, users, resources that reference roles, the recorder);
+  `server` gives the handle tests use (`Simulation`) and the loopback server
+  (`SimulatedAws`); `strict` re-exports the strict layer's controls under one name.
 """
 
 from __future__ import annotations
@@ -29,16 +35,26 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 from dormant_sim.config import issue_result_token, scheduled_event, stored_evaluations
 from dormant_sim.installer import install, uninstall
 from dormant_sim.recording import recorder
-from dormant_sim.seed import SeededRole, put_role, seed_demo_account
+from dormant_sim.seed import (
+    SeededResource,
+    SeededRole,
+    put_configuration_recorder,
+    put_referencing_resource,
+    put_role,
+    seed_demo_account,
+)
 from dormant_sim.server import SimulatedAws, Simulation, clean_aws_environment
 
 __all__ = [
+    "SeededResource",
     "SeededRole",
     "SimulatedAws",
     "Simulation",
     "clean_aws_environment",
     "install",
     "issue_result_token",
+    "put_configuration_recorder",
+    "put_referencing_resource",
     "put_role",
     "recorder",
     "scheduled_event",

@@ -35,7 +35,7 @@ from dormant_sim.config import stored_evaluations, stored_rules
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, constraint_error, decode_token, encode_token, json_body
 
-__all__ = ["PATCHES", "reset"]
+__all__ = ["PATCHES", "find_aggregator", "reset", "source_filter"]
 
 _DESCRIBE_MAX = 1000
 _DETAILS_MAX = 100
@@ -59,7 +59,8 @@ class _Sources:
         )
 
 
-def _aggregator(response: ConfigResponse, name: object) -> ConfigAggregator:
+def find_aggregator(response: ConfigResponse, name: object) -> ConfigAggregator:
+    """The caller's aggregator `name`, or AWS's error for a missing or unknown one."""
     if not isinstance(name, str) or not name:
         raise constraint_error(
             "ValidationException", name, "configurationAggregatorName", "Member must not be null"
@@ -92,7 +93,10 @@ def _sources(aggregator: ConfigAggregator, owner: str) -> list[_Sources]:
     return sources
 
 
-def _covered(response: ConfigResponse, aggregator: ConfigAggregator) -> Callable[[str, str], bool]:
+def source_filter(
+    response: ConfigResponse, aggregator: ConfigAggregator
+) -> Callable[[str, str], bool]:
+    """Whether an (account, Region) is one of the aggregator's sources."""
     sources = _sources(aggregator, response.current_account)
     return lambda account, region: any(s.covers(account, region) for s in sources)
 
@@ -131,8 +135,8 @@ def _rule_compliance(rule_name: str, account: str, region: str) -> tuple[str, in
 
 def _describe_aggregate_compliance_by_config_rules(self: ConfigResponse) -> str:
     body = json_body(self)
-    aggregator = _aggregator(self, body.get("ConfigurationAggregatorName"))
-    covered = _covered(self, aggregator)
+    aggregator = find_aggregator(self, body.get("ConfigurationAggregatorName"))
+    covered = source_filter(self, aggregator)
     filters = body.get("Filters") or {}
     limit = _limit(body, _DESCRIBE_MAX)
     entries: list[dict[str, Any]] = []
@@ -171,7 +175,7 @@ def _describe_aggregate_compliance_by_config_rules(self: ConfigResponse) -> str:
 
 def _get_aggregate_compliance_details_by_config_rule(self: ConfigResponse) -> str:
     body = json_body(self)
-    aggregator = _aggregator(self, body.get("ConfigurationAggregatorName"))
+    aggregator = find_aggregator(self, body.get("ConfigurationAggregatorName"))
     for member in ("ConfigRuleName", "AccountId", "AwsRegion"):
         if not body.get(member):
             raise constraint_error(
@@ -189,7 +193,7 @@ def _get_aggregate_compliance_details_by_config_rule(self: ConfigResponse) -> st
             "COMPLIANT and NON_COMPLIANT results",
         )
     limit = _limit(body, _DETAILS_MAX)
-    if not _covered(self, aggregator)(account, region):
+    if not source_filter(self, aggregator)(account, region):
         results: list[Any] = []
     else:
         types = {wanted} if wanted else set(_AGGREGATE_TYPES)
@@ -251,7 +255,7 @@ def _list_aggregate_discovered_resources(self: ConfigResponse) -> str:
     if body.get("ResourceType") != _ROLE_TYPE:
         result: str = _original_list_aggregate(self)
         return result
-    aggregator = _aggregator(self, body.get("ConfigurationAggregatorName"))
+    aggregator = find_aggregator(self, body.get("ConfigurationAggregatorName"))
     filters = body.get("Filters") or {}
     limit = _limit(body, _RESOURCES_MAX)
     sources = _sources(aggregator, self.current_account)

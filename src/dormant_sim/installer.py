@@ -4,7 +4,8 @@
 describes (`PATCHES` and `reset()`). `install()` applies every patch, in this process, to
 `mock_aws()` and `ThreadedMotoServer` alike; `uninstall()` puts moto's own attributes back.
 A new simulated service (IAM credential reports, service-last-accessed jobs, Config aggregate
-compliance, Security Hub, ...) is a new module in that shape, added to `SERVICES`.
+compliance, Config advanced queries, Security Hub, ...) is a new module in that shape, added to
+`SERVICES`.
 
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
@@ -18,6 +19,7 @@ from dormant_sim import (
     access,
     config,
     config_aggregate,
+    config_query,
     credentials,
     dispatch,
     iam,
@@ -36,6 +38,7 @@ SERVICES: Sequence[SimulatedService] = (
     sts,
     config,
     config_aggregate,
+    config_query,
     securityhub,
     access,
 )

@@ -23,7 +23,7 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from dormant_sim import config, faults, installer, seed
+from dormant_sim import config, config_items, faults, installer, seed
 from dormant_sim.recording import recorder
 
 __all__ = ["SimulatedAws", "Simulation", "clean_aws_environment"]
@@ -169,6 +169,34 @@ class Simulation:
         return statuses
 
     # ---- Config
+
+    def put_configuration_recorder(
+        self, account_id: str, region: str = DEFAULT_REGION, **kwargs: Any
+    ) -> None:
+        """`dormant_sim.seed.put_configuration_recorder` against this simulation."""
+        seed.put_configuration_recorder(
+            account_id, region, endpoint_url=self.endpoint_url, **kwargs
+        )
+
+    def put_referencing_resource(
+        self,
+        account_id: str,
+        resource_type: str,
+        name: str,
+        role_arn: str,
+        *,
+        region: str = DEFAULT_REGION,
+    ) -> seed.SeededResource:
+        """`dormant_sim.seed.put_referencing_resource` against this simulation."""
+        return seed.put_referencing_resource(
+            account_id, resource_type, name, role_arn, region=region, endpoint_url=self.endpoint_url
+        )
+
+    def configuration_items(
+        self, account_id: str, region: str = DEFAULT_REGION
+    ) -> list[dict[str, Any]]:
+        """The configuration items advanced queries see in the account and Region."""
+        return config_items.configuration_items(account_id, region)
 
     def issue_result_token(
         self, rule_name: str, account_id: str, region: str = DEFAULT_REGION
