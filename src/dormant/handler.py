@@ -31,7 +31,10 @@ from dormant.core.settings import (
 )
 from dormant.engine.rule import RuleRunSummary, run_rule
 from dormant.roles.aws import IamRoleSource
+from dormant.roles.aws_references.config import config_finder
 from dormant.roles.decide import ROLES
+from dormant.roles.parameters import references_from_parameters
+from dormant.roles.references import combined, referenced_kind
 from dormant.users.aws import IamUserSource, ReportWait
 from dormant.users.decide import USERS, config_subjects
 from dormant.users.parameters import user_settings_from_parameters
@@ -74,6 +77,22 @@ def session_name_for(rule_name: str) -> str:
     return re.sub(r"[^\w+=,.@-]", "-", f"dormant-{rule_name}", flags=re.ASCII)[:64]
 
 
+def _config_finder(references: str, session: Any, account: str) -> list[Any]:
+    """``references=config``: AWS Config's advanced queries in the function's own Region."""
+    if references != "config":
+        return []
+    config = client_config()
+    region = session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
+    return [
+        config_finder(
+            lambda where: session.client("config", region_name=where, config=config),
+            account_id=account,
+            regions=[region],
+            warn=lambda message: logger.warning(json.dumps({"warning": message})),
+        )
+    ]
+
+
 def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:
     env = dict(os.environ)
     try:
@@ -104,8 +123,21 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
                 parsed, settings, config_subjects(source.users()), sink, history, kind=USERS
             )
         else:
-            roles = IamRoleSource(iam, account_id=account).roles()
-            summary = run_rule(parsed, settings, roles, sink, history, kind=ROLES)
+            references = references_from_parameters(parsed.rule_parameters, env)
+            roles_source = IamRoleSource(iam, account_id=account, references=references != "none")
+            if references == "none":
+                summary = run_rule(
+                    parsed, settings, roles_source.roles(), sink, history, kind=ROLES
+                )
+            else:
+                roles = list(roles_source.roles())
+                finders = [
+                    roles_source.iam_references(),
+                    *_config_finder(references, session, account),
+                ]
+                found = combined(finders).references(roles)
+                kind = referenced_kind(ROLES, found)
+                summary = run_rule(parsed, settings, roles, sink, history, kind=kind)
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
         raise

@@ -42,6 +42,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "NotificationEmail": "security@example.com",
             "EvaluateUserCredentials": "true",
             "RemediationMode": "Automatic",
+            "References": "config",
         },
         "roles-notified": {"NotificationEmail": "security@example.com"},
     },
@@ -56,7 +57,10 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "MemberAccountIds": "222222222222,333333333333",
         },
     },
-    "deploy/org-stackset.yaml": {"defaults": {"CodeBucket": "dormant-code"}},
+    "deploy/org-stackset.yaml": {
+        "defaults": {"CodeBucket": "dormant-code"},
+        "config-references": {"CodeBucket": "dormant-code", "References": "config"},
+    },
     "deploy/org-code-bucket.yaml": {"defaults": {"OrganizationId": "o-abcdefghij"}},
     "deploy/org-aggregator.yaml": {"defaults": {}},
 }

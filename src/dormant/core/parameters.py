@@ -25,9 +25,13 @@ from dormant.core.settings import (
     PARAM_OWNER_TAG_KEYS,
 )
 
-__all__ = ["KNOWN_PARAMETERS", "PARAM_RESOURCE_TYPE", "rule_resource_type"]
+__all__ = ["KNOWN_PARAMETERS", "PARAM_REFERENCES", "PARAM_RESOURCE_TYPE", "rule_resource_type"]
 
 PARAM_RESOURCE_TYPE = "resource_type"
+
+
+# The roles' rule: which sources say what references a role (dormant.roles.parameters).
+PARAM_REFERENCES = "references"
 
 
 # Parameters every kind accepts. evaluation_mode, exempt_tag_key and owner_tag_keys are
@@ -46,7 +50,7 @@ _COMMON = frozenset(
 
 
 KNOWN_PARAMETERS: Mapping[str, frozenset[str]] = {
-    RESOURCE_TYPE_ROLE: _COMMON | {PARAM_ALLOW, PARAM_INCLUDE_SERVICE_LINKED},
+    RESOURCE_TYPE_ROLE: _COMMON | {PARAM_ALLOW, PARAM_INCLUDE_SERVICE_LINKED, PARAM_REFERENCES},
     RESOURCE_TYPE_USER: _COMMON,
 }
 

@@ -102,7 +102,7 @@ def _others(
 ) -> ReferenceFinder | None:
     """The ``config``/``live`` part of the sources (``iam`` comes with the roles)."""
     from dormant.aws.session import client_config
-    from dormant.roles.aws_references import reference_finder
+    from dormant.roles.aws_references.finder import reference_finder
 
     return reference_finder(
         session,
@@ -313,7 +313,7 @@ def run_scan(
         name = "<stdin>" if snapshot == "-" else snapshot
         findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
         if options.choice is ReferenceChoice.IAM:
-            from dormant.roles.references.iam import snapshot_references
+            from dormant.roles.references.snapshot import snapshot_references
 
             findings = referenced(findings, snapshot_references(snapshot), one_by_one=True)
         rows = _primed(map(row_from_finding, findings))

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from dormant.core.model import Compliance
 from dormant.core.tags import with_suffix
+from dormant.engine.rule import RuleKind
 from dormant.roles.model import Finding, NotCovered, Reference, Role, RoleReferences
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "reference_record",
     "referenced",
     "referenced_by_text",
+    "referenced_kind",
     "with_references",
 ]
 
@@ -106,6 +108,17 @@ def referenced(
     listed = list(findings)
     found = finder.references([f.role for f in listed])
     return [with_references(f, found.get(f.role.arn)) for f in listed]
+
+
+def referenced_kind(
+    kind: RuleKind[Role, Finding], found: Mapping[str, RoleReferences]
+) -> RuleKind[Role, Finding]:
+    """The rule's kind whose decision also carries each role's references (the Lambda's)."""
+
+    def decide(role: Role, settings: Any, now: Any) -> Finding:
+        return with_references(kind.decide(role, settings, now), found.get(role.arn))
+
+    return RuleKind(kind.resource_type, decide, kind.gone_annotation)
 
 
 def reference_record(reference: Reference) -> dict[str, Any]:

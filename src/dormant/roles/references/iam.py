@@ -19,14 +19,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from dormant.core.errors import RoleDataError, SnapshotError
+from dormant.core.errors import RoleDataError
 from dormant.roles.model import Reference, Role, RoleReferences
 from dormant.roles.records import policy_document
 from dormant.roles.references.passrole import names_role, pass_role_patterns
-from dormant.roles.snapshot import ROLE_LIST_KEY, iter_snapshot_details, open_snapshot
 
 __all__ = [
     "GAAD_FILTER",
@@ -35,7 +33,6 @@ __all__ = [
     "VIA_PASS_ROLE",
     "VIA_TRUST_POLICY",
     "IamReferenceIndex",
-    "snapshot_references",
 ]
 
 SOURCE_IAM = "iam"
@@ -176,24 +173,3 @@ class IamReferenceIndex:
             role.arn: RoleReferences(self.references_of(role), sources=(SOURCE_IAM,))
             for role in roles
         }
-
-
-def snapshot_references(source: str | Path) -> IamReferenceIndex:
-    """The ``iam`` source of a snapshot file (the JSON of ``aws iam
-    get-account-authorization-details``): one streamed pass over it, before the one that
-    reads the roles, so standard input cannot be used."""
-    if str(source) == "-":
-        raise SnapshotError("references from a snapshot need a file, not standard input")
-    path = Path(source)
-    index = IamReferenceIndex()
-
-    def add(key: str, element: Any) -> None:
-        try:
-            index.add_page({key: [element]}, where=str(path))
-        except RoleDataError as exc:
-            raise SnapshotError(str(exc)) from None
-
-    with open_snapshot(path) as handle:
-        for detail in iter_snapshot_details(handle, str(path), others=add):
-            add(ROLE_LIST_KEY, detail)
-    return index
