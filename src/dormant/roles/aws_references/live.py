@@ -29,6 +29,9 @@ __all__ = ["LIVE_READERS", "SOURCE_LIVE", "live_finder"]
 SOURCE_LIVE = "live"
 
 Clients = Callable[[str, str], Any]  # (service, Region) -> client
+
+# The IAM action prefix of a service whose boto3 name differs, for the messages.
+_ACTION_PREFIX = {"stepfunctions": "states"}
 Warn = Callable[[str], None]
 
 
@@ -37,7 +40,7 @@ class _Reader:
 
     def __init__(self, client: Any, service: str, account_id: str, region: str) -> None:
         self.client = client
-        self.service = service
+        self.service = _ACTION_PREFIX.get(service, service)
         self.account_id = account_id
         self.region = region
 
