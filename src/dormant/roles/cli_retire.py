@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from dormant.cli.common import aws_options, remediation_settings, user_session, window_options
+from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import (
     DEFAULT_AFTER_DAYS,
@@ -34,19 +35,46 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
-    """The account's roles (one GetAccountAuthorizationDetails call per 1,000) and the
-    IAM mutator, on one session; boto3 loads only when the command runs."""
+def _adapters(
+    profile: str | None,
+    region: str | None,
+    references: str,
+    aggregator: str | None,
+    regions: str | None,
+) -> tuple[Any, Any, Any]:
+    """The account's roles (one GetAccountAuthorizationDetails call per 1,000, which also
+    hold the iam source of references), the IAM mutator and the finder of references, on one
+    session; boto3 loads only when the command runs."""
     from dormant.aws.session import client_config
     from dormant.roles.aws import IamRoleSource
     from dormant.roles.aws_mutator import IamRoleMutator
+    from dormant.roles.aws_references.finder import LazyFinder, reference_finder
 
+    options = parse_reference_options(references, aggregator, regions)
     session = user_session(profile, region)
     config = client_config()
     mutator = IamRoleMutator.from_session(session, config)
     account = mutator.caller().account_id
-    source = IamRoleSource(session.client("iam", config=config), account_id=account)
-    return source, mutator
+    source = IamRoleSource(
+        session.client("iam", config=config), account_id=account, references=True
+    )
+
+    def warn(message: str) -> None:
+        click.echo(f"dormant: warning: {message}", err=True)
+
+    finder = LazyFinder(
+        lambda: reference_finder(
+            session,
+            options.sources,
+            account_id=account,
+            iam_index=source.iam_references(),
+            aggregator=options.aggregator,
+            regions=options.regions,
+            config=config,
+            warn=warn,
+        )
+    )
+    return source, mutator, finder
 
 
 def _plan_text(plan: list[Retirement], apply: bool) -> None:
@@ -91,7 +119,8 @@ def _plan_text(plan: list[Retirement], apply: bool) -> None:
     "--force",
     is_flag=True,
     default=False,
-    help="Also act on roles that CloudFormation, StackSets or Control Tower manage.",
+    help="Also act on roles that CloudFormation, StackSets or Control Tower manage, and "
+    "delete roles that something references.",
 )
 @click.option(
     "--format",
@@ -103,6 +132,7 @@ def _plan_text(plan: list[Retirement], apply: bool) -> None:
 )
 @window_options
 @aws_options
+@reference_options(default="iam", choices=("iam", "config", "live"))
 def retire(
     after_days: int,
     backup_dir: Path | None,
@@ -117,6 +147,9 @@ def retire(
     as_of: str | None,
     profile: str | None,
     region: str | None,
+    references: str,
+    aggregator: str | None,
+    regions: str | None,
 ) -> None:
     """Quarantine unused roles now and delete them once quarantined long enough.
 
@@ -125,13 +158,14 @@ def retire(
       quarantine  NON_COMPLIANT and not quarantined (as `dormant quarantine` does)
       delete      quarantined >= --after-days ago and unused since (verified backup first)
       keep        used since its quarantine, now compliant by allow-list or exemption,
-                  managed elsewhere, not due yet, or over --max-roles
+                  managed elsewhere, referenced by something (--references; --force
+                  deletes it all the same), not due yet, or over --max-roles
     Running it twice on the same day changes nothing the second time.
     """
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
-    source, mutator = _adapters(profile, region)
+    source, mutator, finder = _adapters(profile, region, references, aggregator, regions)
     plan = plan_retire(
-        source.roles(),
+        list(source.roles()),
         settings=settings,
         now=now,
         after_days=after_days,
@@ -139,6 +173,7 @@ def retire(
         caller_arn=mutator.caller().arn,
         can_delete=backup_dir is not None,
         force=force,
+        references=finder,
     )
     if fmt == "text":
         _plan_text(plan, apply)
@@ -152,6 +187,7 @@ def retire(
         backup_dir=backup_dir,
         clock=_utc_now,
         force=force,
+        references=finder,
     ):
         results.append(result)
         if fmt == "text" and result.outcome is not None:

@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dormant.aws.session import aws_call
+from dormant.roles.model import Role, RoleReferences
 from dormant.roles.references import ReferenceFinder, combined
 from dormant.roles.references.iam import IamReferenceIndex
 
-__all__ = ["enabled_regions", "reference_finder"]
+__all__ = ["LazyFinder", "enabled_regions", "reference_finder"]
 
 Warn = Callable[[str], None]
 
@@ -77,3 +78,20 @@ def reference_finder(
             )
         )
     return combined(finders)
+
+
+class LazyFinder:
+    """A ``ReferenceFinder`` built on its first question (remediation: a run that refuses
+    everything before asking, or names no role, reads nothing)."""
+
+    def __init__(self, build: Callable[[], ReferenceFinder | None]) -> None:
+        self._build = build
+        self._finder: ReferenceFinder | None = None
+        self._built = False
+
+    def references(self, roles: Sequence[Role]) -> Mapping[str, RoleReferences]:
+        if not self._built:
+            self._finder, self._built = self._build(), True
+        if self._finder is None:
+            return {}
+        return self._finder.references(roles)

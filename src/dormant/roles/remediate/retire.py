@@ -25,6 +25,7 @@ from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
+from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.runner import delete, quarantine
 from dormant.roles.remediate.state import RoleState
@@ -131,6 +132,8 @@ def _step_for(
         )
     if status.refusal is not None:
         return keep(f"quarantined {days} days ago: {status.refusal}")
+    if status.reference_refusal is not None:
+        return keep(f"quarantined {days} days ago, not deleted: {status.reference_refusal}")
     reason = f"quarantined {days} days ago and unused since"
     if not can_delete:
         return keep(f"{reason}: give --backup-dir DIR to delete it")
@@ -147,14 +150,23 @@ def plan_retire(
     caller_arn: str = "",
     can_delete: bool = True,
     force: bool = False,
+    references: ReferenceFinder | None = None,
 ) -> list[Retirement]:
     """One step per role that needs attention: changes first (deletes, then the riskiest
-    quarantines), at most ``max_roles`` of them; the rest are kept for a later run."""
+    quarantines), at most ``max_roles`` of them; the rest are kept for a later run. A role
+    due for deletion that ``references`` finds referenced is kept (unless ``force``)."""
     changes: list[Retirement] = []
     kept: list[Retirement] = []
-    for role in roles:
+    listed = list(roles)
+    found = {} if references is None else references.references(listed)
+    for role in listed:
         status = role_status(
-            RoleState(role), settings=settings, now=now, caller_arn=caller_arn, force=force
+            RoleState(role),
+            settings=settings,
+            now=now,
+            caller_arn=caller_arn,
+            force=force,
+            references=found.get(role.arn) if references is not None else None,
         )
         step = _step_for(status, now=now, after_days=after_days, can_delete=can_delete)
         if step is not None:
@@ -182,8 +194,10 @@ def carry_out(
     backup_dir: Path | None,
     clock: Callable[[], datetime],
     force: bool = False,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[RetireResult]:
-    """Make each planned change (only with ``apply``), isolating each role's failure."""
+    """Make each planned change (only with ``apply``), isolating each role's failure. The
+    delete step asks ``references`` again, as ``dormant delete`` does."""
     for retirement in plan:
         if not apply or retirement.step is RetireStep.KEEP:
             yield RetireResult(retirement)
@@ -212,6 +226,7 @@ def carry_out(
                     backup_dir=backup_dir,
                     clock=clock,
                     force=force,
+                    references=references,
                 )
             outcome = next(iter(outcomes))
         except DormantError as exc:

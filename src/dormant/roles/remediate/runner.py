@@ -28,6 +28,7 @@ from dormant.remediation.outcome import (
     utc_now,
 )
 from dormant.remediation.targets import Target
+from dormant.roles.references import ReferenceFinder, reference_label
 from dormant.roles.remediate.backup import RoleBackup, backup_path, read_backup, write_backup
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
@@ -39,7 +40,12 @@ from dormant.roles.remediate.plan import (
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
 from dormant.roles.remediate.state import differences
-from dormant.roles.remediate.status import RoleStatus, role_status
+from dormant.roles.remediate.status import (
+    RoleStatus,
+    lose_access_note,
+    references_of,
+    role_status,
+)
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -65,10 +71,13 @@ def quarantine(
     apply: bool,
     clock: Clock = utc_now,
     force: bool = False,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[Outcome]:
     """Deny each role every action and every older session; already quarantined: no change.
 
     ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
+    A referenced role is quarantined all the same (it is reversible); the plan names what
+    ``references`` says will lose access.
     """
     caller = mutator.caller()
 
@@ -77,7 +86,14 @@ def quarantine(
         state = mutator.describe_role(name)
         if state is None:
             return missing_role(caller, name)
-        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        status = role_status(
+            state,
+            settings=settings,
+            now=now,
+            caller_arn=caller.arn,
+            force=force,
+            references=references_of(references, state),
+        )
         refused = status.refusal or status.foreign_quarantine
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
@@ -87,10 +103,11 @@ def quarantine(
         if skipped is not None:
             return skipped
         steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        note = lose_access_note(status.references)
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would quarantine role {name}{note}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
+        return Outcome(name, Status.DONE, f"quarantined role {name}{note}", steps)
 
     return each_target(targets, act, caller)
 
@@ -133,8 +150,13 @@ def delete(
     backup_dir: Path,
     clock: Clock = utc_now,
     force: bool = False,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[Outcome]:
-    """Back up each role, verify the backup against the live role, then delete it."""
+    """Back up each role, verify the backup against the live role, then delete it.
+
+    A role that ``references`` finds referenced is refused unless ``force``; the backup
+    records what referenced it, so that a restore can say what to re-check.
+    """
     caller = mutator.caller()
 
     def act(target: Target) -> Outcome:
@@ -143,12 +165,21 @@ def delete(
         state = mutator.describe_role(name)
         if state is None:
             return _already_deleted(caller, name, path)
-        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        status = role_status(
+            state,
+            settings=settings,
+            now=now,
+            caller_arn=caller.arn,
+            force=force,
+            references=references_of(references, state),
+        )
         if status.refusal is not None:
             return Outcome(name, Status.REFUSED, status.refusal)
         skipped = _still_unused(status)
         if skipped is not None:
             return skipped
+        if status.reference_refusal is not None:
+            return Outcome(name, Status.REFUSED, status.reference_refusal)
         steps = tuple(delete_steps(state))
         if not apply:
             return Outcome(
@@ -158,7 +189,9 @@ def delete(
                 steps,
                 path,
             )
-        written = write_backup(backup_dir, RoleBackup(caller.account_id, clock(), state))
+        found = () if status.references is None else status.references.references
+        backup = RoleBackup(caller.account_id, clock(), state, references=found)
+        written = write_backup(backup_dir, backup)
         problem = _verify_backup(mutator, name, written)
         if problem is not None:
             return Outcome(name, Status.FAILED, problem, (), written)
@@ -252,7 +285,13 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
     ]
     steps = tuple(restore_steps(backup.state, missing))
     if not apply:
-        return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
+        return Outcome(
+            name,
+            Status.PLANNED,
+            f"would restore role {name} from {path}{_recheck(backup)}",
+            steps,
+            path,
+        )
     execute_steps(mutator, steps)
     restored = mutator.describe_role(name)
     if restored is None:
@@ -268,4 +307,14 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
             steps,
             path,
         )
-    return Outcome(name, Status.DONE, f"restored role {name} from {path}", steps, path)
+    return Outcome(
+        name, Status.DONE, f"restored role {name} from {path}{_recheck(backup)}", steps, path
+    )
+
+
+def _recheck(backup: RoleBackup) -> str:
+    """What referenced the role when it was deleted: the operator re-checks those."""
+    if not backup.references:
+        return ""
+    named = ", ".join(reference_label(r) for r in backup.references)
+    return f"; when it was deleted it was referenced by: {named}: check that they work again"

@@ -8,7 +8,7 @@ is an argument).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dormant.core.model import Compliance
@@ -16,7 +16,8 @@ from dormant.core.settings import Settings
 from dormant.core.time import parse_timestamp, whole_days
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
-from dormant.roles.model import Finding, Reason, Role
+from dormant.roles.model import Finding, Reason, Role, RoleReferences
+from dormant.roles.references import ReferenceFinder, reference_label
 from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
 from dormant.roles.remediate.restriction import (
     TAG_RESTRICTED_AT,
@@ -25,7 +26,59 @@ from dormant.roles.remediate.restriction import (
 )
 from dormant.roles.remediate.state import RoleState
 
-__all__ = ["RoleStatus", "quarantined_at", "role_status"]
+__all__ = [
+    "RoleStatus",
+    "for_references",
+    "lose_access_note",
+    "quarantined_at",
+    "references_of",
+    "role_status",
+]
+
+_NAMED = 3  # references named in a refusal or a plan; the rest are counted
+
+
+def _named(references: RoleReferences) -> str:
+    labels = [reference_label(r) for r in references.references]
+    more = f" and {len(labels) - _NAMED} more" if len(labels) > _NAMED else ""
+    return ", ".join(labels[:_NAMED]) + more
+
+
+def _reference_refusal(name: str, references: RoleReferences | None, force: bool) -> str | None:
+    if references is None or not references.references or force:
+        return None
+    count = references.resources
+    noun = "resource or policy" if count == 1 else "resources and policies"
+    return (
+        f"role {name} is referenced by {count} {noun}: {_named(references)}; "
+        "delete them or repoint them to another role first, or give --force"
+    )
+
+
+def lose_access_note(references: RoleReferences | None) -> str:
+    """`` ; these will lose access: ...`` for a quarantine plan, or ``""``."""
+    if references is None or not references.references:
+        return ""
+    return f"; these will lose access: {_named(references)}"
+
+
+def for_references(state: RoleState) -> Role:
+    """The role as the sources need it: with its instance profiles (which map an EC2
+    instance to it) even when the reader that described it left them out."""
+    role = state.role
+    if role.instance_profile_arns or not state.instance_profiles:
+        return role
+    head = role.arn.split(":role/", 1)[0]
+    arns = tuple(f"{head}:instance-profile{p.path}{p.name}" for p in state.instance_profiles)
+    return replace(role, instance_profile_arns=arns)
+
+
+def references_of(finder: ReferenceFinder | None, state: RoleState) -> RoleReferences | None:
+    """What ``finder`` says references the role (None without a finder)."""
+    if finder is None:
+        return None
+    role = for_references(state)
+    return finder.references([role]).get(role.arn, RoleReferences())
 
 
 def _tag_time(role: Role, key: str) -> datetime | None:
@@ -62,6 +115,10 @@ class RoleStatus:
     foreign_quarantine: str | None
     restricted: bool
     restricted_since: datetime | None
+    # What references the role (None: not asked), and why that stops a delete (None: it
+    # does not, or ``force``). Quarantine goes ahead regardless: it is reversible.
+    references: RoleReferences | None = None
+    reference_refusal: str | None = None
 
     @property
     def name(self) -> str:
@@ -94,8 +151,10 @@ def role_status(
     now: datetime,
     caller_arn: str = "",
     force: bool = False,
+    references: RoleReferences | None = None,
 ) -> RoleStatus:
-    """The role's finding (the rule's decision), refusals and remediation markers."""
+    """The role's finding (the rule's decision), refusals and remediation markers, and what
+    references it (``references``, from a ``ReferenceFinder``: see ``references_of``)."""
     role = state.role
     quarantined = is_quarantined(state)
     return RoleStatus(
@@ -110,4 +169,6 @@ def role_status(
         foreign_quarantine=foreign_quarantine_policy(state),
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+        references=references,
+        reference_refusal=_reference_refusal(role.name, references, force),
     )
