@@ -29,7 +29,13 @@ from dormant.report.html_cells import (
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.roles.decide import assess_risk
 from dormant.roles.model import Finding, Risk, Role, RoleReferences
-from dormant.roles.references import CSV_TEXT, checked_record, reference_record, referenced_by_text
+from dormant.roles.references import (
+    CSV_TEXT,
+    checked_record,
+    reference_record,
+    referenced_by_text,
+    short_label,
+)
 
 __all__ = [
     "FIELDS",
@@ -81,17 +87,15 @@ FIELDS = (
     "references_checked",
 )
 
-
 # `dormant report` adds when Config recorded the result.
 REPORT_FIELDS = (*FIELDS, "recorded_at")
-
 
 # Never used is the longest possible disuse: as a number of days it sorts past any real
 # one. The one sentinel every ordering (the sorted formats, the HTML table) uses.
 NEVER_USED_DAYS = 10**6
 
-
 _NO_RISK = Risk()
+_NONE = RoleReferences()
 
 
 class Row(NamedTuple):
@@ -316,10 +320,6 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=sort_key)
 
 
-def _risk_score(row: Row) -> int:
-    return row.risk.score
-
-
 def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
     """A role's cells; ``extra``: the layout's other columns (``extra_columns``)."""
     role = row.role
@@ -330,6 +330,7 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
         items("accounts", accounts),
         items("federated", [provider_name(p) for p in risk.trusted_federated]),
         items("services", list(risk.trusted_services)),
+        items("referenced by", [short_label(r) for r in (row.references or _NONE).references], 1),
     )
     return {
         "row": row,
@@ -357,7 +358,7 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
 
 # The columns the roles' own table shows in its own way (owner and manager under the role's
 # name, where a 1280 px page has room); any other column is plain text after them.
-ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER})
+ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER, REFERENCED_HEADER})
 
 
 def extra_columns(layout: Layout) -> tuple[Column, ...]:

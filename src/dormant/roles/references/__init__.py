@@ -41,6 +41,7 @@ __all__ = [
     "referenced",
     "referenced_by_text",
     "referenced_kind",
+    "short_label",
     "with_references",
 ]
 
@@ -152,6 +153,14 @@ def reference_label(reference: Reference) -> str:
     """``AWS::Lambda::Function nightly (configuration.role)``, with a state when known."""
     state = f", {reference.state}" if reference.state else ""
     return f"{reference.type} {reference.name} ({reference.via}{state})"
+
+
+def short_label(reference: Reference) -> str:
+    """``Lambda quarterly``: the HTML page's item, the type's service and the name."""
+    parts = reference.type.split("::")
+    service = parts[1] if len(parts) > 2 else reference.type
+    state = f" ({reference.state})" if reference.state else ""
+    return f"{service} {reference.name}{state}"
 
 
 def referenced_by_text(references: RoleReferences | None, shown: int = SHOWN_REFERENCES) -> str:
