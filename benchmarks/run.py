@@ -42,9 +42,20 @@ from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
 from permissions_scale import PermissionsPlan, print_permissions, run_permissions
+from references import ReferencesPlan, run_references
 from users import UsersPlan, run_users
 
-SECTIONS = ("live", "offline", "coldstart", "org", "churn", "aggregate", "users", "permissions")
+SECTIONS = (
+    "live",
+    "offline",
+    "coldstart",
+    "org",
+    "churn",
+    "aggregate",
+    "users",
+    "permissions",
+    "references",
+)
 
 
 def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, Any]:
@@ -82,6 +93,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 workers=4,
                 throttled_roles=8,
             ),
+            "references": ReferencesPlan(roles=200, resources=400, reps=1),
         }
     return {
         "live": LivePlan(
@@ -115,6 +127,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             workers=4,
             throttled_roles=100,
         ),
+        "references": ReferencesPlan(roles=5000, resources=20_000, reps=3),
     }
 
 
@@ -402,6 +415,32 @@ def print_users(result: dict[str, Any]) -> None:
     print(table(["what", "wall", "cpu", "calls / how"], rows))
 
 
+def print_references(result: dict[str, Any]) -> None:
+    print(
+        f"\n## References: {result['roles']} roles, {result['resources']} resources of "
+        f"{len(result['by_type'])} types, one account\n"
+    )
+    config, live, iam = result["config"], result["live"], result["iam"]
+    rows = [
+        [
+            "config: fetch (recorder + query pages)",
+            fmt_seconds(config["fetch_s"]),
+            _calls_text(config["calls"]),
+        ],
+        ["config: parse the results", fmt_seconds(config["parse_s"]), f"{config['items']} items"],
+        ["config: join to the roles", fmt_seconds(config["join_s"]), f"median of {result['reps']}"],
+        ["live: fetch (lists)", fmt_seconds(live["fetch_s"]), _calls_text(live["list_calls"])],
+        ["live: describes where the list lacks the role", "", _calls_text(live["describe_calls"])],
+        ["live: join to the roles", fmt_seconds(live["join_s"]), f"{live['items']} items"],
+        [
+            "iam: join (GAAD with users, groups, policies)",
+            fmt_seconds(iam["join_s"]),
+            _calls_text(iam["calls"]),
+        ],
+    ]
+    print(table(["what", "wall", "calls / how"], rows))
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -528,6 +567,23 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             + ", ".join(f"{r['calls_per_role']:g}" for r in perms["runs"])
             + " calls per role)",
         )
+    references = results.get("references")
+    if references:
+        config = references["config"]
+        add(
+            "references/config: ceil(items/100) query pages",
+            config["query_pages"] == config["pages_target"] <= config["pages_per_type_sum"],
+            f"{config['query_pages']} pages for {references['configuration_items']} items "
+            f"(per-type queries: {config['pages_per_type_sum']})",
+        )
+        processing = config["parse_s"] + config["join_s"]
+        live_join = references["live"]["join_s"]
+        add(
+            "references: join under 1 s beyond the calls",
+            processing < 1.0 and live_join < 1.0,
+            f"config parse+join {processing:.3f} s, live join {live_join:.3f} s, "
+            f"iam join {references['iam']['join_s']:.3f} s",
+        )
     return found
 
 
@@ -574,6 +630,7 @@ def main(argv: list[str]) -> int:
         "aggregate": lambda: run_aggregate(plan["aggregate"]),
         "users": lambda: run_users(plan["users"]),
         "permissions": lambda: run_permissions(plan["permissions"]),
+        "references": lambda: run_references(plan["references"]),
     }
     printers = {
         "live": print_live,
@@ -584,6 +641,7 @@ def main(argv: list[str]) -> int:
         "aggregate": print_aggregate,
         "users": print_users,
         "permissions": print_permissions,
+        "references": print_references,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
