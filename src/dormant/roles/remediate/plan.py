@@ -15,6 +15,7 @@ from typing import Any
 from dormant.core.managed import MANAGED_ELSEWHERE, management_of
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
+from dormant.remediation.notice import TAG_NOTICE_AT
 from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_QUARANTINED_AT,
@@ -192,7 +193,13 @@ def release_steps(state: RoleState) -> list[Step]:
                 undo=_policy_undo(state, QUARANTINE_POLICY_NAME),
             )
         )
-    keys = [k for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY) if state.tag(k) is not None]
+    # A retire notice goes too: a released role gets a new notice (and its grace) before it
+    # could be quarantined again.
+    keys = [
+        k
+        for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_NOTICE_AT)
+        if state.tag(k) is not None
+    ]
     if keys:
         steps.append(
             Step(

@@ -9,11 +9,12 @@ is an argument).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from dormant.core.model import Compliance
 from dormant.core.settings import Settings
 from dormant.core.time import parse_timestamp, whole_days
+from dormant.remediation.notice import notice_day, used_since
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
 from dormant.roles.model import Finding, Reason, Role
@@ -62,6 +63,7 @@ class RoleStatus:
     foreign_quarantine: str | None
     restricted: bool
     restricted_since: datetime | None
+    noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
 
     @property
     def name(self) -> str:
@@ -81,6 +83,11 @@ class RoleStatus:
     def used_since_quarantine(self) -> bool:
         since, last_used = self.quarantined_since, self.state.role.last_used
         return since is not None and last_used is not None and last_used > since
+
+    @property
+    def used_since_notice(self) -> bool:
+        noticed = self.noticed_on
+        return noticed is not None and used_since(noticed, self.state.role.last_used)
 
     def days_quarantined(self, now: datetime) -> int | None:
         since = self.quarantined_since
@@ -110,4 +117,5 @@ def role_status(
         foreign_quarantine=foreign_quarantine_policy(state),
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+        noticed_on=notice_day(role.tags),
     )
