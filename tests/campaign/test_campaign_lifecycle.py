@@ -15,6 +15,7 @@ from dormant.core.settings import Settings
 from dormant.remediation import Status
 from dormant.remediation.notice import TAG_NOTICE_AT
 from dormant.roles.model import Role
+from dormant.roles.remediate.backup_store import LocalBackupStore
 from dormant.testing import InMemoryChannel, InMemoryRoleMutator, InMemoryUserMutator
 from dormant.users.remediate import AccessKeyState, UserState
 
@@ -68,7 +69,7 @@ def run(
             contact="#iam-cleanup",
             channels=() if channel is None else (channel,),
         ),
-        backup_dir=backups,
+        backups=None if backups is None else LocalBackupStore(backups),
         clock=lambda: now,
         caller_arn=mutator.caller_arn,
         users=None if users is None else [users.user(n).as_user() for n in users.user_names()],

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import Settings
@@ -23,7 +22,7 @@ from dormant.notify.channel import Channel
 from dormant.notify.message import MessageContext, NoticeItem, build_message
 from dormant.remediation.outcome import Outcome, Status
 from dormant.roles.model import Role
-from dormant.roles.remediate.backup import backup_path
+from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.retire import Retirement, RetireResult, carry_out, plan_retire
 from dormant.users.model import User
@@ -137,10 +136,10 @@ def _owners(items: Sequence[Item], campaign: Campaign) -> dict[str, list[Item]]:
     return by_owner
 
 
-def _notice_item(item: Item, account_id: str, backup_dir: Path | None) -> NoticeItem:
+def _notice_item(item: Item, account_id: str, backups: BackupStore | None) -> NoticeItem:
     backup = None
-    if isinstance(item, Retirement) and backup_dir is not None:
-        backup = str(backup_path(backup_dir, account_id, item.role_name))
+    if isinstance(item, Retirement) and backups is not None:
+        backup = backups.where(account_id, item.role_name)
     return NoticeItem(_kind(item), _name(item), item.step, item.reason, item.next, backup)
 
 
@@ -159,7 +158,7 @@ def run_campaign(
     settings: Settings,
     now: datetime,
     campaign: Campaign,
-    backup_dir: Path | None,
+    backups: BackupStore | None,
     clock: Callable[[], datetime],
     caller_arn: str = "",
     users: Sequence[User] | None = None,
@@ -175,7 +174,7 @@ def run_campaign(
         after_days=campaign.after_days,
         max_roles=campaign.max_roles,
         caller_arn=caller_arn,
-        can_delete=backup_dir is not None,
+        can_delete=backups is not None,
         force=campaign.force,
         notice_days=campaign.notice_days,
     )
@@ -199,14 +198,14 @@ def run_campaign(
         today=now.astimezone(UTC).date(),
         exempt_tag_key=settings.exempt_tag_key,
         contact=campaign.contact,
-        backup_location=None if backup_dir is None else f"{backup_dir}/",
+        backup_location=None if backups is None else backups.location,
     )
     done: dict[int, Result] = {}
     notices: list[Notice] = []
     for owner in sorted(groups):
         items = groups[owner]
         if campaign.channels:
-            notice = _tell(owner, items, context, campaign, backup_dir)
+            notice = _tell(owner, items, context, campaign, backups)
             notices.append(notice)
             if campaign.apply and not notice.delivered:
                 for item in items:
@@ -219,7 +218,7 @@ def run_campaign(
             settings=settings,
             now=now,
             apply=campaign.apply,
-            backup_dir=backup_dir,
+            backup_dir=backups,
             clock=clock,
             force=campaign.force,
         ):
@@ -253,10 +252,10 @@ def _tell(
     items: Sequence[Item],
     context: MessageContext,
     campaign: Campaign,
-    backup_dir: Path | None,
+    backups: BackupStore | None,
 ) -> Notice:
     """Send the owner's one message through every channel (only with ``apply``)."""
-    resources = tuple(_notice_item(i, context.account_id, backup_dir) for i in items)
+    resources = tuple(_notice_item(i, context.account_id, backups) for i in items)
     labels = tuple(channel.label for channel in campaign.channels)
     if not campaign.apply:
         return Notice(owner, labels, False, resources)

@@ -15,7 +15,6 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -28,6 +27,7 @@ from dormant.cli.common import (
     user_session,
     window_options,
 )
+from dormant.commands.backups import open_backups
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
@@ -150,10 +150,10 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
 )
 @click.option(
     "--backup-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR|s3://BUCKET/PREFIX/",
     default=None,
-    help="Directory for the verified backups written before a delete; without it, no "
-    "role is deleted (roles due for deletion are kept and listed).",
+    help="Where the verified backups go before a delete: a folder, or a versioned S3 "
+    "bucket (encrypted, read back); without it, no role is deleted.",
 )
 @click.option(
     "--apply",
@@ -193,7 +193,7 @@ def retire(
     with_users: bool,
     user_max_days: str,
     after_days: int,
-    backup_dir: Path | None,
+    backup_dir: str | None,
     apply: bool,
     max_roles: int,
     force: bool,
@@ -225,6 +225,7 @@ def retire(
     if notice_days > 0 and not targets:
         Campaign(notice_days=notice_days).check()
     session = user_session(profile, region)
+    backups = open_backups(backup_dir, session)
     campaign = Campaign(
         notice_days=notice_days,
         after_days=after_days,
@@ -257,7 +258,7 @@ def retire(
         settings=settings,
         now=now,
         campaign=campaign,
-        backup_dir=backup_dir,
+        backups=backups,
         clock=_utc_now,
         caller_arn=caller.arn,
         users=users,

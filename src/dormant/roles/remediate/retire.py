@@ -29,6 +29,7 @@ from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
+from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.notice import clear_notice, give_notice
 from dormant.roles.remediate.runner import delete, quarantine
@@ -258,7 +259,7 @@ def carry_out(
     settings: Settings,
     now: datetime,
     apply: bool,
-    backup_dir: Path | None,
+    backup_dir: Path | BackupStore | None,
     clock: Callable[[], datetime],
     force: bool = False,
 ) -> Iterator[RetireResult]:
@@ -287,7 +288,7 @@ def _make(
     *,
     settings: Settings,
     now: datetime,
-    backup_dir: Path | None,
+    backup_dir: Path | BackupStore | None,
     clock: Callable[[], datetime],
     force: bool,
 ) -> Outcome:
