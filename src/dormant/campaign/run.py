@@ -52,6 +52,8 @@ class Campaign:
     force: bool = False
     apply: bool = False
     channels: tuple[Channel, ...] = ()
+    # Quarantine by attaching this managed deny (the deployed stack's), not the inline one.
+    managed_policy_arn: str | None = None
 
     def check(self) -> None:
         if self.notice_days > 0 and not self.channels:
@@ -221,6 +223,7 @@ def run_campaign(
             backup_dir=backups,
             clock=clock,
             force=campaign.force,
+            managed_policy_arn=campaign.managed_policy_arn,
         ):
             done[id(result.retirement)] = result
         user_items = [i for i in items if isinstance(i, UserRetirement)]

@@ -262,8 +262,10 @@ def carry_out(
     backup_dir: Path | BackupStore | None,
     clock: Callable[[], datetime],
     force: bool = False,
+    managed_policy_arn: str | None = None,
 ) -> Iterator[RetireResult]:
-    """Make each planned change (only with ``apply``), isolating each role's failure."""
+    """Make each planned change (only with ``apply``), isolating each role's failure.
+    ``managed_policy_arn``: quarantine by attaching that managed deny (the deployed form)."""
     for retirement in plan:
         if not apply or retirement.step is RetireStep.KEEP:
             yield RetireResult(retirement)
@@ -278,6 +280,7 @@ def carry_out(
                 backup_dir=backup_dir,
                 clock=clock,
                 force=force,
+                managed_policy_arn=managed_policy_arn,
             ),
         )
 
@@ -291,6 +294,7 @@ def _make(
     backup_dir: Path | BackupStore | None,
     clock: Callable[[], datetime],
     force: bool,
+    managed_policy_arn: str | None,
 ) -> Outcome:
     name, step = retirement.role_name, retirement.step
     targets = [Target(name)]
@@ -301,7 +305,14 @@ def _make(
             return clear_notice(mutator, name)
         if step is RetireStep.QUARANTINE:
             outcomes = quarantine(
-                mutator, targets, settings=settings, now=now, apply=True, clock=clock, force=force
+                mutator,
+                targets,
+                settings=settings,
+                now=now,
+                apply=True,
+                clock=clock,
+                force=force,
+                managed_policy_arn=managed_policy_arn,
             )
         else:
             if backup_dir is None:

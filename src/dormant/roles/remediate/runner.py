@@ -66,10 +66,12 @@ def quarantine(
     apply: bool,
     clock: Clock = utc_now,
     force: bool = False,
+    managed_policy_arn: str | None = None,
 ) -> Iterator[Outcome]:
     """Deny each role every action and every older session; already quarantined: no change.
 
     ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
+    ``managed_policy_arn`` attaches that managed deny instead of writing the inline one.
     """
     caller = mutator.caller()
 
@@ -87,7 +89,9 @@ def quarantine(
         skipped = _still_unused(status)
         if skipped is not None:
             return skipped
-        steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        steps = tuple(
+            quarantine_steps(state, clock(), caller.arn, managed_policy_arn=managed_policy_arn)
+        )
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
         execute_steps(mutator, steps)
