@@ -7,7 +7,8 @@ does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra 
 `moto>=5.1.22,<5.3` (the suite passes with 5.1.22, 5.2.1 and 5.2.5). moto's private classes
 change between releases, so run the whole suite on a new moto before widening the pin.
 
-- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`,
+- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `enforcement`
+  (IAM policies enforced, off unless `Simulation.enforcing()`; `policy` evaluates them), `iam`,
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
   `securityhub`, `access` (service-last-accessed jobs); a new simulated service is a new
   module in the shape `patching` describes);

@@ -20,6 +20,7 @@ from dormant_sim import (
     config_aggregate,
     credentials,
     dispatch,
+    enforcement,
     iam,
     securityhub,
     sts,
@@ -31,6 +32,7 @@ __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
 # `dispatch` (record, delay, inject) comes first: it wraps every other service's operations.
 SERVICES: Sequence[SimulatedService] = (
     dispatch,
+    enforcement,
     iam,
     credentials,
     sts,
