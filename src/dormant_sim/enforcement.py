@@ -469,7 +469,9 @@ _KNOWN_KEYS = frozenset(
 def _organization_of(account_id: str) -> str | None:
     from moto.organizations.models import organizations_backends
 
-    master = str(organizations_backends.master_accounts.get(account_id, account_id))
+    # A member maps to (management account, partition); the management account to nothing.
+    owner = organizations_backends.master_accounts.get(account_id)
+    master = str(owner[0] if isinstance(owner, tuple) else owner or account_id)
     try:
         organization = organizations_backends[master][PARTITION].org
     except Exception:
@@ -763,8 +765,15 @@ def create_user_principal(
 
 
 def reset() -> None:
-    """Enforcement is off after a reset."""
+    """Enforcement is off after a reset, and no account belongs to an organization.
+
+    moto keeps Organizations' member-to-management map across its backends' resets, so an
+    account would stay in the organization of an earlier test (aws:ResourceOrgID).
+    """
+    from moto.organizations.models import organizations_backends
+
     set_enforcing(False)
+    organizations_backends.master_accounts.clear()
 
 
 def _moto_authorization(self: Any, iam_request_cls: type, resource: str = "*") -> None:
