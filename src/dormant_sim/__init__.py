@@ -8,7 +8,8 @@ does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra 
 change between releases, so run the whole suite on a new moto before widening the pin.
 
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `enforcement`
-  (IAM policies enforced, off unless `Simulation.enforcing()`; `policy` evaluates them), `iam`,
+  (IAM policies enforced, off unless `Simulation.enforcing()`; `policy` evaluates them,
+  `principals` and `request_context` give the caller and the resource), `iam`,
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
   `securityhub`, `access` (service-last-accessed jobs); a new simulated service is a new
   module in the shape `patching` describes);

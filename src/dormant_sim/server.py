@@ -23,7 +23,7 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from dormant_sim import config, enforcement, faults, installer, seed
+from dormant_sim import config, enforcement, faults, installer, principals, seed
 from dormant_sim.enforcement import PrincipalCredentials
 from dormant_sim.recording import recorder
 
@@ -157,7 +157,7 @@ class Simulation:
             else {f"policy-{index}": document for index, document in enumerate(policies, 1)}
         )
         if kind == "user":
-            return enforcement.create_user_principal(
+            return principals.create_user_principal(
                 account_id,
                 name,
                 policies=named,
@@ -167,7 +167,7 @@ class Simulation:
             )
         if kind != "role":
             raise ValueError(f"kind must be 'role' or 'user', not {kind!r}")
-        return enforcement.create_role_principal(
+        return principals.create_role_principal(
             account_id,
             name,
             policies=named,
