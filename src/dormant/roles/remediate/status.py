@@ -62,6 +62,7 @@ class RoleStatus:
     foreign_quarantine: str | None
     restricted: bool
     restricted_since: datetime | None
+    foreign_restriction: str | None
 
     @property
     def name(self) -> str:
@@ -110,4 +111,5 @@ def role_status(
         foreign_quarantine=foreign_quarantine_policy(state),
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+        foreign_restriction=foreign_restrict_policy(state),
     )
