@@ -63,6 +63,7 @@ class RoleStatus:
     foreign_quarantine: str | None
     restricted: bool
     restricted_since: datetime | None
+    foreign_restriction: str | None
     noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
 
     @property
@@ -117,5 +118,6 @@ def role_status(
         foreign_quarantine=foreign_quarantine_policy(state),
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+        foreign_restriction=foreign_restrict_policy(state),
         noticed_on=notice_day(role.tags),
     )
