@@ -28,6 +28,8 @@ from dormant.cli.remediation import (
     safety_options,
     target_options,
 )
+from dormant.commands.backups import open_backups, read_any_backup
+from dormant.core.errors import InvalidParameter
 from dormant.remediation import (
     check_blast_radius,
 )
@@ -45,12 +47,18 @@ from dormant.users.cli_remediate import (
 __all__ = ["delete", "quarantine", "release", "restore"]
 
 
-def _mutator(profile: str | None, region: str | None) -> Any:
+def _session(profile: str | None, region: str | None) -> Any:
+    from dormant.aws.session import make_session
+
+    return make_session(profile, region)
+
+
+def _mutator(profile: str | None, region: str | None, session: Any = None) -> Any:
     # boto3 loads only when a command really runs, so --help and usage errors stay fast.
-    from dormant.aws.session import client_config, make_session
+    from dormant.aws.session import client_config
     from dormant.roles.aws_mutator import IamRoleMutator
 
-    return IamRoleMutator.from_session(make_session(profile, region), client_config())
+    return IamRoleMutator.from_session(session or _session(profile, region), client_config())
 
 
 @click.command()
@@ -161,8 +169,9 @@ def release(
 @click.option(
     "--backup-dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the backups (<account>-<role>.json), written and verified first.",
+    metavar="DIR|s3://BUCKET/PREFIX/",
+    help="Where the backups (<account>-<role>.json) go, written and verified first: a "
+    "folder, or a versioned S3 bucket (encrypted at rest).",
 )
 @safety_options
 @force_option
@@ -171,7 +180,7 @@ def release(
 def delete(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
-    backup_dir: Path,
+    backup_dir: str,
     apply: bool,
     force: bool,
     max_roles: int,
@@ -194,13 +203,16 @@ def delete(
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
+    session = _session(profile, region)
+    store = open_backups(backup_dir, session)
+    assert store is not None
     outcomes = run_delete(
-        _mutator(profile, region),
+        _mutator(profile, region, session),
         targets,
         settings=settings,
         now=now,
         apply=apply,
-        backup_dir=backup_dir,
+        backup_dir=store,
         force=force,
     )
     print_outcomes(outcomes, apply=apply)
@@ -212,18 +224,17 @@ def delete(
     nargs=-1,
     required=True,
     metavar="BACKUP...",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @safety_options
 @aws_options
 def restore(
-    backups: tuple[Path, ...],
+    backups: tuple[str, ...],
     apply: bool,
     max_roles: int,
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Recreate each role from its BACKUP file, exactly as it was.
+    """Recreate each role from its BACKUP file (or s3://BUCKET/PREFIX/ACCOUNT-ROLE.json).
 
     Creates missing instance profiles with their original path. A role that already
     exists and matches its backup is left alone; one that differs is refused. The
@@ -231,4 +242,14 @@ def restore(
     was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")
-    print_outcomes(run_restore(_mutator(profile, region), list(backups), apply=apply), apply=apply)
+    for backup in backups:
+        if not backup.startswith("s3://") and not Path(backup).is_file():
+            raise InvalidParameter("BACKUP", f"{backup} is not a file or an s3:// object")
+    session = _session(profile, region)
+    outcomes = run_restore(
+        _mutator(profile, region, session),
+        list(backups),
+        apply=apply,
+        reader=read_any_backup(session),
+    )
+    print_outcomes(outcomes, apply=apply)

@@ -59,7 +59,7 @@ class Outcome:
     status: Status
     message: str
     steps: tuple[Step, ...] = ()
-    backup: Path | None = None
+    backup: Path | str | None = None  # a file, or an s3:// object
 
 
 @dataclass(slots=True)

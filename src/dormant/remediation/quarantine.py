@@ -12,16 +12,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
+    "QUARANTINE_MANAGED_POLICY_NAME",
+    "QUARANTINE_MANAGED_POLICY_PATH",
     "QUARANTINE_POLICY_NAME",
     "TAG_DEACTIVATED_KEYS",
     "TAG_QUARANTINED_AT",
     "TAG_QUARANTINED_BY",
+    "is_quarantine_policy_arn",
     "quarantine_policy_document",
     "quarantine_tags",
 ]
 
 # A fixed, recognisable inline policy name: release deletes this policy and nothing else.
 QUARANTINE_POLICY_NAME = "dormant-quarantine"
+
+
+# The non-escalating form (the deployed retire stack, the SSM automation): a customer managed
+# deny-all the stack creates, attached to the role. A role that may only attach this policy
+# (iam:PolicyARN) cannot grant anything. Its name may carry a suffix (the stack's solution
+# name and Region); the path and the name's start identify it.
+QUARANTINE_MANAGED_POLICY_NAME = "dormant-quarantine-deny"
+
+
+QUARANTINE_MANAGED_POLICY_PATH = "/dormant/"
+
+
+_MANAGED_ARN = re.compile(
+    r"arn:aws[a-z-]*:iam::\d{12}:policy"
+    + re.escape(QUARANTINE_MANAGED_POLICY_PATH)
+    + re.escape(QUARANTINE_MANAGED_POLICY_NAME)
+    + r"[\w+=,.@-]*"
+)
+
+
+def is_quarantine_policy_arn(arn: str) -> bool:
+    """The ARN is of dormant's managed quarantine policy (``/dormant/dormant-quarantine-deny``)."""
+    return _MANAGED_ARN.fullmatch(arn) is not None
 
 
 TAG_QUARANTINED_AT = "dormant:quarantined-at"

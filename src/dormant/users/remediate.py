@@ -29,6 +29,7 @@ from dormant.core.model import Compliance
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
 from dormant.remediation.interface import Caller
+from dormant.remediation.notice import TAG_NOTICE_AT
 from dormant.remediation.outcome import Outcome, Status, execute_steps
 from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
@@ -58,7 +59,9 @@ __all__ = [
 _NO_KEYS = "none"
 
 
-_TAG_KEYS = (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_DEACTIVATED_KEYS)
+# Release also takes off a retire notice, so that a released user gets a new one (and its
+# grace) before it could be quarantined again.
+_TAG_KEYS = (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_DEACTIVATED_KEYS, TAG_NOTICE_AT)
 
 
 Clock = Callable[[], datetime]

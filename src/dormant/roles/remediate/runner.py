@@ -11,7 +11,7 @@ are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +28,8 @@ from dormant.remediation.outcome import (
     utc_now,
 )
 from dormant.remediation.targets import Target
-from dormant.roles.remediate.backup import RoleBackup, backup_path, read_backup, write_backup
+from dormant.roles.remediate.backup import RoleBackup
+from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
     delete_steps,
@@ -65,10 +66,12 @@ def quarantine(
     apply: bool,
     clock: Clock = utc_now,
     force: bool = False,
+    managed_policy_arn: str | None = None,
 ) -> Iterator[Outcome]:
     """Deny each role every action and every older session; already quarantined: no change.
 
     ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
+    ``managed_policy_arn`` attaches that managed deny instead of writing the inline one.
     """
     caller = mutator.caller()
 
@@ -86,7 +89,9 @@ def quarantine(
         skipped = _still_unused(status)
         if skipped is not None:
             return skipped
-        steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        steps = tuple(
+            quarantine_steps(state, clock(), caller.arn, managed_policy_arn=managed_policy_arn)
+        )
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
         execute_steps(mutator, steps)
@@ -130,19 +135,21 @@ def delete(
     settings: Settings,
     now: datetime,
     apply: bool,
-    backup_dir: Path,
+    backup_dir: Path | BackupStore,
     clock: Clock = utc_now,
     force: bool = False,
 ) -> Iterator[Outcome]:
-    """Back up each role, verify the backup against the live role, then delete it."""
+    """Back up each role (to a folder or any ``BackupStore``), verify the backup against the
+    live role, then delete it."""
     caller = mutator.caller()
+    store = LocalBackupStore(backup_dir) if isinstance(backup_dir, Path) else backup_dir
 
     def act(target: Target) -> Outcome:
         name = target.role_name
-        path = backup_path(backup_dir, caller.account_id, name)
+        path = _ref(store, store.where(caller.account_id, name))
         state = mutator.describe_role(name)
         if state is None:
-            return _already_deleted(caller, name, path)
+            return _already_deleted(caller, name, path, store)
         status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
         if status.refusal is not None:
             return Outcome(name, Status.REFUSED, status.refusal)
@@ -158,8 +165,8 @@ def delete(
                 steps,
                 path,
             )
-        written = write_backup(backup_dir, RoleBackup(caller.account_id, clock(), state))
-        problem = _verify_backup(mutator, name, written)
+        written = _ref(store, store.write(RoleBackup(caller.account_id, clock(), state)))
+        problem = _verify_backup(mutator, name, written, store)
         if problem is not None:
             return Outcome(name, Status.FAILED, problem, (), written)
         try:
@@ -171,15 +178,20 @@ def delete(
     return each_target(targets, act, caller)
 
 
-def _already_deleted(caller: Caller, name: str, path: Path) -> Outcome:
-    if not path.exists():
+def _ref(store: BackupStore, where: str) -> Path | str:
+    """A local backup is named by its Path (as outcomes always did), an object by its URL."""
+    return Path(where) if isinstance(store, LocalBackupStore) else where
+
+
+def _already_deleted(caller: Caller, name: str, path: Path | str, store: BackupStore) -> Outcome:
+    if not store.exists(str(path)):
         return Outcome(
             name,
             Status.FAILED,
             f"role {name} does not exist in account {caller.account_id} "
             f"and there is no backup of it at {path}",
         )
-    backup = read_backup(path)
+    backup = store.read(str(path))
     if backup.state.name != name or backup.account_id != caller.account_id:
         return Outcome(
             name, Status.FAILED, f"role {name} does not exist, and {path} is not its backup", ()
@@ -189,10 +201,12 @@ def _already_deleted(caller: Caller, name: str, path: Path) -> Outcome:
     )
 
 
-def _verify_backup(mutator: RoleMutator, name: str, path: Path) -> str | None:
+def _verify_backup(
+    mutator: RoleMutator, name: str, path: Path | str, store: BackupStore
+) -> str | None:
     """Read the written backup back and compare it with the role as IAM has it right now."""
     try:
-        readback = read_backup(path)
+        readback = store.read(str(path))
     except RoleDataError as exc:
         return f"the backup of role {name} could not be read back, nothing deleted: {exc}"
     live = mutator.describe_role(name)
@@ -207,18 +221,35 @@ def _verify_backup(mutator: RoleMutator, name: str, path: Path) -> str | None:
     return None
 
 
-def restore(mutator: RoleMutator, paths: Sequence[Path], *, apply: bool) -> Iterator[Outcome]:
-    """Recreate each role from its backup; an existing equal role: no change."""
+def _read_local(where: str) -> RoleBackup:
+    return LocalBackupStore(Path(".")).read(where)
+
+
+def restore(
+    mutator: RoleMutator,
+    paths: Sequence[Path | str],
+    *,
+    apply: bool,
+    reader: Callable[[str], RoleBackup] = _read_local,
+) -> Iterator[Outcome]:
+    """Recreate each role from its backup (a file, or what ``reader`` reads, such as an
+    ``s3://`` object); an existing equal role: no change."""
     caller = mutator.caller()
     for path in paths:
         try:
-            yield _restore_one(mutator, caller, path, apply)
+            yield _restore_one(mutator, caller, path, apply, reader)
         except DormantError as exc:
             yield Outcome(str(path), Status.FAILED, str(exc), (), path)
 
 
-def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) -> Outcome:
-    backup = read_backup(path)
+def _restore_one(
+    mutator: RoleMutator,
+    caller: Caller,
+    path: Path | str,
+    apply: bool,
+    reader: Callable[[str], RoleBackup],
+) -> Outcome:
+    backup = reader(str(path))
     name = backup.state.name
     if backup.account_id != caller.account_id:
         return Outcome(

@@ -9,11 +9,12 @@ is an argument).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from dormant.core.model import Compliance
 from dormant.core.settings import Settings
 from dormant.core.time import parse_timestamp, whole_days
+from dormant.remediation.notice import notice_day, used_since
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
 from dormant.roles.model import Finding, Reason, Role
@@ -63,6 +64,7 @@ class RoleStatus:
     restricted: bool
     restricted_since: datetime | None
     foreign_restriction: str | None
+    noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
 
     @property
     def name(self) -> str:
@@ -82,6 +84,11 @@ class RoleStatus:
     def used_since_quarantine(self) -> bool:
         since, last_used = self.quarantined_since, self.state.role.last_used
         return since is not None and last_used is not None and last_used > since
+
+    @property
+    def used_since_notice(self) -> bool:
+        noticed = self.noticed_on
+        return noticed is not None and used_since(noticed, self.state.role.last_used)
 
     def days_quarantined(self, now: datetime) -> int | None:
         since = self.quarantined_since
@@ -112,4 +119,5 @@ def role_status(
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
         foreign_restriction=foreign_restrict_policy(state),
+        noticed_on=notice_day(role.tags),
     )
