@@ -38,7 +38,7 @@ def test_quarantine_dry_run_prints_the_plan_and_writes_nothing(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "dry run: nothing will be changed; add --apply to make these calls"
-    assert lines[1] == "planned: would quarantine role OldJob"
+    assert lines[1] == "planned: would quarantine role OldJob (owner: data)"
     assert lines[2].startswith(
         "  iam:PutRolePolicy RoleName=OldJob PolicyName=dormant-quarantine PolicyDocument="
     )
@@ -57,7 +57,7 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     result = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     assert "dry run" not in result.stdout
-    assert "done: quarantined role OldJob" in result.stdout.splitlines()
+    assert "done: quarantined role OldJob (owner: data)" in result.stdout.splitlines()
     assert "dormant-quarantine" in describe_raw(client, "OldJob")["Inline"]
 
     again = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
@@ -128,7 +128,9 @@ def test_delete_and_restore_from_the_command_line(
     )
     assert deleted.returncode == 0, deleted.stderr
     backup = backups / f"{ACCOUNT}-OldJob.json"
-    assert f"done: deleted role OldJob, backup {backup}" in deleted.stdout.splitlines()
+    assert (
+        f"done: deleted role OldJob, backup {backup} (owner: data)" in deleted.stdout.splitlines()
+    )
     assert not role_exists(client, "OldJob")
 
     again = dormant(
@@ -189,7 +191,7 @@ def test_scan_json_piped_into_quarantine(sim_server: SimulatedAws, now: datetime
     result = dormant(sim_server, "quarantine", "--from", "-", "--as-of", AS_OF, input=scan.stdout)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "planned: would quarantine role StaleJob" in lines
+    assert "planned: would quarantine role StaleJob (owner: data)" in lines
     assert not any("BusyJob" in line for line in lines)
     assert sim_server.recorder.write_calls() == []
 

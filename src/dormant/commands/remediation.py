@@ -97,6 +97,8 @@ def quarantine(
             max_roles=max_roles,
             max_days=max_days,
             allow=allow,
+            exempt_tag=exempt_tag,
+            owner_tags=owner_tags,
             as_of=as_of,
             profile=profile,
             region=region,

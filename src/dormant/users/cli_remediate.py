@@ -16,9 +16,9 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from dormant.cli.common import parse_remediation_as_of
+from dormant.cli.common import parse_remediation_as_of, settings_from_options
 from dormant.core.errors import InvalidParameter
-from dormant.core.settings import Settings, parse_allow_patterns, parse_max_days
+from dormant.core.settings import Settings
 from dormant.remediation import check_blast_radius
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
 from dormant.users.remediate import (
@@ -79,14 +79,11 @@ def requested_users(
     return targets, None
 
 
-def _settings(max_days: str, allow: str) -> Settings:
+def _settings(max_days: str, allow: str, exempt_tag: str, owner_tags: str) -> Settings:
     # The users' window (45) unless --max-days was given: the option's default is the roles'.
     if click.get_current_context().get_parameter_source("max_days") == ParameterSource.DEFAULT:
         max_days = str(DEFAULT_USER_MAX_DAYS)
-    return Settings(
-        max_days=parse_max_days(max_days, "--max-days", tracking_days=None),
-        allow_patterns=parse_allow_patterns(allow, "--allow"),
-    )
+    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags, tracking_days=None)
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -103,13 +100,15 @@ def run_quarantine_users(
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
     report: Callable[..., None],
 ) -> None:
     now = parse_remediation_as_of(as_of)
-    settings = _settings(max_days, allow)
+    settings = _settings(max_days, allow, exempt_tag, owner_tags)
     check_blast_radius(len(targets), max_roles, "users")
     mutator = _mutator(profile, region)
     report(quarantine_users(mutator, targets, settings=settings, now=now, apply=apply), apply=apply)

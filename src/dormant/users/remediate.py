@@ -29,7 +29,7 @@ from dormant.core.model import Compliance
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
 from dormant.remediation.interface import Caller
-from dormant.remediation.outcome import Outcome, Status, execute_steps
+from dormant.remediation.outcome import Outcome, Status, execute_steps, owned_by
 from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_DEACTIVATED_KEYS,
@@ -347,10 +347,11 @@ def quarantine_users(
                 f"user {name} is no longer unused ({finding.compliance}: {finding.annotation})",
             )
         steps = tuple(quarantine_user_steps(state, clock(), caller.arn))
+        owner = owned_by(finding.owner)
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would quarantine user {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would quarantine user {name}{owner}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"quarantined user {name}", steps)
+        return Outcome(name, Status.DONE, f"quarantined user {name}{owner}", steps)
 
     return _each(mutator, targets, act)
 

@@ -25,6 +25,7 @@ from dormant.remediation.outcome import (
     each_target,
     execute_steps,
     missing_role,
+    owned_by,
     utc_now,
 )
 from dormant.remediation.targets import Target
@@ -87,10 +88,11 @@ def quarantine(
         if skipped is not None:
             return skipped
         steps = tuple(quarantine_steps(state, clock(), caller.arn))
+        owner = owned_by(status.finding.owner)
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would quarantine role {name}{owner}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
+        return Outcome(name, Status.DONE, f"quarantined role {name}{owner}", steps)
 
     return each_target(targets, act, caller)
 
@@ -150,11 +152,12 @@ def delete(
         if skipped is not None:
             return skipped
         steps = tuple(delete_steps(state))
+        owner = owned_by(status.finding.owner)
         if not apply:
             return Outcome(
                 name,
                 Status.PLANNED,
-                f"would back up role {name} to {path}, then delete it",
+                f"would back up role {name} to {path}, then delete it{owner}",
                 steps,
                 path,
             )
@@ -166,7 +169,9 @@ def delete(
             execute_steps(mutator, steps)
         except DormantError as exc:
             return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
-        return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
+        return Outcome(
+            name, Status.DONE, f"deleted role {name}, backup {written}{owner}", steps, written
+        )
 
     return each_target(targets, act, caller)
 
