@@ -234,9 +234,10 @@ def test_a_scan_from_another_account_is_refused_per_role(
 ) -> None:
     put_full_role(sim_server, "StaleJob", now)
     scan = {
+        "kind": "scan",
         "findings": [
             {"account_id": "222222222222", "role_name": "StaleJob", "compliance": "NON_COMPLIANT"}
-        ]
+        ],
     }
     result = dormant(sim_server, "quarantine", "--from", "-", "--apply", input=json.dumps(scan))
     assert result.returncode == 1

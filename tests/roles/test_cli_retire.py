@@ -83,6 +83,7 @@ def test_apply_quarantines_and_deletes_with_a_backup(
     )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == {
+        "kind": "retire",
         "steps": [
             {
                 "role_name": "OldJob",
@@ -92,7 +93,7 @@ def test_apply_quarantines_and_deletes_with_a_backup(
                 "status": None,
                 "message": None,
             }
-        ]
+        ],
     }
 
 

@@ -105,7 +105,7 @@ def quarantine(
             report=print_outcomes,
         )
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
@@ -151,7 +151,7 @@ def release(
             region=region,
             report=print_outcomes,
         )
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, kinds=("scan", "permissions"), also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)

@@ -99,7 +99,8 @@ def _plan_text(plan: list[Retirement], apply: bool) -> None:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='json: {"steps": [{"role_name", "step", "reason", "done", "status", "message"}]}.',
+    help='json: {"kind": "retire", "steps": [{"role_name", "step", "reason", "done", "status", '
+    '"message"}]}.',
 )
 @window_options
 @aws_options
@@ -158,7 +159,7 @@ def retire(
             click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
     failed = sum(1 for r in results if r.failed)
     if fmt == "json":
-        click.echo(json.dumps({"steps": [r.record() for r in results]}, indent=2))
+        click.echo(json.dumps({"kind": "retire", "steps": [r.record() for r in results]}, indent=2))
     else:
         counts = {
             step: sum(1 for r in results if r.retirement.step == step)

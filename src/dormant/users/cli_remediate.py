@@ -17,9 +17,11 @@ import click
 from click.core import ParameterSource
 
 from dormant.cli.common import parse_remediation_as_of, settings_from_options
+from dormant.cli.remediation import consumer, from_source
 from dormant.core.errors import InvalidParameter
 from dormant.core.settings import Settings
 from dormant.remediation import check_blast_radius
+from dormant.remediation.targets import check_document_kind, parse_document
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
 from dormant.users.remediate import (
     UserTarget,
@@ -54,7 +56,7 @@ def requested_users(
     document: object = None
     source = ""
     if from_file is not None:
-        source = "standard input" if from_file.name == "<stdin>" else str(from_file.name)
+        source = from_source(from_file)
         text = from_file.read()
         replay = io.StringIO(text)
         replay.name = from_file.name
@@ -68,6 +70,10 @@ def requested_users(
         return None, from_file
     if roles:
         raise InvalidParameter("--user", "name roles or users in one run, not both")
+    if from_file is not None:
+        # --user with --from: the document must list users too, never roles.
+        parsed = parse_document(from_file.read(), source=source)
+        check_document_kind(parsed, source=source, accepted=("users",), consumer=consumer())
     targets = [UserTarget(name) for name in users]
     if about_users:
         named = {t.user_name for t in targets}
