@@ -28,6 +28,7 @@ from dormant.cli.remediation import (
     safety_options,
     target_options,
 )
+from dormant.core.errors import InvalidParameter
 from dormant.remediation import (
     check_blast_radius,
 )
@@ -35,6 +36,7 @@ from dormant.roles.remediate import delete as run_delete
 from dormant.roles.remediate import quarantine as run_quarantine
 from dormant.roles.remediate import release as run_release
 from dormant.roles.remediate import restore as run_restore
+from dormant.roles.remediate.status import ALL_PARTS, ReleasePart
 from dormant.users.cli_remediate import (
     requested_users,
     run_quarantine_users,
@@ -119,12 +121,20 @@ def quarantine(
 @click.command()
 @target_options
 @user_option
+@click.option(
+    "--only",
+    type=click.Choice([part.value for part in ReleasePart]),
+    default=None,
+    help="Undo only what quarantine added, or only what restrict added (default: both); "
+    "the other is kept exactly as it is.",
+)
 @safety_options
 @aws_options
 def release(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     users: tuple[str, ...],
+    only: str | None,
     apply: bool,
     max_roles: int,
     profile: str | None,
@@ -132,8 +142,9 @@ def release(
 ) -> None:
     """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    A role that is neither quarantined nor restricted is reported and left alone. Only
-    service-linked and AWS-reserved roles are refused: giving access back needs no
+    Each is undone independently of the other (--only picks one). A role with neither is
+    reported and left alone. Only service-linked and AWS-reserved roles, and policies under
+    dormant's names that dormant did not write, are refused: giving access back needs no
     allow-list or freshness check. Exit status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
@@ -141,6 +152,8 @@ def release(
     """
     user_targets, from_file = requested_users(users, roles, from_file)
     if user_targets is not None:
+        if only is not None:
+            raise InvalidParameter("--only", "applies to roles: a user has only a quarantine")
         if not user_targets:
             return print_nothing_to_do()
         return run_release_users(
@@ -155,7 +168,9 @@ def release(
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    print_outcomes(run_release(_mutator(profile, region), targets, apply=apply), apply=apply)
+    parts = ALL_PARTS if only is None else frozenset({ReleasePart(only)})
+    outcomes = run_release(_mutator(profile, region), targets, apply=apply, only=parts)
+    print_outcomes(outcomes, apply=apply)
 
 
 @click.command()

@@ -11,7 +11,7 @@ are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from datetime import datetime
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from dormant.roles.remediate.plan import (
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
 from dormant.roles.remediate.state import differences
-from dormant.roles.remediate.status import RoleStatus, role_status
+from dormant.roles.remediate.status import ALL_PARTS, ReleasePart, RoleStatus, role_status
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -98,13 +98,25 @@ def quarantine(
 
 
 def release(
-    mutator: RoleMutator, targets: Sequence[Target], *, apply: bool, clock: Clock = utc_now
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    apply: bool,
+    clock: Clock = utc_now,
+    only: Set[ReleasePart] = ALL_PARTS,
 ) -> Iterator[Outcome]:
-    """Remove the quarantine and restrict policies and tags; a role with neither: no change.
+    """Remove the quarantine and restrict policies and tags (``only`` these parts); a role
+    with none of them: no change. Each part is undone independently of the other.
 
     Release gives access back, so neither the allow-list nor the caller's own role stops it.
     """
     caller = mutator.caller()
+    parts = [part for part in ReleasePart if part in only]
+    if not parts:
+        raise ValueError("release needs at least one part to undo")
+    which = "" if set(parts) == ALL_PARTS else f" ({parts[0].value} only)"
+    nothing = " nor ".join(part.done_word for part in parts)
+    plans = {ReleasePart.QUARANTINE: release_steps, ReleasePart.RESTRICTION: unrestrict_steps}
 
     def act(target: Target) -> Outcome:
         name = target.role_name
@@ -112,15 +124,17 @@ def release(
         if state is None:
             return missing_role(caller, name)
         status = role_status(state, settings=Settings(), now=clock())
-        if status.release_refusal is not None:
-            return Outcome(name, Status.REFUSED, status.release_refusal)
-        steps = (*release_steps(state), *unrestrict_steps(state))
+        refused = status.release_refusal(only)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        steps = tuple(step for part in parts for step in plans[part](state))
         if not steps:
-            return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
+            neither = "neither " if len(parts) > 1 else "not "
+            return Outcome(name, Status.UNCHANGED, f"role {name} is {neither}{nothing}")
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would release role {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would release role {name}{which}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"released role {name}", steps)
+        return Outcome(name, Status.DONE, f"released role {name}{which}", steps)
 
     return each_target(targets, act, caller)
 
