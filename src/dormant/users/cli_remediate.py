@@ -19,6 +19,7 @@ from click.core import ParameterSource
 from dormant.cli.common import parse_remediation_as_of, settings_from_options
 from dormant.cli.remediation import consumer, from_source
 from dormant.core.errors import InvalidParameter
+from dormant.core.model import Compliance
 from dormant.core.settings import Settings
 from dormant.remediation import check_blast_radius
 from dormant.remediation.targets import check_document_kind, parse_document
@@ -27,10 +28,15 @@ from dormant.users.remediate import (
     UserTarget,
     quarantine_users,
     release_users,
-    user_targets_from_findings,
 )
 
-__all__ = ["requested_users", "run_quarantine_users", "run_release_users", "user_option"]
+__all__ = [
+    "requested_users",
+    "run_quarantine_users",
+    "run_release_users",
+    "user_option",
+    "user_targets_from_findings",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +89,27 @@ def requested_users(
             if t.user_name not in named
         ]
     return targets, None
+
+
+def user_targets_from_findings(document: object, *, source: str) -> list[UserTarget]:
+    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document."""
+    findings = document.get("findings") if isinstance(document, dict) else None
+    if not isinstance(findings, list):
+        raise InvalidParameter("--from", f"{source} has no top-level 'findings' list")
+    targets: list[UserTarget] = []
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict):
+            raise InvalidParameter("--from", f"{source}: findings[{index}] is not a JSON object")
+        if finding.get("compliance") != Compliance.NON_COMPLIANT:
+            continue
+        name = finding.get("user_name")
+        if not isinstance(name, str) or not name:
+            raise InvalidParameter("--from", f"{source}: findings[{index}] has no user_name")
+        if name == "<root_account>":
+            continue  # the root user's keys are removed by signing in as root, never by us
+        account = finding.get("account_id")
+        targets.append(UserTarget(name, str(account) if account not in (None, "") else ""))
+    return targets
 
 
 def _settings(max_days: str, allow: str, exempt_tag: str, owner_tags: str) -> Settings:
