@@ -141,13 +141,17 @@ def test_delete_and_restore_from_the_command_line(
 
     plan = dormant(sim_server, "restore", str(backup))
     assert plan.returncode == 0, plan.stderr
-    assert f"planned: would restore role OldJob from {backup}" in plan.stdout.splitlines()
+    [planned] = [line for line in plan.stdout.splitlines() if line.startswith("planned: ")]
+    assert planned.startswith(f"planned: would restore role OldJob from {backup}; ")
+    assert "resource policies outside IAM that named it now hold AROA" in planned
     assert "  iam:CreateRole Path=/app/ RoleName=OldJob" in plan.stdout
     assert not role_exists(client, "OldJob")
 
     restored = dormant(sim_server, "restore", str(backup), "--apply")
     assert restored.returncode == 0, restored.stderr
-    assert f"done: restored role OldJob from {backup}" in restored.stdout.splitlines()
+    assert f"done: restored role OldJob from {backup}; resource policies outside IAM" in (
+        restored.stdout
+    )
     after = describe_raw(client, "OldJob")
     assigned = ("RoleId", "CreateDate", "RoleLastUsed")
     assert {k: v for k, v in after.items() if k not in assigned} == {

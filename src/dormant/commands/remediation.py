@@ -240,9 +240,12 @@ def restore(
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Recreate each role from its BACKUP file, exactly as it was.
+    """Recreate each role from its BACKUP file, and say what could not be given back.
 
-    Creates missing instance profiles with their original path. A role that already
+    The new role has a new RoleId: policies that named the old one (other roles' trust
+    policies, read with GetAccountAuthorizationDetails; its own; bucket, key and queue
+    policies) grant it nothing, and are named. aws:-prefixed tags, which IAM refuses, are
+    left out and named. Creates missing instance profiles with their original path. A role that already
     exists and matches its backup is left alone; one that differs is refused. The
     restored role is read back and compared with its backup. Exit status 1 if any role
     was refused or failed.

@@ -29,7 +29,15 @@ from dormant.remediation.outcome import (
     utc_now,
 )
 from dormant.remediation.targets import Target
-from dormant.roles.remediate.backup import RoleBackup, backup_path, read_backup, write_backup
+from dormant.roles.remediate.backup import (
+    RoleBackup,
+    backup_path,
+    names_role,
+    own_policies_naming,
+    read_backup,
+    restorable,
+    write_backup,
+)
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
     delete_steps,
@@ -39,7 +47,7 @@ from dormant.roles.remediate.plan import (
     restore_steps,
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
-from dormant.roles.remediate.state import differences
+from dormant.roles.remediate.state import RoleState, differences
 from dormant.roles.remediate.status import ALL_PARTS, ReleasePart, RoleStatus, role_status
 
 __all__ = ["delete", "quarantine", "release", "restore"]
@@ -236,9 +244,44 @@ def restore(mutator: RoleMutator, paths: Sequence[Path], *, apply: bool) -> Iter
             yield Outcome(str(path), Status.FAILED, str(exc), (), path)
 
 
+def _restore_notes(mutator: RoleMutator, state: RoleState, stripped: Sequence[str]) -> str:
+    """What a restore cannot give back, as ``; ...`` clauses: the ``aws:`` tags IAM refuses,
+    and the policies that named the old role, which the new RoleId does not satisfy."""
+    role = state.role
+    notes: list[str] = []
+    if stripped:
+        tags = ", ".join(stripped)
+        notes.append(
+            f"not restored: tag{'s' if len(stripped) > 1 else ''} {tags} (IAM refuses aws: tags)"
+        )
+    others = [
+        other
+        for other, trust in mutator.trust_policies()
+        if other != role.name and names_role(trust, role)
+    ]
+    who = f"({role.arn} or {role.role_id})"
+    if others:
+        whose = (
+            f"the trust policy of role {others[0]} names"
+            if len(others) == 1
+            else f"the trust policies of roles {', '.join(others)} name"
+        )
+        notes.append(f"cannot repair: {whose} the old role {who}; name the new one there again")
+    own = own_policies_naming(state)
+    if own:
+        names = ", ".join(own)
+        notes.append(f"cannot repair: {names} name the old role {who}; edit them after the restore")
+    notes.append(
+        f"resource policies outside IAM that named it now hold {role.role_id} and grant the "
+        "new role nothing (bucket, key, queue policies): name it there again"
+    )
+    return "".join(f"; {note}" for note in notes)
+
+
 def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) -> Outcome:
     backup = read_backup(path)
     name = backup.state.name
+    target, stripped = restorable(backup.state)
     if backup.account_id != caller.account_id:
         return Outcome(
             name,
@@ -253,7 +296,7 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
         return Outcome(name, Status.REFUSED, refused, (), path)
     live = mutator.describe_role(name)
     if live is not None:
-        changed = differences(backup.state, live, ignore_identity=True)
+        changed = differences(target, live, ignore_identity=True)
         if not changed:
             return Outcome(
                 name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
@@ -269,16 +312,19 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
     missing = [
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
-    steps = tuple(restore_steps(backup.state, missing))
+    steps = tuple(restore_steps(target, missing))
+    notes = _restore_notes(mutator, backup.state, stripped)
     if not apply:
-        return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
+        return Outcome(
+            name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path
+        )
     execute_steps(mutator, steps)
     restored = mutator.describe_role(name)
     if restored is None:
         return Outcome(
             name, Status.FAILED, f"role {name} is missing after its restore", steps, path
         )
-    changed = differences(backup.state, restored, ignore_identity=True)
+    changed = differences(target, restored, ignore_identity=True)
     if changed:
         return Outcome(
             name,
@@ -287,4 +333,4 @@ def _restore_one(mutator: RoleMutator, caller: Caller, path: Path, apply: bool) 
             steps,
             path,
         )
-    return Outcome(name, Status.DONE, f"restored role {name} from {path}", steps, path)
+    return Outcome(name, Status.DONE, f"restored role {name} from {path}{notes}", steps, path)
