@@ -245,9 +245,9 @@ def restore(
     The new role has a new RoleId: policies that named the old one (other roles' trust
     policies, read with GetAccountAuthorizationDetails; its own; bucket, key and queue
     policies) grant it nothing, and are named. aws:-prefixed tags, which IAM refuses, are
-    left out and named. Creates missing instance profiles with their original path. A role that already
-    exists and matches its backup is left alone; one that differs is refused. The
-    restored role is read back and compared with its backup. Exit status 1 if any role
+    left out and named. Creates missing instance profiles with their original path. A
+    role that already exists and matches its backup is left alone; one that differs is
+    refused. The restored role is read back and compared with its backup. Exit status 1 if any role
     was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")
