@@ -9,11 +9,12 @@ the one it needs (exit 2), before any AWS call.
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import Runner
 from dormant_sim import credentials
 from dormant_sim.server import SimulatedAws
 
@@ -56,7 +57,11 @@ REFUSED = [
 
 @pytest.mark.parametrize(("command", "kind", "needed"), REFUSED)
 def test_from_refuses_a_document_of_another_kind(
-    dormant: Runner, tmp_path: Path, command: tuple[str, ...], kind: str | None, needed: str
+    dormant: Callable[..., subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    command: tuple[str, ...],
+    kind: str | None,
+    needed: str,
 ) -> None:
     args = [a.replace("{tmp}", str(tmp_path)) for a in command]
     result = dormant(*args, "--from", "-", input=_document(kind))
@@ -70,7 +75,9 @@ def test_from_refuses_a_document_of_another_kind(
 
 
 def test_every_json_report_says_its_kind(
-    dormant: Runner, example: Path, sim_server: SimulatedAws
+    dormant: Callable[..., subprocess.CompletedProcess[str]],
+    example: Path,
+    sim_server: SimulatedAws,
 ) -> None:
     credentials.set_report_polls(0)
     kinds = {

@@ -7,11 +7,12 @@ exactly (policy and tags), and `--only restriction` keeps the quarantine exactly
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conftest import Runner
 from dormant.core.settings import Settings
 from dormant.permissions.model import ServiceAccess
 from dormant.permissions.remediate import restrict
@@ -129,7 +130,9 @@ def test_a_foreign_policy_of_the_other_part_does_not_stop_a_release_of_one() -> 
     assert state.inline_policy(RESTRICT_POLICY_NAME) == {"Version": "2012-10-17", "Statement": []}
 
 
-def test_cli_release_only_takes_quarantine_or_restriction(dormant: Runner) -> None:
+def test_cli_release_only_takes_quarantine_or_restriction(
+    dormant: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
     bad = dormant("release", "app", "--only", "everything")
     assert bad.returncode == 2
     assert "Invalid value for '--only'" in bad.stderr

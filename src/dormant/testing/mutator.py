@@ -194,14 +194,9 @@ class InMemoryRoleMutator:
         return exists
 
     def trust_policies(self) -> list[tuple[str, Mapping[str, Any]]]:
-        def read() -> list[tuple[str, Mapping[str, Any]]]:
-            return [(n, s.role.trust_policy or {}) for n, s in sorted(self._roles.items())]
-
-        label = "iam:GetAccountAuthorizationDetails"
-        found: list[tuple[str, Mapping[str, Any]]] = self._call(
-            "GetAccountAuthorizationDetails", {}, label, read
-        )
-        return found
+        gaad = "GetAccountAuthorizationDetails"
+        trusts = [(n, s.role.trust_policy or {}) for n, s in sorted(self._roles.items())]
+        return list(self._call(gaad, {}, f"iam:{gaad}", lambda: trusts))
 
     def execute(self, step: Step) -> None:
         params = dict(step.params)
