@@ -38,17 +38,17 @@ from dormant.remediation.quarantine import quarantine_tags
 from dormant.remediation.steps import Step, _json
 from dormant.remediation.targets import Target
 from dormant.roles.remediate.interface import RoleMutator
-from dormant.roles.remediate.plan import _policy_undo, _tag_undo, refusal
+from dormant.roles.remediate.plan import _policy_undo, _tag_undo
 from dormant.roles.remediate.restriction import (
     RESTRICT_POLICY_NAME,
     RESTRICT_TAGS,
     TAG_RESTRICTED_AT,
     TAG_RESTRICTED_BY,
     TAG_RESTRICTED_SERVICES,
-    foreign_restrict_policy,
     is_restricted,
 )
 from dormant.roles.remediate.state import RoleState
+from dormant.roles.remediate.status import role_status
 
 __all__ = [
     "ROLE_INLINE_POLICY_LIMIT",
@@ -180,9 +180,8 @@ def restrict(
         state = mutator.describe_role(name)
         if state is None:
             return missing_role(caller, name)
-        refused = refusal(
-            state.role, settings=settings, caller_arn=caller.arn
-        ) or foreign_restrict_policy(state)
+        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn)
+        refused = status.refusal or status.foreign_restriction
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         # The freshness check: the role's last access as IAM has it now, not as reported.
