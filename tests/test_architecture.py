@@ -73,6 +73,11 @@ def test_the_tree_keeps_every_contract(tree_copy: Path) -> None:
         # Inside a kind, the decision never reaches up to its adapters or commands.
         ("dormant/permissions/decide.py", "import dormant.permissions.cli\n", "Every kind has"),
         ("dormant/users/model.py", "import dormant.users.records\n", "Every kind has"),
+        # The notices and the campaign's run stay pure; notices hold nothing kind-specific.
+        ("dormant/notify/message.py", "import boto3\n", "The pure core never reaches AWS"),
+        ("dormant/notify/webhook.py", "import dormant.roles.model\n", "Edges over kinds"),
+        ("dormant/campaign/run.py", "import click\n", "The decision core and the engine"),
+        ("dormant/users/retire.py", "import dormant.users.cli\n", "Every kind has"),
     ],
 )
 def test_breaking_a_layer_fails_the_check(

@@ -7,7 +7,9 @@ does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra 
 `moto>=5.1.22,<5.3` (the suite passes with 5.1.22, 5.2.1 and 5.2.5). moto's private classes
 change between releases, so run the whole suite on a new moto before widening the pin.
 
-- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `iam`,
+- `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `enforcement`
+  (IAM policies enforced, off unless `Simulation.enforcing()`; `policy` evaluates them,
+  `principals` and `request_context` give the caller and the resource), `iam`,
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
   `config_query` (SelectResourceConfig and SelectAggregateResourceConfig over
   `config_items`' configuration items, in `config_sql`'s subset of Config's SQL),

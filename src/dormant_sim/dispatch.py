@@ -1,9 +1,11 @@
-"""Every request, whatever the service: record it, delay it, maybe fail it.
+"""Every request, whatever the service: record it, delay it, check its permissions, maybe fail it.
 
 Patches moto's `BaseResponse.call_action` (the step that turns a parsed request into a backend
 call), so it holds for `mock_aws()` and for a `ThreadedMotoServer` in the same process alike.
+While IAM enforcement is on (`dormant_sim.enforcement`), a call its caller's policies do not
+allow answers AccessDenied instead (it is still recorded: the caller made it).
 Requests carrying `SIM_INTERNAL_HEADER` (the seeding helpers add it) are served untouched:
-building a test account must not count as the code under test's calls.
+building a test account must not count as the code under test's calls, nor be checked.
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
 
@@ -16,7 +18,7 @@ from moto.core import errors as moto_errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 
-from dormant_sim import faults
+from dormant_sim import enforcement, faults
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, json_body
 from dormant_sim.recording import Call, recorder
@@ -67,16 +69,22 @@ def _call_action(self: BaseResponse) -> Any:
     delay = faults.get_latency()
     if delay > 0:
         time.sleep(delay)
+    denial = enforcement.authorize(self)
+    if denial is not None:
+        return _error(self, denial.code, denial.message, denial.status)
     injection = faults.take_injection(service, operation, account_id, lambda: _request_params(self))
     if injection is None:
         return _original_call_action(self)
-    status, response_headers, body = self.serialized(
-        ActionResult(AwsError(injection.code, injection.message))
-    )
-    if injection.status is not None:
-        status = injection.status
+    return _error(self, injection.code, injection.message, injection.status)
+
+
+def _error(self: BaseResponse, code: str, message: str, status: int | None) -> Any:
+    """The error response AWS sends, in the service's protocol."""
+    response_status, response_headers, body = self.serialized(ActionResult(AwsError(code, message)))
+    if status is not None:
+        response_status = status
     response_headers, body = self._enrich_response(response_headers, body)
-    return status, response_headers, body
+    return response_status, response_headers, body
 
 
 def reset() -> None:
@@ -94,6 +102,7 @@ PATCHES = (
         [
             *moto_errors.COMMON_ERROR_CODES,
             *(c for c in faults.AWS_COMMON_ERROR_CODES if c not in moto_errors.COMMON_ERROR_CODES),
+            enforcement.CANNOT_AUTHORIZE,
         ],
     ),
 )

@@ -6,6 +6,10 @@
 - ListRoles rejects `MaxItems` over 1000 (moto accepts any).
 - A role used through assumed-role credentials gets a `RoleLastUsed.Region`, as in AWS.
 - Its managed policies carry `PolicyName` and `PolicyId`, which moto leaves out.
+- CreateRole, TagRole, CreateUser and TagUser refuse tag keys that begin with `aws:` (in any
+  case) with InvalidInput, as IAM does: only AWS writes those (CloudFormation's
+  `aws:cloudformation:*`). Seeds that need such tags write moto's backend directly
+  (`dormant_sim.seed.roles.set_aws_written_tags`), as AWS itself does.
 
 Test support over moto's private classes (`IamResponse`, `iam.models`); never imported by
 dormant's Lambda path. It must never weaken a check that AWS makes.
@@ -209,6 +213,30 @@ def _mark_account_as_visited(account_id: str, access_key: str, service: str, reg
         return
 
 
+_RESERVED_TAG_PREFIX = "aws:"
+
+
+def _refuse_reserved_tag_keys(self: IamResponse) -> None:
+    """IAM refuses tag keys that begin with aws: (any case): AWS alone writes those."""
+    for tag in self._get_param("Tags", []) or []:
+        key = str(tag.get("Key", "")) if isinstance(tag, Mapping) else ""
+        if key[: len(_RESERVED_TAG_PREFIX)].lower() == _RESERVED_TAG_PREFIX:
+            raise AwsError(
+                "InvalidInput",
+                f"Invalid tag key {key}: tag keys that begin with aws: are reserved for AWS use.",
+            )
+
+
+def _refusing_reserved_tags(original: Any) -> Any:
+    def operation(self: IamResponse) -> ActionResult:
+        _refuse_reserved_tag_keys(self)
+        result: ActionResult = original(self)
+        return result
+
+    operation.__name__ = original.__name__
+    return operation
+
+
 def reset() -> None:
     """IAM keeps no state of its own beyond moto's backends."""
 
@@ -221,4 +249,8 @@ PATCHES = (
     Patch(iam_models.Policy, "policy_id", property(lambda self: self.id)),
     Patch(IamResponse, "list_roles", _list_roles),
     Patch(iam_models, "mark_account_as_visited", _mark_account_as_visited),
+    *(
+        Patch(IamResponse, name, _refusing_reserved_tags(getattr(IamResponse, name)))
+        for name in ("create_role", "tag_role", "create_user", "tag_user")
+    ),
 )

@@ -22,6 +22,7 @@ from dormant_sim import (
     config_query,
     credentials,
     dispatch,
+    enforcement,
     iam,
     securityhub,
     sts,
@@ -33,6 +34,7 @@ __all__ = ["SERVICES", "install", "installed", "reset", "uninstall"]
 # `dispatch` (record, delay, inject) comes first: it wraps every other service's operations.
 SERVICES: Sequence[SimulatedService] = (
     dispatch,
+    enforcement,
     iam,
     credentials,
     sts,

@@ -23,7 +23,8 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from dormant_sim import config, config_items, faults, installer, seed
+from dormant_sim import config, config_items, enforcement, faults, installer, principals, seed
+from dormant_sim.enforcement import PrincipalCredentials
 from dormant_sim.recording import recorder
 
 __all__ = ["SimulatedAws", "Simulation", "clean_aws_environment"]
@@ -39,6 +40,7 @@ def clean_aws_environment(
     secret_access_key: str = seed.FAKE_SECRET_ACCESS_KEY,
     region: str = DEFAULT_REGION,
     endpoint_url: str | None = None,
+    session_token: str | None = None,
 ) -> dict[str, str]:
     """`base` (default: os.environ) without any AWS/moto setting, plus fake credentials.
 
@@ -64,6 +66,8 @@ def clean_aws_environment(
     )
     if endpoint_url is not None:
         env["AWS_ENDPOINT_URL"] = endpoint_url
+    if session_token is not None:
+        env["AWS_SESSION_TOKEN"] = session_token
     return env
 
 
@@ -120,6 +124,65 @@ class Simulation:
         credentials = (str(key["AccessKeyId"]), str(key["SecretAccessKey"]))
         self._credentials[(account_id, user_name)] = credentials
         return credentials
+
+    # ---- IAM enforcement (dormant_sim.enforcement)
+
+    def enforcing(self) -> contextlib.AbstractContextManager[None]:
+        """Check every call against its caller's policies for the block (AccessDenied)."""
+        return enforcement.enforcing()
+
+    def principal(
+        self,
+        name: str,
+        *,
+        policies: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] = (),
+        managed_policy_arns: Sequence[str] = (),
+        trust: Mapping[str, Any] | None = None,
+        kind: str = "role",
+        account_id: str = seed.DEFAULT_ACCOUNT_ID,
+        path: str = "/",
+        session_name: str = "dormant-sim-session",
+    ) -> PrincipalCredentials:
+        """A role (a session of it) or a user holding exactly `policies`, and its credentials.
+
+        Made with setup calls the simulation does not check or record. `policies` are inline
+        policy documents (a list is named policy-1, policy-2, ...); `trust` is the role's trust
+        policy (default: the account), stored as given: the simulation plays the service that
+        assumes the role. Use the credentials with `acting_as` (in-process) or
+        `SimulatedAws.env(credentials=...)` (a subprocess), under `enforcing()`.
+        """
+        named = (
+            dict(policies)
+            if isinstance(policies, Mapping)
+            else {f"policy-{index}": document for index, document in enumerate(policies, 1)}
+        )
+        if kind == "user":
+            return principals.create_user_principal(
+                account_id,
+                name,
+                policies=named,
+                managed_policy_arns=managed_policy_arns,
+                path=path,
+                endpoint_url=self.endpoint_url,
+            )
+        if kind != "role":
+            raise ValueError(f"kind must be 'role' or 'user', not {kind!r}")
+        return principals.create_role_principal(
+            account_id,
+            name,
+            policies=named,
+            managed_policy_arns=managed_policy_arns,
+            trust=trust if trust is not None else seed.trust_policy_for_account(account_id),
+            path=path,
+            session_name=session_name,
+            endpoint_url=self.endpoint_url,
+        )
+
+    def acting_as(
+        self, credentials: PrincipalCredentials
+    ) -> contextlib.AbstractContextManager[None]:
+        """In-process boto3 (default session and new sessions) acts as `credentials`."""
+        return enforcement.acting_as(credentials)
 
     # ---- seeding
 
@@ -301,14 +364,20 @@ class SimulatedAws(Simulation):
         *,
         account_id: str | None = None,
         region: str = DEFAULT_REGION,
+        credentials: PrincipalCredentials | None = None,
     ) -> dict[str, str]:
         """Environment for a subprocess that must talk to this simulation and nothing else.
 
-        With `account_id`, the credentials are an IAM user's access key in that account.
+        With `account_id`, the credentials are an IAM user's access key in that account; with
+        `credentials` (from `principal`), those of that principal.
         """
         if self.endpoint_url is None:
             raise RuntimeError("SimulatedAws is not started")
-        if account_id is None or account_id == seed.DEFAULT_ACCOUNT_ID:
+        token = None
+        if credentials is not None:
+            key, secret = credentials.access_key_id, credentials.secret_access_key
+            token = credentials.session_token
+        elif account_id is None or account_id == seed.DEFAULT_ACCOUNT_ID:
             key, secret = seed.FAKE_ACCESS_KEY_ID, seed.FAKE_SECRET_ACCESS_KEY
         else:
             key, secret = self.credentials(account_id)
@@ -318,4 +387,5 @@ class SimulatedAws(Simulation):
             secret_access_key=secret,
             region=region,
             endpoint_url=self.endpoint_url,
+            session_token=token,
         )

@@ -192,3 +192,63 @@ def render_sub(expr: Any, params: Mapping[str, str]) -> str:
     assert isinstance(text, str), "only the one-argument form of Fn::Sub is used here"
     values = {**_PSEUDO, **params}
     return re.sub(r"\$\{([^}!]+)\}", lambda match: values[match.group(1)], text)
+
+
+def render(
+    node: Any, params: Mapping[str, str], attributes: Mapping[str, str] | None = None
+) -> Any:
+    """`node` (from a resolved template) with Ref, Fn::Sub, Fn::GetAtt and Fn::Join filled in.
+
+    `params` are the parameter values (``parameter_values``); `attributes` give what only
+    CloudFormation knows: ``{"LogicalId": ref value, "LogicalId.Attr": attribute}``. What
+    cannot be rendered fails the test, so a policy is never checked half-resolved.
+    """
+    values = {**_PSEUDO, **params, **(attributes or {})}
+    if isinstance(node, list):
+        return [render(item, params, attributes) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        ((key, arg),) = node.items()
+        if key == "Ref":
+            assert arg in values, f"cannot render Ref {arg}"
+            return values[arg]
+        if key == "Fn::Sub":
+            assert isinstance(arg, str), "only the one-argument form of Fn::Sub is used here"
+
+            def fill(match: re.Match[str]) -> str:
+                name = match.group(1)
+                assert name in values, f"cannot render ${{{name}}}"
+                return values[name]
+
+            return re.sub(r"\$\{([^}!]+)\}", fill, arg)
+        if key == "Fn::GetAtt":
+            name = ".".join(arg) if isinstance(arg, list) else arg
+            assert name in values, f"cannot render Fn::GetAtt {name}"
+            return values[name]
+        if key == "Fn::Join":
+            separator, items = arg
+            return separator.join(render(items, params, attributes))
+        assert not key.startswith("Fn::"), f"cannot render {key}"
+    return {key: render(value, params, attributes) for key, value in node.items()}
+
+
+def role_policy_documents(resources: Mapping[str, Any], role: str) -> dict[str, Any]:
+    """The role's inline policies and the AWS::IAM::Policy resources on it, by name."""
+    found: dict[str, Any] = {}
+    for policy in resources[role]["Properties"].get("Policies", []):
+        found[policy["PolicyName"]] = policy["PolicyDocument"]
+    for body in resources.values():
+        if body["Type"] == "AWS::IAM::Policy" and {"Ref": role} in body["Properties"]["Roles"]:
+            found[body["Properties"]["PolicyName"]] = body["Properties"]["PolicyDocument"]
+    return found
+
+
+def role_managed_policies(resources: Mapping[str, Any], role: str) -> list[str]:
+    """Logical ids of the AWS::IAM::ManagedPolicy resources the stack attaches to the role."""
+    return [
+        name
+        for name, body in resources.items()
+        if body["Type"] == "AWS::IAM::ManagedPolicy"
+        and {"Ref": role} in body["Properties"].get("Roles", [])
+    ]

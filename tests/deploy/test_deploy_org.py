@@ -185,7 +185,13 @@ def test_member_arns_match_the_central_outputs_patterns() -> None:
     )
 
 
-REMEDIATION = ("QuarantineAutomationRole", "QuarantineDocument", "QuarantineRemediation")
+REMEDIATION = (
+    "QuarantineDenyPolicy",
+    "QuarantineAutomationRole",
+    "QuarantineAutomationPolicy",
+    "QuarantineDocument",
+    "QuarantineRemediation",
+)
 
 
 def test_member_remediation_is_off_by_default() -> None:
@@ -197,6 +203,23 @@ def test_member_remediation_is_the_same_as_the_single_account_one() -> None:
     for mode in ("Manual", "Automatic"):
         member = _member(RemediationMode=mode)
         main = resolve(MAIN, {"RemediationMode": mode})["Resources"]
+        # Each protects its own function's role: the member's is the execution role.
+        member_deny = member["QuarantineAutomationPolicy"]["Properties"]["PolicyDocument"]
+        main_deny = main["QuarantineAutomationPolicy"]["Properties"]["PolicyDocument"]
+        assert member_deny["Statement"][-1]["Resource"].pop() == {
+            "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${ExecutionRoleName}"
+        }
+        assert main_deny["Statement"][-1]["Resource"].pop() == {
+            "Fn::GetAtt": ["LambdaExecutionRole", "Arn"]
+        }
+        member_protected = member["QuarantineRemediation"]["Properties"]["Parameters"]
+        main_protected = main["QuarantineRemediation"]["Properties"]["Parameters"]
+        assert member_protected.pop("ProtectedRoleNames") == {
+            "StaticValue": {"Values": [{"Ref": "ExecutionRoleName"}]}
+        }
+        assert main_protected.pop("ProtectedRoleNames") == {
+            "StaticValue": {"Values": [{"Ref": "LambdaExecutionRole"}]}
+        }
         for name in REMEDIATION:
             assert member[name] == main[name], (mode, name)
     props = _member(RemediationMode="Manual")["QuarantineRemediation"]["Properties"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
@@ -16,6 +17,7 @@ import pytest
 from botocore.model import StringShape
 from deploy_support import (
     MAIN_TEMPLATE,
+    MEMBER_TEMPLATE,
     REPO_ROOT,
     allowed_actions,
     as_list,
@@ -37,6 +39,11 @@ from dormant.core.settings import (
     execution_role_name_from,
     parse_rule_parameters,
     settings_from_parameters,
+)
+from dormant.remediation.quarantine import (
+    TAG_QUARANTINED_AT,
+    TAG_QUARANTINED_BY,
+    quarantine_policy_document,
 )
 from dormant.roles.parameters import ENV_REFERENCES
 
@@ -407,7 +414,9 @@ def test_notifications_for_this_rule_only() -> None:
 # --- Remediation -----------------------------------------------------------------------------
 
 REMEDIATION_RESOURCES = {
+    "QuarantineDenyPolicy",
     "QuarantineAutomationRole",
+    "QuarantineAutomationPolicy",
     "QuarantineDocument",
     "QuarantineRemediation",
 }
@@ -436,47 +445,93 @@ def test_automatic_remediation_only_when_opted_in() -> None:
     assert props["ExecutionControls"]["SsmControls"]["ConcurrentExecutionRatePercentage"] <= 10
 
 
-def test_remediation_passes_what_the_document_declares() -> None:
-    resources = _resources(RemediationMode="Manual")
+@pytest.mark.parametrize("allow_list", ["", "/breakglass-role|/security-*"])
+def test_remediation_passes_what_the_document_declares(allow_list: str) -> None:
+    resources = _resources(RemediationMode="Manual", RolePatternWhitelist=allow_list)
     props = resources["QuarantineRemediation"]["Properties"]
     document = resources["QuarantineDocument"]["Properties"]["Content"]
-    assert set(props["Parameters"]) == set(document["parameters"])
+    # Force is left at its default ("false"); AllowPatterns only when there is an allow-list
+    # (Config refuses an empty static value).
+    left_out = {"Force"} | (set() if allow_list else {"AllowPatterns"})
+    assert set(props["Parameters"]) == set(document["parameters"]) - left_out
+    assert document["parameters"]["Force"]["default"] == "false"
+    assert document["parameters"]["AllowPatterns"]["default"] == ""
     # Config passes the evaluated resource's id: for AWS::IAM::Role, the RoleId.
     assert props["Parameters"]["RoleId"] == {"ResourceValue": {"Value": "RESOURCE_ID"}}
-    assert props["Parameters"]["AutomationAssumeRole"] == {
-        "StaticValue": {"Values": [{"Fn::GetAtt": ["QuarantineAutomationRole", "Arn"]}]}
+    static = {
+        name: value["StaticValue"]["Values"]
+        for name, value in props["Parameters"].items()
+        if "StaticValue" in value
     }
+    assert static["AutomationAssumeRole"] == [{"Fn::GetAtt": ["QuarantineAutomationRole", "Arn"]}]
+    assert static["QuarantinePolicyArn"] == [{"Ref": "QuarantineDenyPolicy"}]
+    assert static["ExemptTagKey"] == [{"Ref": "ExemptTagKey"}]
+    assert static["ProtectedRoleNames"] == [{"Ref": "LambdaExecutionRole"}]
+    if allow_list:
+        assert static["AllowPatterns"] == [{"Ref": "RolePatternWhitelist"}]
 
 
-def test_automation_role_is_least_privilege() -> None:
+def test_automation_role_cannot_grant_anything() -> None:
     resources = _resources(RemediationMode="Manual")
     role = resources["QuarantineAutomationRole"]
+    assert "Policies" not in role["Properties"]
+    assert "ManagedPolicyArns" not in role["Properties"]
     assert allowed_actions(resources, "QuarantineAutomationRole") == {
         "iam:ListRoles",
         "iam:GetRole",
         "iam:GetRolePolicy",
-        "iam:PutRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:AttachRolePolicy",
         "iam:TagRole",
     }
-    assert "ManagedPolicyArns" not in role["Properties"]
+    by_sid = {s["Sid"]: s for s in statements(resources, "QuarantineAutomationRole")}
+    assert by_sid["FindRole"]["Resource"] == "*"  # ListRoles has no resource type
+    attach = by_sid["AttachOnlyDormantsDeny"]
+    assert attach["Condition"] == {"ArnEquals": {"iam:PolicyARN": {"Ref": "QuarantineDenyPolicy"}}}
+    tag = by_sid["TagOnlyDormantsKeys"]
+    assert tag["Condition"] == {
+        "ForAllValues:StringEquals": {"aws:TagKeys": [TAG_QUARANTINED_AT, TAG_QUARANTINED_BY]}
+    }
     values = parameter_values(TEMPLATE, {})
-    for statement in statements(resources, "QuarantineAutomationRole"):
-        if as_list(statement["Action"]) == ["iam:ListRoles"]:
-            # ListRoles has no resource type in IAM's service reference: "*" is the only
-            # resource it can be granted on (tests/deploy/test_policies_checked.py).
-            assert statement["Resource"] == "*"
-            continue
-        for resource in as_list(statement["Resource"]):
-            assert render_sub(resource, values).startswith("arn:aws:iam::123456789012:role/")
-    (deny,) = [
-        s for s in statements(resources, "QuarantineAutomationRole") if s["Effect"] == "Deny"
-    ]
-    denied = {render_sub(resource, values) for resource in deny["Resource"]}
-    assert denied == {
+    for sid in ("RecheckRole", "AttachOnlyDormantsDeny", "TagOnlyDormantsKeys"):
+        resource = render_sub(by_sid[sid]["Resource"], values)
+        assert resource == "arn:aws:iam::123456789012:role/*"
+    deny = by_sid["NeverTouchAwsManagedOrOwnRoles"]
+    assert deny["Effect"] == "Deny"
+    assert set(deny["Action"]) == {"iam:AttachRolePolicy", "iam:TagRole"}
+    assert [render_sub(r, values) for r in deny["Resource"][:2]] == [
         "arn:aws:iam::123456789012:role/aws-service-role/*",
         "arn:aws:iam::123456789012:role/aws-reserved/*",
-    }
-    assert set(deny["Action"]) == {"iam:PutRolePolicy", "iam:TagRole"}
+    ]
+    assert deny["Resource"][2:] == [
+        {"Fn::GetAtt": ["QuarantineAutomationRole", "Arn"]},
+        {"Fn::GetAtt": ["LambdaExecutionRole", "Arn"]},
+    ]
+
+
+def test_the_quarantine_policy_is_dormants_deny_all() -> None:
+    props = _resources(RemediationMode="Manual")["QuarantineDenyPolicy"]["Properties"]
+    assert props["Path"] == "/dormant/"
+    values = parameter_values(TEMPLATE, {})
+    assert render_sub(props["ManagedPolicyName"], values) == (
+        "dormant-quarantine-deny-iam-role-last-used-us-east-1"
+    )
+    # The command line's first statement; the second (aws:TokenIssueTime) needs no copy: a
+    # deny of everything already denies every session, old ones included.
+    deny_all = quarantine_policy_document(datetime(2026, 1, 1, tzinfo=UTC))["Statement"][0]
+    assert props["PolicyDocument"]["Statement"] == [deny_all]
+    assert "Roles" not in props  # attached by the automation, never by the stack
+
+
+def test_no_template_lets_the_automation_write_a_policy() -> None:
+    for path in (MAIN_TEMPLATE, MEMBER_TEMPLATE):
+        text = path.read_text(encoding="utf-8")
+        assert "PutRolePolicy" not in text, path
+
+
+def test_only_ssm_of_this_account_runs_the_automation() -> None:
+    resources = _resources(RemediationMode="Manual")
+    role = resources["QuarantineAutomationRole"]
     (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "ssm.amazonaws.com"}
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}

@@ -30,7 +30,7 @@ def _stack_role(sim_server: SimulatedAws, now: datetime) -> None:
         "PaymentsTaskRole",
         created=now - timedelta(days=400),
         last_used=now - timedelta(days=200),
-        tags={"aws:cloudformation:stack-name": "payments"},
+        aws_written_tags={"aws:cloudformation:stack-name": "payments"},
     )
 
 

@@ -40,7 +40,7 @@ def test_quarantine_dry_run_prints_the_plan_and_writes_nothing(
     assert lines[0] == "dry run: nothing will be changed; add --apply to make these calls"
     # Quarantine goes ahead on a referenced role (it is reversible) and names what loses access.
     assert lines[1] == (
-        "planned: would quarantine role OldJob; these will lose access: "
+        "planned: would quarantine role OldJob (owner: data); these will lose access: "
         "AWS::IAM::InstanceProfile OldJob-profile (instance-profile)"
     )
     assert lines[2].startswith(
@@ -62,7 +62,7 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     assert result.returncode == 0, result.stderr
     assert "dry run" not in result.stdout
     assert (
-        "done: quarantined role OldJob; these will lose access: "
+        "done: quarantined role OldJob (owner: data); these will lose access: "
         + ("AWS::IAM::InstanceProfile OldJob-profile (instance-profile)")
         in result.stdout.splitlines()
     )
@@ -156,7 +156,9 @@ def test_delete_and_restore_from_the_command_line(
     )
     assert deleted.returncode == 0, deleted.stderr
     backup = backups / f"{ACCOUNT}-OldJob.json"
-    assert f"done: deleted role OldJob, backup {backup}" in deleted.stdout.splitlines()
+    assert (
+        f"done: deleted role OldJob, backup {backup} (owner: data)" in deleted.stdout.splitlines()
+    )
     assert not role_exists(client, "OldJob")
 
     again = dormant(
@@ -167,12 +169,15 @@ def test_delete_and_restore_from_the_command_line(
 
     plan = dormant(sim_server, "restore", str(backup))
     assert plan.returncode == 0, plan.stderr
+    [planned] = [line for line in plan.stdout.splitlines() if line.startswith("planned: ")]
+    assert planned.startswith(f"planned: would restore role OldJob from {backup}; ")
+    assert "resource policies outside IAM that named it now hold AROA" in planned
     # The backup kept what referenced the role; the restore names it to re-check.
     recheck = (
         "; when it was deleted it was referenced by: AWS::IAM::InstanceProfile OldJob-profile "
-        "(instance-profile): check that they work again"
+        "(instance-profile): check that they work again; "
     )
-    assert f"planned: would restore role OldJob from {backup}{recheck}" in plan.stdout.splitlines()
+    assert recheck in planned
     assert json.loads(backup.read_text())["references"] == [
         {
             "type": "AWS::IAM::InstanceProfile",
@@ -190,7 +195,8 @@ def test_delete_and_restore_from_the_command_line(
 
     restored = dormant(sim_server, "restore", str(backup), "--apply")
     assert restored.returncode == 0, restored.stderr
-    assert f"done: restored role OldJob from {backup}{recheck}" in restored.stdout.splitlines()
+    assert f"done: restored role OldJob from {backup}" in restored.stdout
+    assert recheck + "resource policies outside IAM" in restored.stdout
     after = describe_raw(client, "OldJob")
     assigned = ("RoleId", "CreateDate", "RoleLastUsed")
     assert {k: v for k, v in after.items() if k not in assigned} == {
@@ -235,7 +241,7 @@ def test_scan_json_piped_into_quarantine(sim_server: SimulatedAws, now: datetime
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert (
-        "planned: would quarantine role StaleJob; these will lose access: "
+        "planned: would quarantine role StaleJob (owner: data); these will lose access: "
         + ("AWS::IAM::InstanceProfile StaleJob-profile (instance-profile)")
         in lines
     )
@@ -281,9 +287,10 @@ def test_a_scan_from_another_account_is_refused_per_role(
 ) -> None:
     put_full_role(sim_server, "StaleJob", now)
     scan = {
+        "kind": "scan",
         "findings": [
             {"account_id": "222222222222", "role_name": "StaleJob", "compliance": "NON_COMPLIANT"}
-        ]
+        ],
     }
     result = dormant(sim_server, "quarantine", "--from", "-", "--apply", input=json.dumps(scan))
     assert result.returncode == 1

@@ -51,6 +51,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "IamCall",
         "InMemoryAccessSource",
         "InMemoryAggregator",
+        "InMemoryChannel",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",
         "InMemoryReferenceFinder",

@@ -58,8 +58,8 @@ _COMMANDS = {
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
     "export": ("dormant.commands.export:export", "Send a scan's findings to AWS Security Hub."),
     "retire": (
-        "dormant.roles.cli_retire:retire",
-        "Quarantine unused roles now, delete them later.",
+        "dormant.commands.retire:retire",
+        "Retire unused roles and users: notice, quarantine, delete.",
     ),
 }
 

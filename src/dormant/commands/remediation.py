@@ -29,6 +29,8 @@ from dormant.cli.remediation import (
     safety_options,
     target_options,
 )
+from dormant.commands.backups import open_backups, read_any_backup
+from dormant.core.errors import InvalidParameter
 from dormant.remediation import (
     check_blast_radius,
 )
@@ -36,6 +38,7 @@ from dormant.roles.remediate import delete as run_delete
 from dormant.roles.remediate import quarantine as run_quarantine
 from dormant.roles.remediate import release as run_release
 from dormant.roles.remediate import restore as run_restore
+from dormant.roles.remediate.status import ALL_PARTS, ReleasePart
 from dormant.users.cli_remediate import (
     requested_users,
     run_quarantine_users,
@@ -46,29 +49,30 @@ from dormant.users.cli_remediate import (
 __all__ = ["delete", "quarantine", "release", "restore"]
 
 
-def _mutator(profile: str | None, region: str | None) -> Any:
+def _session(profile: str | None, region: str | None) -> Any:
+    from dormant.aws.session import make_session
+
+    return make_session(profile, region)
+
+
+def _mutator(profile: str | None, region: str | None, session: Any = None) -> Any:
     # boto3 loads only when a command really runs, so --help and usage errors stay fast.
-    from dormant.aws.session import client_config, make_session
+    from dormant.aws.session import client_config
     from dormant.roles.aws_mutator import IamRoleMutator
 
-    return IamRoleMutator.from_session(make_session(profile, region), client_config())
+    return IamRoleMutator.from_session(session or _session(profile, region), client_config())
 
 
 def _with_finder(
-    profile: str | None,
-    region: str | None,
-    references: str,
-    aggregator: str | None,
-    regions: str | None,
+    session: Any, references: str, aggregator: str | None, regions: str | None
 ) -> tuple[Any, Any]:
     """The IAM mutator and, on the same session, the finder of what references each role
     (``iam`` always; read once, on the first role that needs it)."""
-    from dormant.aws.session import client_config, make_session
+    from dormant.aws.session import client_config
     from dormant.roles.aws_mutator import IamRoleMutator
     from dormant.roles.aws_references.finder import LazyFinder, reference_finder
 
     options = parse_reference_options(references, aggregator, regions)
-    session = make_session(profile, region)
     config = client_config()
     mutator = IamRoleMutator.from_session(session, config)
 
@@ -143,17 +147,19 @@ def quarantine(
             max_roles=max_roles,
             max_days=max_days,
             allow=allow,
+            exempt_tag=exempt_tag,
+            owner_tags=owner_tags,
             as_of=as_of,
             profile=profile,
             region=region,
             report=print_outcomes,
         )
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    mutator, finder = _with_finder(profile, region, references, aggregator, regions)
+    mutator, finder = _with_finder(_session(profile, region), references, aggregator, regions)
     outcomes = run_quarantine(
         mutator, targets, settings=settings, now=now, apply=apply, force=force, references=finder
     )
@@ -163,12 +169,20 @@ def quarantine(
 @click.command()
 @target_options
 @user_option
+@click.option(
+    "--only",
+    type=click.Choice([part.value for part in ReleasePart]),
+    default=None,
+    help="Undo only what quarantine added, or only what restrict added (default: both); "
+    "the other is kept exactly as it is.",
+)
 @safety_options
 @aws_options
 def release(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     users: tuple[str, ...],
+    only: str | None,
     apply: bool,
     max_roles: int,
     profile: str | None,
@@ -176,8 +190,9 @@ def release(
 ) -> None:
     """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    A role that is neither quarantined nor restricted is reported and left alone. Only
-    service-linked and AWS-reserved roles are refused: giving access back needs no
+    Each is undone independently of the other (--only picks one). A role with neither is
+    reported and left alone. Only service-linked and AWS-reserved roles, and policies under
+    dormant's names that dormant did not write, are refused: giving access back needs no
     allow-list or freshness check. Exit status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
@@ -185,6 +200,8 @@ def release(
     """
     user_targets, from_file = requested_users(users, roles, from_file)
     if user_targets is not None:
+        if only is not None:
+            raise InvalidParameter("--only", "applies to roles: a user has only a quarantine")
         if not user_targets:
             return print_nothing_to_do()
         return run_release_users(
@@ -195,11 +212,13 @@ def release(
             region=region,
             report=print_outcomes,
         )
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, kinds=("scan", "permissions"), also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    print_outcomes(run_release(_mutator(profile, region), targets, apply=apply), apply=apply)
+    parts = ALL_PARTS if only is None else frozenset({ReleasePart(only)})
+    outcomes = run_release(_mutator(profile, region), targets, apply=apply, only=parts)
+    print_outcomes(outcomes, apply=apply)
 
 
 @click.command()
@@ -207,8 +226,9 @@ def release(
 @click.option(
     "--backup-dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the backups (<account>-<role>.json), written and verified first.",
+    metavar="DIR|s3://BUCKET/PREFIX/",
+    help="Where the backups (<account>-<role>.json) go, written and verified first: a "
+    "folder, or a versioned S3 bucket (encrypted at rest).",
 )
 @safety_options
 @force_option
@@ -218,7 +238,7 @@ def release(
 def delete(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
-    backup_dir: Path,
+    backup_dir: str,
     apply: bool,
     force: bool,
     max_roles: int,
@@ -249,14 +269,17 @@ def delete(
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    mutator, finder = _with_finder(profile, region, references, aggregator, regions)
+    session = _session(profile, region)
+    store = open_backups(backup_dir, session)
+    assert store is not None
+    mutator, finder = _with_finder(session, references, aggregator, regions)
     outcomes = run_delete(
         mutator,
         targets,
         settings=settings,
         now=now,
         apply=apply,
-        backup_dir=backup_dir,
+        backup_dir=store,
         force=force,
         references=finder,
     )
@@ -269,24 +292,37 @@ def delete(
     nargs=-1,
     required=True,
     metavar="BACKUP...",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @safety_options
 @aws_options
 def restore(
-    backups: tuple[Path, ...],
+    backups: tuple[str, ...],
     apply: bool,
     max_roles: int,
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Recreate each role from its BACKUP file, exactly as it was.
+    """Recreate each role from its BACKUP file (or s3://BUCKET/PREFIX/ACCOUNT-ROLE.json), and
+    say what could not be given back.
 
-    Creates missing instance profiles with their original path. A role that already
-    exists and matches its backup is left alone; one that differs is refused. The
-    restored role is read back and compared with its backup. What referenced the role when
-    it was deleted is named, so that it can be checked again. Exit status 1 if any role
+    The new role has a new RoleId: policies that named the old one (other roles' trust
+    policies, read with GetAccountAuthorizationDetails; its own; bucket, key and queue
+    policies) grant it nothing, and are named. aws:-prefixed tags, which IAM refuses, are
+    left out and named. Creates missing instance profiles with their original path. A
+    role that already exists and matches its backup is left alone; one that differs is
+    refused. The restored role is read back and compared with its backup. What referenced
+    the role when it was deleted is named, to be checked again. Exit status 1 if any role
     was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")
-    print_outcomes(run_restore(_mutator(profile, region), list(backups), apply=apply), apply=apply)
+    for backup in backups:
+        if not backup.startswith("s3://") and not Path(backup).is_file():
+            raise InvalidParameter("BACKUP", f"{backup} is not a file or an s3:// object")
+    session = _session(profile, region)
+    outcomes = run_restore(
+        _mutator(profile, region, session),
+        list(backups),
+        apply=apply,
+        reader=read_any_backup(session),
+    )
+    print_outcomes(outcomes, apply=apply)

@@ -20,6 +20,8 @@ parameter, file, role or account at fault.
     ├── FindingImportError          Security Hub kept rejecting findings
     ├── RemediationRefused          a change was refused to keep a role safe
     ├── BackupError                 a role's backup file could not be written
+    ├── NotificationError           a notice could not be delivered to an owner (names the
+    │                               channel, never a webhook's URL)
     └── DemoUnavailable             ``dormant demo`` lacks its optional dependency (moto)
 
 This module imports nothing but the standard library.
@@ -39,6 +41,7 @@ __all__ = [
     "FindingImportError",
     "InvalidEvent",
     "InvalidParameter",
+    "NotificationError",
     "RemediationRefused",
     "RoleDataError",
     "SnapshotError",
@@ -137,3 +140,8 @@ class BackupError(DormantError):
 
 class DemoUnavailable(DormantError):
     """``dormant demo`` needs the optional simulation (moto), which is not installed."""
+
+
+class NotificationError(DormantError):
+    """A retire notice could not be delivered; the message names the channel (a webhook by
+    its kind only: its URL is a secret) and what went wrong."""

@@ -20,6 +20,7 @@ from typing import Any
 from dormant.core.errors import DormantError
 from dormant.core.model import Compliance
 from dormant.core.settings import Settings
+from dormant.core.tags import owner_of
 from dormant.permissions.decide import evaluate_permissions
 from dormant.permissions.model import PermissionsFinding
 from dormant.permissions.scan import AccessSource
@@ -30,23 +31,24 @@ from dormant.remediation.outcome import (
     each_target,
     execute_steps,
     missing_role,
+    owned_by,
     utc_now,
 )
 from dormant.remediation.quarantine import quarantine_tags
 from dormant.remediation.steps import Step, _json
 from dormant.remediation.targets import Target
 from dormant.roles.remediate.interface import RoleMutator
-from dormant.roles.remediate.plan import _policy_undo, _tag_undo, refusal
+from dormant.roles.remediate.plan import _policy_undo, _tag_undo
 from dormant.roles.remediate.restriction import (
     RESTRICT_POLICY_NAME,
     RESTRICT_TAGS,
     TAG_RESTRICTED_AT,
     TAG_RESTRICTED_BY,
     TAG_RESTRICTED_SERVICES,
-    foreign_restrict_policy,
     is_restricted,
 )
 from dormant.roles.remediate.state import RoleState
+from dormant.roles.remediate.status import role_status
 
 __all__ = [
     "ROLE_INLINE_POLICY_LIMIT",
@@ -178,9 +180,8 @@ def restrict(
         state = mutator.describe_role(name)
         if state is None:
             return missing_role(caller, name)
-        refused = refusal(
-            state.role, settings=settings, caller_arn=caller.arn
-        ) or foreign_restrict_policy(state)
+        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn)
+        refused = status.refusal or status.foreign_restriction
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         # The freshness check: the role's last access as IAM has it now, not as reported.
@@ -196,6 +197,7 @@ def restrict(
             )
         steps = tuple(restrict_steps(state, finding, clock(), caller.arn))
         services = ", ".join(finding.unused_services)
+        services += owned_by(owner_of(state.role.tags, settings.owner_tag_keys))
         if not apply:
             return Outcome(name, Status.PLANNED, f"would deny role {name}: {services}", steps)
         execute_steps(mutator, steps)

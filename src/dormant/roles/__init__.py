@@ -6,6 +6,7 @@
 cells), ``recorded`` and ``aggregated`` (what Config recorded, in one account or through an
 aggregator), ``aws`` (the read adapter the Lambda uses), ``aws_accounts``, ``aws_aggregate``,
 ``aws_mutator`` (the other adapters), ``remediate/`` (quarantine, delete with a backup,
-restore, retire), ``cli`` and ``cli_retire`` (``dormant scan``, ``dormant retire``).
+restore, retire), ``cli`` (``dormant scan``; ``dormant retire``, which spans kinds, is
+``dormant.commands.retire``).
 Nothing here imports the other kinds.
 """

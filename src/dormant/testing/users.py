@@ -57,6 +57,10 @@ class InMemoryUserMutator:
                 raise ValueError(f"user {state.name} already exists")
             self._users[state.name] = replace(state, account_id=self.account_id)
 
+    def user_names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._users)
+
     def user(self, name: str) -> UserState:
         with self._lock:
             return self._users[name]

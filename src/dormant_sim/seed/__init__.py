@@ -54,6 +54,7 @@ from dormant_sim.seed.roles import (
     bulk_roles,
     ensure_aws_managed_policy,
     put_role,
+    set_aws_written_tags,
     trust_policy_for_account,
     trust_policy_for_service,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "put_state_machine",
     "put_user",
     "seed_demo_account",
+    "set_aws_written_tags",
     "trust_policy_for_account",
     "trust_policy_for_service",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "bulk_roles",
     "ensure_aws_managed_policy",
     "put_role",
+    "set_aws_written_tags",
     "trust_policy_for_account",
     "trust_policy_for_service",
 ]
@@ -136,6 +137,7 @@ def put_role(
     inline_policies: Mapping[str, Mapping[str, Any]] | None = None,
     managed_policy_arns: Sequence[str] = (),
     tags: Mapping[str, str] | None = None,
+    aws_written_tags: Mapping[str, str] | None = None,
     description: str | None = None,
     max_session_duration: int = 3600,
     permissions_boundary: str | None = None,
@@ -146,6 +148,9 @@ def put_role(
 
     `last_used_region` defaults to "us-east-1" when `last_used` is given. Instance profiles are
     created when missing. Customer managed policy ARNs must exist; AWS managed ones are loaded.
+    `tags` go through CreateRole (which refuses `aws:` keys, as IAM does); `aws_written_tags`
+    are tags only AWS writes, such as CloudFormation's `aws:cloudformation:stack-name`, set by
+    `set_aws_written_tags`.
     """
     created_utc = as_utc(created, "created")
     last_used_utc = as_utc(last_used, "last_used") if last_used is not None else None
@@ -177,6 +182,8 @@ def put_role(
             iam.create_instance_profile(InstanceProfileName=profile)
         iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=name)
 
+    if aws_written_tags:
+        set_aws_written_tags(account_id, name, aws_written_tags)
     role = _backend(account_id).get_role(name)
     role.create_date = created_utc
     role.last_used = last_used_utc
@@ -192,6 +199,21 @@ def put_role(
         last_used=last_used_utc,
         last_used_region=region,
     )
+
+
+def set_aws_written_tags(account_id: str, role_name: str, tags: Mapping[str, str]) -> None:
+    """Tag a role as AWS does for itself, bypassing IAM's API (which refuses `aws:` keys).
+
+    CloudFormation, StackSets and Control Tower write `aws:`-prefixed tags through AWS's own
+    path, never through TagRole; this writes them straight into moto's backend the same way.
+    Only `aws:` keys are accepted here: every other tag goes through the API.
+    """
+    wrong = [key for key in tags if not key.lower().startswith("aws:")]
+    if wrong:
+        raise ValueError(f"not tags only AWS writes (use the API for these): {wrong}")
+    role = _backend(account_id).get_role(role_name)
+    kept = [tag for tag in role.tags if tag["Key"] not in tags]
+    role.tags = kept + [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
 def bulk_roles(

@@ -8,17 +8,20 @@ is an argument), no file system.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from dormant.core.managed import MANAGED_ELSEWHERE, management_of
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
+from dormant.remediation.notice import TAG_NOTICE_AT
 from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_QUARANTINED_AT,
     TAG_QUARANTINED_BY,
+    is_quarantine_policy,
+    is_quarantine_policy_arn,
     quarantine_policy_document,
     quarantine_tags,
 )
@@ -29,6 +32,7 @@ from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 __all__ = [
     "delete_steps",
     "is_quarantined",
+    "managed_quarantine_arns",
     "managed_refusal",
     "quarantine_steps",
     "refusal",
@@ -91,23 +95,17 @@ def refusal(
     return None
 
 
-def _quarantine_sids() -> frozenset[str]:
-    document = quarantine_policy_document(datetime(2000, 1, 1, tzinfo=UTC))
-    return frozenset(str(s.get("Sid")) for s in document["Statement"])
+def managed_quarantine_arns(state: RoleState) -> list[str]:
+    """dormant's managed quarantine policies attached to the role (the non-escalating form)."""
+    return [arn for arn in state.role.attached_policy_arns if is_quarantine_policy_arn(arn)]
 
 
 def is_quarantined(state: RoleState) -> bool:
-    """The quarantine policy is on the role with every one of its statements."""
-    document = state.inline_policy(QUARANTINE_POLICY_NAME)
-    if document is None:
-        return False
-    statements = document.get("Statement")
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list):
-        return False
-    sids = {str(s.get("Sid")) for s in statements if isinstance(s, Mapping)}
-    return _quarantine_sids() <= sids
+    """Dormant's managed deny is attached, or its inline quarantine policy is on the role
+    with every one of its statements."""
+    if managed_quarantine_arns(state):
+        return True
+    return is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME))
 
 
 def foreign_quarantine_policy(state: RoleState) -> str | None:
@@ -151,13 +149,24 @@ def _policy_undo(state: RoleState, policy_name: str) -> tuple[Step, ...]:
     )
 
 
-def quarantine_steps(state: RoleState, now: datetime, caller_arn: str) -> list[Step]:
-    """Deny-all inline policy, then the two tags; nothing if already quarantined."""
+def quarantine_steps(
+    state: RoleState, now: datetime, caller_arn: str, *, managed_policy_arn: str | None = None
+) -> list[Step]:
+    """Deny-all inline policy (or, with ``managed_policy_arn``, attach that managed deny:
+    the form a role allowed no PutRolePolicy uses), then the two tags; nothing if already
+    quarantined."""
     if is_quarantined(state):
         return []
     name = state.name
+    deny = Step(
+        "AttachRolePolicy",
+        {"RoleName": name, "PolicyArn": managed_policy_arn},
+        undo=(Step("DetachRolePolicy", {"RoleName": name, "PolicyArn": managed_policy_arn}),),
+    )
     return [
-        Step(
+        deny
+        if managed_policy_arn
+        else Step(
             "PutRolePolicy",
             {
                 "RoleName": name,
@@ -180,9 +189,17 @@ def quarantine_steps(state: RoleState, now: datetime, caller_arn: str) -> list[S
 
 
 def release_steps(state: RoleState) -> list[Step]:
-    """Delete exactly the quarantine policy and the quarantine tags that are present."""
+    """Delete exactly the quarantine policy (inline, or detach the managed deny) and the
+    quarantine tags that are present."""
     name = state.name
-    steps: list[Step] = []
+    steps: list[Step] = [
+        Step(
+            "DetachRolePolicy",
+            {"RoleName": name, "PolicyArn": arn},
+            undo=(Step("AttachRolePolicy", {"RoleName": name, "PolicyArn": arn}),),
+        )
+        for arn in managed_quarantine_arns(state)
+    ]
     document = state.inline_policy(QUARANTINE_POLICY_NAME)
     if document is not None:
         steps.append(
@@ -192,7 +209,13 @@ def release_steps(state: RoleState) -> list[Step]:
                 undo=_policy_undo(state, QUARANTINE_POLICY_NAME),
             )
         )
-    keys = [k for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY) if state.tag(k) is not None]
+    # A retire notice goes too: a released role gets a new notice (and its grace) before it
+    # could be quarantined again.
+    keys = [
+        k
+        for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_NOTICE_AT)
+        if state.tag(k) is not None
+    ]
     if keys:
         steps.append(
             Step(

@@ -1,10 +1,14 @@
-"""Retire unused roles in two moves: quarantine now, delete later if still unused.
+"""Retire unused roles: notice, grace, quarantine, delete, one step per role per run.
 
 ``plan_retire`` decides one step per role from data already read (the roles of the
-account, as ``GetAccountAuthorizationDetails`` returns them): quarantine a NON_COMPLIANT
-role; delete a role quarantined at least ``after_days`` whole UTC days ago and unused
-since; keep (and say why) a quarantined role used since its quarantine, one now
-compliant by allow-list or exemption, one managed elsewhere, or one not yet due.
+account, as ``GetAccountAuthorizationDetails`` returns them). With ``notice_days`` above 0
+a NON_COMPLIANT role first gets a notice (``notify``: the tag ``dormant:notice-at``, and its
+owner is told by the campaign), and is quarantined only once ``notice_days`` whole UTC days
+have passed and it is still NON_COMPLIANT; a role used or exempted since its notice has the
+notice cleared (``clear``). With ``notice_days`` 0 there is no notice step. A role
+quarantined at least ``after_days`` whole UTC days ago and unused since is deleted; a
+quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
+or not yet due is kept, saying why. Each step says what comes next and on which day.
 ``carry_out`` makes the changes through the same ``quarantine`` and ``delete`` as the
 commands (refusals, freshness re-check, verified backup), one role at a time, so one
 role's failure never stops the others. Running it twice on one day changes nothing the
@@ -13,20 +17,22 @@ second time. Pure over ``RoleMutator``: no boto3, no clock (``now`` is an argume
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dormant.core.errors import DormantError
 from dormant.core.settings import Settings
+from dormant.remediation.notice import LifecycleStep, NextStep, days_since, due_on
 from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
+from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.notice import clear_notice, give_notice
 from dormant.roles.remediate.runner import delete, quarantine
 from dormant.roles.remediate.state import RoleState
 from dormant.roles.remediate.status import RoleStatus, role_status
@@ -46,20 +52,25 @@ DEFAULT_AFTER_DAYS = 30
 _FAILED = frozenset({Status.FAILED, Status.REFUSED})
 
 
-class RetireStep(enum.StrEnum):
-    QUARANTINE = "quarantine"
-    DELETE = "delete"
-    KEEP = "keep"
+# The roles' name for the shared lifecycle steps (notify, quarantine, delete, clear, keep).
+RetireStep = LifecycleStep
 
 
 @dataclass(frozen=True, slots=True)
 class Retirement:
-    """One role's step in the plan, and why."""
+    """One role's step in the plan, why, and what comes next (and when)."""
 
     role_name: str
     step: RetireStep
     reason: str
     priority: tuple[int, int, str] = (0, 0, "")  # changes with the most waiting go first
+    next: NextStep | None = None
+    owner: str | None = None
+    arn: str = ""
+
+    @property
+    def changes(self) -> bool:
+        return self.step is not RetireStep.KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,54 +89,106 @@ class RetireResult:
         return self.outcome is not None and self.outcome.status in _FAILED
 
     def record(self) -> dict[str, object]:
-        """The JSON shape: role_name, step, reason, done (and what happened, if anything)."""
-        outcome = self.outcome
+        """The JSON shape: kind, role_name, step, reason, next, owner, done (and what
+        happened, if anything)."""
+        outcome, retirement = self.outcome, self.retirement
         return {
-            "role_name": self.retirement.role_name,
-            "step": str(self.retirement.step),
-            "reason": self.retirement.reason,
+            "kind": "role",
+            "role_name": retirement.role_name,
+            "step": str(retirement.step),
+            "reason": retirement.reason,
+            "next": None if retirement.next is None else retirement.next.record(),
+            "owner": retirement.owner,
             "done": self.done,
             "status": None if outcome is None else str(outcome.status),
             "message": None if outcome is None else outcome.message,
         }
 
 
-def _step_for(
-    status: RoleStatus,
-    *,
-    now: datetime,
-    after_days: int,
-    can_delete: bool,
-) -> Retirement | None:
-    name, finding = status.name, status.finding
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    now: datetime
+    notice_days: int
+    after_days: int
+    can_delete: bool
 
-    def keep(reason: str) -> Retirement:
-        return Retirement(name, RetireStep.KEEP, reason)
+
+def _unquarantined_step(status: RoleStatus, plan: _Schedule) -> Retirement | None:
+    name, finding, noticed = status.name, status.finding, status.noticed_on
+    today = plan.now.astimezone(UTC).date()
+    if not status.unused:
+        if noticed is None:
+            return None
+        why = (
+            f"used since the notice of {noticed}"
+            if status.used_since_notice
+            else f"now compliant ({finding.annotation})"
+        )
+        return Retirement(name, RetireStep.CLEAR, f"{why}: kept, the notice is withdrawn")
+    refused = status.refusal or status.foreign_quarantine
+    if refused is not None:
+        return Retirement(name, RetireStep.KEEP, f"not quarantined: {refused}")
+    if plan.notice_days > 0:
+        if noticed is None or status.used_since_notice:
+            return Retirement(
+                name,
+                RetireStep.NOTIFY,
+                finding.annotation,
+                next=NextStep(RetireStep.QUARANTINE, due_on(today, plan.notice_days)),
+            )
+        quarantine_on = due_on(noticed, plan.notice_days)
+        if days_since(noticed, plan.now) < plan.notice_days:
+            return Retirement(
+                name,
+                RetireStep.KEEP,
+                f"notice given on {noticed}; quarantined on {quarantine_on} unless used "
+                "or exempted",
+                next=NextStep(RetireStep.QUARANTINE, quarantine_on),
+            )
+    return Retirement(
+        name,
+        RetireStep.QUARANTINE,
+        finding.annotation,
+        (1, -finding.risk.score, name),
+        next=NextStep(RetireStep.DELETE, due_on(today, plan.after_days)),
+    )
+
+
+def _step_for(status: RoleStatus, plan: _Schedule) -> Retirement | None:
+    name, finding, after_days = status.name, status.finding, plan.after_days
+
+    def keep(reason: str, next_step: NextStep | None = None) -> Retirement:
+        return Retirement(name, RetireStep.KEEP, reason, next=next_step)
 
     if not status.quarantined:
-        if not status.unused:
-            return None
-        refused = status.refusal or status.foreign_quarantine
-        if refused is not None:
-            return keep(f"not quarantined: {refused}")
-        return Retirement(
-            name, RetireStep.QUARANTINE, finding.annotation, (1, -finding.risk.score, name)
-        )
+        return _unquarantined_step(status, plan)
     if status.spared:
         return keep(
             f"quarantined, but now compliant ({finding.annotation}): never deleted; "
             "release it if it is needed"
         )
-    days = status.days_quarantined(now)
-    if days is None:
+    days = status.days_quarantined(plan.now)
+    since = status.quarantined_since
+    if days is None or since is None:
         return keep(
             f"quarantined, but its tag {TAG_QUARANTINED_AT} is missing or unreadable: "
             "never deleted; release it, or quarantine it again"
         )
     if status.used_since_quarantine:
+        if status.noticed_on is not None:
+            # Told once: taking the notice off marks that the owner knows.
+            return Retirement(
+                name,
+                RetireStep.CLEAR,
+                f"used since its quarantine on {since.astimezone(UTC).date()} (its calls "
+                "were denied): kept, never deleted; release it if it is needed",
+            )
         return keep("used since quarantine: release it if it is needed")
+    delete_on = NextStep(RetireStep.DELETE, due_on(since.astimezone(UTC).date(), after_days))
     if days < after_days:
-        return keep(f"quarantined {days} days ago; deleted after {after_days} days unused")
+        return keep(
+            f"quarantined {days} days ago; deleted after {after_days} days unused", delete_on
+        )
     if not status.unused:
         return keep(
             f"quarantined {days} days ago, but still within the window ({finding.annotation})"
@@ -135,7 +198,7 @@ def _step_for(
     if status.reference_refusal is not None:
         return keep(f"quarantined {days} days ago, not deleted: {status.reference_refusal}")
     reason = f"quarantined {days} days ago and unused since"
-    if not can_delete:
+    if not plan.can_delete:
         return keep(f"{reason}: give --backup-dir DIR to delete it")
     return Retirement(name, RetireStep.DELETE, reason, (0, -days, name))
 
@@ -150,15 +213,20 @@ def plan_retire(
     caller_arn: str = "",
     can_delete: bool = True,
     force: bool = False,
+    notice_days: int = 0,
     references: ReferenceFinder | None = None,
 ) -> list[Retirement]:
     """One step per role that needs attention: changes first (deletes, then the riskiest
-    quarantines), at most ``max_roles`` of them; the rest are kept for a later run. A role
-    due for deletion that ``references`` finds referenced is kept (unless ``force``)."""
+    quarantines), at most ``max_roles`` of them; then the notices given and cleared (they
+    take no access away, so the cap leaves them); the rest are kept for a later run. A role
+    due for deletion that ``references`` finds referenced is kept (unless ``force``); the
+    roles are asked about all at once."""
+    plan = _Schedule(now, notice_days, after_days, can_delete)
     changes: list[Retirement] = []
+    notices: list[Retirement] = []
     kept: list[Retirement] = []
     listed = list(roles)
-    found = {} if references is None else references.references(listed)
+    found = None if references is None else references.references(listed)
     for role in listed:
         status = role_status(
             RoleState(role),
@@ -166,11 +234,18 @@ def plan_retire(
             now=now,
             caller_arn=caller_arn,
             force=force,
-            references=found.get(role.arn) if references is not None else None,
+            references=None if found is None else found.get(role.arn),
         )
-        step = _step_for(status, now=now, after_days=after_days, can_delete=can_delete)
-        if step is not None:
-            (kept if step.step is RetireStep.KEEP else changes).append(step)
+        step = _step_for(status, plan)
+        if step is None:
+            continue
+        step = replace(step, owner=status.finding.owner, arn=role.arn)
+        if step.step is RetireStep.KEEP:
+            kept.append(step)
+        elif step.step in (RetireStep.NOTIFY, RetireStep.CLEAR):
+            notices.append(step)
+        else:
+            changes.append(step)
     changes.sort(key=lambda r: r.priority)
     deferred = [
         replace(
@@ -178,10 +253,16 @@ def plan_retire(
             step=RetireStep.KEEP,
             reason=f"due to {change.step} ({change.reason}), deferred: --max-roles "
             f"{max_roles} reached; a later run takes it",
+            next=NextStep(change.step, plan.now.astimezone(UTC).date()),
         )
         for change in changes[max_roles:]
     ]
-    return [*changes[:max_roles], *deferred, *sorted(kept, key=lambda r: r.role_name)]
+    return [
+        *changes[:max_roles],
+        *sorted(notices, key=lambda r: r.role_name),
+        *deferred,
+        *sorted(kept, key=lambda r: r.role_name),
+    ]
 
 
 def carry_out(
@@ -191,44 +272,79 @@ def carry_out(
     settings: Settings,
     now: datetime,
     apply: bool,
-    backup_dir: Path | None,
+    backup_dir: Path | BackupStore | None,
     clock: Callable[[], datetime],
     force: bool = False,
+    managed_policy_arn: str | None = None,
     references: ReferenceFinder | None = None,
 ) -> Iterator[RetireResult]:
-    """Make each planned change (only with ``apply``), isolating each role's failure. The
-    delete step asks ``references`` again, as ``dormant delete`` does."""
+    """Make each planned change (only with ``apply``), isolating each role's failure.
+    ``managed_policy_arn``: quarantine by attaching that managed deny (the deployed form).
+    The delete step asks ``references`` again, as ``dormant delete`` does."""
     for retirement in plan:
         if not apply or retirement.step is RetireStep.KEEP:
             yield RetireResult(retirement)
             continue
-        targets = [Target(retirement.role_name)]
-        try:
-            if retirement.step is RetireStep.QUARANTINE:
-                outcomes = quarantine(
-                    mutator,
-                    targets,
-                    settings=settings,
-                    now=now,
-                    apply=True,
-                    clock=clock,
-                    force=force,
-                )
-            else:
-                if backup_dir is None:
-                    raise DormantError("deleting a role needs --backup-dir")
-                outcomes = delete(
-                    mutator,
-                    targets,
-                    settings=settings,
-                    now=now,
-                    apply=True,
-                    backup_dir=backup_dir,
-                    clock=clock,
-                    force=force,
-                    references=references,
-                )
-            outcome = next(iter(outcomes))
-        except DormantError as exc:
-            outcome = Outcome(retirement.role_name, Status.FAILED, str(exc))
-        yield RetireResult(retirement, outcome)
+        yield RetireResult(
+            retirement,
+            _make(
+                mutator,
+                retirement,
+                settings=settings,
+                now=now,
+                backup_dir=backup_dir,
+                clock=clock,
+                force=force,
+                managed_policy_arn=managed_policy_arn,
+                references=references,
+            ),
+        )
+
+
+def _make(
+    mutator: RoleMutator,
+    retirement: Retirement,
+    *,
+    settings: Settings,
+    now: datetime,
+    backup_dir: Path | BackupStore | None,
+    clock: Callable[[], datetime],
+    force: bool,
+    managed_policy_arn: str | None,
+    references: ReferenceFinder | None = None,
+) -> Outcome:
+    name, step = retirement.role_name, retirement.step
+    targets = [Target(name)]
+    try:
+        if step is RetireStep.NOTIFY:
+            return give_notice(mutator, name, settings=settings, now=now, clock=clock, force=force)
+        if step is RetireStep.CLEAR:
+            return clear_notice(mutator, name)
+        if step is RetireStep.QUARANTINE:
+            outcomes = quarantine(
+                mutator,
+                targets,
+                settings=settings,
+                now=now,
+                apply=True,
+                clock=clock,
+                force=force,
+                managed_policy_arn=managed_policy_arn,
+            )
+        else:
+            if backup_dir is None:
+                raise DormantError("deleting a role needs --backup-dir")
+            outcomes = delete(
+                mutator,
+                targets,
+                settings=settings,
+                now=now,
+                apply=True,
+                backup_dir=backup_dir,
+                clock=clock,
+                force=force,
+                references=references,
+            )
+        return next(iter(outcomes))
+    except DormantError as exc:
+        return Outcome(name, Status.FAILED, str(exc))

@@ -8,15 +8,18 @@ is an argument).
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from dormant.core.model import Compliance
 from dormant.core.settings import Settings
 from dormant.core.time import parse_timestamp, whole_days
+from dormant.remediation.notice import notice_day, used_since
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
-from dormant.roles.model import Finding, Reason, Role, RoleReferences
+from dormant.roles.model import Finding, Reason, Reference, Role, RoleReferences
 from dormant.roles.references import ReferenceFinder, reference_label
 from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
 from dormant.roles.remediate.restriction import (
@@ -27,10 +30,13 @@ from dormant.roles.remediate.restriction import (
 from dormant.roles.remediate.state import RoleState
 
 __all__ = [
+    "ALL_PARTS",
+    "ReleasePart",
     "RoleStatus",
     "for_references",
     "lose_access_note",
     "quarantined_at",
+    "recheck_note",
     "references_of",
     "role_status",
 ]
@@ -62,6 +68,14 @@ def lose_access_note(references: RoleReferences | None) -> str:
     return f"; these will lose access: {_named(references)}"
 
 
+def recheck_note(references: Sequence[Reference]) -> list[str]:
+    """A restore's note on what referenced the role when it was deleted, to check again."""
+    if not references:
+        return []
+    named = ", ".join(reference_label(r) for r in references)
+    return [f"when it was deleted it was referenced by: {named}: check that they work again"]
+
+
 def for_references(state: RoleState) -> Role:
     """The role as the sources need it: with its instance profiles (which map an EC2
     instance to it) even when the reader that described it left them out."""
@@ -79,6 +93,20 @@ def references_of(finder: ReferenceFinder | None, state: RoleState) -> RoleRefer
         return None
     role = for_references(state)
     return finder.references([role]).get(role.arn, RoleReferences())
+
+
+class ReleasePart(enum.StrEnum):
+    """What ``release`` can take off a role, each independently of the other."""
+
+    QUARANTINE = "quarantine"  # what quarantine added
+    RESTRICTION = "restriction"  # what restrict added
+
+    @property
+    def done_word(self) -> str:
+        return "quarantined" if self is ReleasePart.QUARANTINE else "restricted"
+
+
+ALL_PARTS: frozenset[ReleasePart] = frozenset(ReleasePart)
 
 
 def _tag_time(role: Role, key: str) -> datetime | None:
@@ -101,24 +129,37 @@ class RoleStatus:
     """What remediation knows about one role at one moment.
 
     ``refusal`` says why the role must not lose access (service-linked, AWS-reserved,
-    managed elsewhere without ``force``, allow-listed, the caller's own role); ``release_refusal``
-    why what dormant added may not be taken off it either (service-linked or AWS-reserved
-    roles, and policies under dormant's names that dormant did not write).
+    managed elsewhere without ``force``, allow-listed, the caller's own role); ``untouchable``
+    why nothing dormant added may be taken off it either (service-linked or AWS-reserved);
+    ``release_refusal`` answers for the parts a release takes off.
     """
 
     state: RoleState
     finding: Finding
     refusal: str | None
-    release_refusal: str | None
+    untouchable: str | None
     quarantined: bool
     quarantined_since: datetime | None
     foreign_quarantine: str | None
     restricted: bool
     restricted_since: datetime | None
+    foreign_restriction: str | None
+    noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
     # What references the role (None: not asked), and why that stops a delete (None: it
     # does not, or ``force``). Quarantine goes ahead regardless: it is reversible.
     references: RoleReferences | None = None
     reference_refusal: str | None = None
+
+    def release_refusal(self, parts: Set[ReleasePart] = ALL_PARTS) -> str | None:
+        """Why these parts may not be taken off: the role is untouchable, or a policy under
+        the name of a part asked for is not the one dormant wrote (release would delete
+        someone's policy). A foreign policy of a part not asked for is no obstacle."""
+        foreign = {
+            ReleasePart.QUARANTINE: self.foreign_quarantine,
+            ReleasePart.RESTRICTION: self.foreign_restriction,
+        }
+        reasons = [foreign[part] for part in ReleasePart if part in parts]
+        return self.untouchable or next((r for r in reasons if r is not None), None)
 
     @property
     def name(self) -> str:
@@ -138,6 +179,11 @@ class RoleStatus:
     def used_since_quarantine(self) -> bool:
         since, last_used = self.quarantined_since, self.state.role.last_used
         return since is not None and last_used is not None and last_used > since
+
+    @property
+    def used_since_notice(self) -> bool:
+        noticed = self.noticed_on
+        return noticed is not None and used_since(noticed, self.state.role.last_used)
 
     def days_quarantined(self, now: datetime) -> int | None:
         since = self.quarantined_since
@@ -161,14 +207,14 @@ def role_status(
         state=state,
         finding=evaluate_role(role, settings, now),
         refusal=refusal(role, settings=settings, caller_arn=caller_arn, force=force),
-        release_refusal=(
-            refusal(role) or foreign_quarantine_policy(state) or foreign_restrict_policy(state)
-        ),
+        untouchable=refusal(role),
         quarantined=quarantined,
         quarantined_since=quarantined_at(role) if quarantined else None,
         foreign_quarantine=foreign_quarantine_policy(state),
         restricted=is_restricted(state),
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
+        foreign_restriction=foreign_restrict_policy(state),
+        noticed_on=notice_day(role.tags),
         references=references,
         reference_refusal=_reference_refusal(role.name, references, force),
     )

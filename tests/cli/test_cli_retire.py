@@ -51,14 +51,16 @@ def _seed(sim_server: SimulatedAws) -> datetime:
 def test_dry_run_prints_the_plan_and_writes_nothing(
     sim_server: SimulatedAws, tmp_path: Path
 ) -> None:
-    _seed(sim_server)
+    now = _seed(sim_server)
     result = dormant(sim_server, "retire", "--backup-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
+    delete_on = (now + timedelta(days=30)).date()
     assert result.stdout.splitlines() == [
         "dry run: nothing will be changed; add --apply to make these changes",
         "plan: 2 roles",
         "  delete     Parked: quarantined 40 days ago and unused since",
-        "  quarantine OldJob: Was last used in us-east-1 200 days ago",
+        "  quarantine OldJob: Was last used in us-east-1 200 days ago "
+        f"(next: delete on {delete_on})",
         "summary: quarantine 1, delete 1, keep 0; done 0, failed 0",
     ]
     assert sim_server.recorder.write_calls() == []
@@ -82,17 +84,24 @@ def test_apply_quarantines_and_deletes_with_a_backup(
         sim_server, "retire", "--backup-dir", str(tmp_path), "--apply", "--format", "json"
     )
     assert again.returncode == 0, again.stderr
+    delete_on = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     assert json.loads(again.stdout) == {
+        "kind": "retire",
+        "account_id": ACCOUNT,
         "steps": [
             {
+                "kind": "role",
                 "role_name": "OldJob",
                 "step": "keep",
                 "reason": "quarantined 0 days ago; deleted after 30 days unused",
+                "next": {"step": "delete", "on": delete_on},
+                "owner": None,
                 "done": False,
                 "status": None,
                 "message": None,
             }
-        ]
+        ],
+        "notices": [],
     }
 
 

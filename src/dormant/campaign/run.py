@@ -1,0 +1,283 @@
+"""One run of the retire campaign in one account: plan, tell the owners, then change.
+
+Order of a run: plan every role (``dormant.roles.remediate.retire``) and, when given, every
+user (``dormant.users.retire``); find each changing resource's owner (its owner tag, else
+``default_owner``; with channels, a resource with neither stops the run with one line before
+anything changes); then for each owner, one message listing all of its resources that
+change, sent through every channel; only when every channel delivered it are that owner's
+changes made. A failed delivery fails that owner's steps for this run (nothing is
+quarantined without a delivered notice) and the other owners go on. A dry run sends
+nothing and changes nothing. Pure over the mutators and ``Channel``: no boto3, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.settings import Settings
+from dormant.notify.channel import Channel
+from dormant.notify.message import MessageContext, NoticeItem, build_message
+from dormant.remediation.outcome import Outcome, Status
+from dormant.roles.model import Role
+from dormant.roles.references import ReferenceFinder
+from dormant.roles.remediate.backup_store import BackupStore
+from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.retire import Retirement, RetireResult, carry_out, plan_retire
+from dormant.users.model import User
+from dormant.users.remediate import UserMutator
+from dormant.users.retire import (
+    UserRetirement,
+    UserRetireResult,
+    carry_out_users,
+    plan_user_retire,
+)
+
+__all__ = ["Campaign", "CampaignReport", "Notice", "run_campaign"]
+
+Item = Retirement | UserRetirement
+Result = RetireResult | UserRetireResult
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """How the campaign runs: its schedule, its limits, whom to tell and how."""
+
+    notice_days: int = 0
+    after_days: int = 30
+    max_roles: int = 10
+    default_owner: str | None = None
+    contact: str | None = None
+    force: bool = False
+    apply: bool = False
+    channels: tuple[Channel, ...] = ()
+    # Quarantine by attaching this managed deny (the deployed stack's), not the inline one.
+    managed_policy_arn: str | None = None
+
+    def check(self) -> None:
+        if self.notice_days > 0 and not self.channels:
+            raise InvalidParameter(
+                "--notice-days",
+                f"{self.notice_days} days of notice need at least one --notify "
+                "(sns:TOPIC_ARN or webhook:URL) to tell the owners",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One owner's message of this run, and whether every channel delivered it."""
+
+    owner: str
+    channels: tuple[str, ...]
+    delivered: bool
+    resources: tuple[NoticeItem, ...]
+    error: str | None = None
+
+    def record(self) -> dict[str, object]:
+        return {
+            "owner": self.owner,
+            "channels": list(self.channels),
+            "delivered": self.delivered,
+            "error": self.error,
+            "resources": [
+                {
+                    "kind": item.kind,
+                    "name": item.name,
+                    "step": str(item.step),
+                    "next": None if item.next is None else item.next.record(),
+                    "backup": item.backup,
+                }
+                for item in self.resources
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignReport:
+    account_id: str
+    roles: tuple[RetireResult, ...]
+    users: tuple[UserRetireResult, ...] = ()
+    notices: tuple[Notice, ...] = field(default=())
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return (*self.roles, *self.users)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if r.failed)
+
+    def record(self) -> dict[str, object]:
+        return {
+            "kind": "retire",
+            "account_id": self.account_id,
+            "steps": [r.record() for r in self.results],
+            "notices": [n.record() for n in self.notices],
+        }
+
+
+def _kind(item: Item) -> str:
+    return "role" if isinstance(item, Retirement) else "user"
+
+
+def _name(item: Item) -> str:
+    return item.role_name if isinstance(item, Retirement) else item.user_name
+
+
+def _owners(items: Sequence[Item], campaign: Campaign) -> dict[str, list[Item]]:
+    by_owner: dict[str, list[Item]] = {}
+    for item in items:
+        owner = item.owner or campaign.default_owner
+        if owner is None:
+            raise InvalidParameter(
+                "--default-owner",
+                f"{_kind(item)} {_name(item)} has no owner tag, so nobody would be told; "
+                "give --default-owner TEAM (nothing was changed)",
+            )
+        by_owner.setdefault(owner, []).append(item)
+    return by_owner
+
+
+def _notice_item(item: Item, account_id: str, backups: BackupStore | None) -> NoticeItem:
+    backup = None
+    if isinstance(item, Retirement) and backups is not None:
+        backup = backups.where(account_id, item.role_name)
+    return NoticeItem(_kind(item), _name(item), item.step, item.reason, item.next, backup)
+
+
+def _undelivered(item: Item, why: str) -> Result:
+    outcome = Outcome(_name(item), Status.FAILED, f"not changed: {why}")
+    if isinstance(item, Retirement):
+        return RetireResult(item, outcome)
+    return UserRetireResult(item, outcome)
+
+
+def run_campaign(
+    *,
+    account_id: str,
+    roles: Sequence[Role],
+    role_mutator: RoleMutator,
+    settings: Settings,
+    now: datetime,
+    campaign: Campaign,
+    backups: BackupStore | None,
+    clock: Callable[[], datetime],
+    caller_arn: str = "",
+    users: Sequence[User] | None = None,
+    user_mutator: UserMutator | None = None,
+    user_settings: Settings | None = None,
+    references: ReferenceFinder | None = None,
+) -> CampaignReport:
+    """Plan, tell each owner, then make the changes of owners whose notice was delivered.
+
+    ``references`` says what references each role: a role due for deletion that something
+    references is kept (unless ``campaign.force``), and the delete step asks again."""
+    campaign.check()
+    role_plan = plan_retire(
+        roles,
+        settings=settings,
+        now=now,
+        after_days=campaign.after_days,
+        max_roles=campaign.max_roles,
+        caller_arn=caller_arn,
+        can_delete=backups is not None,
+        force=campaign.force,
+        notice_days=campaign.notice_days,
+        references=references,
+    )
+    user_plan: list[UserRetirement] = []
+    if users is not None:
+        user_plan = plan_user_retire(
+            users,
+            settings=user_settings or settings,
+            now=now,
+            notice_days=campaign.notice_days,
+            max_users=campaign.max_roles,
+            caller_arn=caller_arn,
+        )
+    plan: list[Item] = [*role_plan, *user_plan]
+    changes = [item for item in plan if item.changes]
+    groups: dict[str, list[Item]] = {"": changes}
+    if campaign.channels:
+        groups = _owners(changes, campaign)
+    context = MessageContext(
+        account_id=account_id,
+        today=now.astimezone(UTC).date(),
+        exempt_tag_key=settings.exempt_tag_key,
+        contact=campaign.contact,
+        backup_location=None if backups is None else backups.location,
+    )
+    done: dict[int, Result] = {}
+    notices: list[Notice] = []
+    for owner in sorted(groups):
+        items = groups[owner]
+        if campaign.channels:
+            notice = _tell(owner, items, context, campaign, backups)
+            notices.append(notice)
+            if campaign.apply and not notice.delivered:
+                for item in items:
+                    done[id(item)] = _undelivered(item, f"{notice.error}")
+                continue
+        role_items = [i for i in items if isinstance(i, Retirement)]
+        for result in carry_out(
+            role_mutator,
+            role_items,
+            settings=settings,
+            now=now,
+            apply=campaign.apply,
+            backup_dir=backups,
+            clock=clock,
+            force=campaign.force,
+            managed_policy_arn=campaign.managed_policy_arn,
+            references=references,
+        ):
+            done[id(result.retirement)] = result
+        user_items = [i for i in items if isinstance(i, UserRetirement)]
+        if user_items and user_mutator is not None:
+            for user_result in carry_out_users(
+                user_mutator,
+                user_items,
+                settings=user_settings or settings,
+                now=now,
+                apply=campaign.apply,
+                clock=clock,
+            ):
+                done[id(user_result.retirement)] = user_result
+    results = [done.get(id(item)) or _kept(item) for item in plan]
+    return CampaignReport(
+        account_id=account_id,
+        roles=tuple(r for r in results if isinstance(r, RetireResult)),
+        users=tuple(r for r in results if isinstance(r, UserRetireResult)),
+        notices=tuple(notices),
+    )
+
+
+def _kept(item: Item) -> Result:
+    return RetireResult(item) if isinstance(item, Retirement) else UserRetireResult(item)
+
+
+def _tell(
+    owner: str,
+    items: Sequence[Item],
+    context: MessageContext,
+    campaign: Campaign,
+    backups: BackupStore | None,
+) -> Notice:
+    """Send the owner's one message through every channel (only with ``apply``)."""
+    resources = tuple(_notice_item(i, context.account_id, backups) for i in items)
+    labels = tuple(channel.label for channel in campaign.channels)
+    if not campaign.apply:
+        return Notice(owner, labels, False, resources)
+    message = build_message(owner, resources, context)
+    errors: list[str] = []
+    for channel in campaign.channels:
+        try:
+            channel.deliver(message)
+        except DormantError as exc:
+            errors.append(str(exc))
+    if errors:
+        why = f"the notice to {owner} was not delivered ({'; '.join(errors)})"
+        return Notice(owner, labels, False, resources, why)
+    return Notice(owner, labels, True, resources)

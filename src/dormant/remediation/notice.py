@@ -1,0 +1,91 @@
+"""The retire lifecycle's notice, as pure data: the tag that records it and the dates it sets.
+
+Before a retire campaign takes access away it tells the resource's owner, and tags the role
+or user ``dormant:notice-at`` with the UTC day it did. The resource is quarantined once
+``notice_days`` whole UTC days have passed since that day, and only if it is still unused;
+a resource used (or exempted) since its notice has the tag removed. Every kind reads and
+writes the same tag the same way. Standard library only; no clock (``now`` is an argument).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+__all__ = [
+    "TAG_NOTICE_AT",
+    "LifecycleStep",
+    "NextStep",
+    "days_since",
+    "due_on",
+    "notice_day",
+    "notice_tag_value",
+    "parse_notice_day",
+    "used_since",
+]
+
+TAG_NOTICE_AT = "dormant:notice-at"
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class LifecycleStep(enum.StrEnum):
+    """A step of the retire lifecycle, for roles and users alike (users are never deleted)."""
+
+    NOTIFY = "notify"  # tell the owner, tag dormant:notice-at
+    QUARANTINE = "quarantine"
+    DELETE = "delete"
+    CLEAR = "clear"  # used or exempted since the notice: the tag comes off, the owner is told
+    KEEP = "keep"
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    """What happens next to a resource, and on which UTC day at the earliest."""
+
+    step: LifecycleStep
+    on: date
+
+    def record(self) -> dict[str, str]:
+        return {"step": str(self.step), "on": self.on.isoformat()}
+
+
+def notice_tag_value(now: datetime) -> str:
+    """The tag's value: the UTC day of the notice, ``YYYY-MM-DD``."""
+    return now.astimezone(UTC).date().isoformat()
+
+
+def parse_notice_day(value: str | None) -> date | None:
+    """The day a ``dormant:notice-at`` value names, or None if absent or unreadable."""
+    if value is None or not _DAY.fullmatch(value.strip()):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def notice_day(tags: Iterable[tuple[str, str]]) -> date | None:
+    """The notice day a resource's tags hold, or None."""
+    return parse_notice_day(next((v for k, v in tags if k == TAG_NOTICE_AT), None))
+
+
+def days_since(day: date, now: datetime) -> int:
+    """Whole UTC days from the start of ``day`` to ``now``."""
+    return (now.astimezone(UTC).date() - day).days
+
+
+def used_since(day: date, last_used: datetime | None) -> bool:
+    """The resource was used on or after the notice day (UTC)."""
+    if last_used is None:
+        return False
+    return last_used >= datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def due_on(day: date, days: int) -> date:
+    """The day ``days`` whole days after ``day``."""
+    return day + timedelta(days=days)
