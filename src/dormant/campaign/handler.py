@@ -152,9 +152,11 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
     summary = _summary(report, settings.mode)
     logger.info(json.dumps(summary, sort_keys=True))
     if report.failed:
+        first = next(r for r in report.results if r.failed)
+        why = first.outcome.message if first.outcome is not None else "failed"
         raise DormantError(
-            f"{report.failed} planned changes failed in account {report.account_id}; "
-            "the others were made (see the summary line)"
+            f"{report.failed} planned changes failed in account {report.account_id}, "
+            f"the first: {why}; the others were made (see the summary line)"
         )
     return summary
 
