@@ -189,6 +189,7 @@ _PSEUDO = {
     "AWS::AccountId": "123456789012",
     "AWS::Region": "us-east-1",
     "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
 }
 
 

@@ -20,6 +20,7 @@ import pytest
 from deploy_support import (
     PACKAGE_SOURCE,
     RETIRE_TEMPLATE,
+    STACKSET_TEMPLATE,
     as_list,
     load_build_script,
     load_template,
@@ -304,3 +305,22 @@ def test_the_retire_zip_refuses_the_command_line_and_an_unknown_entry(tmp_path: 
         build.build_zip(copy, tmp_path / "out.zip", "commands/retire.py")
     # The Config rule's zip does not carry the retire entry, so is not affected.
     assert "dormant/campaign/handler.py" not in build.build_zip(copy, tmp_path / "rule.zip")
+
+
+def test_the_stackset_runs_the_same_template_in_every_account_when_on() -> None:
+    stackset = load_template(STACKSET_TEMPLATE)
+    off = resolve(stackset, REQUIRED)["Resources"]
+    assert "RetireCampaignStack" not in off
+    on = {**REQUIRED, "RetireCampaign": "On", "BreakGlassRoleName": "security/breakglass"}
+    nested = resolve(stackset, on)["Resources"]["RetireCampaignStack"]["Properties"]
+    params = parameter_values(stackset, on)
+    assert render(nested["TemplateURL"], params) == (
+        "https://dormant-code.s3.us-east-1.amazonaws.com/dormant-retire.yaml"
+    )
+    passed = render(nested["Parameters"], params)
+    assert set(passed) <= set(TEMPLATE["Parameters"])
+    required = {k for k, v in TEMPLATE["Parameters"].items() if "Default" not in v}
+    assert required <= set(passed)
+    assert passed["CodeKey"] == "dormant-retire.zip"
+    assert passed["RetireMode"] == "Notify"
+    assert passed["BreakGlassRoleArn"] == "arn:aws:iam::123456789012:role/security/breakglass"
