@@ -12,7 +12,11 @@ gives notices only, with a role that may not quarantine or delete.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import boto3
 import pytest
@@ -196,3 +200,57 @@ def deployed_as(
 
     role = deployed_role(sim, full.stack, FUNCTION_ROLE, name="retire-trimmed", policies=policies)
     return RetireDeployment(full.stack, role, full.policy_arn, full.topic_arn, full.queue_url)
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """A loopback webhook (127.0.0.1): the bodies it got, and its URL."""
+    bodies: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            bodies.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield bodies, f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_the_webhook_url_is_read_from_its_secret_at_run_time(
+    sim: Simulation,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook: tuple[list[dict[str, Any]], str],
+    granted: bool,
+) -> None:
+    bodies, url = webhook
+    secret = boto3.client("secretsmanager").create_secret(Name="dormant-webhook", SecretString=url)
+    params = {"RetireMode": "Apply", "WebhookSecretArn": secret["ARN"]}
+    full = RetireDeployment.create(sim, monkeypatch, params)
+    _seed(sim)
+    if granted:
+        assert _steps(full.run(sim, on(0))) == {"notify": 2}
+        (body,) = bodies
+        assert "AppRole" in json.dumps(body)
+        return
+    trimmed = without_action(
+        full.stack.role_policies(FUNCTION_ROLE), "secretsmanager:GetSecretValue"
+    )
+    with pytest.raises(DormantError, match="AccessDenied") as failed:
+        deployed_as(sim, full, trimmed).run(sim, on(0))
+    assert url not in str(failed.value)
+    assert "dormant:notice-at" not in role_tags("AppRole")
+    assert bodies == []

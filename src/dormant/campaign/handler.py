@@ -57,6 +57,13 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
     return env.get(name, "").strip() or None
 
 
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = _text(env, name)
+    if value is None:
+        raise InvalidParameter(name, "is empty; the stack sets it")
+    return value
+
+
 class RetireEnvironment:
     """The function's environment variables, read and checked (one line per bad value)."""
 
@@ -67,16 +74,9 @@ class RetireEnvironment:
         self.notice_days = _int(env, "NOTICE_DAYS", 14, 1)
         self.after_days = _int(env, "AFTER_DAYS", 30, 1)
         self.max_roles = _int(env, "MAX_ROLES_PER_RUN", 10, 1)
-        topic = _text(env, "NOTIFY_TOPIC_ARN")
-        bucket = _text(env, "BACKUP_BUCKET")
-        policy = _text(env, "QUARANTINE_POLICY_ARN")
-        if topic is None or bucket is None or policy is None:
-            raise InvalidParameter(
-                "NOTIFY_TOPIC_ARN",
-                "the stack sets NOTIFY_TOPIC_ARN, BACKUP_BUCKET and "
-                "QUARANTINE_POLICY_ARN; one of them is empty",
-            )
-        self.topic_arn, self.bucket, self.policy_arn = topic, bucket, policy
+        self.topic_arn = _required(env, "NOTIFY_TOPIC_ARN")
+        self.bucket = _required(env, "BACKUP_BUCKET")
+        self.policy_arn = _required(env, "QUARANTINE_POLICY_ARN")
         self.prefix = env.get("BACKUP_PREFIX", "roles/")
         self.webhook_secret_arn = _text(env, "WEBHOOK_SECRET_ARN")
         self.default_owner = _text(env, "DEFAULT_OWNER")
