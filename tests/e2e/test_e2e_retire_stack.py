@@ -12,10 +12,8 @@ gives notices only, with a role that may not quarantine or delete.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -34,6 +32,7 @@ from retire_support import (
 from dormant.core.errors import DormantError
 from dormant_sim.principals import backend_of
 from dormant_sim.server import Simulation
+from webhook_support import Hook, serve
 
 # Ahead of the clock: the function's role, made now, is younger than any window.
 DAY0 = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0) + timedelta(days=1)
@@ -205,28 +204,9 @@ def deployed_as(
 @pytest.fixture
 def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
     """A loopback webhook (127.0.0.1): the bodies it got, and its URL."""
-    bodies: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            bodies.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield bodies, f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
+    state = Hook()
+    with serve(state, "/services/T0/B0/hook") as url:
+        yield state.bodies, url
 
 
 @pytest.mark.parametrize("granted", [True, False])
