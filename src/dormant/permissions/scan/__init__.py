@@ -73,7 +73,8 @@ class PermissionsResult:
     findings: list[PermissionsFinding]
     failures: list[AccountFailure]
     left: list[Role] = field(default_factory=list)
-    denied: bool = False  # some role's call was refused (a missing permission)
+    failed_roles: list[Role] = field(default_factory=list)  # the roles of ``failures``
+    denied: AccountFailure | None = None  # the first call refused (a missing permission)
 
     @property
     def failed(self) -> bool:
@@ -139,5 +140,13 @@ def scan_permissions(
     failures = [o.failure for o in outcomes if o.failure is not None]
     findings.sort(key=lambda f: (f.account_id, f.role.name, f.role.arn))
     failures.sort(key=lambda f: (f.account_id, f.message))
-    denied = any(isinstance(o.error, AwsAccessError) and o.error.denied for o in read.outcomes)
-    return PermissionsResult(findings, failures, read.left, denied)
+    denied = next(
+        (
+            failure_of(o.role, o.error)
+            for o in read.outcomes
+            if isinstance(o.error, AwsAccessError) and o.error.denied
+        ),
+        None,
+    )
+    failed_roles = [o.role for o in outcomes if o.failure is not None]
+    return PermissionsResult(findings, failures, read.left, failed_roles, denied)
