@@ -41,6 +41,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "OrganizationId": "o-abcdefghij",
             "NotificationEmail": "security@example.com",
             "EvaluateUserCredentials": "true",
+            "PermissionsRule": "On",
             "RemediationMode": "Automatic",
         },
         "roles-notified": {"NotificationEmail": "security@example.com"},
@@ -56,7 +57,10 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "MemberAccountIds": "222222222222,333333333333",
         },
     },
-    "deploy/org-stackset.yaml": {"defaults": {"CodeBucket": "dormant-code"}},
+    "deploy/org-stackset.yaml": {
+        "defaults": {"CodeBucket": "dormant-code"},
+        "permissions": {"CodeBucket": "dormant-code", "PermissionsRule": "On"},
+    },
     "deploy/org-code-bucket.yaml": {"defaults": {"OrganizationId": "o-abcdefghij"}},
     "deploy/org-aggregator.yaml": {"defaults": {}},
 }
