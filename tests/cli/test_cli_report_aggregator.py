@@ -114,8 +114,10 @@ def test_aggregator_report_refuses_what_an_aggregator_cannot_hold(dormant, sim_s
     assert "aggregator empty holds no results of rule iam-role-last-used" in empty.stderr
     missing = dormant("report", "--aggregator", "nope", env=sim_server.env())
     assert missing.returncode == 2
-    assert "config:DescribeAggregateComplianceByConfigRules" in missing.stderr
-    assert "NoSuchConfigurationAggregatorException" in missing.stderr
+    assert missing.stderr.splitlines() == [
+        "dormant: error: invalid parameter --aggregator: aggregator nope not found in "
+        "us-east-1 (run in the account and --region that hold it)"
+    ]
 
 
 def test_aggregator_report_exports_asff_per_account(dormant, sim_server) -> None:

@@ -86,6 +86,7 @@ def test_apply_quarantines_and_deletes_with_a_backup(
     assert again.returncode == 0, again.stderr
     delete_on = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     assert json.loads(again.stdout) == {
+        "kind": "retire",
         "account_id": ACCOUNT,
         "steps": [
             {

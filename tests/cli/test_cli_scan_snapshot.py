@@ -11,11 +11,11 @@ AS_OF = "2024-06-01T00:00:00Z"
 
 EXPECTED_TSV = [
     "AdminRole\tCOMPLIANT\tWas last used in us-west-2 46 days ago",
-    "breakglass-role\tNON_COMPLIANT\tNo record of usage Owner: security-team.",
-    "LegacyDeployRole\tNON_COMPLIANT\tNo record of usage Owner: unknown.",
-    "ReadOnlyAuditRole\tNON_COMPLIANT\tWas last used in us-east-1 211 days ago Owner: compliance.",
+    "breakglass-role\tNON_COMPLIANT\tNo record of usage. Owner: security-team.",
+    "LegacyDeployRole\tNON_COMPLIANT\tNo record of usage. Owner: unknown.",
+    "ReadOnlyAuditRole\tNON_COMPLIANT\tWas last used in us-east-1 211 days ago. Owner: compliance.",
     "PartnerDataExchange\tNON_COMPLIANT\tWas last used in eu-west-1 246 days ago",
-    "GitHubActionsDeploy\tNON_COMPLIANT\tWas last used in us-east-1 120 days ago "
+    "GitHubActionsDeploy\tNON_COMPLIANT\tWas last used in us-east-1 120 days ago. "
     "Owner: webapp-team.",
     "SSOReadOnly\tCOMPLIANT\tWas last used in eu-central-1 11 days ago",
     "app-server-role\tCOMPLIANT\tWas last used in eu-west-1 0 days ago",
@@ -94,7 +94,7 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "age_days": 848,
         "compliance": "NON_COMPLIANT",
         "reason": "unused",
-        "annotation": "Was last used in us-east-1 211 days ago Owner: compliance.",
+        "annotation": "Was last used in us-east-1 211 days ago. Owner: compliance.",
         "owner": "compliance",
         "managed_by": None,
         "hint": None,

@@ -159,7 +159,7 @@ CASES = [
         Settings(),
         Compliance.NON_COMPLIANT,
         Reason.NEVER_USED,
-        "No record of usage Owner: alice@example.com.",
+        "No record of usage. Owner: alice@example.com.",
     ),
     (
         "owner not named on a compliant annotation",
@@ -175,7 +175,7 @@ CASES = [
         Settings(),
         Compliance.NON_COMPLIANT,
         Reason.NEVER_USED,
-        "No record of usage (exemption expired 2026-10-01) Owner: data.",
+        "No record of usage (exemption expired 2026-10-01). Owner: data.",
     ),
 ]
 

@@ -42,6 +42,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "OrganizationId": "o-abcdefghij",
             "NotificationEmail": "security@example.com",
             "EvaluateUserCredentials": "true",
+            "PermissionsRule": "On",
             "RemediationMode": "Automatic",
         },
         "roles-notified": {"NotificationEmail": "security@example.com"},
@@ -57,7 +58,11 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "MemberAccountIds": "222222222222,333333333333",
         },
     },
-    "deploy/org-stackset.yaml": {"defaults": {"CodeBucket": "dormant-code"}},
+    "deploy/org-stackset.yaml": {
+        "defaults": {"CodeBucket": "dormant-code"},
+        "permissions": {"CodeBucket": "dormant-code", "PermissionsRule": "On"},
+        "retire": {"CodeBucket": "dormant-code", "RetireCampaign": "On"},
+    },
     "deploy/retire.yaml": {
         "defaults": {"CodeBucket": "dormant-code"},
         "apply-everything": {

@@ -40,7 +40,7 @@ def test_exemption_and_owner_from_rule_parameters(sim: Simulation, now: datetime
     assert stored(sim) == {
         "BreakGlass": ("COMPLIANT", "Exempt by tag Exempt until 2099-01-01: drill"),
         "Lapsed": ("NON_COMPLIANT", "No record of usage (exemption expired 2000-01-01)"),
-        "Owned": ("NON_COMPLIANT", "No record of usage Owner: payments."),
+        "Owned": ("NON_COMPLIANT", "No record of usage. Owner: payments."),
     }
 
 

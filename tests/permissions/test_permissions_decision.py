@@ -332,5 +332,5 @@ def test_exemption_and_owner_tags_work_as_for_roles() -> None:
     )
     finding = evaluate_permissions(lapsed, TWELVE, WINDOW, NOW)
     assert finding.compliance is Compliance.NON_COMPLIANT
-    assert finding.annotation.endswith(" (exemption expired 2024-01-31) Owner: data.")
+    assert finding.annotation.endswith(" (exemption expired 2024-01-31). Owner: data.")
     assert needs_access(lapsed, WINDOW, NOW)

@@ -61,7 +61,7 @@ def test_restrict_and_release_with_the_fakes_round_trip() -> None:
     before = mutator.describe_role("app")
     [done] = list(restrict(mutator, source, [Target("app")], settings=WINDOW, now=NOW, apply=True))
     assert done.status is Status.DONE, done.message
-    assert done.message == "denied role app: kms"
+    assert done.message == "denied role app: kms (owner: data)"
     during = mutator.describe_role("app")
     assert during is not None
     assert during.inline_policy(RESTRICT_POLICY_NAME) == {
@@ -97,7 +97,7 @@ def test_a_failed_freshness_check_fails_the_role_only() -> None:
         restrict(mutator, source, [Target("a"), Target("b")], settings=WINDOW, now=NOW, apply=True)
     )
     assert [o.status for o in outcomes] == [Status.FAILED, Status.DONE]
-    assert "job ended FAILED" in outcomes[0].message
+    assert "ended FAILED: JobFailed" in outcomes[0].message
 
 
 def _state_with(inline_chars: int) -> RoleState:

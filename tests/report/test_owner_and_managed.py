@@ -50,14 +50,16 @@ def test_json_carries_owner_managed_by_and_hint(dormant, snapshot: Path) -> None
     stack = found["stack-role"]
     assert (stack["owner"], stack["managed_by"]) == ("pay", "cloudformation")
     assert stack["hint"] == "created by CloudFormation stack payments: remove it from the stack"
-    assert stack["annotation"] == "No record of usage Owner: pay."
+    assert stack["annotation"] == "No record of usage. Owner: pay."
     assert found["breakglass"]["compliance"] == "COMPLIANT"
     assert found["breakglass"]["reason"] == "exempt"
     assert found["breakglass"]["annotation"] == (
         "Exempt by tag dormant:exempt until 2027-01-31: break-glass"
     )
     lapsed = found["lapsed"]
-    assert lapsed["annotation"] == "No record of usage (exemption expired 2026-10-01) Owner: <ops>."
+    assert (
+        lapsed["annotation"] == "No record of usage (exemption expired 2026-10-01). Owner: <ops>."
+    )
     assert (found["plain"]["owner"], found["plain"]["managed_by"], found["plain"]["hint"]) == (
         None,
         None,

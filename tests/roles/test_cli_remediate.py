@@ -38,7 +38,7 @@ def test_quarantine_dry_run_prints_the_plan_and_writes_nothing(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "dry run: nothing will be changed; add --apply to make these calls"
-    assert lines[1] == "planned: would quarantine role OldJob"
+    assert lines[1] == "planned: would quarantine role OldJob (owner: data)"
     assert lines[2].startswith(
         "  iam:PutRolePolicy RoleName=OldJob PolicyName=dormant-quarantine PolicyDocument="
     )
@@ -57,7 +57,7 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     result = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     assert "dry run" not in result.stdout
-    assert "done: quarantined role OldJob" in result.stdout.splitlines()
+    assert "done: quarantined role OldJob (owner: data)" in result.stdout.splitlines()
     assert "dormant-quarantine" in describe_raw(client, "OldJob")["Inline"]
 
     again = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
@@ -128,7 +128,9 @@ def test_delete_and_restore_from_the_command_line(
     )
     assert deleted.returncode == 0, deleted.stderr
     backup = backups / f"{ACCOUNT}-OldJob.json"
-    assert f"done: deleted role OldJob, backup {backup}" in deleted.stdout.splitlines()
+    assert (
+        f"done: deleted role OldJob, backup {backup} (owner: data)" in deleted.stdout.splitlines()
+    )
     assert not role_exists(client, "OldJob")
 
     again = dormant(
@@ -139,13 +141,17 @@ def test_delete_and_restore_from_the_command_line(
 
     plan = dormant(sim_server, "restore", str(backup))
     assert plan.returncode == 0, plan.stderr
-    assert f"planned: would restore role OldJob from {backup}" in plan.stdout.splitlines()
+    [planned] = [line for line in plan.stdout.splitlines() if line.startswith("planned: ")]
+    assert planned.startswith(f"planned: would restore role OldJob from {backup}; ")
+    assert "resource policies outside IAM that named it now hold AROA" in planned
     assert "  iam:CreateRole Path=/app/ RoleName=OldJob" in plan.stdout
     assert not role_exists(client, "OldJob")
 
     restored = dormant(sim_server, "restore", str(backup), "--apply")
     assert restored.returncode == 0, restored.stderr
-    assert f"done: restored role OldJob from {backup}" in restored.stdout.splitlines()
+    assert f"done: restored role OldJob from {backup}; resource policies outside IAM" in (
+        restored.stdout
+    )
     after = describe_raw(client, "OldJob")
     assigned = ("RoleId", "CreateDate", "RoleLastUsed")
     assert {k: v for k, v in after.items() if k not in assigned} == {
@@ -189,7 +195,7 @@ def test_scan_json_piped_into_quarantine(sim_server: SimulatedAws, now: datetime
     result = dormant(sim_server, "quarantine", "--from", "-", "--as-of", AS_OF, input=scan.stdout)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "planned: would quarantine role StaleJob" in lines
+    assert "planned: would quarantine role StaleJob (owner: data)" in lines
     assert not any("BusyJob" in line for line in lines)
     assert sim_server.recorder.write_calls() == []
 
@@ -232,9 +238,10 @@ def test_a_scan_from_another_account_is_refused_per_role(
 ) -> None:
     put_full_role(sim_server, "StaleJob", now)
     scan = {
+        "kind": "scan",
         "findings": [
             {"account_id": "222222222222", "role_name": "StaleJob", "compliance": "NON_COMPLIANT"}
-        ]
+        ],
     }
     result = dormant(sim_server, "quarantine", "--from", "-", "--apply", input=json.dumps(scan))
     assert result.returncode == 1

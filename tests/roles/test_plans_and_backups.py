@@ -244,12 +244,13 @@ def test_steps_only_name_write_operations_and_print_on_one_line() -> None:
 
 def test_targets_from_scan_takes_non_compliant_findings_with_their_account() -> None:
     scan = {
+        "kind": "scan",
         "findings": [
             {"role_name": "A", "compliance": "NON_COMPLIANT", "account_id": ACCOUNT},
             {"role_name": "B", "compliance": "COMPLIANT", "account_id": ACCOUNT},
             {"role_name": "C", "compliance": "NON_COMPLIANT", "account_id": "222222222222"},
             {"role_name": "D", "compliance": "NON_COMPLIANT"},
-        ]
+        ],
     }
     assert targets_from_scan(json.dumps(scan), source="scan.json") == [
         Target("A", ACCOUNT),
@@ -261,7 +262,9 @@ def test_targets_from_scan_takes_non_compliant_findings_with_their_account() -> 
     with pytest.raises(InvalidParameter, match="not valid JSON"):
         targets_from_scan("{", source="scan.json")
     with pytest.raises(InvalidParameter, match=r"findings\[0\] has no role_name"):
-        targets_from_scan('{"findings": [{"compliance": "NON_COMPLIANT"}]}', source="s")
+        targets_from_scan(
+            '{"kind": "scan", "findings": [{"compliance": "NON_COMPLIANT"}]}', source="s"
+        )
 
 
 def test_merged_targets_name_each_role_once_and_keep_the_findings_account() -> None:

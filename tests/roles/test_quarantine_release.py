@@ -97,7 +97,7 @@ def test_release_of_a_role_that_is_not_quarantined_is_no_change_and_no_error(
     put_full_role(sim, "OldJob", now)
     [outcome] = run_release(mutator, ["OldJob"])
     assert outcome.status is Status.UNCHANGED
-    assert outcome.message == "role OldJob is not quarantined"
+    assert outcome.message == "role OldJob is neither quarantined nor restricted"
     assert sim.recorder.write_calls() == []
 
 

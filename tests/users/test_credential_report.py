@@ -139,3 +139,12 @@ def test_join_adds_ids_paths_and_tags_by_arn_and_drops_deleted_users() -> None:
 def test_join_rejects_a_detail_without_its_id() -> None:
     with pytest.raises(CredentialReportError, match="user alice in account 111111111111 has no"):
         join_user_details([], [{"UserName": "alice"}], where="account 111111111111")
+
+
+def test_booleans_are_read_whatever_their_case() -> None:
+    shouting = REPORT.replace(",true,", ",TRUE,").replace(",false,", ",False,")
+    assert parse_credential_report(shouting, where="r.csv") == parse_credential_report(
+        REPORT, where="r.csv"
+    )
+    with pytest.raises(CredentialReportError, match="expected true or false, got 'yes'"):
+        parse_credential_report(shouting.replace(",TRUE,", ",yes,", 1), where="r.csv")

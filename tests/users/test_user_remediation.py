@@ -200,7 +200,7 @@ def test_cli_takes_the_users_json_from_stdin(dormant, sim_server) -> None:
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
     assert lines[0] == "dry run: nothing will be changed; add --apply to make these calls"
-    assert lines[1] == "planned: would quarantine user stale"
+    assert lines[1] == "planned: would quarantine user stale (owner: data)"
     assert lines[2].startswith("  iam:PutUserPolicy UserName=stale PolicyName=dormant-quarantine")
     assert lines[-1].startswith("summary: planned 1, done 0")
 
@@ -208,7 +208,7 @@ def test_cli_takes_the_users_json_from_stdin(dormant, sim_server) -> None:
         "quarantine", "--from", "-", "--apply", input=found.stdout, env=sim_server.env()
     )
     assert applied.returncode == 0, applied.stderr
-    assert "done: quarantined user stale" in applied.stdout.splitlines()
+    assert "done: quarantined user stale (owner: data)" in applied.stdout.splitlines()
 
     released = dormant("release", "--user", "stale", "--apply", env=sim_server.env())
     assert released.returncode == 0, released.stderr

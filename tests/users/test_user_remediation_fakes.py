@@ -109,7 +109,7 @@ def test_a_foreign_policy_of_the_same_name_is_left_alone() -> None:
     mutator.add_user(_with_policy(state()))
     (outcome,) = release_users(mutator, [UserTarget("alice")], apply=True)
     assert outcome.status == Status.REFUSED
-    assert "that dormant did not put there" in outcome.message
+    assert "that dormant did not write (not its statements)" in outcome.message
     assert mutator.write_calls() == []
 
 

@@ -55,7 +55,7 @@ def user(*credentials: Credential, tags: dict[str, str] | None = None) -> User:
             WINDOW,
             Compliance.NON_COMPLIANT,
             UserReason.STALE,
-            "Access key 1 last used 120 days ago (exemption expired 2024-05-01) Owner: platform.",
+            "Access key 1 last used 120 days ago (exemption expired 2024-05-01). Owner: platform.",
         ),
         (
             {"dormant:exempt": "until=2024-13-45 typo"},
@@ -76,7 +76,7 @@ def user(*credentials: Credential, tags: dict[str, str] | None = None) -> User:
             STABLE,
             Compliance.NON_COMPLIANT,
             UserReason.STALE,
-            "Access key 1 last used on 2024-02-02 Owner: alice@example.com.",
+            "Access key 1 last used on 2024-02-02. Owner: alice@example.com.",
         ),
     ],
 )

@@ -114,6 +114,7 @@ class CampaignReport:
 
     def record(self) -> dict[str, object]:
         return {
+            "kind": "retire",
             "account_id": self.account_id,
             "steps": [r.record() for r in self.results],
             "notices": [n.record() for n in self.notices],

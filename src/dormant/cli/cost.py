@@ -82,6 +82,7 @@ def _as_json(result: CostEstimate) -> str:
 
     return json.dumps(
         {
+            "kind": "cost",
             "roles_per_account": result.roles,
             "users_per_account": result.users,
             "accounts": result.accounts,

@@ -19,11 +19,17 @@ from dormant.remediation import (
     Summary,
     Target,
     merge_targets,
-    targets_from_scan,
+)
+from dormant.remediation.targets import (
+    check_document_kind,
+    parse_document,
+    targets_from_document,
 )
 
 __all__ = [
+    "consumer",
     "force_option",
+    "from_source",
     "print_nothing_to_do",
     "print_outcomes",
     "role_targets",
@@ -71,21 +77,43 @@ def target_options(func: F) -> F:
         default=None,
         metavar="FILE",
         help="Also act on the NON_COMPLIANT findings of a `dormant scan --format json` "
-        "document ('-' reads standard input).",
+        "document ('-' reads standard input; a document of another kind is refused).",
     )(func)
     func = click.argument("roles", nargs=-1, metavar="[ROLE]...")(func)
     return func
 
 
-def role_targets(roles: Sequence[str], from_file: IO[str] | None) -> list[Target]:
+def from_source(from_file: IO[str]) -> str:
+    """How messages name a --from file."""
+    return "standard input" if from_file.name == "<stdin>" else str(from_file.name)
+
+
+def role_targets(
+    roles: Sequence[str],
+    from_file: IO[str] | None,
+    *,
+    kinds: Sequence[str] = ("scan",),
+    also: Sequence[str] = (),
+) -> list[Target]:
+    """The ROLE arguments and the NON_COMPLIANT roles of --from, whose document must be of
+    one of ``kinds``; ``also``: the other kinds the command takes (named when refusing)."""
     from_scan: list[Target] = []
     if from_file is not None:
-        source = "standard input" if from_file.name == "<stdin>" else str(from_file.name)
-        from_scan = targets_from_scan(from_file.read(), source=source)
+        source = from_source(from_file)
+        document = parse_document(from_file.read(), source=source)
+        check_document_kind(
+            document, source=source, accepted=kinds, consumer=consumer(), named=(*kinds, *also)
+        )
+        from_scan = targets_from_document(document, source=source)
     targets = merge_targets((Target(name) for name in roles), from_scan)
     if not roles and from_file is None:
         raise InvalidParameter("ROLE", "name at least one role, or give --from FILE")
     return targets
+
+
+def consumer() -> str:
+    context = click.get_current_context(silent=True)
+    return "dormant" if context is None else context.command_path
 
 
 def print_outcomes(outcomes: Iterable[Outcome], *, apply: bool) -> None:

@@ -37,6 +37,7 @@ from dormant.roles.remediate import delete as run_delete
 from dormant.roles.remediate import quarantine as run_quarantine
 from dormant.roles.remediate import release as run_release
 from dormant.roles.remediate import restore as run_restore
+from dormant.roles.remediate.status import ALL_PARTS, ReleasePart
 from dormant.users.cli_remediate import (
     requested_users,
     run_quarantine_users,
@@ -105,13 +106,15 @@ def quarantine(
             max_roles=max_roles,
             max_days=max_days,
             allow=allow,
+            exempt_tag=exempt_tag,
+            owner_tags=owner_tags,
             as_of=as_of,
             profile=profile,
             region=region,
             report=print_outcomes,
         )
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
@@ -125,12 +128,20 @@ def quarantine(
 @click.command()
 @target_options
 @user_option
+@click.option(
+    "--only",
+    type=click.Choice([part.value for part in ReleasePart]),
+    default=None,
+    help="Undo only what quarantine added, or only what restrict added (default: both); "
+    "the other is kept exactly as it is.",
+)
 @safety_options
 @aws_options
 def release(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     users: tuple[str, ...],
+    only: str | None,
     apply: bool,
     max_roles: int,
     profile: str | None,
@@ -138,8 +149,9 @@ def release(
 ) -> None:
     """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    A role that is neither quarantined nor restricted is reported and left alone. Only
-    service-linked and AWS-reserved roles are refused: giving access back needs no
+    Each is undone independently of the other (--only picks one). A role with neither is
+    reported and left alone. Only service-linked and AWS-reserved roles, and policies under
+    dormant's names that dormant did not write, are refused: giving access back needs no
     allow-list or freshness check. Exit status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
@@ -147,6 +159,8 @@ def release(
     """
     user_targets, from_file = requested_users(users, roles, from_file)
     if user_targets is not None:
+        if only is not None:
+            raise InvalidParameter("--only", "applies to roles: a user has only a quarantine")
         if not user_targets:
             return print_nothing_to_do()
         return run_release_users(
@@ -157,11 +171,13 @@ def release(
             region=region,
             report=print_outcomes,
         )
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, kinds=("scan", "permissions"), also=("users",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    print_outcomes(run_release(_mutator(profile, region), targets, apply=apply), apply=apply)
+    parts = ALL_PARTS if only is None else frozenset({ReleasePart(only)})
+    outcomes = run_release(_mutator(profile, region), targets, apply=apply, only=parts)
+    print_outcomes(outcomes, apply=apply)
 
 
 @click.command()
@@ -234,11 +250,15 @@ def restore(
     profile: str | None,
     region: str | None,
 ) -> None:
-    """Recreate each role from its BACKUP file (or s3://BUCKET/PREFIX/ACCOUNT-ROLE.json).
+    """Recreate each role from its BACKUP file (or s3://BUCKET/PREFIX/ACCOUNT-ROLE.json), and
+    say what could not be given back.
 
-    Creates missing instance profiles with their original path. A role that already
-    exists and matches its backup is left alone; one that differs is refused. The
-    restored role is read back and compared with its backup. Exit status 1 if any role
+    The new role has a new RoleId: policies that named the old one (other roles' trust
+    policies, read with GetAccountAuthorizationDetails; its own; bucket, key and queue
+    policies) grant it nothing, and are named. aws:-prefixed tags, which IAM refuses, are
+    left out and named. Creates missing instance profiles with their original path. A
+    role that already exists and matches its backup is left alone; one that differs is
+    refused. The restored role is read back and compared with its backup. Exit status 1 if any role
     was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")

@@ -181,7 +181,7 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='json: {"account_id", "steps": [...], "notices": [...]} (see README).',
+    help='json: {"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see README).',
 )
 @window_options
 @aws_options

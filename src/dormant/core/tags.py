@@ -158,13 +158,19 @@ def with_tag_notes(
     annotation: str, *, non_compliant: bool, exemption: TagCheck | None, owner: str | None
 ) -> str:
     """The annotation of any kind's decision, with what its tags add: a note on an
-    exemption that no longer counts, then `` Owner: <owner>.`` when NON_COMPLIANT; each
-    only when the whole still fits in 256 characters."""
+    exemption that no longer counts, then the sentence `` Owner: <owner>.`` when
+    NON_COMPLIANT (``No record of usage. Owner: dev-team.``); each only when the whole still
+    fits in 256 characters."""
     if exemption is not None and exemption.state is not ExemptionState.ACTIVE:
         annotation = with_suffix(annotation, expired_note(exemption))
     if owner is not None and non_compliant:
-        annotation = with_suffix(annotation, f" Owner: {owner}.")
+        annotation = with_suffix(annotation, f"{_sentence_end(annotation)} Owner: {owner}.")
     return annotation
+
+
+def _sentence_end(annotation: str) -> str:
+    """What closes the annotation's sentence before a note that is a sentence of its own."""
+    return "" if annotation.rstrip().endswith((".", "!", "?")) else "."
 
 
 def owner_of(tags: Iterable[tuple[str, str]], keys: Sequence[str]) -> str | None:

@@ -115,7 +115,7 @@ def restrict(
         tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
         tracked="service last access",
     )
-    targets = role_targets(roles, from_file)
+    targets = role_targets(roles, from_file, kinds=("permissions",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)

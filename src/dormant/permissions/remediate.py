@@ -20,6 +20,7 @@ from typing import Any
 from dormant.core.errors import DormantError
 from dormant.core.model import Compliance
 from dormant.core.settings import Settings
+from dormant.core.tags import owner_of
 from dormant.permissions.decide import evaluate_permissions
 from dormant.permissions.model import PermissionsFinding
 from dormant.permissions.scan import AccessSource
@@ -30,6 +31,7 @@ from dormant.remediation.outcome import (
     each_target,
     execute_steps,
     missing_role,
+    owned_by,
     utc_now,
 )
 from dormant.remediation.quarantine import quarantine_tags
@@ -195,6 +197,7 @@ def restrict(
             )
         steps = tuple(restrict_steps(state, finding, clock(), caller.arn))
         services = ", ".join(finding.unused_services)
+        services += owned_by(owner_of(state.role.tags, settings.owner_tag_keys))
         if not apply:
             return Outcome(name, Status.PLANNED, f"would deny role {name}: {services}", steps)
         execute_steps(mutator, steps)

@@ -31,6 +31,7 @@ __all__ = [
     "execute_steps",
     "foreign_target",
     "missing_role",
+    "owned_by",
     "utc_now",
 ]
 
@@ -121,6 +122,11 @@ def execute_steps(mutator: StepExecutor, steps: Sequence[Step]) -> None:
                 after = f"the {len(done)} earlier change(s) were undone, the role is as it was"
             raise StepFailed(f"iam:{step.operation} failed: {exc}; {after}") from None
         done.append(step)
+
+
+def owned_by(owner: str | None) -> str:
+    """`` (owner: dev-team)`` for a plan's message, so the owner can be told; else nothing."""
+    return "" if owner is None else f" (owner: {owner})"
 
 
 def missing_role(caller: Caller, name: str) -> Outcome:

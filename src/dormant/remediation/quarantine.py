@@ -8,6 +8,7 @@ removes exactly this. Standard library only.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "TAG_DEACTIVATED_KEYS",
     "TAG_QUARANTINED_AT",
     "TAG_QUARANTINED_BY",
+    "is_quarantine_policy",
     "is_quarantine_policy_arn",
     "quarantine_policy_document",
     "quarantine_tags",
@@ -95,7 +97,29 @@ def quarantine_policy_document(now: datetime) -> dict[str, Any]:
     }
 
 
+def is_quarantine_policy(document: object) -> bool:
+    """The document holds every statement quarantine writes: it is dormant's own policy.
+
+    Recognized by its statements, never by a tag: a tag says nothing about who wrote a
+    policy, and tags can be lost while the policy stays.
+    """
+    if not isinstance(document, Mapping):
+        return False
+    statements = document.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return False
+    sids = {str(s.get("Sid")) for s in statements if isinstance(s, Mapping)}
+    return sids >= _QUARANTINE_SIDS
+
+
 def quarantine_tags(now: datetime, caller_arn: str) -> list[tuple[str, str]]:
     """The tags quarantine puts on a role: when, and by whom (made a valid tag value)."""
     by = _TAG_VALUE_BAD.sub("_", caller_arn)[:_TAG_VALUE_MAX]
     return [(TAG_QUARANTINED_AT, _iso_seconds(now)), (TAG_QUARANTINED_BY, by)]
+
+
+_QUARANTINE_SIDS = frozenset(
+    str(s["Sid"]) for s in quarantine_policy_document(datetime(2000, 1, 1, tzinfo=UTC))["Statement"]
+)

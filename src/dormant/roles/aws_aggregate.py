@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
+from dormant.core.errors import AwsAccessError, InvalidParameter
 from dormant.core.model import RESOURCE_TYPE_ROLE
 from dormant.engine.rule import RecordedResult
 from dormant.roles.aggregated import SourcePair
@@ -28,6 +29,9 @@ __all__ = ["ConfigAggregateReader"]
 _RULES_PAGE = 1000
 _DETAILS_PAGE = 100
 _RESOURCES_PAGE = 100
+
+
+_NO_AGGREGATOR = "NoSuchConfigurationAggregatorException"
 
 
 class ConfigAggregateReader:
@@ -57,14 +61,24 @@ class ConfigAggregateReader:
             _RULES_PAGE,
             Filters={"ConfigRuleName": rule_name},
         )
-        return sorted(
-            {
-                SourcePair(str(entry["AccountId"]), str(entry["AwsRegion"]))
-                for page in pages
-                for entry in page.get("AggregateComplianceByConfigRules", [])
-                if entry.get("ConfigRuleName") == rule_name
-            }
-        )
+        try:
+            return sorted(
+                {
+                    SourcePair(str(entry["AccountId"]), str(entry["AwsRegion"]))
+                    for page in pages
+                    for entry in page.get("AggregateComplianceByConfigRules", [])
+                    if entry.get("ConfigRuleName") == rule_name
+                }
+            )
+        except AwsAccessError as exc:
+            if _NO_AGGREGATOR not in str(exc):
+                raise
+            region = self._config.meta.region_name
+            raise InvalidParameter(
+                "--aggregator",
+                f"aggregator {self._name} not found in {region} "
+                "(run in the account and --region that hold it)",
+            ) from None
 
     def results(
         self, rule_name: str, pair: SourcePair, compliance_type: str | None

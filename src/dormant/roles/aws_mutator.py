@@ -1,18 +1,21 @@
 """IAM adapter for remediation: reads a role's full state, makes the planned write calls.
 
 Reads: GetRole (RoleLastUsed, Description, MaxSessionDuration, PermissionsBoundary, Tags),
-ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole,
-all paged. Writes: only the operations in ``dormant.remediation.steps.WRITE_OPERATIONS``,
-with the parameters the plan holds, unchanged. Every error becomes an ``AwsAccessError``
-naming the call, the role and the account. No decisions are made here.
+ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole, all
+paged; for restore, every role's trust policy (GetAccountAuthorizationDetails, paged).
+Writes: only the operations in ``dormant.remediation.steps.WRITE_OPERATIONS``, with the
+parameters the plan holds, unchanged. Every error becomes an ``AwsAccessError`` naming the
+call, the role and the account. No decisions are made here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dormant.aws.iam_writer import IamWriter, NoSuchEntityError
 from dormant.remediation.steps import Step
+from dormant.roles.aws import IamRoleSource
 from dormant.roles.records import role_from_detail
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
@@ -81,6 +84,11 @@ class IamRoleMutator(IamWriter):
                 for p in profiles
             ),
         )
+
+    def trust_policies(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        account = self.caller().account_id
+        for role in IamRoleSource(self._iam, account_id=account).roles():
+            yield role.name, role.trust_policy or {}
 
     def instance_profile_exists(self, name: str) -> bool:
         try:

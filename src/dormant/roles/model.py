@@ -19,7 +19,11 @@ from dormant.core.model import (
     Compliance,
 )
 
-__all__ = ["RESOURCE_TYPE_ROLE", "AboutRole", "Finding", "Reason", "Risk", "Role"]
+__all__ = ["DENY_SID", "RESOURCE_TYPE_ROLE", "AboutRole", "Finding", "Reason", "Risk", "Role"]
+
+# The Sid of the deny of unused services that `dormant restrict` puts on a role: what the
+# permissions' proposal writes and the roles' release recognizes.
+DENY_SID = "DormantUnusedServices"
 
 
 class Reason(enum.StrEnum):

@@ -28,7 +28,9 @@ from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["READ_OPERATIONS", "IamCall", "InMemoryRoleMutator"]
 
-READ_OPERATIONS = frozenset({"GetCallerIdentity", "GetRole", "GetInstanceProfile"})
+READ_OPERATIONS = frozenset(
+    {"GetCallerIdentity", "GetRole", "GetInstanceProfile", "GetAccountAuthorizationDetails"}
+)
 AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 MAX_MANAGED_POLICIES_PER_ROLE = 10
 MAX_TAGS_PER_ROLE = 50
@@ -190,6 +192,11 @@ class InMemoryRoleMutator:
             "GetInstanceProfile", params, label, lambda: name in self._profiles
         )
         return exists
+
+    def trust_policies(self) -> list[tuple[str, Mapping[str, Any]]]:
+        gaad = "GetAccountAuthorizationDetails"
+        trusts = [(n, s.role.trust_policy or {}) for n, s in sorted(self._roles.items())]
+        return list(self._call(gaad, {}, f"iam:{gaad}", lambda: trusts))
 
     def execute(self, step: Step) -> None:
         params = dict(step.params)

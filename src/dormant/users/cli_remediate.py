@@ -16,19 +16,27 @@ from typing import IO, Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from dormant.cli.common import parse_remediation_as_of
+from dormant.cli.common import parse_remediation_as_of, settings_from_options
+from dormant.cli.remediation import consumer, from_source
 from dormant.core.errors import InvalidParameter
-from dormant.core.settings import Settings, parse_allow_patterns, parse_max_days
+from dormant.core.model import Compliance
+from dormant.core.settings import Settings
 from dormant.remediation import check_blast_radius
+from dormant.remediation.targets import check_document_kind, parse_document
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
 from dormant.users.remediate import (
     UserTarget,
     quarantine_users,
     release_users,
-    user_targets_from_findings,
 )
 
-__all__ = ["requested_users", "run_quarantine_users", "run_release_users", "user_option"]
+__all__ = [
+    "requested_users",
+    "run_quarantine_users",
+    "run_release_users",
+    "user_option",
+    "user_targets_from_findings",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +62,7 @@ def requested_users(
     document: object = None
     source = ""
     if from_file is not None:
-        source = "standard input" if from_file.name == "<stdin>" else str(from_file.name)
+        source = from_source(from_file)
         text = from_file.read()
         replay = io.StringIO(text)
         replay.name = from_file.name
@@ -68,6 +76,10 @@ def requested_users(
         return None, from_file
     if roles:
         raise InvalidParameter("--user", "name roles or users in one run, not both")
+    if from_file is not None:
+        # --user with --from: the document must list users too, never roles.
+        parsed = parse_document(from_file.read(), source=source)
+        check_document_kind(parsed, source=source, accepted=("users",), consumer=consumer())
     targets = [UserTarget(name) for name in users]
     if about_users:
         named = {t.user_name for t in targets}
@@ -79,14 +91,32 @@ def requested_users(
     return targets, None
 
 
-def _settings(max_days: str, allow: str) -> Settings:
+def user_targets_from_findings(document: object, *, source: str) -> list[UserTarget]:
+    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document."""
+    findings = document.get("findings") if isinstance(document, dict) else None
+    if not isinstance(findings, list):
+        raise InvalidParameter("--from", f"{source} has no top-level 'findings' list")
+    targets: list[UserTarget] = []
+    for index, finding in enumerate(findings):
+        if not isinstance(finding, dict):
+            raise InvalidParameter("--from", f"{source}: findings[{index}] is not a JSON object")
+        if finding.get("compliance") != Compliance.NON_COMPLIANT:
+            continue
+        name = finding.get("user_name")
+        if not isinstance(name, str) or not name:
+            raise InvalidParameter("--from", f"{source}: findings[{index}] has no user_name")
+        if name == "<root_account>":
+            continue  # the root user's keys are removed by signing in as root, never by us
+        account = finding.get("account_id")
+        targets.append(UserTarget(name, str(account) if account not in (None, "") else ""))
+    return targets
+
+
+def _settings(max_days: str, allow: str, exempt_tag: str, owner_tags: str) -> Settings:
     # The users' window (45) unless --max-days was given: the option's default is the roles'.
     if click.get_current_context().get_parameter_source("max_days") == ParameterSource.DEFAULT:
         max_days = str(DEFAULT_USER_MAX_DAYS)
-    return Settings(
-        max_days=parse_max_days(max_days, "--max-days", tracking_days=None),
-        allow_patterns=parse_allow_patterns(allow, "--allow"),
-    )
+    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags, tracking_days=None)
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -103,13 +133,15 @@ def run_quarantine_users(
     max_roles: int,
     max_days: str,
     allow: str,
+    exempt_tag: str,
+    owner_tags: str,
     as_of: str | None,
     profile: str | None,
     region: str | None,
     report: Callable[..., None],
 ) -> None:
     now = parse_remediation_as_of(as_of)
-    settings = _settings(max_days, allow)
+    settings = _settings(max_days, allow, exempt_tag, owner_tags)
     check_blast_radius(len(targets), max_roles, "users")
     mutator = _mutator(profile, region)
     report(quarantine_users(mutator, targets, settings=settings, now=now, apply=apply), apply=apply)

@@ -10,7 +10,7 @@ The first matching row decides, with the roles' whole UTC days (floor) and setti
 5. an active credential is stale                -> NON_COMPLIANT, naming every stale one
 6. otherwise                                    -> COMPLIANT, with the most recent use
 
-As for roles, a NON_COMPLIANT annotation ends with `` Owner: <owner>.`` and a lapsed
+As for roles, a NON_COMPLIANT annotation ends with ``. Owner: <owner>.`` and a lapsed
 exemption is noted, each when it fits; with ``Settings.stable_annotations`` (the rule's
 ``changes`` mode) annotations name dates, not day counts, so they change only when the
 compliance does.

@@ -14,17 +14,20 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
 
 __all__ = [
     "ROOT_USER_NAME",
+    "AccessKeyState",
     "Credential",
     "CredentialKind",
     "CredentialStatus",
     "User",
     "UserFinding",
     "UserReason",
+    "UserState",
 ]
 
 
@@ -158,3 +161,67 @@ class UserFinding:
     @property
     def stale_credentials(self) -> tuple[CredentialStatus, ...]:
         return tuple(c for c in self.credentials if c.stale)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeyState:
+    """One access key as IAM has it now (ListAccessKeys + GetAccessKeyLastUsed)."""
+
+    key_id: str
+    active: bool
+    created: datetime
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+    last_used_service: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """A user as remediation reads it live: enough to decide, plan and undo."""
+
+    name: str
+    user_id: str
+    arn: str
+    path: str
+    created: datetime
+    account_id: str
+    password_created: datetime | None = None  # None: the user has no console password
+    password_last_used: datetime | None = None
+    keys: tuple[AccessKeyState, ...] = ()
+    quarantine_policy: dict[str, Any] | None = None  # the inline policy dormant-quarantine
+    tags: tuple[tuple[str, str], ...] = ()
+
+    def tag(self, key: str) -> str | None:
+        return next((v for k, v in self.tags if k == key), None)
+
+    def as_user(self) -> User:
+        """The decision's view of the user: its password and keys as credentials."""
+        credentials: list[Credential] = []
+        if self.password_created is not None:
+            credentials.append(
+                Credential(
+                    CredentialKind.PASSWORD, True, self.password_created, self.password_last_used
+                )
+            )
+        kinds = (CredentialKind.ACCESS_KEY_1, CredentialKind.ACCESS_KEY_2)
+        for kind, key in zip(kinds, sorted(self.keys, key=lambda k: k.created), strict=False):
+            credentials.append(
+                Credential(
+                    kind,
+                    key.active,
+                    key.created,
+                    key.last_used,
+                    key.last_used_region,
+                    key.last_used_service,
+                )
+            )
+        return User(
+            name=self.name,
+            arn=self.arn,
+            created=self.created,
+            credentials=tuple(credentials),
+            user_id=self.user_id,
+            path=self.path,
+            tags=self.tags,
+            account_id=self.account_id,
+        )

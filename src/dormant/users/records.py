@@ -93,10 +93,11 @@ class _Row:
         return None if value in _NONE or not value else value
 
     def flag(self, column: str) -> bool:
+        # Case does not matter (some tools write TRUE/FALSE); anything else is refused.
         value = self.text(column)
-        if value not in _BOOLEANS:
+        if value.lower() not in _BOOLEANS:
             raise self.fail(column, f"expected true or false, got {value!r}")
-        return _BOOLEANS[value]
+        return _BOOLEANS[value.lower()]
 
     def moment(self, column: str) -> datetime | None:
         value = self.text(column)

@@ -22,26 +22,28 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from dormant.core.errors import DormantError
 from dormant.core.model import Compliance
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
+from dormant.core.time import parse_timestamp
 from dormant.remediation.interface import Caller
 from dormant.remediation.notice import TAG_NOTICE_AT
-from dormant.remediation.outcome import Outcome, Status, execute_steps
+from dormant.remediation.outcome import Outcome, Status, execute_steps, owned_by
 from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_DEACTIVATED_KEYS,
     TAG_QUARANTINED_AT,
     TAG_QUARANTINED_BY,
+    is_quarantine_policy,
     quarantine_policy_document,
     quarantine_tags,
 )
 from dormant.remediation.steps import Step
 from dormant.users.decide import evaluate_user
-from dormant.users.model import Credential, CredentialKind, User
+from dormant.users.model import AccessKeyState, UserState
 
 __all__ = [
     "AccessKeyState",
@@ -50,10 +52,11 @@ __all__ = [
     "UserTarget",
     "quarantine_user_steps",
     "quarantine_users",
+    "release_notes",
     "release_user_steps",
     "release_users",
+    "user_quarantined",
     "user_refusal",
-    "user_targets_from_findings",
 ]
 
 _NO_KEYS = "none"
@@ -69,70 +72,6 @@ Clock = Callable[[], datetime]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessKeyState:
-    """One access key as IAM has it now (ListAccessKeys + GetAccessKeyLastUsed)."""
-
-    key_id: str
-    active: bool
-    created: datetime
-    last_used: datetime | None = None
-    last_used_region: str | None = None
-    last_used_service: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class UserState:
-    """A user as remediation reads it live: enough to decide, plan and undo."""
-
-    name: str
-    user_id: str
-    arn: str
-    path: str
-    created: datetime
-    account_id: str
-    password_created: datetime | None = None  # None: the user has no console password
-    password_last_used: datetime | None = None
-    keys: tuple[AccessKeyState, ...] = ()
-    quarantine_policy: dict[str, Any] | None = None  # the inline policy dormant-quarantine
-    tags: tuple[tuple[str, str], ...] = ()
-
-    def tag(self, key: str) -> str | None:
-        return next((v for k, v in self.tags if k == key), None)
-
-    def as_user(self) -> User:
-        """The decision's view of the user: its password and keys as credentials."""
-        credentials: list[Credential] = []
-        if self.password_created is not None:
-            credentials.append(
-                Credential(
-                    CredentialKind.PASSWORD, True, self.password_created, self.password_last_used
-                )
-            )
-        kinds = (CredentialKind.ACCESS_KEY_1, CredentialKind.ACCESS_KEY_2)
-        for kind, key in zip(kinds, sorted(self.keys, key=lambda k: k.created), strict=False):
-            credentials.append(
-                Credential(
-                    kind,
-                    key.active,
-                    key.created,
-                    key.last_used,
-                    key.last_used_region,
-                    key.last_used_service,
-                )
-            )
-        return User(
-            name=self.name,
-            arn=self.arn,
-            created=self.created,
-            credentials=tuple(credentials),
-            user_id=self.user_id,
-            path=self.path,
-            tags=self.tags,
-            account_id=self.account_id,
-        )
 
 
 class UserMutator(Protocol):
@@ -153,29 +92,6 @@ class UserTarget:
     account_id: str | None = None
 
 
-def user_targets_from_findings(document: object, *, source: str) -> list[UserTarget]:
-    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document."""
-    from dormant.core.errors import InvalidParameter
-
-    findings = document.get("findings") if isinstance(document, dict) else None
-    if not isinstance(findings, list):
-        raise InvalidParameter("--from", f"{source} has no top-level 'findings' list")
-    targets: list[UserTarget] = []
-    for index, finding in enumerate(findings):
-        if not isinstance(finding, dict):
-            raise InvalidParameter("--from", f"{source}: findings[{index}] is not a JSON object")
-        if finding.get("compliance") != Compliance.NON_COMPLIANT:
-            continue
-        name = finding.get("user_name")
-        if not isinstance(name, str) or not name:
-            raise InvalidParameter("--from", f"{source}: findings[{index}] has no user_name")
-        if name == "<root_account>":
-            continue  # the root user's keys are removed by signing in as root, never by us
-        account = finding.get("account_id")
-        targets.append(UserTarget(name, str(account) if account not in (None, "") else ""))
-    return targets
-
-
 def user_refusal(state: UserState, *, settings: Settings, caller_arn: str) -> str | None:
     """Why this user must not be quarantined, or None."""
     pattern = matching_pattern(f"{state.path}{state.name}", settings.allow_patterns)
@@ -186,14 +102,32 @@ def user_refusal(state: UserState, *, settings: Settings, caller_arn: str) -> st
     return None
 
 
+def user_quarantined(state: UserState) -> bool:
+    """dormant's quarantine policy is on the user, known by its statements (as for roles)."""
+    return is_quarantine_policy(state.quarantine_policy)
+
+
 def _foreign_policy(state: UserState) -> str | None:
-    """A policy named dormant-quarantine that quarantine did not put there: hands off."""
-    if state.quarantine_policy is None or state.tag(TAG_QUARANTINED_AT) is not None:
+    """A policy named dormant-quarantine that quarantine did not write: hands off."""
+    if state.quarantine_policy is None or user_quarantined(state):
         return None
     return (
         f"user {state.name} has an inline policy named {QUARANTINE_POLICY_NAME} that dormant "
-        "did not put there (no quarantine tags); it was left alone"
+        "did not write (not its statements); it was left alone"
     )
+
+
+def _tag_undo(state: UserState, keys: Sequence[str]) -> tuple[Step, ...]:
+    """The calls that put back the given tags exactly as they are now (as roles' do)."""
+    old = [(k, state.tag(k)) for k in keys]
+    absent = [k for k, v in old if v is None]
+    present = [{"Key": k, "Value": v} for k, v in old if v is not None]
+    undo: list[Step] = []
+    if absent:
+        undo.append(Step("UntagUser", {"UserName": state.name, "TagKeys": absent}))
+    if present:
+        undo.append(Step("TagUser", {"UserName": state.name, "Tags": present}))
+    return tuple(undo)
 
 
 def quarantine_user_steps(state: UserState, now: datetime, caller_arn: str) -> list[Step]:
@@ -228,21 +162,61 @@ def quarantine_user_steps(state: UserState, now: datetime, caller_arn: str) -> l
         Step(
             "TagUser",
             {"UserName": name, "Tags": [{"Key": k, "Value": v} for k, v in tags]},
-            undo=(Step("UntagUser", {"UserName": name, "TagKeys": [k for k, _ in tags]}),),
+            undo=_tag_undo(state, [k for k, _ in tags]),
         )
     )
     return steps
 
 
+def _quarantined_at(state: UserState) -> datetime | None:
+    try:
+        return parse_timestamp(state.tag(TAG_QUARANTINED_AT) or "", what=TAG_QUARANTINED_AT)
+    except ValueError:
+        return None
+
+
+def _key_verdicts(state: UserState) -> list[tuple[str, str | None]]:
+    """Each key quarantine recorded, and why it is left alone (None: reactivate it).
+
+    A key is as quarantine left it when it is still there, inactive, and unused since the
+    quarantine (an inactive key cannot be used: a use since means someone reactivated it,
+    and whoever deactivated it again meant it). Keys quarantine did not record are never
+    touched.
+    """
+    keys = {key.key_id: key for key in state.keys}
+    since = _quarantined_at(state)
+    verdicts: list[tuple[str, str | None]] = []
+    for key_id in (state.tag(TAG_DEACTIVATED_KEYS) or "").split():
+        key = keys.get(key_id)
+        if key_id == _NO_KEYS:
+            continue
+        if key is None:
+            why: str | None = "no longer exists (deleted or replaced since the quarantine)"
+        elif key.active:
+            why = "is already active"
+        elif since is not None and key.last_used is not None and key.last_used > since:
+            why = (
+                "was used after the quarantine, so someone reactivated and deactivated it "
+                "since: left inactive"
+            )
+        else:
+            why = None
+        verdicts.append((key_id, why))
+    return verdicts
+
+
+def release_notes(state: UserState) -> list[str]:
+    """What release leaves alone among the keys quarantine recorded, and why."""
+    return [f"access key {key_id} {why}" for key_id, why in _key_verdicts(state) if why]
+
+
 def release_user_steps(state: UserState) -> list[Step]:
-    """Reactivate the keys quarantine deactivated (if still there and inactive), remove
+    """Reactivate the keys quarantine deactivated that are still as it left them, remove
     its policy and its tags; nothing else."""
     name = state.name
     steps: list[Step] = []
-    recorded = (state.tag(TAG_DEACTIVATED_KEYS) or "").split()
-    inactive = {key.key_id for key in state.keys if not key.active}
-    for key_id in recorded:
-        if key_id in inactive:
+    for key_id, why in _key_verdicts(state):
+        if why is None:
             steps.append(
                 Step(
                     "UpdateAccessKey",
@@ -340,7 +314,7 @@ def quarantine_users(
         )
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
-        if state.quarantine_policy is not None:
+        if user_quarantined(state):
             return Outcome(name, Status.UNCHANGED, f"user {name} is already quarantined")
         finding = evaluate_user(state.as_user(), settings, now)
         if finding.compliance != Compliance.NON_COMPLIANT:
@@ -350,10 +324,11 @@ def quarantine_users(
                 f"user {name} is no longer unused ({finding.compliance}: {finding.annotation})",
             )
         steps = tuple(quarantine_user_steps(state, clock(), caller.arn))
+        owner = owned_by(finding.owner)
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would quarantine user {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would quarantine user {name}{owner}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"quarantined user {name}", steps)
+        return Outcome(name, Status.DONE, f"quarantined user {name}{owner}", steps)
 
     return _each(mutator, targets, act)
 
@@ -371,9 +346,10 @@ def release_users(
         steps = tuple(release_user_steps(state))
         if not steps:
             return Outcome(name, Status.UNCHANGED, f"user {name} is not quarantined")
+        notes = "".join(f"; {note}" for note in release_notes(state))
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would release user {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would release user {name}{notes}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"released user {name}", steps)
+        return Outcome(name, Status.DONE, f"released user {name}{notes}", steps)
 
     return _each(mutator, targets, act)

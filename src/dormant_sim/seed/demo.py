@@ -166,7 +166,7 @@ def seed_demo_account(
     add(
         "Ec2DevRole",
         "NON_COMPLIANT",
-        "No record of usage Owner: <dev-team>.",
+        "No record of usage. Owner: <dev-team>.",
         "never used, 300 days old",
         created=_ago(now_utc, 300),
         trust_policy=trust_policy_for_service("ec2.amazonaws.com"),

@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,10 @@ __all__ = [
     "backup_from_dict",
     "backup_path",
     "backup_to_dict",
+    "names_role",
+    "own_policies_naming",
     "read_backup",
+    "restorable",
     "write_backup",
 ]
 
@@ -276,3 +279,35 @@ def write_backup(directory: Path, backup: RoleBackup) -> Path:
             os.unlink(temp_name)
         raise BackupError(f"backup {path}: cannot be written ({exc.strerror or exc})") from None
     return path
+
+
+# IAM reserves tag keys starting with "aws:" (CloudFormation's stack tags...) and refuses
+# them on CreateRole and TagRole.
+AWS_TAG_PREFIX = "aws:"
+
+
+def restorable(state: RoleState) -> tuple[RoleState, tuple[str, ...]]:
+    """The state a restore can recreate, and the tag keys it must leave out (``aws:``)."""
+    role = state.role
+    stripped = tuple(k for k, _ in role.tags if k.lower().startswith(AWS_TAG_PREFIX))
+    if not stripped:
+        return state, ()
+    kept = tuple((k, v) for k, v in role.tags if k not in stripped)
+    return replace(state, role=replace(role, tags=kept)), stripped
+
+
+def names_role(document: object, role: Role) -> bool:
+    """The policy names the role: by its ARN, or by its RoleId (how IAM shows a principal
+    whose role was deleted)."""
+    text = json.dumps(document)
+    return any(f'"{name}"' in text for name in (role.arn, role.role_id) if name)
+
+
+def own_policies_naming(state: RoleState) -> list[str]:
+    """The role's own policies (in its backup) that name the role itself."""
+    role = state.role
+    found = ["its own trust policy"] if names_role(role.trust_policy, role) else []
+    found += [
+        f"inline policy {name}" for name, doc in role.inline_policies if names_role(doc, role)
+    ]
+    return found

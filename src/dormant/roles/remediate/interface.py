@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from dormant.remediation.interface import Caller
 from dormant.remediation.steps import Step
@@ -25,6 +26,10 @@ class RoleMutator(Protocol):
         ...
 
     def instance_profile_exists(self, name: str) -> bool: ...
+
+    def trust_policies(self) -> Iterable[tuple[str, Mapping[str, Any]]]:
+        """(role name, trust policy) of every role of the account (GAAD, paged)."""
+        ...
 
     def execute(self, step: Step) -> None:
         """Make one write call exactly as planned."""

@@ -8,8 +8,8 @@ is an argument), no file system.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from dormant.core.managed import MANAGED_ELSEWHERE, management_of
@@ -20,6 +20,7 @@ from dormant.remediation.quarantine import (
     QUARANTINE_POLICY_NAME,
     TAG_QUARANTINED_AT,
     TAG_QUARANTINED_BY,
+    is_quarantine_policy,
     is_quarantine_policy_arn,
     quarantine_policy_document,
     quarantine_tags,
@@ -94,11 +95,6 @@ def refusal(
     return None
 
 
-def _quarantine_sids() -> frozenset[str]:
-    document = quarantine_policy_document(datetime(2000, 1, 1, tzinfo=UTC))
-    return frozenset(str(s.get("Sid")) for s in document["Statement"])
-
-
 def managed_quarantine_arns(state: RoleState) -> list[str]:
     """dormant's managed quarantine policies attached to the role (the non-escalating form)."""
     return [arn for arn in state.role.attached_policy_arns if is_quarantine_policy_arn(arn)]
@@ -109,16 +105,7 @@ def is_quarantined(state: RoleState) -> bool:
     with every one of its statements."""
     if managed_quarantine_arns(state):
         return True
-    document = state.inline_policy(QUARANTINE_POLICY_NAME)
-    if document is None:
-        return False
-    statements = document.get("Statement")
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    if not isinstance(statements, list):
-        return False
-    sids = {str(s.get("Sid")) for s in statements if isinstance(s, Mapping)}
-    return _quarantine_sids() <= sids
+    return is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME))
 
 
 def foreign_quarantine_policy(state: RoleState) -> str | None:

@@ -11,7 +11,7 @@ are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import datetime
 from pathlib import Path
 
@@ -25,10 +25,16 @@ from dormant.remediation.outcome import (
     each_target,
     execute_steps,
     missing_role,
+    owned_by,
     utc_now,
 )
 from dormant.remediation.targets import Target
-from dormant.roles.remediate.backup import RoleBackup
+from dormant.roles.remediate.backup import (
+    RoleBackup,
+    names_role,
+    own_policies_naming,
+    restorable,
+)
 from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
@@ -39,8 +45,8 @@ from dormant.roles.remediate.plan import (
     restore_steps,
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
-from dormant.roles.remediate.state import differences
-from dormant.roles.remediate.status import RoleStatus, role_status
+from dormant.roles.remediate.state import RoleState, differences
+from dormant.roles.remediate.status import ALL_PARTS, ReleasePart, RoleStatus, role_status
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -92,22 +98,35 @@ def quarantine(
         steps = tuple(
             quarantine_steps(state, clock(), caller.arn, managed_policy_arn=managed_policy_arn)
         )
+        owner = owned_by(status.finding.owner)
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would quarantine role {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would quarantine role {name}{owner}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"quarantined role {name}", steps)
+        return Outcome(name, Status.DONE, f"quarantined role {name}{owner}", steps)
 
     return each_target(targets, act, caller)
 
 
 def release(
-    mutator: RoleMutator, targets: Sequence[Target], *, apply: bool, clock: Clock = utc_now
+    mutator: RoleMutator,
+    targets: Sequence[Target],
+    *,
+    apply: bool,
+    clock: Clock = utc_now,
+    only: Set[ReleasePart] = ALL_PARTS,
 ) -> Iterator[Outcome]:
-    """Remove the quarantine and restrict policies and tags; a role with neither: no change.
+    """Remove the quarantine and restrict policies and tags (``only`` these parts); a role
+    with none of them: no change. Each part is undone independently of the other.
 
     Release gives access back, so neither the allow-list nor the caller's own role stops it.
     """
     caller = mutator.caller()
+    parts = [part for part in ReleasePart if part in only]
+    if not parts:
+        raise ValueError("release needs at least one part to undo")
+    which = "" if set(parts) == ALL_PARTS else f" ({parts[0].value} only)"
+    nothing = " nor ".join(part.done_word for part in parts)
+    plans = {ReleasePart.QUARANTINE: release_steps, ReleasePart.RESTRICTION: unrestrict_steps}
 
     def act(target: Target) -> Outcome:
         name = target.role_name
@@ -115,15 +134,17 @@ def release(
         if state is None:
             return missing_role(caller, name)
         status = role_status(state, settings=Settings(), now=clock())
-        if status.release_refusal is not None:
-            return Outcome(name, Status.REFUSED, status.release_refusal)
-        steps = (*release_steps(state), *unrestrict_steps(state))
+        refused = status.release_refusal(only)
+        if refused is not None:
+            return Outcome(name, Status.REFUSED, refused)
+        steps = tuple(step for part in parts for step in plans[part](state))
         if not steps:
-            return Outcome(name, Status.UNCHANGED, f"role {name} is not quarantined")
+            neither = "neither " if len(parts) > 1 else "not "
+            return Outcome(name, Status.UNCHANGED, f"role {name} is {neither}{nothing}")
         if not apply:
-            return Outcome(name, Status.PLANNED, f"would release role {name}", steps)
+            return Outcome(name, Status.PLANNED, f"would release role {name}{which}", steps)
         execute_steps(mutator, steps)
-        return Outcome(name, Status.DONE, f"released role {name}", steps)
+        return Outcome(name, Status.DONE, f"released role {name}{which}", steps)
 
     return each_target(targets, act, caller)
 
@@ -157,11 +178,12 @@ def delete(
         if skipped is not None:
             return skipped
         steps = tuple(delete_steps(state))
+        owner = owned_by(status.finding.owner)
         if not apply:
             return Outcome(
                 name,
                 Status.PLANNED,
-                f"would back up role {name} to {path}, then delete it",
+                f"would back up role {name} to {path}, then delete it{owner}",
                 steps,
                 path,
             )
@@ -173,7 +195,9 @@ def delete(
             execute_steps(mutator, steps)
         except DormantError as exc:
             return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
-        return Outcome(name, Status.DONE, f"deleted role {name}, backup {written}", steps, written)
+        return Outcome(
+            name, Status.DONE, f"deleted role {name}, backup {written}{owner}", steps, written
+        )
 
     return each_target(targets, act, caller)
 
@@ -242,6 +266,40 @@ def restore(
             yield Outcome(str(path), Status.FAILED, str(exc), (), path)
 
 
+def _restore_notes(mutator: RoleMutator, state: RoleState, stripped: Sequence[str]) -> str:
+    """What a restore cannot give back, as ``; ...`` clauses: the ``aws:`` tags IAM refuses,
+    and the policies that named the old role, which the new RoleId does not satisfy."""
+    role = state.role
+    notes: list[str] = []
+    if stripped:
+        tags = ", ".join(stripped)
+        notes.append(
+            f"not restored: tag{'s' if len(stripped) > 1 else ''} {tags} (IAM refuses aws: tags)"
+        )
+    others = [
+        other
+        for other, trust in mutator.trust_policies()
+        if other != role.name and names_role(trust, role)
+    ]
+    who = f"({role.arn} or {role.role_id})"
+    if others:
+        whose = (
+            f"the trust policy of role {others[0]} names"
+            if len(others) == 1
+            else f"the trust policies of roles {', '.join(others)} name"
+        )
+        notes.append(f"cannot repair: {whose} the old role {who}; name the new one there again")
+    own = own_policies_naming(state)
+    if own:
+        names = ", ".join(own)
+        notes.append(f"cannot repair: {names} name the old role {who}; edit them after the restore")
+    notes.append(
+        f"resource policies outside IAM that named it now hold {role.role_id} and grant the "
+        "new role nothing (bucket, key, queue policies): name it there again"
+    )
+    return "".join(f"; {note}" for note in notes)
+
+
 def _restore_one(
     mutator: RoleMutator,
     caller: Caller,
@@ -251,6 +309,7 @@ def _restore_one(
 ) -> Outcome:
     backup = reader(str(path))
     name = backup.state.name
+    target, stripped = restorable(backup.state)
     if backup.account_id != caller.account_id:
         return Outcome(
             name,
@@ -265,7 +324,7 @@ def _restore_one(
         return Outcome(name, Status.REFUSED, refused, (), path)
     live = mutator.describe_role(name)
     if live is not None:
-        changed = differences(backup.state, live, ignore_identity=True)
+        changed = differences(target, live, ignore_identity=True)
         if not changed:
             return Outcome(
                 name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
@@ -281,16 +340,19 @@ def _restore_one(
     missing = [
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
-    steps = tuple(restore_steps(backup.state, missing))
+    steps = tuple(restore_steps(target, missing))
+    notes = _restore_notes(mutator, backup.state, stripped)
     if not apply:
-        return Outcome(name, Status.PLANNED, f"would restore role {name} from {path}", steps, path)
+        return Outcome(
+            name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path
+        )
     execute_steps(mutator, steps)
     restored = mutator.describe_role(name)
     if restored is None:
         return Outcome(
             name, Status.FAILED, f"role {name} is missing after its restore", steps, path
         )
-    changed = differences(backup.state, restored, ignore_identity=True)
+    changed = differences(target, restored, ignore_identity=True)
     if changed:
         return Outcome(
             name,
@@ -299,4 +361,4 @@ def _restore_one(
             steps,
             path,
         )
-    return Outcome(name, Status.DONE, f"restored role {name} from {path}", steps, path)
+    return Outcome(name, Status.DONE, f"restored role {name} from {path}{notes}", steps, path)

@@ -8,6 +8,8 @@ is an argument).
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,7 +28,21 @@ from dormant.roles.remediate.restriction import (
 )
 from dormant.roles.remediate.state import RoleState
 
-__all__ = ["RoleStatus", "quarantined_at", "role_status"]
+__all__ = ["ALL_PARTS", "ReleasePart", "RoleStatus", "quarantined_at", "role_status"]
+
+
+class ReleasePart(enum.StrEnum):
+    """What ``release`` can take off a role, each independently of the other."""
+
+    QUARANTINE = "quarantine"  # what quarantine added
+    RESTRICTION = "restriction"  # what restrict added
+
+    @property
+    def done_word(self) -> str:
+        return "quarantined" if self is ReleasePart.QUARANTINE else "restricted"
+
+
+ALL_PARTS: frozenset[ReleasePart] = frozenset(ReleasePart)
 
 
 def _tag_time(role: Role, key: str) -> datetime | None:
@@ -49,15 +65,15 @@ class RoleStatus:
     """What remediation knows about one role at one moment.
 
     ``refusal`` says why the role must not lose access (service-linked, AWS-reserved,
-    managed elsewhere without ``force``, allow-listed, the caller's own role); ``release_refusal``
-    why what dormant added may not be taken off it either (service-linked or AWS-reserved
-    roles, and policies under dormant's names that dormant did not write).
+    managed elsewhere without ``force``, allow-listed, the caller's own role); ``untouchable``
+    why nothing dormant added may be taken off it either (service-linked or AWS-reserved);
+    ``release_refusal`` answers for the parts a release takes off.
     """
 
     state: RoleState
     finding: Finding
     refusal: str | None
-    release_refusal: str | None
+    untouchable: str | None
     quarantined: bool
     quarantined_since: datetime | None
     foreign_quarantine: str | None
@@ -65,6 +81,17 @@ class RoleStatus:
     restricted_since: datetime | None
     foreign_restriction: str | None
     noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
+
+    def release_refusal(self, parts: Set[ReleasePart] = ALL_PARTS) -> str | None:
+        """Why these parts may not be taken off: the role is untouchable, or a policy under
+        the name of a part asked for is not the one dormant wrote (release would delete
+        someone's policy). A foreign policy of a part not asked for is no obstacle."""
+        foreign = {
+            ReleasePart.QUARANTINE: self.foreign_quarantine,
+            ReleasePart.RESTRICTION: self.foreign_restriction,
+        }
+        reasons = [foreign[part] for part in ReleasePart if part in parts]
+        return self.untouchable or next((r for r in reasons if r is not None), None)
 
     @property
     def name(self) -> str:
@@ -110,9 +137,7 @@ def role_status(
         state=state,
         finding=evaluate_role(role, settings, now),
         refusal=refusal(role, settings=settings, caller_arn=caller_arn, force=force),
-        release_refusal=(
-            refusal(role) or foreign_quarantine_policy(state) or foreign_restrict_policy(state)
-        ),
+        untouchable=refusal(role),
         quarantined=quarantined,
         quarantined_since=quarantined_at(role) if quarantined else None,
         foreign_quarantine=foreign_quarantine_policy(state),
