@@ -49,6 +49,7 @@ from permissions_scale import (
     run_permissions,
     run_permissions_rule,
 )
+from references import ReferencesPlan, run_references
 from users import UsersPlan, run_users
 
 SECTIONS = (
@@ -61,6 +62,7 @@ SECTIONS = (
     "users",
     "permissions",
     "permissions_rule",
+    "references",
 )
 
 
@@ -100,6 +102,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 throttled_roles=8,
                 rule_roles=40,
             ),
+            "references": ReferencesPlan(roles=200, resources=400, reps=1),
         }
     return {
         "live": LivePlan(
@@ -133,6 +136,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             workers=4,
             throttled_roles=100,
         ),
+        "references": ReferencesPlan(roles=5000, resources=20_000, reps=3),
     }
 
 
@@ -420,6 +424,32 @@ def print_users(result: dict[str, Any]) -> None:
     print(table(["what", "wall", "cpu", "calls / how"], rows))
 
 
+def print_references(result: dict[str, Any]) -> None:
+    print(
+        f"\n## References: {result['roles']} roles, {result['resources']} resources of "
+        f"{len(result['by_type'])} types, one account\n"
+    )
+    config, live, iam = result["config"], result["live"], result["iam"]
+    rows = [
+        [
+            "config: fetch (recorder + query pages)",
+            fmt_seconds(config["fetch_s"]),
+            _calls_text(config["calls"]),
+        ],
+        ["config: parse the results", fmt_seconds(config["parse_s"]), f"{config['items']} items"],
+        ["config: join to the roles", fmt_seconds(config["join_s"]), f"median of {result['reps']}"],
+        ["live: fetch (lists)", fmt_seconds(live["fetch_s"]), _calls_text(live["list_calls"])],
+        ["live: describes where the list lacks the role", "", _calls_text(live["describe_calls"])],
+        ["live: join to the roles", fmt_seconds(live["join_s"]), f"{live['items']} items"],
+        [
+            "iam: join (GAAD with users, groups, policies)",
+            fmt_seconds(iam["join_s"]),
+            _calls_text(iam["calls"]),
+        ],
+    ]
+    print(table(["what", "wall", "calls / how"], rows))
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -560,6 +590,23 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             rule["runs_to_cover"] == 1,
             f"{rule['runs_to_cover']} run(s); first run {fmt_seconds(rule['runs'][0]['run_s'])}",
         )
+    references = results.get("references")
+    if references:
+        config = references["config"]
+        add(
+            "references/config: ceil(items/100) query pages",
+            config["query_pages"] == config["pages_target"] <= config["pages_per_type_sum"],
+            f"{config['query_pages']} pages for {references['configuration_items']} items "
+            f"(per-type queries: {config['pages_per_type_sum']})",
+        )
+        processing = config["parse_s"] + config["join_s"]
+        live_join = references["live"]["join_s"]
+        add(
+            "references: join under 1 s beyond the calls",
+            processing < 1.0 and live_join < 1.0,
+            f"config parse+join {processing:.3f} s, live join {live_join:.3f} s, "
+            f"iam join {references['iam']['join_s']:.3f} s",
+        )
     return found
 
 
@@ -607,6 +654,7 @@ def main(argv: list[str]) -> int:
         "users": lambda: run_users(plan["users"]),
         "permissions": lambda: run_permissions(plan["permissions"]),
         "permissions_rule": lambda: run_permissions_rule(plan["permissions"]),
+        "references": lambda: run_references(plan["references"]),
     }
     printers = {
         "live": print_live,
@@ -618,6 +666,7 @@ def main(argv: list[str]) -> int:
         "users": print_users,
         "permissions": print_permissions,
         "permissions_rule": print_permissions_rule,
+        "references": print_references,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

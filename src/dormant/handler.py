@@ -38,7 +38,10 @@ from dormant.permissions.parameters import permissions_settings_from_parameters
 from dormant.permissions.scan import DEFAULT_ACCESS_WORKERS, DEFAULT_IN_FLIGHT
 from dormant.permissions.scan.rule import TimeBudget, run_permissions_rule
 from dormant.roles.aws import IamRoleSource
+from dormant.roles.aws_references.config import config_finder
 from dormant.roles.decide import ROLES
+from dormant.roles.parameters import references_from_parameters
+from dormant.roles.references import combined, referenced_kind
 from dormant.users.aws import IamUserSource, ReportWait
 from dormant.users.decide import USERS, config_subjects
 from dormant.users.parameters import user_settings_from_parameters
@@ -89,6 +92,22 @@ def time_budget(context: object) -> TimeBudget | None:
     """The invocation's time limit, when the context tells it (Lambda's always does)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return TimeBudget(remaining) if callable(remaining) else None
+
+
+def _config_finder(references: str, session: Any, account: str) -> list[Any]:
+    """``references=config``: AWS Config's advanced queries in the function's own Region."""
+    if references != "config":
+        return []
+    config = client_config()
+    region = session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
+    return [
+        config_finder(
+            lambda where: session.client("config", region_name=where, config=config),
+            account_id=account,
+            regions=[region],
+            warn=lambda message: logger.warning(json.dumps({"warning": message})),
+        )
+    ]
 
 
 _SETTINGS = {
@@ -142,8 +161,22 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
             if run.failures:
                 record["failures"] = [f.message for f in run.failures[:_FAILURES_LOGGED]]
         else:
-            roles = IamRoleSource(iam, account_id=account).roles()
-            summary = run_rule(parsed, settings, roles, sink, history, kind=ROLES)
+            references = references_from_parameters(parsed.rule_parameters, env)
+            roles_source = IamRoleSource(iam, account_id=account, references=references != "none")
+            if references == "none":
+                summary = run_rule(
+                    parsed, settings, roles_source.roles(), sink, history, kind=ROLES
+                )
+            else:
+                roles = list(roles_source.roles())
+                finders = [
+                    roles_source.iam_references(),
+                    *_config_finder(references, session, account),
+                ]
+                found = combined(finders).references(roles)
+                summary = run_rule(
+                    parsed, settings, roles, sink, history, kind=referenced_kind(ROLES, found)
+                )
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
         raise

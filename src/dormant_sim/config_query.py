@@ -14,9 +14,10 @@ recorder records (a type not recorded yields nothing); the language is
 `dormant_sim.config_sql`'s subset (anything else is InvalidExpressionException). As AWS:
 the expression is 1 to 4,096 characters and Limit (MaxResults) 0 to 100
 (ValidationException otherwise); without one, a page holds 25 results; NextToken pages on
-and is tied to the expression (and aggregator) it was issued for (InvalidNextTokenException
-otherwise). Each result is the JSON of the selected properties; QueryInfo.SelectFields names
-them. The results come in a stable order (account, Region, resource type, resource id).
+through the results the first page computed, and is tied to the expression (and aggregator)
+it was issued for (InvalidNextTokenException otherwise). Each result is the JSON of the
+selected properties; QueryInfo.SelectFields names them. The results come in a stable order
+(account, Region, resource type, resource id).
 
 Calls are recorded by `dormant_sim.dispatch` like any other. Test support over moto's
 private classes (`ConfigResponse`); never imported by dormant's Lambda path.
@@ -45,8 +46,26 @@ PAGE_MAX = 100
 DEFAULT_PAGE_SIZE = 25  # AWS's page for a non-aggregation query without Limit or MaxResults
 
 
+# The results of a query whose later pages were not read yet, by its NextToken kind: a
+# NextToken pages on through the results the first page computed, as Config answers a query
+# from one index (and a 20,000-item query is not rebuilt for each of its 200 pages).
+_PENDING: dict[str, list[dict[str, Any]]] = {}
+
+
 def reset() -> None:
-    """Nothing of its own: the items are built from moto's backends at each query."""
+    """Forget the results held for unfinished pagings; the items themselves are built from
+    moto's backends at each first page."""
+    _PENDING.clear()
+
+
+def _paged_results(
+    body: dict[str, Any], kind: str, compute: Callable[[], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    if body.get("NextToken") and kind in _PENDING:
+        return _PENDING[kind]
+    results = compute()
+    _PENDING[kind] = results
+    return results
 
 
 def _expression(body: dict[str, Any]) -> tuple[str, Query]:
@@ -129,8 +148,9 @@ def _select_resource_config(self: ConfigResponse) -> str:
     expression, query = _expression(body)
     page_size = _page_size(body, ("Limit",))
     account, region = self.current_account, self.region
-    results = _results(query, [(account, region)])
-    return _respond(body, query, results, page_size, _token_kind(account, region, expression))
+    kind = _token_kind(account, region, expression)
+    results = _paged_results(body, kind, lambda: _results(query, [(account, region)]))
+    return _respond(body, query, results, page_size, kind)
 
 
 def _source_places(covered: Callable[[str, str], bool]) -> list[tuple[str, str]]:
@@ -149,8 +169,9 @@ def _select_aggregate_resource_config(self: ConfigResponse) -> str:
     aggregator = find_aggregator(self, name)
     expression, query = _expression(body)
     page_size = _page_size(body, ("Limit", "MaxResults"))
-    results = _results(query, _source_places(source_filter(self, aggregator)))
     kind = _token_kind(self.current_account, self.region, str(name), expression)
+    places = _source_places(source_filter(self, aggregator))
+    results = _paged_results(body, kind, lambda: _results(query, places))
     return _respond(body, query, results, page_size, kind)
 
 

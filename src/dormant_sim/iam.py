@@ -5,6 +5,7 @@
   since moto's generic serializer needs seconds per 1,000 roles (`set_fast_gaad`).
 - ListRoles rejects `MaxItems` over 1000 (moto accepts any).
 - A role used through assumed-role credentials gets a `RoleLastUsed.Region`, as in AWS.
+- Its managed policies carry `PolicyName` and `PolicyId`, which moto leaves out.
 - CreateRole, TagRole, CreateUser and TagUser refuse tag keys that begin with `aws:` (in any
   case) with InvalidInput, as IAM does: only AWS writes those (CloudFormation's
   `aws:cloudformation:*`). Seeds that need such tags write moto's backend directly
@@ -240,8 +241,12 @@ def reset() -> None:
     """IAM keeps no state of its own beyond moto's backends."""
 
 
+# GetAccountAuthorizationDetails' ManagedPolicyDetail carries PolicyName and PolicyId, which
+# moto's serializer looks for under these names and its policies lack.
 PATCHES = (
     Patch(IamResponse, "get_account_authorization_details", _get_account_authorization_details),
+    Patch(iam_models.Policy, "policy_name", property(lambda self: self.name)),
+    Patch(iam_models.Policy, "policy_id", property(lambda self: self.id)),
     Patch(IamResponse, "list_roles", _list_roles),
     Patch(iam_models, "mark_account_as_visited", _mark_account_as_visited),
     *(

@@ -18,7 +18,8 @@ from dormant.report import ReportMeta
 from dormant.report.html import render_html
 from dormant.roles.decide import evaluate_role
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
-from dormant.roles.model import Role
+from dormant.roles.model import Reference, Role, RoleReferences
+from dormant.roles.references import with_references
 
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
 ACCOUNTS = ("111111111111", "222222222222")
@@ -78,12 +79,35 @@ class Report:
     rows: tuple[Row, ...]
 
 
-def write_big_report(folder: Path, kind: str = "scan") -> Report:
-    """``kind="report"``: as ``dormant report`` writes it, with the Recorded column."""
-    rows = tuple(
-        row_from_finding(evaluate_role(_role(index), Settings(), NOW))._replace(
-            recorded_at=NOW if kind == "report" else None
+def _references(index: int, role: Role) -> RoleReferences | None:
+    """A scan's: every fourth role (not the widest) named by five functions with the longest
+    names, the rest checked and named by nothing."""
+    count = 5 if index % 4 == 1 else 0
+    found = tuple(
+        Reference(
+            "AWS::Lambda::Function",
+            f"arn:aws:lambda:eu-west-1:{role.account_id}:function:{_padded(str(n), 64, 'f')}",
+            _padded(f"function-{index}-{n}-", 64, "f"),
+            role.account_id,
+            "eu-west-1",
+            "configuration.role",
+            "config",
         )
+        for n in range(count)
+    )
+    return RoleReferences(found, ("iam", "config"))
+
+
+def write_big_report(folder: Path, kind: str = "scan") -> Report:
+    """``kind="report"``: as ``dormant report`` writes it, with the Recorded column; a
+    scan's rows also say what references each role."""
+    rows = tuple(
+        row_from_finding(
+            with_references(
+                evaluate_role(_role(index), Settings(), NOW),
+                _references(index, _role(index)) if kind == "scan" else None,
+            )
+        )._replace(recorded_at=NOW if kind == "report" else None)
         for index in range(ROLES)
     )
     meta = ReportMeta(

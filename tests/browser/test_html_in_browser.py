@@ -315,3 +315,21 @@ def test_no_console_errors_while_searching_filtering_sorting_and_expanding(
         summary.click()
     page.locator("#account-111111111111 > summary").click()
     assert page_problems == []
+
+
+def test_unreferenced_only_leaves_what_nothing_references(
+    big_report: Report, big_recorded_report: Report, open_page: Opener
+) -> None:
+    page = open_page(big_report.path)
+    everyone = page.evaluate(_VISIBLE_NAMES)
+    page.check("#unreferenced-only")
+    expected = sorted(
+        row.role_name for row in big_report.rows if row.references and not row.references.references
+    )
+    assert expected
+    assert sorted(page.evaluate(_VISIBLE_NAMES)) == expected
+    assert page.get_by_text("+4 more").count() > 0  # five references: one, then +4 more
+    page.uncheck("#unreferenced-only")
+    assert sorted(page.evaluate(_VISIBLE_NAMES)) == sorted(everyone)
+    # A report of what Config recorded asked no source: no such filter.
+    assert open_page(big_recorded_report.path).locator("#unreferenced-only").count() == 0

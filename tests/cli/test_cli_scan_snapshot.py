@@ -103,6 +103,9 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "trusted_services": [],
         "trusted_accounts": ["222222222222"],
         "trusted_federated": [],
+        # A snapshot is read once, as a stream, unless --references iam asks for a second pass.
+        "references": [],
+        "references_checked": {"sources": [], "not_covered": []},
     }
     never = by_name["LegacyDeployRole"]
     assert (never["last_used"], never["days_unused"], never["admin"]) == (None, None, True)

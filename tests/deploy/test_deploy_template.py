@@ -45,6 +45,7 @@ from dormant.remediation.quarantine import (
     TAG_QUARANTINED_BY,
     quarantine_policy_document,
 )
+from dormant.roles.parameters import ENV_REFERENCES
 
 TEMPLATE = load_template(MAIN_TEMPLATE)
 FUNCTION = "CheckRoleLastUsedLambda"
@@ -162,7 +163,19 @@ def test_environment_defaults_use_the_names_the_function_reads() -> None:
         dormant_settings.ENV_EVALUATION_MODE: {"Ref": "EvaluationMode"},
         dormant_settings.ENV_EXEMPT_TAG_KEY: {"Ref": "ExemptTagKey"},
         dormant_settings.ENV_OWNER_TAG_KEYS: {"Ref": "OwnerTagKeys"},
+        ENV_REFERENCES: {"Ref": "References"},
     }
+
+
+def test_config_is_queried_only_when_references_say_config() -> None:
+    assert "QueryConfigPolicy" not in _resources()
+    policy = _resources(References="config")["QueryConfigPolicy"]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert [s["Action"] for s in statements] == [
+        "config:SelectResourceConfig",
+        ["config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"],
+    ]
+    assert policy["Properties"]["Roles"] == [{"Ref": "LambdaExecutionRole"}]
 
 
 def test_empty_layer_arn_means_no_layer() -> None:

@@ -44,6 +44,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "EvaluateUserCredentials": "true",
             "PermissionsRule": "On",
             "RemediationMode": "Automatic",
+            "References": "config",
         },
         "roles-notified": {"NotificationEmail": "security@example.com"},
     },
@@ -62,6 +63,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
         "defaults": {"CodeBucket": "dormant-code"},
         "permissions": {"CodeBucket": "dormant-code", "PermissionsRule": "On"},
         "retire": {"CodeBucket": "dormant-code", "RetireCampaign": "On"},
+        "config-references": {"CodeBucket": "dormant-code", "References": "config"},
     },
     "deploy/retire.yaml": {
         "defaults": {"CodeBucket": "dormant-code"},

@@ -82,12 +82,14 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-sort": "Builder",
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "1",
+            "data-referenced": "",
             "data-search": 'builder /team/deploy/ <b onclick="x()">mine & "yours"</b>',
         },
         {
             "data-sort": "Reader",
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "0",
+            "data-referenced": "",
             "data-search": "reader /team/deploy/ no record of usage",
         },
     ]

@@ -38,7 +38,11 @@ def test_quarantine_dry_run_prints_the_plan_and_writes_nothing(
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "dry run: nothing will be changed; add --apply to make these calls"
-    assert lines[1] == "planned: would quarantine role OldJob (owner: data)"
+    # Quarantine goes ahead on a referenced role (it is reversible) and names what loses access.
+    assert lines[1] == (
+        "planned: would quarantine role OldJob (owner: data); these will lose access: "
+        "AWS::IAM::InstanceProfile OldJob-profile (instance-profile)"
+    )
     assert lines[2].startswith(
         "  iam:PutRolePolicy RoleName=OldJob PolicyName=dormant-quarantine PolicyDocument="
     )
@@ -57,7 +61,11 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     result = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     assert "dry run" not in result.stdout
-    assert "done: quarantined role OldJob (owner: data)" in result.stdout.splitlines()
+    assert (
+        "done: quarantined role OldJob (owner: data); these will lose access: "
+        + ("AWS::IAM::InstanceProfile OldJob-profile (instance-profile)")
+        in result.stdout.splitlines()
+    )
     assert "dormant-quarantine" in describe_raw(client, "OldJob")["Inline"]
 
     again = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
@@ -98,6 +106,7 @@ def test_refusals_exit_1_with_a_summary(
         "--as-of",
         AS_OF,
         "--apply",
+        "--force",  # OldJob is in an instance profile: referenced
     )
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
@@ -123,8 +132,27 @@ def test_delete_and_restore_from_the_command_line(
     before = describe_raw(client, "OldJob")
     backups = tmp_path / "backups"
 
-    deleted = dormant(
+    # OldJob is in an instance profile: referenced, so it takes --force.
+    refused = dormant(
         sim_server, "delete", "OldJob", "--backup-dir", str(backups), "--apply", "--as-of", AS_OF
+    )
+    assert refused.returncode == 1
+    assert refused.stdout.splitlines()[0] == (
+        "refused: role OldJob is referenced by 1 resource or policy: "
+        "AWS::IAM::InstanceProfile OldJob-profile (instance-profile); delete them or repoint "
+        "them to another role first, or give --force"
+    )
+    assert role_exists(client, "OldJob")
+    deleted = dormant(
+        sim_server,
+        "delete",
+        "OldJob",
+        "--backup-dir",
+        str(backups),
+        "--apply",
+        "--force",
+        "--as-of",
+        AS_OF,
     )
     assert deleted.returncode == 0, deleted.stderr
     backup = backups / f"{ACCOUNT}-OldJob.json"
@@ -144,14 +172,31 @@ def test_delete_and_restore_from_the_command_line(
     [planned] = [line for line in plan.stdout.splitlines() if line.startswith("planned: ")]
     assert planned.startswith(f"planned: would restore role OldJob from {backup}; ")
     assert "resource policies outside IAM that named it now hold AROA" in planned
+    # The backup kept what referenced the role; the restore names it to re-check.
+    recheck = (
+        "; when it was deleted it was referenced by: AWS::IAM::InstanceProfile OldJob-profile "
+        "(instance-profile): check that they work again; "
+    )
+    assert recheck in planned
+    assert json.loads(backup.read_text())["references"] == [
+        {
+            "type": "AWS::IAM::InstanceProfile",
+            "arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/OldJob-profile",
+            "name": "OldJob-profile",
+            "account_id": ACCOUNT,
+            "region": None,
+            "via": "instance-profile",
+            "source": "iam",
+            "state": None,
+        }
+    ]
     assert "  iam:CreateRole Path=/app/ RoleName=OldJob" in plan.stdout
     assert not role_exists(client, "OldJob")
 
     restored = dormant(sim_server, "restore", str(backup), "--apply")
     assert restored.returncode == 0, restored.stderr
-    assert f"done: restored role OldJob from {backup}; resource policies outside IAM" in (
-        restored.stdout
-    )
+    assert f"done: restored role OldJob from {backup}" in restored.stdout
+    assert recheck + "resource policies outside IAM" in restored.stdout
     after = describe_raw(client, "OldJob")
     assigned = ("RoleId", "CreateDate", "RoleLastUsed")
     assert {k: v for k, v in after.items() if k not in assigned} == {
@@ -195,7 +240,11 @@ def test_scan_json_piped_into_quarantine(sim_server: SimulatedAws, now: datetime
     result = dormant(sim_server, "quarantine", "--from", "-", "--as-of", AS_OF, input=scan.stdout)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "planned: would quarantine role StaleJob (owner: data)" in lines
+    assert (
+        "planned: would quarantine role StaleJob (owner: data); these will lose access: "
+        + ("AWS::IAM::InstanceProfile StaleJob-profile (instance-profile)")
+        in lines
+    )
     assert not any("BusyJob" in line for line in lines)
     assert sim_server.recorder.write_calls() == []
 

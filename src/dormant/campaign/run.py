@@ -23,6 +23,7 @@ from dormant.notify.message import MessageContext, NoticeItem, build_message
 from dormant.remediation.notice import LifecycleStep
 from dormant.remediation.outcome import Outcome, Status
 from dormant.roles.model import Role
+from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.retire import Retirement, RetireResult, carry_out, plan_retire
@@ -171,8 +172,12 @@ def run_campaign(
     users: Sequence[User] | None = None,
     user_mutator: UserMutator | None = None,
     user_settings: Settings | None = None,
+    references: ReferenceFinder | None = None,
 ) -> CampaignReport:
-    """Plan, tell each owner, then make the changes of owners whose notice was delivered."""
+    """Plan, tell each owner, then make the changes of owners whose notice was delivered.
+
+    ``references`` says what references each role: a role due for deletion that something
+    references is kept (unless ``campaign.force``), and the delete step asks again."""
     campaign.check()
     role_plan = plan_retire(
         roles,
@@ -184,6 +189,7 @@ def run_campaign(
         can_delete=backups is not None,
         force=campaign.force,
         notice_days=campaign.notice_days,
+        references=references,
     )
     user_plan: list[UserRetirement] = []
     if users is not None:
@@ -231,6 +237,7 @@ def run_campaign(
             clock=clock,
             force=campaign.force,
             managed_policy_arn=campaign.managed_policy_arn,
+            references=references,
         ):
             done[id(result.retirement)] = result
         user_items = [i for i in items if isinstance(i, UserRetirement)]

@@ -65,7 +65,9 @@ def force_option(func: F) -> F:
         is_flag=True,
         default=False,
         help="Also act on roles that CloudFormation, StackSets or Control Tower manage "
-        "(refused by default: retire them there). Identity Center roles stay refused.",
+        "(refused by default: retire them there), and delete roles that something "
+        "references (refused by default: delete or repoint those first). Identity Center "
+        "roles stay refused.",
     )(func)
 
 

@@ -20,6 +20,7 @@ from dormant.cli.common import (
     remediation_settings,
     window_options,
 )
+from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.cli.remediation import (
     force_option,
     print_nothing_to_do,
@@ -62,6 +63,40 @@ def _mutator(profile: str | None, region: str | None, session: Any = None) -> An
     return IamRoleMutator.from_session(session or _session(profile, region), client_config())
 
 
+def _with_finder(
+    session: Any, references: str, aggregator: str | None, regions: str | None
+) -> tuple[Any, Any]:
+    """The IAM mutator and, on the same session, the finder of what references each role
+    (``iam`` always; read once, on the first role that needs it)."""
+    from dormant.aws.session import client_config
+    from dormant.roles.aws_mutator import IamRoleMutator
+    from dormant.roles.aws_references.finder import LazyFinder, reference_finder
+
+    options = parse_reference_options(references, aggregator, regions)
+    config = client_config()
+    mutator = IamRoleMutator.from_session(session, config)
+
+    def warn(message: str) -> None:
+        click.echo(f"dormant: warning: {message}", err=True)
+
+    finder = LazyFinder(
+        lambda: reference_finder(
+            session,
+            options.sources,
+            account_id=mutator.caller().account_id,
+            aggregator=options.aggregator,
+            regions=options.regions,
+            config=config,
+            warn=warn,
+        )
+    )
+    return mutator, finder
+
+
+# Remediation always asks IAM itself; config and live when asked.
+_references = reference_options(default="iam", choices=("iam", "config", "live"))
+
+
 @click.command()
 @target_options
 @user_option
@@ -69,6 +104,7 @@ def _mutator(profile: str | None, region: str | None, session: Any = None) -> An
 @force_option
 @window_options
 @aws_options
+@_references
 def quarantine(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
@@ -83,6 +119,9 @@ def quarantine(
     as_of: str | None,
     profile: str | None,
     region: str | None,
+    references: str,
+    aggregator: str | None,
+    regions: str | None,
 ) -> None:
     """Deny each ROLE every action, and every session issued before now (reversible).
 
@@ -90,6 +129,8 @@ def quarantine(
     whom. Roles used within --max-days (re-checked just before the change) are skipped;
     service-linked, AWS-reserved, allow-listed roles, roles managed by CloudFormation,
     StackSets or Control Tower (unless --force) and the caller's own role are refused.
+    A role something references is quarantined all the same (it is reversible): the plan
+    names what will lose access (--references: iam always, config or live when asked).
 
     With --user (or --from a `dormant users --format json` document): the same policy on each
     IAM user, its active access keys deactivated, and tags recording which, by whom and when.
@@ -118,9 +159,9 @@ def quarantine(
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    mutator = _mutator(profile, region)
+    mutator, finder = _with_finder(_session(profile, region), references, aggregator, regions)
     outcomes = run_quarantine(
-        mutator, targets, settings=settings, now=now, apply=apply, force=force
+        mutator, targets, settings=settings, now=now, apply=apply, force=force, references=finder
     )
     print_outcomes(outcomes, apply=apply)
 
@@ -193,6 +234,7 @@ def release(
 @force_option
 @window_options
 @aws_options
+@_references
 def delete(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
@@ -207,12 +249,20 @@ def delete(
     as_of: str | None,
     profile: str | None,
     region: str | None,
+    references: str,
+    aggregator: str | None,
+    regions: str | None,
 ) -> None:
     """Back up each ROLE to --backup-dir, check the backup, then delete the role.
 
     Deletes in IAM's order: removes the role from its instance profiles, detaches managed
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
+
+    A role that something references (an instance profile, another role's trust policy,
+    an iam:PassRole grant; with --references config or live, also Lambda functions,
+    instances, ECS tasks, rules...) is refused unless --force: delete or repoint those first.
+    The backup records what referenced it.
     """
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
     targets = role_targets(roles, from_file)
@@ -222,14 +272,16 @@ def delete(
     session = _session(profile, region)
     store = open_backups(backup_dir, session)
     assert store is not None
+    mutator, finder = _with_finder(session, references, aggregator, regions)
     outcomes = run_delete(
-        _mutator(profile, region, session),
+        mutator,
         targets,
         settings=settings,
         now=now,
         apply=apply,
         backup_dir=store,
         force=force,
+        references=finder,
     )
     print_outcomes(outcomes, apply=apply)
 
@@ -258,7 +310,8 @@ def restore(
     policies) grant it nothing, and are named. aws:-prefixed tags, which IAM refuses, are
     left out and named. Creates missing instance profiles with their original path. A
     role that already exists and matches its backup is left alone; one that differs is
-    refused. The restored role is read back and compared with its backup. Exit status 1 if any role
+    refused. The restored role is read back and compared with its backup. What referenced
+    the role when it was deleted is named, to be checked again. Exit status 1 if any role
     was refused or failed.
     """
     check_blast_radius(len(backups), max_roles, "backups")

@@ -27,6 +27,7 @@ from dormant.cli.common import (
     user_session,
     window_options,
 )
+from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.commands.backups import open_backups
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
@@ -56,6 +57,29 @@ def channels_for(targets: tuple[NotifyTarget, ...], session: Any) -> tuple[Chann
 
             channels.append(WebhookChannel(target.value))
     return tuple(channels)
+
+
+def _finder(session: Any, options: Any, account_id: str, iam_index: Any) -> Any:
+    """What references each role: the role reader's iam data, and config or live when asked
+    (read on the first question)."""
+    from dormant.aws.session import client_config
+    from dormant.roles.aws_references.finder import LazyFinder, reference_finder
+
+    def warn(message: str) -> None:
+        click.echo(f"dormant: warning: {message}", err=True)
+
+    return LazyFinder(
+        lambda: reference_finder(
+            session,
+            options.sources,
+            account_id=account_id,
+            iam_index=iam_index,
+            aggregator=options.aggregator,
+            regions=options.regions,
+            config=client_config(),
+            warn=warn,
+        )
+    )
 
 
 def _next(record: dict[str, Any]) -> str:
@@ -173,7 +197,8 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     "--force",
     is_flag=True,
     default=False,
-    help="Also act on roles that CloudFormation, StackSets or Control Tower manage.",
+    help="Also act on roles that CloudFormation, StackSets or Control Tower manage, and "
+    "delete roles that something references.",
 )
 @click.option(
     "--format",
@@ -185,6 +210,7 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
 )
 @window_options
 @aws_options
+@reference_options(default="iam", choices=("iam", "config", "live"))
 def retire(
     notice_days: int,
     notify: tuple[str, ...],
@@ -205,6 +231,9 @@ def retire(
     as_of: str | None,
     profile: str | None,
     region: str | None,
+    references: str,
+    aggregator: str | None,
+    regions: str | None,
 ) -> None:
     """Retire unused roles (and, with --users, users): notice, quarantine, then delete.
 
@@ -214,10 +243,12 @@ def retire(
       quarantine  noticed --notice-days ago (or no notice step) and still NON_COMPLIANT
       delete      quarantined >= --after-days ago and unused since (verified backup first)
       clear       used or exempted since its notice: the notice comes off, the owner is told
-      keep        waiting, used since its quarantine, compliant, managed elsewhere, capped
+      keep        waiting, used since its quarantine, compliant, managed elsewhere, referenced
+                  by something (--references: iam always; --force deletes it), capped
     Running it twice on the same day changes nothing the second time.
     """
     settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    sources = parse_reference_options(references, aggregator, regions)
     user_settings = settings_from_options(
         user_max_days, allow, False, exempt_tag, owner_tags, tracking_days=None
     )
@@ -251,9 +282,11 @@ def retire(
 
         users = IamUserSource(iam, account_id=caller.account_id).users()
         user_mutator = IamUserMutator.from_session(session, config)
+    source = IamRoleSource(iam, account_id=caller.account_id, references=True)
+    roles = list(source.roles())
     report = run_campaign(
         account_id=caller.account_id,
-        roles=list(IamRoleSource(iam, account_id=caller.account_id).roles()),
+        roles=roles,
         role_mutator=mutator,
         settings=settings,
         now=now,
@@ -264,6 +297,7 @@ def retire(
         users=users,
         user_mutator=user_mutator,
         user_settings=user_settings,
+        references=_finder(session, sources, caller.account_id, source.iam_references()),
     )
     if fmt == "json":
         click.echo(json.dumps(report.record(), indent=2))

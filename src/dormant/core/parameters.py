@@ -32,6 +32,7 @@ from dormant.core.settings import (
 __all__ = [
     "KNOWN_PARAMETERS",
     "PARAM_KIND",
+    "PARAM_REFERENCES",
     "PARAM_RESOURCE_TYPE",
     "RuleKindName",
     "rule_kind",
@@ -42,6 +43,9 @@ PARAM_RESOURCE_TYPE = "resource_type"
 
 
 PARAM_KIND = "kind"
+
+# The roles' rule: which sources say what references a role (dormant.roles.parameters).
+PARAM_REFERENCES = "references"
 
 
 class RuleKindName(enum.StrEnum):
@@ -77,7 +81,7 @@ _COMMON = frozenset(
 
 
 KNOWN_PARAMETERS: Mapping[RuleKindName, frozenset[str]] = {
-    RuleKindName.ROLES: _COMMON | {PARAM_ALLOW, PARAM_INCLUDE_SERVICE_LINKED},
+    RuleKindName.ROLES: _COMMON | {PARAM_ALLOW, PARAM_INCLUDE_SERVICE_LINKED, PARAM_REFERENCES},
     RuleKindName.USERS: _COMMON,
     RuleKindName.PERMISSIONS: _COMMON | {PARAM_ALLOW, PARAM_INCLUDE_SERVICE_LINKED},
 }

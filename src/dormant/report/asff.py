@@ -33,6 +33,7 @@ __all__ = [
     "kind_for",
     "partition_for",
     "product_arn",
+    "references_of",
     "render_asff",
 ]
 
@@ -130,6 +131,32 @@ def finding_id(kind: FindingKind, account_id: str, resource_id: str) -> str:
     return f"{kind.generator_id}/{account_id}/{resource_id}"
 
 
+def references_of(line: object) -> tuple[list[dict[str, Any]], list[str]] | None:
+    """A line's references (a role's: ``type``, ``arn``, ``name``, ``via``, ``source``...)
+    and the sources asked, as plain values; None for a line whose kind finds none, or whose
+    sources were not asked."""
+    found: Any = getattr(line, "references", None)
+    if found is None or not getattr(found, "sources", ()):
+        return None
+    fields = ("type", "arn", "name", "account_id", "region", "via", "source", "state")
+    listed = [{key: getattr(r, key, None) for key in fields} for r in found.references]
+    return listed, list(found.sources)
+
+
+def _other_details(line: Line) -> dict[str, str]:
+    """ASFF's ``Details.Other`` (strings of at most 1,024 characters): what references it."""
+    found = references_of(line)
+    if found is None:
+        return {}
+    listed, sources = found
+    named = "; ".join(f"{r['type']} {r['arn']} ({r['via']})" for r in listed)
+    return {
+        "dormant/references": str(len(listed)),
+        "dormant/referenced-by": named[:_DESCRIPTION_MAX] or "none found",
+        "dormant/references-checked": ",".join(sources),
+    }
+
+
 def _severity(line: Line) -> str:
     if line.compliance != Compliance.NON_COMPLIANT:
         return "INFORMATIONAL"
@@ -166,6 +193,9 @@ def asff_finding(
             kind.details_key: {kind.name_field: line.name, kind.id_field: line.resource_id}
         },
     }
+    other = _other_details(line)
+    if other:
+        resource["Details"]["Other"] = other
     return {
         "SchemaVersion": ASFF_SCHEMA_VERSION,
         "Id": finding_id(kind, line.account_id, line.resource_id),

@@ -1,8 +1,9 @@
 """CSV: a header row of the layout's fields, then one streamed row per finding.
 
 Lists are space-separated, null is empty, and nested values (objects, lists of objects)
-are compact JSON. Cells that a spreadsheet would read as
-a formula are defused. Account failures go to stderr (the command line prints them).
+are compact JSON, unless the layout gives them a text of their own (``Layout.csv_text``).
+Cells that a spreadsheet would read as a formula are defused. Account failures go to
+stderr (the command line prints them).
 """
 
 from __future__ import annotations
@@ -51,8 +52,12 @@ def render_csv(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     tally = meta.tally()
     with_recorded = meta.kind == "report"
     record = meta.layout.record
+    texts = meta.layout.csv_text
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(meta.fields)
+    writer.writerow([texts[f][0] if f in texts else f for f in meta.fields])
     for line in tally.count(lines):
-        writer.writerow([csv_value(v) for v in record(line, recorded_at=with_recorded).values()])
+        values = record(line, recorded_at=with_recorded)
+        writer.writerow(
+            [csv_value(texts[f][1](line) if f in texts else v) for f, v in values.items()]
+        )
     return tally

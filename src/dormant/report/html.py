@@ -182,6 +182,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
         groups.append(
             {"account_id": None, "summary": None, "rows": [cells(line) for line in ordered]}
         )
+    checked = any(row["data"].referenced for group in groups for row in group["rows"])
     template = _environment().get_template("report.html.j2")
     out.write(
         template.render(
@@ -197,6 +198,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             groups=groups,
             extra_columns=extra,
             owners=owner_groups(ordered),
+            references_checked=checked,
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )

@@ -70,6 +70,8 @@ class RowData:
     compliance: str
     admin: bool
     search: str
+    # "1" something references it, "0" no reference found, "" no source was asked.
+    referenced: str = ""
 
 
 def items(label: str, values: Sequence[str], shown: int = SHOWN) -> Items:
@@ -107,7 +109,16 @@ def row_data(line: Line, path: str = "") -> RowData:
         compliance=line.compliance.value,
         admin=line.admin,
         search=" ".join(part for part in parts if part).lower(),
+        referenced=_referenced(line),
     )
+
+
+def _referenced(line: object) -> str:
+    """Whether a line whose kind finds references (roles' ``references``) has any."""
+    found: object = getattr(line, "references", None)
+    if found is None or not getattr(found, "sources", ()):
+        return ""
+    return "1" if getattr(found, "references", ()) else "0"
 
 
 def _path_parts(path: str) -> list[str]:

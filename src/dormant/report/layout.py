@@ -121,6 +121,8 @@ class Layout:
     html_extra_columns: Callable[[Layout], tuple[Column, ...]] | None = None
     # Whether the HTML page charts days unused (lines with ``never_used`` and ``days_unused``).
     chart: bool = False
+    # CSV cells that replace a nested JSON field by text: field -> (CSV header, line -> text).
+    csv_text: Mapping[str, tuple[str, Callable[[Any], str]]] = field(default_factory=dict)
 
     def sort(self, lines: Iterable[Line]) -> list[Any]:
         return sorted(lines, key=self.sort_key)

@@ -5,8 +5,9 @@ ASFF export, a line that is ``NOT_APPLICABLE`` is no finding and is left out, an
 finding's uid is the ASFF finding's Id (stable across runs). The compliance, which a
 Detection Finding has no attribute for, is in ``status`` (New when non-compliant,
 Resolved when compliant), ``status_detail`` and ``unmapped.compliance``; the annotation
-is the ``message``. Names come from ``dormant.report.asff.KINDS``. Standard library
-only; nothing here decides compliance or talks to AWS.
+is the ``message``; what references a role is in the resource's ``data``. Names come
+from ``dormant.report.asff.KINDS``. Standard library only; nothing here decides compliance
+or talks to AWS.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dormant.report.asff import (
     finding_id,
     kind_for,
     partition_for,
+    references_of,
 )
 from dormant.report.layout import Line, ReportMeta, Tally
 
@@ -64,6 +66,10 @@ def ocsf_finding(line: Line, kind: FindingKind, *, region: str, time: datetime) 
     account = {"uid": line.account_id, "type_id": _ACCOUNT_TYPE_AWS, "type": "AWS Account"}
     title = (kind.failed_title if failed else kind.passed_title).format(name=line.name)
     millis = _millis(time)
+    data: dict[str, Any] = {kind.id_field: line.resource_id}
+    found = references_of(line)
+    if found is not None:
+        data["references"], data["references_checked"] = found[0], {"sources": found[1]}
     return {
         "class_uid": CLASS_UID,
         "class_name": "Detection Finding",
@@ -105,7 +111,7 @@ def ocsf_finding(line: Line, kind: FindingKind, *, region: str, time: datetime) 
                 "cloud_partition": partition_for(region),
                 "region": region,
                 "owner": {"account": account},
-                "data": {kind.id_field: line.resource_id},
+                "data": data,
             }
         ],
         "cloud": {"provider": "AWS", "region": region, "account": account},

@@ -32,7 +32,8 @@ from dormant.engine.accounts import (
 )
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.model import Finding
-from dormant.roles.scan import scan_with
+from dormant.roles.references import with_references
+from dormant.roles.scan import RoleSource, scan_with
 
 __all__ = [
     "RoleOpener",
@@ -45,10 +46,21 @@ class RoleOpener:
     """An ``AccountOpener``: each account's roles through its own session's IAM client."""
 
     sessions: AccountSessions
+    references: bool = False  # read the ``iam`` source of references on the way
 
     def role_source(self, account_id: str) -> IamRoleSource:
         """The account's roles; raises AssumeRoleError if its role cannot be assumed."""
-        return IamRoleSource(self.sessions.iam_client(account_id), account_id=account_id)
+        return IamRoleSource(
+            self.sessions.iam_client(account_id),
+            account_id=account_id,
+            references=self.references,
+        )
+
+
+def _with_iam_references(source: RoleSource, findings: list[Finding]) -> list[Finding]:
+    assert isinstance(source, IamRoleSource)
+    found = source.iam_references().references([f.role for f in findings])
+    return [with_references(f, found.get(f.role.arn)) for f in findings]
 
 
 def scan_accounts(
@@ -63,6 +75,7 @@ def scan_accounts(
     counter: CallCounter | None = None,
     region: str | None = None,
     config: botocore.config.Config | None = None,
+    references: bool = False,
 ) -> MultiAccountResult[Finding]:
     """Scan every target account, the caller's own with its own credentials, others by role.
 
@@ -70,7 +83,9 @@ def scan_accounts(
     caller's own account) and ceil(roles/1000) ``iam:GetAccountAuthorizationDetails``, all
     counted by ``counter`` when given (pass the one given to ``organization_targets`` to have
     its calls there too). ``config`` is merged over dormant's client settings (e.g. fewer
-    retry attempts, or ``adaptive`` retries). Raises only for bad arguments (before any call)
+    retry attempts, or ``adaptive`` retries). ``references``: each finding gets what the
+    ``iam`` source of its account says references it (the same calls, more entity types).
+    Raises only for bad arguments (before any call)
     or when the caller cannot be identified; each account's failure is in ``failures``.
     """
     workers = check_workers(workers)
@@ -84,10 +99,11 @@ def scan_accounts(
         session, caller, role_name=role_name, counter=counter, region=region, config=config
     )
     return scan_with(
-        RoleOpener(sessions),
+        RoleOpener(sessions, references),
         unique,
         settings=settings,
         now=now,
         workers=workers,
         on_account_done=on_account_done,
+        then=_with_iam_references if references else None,
     )

@@ -34,6 +34,12 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
+from dormant.cli.reference_sources import (
+    ReferenceChoice,
+    ReferenceOptions,
+    parse_reference_options,
+    reference_options,
+)
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.model import AccountFailure, RoleQuota
 from dormant.core.settings import Settings, parse_role_name
@@ -42,6 +48,7 @@ from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORK
 from dormant.report import ReportMeta, iso, render
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
 from dormant.roles.model import Finding, Role
+from dormant.roles.references import ReferenceFinder, referenced
 from dormant.roles.scan import scan as scan_roles
 
 if TYPE_CHECKING:
@@ -86,21 +93,52 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
     }
 
 
+def _warn(message: str) -> None:
+    click.echo(f"dormant: warning: {message}", err=True)
+
+
+def _others(
+    session: boto3.session.Session, options: ReferenceOptions, account: str
+) -> ReferenceFinder | None:
+    """The ``config``/``live`` part of the sources (``iam`` comes with the roles)."""
+    from dormant.aws.session import client_config
+    from dormant.roles.aws_references.finder import reference_finder
+
+    return reference_finder(
+        session,
+        [s for s in options.sources if s != "iam"],
+        account_id=account,
+        aggregator=options.aggregator,
+        regions=options.regions,
+        config=client_config(),
+        warn=_warn,
+    )
+
+
 def _live_account(
-    session: boto3.session.Session, settings: Settings, now: datetime
+    session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
 ) -> tuple[list[Finding], str, RoleQuota | None]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
+    from dormant.roles.references import combined
 
     config = client_config()
     account = caller_account(session, config)
     with aws_call("iam:GetAccountAuthorizationDetails", account):
         iam = session.client("iam", config=config)
+    with_iam = "iam" in options.sources
     with Progress(f"Reading roles of {account}", unit="roles") as progress:
-        source = IamRoleSource(iam, account_id=account, on_page=progress.advance)
+        source = IamRoleSource(
+            iam, account_id=account, on_page=progress.advance, references=with_iam
+        )
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
         findings = list(scan_roles(source, settings, now))
+    finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
+    other = _others(session, options, account)
+    finders += [other] if other is not None else []
+    if finders:
+        findings = list(referenced(findings, combined(finders)))
     try:
         quota: RoleQuota | None = role_quota(iam, account)
     except DormantError as exc:
@@ -129,8 +167,9 @@ def _many_accounts(
     workers: int,
     settings: Settings,
     now: datetime,
+    options: ReferenceOptions,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
-    from dormant.aws.session import client_config
+    from dormant.aws.session import caller_account, client_config
     from dormant.roles.aws_accounts import scan_accounts
 
     targets, source = account_targets(
@@ -149,8 +188,13 @@ def _many_accounts(
             now=now,
             workers=workers,
             on_account_done=account_done,
+            references="iam" in options.sources,
         )
-    return list(result.findings), list(result.failures), source
+    findings = list(result.findings)
+    if any(s != "iam" for s in options.sources):
+        account = caller_account(session, client_config())
+        findings = list(referenced(findings, _others(session, options, account)))
+    return findings, list(result.failures), source
 
 
 def _snapshot_option(func: F) -> F:
@@ -204,13 +248,18 @@ def scan_options(func: F) -> F:
     Shared with the commands that run a scan; they take these options as keyword
     arguments and hand them to ``run_scan``.
     """
-    return _snapshot_option(_many_account_options(rule_options(aws_options(func))))
+    return _snapshot_option(
+        _many_account_options(rule_options(aws_options(_reference_options(func))))
+    )
+
+
+_reference_options = reference_options(default=None, shown_default="iam (none with --snapshot)")
 
 
 def account_scan_options(func: F) -> F:
     """``scan_options`` for one account (live or a snapshot): no --org/--accounts, for
     commands whose result belongs to one account (``dormant export securityhub``)."""
-    return _snapshot_option(rule_options(aws_options(func)))
+    return _snapshot_option(rule_options(aws_options(_reference_options(func))))
 
 
 def run_scan(
@@ -228,6 +277,9 @@ def run_scan(
     region: str | None,
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+    references: str | None = None,
+    aggregator: str | None = None,
+    regions: str | None = None,
 ) -> tuple[Iterable[Row], ReportMeta]:
     """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
     ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
@@ -249,13 +301,21 @@ def run_scan(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    default = ReferenceChoice.NONE if snapshot is not None else ReferenceChoice.IAM
+    options = parse_reference_options(references or default, aggregator, regions)
+    if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
+        raise InvalidParameter("--references", "a snapshot holds the iam source only")
     failures: Sequence[AccountFailure] = ()
     multi_account = False
     quota: RoleQuota | None = None
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings = scan_roles(_SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
+        if options.choice is ReferenceChoice.IAM:
+            from dormant.roles.references.snapshot import snapshot_references
+
+            findings = referenced(findings, snapshot_references(snapshot), one_by_one=True)
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
@@ -269,13 +329,14 @@ def run_scan(
             workers=worker_count,
             settings=settings,
             now=now,
+            options=options,
         )
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source, quota = _live_account(session, settings, now)
+        found, source, quota = _live_account(session, settings, now, options)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -313,6 +374,10 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
       owner managed_by hint          owner tag; what manages the role, where to retire it
       risk_score admin               admin: AdministratorAccess or Allow * on *
       trusted_services trusted_accounts trusted_federated   who may assume it
+      references          what names the role: [{type, arn, name, account_id, region,
+                          via, source, state}] (CSV: referenced_by, the first few)
+      references_checked  {sources, not_covered: [{type, region, why}]}: "none found"
+                          apart from "not looked"
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
     "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
     failures (account_id, operation, message) are the accounts that could not be

@@ -28,12 +28,20 @@ from dormant.report.html_cells import (
 )
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.roles.decide import assess_risk
-from dormant.roles.model import Finding, Risk, Role
+from dormant.roles.model import Finding, Risk, Role, RoleReferences
+from dormant.roles.references import (
+    CSV_TEXT,
+    checked_record,
+    reference_record,
+    referenced_by_text,
+    short_label,
+)
 
 __all__ = [
     "FIELDS",
     "MANAGED_HEADER",
     "NEVER_USED_DAYS",
+    "REFERENCED_HEADER",
     "REPORT_FIELDS",
     "ROLE_LAYOUT",
     "ROLE_PAGE_HEADERS",
@@ -75,19 +83,19 @@ FIELDS = (
     "trusted_services",
     "trusted_accounts",
     "trusted_federated",
+    "references",
+    "references_checked",
 )
-
 
 # `dormant report` adds when Config recorded the result.
 REPORT_FIELDS = (*FIELDS, "recorded_at")
-
 
 # Never used is the longest possible disuse: as a number of days it sorts past any real
 # one. The one sentinel every ordering (the sorted formats, the HTML table) uses.
 NEVER_USED_DAYS = 10**6
 
-
 _NO_RISK = Risk()
+_NONE = RoleReferences()
 
 
 class Row(NamedTuple):
@@ -111,6 +119,7 @@ class Row(NamedTuple):
     owner: str | None = None
     managed_by: str | None = None
     hint: str | None = None
+    references: RoleReferences | None = None  # None: no source was asked
 
     @property
     def name(self) -> str:
@@ -156,6 +165,7 @@ def row_from_finding(finding: Finding) -> Row:
         finding.owner,
         finding.managed_by,
         finding.hint,
+        finding.references,
     )
 
 
@@ -237,6 +247,10 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
         "trusted_services": risk.trusted_services,
         "trusted_accounts": risk.trusted_accounts,
         "trusted_federated": risk.trusted_federated,
+        "references": [
+            reference_record(r) for r in (row.references or RoleReferences()).references
+        ],
+        "references_checked": checked_record(row.references),
     }
     if recorded_at:
         full["recorded_at"] = iso(row.recorded_at)
@@ -257,6 +271,7 @@ def unused_text(row: Row) -> str:
 
 
 MANAGED_HEADER = "Managed by"
+REFERENCED_HEADER = "Referenced by"
 
 
 def managed_text(row: Row) -> str:
@@ -305,10 +320,6 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=sort_key)
 
 
-def _risk_score(row: Row) -> int:
-    return row.risk.score
-
-
 def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
     """A role's cells; ``extra``: the layout's other columns (``extra_columns``)."""
     role = row.role
@@ -319,6 +330,7 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
         items("accounts", accounts),
         items("federated", [provider_name(p) for p in risk.trusted_federated]),
         items("services", list(risk.trusted_services)),
+        items("referenced by", [short_label(r) for r in (row.references or _NONE).references], 1),
     )
     return {
         "row": row,
@@ -344,7 +356,9 @@ def role_cells(row: Row, extra: Sequence[Column] = ()) -> dict[str, Any]:
     }
 
 
-ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER})
+# The columns the roles' own table shows in its own way (owner and manager under the role's
+# name, where a 1280 px page has room); any other column is plain text after them.
+ROLE_PAGE_HEADERS = frozenset({"Days unused", "Risk", "Owner", MANAGED_HEADER, REFERENCED_HEADER})
 
 
 def extra_columns(layout: Layout) -> tuple[Column, ...]:
@@ -378,12 +392,9 @@ ROLE_LAYOUT = Layout(
         ),
         Column("Owner", lambda row: row.owner or "", keep_whole=True),
         Column(MANAGED_HEADER, managed_text),
+        Column(REFERENCED_HEADER, lambda row: referenced_by_text(row.references)),
     ),
     sort_key=sort_key,
     name_header="Role",
+    csv_text=CSV_TEXT,
 )
-
-
-# The layout columns the roles' own table already shows in its own way (owner and manager
-# as lines under the role's name, where a 1280 px page has room for them); any other
-# column a layout adds is shown as plain text after them.

@@ -19,7 +19,18 @@ from dormant.core.model import (
     Compliance,
 )
 
-__all__ = ["DENY_SID", "RESOURCE_TYPE_ROLE", "AboutRole", "Finding", "Reason", "Risk", "Role"]
+__all__ = [
+    "DENY_SID",
+    "RESOURCE_TYPE_ROLE",
+    "AboutRole",
+    "Finding",
+    "NotCovered",
+    "Reason",
+    "Reference",
+    "Risk",
+    "Role",
+    "RoleReferences",
+]
 
 # The Sid of the deny of unused services that `dormant restrict` puts on a role: what the
 # permissions' proposal writes and the roles' release recognizes.
@@ -56,6 +67,8 @@ class Role:
     description: str | None = None
     permissions_boundary_arn: str | None = None
     account_id: str = ""
+    # RoleDetail's InstanceProfileList: what maps an EC2 instance's profile to the role.
+    instance_profile_arns: tuple[str, ...] = ()
 
     @property
     def path_and_name(self) -> str:
@@ -69,6 +82,53 @@ class Role:
     @property
     def is_aws_reserved(self) -> bool:
         return self.path.startswith(AWS_RESERVED_PATH_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One resource or policy that names a role.
+
+    ``via`` is the field or relationship that names it (``configuration.role``,
+    ``instance-profile``, ``trust-policy``, ``iam:PassRole``); ``source`` is where it was
+    found (``iam``, ``config`` or ``live``); ``state`` is what the resource's state adds, for
+    example an instance's ``stopped``, or None.
+    """
+
+    type: str
+    arn: str
+    name: str
+    account_id: str
+    region: str | None
+    via: str
+    source: str
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotCovered:
+    """A resource type (in a Region, or None for a global one) that was not looked at."""
+
+    type: str
+    region: str | None
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoleReferences:
+    """Everything the sources found for one role, and what they could not look at."""
+
+    references: tuple[Reference, ...] = ()
+    sources: tuple[str, ...] = ()
+    not_covered: tuple[NotCovered, ...] = field(default=())
+
+    @property
+    def referenced(self) -> bool:
+        return bool(self.references)
+
+    @property
+    def resources(self) -> int:
+        """How many distinct resources and policies name the role."""
+        return len({reference.arn for reference in self.references})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +206,5 @@ class Finding(AboutRole):
     owner: str | None = None
     managed_by: ManagedBy | None = None
     hint: str | None = None
+    # What references the role (``dormant.roles.references``); None: no source was asked.
+    references: RoleReferences | None = None

@@ -17,13 +17,15 @@ from dormant.core.errors import RoleDataError
 from dormant.core.time import parse_timestamp
 from dormant.roles.model import Role
 
-__all__ = ["role_from_detail"]
+__all__ = ["policy_document", "role_from_detail"]
 
 _REQUIRED = ("RoleName", "RoleId", "Arn", "Path", "CreateDate")
 
 
-def _policy_document(value: object) -> dict[str, Any]:
-    """IAM's raw API URL-encodes policy documents; boto3 and the CLI decode them."""
+def policy_document(value: object) -> dict[str, Any]:
+    """IAM's raw API URL-encodes policy documents; boto3 and the CLI decode them.
+
+    Raises ValueError for anything that is not a JSON object."""
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, str):
@@ -58,14 +60,17 @@ def role_from_detail(detail: Mapping[str, Any], *, where: str = "") -> Role:
             else parse_timestamp(last_used_raw, what="RoleLastUsed.LastUsedDate")
         )
         trust_raw = detail.get("AssumeRolePolicyDocument")
-        trust = None if trust_raw in (None, "") else _policy_document(trust_raw)
+        trust = None if trust_raw in (None, "") else policy_document(trust_raw)
         inline = tuple(
-            (str(p["PolicyName"]), _policy_document(p["PolicyDocument"]))
+            (str(p["PolicyName"]), policy_document(p["PolicyDocument"]))
             for p in detail.get("RolePolicyList") or ()
         )
         attached = tuple(str(p["PolicyArn"]) for p in detail.get("AttachedManagedPolicies") or ())
         tags = tuple((str(t["Key"]), str(t.get("Value", ""))) for t in detail.get("Tags") or ())
         boundary = (detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        profiles = tuple(
+            str(p["Arn"]) for p in detail.get("InstanceProfileList") or () if p.get("Arn")
+        )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         problem = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
         raise RoleDataError(f"role {label}{suffix} has a bad value: {problem}") from None
@@ -86,4 +91,5 @@ def role_from_detail(detail: Mapping[str, Any], *, where: str = "") -> Role:
         description=detail.get("Description"),
         permissions_boundary_arn=boundary,
         account_id=arn_parts[4] if len(arn_parts) > 4 else "",
+        instance_profile_arns=profiles,
     )

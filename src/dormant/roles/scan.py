@@ -45,15 +45,21 @@ def scan_with(
     now: datetime,
     workers: int = DEFAULT_WORKERS,
     on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
+    then: Callable[[RoleSource, list[Finding]], list[Finding]] | None = None,
 ) -> MultiAccountResult[Finding]:
     """Scan every target's roles through ``opener`` with at most ``workers`` threads.
 
     ``on_account_done`` runs in the calling thread as each account finishes (progress bars).
+    ``then``, in the account's worker, gets the account's source and findings once all are
+    read, and returns them with what it adds (the references the source read on the way).
     Raises only for bad arguments; each account's failure is in ``failures``.
     """
 
     def scan_account(account_id: str) -> Iterable[Finding]:
-        return scan(opener.role_source(account_id), settings, now)
+        source = opener.role_source(account_id)
+        if then is None:
+            return scan(source, settings, now)
+        return then(source, list(scan(source, settings, now)))
 
     findings, failures, unique = each_account(
         scan_account, targets, workers=workers, on_account_done=on_account_done

@@ -15,7 +15,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,7 +23,7 @@ from dormant.core.errors import RoleDataError, SnapshotError
 from dormant.roles.model import Role
 from dormant.roles.records import role_from_detail
 
-__all__ = ["iter_snapshot_details", "iter_snapshot_roles", "read_snapshot"]
+__all__ = ["iter_snapshot_details", "iter_snapshot_roles", "open_snapshot", "read_snapshot"]
 
 ROLE_LIST_KEY = "RoleDetailList"
 
@@ -122,8 +122,11 @@ class _Cursor:
                 )
 
 
-def iter_snapshot_details(stream: IO[str], name: str) -> Iterator[dict[str, Any]]:
-    """The raw RoleDetail objects of a snapshot, one at a time."""
+def iter_snapshot_details(
+    stream: IO[str], name: str, *, others: Callable[[str, Any], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The raw RoleDetail objects of a snapshot, one at a time; ``others`` is handed each
+    element of the other top-level arrays (users, groups, policies) instead of skipping it."""
     cursor = _Cursor(stream, name)
     first = cursor.peek()
     if first == "":
@@ -155,8 +158,9 @@ def iter_snapshot_details(stream: IO[str], name: str) -> Iterator[dict[str, Any]
                         )
                     yield detail
             elif cursor.peek() == "[":
-                for _ in cursor.array_items(key):
-                    pass
+                for element in cursor.array_items(key):
+                    if others is not None:
+                        others(key, element)
             else:
                 cursor.value()
             nxt = cursor.peek()
@@ -186,6 +190,17 @@ def iter_snapshot_roles(stream: IO[str], name: str) -> Iterator[Role]:
             raise SnapshotError(str(exc)) from None
 
 
+def open_snapshot(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SnapshotError(f"{path}: is a directory, expected a JSON file") from None
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
 def read_snapshot(source: str | Path) -> Iterator[Role]:
     """Roles of a snapshot file, or of standard input when ``source`` is ``-``."""
     if str(source) == "-":
@@ -193,13 +208,5 @@ def read_snapshot(source: str | Path) -> Iterator[Role]:
         yield from iter_snapshot_roles(stdin, "<stdin>")
         return
     path = Path(source)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SnapshotError(f"{path}: is a directory, expected a JSON file") from None
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot be read ({exc.strerror})") from None
-    with handle:
+    with open_snapshot(path) as handle:
         yield from iter_snapshot_roles(handle, str(path))

@@ -30,7 +30,8 @@ Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the ro
 ``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
 mutator of users' remediation, ``notify``: a notice channel of the retire campaign,
 ``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``access``: the
-service last-access source of ``dormant.permissions.scan``), sharing ``injection``
+service last-access source of ``dormant.permissions.scan``, ``references``: what
+references each role, for remediation's refusal), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -54,6 +55,7 @@ from dormant.testing.iam import InMemoryRoleSource
 from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
 from dormant.testing.notify import InMemoryChannel
+from dormant.testing.references import InMemoryReferenceFinder
 from dormant.testing.users import InMemoryUserMutator
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "InMemoryChannel",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",
+    "InMemoryReferenceFinder",
     "InMemoryRoleMutator",
     "InMemoryRoleSource",
     "InMemoryUserMutator",

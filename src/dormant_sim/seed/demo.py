@@ -166,8 +166,8 @@ def seed_demo_account(
     add(
         "Ec2DevRole",
         "NON_COMPLIANT",
-        "No record of usage. Owner: <dev-team>.",
-        "never used, 300 days old",
+        "No record of usage. Owner: <dev-team>. Referenced by 1 resource.",
+        "never used, 300 days old, in an instance profile",
         created=_ago(now_utc, 300),
         trust_policy=trust_policy_for_service("ec2.amazonaws.com"),
         instance_profiles=["Ec2DevProfile"],

@@ -53,12 +53,15 @@ def put_configuration_recorder(
     resource_types: Sequence[str] | None = None,
     excluded_types: Sequence[str] = (),
     name: str = "default",
+    recording: bool = True,
     endpoint_url: str | None = None,
 ) -> None:
     """Put the account's recorder in the Region: all supported types unless told otherwise.
 
     `resource_types` records only those (INCLUSION_BY_RESOURCE_TYPES); `excluded_types`
     records all but those (EXCLUSION_BY_RESOURCE_TYPES). Calling it again replaces the group.
+    `recording` gives it a delivery channel and starts it, as a working setup has; False
+    leaves it stopped (DescribeConfigurationRecorderStatus says so).
     """
     if resource_types is not None and excluded_types:
         raise ValueError("give resource_types or excluded_types, not both")
@@ -81,9 +84,15 @@ def put_configuration_recorder(
         f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/"
         "AWSServiceRoleForConfig"
     )
-    resource_client("config", account_id, region, endpoint_url).put_configuration_recorder(
+    config = resource_client("config", account_id, region, endpoint_url)
+    config.put_configuration_recorder(
         ConfigurationRecorder={"name": name, "roleARN": role, "recordingGroup": group}
     )
+    if recording:
+        config.put_delivery_channel(
+            DeliveryChannel={"name": "default", "s3BucketName": f"config-{account_id}-{region}"}
+        )
+        config.start_configuration_recorder(ConfigurationRecorderName=name)
 
 
 def instance_profile_for(

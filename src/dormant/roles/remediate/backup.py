@@ -21,7 +21,7 @@ from typing import Any
 
 from dormant.core.errors import BackupError, RoleDataError
 from dormant.core.time import parse_timestamp
-from dormant.roles.model import Role
+from dormant.roles.model import Reference, Role
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState, differences
 
 __all__ = [
@@ -57,6 +57,8 @@ class RoleBackup:
     account_id: str
     captured_at: datetime
     state: RoleState
+    # What referenced the role when it was deleted (for restore to name); optional in files.
+    references: tuple[Reference, ...] = ()
 
 
 def _iso(moment: datetime) -> str:
@@ -92,7 +94,29 @@ def backup_to_dict(backup: RoleBackup) -> dict[str, Any]:
             ],
             "last_used": last_used,
         },
+        "references": [_reference_dict(r) for r in backup.references],
     }
+
+
+_REFERENCE_KEYS = ("type", "arn", "name", "account_id", "region", "via", "source", "state")
+
+
+def _reference_dict(reference: Reference) -> dict[str, Any]:
+    return {key: getattr(reference, key) for key in _REFERENCE_KEYS}
+
+
+def _references(read: _Reader, data: Mapping[str, Any]) -> tuple[Reference, ...]:
+    found: list[Reference] = []
+    for i, item in enumerate(read.items(data, "references", "references")):
+        where = f"references[{i}]"
+        if not isinstance(item, Mapping):
+            raise read.fail(where, "is not a JSON object")
+        values = {
+            key: read.text(item, key, f"{where}.{key}", optional=key in ("region", "state"))
+            for key in _REFERENCE_KEYS
+        }
+        found.append(Reference(**values))
+    return tuple(found)
 
 
 class _Reader:
@@ -217,6 +241,7 @@ def backup_from_dict(data: object, *, source: str) -> RoleBackup:
         state=RoleState(
             role=role, max_session_duration=max_session, instance_profiles=tuple(profiles)
         ),
+        references=_references(read, data),
     )
 
 

@@ -29,6 +29,7 @@ from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
+from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.notice import clear_notice, give_notice
@@ -194,6 +195,8 @@ def _step_for(status: RoleStatus, plan: _Schedule) -> Retirement | None:
         )
     if status.refusal is not None:
         return keep(f"quarantined {days} days ago: {status.refusal}")
+    if status.reference_refusal is not None:
+        return keep(f"quarantined {days} days ago, not deleted: {status.reference_refusal}")
     reason = f"quarantined {days} days ago and unused since"
     if not plan.can_delete:
         return keep(f"{reason}: give --backup-dir DIR to delete it")
@@ -211,17 +214,27 @@ def plan_retire(
     can_delete: bool = True,
     force: bool = False,
     notice_days: int = 0,
+    references: ReferenceFinder | None = None,
 ) -> list[Retirement]:
     """One step per role that needs attention: changes first (deletes, then the riskiest
     quarantines), at most ``max_roles`` of them; then the notices given and cleared (they
-    take no access away, so the cap leaves them); the rest are kept for a later run."""
+    take no access away, so the cap leaves them); the rest are kept for a later run. A role
+    due for deletion that ``references`` finds referenced is kept (unless ``force``); the
+    roles are asked about all at once."""
     plan = _Schedule(now, notice_days, after_days, can_delete)
     changes: list[Retirement] = []
     notices: list[Retirement] = []
     kept: list[Retirement] = []
-    for role in roles:
+    listed = list(roles)
+    found = None if references is None else references.references(listed)
+    for role in listed:
         status = role_status(
-            RoleState(role), settings=settings, now=now, caller_arn=caller_arn, force=force
+            RoleState(role),
+            settings=settings,
+            now=now,
+            caller_arn=caller_arn,
+            force=force,
+            references=None if found is None else found.get(role.arn),
         )
         step = _step_for(status, plan)
         if step is None:
@@ -263,9 +276,11 @@ def carry_out(
     clock: Callable[[], datetime],
     force: bool = False,
     managed_policy_arn: str | None = None,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[RetireResult]:
     """Make each planned change (only with ``apply``), isolating each role's failure.
-    ``managed_policy_arn``: quarantine by attaching that managed deny (the deployed form)."""
+    ``managed_policy_arn``: quarantine by attaching that managed deny (the deployed form).
+    The delete step asks ``references`` again, as ``dormant delete`` does."""
     for retirement in plan:
         if not apply or retirement.step is RetireStep.KEEP:
             yield RetireResult(retirement)
@@ -281,6 +296,7 @@ def carry_out(
                 clock=clock,
                 force=force,
                 managed_policy_arn=managed_policy_arn,
+                references=references,
             ),
         )
 
@@ -295,6 +311,7 @@ def _make(
     clock: Callable[[], datetime],
     force: bool,
     managed_policy_arn: str | None,
+    references: ReferenceFinder | None = None,
 ) -> Outcome:
     name, step = retirement.role_name, retirement.step
     targets = [Target(name)]
@@ -326,6 +343,7 @@ def _make(
                 backup_dir=backup_dir,
                 clock=clock,
                 force=force,
+                references=references,
             )
         return next(iter(outcomes))
     except DormantError as exc:

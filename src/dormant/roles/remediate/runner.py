@@ -29,6 +29,8 @@ from dormant.remediation.outcome import (
     utc_now,
 )
 from dormant.remediation.targets import Target
+from dormant.roles.model import Reference
+from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup import (
     RoleBackup,
     names_role,
@@ -46,7 +48,15 @@ from dormant.roles.remediate.plan import (
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
 from dormant.roles.remediate.state import RoleState, differences
-from dormant.roles.remediate.status import ALL_PARTS, ReleasePart, RoleStatus, role_status
+from dormant.roles.remediate.status import (
+    ALL_PARTS,
+    ReleasePart,
+    RoleStatus,
+    lose_access_note,
+    recheck_note,
+    references_of,
+    role_status,
+)
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -73,11 +83,14 @@ def quarantine(
     clock: Clock = utc_now,
     force: bool = False,
     managed_policy_arn: str | None = None,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[Outcome]:
     """Deny each role every action and every older session; already quarantined: no change.
 
     ``force`` acts on roles managed elsewhere (CloudFormation, StackSets, Control Tower).
     ``managed_policy_arn`` attaches that managed deny instead of writing the inline one.
+    A referenced role is quarantined all the same (it is reversible); the plan names what
+    ``references`` says will lose access.
     """
     caller = mutator.caller()
 
@@ -86,7 +99,10 @@ def quarantine(
         state = mutator.describe_role(name)
         if state is None:
             return missing_role(caller, name)
-        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        found = references_of(references, state)
+        status = role_status(
+            state, settings=settings, now=now, caller_arn=caller.arn, force=force, references=found
+        )
         refused = status.refusal or status.foreign_quarantine
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
@@ -98,7 +114,7 @@ def quarantine(
         steps = tuple(
             quarantine_steps(state, clock(), caller.arn, managed_policy_arn=managed_policy_arn)
         )
-        owner = owned_by(status.finding.owner)
+        owner = owned_by(status.finding.owner) + lose_access_note(status.references)
         if not apply:
             return Outcome(name, Status.PLANNED, f"would quarantine role {name}{owner}", steps)
         execute_steps(mutator, steps)
@@ -159,9 +175,11 @@ def delete(
     backup_dir: Path | BackupStore,
     clock: Clock = utc_now,
     force: bool = False,
+    references: ReferenceFinder | None = None,
 ) -> Iterator[Outcome]:
     """Back up each role (to a folder or any ``BackupStore``), verify the backup against the
-    live role, then delete it."""
+    live role, then delete it. A role that ``references`` finds referenced is refused unless
+    ``force``; the backup records what referenced it, for a restore to name."""
     caller = mutator.caller()
     store = LocalBackupStore(backup_dir) if isinstance(backup_dir, Path) else backup_dir
 
@@ -171,12 +189,17 @@ def delete(
         state = mutator.describe_role(name)
         if state is None:
             return _already_deleted(caller, name, path, store)
-        status = role_status(state, settings=settings, now=now, caller_arn=caller.arn, force=force)
+        found = references_of(references, state)
+        status = role_status(
+            state, settings=settings, now=now, caller_arn=caller.arn, force=force, references=found
+        )
         if status.refusal is not None:
             return Outcome(name, Status.REFUSED, status.refusal)
         skipped = _still_unused(status)
         if skipped is not None:
             return skipped
+        if status.reference_refusal is not None:
+            return Outcome(name, Status.REFUSED, status.reference_refusal)
         steps = tuple(delete_steps(state))
         owner = owned_by(status.finding.owner)
         if not apply:
@@ -187,7 +210,8 @@ def delete(
                 steps,
                 path,
             )
-        written = _ref(store, store.write(RoleBackup(caller.account_id, clock(), state)))
+        kept = () if found is None else found.references
+        written = _ref(store, store.write(RoleBackup(caller.account_id, clock(), state, kept)))
         problem = _verify_backup(mutator, name, written, store)
         if problem is not None:
             return Outcome(name, Status.FAILED, problem, (), written)
@@ -266,7 +290,12 @@ def restore(
             yield Outcome(str(path), Status.FAILED, str(exc), (), path)
 
 
-def _restore_notes(mutator: RoleMutator, state: RoleState, stripped: Sequence[str]) -> str:
+def _restore_notes(
+    mutator: RoleMutator,
+    state: RoleState,
+    stripped: Sequence[str],
+    backup_references: Sequence[Reference] = (),
+) -> str:
     """What a restore cannot give back, as ``; ...`` clauses: the ``aws:`` tags IAM refuses,
     and the policies that named the old role, which the new RoleId does not satisfy."""
     role = state.role
@@ -293,6 +322,7 @@ def _restore_notes(mutator: RoleMutator, state: RoleState, stripped: Sequence[st
     if own:
         names = ", ".join(own)
         notes.append(f"cannot repair: {names} name the old role {who}; edit them after the restore")
+    notes += recheck_note(backup_references)
     notes.append(
         f"resource policies outside IAM that named it now hold {role.role_id} and grant the "
         "new role nothing (bucket, key, queue policies): name it there again"
@@ -341,7 +371,7 @@ def _restore_one(
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
     steps = tuple(restore_steps(target, missing))
-    notes = _restore_notes(mutator, backup.state, stripped)
+    notes = _restore_notes(mutator, backup.state, stripped, backup.references)
     if not apply:
         return Outcome(
             name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path

@@ -9,8 +9,8 @@ is an argument).
 from __future__ import annotations
 
 import enum
-from collections.abc import Set
-from dataclasses import dataclass
+from collections.abc import Sequence, Set
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from dormant.core.model import Compliance
@@ -19,7 +19,8 @@ from dormant.core.time import parse_timestamp, whole_days
 from dormant.remediation.notice import notice_day, used_since
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
-from dormant.roles.model import Finding, Reason, Role
+from dormant.roles.model import Finding, Reason, Reference, Role, RoleReferences
+from dormant.roles.references import ReferenceFinder, reference_label
 from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
 from dormant.roles.remediate.restriction import (
     TAG_RESTRICTED_AT,
@@ -28,7 +29,70 @@ from dormant.roles.remediate.restriction import (
 )
 from dormant.roles.remediate.state import RoleState
 
-__all__ = ["ALL_PARTS", "ReleasePart", "RoleStatus", "quarantined_at", "role_status"]
+__all__ = [
+    "ALL_PARTS",
+    "ReleasePart",
+    "RoleStatus",
+    "for_references",
+    "lose_access_note",
+    "quarantined_at",
+    "recheck_note",
+    "references_of",
+    "role_status",
+]
+
+_NAMED = 3  # references named in a refusal or a plan; the rest are counted
+
+
+def _named(references: RoleReferences) -> str:
+    labels = [reference_label(r) for r in references.references]
+    more = f" and {len(labels) - _NAMED} more" if len(labels) > _NAMED else ""
+    return ", ".join(labels[:_NAMED]) + more
+
+
+def _reference_refusal(name: str, references: RoleReferences | None, force: bool) -> str | None:
+    if references is None or not references.references or force:
+        return None
+    count = references.resources
+    noun = "resource or policy" if count == 1 else "resources and policies"
+    return (
+        f"role {name} is referenced by {count} {noun}: {_named(references)}; "
+        "delete them or repoint them to another role first, or give --force"
+    )
+
+
+def lose_access_note(references: RoleReferences | None) -> str:
+    """`` ; these will lose access: ...`` for a quarantine plan, or ``""``."""
+    if references is None or not references.references:
+        return ""
+    return f"; these will lose access: {_named(references)}"
+
+
+def recheck_note(references: Sequence[Reference]) -> list[str]:
+    """A restore's note on what referenced the role when it was deleted, to check again."""
+    if not references:
+        return []
+    named = ", ".join(reference_label(r) for r in references)
+    return [f"when it was deleted it was referenced by: {named}: check that they work again"]
+
+
+def for_references(state: RoleState) -> Role:
+    """The role as the sources need it: with its instance profiles (which map an EC2
+    instance to it) even when the reader that described it left them out."""
+    role = state.role
+    if role.instance_profile_arns or not state.instance_profiles:
+        return role
+    head = role.arn.split(":role/", 1)[0]
+    arns = tuple(f"{head}:instance-profile{p.path}{p.name}" for p in state.instance_profiles)
+    return replace(role, instance_profile_arns=arns)
+
+
+def references_of(finder: ReferenceFinder | None, state: RoleState) -> RoleReferences | None:
+    """What ``finder`` says references the role (None without a finder)."""
+    if finder is None:
+        return None
+    role = for_references(state)
+    return finder.references([role]).get(role.arn, RoleReferences())
 
 
 class ReleasePart(enum.StrEnum):
@@ -81,6 +145,10 @@ class RoleStatus:
     restricted_since: datetime | None
     foreign_restriction: str | None
     noticed_on: date | None = None  # the retire lifecycle's notice (dormant:notice-at)
+    # What references the role (None: not asked), and why that stops a delete (None: it
+    # does not, or ``force``). Quarantine goes ahead regardless: it is reversible.
+    references: RoleReferences | None = None
+    reference_refusal: str | None = None
 
     def release_refusal(self, parts: Set[ReleasePart] = ALL_PARTS) -> str | None:
         """Why these parts may not be taken off: the role is untouchable, or a policy under
@@ -129,8 +197,10 @@ def role_status(
     now: datetime,
     caller_arn: str = "",
     force: bool = False,
+    references: RoleReferences | None = None,
 ) -> RoleStatus:
-    """The role's finding (the rule's decision), refusals and remediation markers."""
+    """The role's finding (the rule's decision), refusals and remediation markers, and what
+    references it (``references``, from a ``ReferenceFinder``: see ``references_of``)."""
     role = state.role
     quarantined = is_quarantined(state)
     return RoleStatus(
@@ -145,4 +215,6 @@ def role_status(
         restricted_since=_tag_time(role, TAG_RESTRICTED_AT),
         foreign_restriction=foreign_restrict_policy(state),
         noticed_on=notice_day(role.tags),
+        references=references,
+        reference_refusal=_reference_refusal(role.name, references, force),
     )

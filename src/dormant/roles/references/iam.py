@@ -1,0 +1,175 @@
+"""The ``iam`` source: what IAM itself says references a role, from data already read.
+
+``GetAccountAuthorizationDetails`` with ``Filter=[Role, User, Group, LocalManagedPolicy]``
+returns, in the same paged call the role reader makes anyway, everything this needs:
+
+- the instance profiles that hold the role (``RoleDetail.InstanceProfileList``): an EC2
+  instance launched with one loses its credentials when the role goes;
+- other roles whose trust policy names the role's ARN as an AWS principal (role chaining);
+- users, groups and roles whose inline policies, and customer managed policies (their
+  default version), allow ``iam:PassRole`` on the role by a grant narrower than every role
+  (``dormant.roles.references.passrole``).
+
+``IamReferenceIndex`` is fed the pages as they are read (``add_page``) and answers any role
+afterwards without another call; it is a ``ReferenceFinder``. Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dormant.core.errors import RoleDataError
+from dormant.roles.model import Reference, Role, RoleReferences
+from dormant.roles.records import policy_document
+from dormant.roles.references.passrole import names_role, pass_role_patterns
+
+__all__ = [
+    "GAAD_FILTER",
+    "SOURCE_IAM",
+    "VIA_INSTANCE_PROFILE",
+    "VIA_PASS_ROLE",
+    "VIA_TRUST_POLICY",
+    "IamReferenceIndex",
+]
+
+SOURCE_IAM = "iam"
+VIA_INSTANCE_PROFILE = "instance-profile"
+VIA_TRUST_POLICY = "trust-policy"
+VIA_PASS_ROLE = "iam:PassRole"
+
+# What the role reader asks GetAccountAuthorizationDetails for when references are wanted.
+GAAD_FILTER = ("Role", "User", "Group", "LocalManagedPolicy")
+
+_TYPE_ROLE = "AWS::IAM::Role"
+_TYPE_USER = "AWS::IAM::User"
+_TYPE_GROUP = "AWS::IAM::Group"
+_TYPE_POLICY = "AWS::IAM::Policy"
+_TYPE_PROFILE = "AWS::IAM::InstanceProfile"
+
+
+@dataclass(frozen=True, slots=True)
+class _Holder:
+    """A principal or policy that holds a grant or a trust: who to name in the reference."""
+
+    type: str
+    arn: str
+    name: str
+
+    @property
+    def account_id(self) -> str:
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 4 else ""
+
+    def reference(self, via: str) -> Reference:
+        return Reference(self.type, self.arn, self.name, self.account_id, None, via, SOURCE_IAM)
+
+
+def _as_list(value: object) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def _trusted_arns(document: Mapping[str, Any] | None) -> Iterable[str]:
+    for statement in _as_list((document or {}).get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping):
+            for value in _as_list(principal.get("AWS")):
+                if isinstance(value, str) and ":role/" in value:
+                    yield value
+
+
+class IamReferenceIndex:
+    """Instance profiles, trusts and ``iam:PassRole`` grants of one or more accounts."""
+
+    def __init__(self) -> None:
+        self._profiles: dict[str, list[_Holder]] = defaultdict(list)
+        self._trusted_by: dict[str, list[_Holder]] = defaultdict(list)
+        self._exact_grants: dict[str, list[_Holder]] = defaultdict(list)
+        self._pattern_grants: list[tuple[str, _Holder]] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    # ---- reading GetAccountAuthorizationDetails
+
+    def add_page(self, page: Mapping[str, Any], *, where: str = "") -> None:
+        """One response page (any of its four lists may be absent)."""
+        try:
+            for role in page.get("RoleDetailList") or ():
+                self._add_role(role)
+            for user in page.get("UserDetailList") or ():
+                holder = _Holder(_TYPE_USER, str(user["Arn"]), str(user["UserName"]))
+                self._add_inline(holder, user.get("UserPolicyList"))
+            for group in page.get("GroupDetailList") or ():
+                holder = _Holder(_TYPE_GROUP, str(group["Arn"]), str(group["GroupName"]))
+                self._add_inline(holder, group.get("GroupPolicyList"))
+            for policy in page.get("Policies") or ():
+                self._add_managed(policy)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            suffix = f" in {where}" if where else ""
+            raise RoleDataError(
+                f"account authorization details{suffix} have a bad entry: {exc}"
+            ) from None
+
+    def _add_role(self, detail: Mapping[str, Any]) -> None:
+        holder = _Holder(_TYPE_ROLE, str(detail["Arn"]), str(detail["RoleName"]))
+        for profile in detail.get("InstanceProfileList") or ():
+            name = str(profile.get("InstanceProfileName") or profile["Arn"].rsplit("/", 1)[-1])
+            self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
+        trust = detail.get("AssumeRolePolicyDocument")
+        if trust:
+            for arn in set(_trusted_arns(policy_document(trust))):
+                if arn != holder.arn:
+                    self._trusted_by[arn].append(holder)
+        self._add_inline(holder, detail.get("RolePolicyList"))
+
+    def _add_inline(self, holder: _Holder, policies: object) -> None:
+        for policy in _as_list(policies):
+            self._add_document(holder, policy_document(policy["PolicyDocument"]))
+
+    def _add_managed(self, policy: Mapping[str, Any]) -> None:
+        holder = _Holder(_TYPE_POLICY, str(policy["Arn"]), str(policy["PolicyName"]))
+        default = policy.get("DefaultVersionId")
+        for version in policy.get("PolicyVersionList") or ():
+            if version.get("IsDefaultVersion") or version.get("VersionId") == default:
+                self._add_document(holder, policy_document(version["Document"]))
+                return
+
+    def _add_document(self, holder: _Holder, document: Mapping[str, Any]) -> None:
+        for statement in _as_list(document.get("Statement")):
+            if not isinstance(statement, Mapping):
+                continue
+            for pattern in pass_role_patterns(statement):
+                if (holder.arn, pattern) in self._seen:
+                    continue
+                self._seen.add((holder.arn, pattern))
+                if "*" in pattern or "?" in pattern:
+                    self._pattern_grants.append((pattern, holder))
+                else:
+                    self._exact_grants[pattern].append(holder)
+
+    # ---- answering
+
+    def references_of(self, role: Role) -> tuple[Reference, ...]:
+        found: list[Reference] = [
+            p.reference(VIA_INSTANCE_PROFILE) for p in self._profiles[role.arn]
+        ]
+        found += [h.reference(VIA_TRUST_POLICY) for h in self._trusted_by.get(role.arn, ())]
+        granted = list(self._exact_grants.get(role.arn, ()))
+        granted += [h for pattern, h in self._pattern_grants if names_role(pattern, role.arn)]
+        seen: set[str] = set()
+        for holder in granted:
+            if holder.arn != role.arn and holder.arn not in seen:
+                seen.add(holder.arn)
+                found.append(holder.reference(VIA_PASS_ROLE))
+        return tuple(found)
+
+    def references(self, roles: Sequence[Role]) -> Mapping[str, RoleReferences]:
+        return {
+            role.arn: RoleReferences(self.references_of(role), sources=(SOURCE_IAM,))
+            for role in roles
+        }

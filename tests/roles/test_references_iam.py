@@ -1,0 +1,184 @@
+"""The ``iam`` source: instance profiles, trust policies and narrow ``iam:PassRole`` grants.
+
+The pure matching is table-driven; the whole source runs over the simulated IAM, read by the
+role reader's own paged GetAccountAuthorizationDetails call, no call more.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from dormant.roles.aws import IamRoleSource
+from dormant.roles.references.passrole import allows_pass_role, names_role
+from dormant_sim import seed
+from dormant_sim.server import Simulation
+
+ACCOUNT = seed.DEFAULT_ACCOUNT_ID
+APP = f"arn:aws:iam::{ACCOUNT}:role/service/app"
+
+
+def _allow(resource: Any, action: Any = "iam:PassRole", **extra: Any) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource, **extra}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("pattern", "named"),
+    [
+        (APP, True),
+        (f"arn:aws:iam::{ACCOUNT}:role/service/*", True),  # a path: narrower than every role
+        (f"arn:aws:iam::{ACCOUNT}:role/*/app", True),
+        (f"arn:aws:iam::{ACCOUNT}:role/service/ap?", True),
+        ("arn:aws:iam::*:role/service/app", True),
+        ("*", False),
+        (f"arn:aws:iam::{ACCOUNT}:role/*", False),
+        ("arn:aws:iam::*:role/*", False),
+        (f"arn:aws:iam::{ACCOUNT}:role*", False),
+        ("arn:aws:iam::*:*", False),
+        ("arn:*", False),
+        (f"arn:aws:iam::{ACCOUNT}:role/other", False),
+        (f"arn:aws:iam::{ACCOUNT}:role/Service/app", False),  # resources match case-sensitively
+        ("arn:aws:iam::222222222222:role/service/app", False),
+    ],
+)
+def test_a_grant_names_the_role_only_when_narrower_than_every_role(
+    pattern: str, named: bool
+) -> None:
+    assert names_role(pattern, APP) is named
+
+
+@pytest.mark.parametrize(
+    ("document", "allowed"),
+    [
+        (_allow(APP), True),
+        (_allow(APP, "iam:Pass*"), True),
+        (_allow(APP, "IAM:passrole"), True),  # actions match case-insensitively
+        (_allow(APP, "*"), True),
+        (_allow(APP, ["s3:GetObject", "iam:*"]), True),
+        (_allow([APP, "*"]), True),
+        (_allow(APP, "iam:GetRole"), False),
+        ({"Statement": [{"Effect": "Deny", "Action": "iam:PassRole", "Resource": APP}]}, False),
+        ({"Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": APP}]}, False),
+        ({"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": APP}]}, True),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": APP}]},
+            False,
+        ),
+        (
+            _allow(
+                APP, Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+            ),
+            True,
+        ),
+        ({"Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": APP}}, True),
+        ({}, False),
+    ],
+)
+def test_which_statements_allow_passing_the_role(document: dict[str, Any], allowed: bool) -> None:
+    assert allows_pass_role(document, APP) is allowed
+
+
+def _iam(sim: Simulation) -> Any:
+    return seed.internal_client("iam", ACCOUNT)
+
+
+@pytest.fixture
+def account(sim: Simulation, now: datetime) -> dict[str, str]:
+    """A role referenced every way IAM can, and one that nothing names."""
+    app = sim.put_role(
+        ACCOUNT, "app", path="/service/", created=now, instance_profiles=["app-profile"]
+    )
+    lonely = sim.put_role(ACCOUNT, "lonely", created=now)
+    chained = sim.put_role(
+        ACCOUNT,
+        "chained",
+        created=now,
+        trust_policy={
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": app.arn}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        inline_policies={"pass-every-role": _allow(f"arn:aws:iam::{ACCOUNT}:role/*")},
+    )
+    iam = _iam(sim)
+    iam.create_user(UserName="deployer")
+    iam.put_user_policy(
+        UserName="deployer", PolicyName="pass", PolicyDocument=json.dumps(_allow(app.arn))
+    )
+    iam.create_user(UserName="admin")
+    iam.put_user_policy(
+        UserName="admin", PolicyName="all", PolicyDocument=json.dumps(_allow("*", "*"))
+    )
+    iam.create_group(GroupName="builders")
+    iam.put_group_policy(
+        GroupName="builders",
+        PolicyName="pass-service",
+        PolicyDocument=json.dumps(_allow(f"arn:aws:iam::{ACCOUNT}:role/service/*")),
+    )
+    policy = iam.create_policy(
+        PolicyName="pass-app", PolicyDocument=json.dumps(_allow(app.arn, "iam:Pass*"))
+    )["Policy"]
+    return {
+        "app": app.arn,
+        "lonely": lonely.arn,
+        "chained": chained.arn,
+        "policy": policy["Arn"],
+    }
+
+
+def test_the_iam_source_finds_profiles_trusts_and_pass_role_grants(
+    sim: Simulation, now: datetime, account: dict[str, str]
+) -> None:
+    source = IamRoleSource(sim.client("iam"), account_id=ACCOUNT, references=True)
+    roles = list(source.roles())
+
+    found = source.iam_references().references(roles)
+
+    app = found[account["app"]]
+    assert app.sources == ("iam",)
+    assert app.not_covered == ()
+    named = {(r.type, r.name, r.via) for r in app.references}
+    assert named == {
+        ("AWS::IAM::InstanceProfile", "app-profile", "instance-profile"),
+        ("AWS::IAM::Role", "chained", "trust-policy"),
+        ("AWS::IAM::User", "deployer", "iam:PassRole"),
+        ("AWS::IAM::Group", "builders", "iam:PassRole"),
+        ("AWS::IAM::Policy", "pass-app", "iam:PassRole"),
+    }
+    assert all(r.source == "iam" and r.account_id == ACCOUNT for r in app.references)
+    assert {r.arn for r in app.references if r.type == "AWS::IAM::Policy"} == {account["policy"]}
+    # A grant on role/* or on *, and the role's own trust, name no one.
+    assert found[account["lonely"]].references == ()
+    assert found[account["chained"]].references == ()
+    assert sim.recorder.counts() == {"iam:GetAccountAuthorizationDetails": 1}
+
+
+def test_the_roles_read_with_references_are_the_roles_read_without(
+    sim: Simulation, account: dict[str, str]
+) -> None:
+    plain = list(IamRoleSource(sim.client("iam"), account_id=ACCOUNT).roles())
+    wide = list(IamRoleSource(sim.client("iam"), account_id=ACCOUNT, references=True).roles())
+    assert wide == plain
+    assert {r.name: r.instance_profile_arns for r in plain}["app"] == (
+        f"arn:aws:iam::{ACCOUNT}:instance-profile/app-profile",
+    )
+
+
+def test_users_groups_and_policies_page_with_the_roles(
+    sim: Simulation, account: dict[str, str]
+) -> None:
+    source = IamRoleSource(sim.client("iam"), account_id=ACCOUNT, page_size=2, references=True)
+    roles = list(source.roles())
+
+    found = source.iam_references().references(roles)
+
+    assert len(found[account["app"]].references) == 5
+    # 3 roles, 2 users, 1 group, 1 policy at 2 a page.
+    assert sim.recorder.counts() == {"iam:GetAccountAuthorizationDetails": 4}
