@@ -3,7 +3,8 @@
     python benchmarks/run.py                    # everything, full sizes (about 10 minutes)
     python benchmarks/run.py --quick            # tiny sizes, a few seconds: checks it still works
     python benchmarks/run.py --only live,org    # some sections (live, offline, coldstart, org,
-                                                # churn, aggregate, users, permissions)
+                                                # churn, aggregate, users, permissions,
+                                                # permissions_rule)
 
 A full run writes benchmarks/results/latest.json (committed, to compare versions); a quick
 run writes benchmarks/results/quick.json (ignored by git). Generated data goes to
@@ -41,7 +42,13 @@ from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
 from offline import OfflinePlan, run_offline
 from org_scale import OrgPlan, run_org
-from permissions_scale import PermissionsPlan, print_permissions, run_permissions
+from permissions_scale import (
+    PermissionsPlan,
+    print_permissions,
+    print_permissions_rule,
+    run_permissions,
+    run_permissions_rule,
+)
 from references import ReferencesPlan, run_references
 from users import UsersPlan, run_users
 
@@ -54,6 +61,7 @@ SECTIONS = (
     "aggregate",
     "users",
     "permissions",
+    "permissions_rule",
     "references",
 )
 
@@ -92,6 +100,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 latency_s=0.005 if latency is None else latency,
                 workers=4,
                 throttled_roles=8,
+                rule_roles=40,
             ),
             "references": ReferencesPlan(roles=200, resources=400, reps=1),
         }
@@ -567,6 +576,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             + ", ".join(f"{r['calls_per_role']:g}" for r in perms["runs"])
             + " calls per role)",
         )
+        paced = [r for r in perms["runs"] if not r["throttled"]]
+        add(
+            "permissions: pipelined wall within 1.5x of the floor (calls x latency / workers)",
+            all(r["vs_floor"] <= 1.5 for r in paced),
+            ", ".join(f"{r['vs_floor']}x ({fmt_seconds(r['run_s'])})" for r in paced),
+        )
+    rule = results.get("permissions_rule")
+    if rule:
+        add(
+            f"permissions rule: {rule['roles']} roles covered in 1 run of a "
+            f"{rule['budget_s']:g} s budget",
+            rule["runs_to_cover"] == 1,
+            f"{rule['runs_to_cover']} run(s); first run {fmt_seconds(rule['runs'][0]['run_s'])}",
+        )
     references = results.get("references")
     if references:
         config = references["config"]
@@ -630,6 +653,7 @@ def main(argv: list[str]) -> int:
         "aggregate": lambda: run_aggregate(plan["aggregate"]),
         "users": lambda: run_users(plan["users"]),
         "permissions": lambda: run_permissions(plan["permissions"]),
+        "permissions_rule": lambda: run_permissions_rule(plan["permissions"]),
         "references": lambda: run_references(plan["references"]),
     }
     printers = {
@@ -641,6 +665,7 @@ def main(argv: list[str]) -> int:
         "aggregate": print_aggregate,
         "users": print_users,
         "permissions": print_permissions,
+        "permissions_rule": print_permissions_rule,
         "references": print_references,
     }
     results: dict[str, Any] = {

@@ -1,10 +1,13 @@
 """Build the Lambda deployment zip of the dormant Config rule, deterministically.
 
     python tools/build_lambda.py [--output build/dormant-lambda.zip] [--source src/dormant]
+    python tools/build_lambda.py --handler campaign/handler.py --output build/dormant-retire.zip
 
 The zip holds the package ``dormant/`` at its root (the handler is
-``dormant.handler.lambda_handler``) and nothing else: no boto3 or botocore (the
-Lambda Python runtime ships them), no command-line dependencies, no simulator.
+``dormant.handler.lambda_handler``, the Config rule's; or, with ``--handler
+campaign/handler.py``, ``dormant.campaign.handler.lambda_handler``, the retire stack's) and
+nothing else: no boto3 or botocore (the Lambda Python runtime ships them), no command-line
+dependencies, no simulator.
 
 What goes in is what the handler imports: starting from ``handler.py``, every module
 of ``dormant`` that a module going in imports (at the top or inside a function; not
@@ -17,7 +20,9 @@ in imports click, rich, jinja2, moto, yaml or dormant_sim, or a part of dormant 
 only the command line may use (``FORBIDDEN_MODULES``: cli/, report/, remediation/,
 testing/, examples/, snapshot.py, org.py, __main__.py, and the adapters aws/mutator.py, which
 writes IAM, and aws/orgs.py, the organization scan). Such a zip would fail at import
-time in Lambda, or carry code that writes IAM.
+time in Lambda, or carry code that writes IAM. The retire entry writes IAM by design (its
+role's policy bounds what): its guard (``RETIRE_FORBIDDEN_MODULES``) keeps out the command
+line, the reports, the Config rule's edge and the organization scan.
 
 Same sources, same bytes: entries sorted by path, every timestamp 1980-01-01
 00:00:00 (the zip format's epoch), permissions 0644, Unix as the creating system,
@@ -40,6 +45,8 @@ from pathlib import Path, PurePosixPath
 __all__ = [
     "FORBIDDEN_IMPORTS",
     "FORBIDDEN_MODULES",
+    "HANDLERS",
+    "RETIRE_FORBIDDEN_MODULES",
     "BuildError",
     "build_zip",
     "check_handler",
@@ -77,6 +84,29 @@ FORBIDDEN_MODULES = frozenset(
         "dormant.permissions.remediate",
     }
 )
+# Parts of dormant the retire function must never need.
+RETIRE_FORBIDDEN_MODULES = frozenset(
+    {
+        "dormant.cli",
+        "dormant.commands",
+        "dormant.report",
+        "dormant.testing",
+        "dormant.examples",
+        "dormant.engine.accounts",
+        "dormant.__main__",
+        "dormant.handler",
+        "dormant.aws.orgs",
+        "dormant.roles.snapshot",
+        "dormant.roles.aws_accounts",
+        "dormant.users.aws_accounts",
+        "dormant.permissions",
+    }
+)
+# Each entry the templates name (its module, relative to the package) and its guard.
+HANDLERS = {
+    HANDLER_MODULE: FORBIDDEN_MODULES,
+    "campaign/handler.py": RETIRE_FORBIDDEN_MODULES,
+}
 # Top-level packages that the function must not need: the command line's and the
 # simulation's, none of which the Lambda runtime provides.
 FORBIDDEN_IMPORTS = frozenset({"click", "rich", "jinja2", "moto", "yaml", "dormant_sim"})
@@ -146,10 +176,16 @@ def _imported_modules(tree: ast.AST, module: str, is_package: bool) -> Iterable[
             yield from (f"{stem}.{alias.name}" for alias in node.names)
 
 
-def _forbidden(name: str) -> bool:
+def _forbidden(name: str, modules: frozenset[str] = FORBIDDEN_MODULES) -> bool:
     if name.split(".")[0] in FORBIDDEN_IMPORTS:
         return True
-    return any(name == f or name.startswith(f + ".") for f in FORBIDDEN_MODULES)
+    return any(name == f or name.startswith(f + ".") for f in modules)
+
+
+def _guard(handler: str) -> frozenset[str]:
+    if handler not in HANDLERS:
+        raise BuildError(f"{handler} is not a handler the templates name ({', '.join(HANDLERS)})")
+    return HANDLERS[handler]
 
 
 def _with_packages(name: str) -> list[str]:
@@ -158,7 +194,7 @@ def _with_packages(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def select_files(source: Path) -> list[PurePosixPath]:
+def select_files(source: Path, handler: str = HANDLER_MODULE) -> list[PurePosixPath]:
     """Paths (relative to the package folder, sorted) of the files that go in the zip.
 
     The modules the handler imports, transitively; fails on an import of something the
@@ -166,8 +202,9 @@ def select_files(source: Path) -> list[PurePosixPath]:
     """
     if not (source / "__init__.py").is_file():
         raise BuildError(f"{source} is not the dormant package: it has no __init__.py")
+    modules = _guard(handler)
     chosen: set[PurePosixPath] = set()
-    pending = [f"{PACKAGE}.{HANDLER_MODULE.removesuffix('.py')}"]
+    pending = [f"{PACKAGE}.{handler.removesuffix('.py').replace('/', '.')}"]
     while pending:
         name = pending.pop()
         for module in _with_packages(name):
@@ -178,7 +215,7 @@ def select_files(source: Path) -> list[PurePosixPath]:
             path = source / Path(relative)
             tree = ast.parse(path.read_bytes(), filename=str(path))
             for imported in _imported_modules(tree, module, relative.name == "__init__.py"):
-                if _forbidden(imported):
+                if _forbidden(imported, modules):
                     raise BuildError(
                         f"{path} imports {imported}, which the Lambda zip does not carry; "
                         "move that import out of the function's modules"
@@ -189,9 +226,10 @@ def select_files(source: Path) -> list[PurePosixPath]:
     return sorted(chosen)
 
 
-def check_handler(source: Path) -> None:
-    """The template's Handler, dormant.handler.lambda_handler, must be defined."""
-    path = source / HANDLER_MODULE
+def check_handler(source: Path, handler: str = HANDLER_MODULE) -> None:
+    """The template's Handler (dormant.handler.lambda_handler, or the retire entry's) must
+    be defined."""
+    path = source / handler
     if not path.is_file():
         raise BuildError(f"{path} is missing: the template's Handler lives there")
     tree = ast.parse(path.read_bytes(), filename=str(path))
@@ -201,9 +239,9 @@ def check_handler(source: Path) -> None:
     raise BuildError(f"{path} defines no top-level function {HANDLER_FUNCTION}()")
 
 
-def build_zip(source: Path, output: Path) -> list[str]:
+def build_zip(source: Path, output: Path, handler: str = HANDLER_MODULE) -> list[str]:
     """Write the zip to ``output`` and return its entry names, in order."""
-    files = select_files(source)
+    files = select_files(source, handler)
     names = [f"{PACKAGE}/{relative}" for relative in files]
     output.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the target and rename, so a failed build never leaves half a zip.
@@ -236,12 +274,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_SOURCE,
         help="the dormant package folder (default: src/dormant)",
     )
+    parser.add_argument(
+        "--handler",
+        choices=sorted(HANDLERS),
+        default=HANDLER_MODULE,
+        help="the entry: handler.py (the Config rule, default) or campaign/handler.py "
+        "(the retire stack; e.g. --output build/dormant-retire.zip)",
+    )
     args = parser.parse_args(argv)
     source: Path = args.source
     output: Path = args.output
     try:
-        check_handler(source)
-        names = build_zip(source, output)
+        check_handler(source, args.handler)
+        names = build_zip(source, output, args.handler)
     except (BuildError, OSError, SyntaxError) as exc:
         print(f"build_lambda: {exc}", file=sys.stderr)
         return 2

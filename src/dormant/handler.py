@@ -2,8 +2,12 @@
 
 Thin on purpose: parse the event, build the settings, choose the session (this
 account, or a role assumed in the event's account), wire the adapters, run the
-engine, log one summary line. Failures are re-raised so that Lambda and Config
-record a failed invocation; nothing here swallows an error or returns an error dict.
+engine, log one summary line. The rule parameter ``kind`` (``dormant.core.parameters``)
+picks what is evaluated: roles, users' credentials, or unused permissions inside roles,
+which stop starting IAM jobs when the invocation's remaining time runs short
+(``context.get_remaining_time_in_millis``) and leave the rest to the next run. Failures
+are re-raised so that Lambda and Config record a failed invocation; nothing here
+swallows an error or returns an error dict.
 
 Must never import the command line (click, rich, jinja2) or the simulation (moto):
 the deployment zip carries neither.
@@ -22,14 +26,17 @@ from dormant.aws.config import ConfigComplianceHistory, ConfigEvaluationSink
 from dormant.aws.session import assume_role_session, client_config, make_session
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.events import ConfigRuleEvent, parse_event
-from dormant.core.model import RESOURCE_TYPE_USER
-from dormant.core.parameters import rule_resource_type
+from dormant.core.parameters import RuleKindName, rule_kind
 from dormant.core.settings import (
     assume_role_mode_from,
     execution_role_name_from,
     settings_from_parameters,
 )
 from dormant.engine.rule import RuleRunSummary, run_rule
+from dormant.permissions.aws import IamAccessSource, access_client_config
+from dormant.permissions.parameters import permissions_settings_from_parameters
+from dormant.permissions.scan import DEFAULT_ACCESS_WORKERS, DEFAULT_IN_FLIGHT
+from dormant.permissions.scan.rule import TimeBudget, run_permissions_rule
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.aws_references.config import config_finder
 from dormant.roles.decide import ROLES
@@ -47,6 +54,10 @@ logger.setLevel(logging.INFO)
 # IAM generates a credential report in seconds; a run that waits longer fails clearly
 # and well within the function's timeout, and Config runs it again on schedule.
 LAMBDA_REPORT_WAIT = ReportWait(total=300.0)
+
+
+# How many roles' failures the permissions rule's log line quotes (all are counted).
+_FAILURES_LOGGED = 10
 
 
 def target_role_arn(event: ConfigRuleEvent, env: Mapping[str, str]) -> str | None:
@@ -77,6 +88,12 @@ def session_name_for(rule_name: str) -> str:
     return re.sub(r"[^\w+=,.@-]", "-", f"dormant-{rule_name}", flags=re.ASCII)[:64]
 
 
+def time_budget(context: object) -> TimeBudget | None:
+    """The invocation's time limit, when the context tells it (Lambda's always does)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return TimeBudget(remaining) if callable(remaining) else None
+
+
 def _config_finder(references: str, session: Any, account: str) -> list[Any]:
     """``references=config``: AWS Config's advanced queries in the function's own Region."""
     if references != "config":
@@ -93,17 +110,20 @@ def _config_finder(references: str, session: Any, account: str) -> list[Any]:
     ]
 
 
+_SETTINGS = {
+    RuleKindName.ROLES: settings_from_parameters,
+    RuleKindName.USERS: user_settings_from_parameters,
+    RuleKindName.PERMISSIONS: permissions_settings_from_parameters,
+}
+
+
 def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:
     env = dict(os.environ)
+    record: dict[str, object] = {}
     try:
         parsed = parse_event(event)
-        resource_type = rule_resource_type(parsed.rule_parameters)
-        users = resource_type == RESOURCE_TYPE_USER
-        settings = (
-            user_settings_from_parameters(parsed.rule_parameters, env)
-            if users
-            else settings_from_parameters(parsed.rule_parameters, env)
-        )
+        kind = rule_kind(parsed.rule_parameters)
+        settings = _SETTINGS[kind](parsed.rule_parameters, env)
         role_arn = target_role_arn(parsed, env)
         config = client_config()
         session = make_session()
@@ -117,11 +137,29 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
         sink = ConfigEvaluationSink(config_client, parsed.result_token, account_id=account)
         history = ConfigComplianceHistory(config_client, account_id=account)
         summary: RuleRunSummary
-        if users:
+        if kind is RuleKindName.USERS:
             source = IamUserSource(iam, account_id=account, wait=LAMBDA_REPORT_WAIT)
             summary = run_rule(
                 parsed, settings, config_subjects(source.users()), sink, history, kind=USERS
             )
+        elif kind is RuleKindName.PERMISSIONS:
+            # Adaptive retries: the client slows down when IAM throttles the jobs.
+            jobs_iam = session.client("iam", config=access_client_config(DEFAULT_ACCESS_WORKERS))
+            run = run_permissions_rule(
+                parsed,
+                settings,
+                IamRoleSource(iam, account_id=account).roles(),
+                IamAccessSource(jobs_iam, account_id=account),
+                sink,
+                history,
+                budget=time_budget(context),
+                workers=DEFAULT_ACCESS_WORKERS,
+                in_flight=DEFAULT_IN_FLIGHT,
+            )
+            summary = run.summary
+            record["failed"] = len(run.failures)
+            if run.failures:
+                record["failures"] = [f.message for f in run.failures[:_FAILURES_LOGGED]]
         else:
             references = references_from_parameters(parsed.rule_parameters, env)
             roles_source = IamRoleSource(iam, account_id=account, references=references != "none")
@@ -136,10 +174,12 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
                     *_config_finder(references, session, account),
                 ]
                 found = combined(finders).references(roles)
-                kind = referenced_kind(ROLES, found)
-                summary = run_rule(parsed, settings, roles, sink, history, kind=kind)
+                summary = run_rule(
+                    parsed, settings, roles, sink, history, kind=referenced_kind(ROLES, found)
+                )
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
         raise
-    logger.info(json.dumps(summary.as_dict(), sort_keys=True))
-    return summary.as_dict()
+    record = {**summary.as_dict(), "kind": kind.value, **record}
+    logger.info(json.dumps(record, sort_keys=True))
+    return record

@@ -71,6 +71,15 @@ def _new_policy(account: str, _caller: Caller, params: Params, _region: str) -> 
     return f"arn:{PARTITION}:iam::{account}:policy{path}{params('PolicyName')}"
 
 
+def _instance_profile(account: str, _caller: Caller, params: Params, _region: str) -> str:
+    """The instance profile's ARN, with its path (the request names only the profile)."""
+    name = str(params("InstanceProfileName"))
+    try:
+        return str(backend_of(account).get_instance_profile(name).arn)
+    except Exception:
+        return f"arn:{PARTITION}:iam::{account}:instance-profile/{name}"
+
+
 def _param(name: str) -> Builder:
     return lambda _account, _caller, params, _region: str(params(name))
 
@@ -171,6 +180,8 @@ RESOURCES: dict[str, Builder | str] = {
     "iam:getaccesskeylastused": _access_key_user,
     "iam:generateservicelastaccesseddetails": _param("Arn"),
     "iam:createpolicy": _new_policy,
+    "iam:removerolefrominstanceprofile": _instance_profile,
+    "iam:addroletoinstanceprofile": _instance_profile,
     **{
         f"iam:{name}": _param("PolicyArn")
         for name in (
@@ -199,6 +210,9 @@ RESOURCES: dict[str, Builder | str] = {
     "organizations:listroots": ANY,
     # Security Hub
     "securityhub:batchimportfindings": ANY,
+    # SNS and Secrets Manager (the retire function's notices and webhook URL)
+    "sns:publish": _param("TopicArn"),
+    "secretsmanager:getsecretvalue": _param("SecretId"),
 }
 
 KNOWN_KEYS = frozenset(

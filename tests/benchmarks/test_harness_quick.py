@@ -157,14 +157,24 @@ def test_unused_permissions_cost_one_generate_and_two_polls_per_role(
     quick_results: dict[str, Any],
 ) -> None:
     section = quick_results["permissions"]
-    assert [(r["workers"], r["throttled"]) for r in section["runs"]] == [
-        (1, False),
-        (4, False),
-        (4, True),
+    assert [(r["workers"], r["in_flight"], r["throttled"]) for r in section["runs"]] == [
+        (4, 32, False),
+        (4, 32, True),
     ]
     for run in section["runs"]:
         roles = run["roles"]
         assert run["calls_per_role"] == 3
         assert run["calls"]["iam:GenerateServiceLastAccessedDetails"] == roles
         assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * roles
-    assert section["runs"][2]["throttled_calls"] > 0
+        assert run["floor_s"] > 0
+    assert section["runs"][1]["throttled_calls"] > 0
+
+
+def test_the_permissions_rule_covers_every_role_in_one_run(
+    quick_results: dict[str, Any],
+) -> None:
+    section = quick_results["permissions_rule"]
+    assert section["runs_to_cover"] == 1
+    (run,) = section["runs"]
+    assert (run["roles"], run["left"], run["held"]) == (section["roles"], 0, section["roles"])
+    assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * section["roles"]

@@ -32,7 +32,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MAIN_TEMPLATE = REPO_ROOT / "template.yaml"
 MEMBER_TEMPLATE = REPO_ROOT / "deploy" / "org-member.yaml"
 CENTRAL_TEMPLATE = REPO_ROOT / "deploy" / "org-central.yaml"
-ALL_TEMPLATES = (MAIN_TEMPLATE, MEMBER_TEMPLATE, CENTRAL_TEMPLATE)
+RETIRE_TEMPLATE = REPO_ROOT / "deploy" / "retire.yaml"
+STACKSET_TEMPLATE = REPO_ROOT / "deploy" / "org-stackset.yaml"
+ALL_TEMPLATES = (
+    MAIN_TEMPLATE,
+    MEMBER_TEMPLATE,
+    CENTRAL_TEMPLATE,
+    RETIRE_TEMPLATE,
+    STACKSET_TEMPLATE,
+)
 BUILD_SCRIPT = REPO_ROOT / "tools" / "build_lambda.py"
 PACKAGE_SOURCE = REPO_ROOT / "src" / "dormant"
 
@@ -181,6 +189,7 @@ _PSEUDO = {
     "AWS::AccountId": "123456789012",
     "AWS::Region": "us-east-1",
     "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
 }
 
 

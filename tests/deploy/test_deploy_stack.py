@@ -198,3 +198,22 @@ def test_stack_with_the_users_rule_comes_up() -> None:
     events = boto3.client("events", region_name=REGION)
     (rule,) = events.list_rules(NamePrefix="dormant-u-users-noncompliant")["Rules"]
     assert json.loads(rule["EventPattern"])["detail"]["configRuleName"] == ["dormant-u-users"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_stack_with_the_permissions_rule_comes_up() -> None:
+    outputs = _create_stack(
+        "dormant-permissions", {"NameOfSolution": "dormant-p", "PermissionsRule": "On"}
+    )
+    iam = boto3.client("iam", region_name=REGION)
+    role_name = "dormant-p-lambda-us-east-1"
+    assert "read-service-last-accessed" in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    policy = iam.get_role_policy(RoleName=role_name, PolicyName="read-service-last-accessed")
+    document: Any = policy["PolicyDocument"]
+    assert {s["Action"]: s["Resource"] for s in document["Statement"]} == {
+        "iam:GenerateServiceLastAccessedDetails": "arn:aws:iam::123456789012:role/*",
+        "iam:GetServiceLastAccessedDetails": "*",
+    }
+    # moto creates no AWS::Config::ConfigRule (nor the outputs naming one):
+    # tests/deploy/test_deploy_permissions.py checks the rule in the resolved template.
+    assert outputs["FunctionArn"].endswith(":function:dormant-p")

@@ -30,6 +30,7 @@ from dormant.remediation.quarantine import quarantine_policy_document
 
 _CENTRAL_FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:iam-role-last-used"
 _CENTRAL_ROLE = "arn:aws:iam::111111111111:role/iam-role-last-used-lambda-us-east-1"
+_WEBHOOK_SECRET = "arn:aws:secretsmanager:us-east-1:111111111111:secret:dormant-webhook-AbCdEf"
 _MEMBER = {"CentralFunctionArn": _CENTRAL_FUNCTION, "CentralFunctionRoleArn": _CENTRAL_ROLE}
 
 # For each template, parameter sets that together create every conditional policy.
@@ -41,6 +42,7 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "OrganizationId": "o-abcdefghij",
             "NotificationEmail": "security@example.com",
             "EvaluateUserCredentials": "true",
+            "PermissionsRule": "On",
             "RemediationMode": "Automatic",
             "References": "config",
         },
@@ -59,7 +61,20 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
     },
     "deploy/org-stackset.yaml": {
         "defaults": {"CodeBucket": "dormant-code"},
+        "permissions": {"CodeBucket": "dormant-code", "PermissionsRule": "On"},
+        "retire": {"CodeBucket": "dormant-code", "RetireCampaign": "On"},
         "config-references": {"CodeBucket": "dormant-code", "References": "config"},
+    },
+    "deploy/retire.yaml": {
+        "defaults": {"CodeBucket": "dormant-code"},
+        "apply-everything": {
+            "CodeBucket": "dormant-code",
+            "RetireMode": "Apply",
+            "NotifyTopicArn": "arn:aws:sns:us-east-1:111111111111:iam-owners",
+            "WebhookSecretArn": _WEBHOOK_SECRET,
+            "BreakGlassRoleArn": "arn:aws:iam::111111111111:role/breakglass",
+        },
+        "apply-own-topic": {"CodeBucket": "dormant-code", "RetireMode": "Apply"},
     },
     "deploy/org-code-bucket.yaml": {"defaults": {"OrganizationId": "o-abcdefghij"}},
     "deploy/org-aggregator.yaml": {"defaults": {}},

@@ -4,11 +4,8 @@ Slack's JSON body, retries on 429 and 5xx, a timeout, no redirects, https only, 
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -17,6 +14,7 @@ from dormant.core.errors import InvalidParameter, NotificationError
 from dormant.notify.channel import parse_notify_targets
 from dormant.notify.message import Message
 from dormant.notify.webhook import WebhookChannel
+from webhook_support import Hook, serve
 
 SECRET_PATH = "/services/T000/B000/s3cr3t-t0ken"
 MESSAGE = Message(
@@ -28,47 +26,11 @@ MESSAGE = Message(
 )
 
 
-class Hook:
-    """What the server answers, in order (the last answer repeats), and what it got."""
-
-    def __init__(self) -> None:
-        self.answers: list[tuple[int, dict[str, str]]] = [(200, {})]
-        self.bodies: list[dict[str, Any]] = []
-        self.paths: list[str] = []
-        self.hold = threading.Event()  # while clear, answers wait (to provoke a timeout)
-        self.hold.set()
-
-
 @pytest.fixture
 def hook() -> Iterator[tuple[Hook, str]]:
     state = Hook()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            state.bodies.append(json.loads(self.rfile.read(length)))
-            state.paths.append(self.path)
-            state.hold.wait(5)
-            status, headers = state.answers[min(len(state.bodies), len(state.answers)) - 1]
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}{SECRET_PATH}"
-    finally:
-        state.hold.set()
-        server.shutdown()
-        server.server_close()
+    with serve(state, SECRET_PATH) as url:
+        yield state, url
 
 
 def channel(url: str, **kwargs: Any) -> tuple[WebhookChannel, list[float]]:

@@ -24,13 +24,16 @@ GET = "GetServiceLastAccessedDetails"
 
 
 class Sleeps:
-    """Records the waits instead of waiting."""
+    """Records the waits instead of waiting; ``clock`` is the time they add up to."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+    def clock(self) -> float:
+        return sum(self.waits)
 
 
 def _role(sim: Simulation, name: str) -> Role:
@@ -40,7 +43,7 @@ def _role(sim: Simulation, name: str) -> Role:
 
 def _source(sim: Simulation, sleeps: Sleeps, client: Any = None, **kwargs: Any) -> IamAccessSource:
     iam = client if client is not None else sim.client("iam")
-    return IamAccessSource(iam, account_id=ACCOUNT, sleep=sleeps, **kwargs)
+    return IamAccessSource(iam, account_id=ACCOUNT, sleep=sleeps, clock=sleeps.clock, **kwargs)
 
 
 def test_a_role_costs_one_generate_its_polls_and_its_pages(sim: Simulation, now: datetime) -> None:

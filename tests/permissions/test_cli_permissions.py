@@ -281,3 +281,30 @@ def test_a_window_longer_than_iam_keeps_service_access_is_refused(dormant: Any) 
         "use at most 400"
     )
     assert "Traceback" not in result.stderr
+
+
+def test_report_names_the_roles_of_the_permissions_rule(
+    dormant: Any, sim_server: Any, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dormant.handler import lambda_handler
+
+    _account(sim_server, now)
+    for key, value in sim_server.env().items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    rule = "iam-role-last-used-permissions"
+    event = sim_server.scheduled_event(
+        rule,
+        ACCOUNT,
+        notification_time=now,
+        rule_parameters={"kind": "permissions", "role_whitelist": "/breakglass"},
+    )
+    assert lambda_handler(event, None)["roles"] == 4
+    result = dormant("report", "--rule-name", rule, "-f", "tsv", env=sim_server.env())
+    assert result.returncode == 1, result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        "app\tNON_COMPLIANT\t2 of 3 granted services unused for more than 90 days: kms, sqs",
+        "breakglass\tCOMPLIANT\tRole matches allow-list pattern /breakglass",
+        "busy\tCOMPLIANT\tAll 2 granted services used within 90 days",
+        "young\tCOMPLIANT\tRole age is 10 days",
+    ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from dormant.core.settings import Settings
 from dormant.engine.pool import map_bounded
 from dormant.permissions.model import ServiceAccess
 from dormant.permissions.scan import RoleOutcome, scan_permissions
+from dormant.permissions.scan.pipeline import JobPage
 from dormant.roles.model import Role
 from dormant.testing import InMemoryAccessSource
 
@@ -89,10 +89,10 @@ def test_roles_decided_without_their_data_cost_no_call() -> None:
 
 def test_an_unexpected_error_fails_only_its_role() -> None:
     class Broken(InMemoryAccessSource):
-        def service_access(self, subject: Role) -> Sequence[ServiceAccess]:
+        def read(self, subject: Role, job_id: str, marker: str | None = None) -> JobPage:
             if subject.name == "bad":
                 raise KeyError("ServiceNamespace")
-            return super().service_access(subject)
+            return super().read(subject, job_id, marker)
 
     result = scan_permissions(Broken(), [role("bad"), role("good")], settings=WINDOW, now=NOW)
     assert [f.role.name for f in result.findings] == ["good"]

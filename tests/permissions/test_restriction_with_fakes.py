@@ -97,7 +97,7 @@ def test_a_failed_freshness_check_fails_the_role_only() -> None:
         restrict(mutator, source, [Target("a"), Target("b")], settings=WINDOW, now=NOW, apply=True)
     )
     assert [o.status for o in outcomes] == [Status.FAILED, Status.DONE]
-    assert "job ended FAILED" in outcomes[0].message
+    assert "ended FAILED: JobFailed" in outcomes[0].message
 
 
 def _state_with(inline_chars: int) -> RoleState:

@@ -43,6 +43,7 @@ def make_role(name: str, **fields: object) -> Role:
 
 def test_the_public_surface_is_deliberate() -> None:
     assert sorted(dormant.testing.__all__) == [
+        "AccessCall",
         "Churn",
         "ChurningAccount",
         "Failure",
@@ -60,6 +61,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryUserMutator",
         "MemoryConfig",
         "PutEvaluationsCall",
+        "VirtualClock",
         "aws_error",
     ]
     for name in dormant.testing.__all__:

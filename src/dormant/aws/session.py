@@ -245,6 +245,7 @@ def aws_call(
             f"{operation}{where} {kind}: {code}: {message}",
             operation=operation,
             account_id=account_id,
+            code=code,
         ) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsAccessError(

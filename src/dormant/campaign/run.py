@@ -13,13 +13,14 @@ nothing and changes nothing. Pure over the mutators and ``Channel``: no boto3, n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import Settings
 from dormant.notify.channel import Channel
 from dormant.notify.message import MessageContext, NoticeItem, build_message
+from dormant.remediation.notice import LifecycleStep
 from dormant.remediation.outcome import Outcome, Status
 from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
@@ -55,6 +56,9 @@ class Campaign:
     channels: tuple[Channel, ...] = ()
     # Quarantine by attaching this managed deny (the deployed stack's), not the inline one.
     managed_policy_arn: str | None = None
+    # Notices only (the deployed stack's RetireMode Notify): quarantines and deletes that are
+    # due are kept, and said to be; notices are given and withdrawn as with the whole lifecycle.
+    notices_only: bool = False
 
     def check(self) -> None:
         if self.notice_days > 0 and not self.channels:
@@ -198,6 +202,8 @@ def run_campaign(
             caller_arn=caller_arn,
         )
     plan: list[Item] = [*role_plan, *user_plan]
+    if campaign.notices_only:
+        plan = [_notice_only(item) for item in plan]
     changes = [item for item in plan if item.changes]
     groups: dict[str, list[Item]] = {"": changes}
     if campaign.channels:
@@ -251,6 +257,17 @@ def run_campaign(
         roles=tuple(r for r in results if isinstance(r, RetireResult)),
         users=tuple(r for r in results if isinstance(r, UserRetireResult)),
         notices=tuple(notices),
+    )
+
+
+def _notice_only(item: Item) -> Item:
+    if item.step not in (LifecycleStep.QUARANTINE, LifecycleStep.DELETE):
+        return item
+    return replace(
+        item,
+        step=LifecycleStep.KEEP,
+        reason=f"due to {item.step} ({item.reason}); notices only: nothing is {item.step}d",
+        next=None,
     )
 
 

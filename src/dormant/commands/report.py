@@ -111,7 +111,8 @@ def report(
     """Print the results the Config rule recorded, with role (or user) names.
 
     The TSV lines are the blog's report: role name, compliance, annotation. For the users'
-    rule (--rule-name <name>-users) UserIds are named from the account's users.
+    rule (--rule-name <name>-users) UserIds are named from the account's users; the
+    permissions rule's (--rule-name <name>-permissions) RoleIds from the account's roles.
     With --aggregator, every account's results (the account id comes first in TSV);
     an aggregator holds no NOT_APPLICABLE results, and roles it has no name for
     keep their RoleId. Pairs that cannot be read are listed and the exit code is 3.

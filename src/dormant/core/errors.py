@@ -101,10 +101,18 @@ class CredentialReportError(DormantError):
 class AwsAccessError(DormantError):
     """An AWS API call failed for a reason the user must fix (credentials, permissions)."""
 
-    def __init__(self, message: str, *, operation: str = "", account_id: str = "") -> None:
+    def __init__(
+        self, message: str, *, operation: str = "", account_id: str = "", code: str = ""
+    ) -> None:
         super().__init__(message)
         self.operation = operation
         self.account_id = account_id
+        self.code = code  # AWS's error code, when AWS answered with one
+
+    @property
+    def denied(self) -> bool:
+        """AWS refused the call for want of a permission (or of valid credentials)."""
+        return self.code in ACCESS_DENIED_CODES
 
 
 class AssumeRoleError(AwsAccessError):

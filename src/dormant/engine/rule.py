@@ -15,12 +15,19 @@ In ``EvaluationMode.CHANGES`` a run posts only the evaluations whose compliance 
 annotation differ from what Config holds for the rule (Config keeps a resource's last
 result until a new one replaces it), so the state Config holds is the same as after a
 full run, for a fraction of the evaluations Config bills.
+
+A run may cover only part of the account (the permissions rule stops when Lambda's time
+runs short): the resources it did not reach are ``unreached``. Nothing is posted for them
+and they are never taken for deleted, so they keep their last result; the summary counts
+them (``left``). Such a run, in ``changes`` mode, posts its unchanged results too, so that
+their recorded time moves on and the next run, which starts with the oldest results
+(``oldest_first``), reaches the others.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +48,9 @@ __all__ = [
     "RecordedResult",
     "RuleKind",
     "RuleRunSummary",
+    "history_types",
+    "oldest_first",
+    "read_history",
     "run_rule",
     "stale_resource_ids",
     "unchanged_since",
@@ -109,6 +119,7 @@ class RuleRunSummary:
     evaluation_mode: EvaluationMode = EvaluationMode.FULL
     posted: int = 0
     unchanged: int = 0
+    left: int = 0  # resources this run did not reach (they keep their last result)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -122,6 +133,7 @@ class RuleRunSummary:
             "evaluation_mode": self.evaluation_mode.value,
             "evaluations_posted": self.posted,
             "unchanged_skipped": self.unchanged,
+            "left": self.left,
         }
 
 
@@ -148,6 +160,43 @@ def _recorded(
     history: ComplianceHistory, rule_name: str, types: Sequence[str]
 ) -> list[RecordedResult]:
     return list(history.recorded(rule_name, types))
+
+
+def history_types(settings: Settings) -> list[tuple[str, ...]]:
+    """The chains of history a run reads: COMPLIANT and NON_COMPLIANT results (for stale
+    ones) in ``full`` mode; each of the three compliance types in ``changes`` mode."""
+    if settings.evaluation_mode is EvaluationMode.CHANGES:
+        return [(value.value,) for value in Compliance]
+    return [_LIVE_TYPES]
+
+
+def read_history(
+    history: ComplianceHistory | None, rule_name: str, settings: Settings
+) -> list[RecordedResult]:
+    """What ``run_rule`` would read of the rule's history, each chain of pages at once."""
+    if history is None:
+        return []
+    chains = history_types(settings)
+    with ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="dormant-history") as pool:
+        pending = [pool.submit(_recorded, history, rule_name, types) for types in chains]
+        return [result for future in pending for result in future.result()]
+
+
+def oldest_first(
+    resource_ids: Iterable[str], recorded: Iterable[RecordedResult], resource_type: str
+) -> list[str]:
+    """The ids ordered by when Config recorded their result: none first, then the oldest.
+
+    Ties keep the ids' own order. A run that cannot reach every resource takes them in
+    this order, so successive runs cover them all.
+    """
+    when: dict[str, float] = {}
+    for result in recorded:
+        if result.resource_type == resource_type and result.recorded_at is not None:
+            stamp = result.recorded_at.timestamp()
+            when[result.resource_id] = max(stamp, when.get(result.resource_id, stamp))
+    ids = list(resource_ids)
+    return sorted(ids, key=lambda rid: (rid in when, when.get(rid, 0.0)))
 
 
 def unchanged_since(
@@ -178,6 +227,8 @@ def run_rule(
     history: ComplianceHistory | None,
     *,
     kind: RuleKind[S, F],
+    recorded: Sequence[RecordedResult] | None = None,
+    unreached: Collection[str] = (),
 ) -> RuleRunSummary:
     """One scheduled evaluation of the account, for any kind of resource.
 
@@ -188,16 +239,17 @@ def run_rule(
     network, not on the CPU. In ``full`` mode the history is the COMPLIANT and
     NON_COMPLIANT results (for stale ones); in ``changes`` mode it is all three
     compliance types, read as three chains at once, to compare every result with.
+    ``recorded``, when given, is that history already read (``read_history``): it is
+    not read again. ``unreached`` are ids of resources that exist but were not decided
+    (see the module docstring).
     """
     now = event.notification_time
     changes = settings.evaluation_mode is EvaluationMode.CHANGES
-    chains: list[tuple[str, ...]] = (
-        [(value.value,) for value in Compliance] if changes else [_LIVE_TYPES]
-    )
+    chains = history_types(settings)
     with ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="dormant-history") as pool:
         pending = (
             []
-            if history is None
+            if history is None or recorded is not None
             else [pool.submit(_recorded, history, event.rule_name, types) for types in chains]
         )
         evaluations: list[Evaluation] = []
@@ -208,13 +260,18 @@ def run_rule(
             evaluations.append(evaluation_for(finding, now))
             counts[finding.compliance.value] += 1
             current.add(finding.resource_id)
-        recorded = [result for future in pending for result in future.result()]
+        held = (
+            list(recorded)
+            if recorded is not None
+            else [result for future in pending for result in future.result()]
+        )
+    left = set(unreached) - current
     stale = stale_resource_ids(
-        (r for r in recorded if r.compliance in _LIVE_TYPES), current, kind.resource_type
+        (r for r in held if r.compliance in _LIVE_TYPES), current | left, kind.resource_type
     )
     unchanged = 0
-    if changes:
-        evaluations, unchanged = unchanged_since(evaluations, recorded)
+    if changes and not left:
+        evaluations, unchanged = unchanged_since(evaluations, held)
     evaluations.extend(
         stale_evaluation(
             resource_id, now, resource_type=kind.resource_type, annotation=kind.gone_annotation
@@ -233,4 +290,5 @@ def run_rule(
         evaluation_mode=settings.evaluation_mode,
         posted=len(evaluations),
         unchanged=unchanged,
+        left=len(left),
     )

@@ -1,16 +1,18 @@
-"""IAM adapter for service last-access data: one job per role, polled, paged.
+"""IAM adapter for service last-access data: IAM's two job operations, one call each.
 
-For each role: ``GenerateServiceLastAccessedDetails(Arn, Granularity=ACTION_LEVEL)``, then
-``GetServiceLastAccessedDetails(JobId, MaxItems)`` until ``JobStatus`` is ``COMPLETED``, with
-a jittered backoff from about 0.5 s up to 5 s between polls and a bounded total wait per role;
-the completing poll brings the first page, and ``Marker`` the next ones (botocore has no
-paginator for this operation). So a role costs 1 generate + its polls + its extra pages, and
-nothing else. A ``FAILED`` job, a job still running after the wait, a denied call or
-throttling that outlasted botocore's (adaptive) retries raises ``AwsAccessError`` naming the
-call, the role and the account; ``dormant.permissions.scan`` makes that the role's failure.
+``IamAccessSource.start`` is ``GenerateServiceLastAccessedDetails(Arn,
+Granularity=ACTION_LEVEL)``; ``read`` is one ``GetServiceLastAccessedDetails(JobId, MaxItems,
+Marker)``, whose answer becomes a ``JobPage`` (botocore has no paginator for it). When to
+call them (the first poll right after the generate, then a jittered back-off from about
+0.5 s up to 5 s, at most 120 s of waiting per role; many jobs in flight at once) is
+``dormant.permissions.scan.pipeline``'s part, so a role costs 1 generate + its polls + its
+extra pages, and nothing else. A denied call or throttling that outlasted botocore's
+(adaptive) retries raises ``AwsAccessError`` naming the call, the role and the account;
+``dormant.permissions.scan`` makes that the role's failure. ``service_access`` reads one
+role through the same scheduler (``dormant restrict``'s freshness re-check).
 
-The sleep and the jitter are arguments, so tests never wait. AWS's PascalCase becomes
-``dormant.permissions.model.ServiceAccess`` here, once. No decisions are made here.
+The clock, the sleep and the jitter are arguments, so tests never wait. AWS's PascalCase
+becomes ``dormant.permissions.model.ServiceAccess`` here, once. No decisions are made here.
 """
 
 from __future__ import annotations
@@ -31,10 +33,17 @@ from dormant.aws.session import (
     describe_client_error,
     parse_aws_timestamp,
 )
-from dormant.core.errors import AwsAccessError
 from dormant.core.time import parse_timestamp
 from dormant.permissions.model import ServiceAccess, TrackedAction
 from dormant.permissions.scan import RoleOutcome
+from dormant.permissions.scan.pipeline import (
+    GENERATE,
+    GET,
+    JobPage,
+    JobStatus,
+    Polling,
+    read_access,
+)
 from dormant.roles.model import Role
 from dormant.roles.records import role_from_detail
 
@@ -62,12 +71,6 @@ MAX_WAIT_PER_ROLE = 120.0  # seconds slept for one job before the role is given 
 
 
 MAX_ITEMS_PER_PAGE = 1000  # GetServiceLastAccessedDetails' largest MaxItems
-
-
-GENERATE = "iam:GenerateServiceLastAccessedDetails"
-
-
-GET = "iam:GetServiceLastAccessedDetails"
 
 
 def access_client_config(workers: int) -> botocore.config.Config:
@@ -102,10 +105,12 @@ def service_access_from_record(record: dict[str, Any]) -> ServiceAccess:
 
 
 class IamAccessSource:
-    """An ``AccessSource`` over one account's IAM client (boto3 clients are thread-safe).
+    """``AccessJobs`` (and the one-role ``AccessSource``) over one account's IAM client
+    (boto3 clients are thread-safe).
 
-    ``sleep(seconds)`` waits between polls and ``jitter(low, high)`` draws each wait;
-    ``max_wait`` bounds the seconds slept for one role's job.
+    ``sleep(seconds)`` waits between polls, ``clock()`` tells the time they are measured on
+    and ``jitter(low, high)`` draws each wait; ``max_wait`` bounds the seconds of waiting
+    for one role's job.
     """
 
     def __init__(
@@ -118,80 +123,72 @@ class IamAccessSource:
         max_delay: float = MAX_POLL_DELAY,
         max_wait: float = MAX_WAIT_PER_ROLE,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[float, float], float] = random.uniform,
     ) -> None:
         if not 1 <= page_size <= MAX_ITEMS_PER_PAGE:
             raise ValueError(f"page_size must be 1..{MAX_ITEMS_PER_PAGE}")
-        if not 0 < first_delay <= max_delay:
-            raise ValueError("delays must satisfy 0 < first_delay <= max_delay")
         self._iam = iam
         self._account_id = account_id
         self._page_size = page_size
-        self._first_delay = first_delay
-        self._max_delay = max_delay
-        self._max_wait = max_wait
-        self._sleep = sleep
-        self._jitter = jitter
+        self._polling = Polling(
+            first_delay=first_delay,
+            max_delay=max_delay,
+            max_wait=max_wait,
+            sleep=sleep,
+            clock=clock,
+            jitter=jitter,
+        )
+
+    @property
+    def polling(self) -> Polling:
+        return self._polling
 
     def _label(self, operation: str, role: Role) -> tuple[str, str]:
         account = role.account_id or self._account_id
         return f"{operation} of role {role.name}", account
 
-    def service_access(self, role: Role) -> tuple[ServiceAccess, ...]:
+    def start(self, role: Role) -> str:
         label, account = self._label(GENERATE, role)
         with aws_call(label, account):
-            job_id = str(
+            return str(
                 self._iam.generate_service_last_accessed_details(
                     Arn=role.arn, Granularity="ACTION_LEVEL"
                 )["JobId"]
             )
-        response = self._completed(role, job_id)
-        records: list[dict[str, Any]] = list(response.get("ServicesLastAccessed", []))
-        while response.get("IsTruncated") and response.get("Marker"):
-            response = self._get(role, job_id, Marker=str(response["Marker"]))
-            records.extend(response.get("ServicesLastAccessed", []))
-        return tuple(service_access_from_record(record) for record in records)
 
-    def _get(self, role: Role, job_id: str, **params: Any) -> dict[str, Any]:
+    def read(self, role: Role, job_id: str, marker: str | None = None) -> JobPage:
         label, account = self._label(GET, role)
+        params: dict[str, Any] = {"JobId": job_id, "MaxItems": self._page_size}
+        if marker:
+            params["Marker"] = marker
         with aws_call(label, account):
-            response: dict[str, Any] = dict(
-                self._iam.get_service_last_accessed_details(
-                    JobId=job_id, MaxItems=self._page_size, **params
-                )
+            response: dict[str, Any] = dict(self._iam.get_service_last_accessed_details(**params))
+        status = str(response.get("JobStatus") or JobStatus.IN_PROGRESS)
+        if status == JobStatus.FAILED:
+            error = response.get("Error") or {}
+            return JobPage(
+                JobStatus.FAILED,
+                error_code=str(error.get("Code") or ""),
+                error_message=str(error.get("Message") or ""),
             )
-        return response
+        if status != JobStatus.COMPLETED:
+            return JobPage(JobStatus.IN_PROGRESS)
+        truncated = bool(response.get("IsTruncated")) and bool(response.get("Marker"))
+        return JobPage(
+            JobStatus.COMPLETED,
+            tuple(service_access_from_record(r) for r in response.get("ServicesLastAccessed", [])),
+            marker=str(response["Marker"]) if truncated else None,
+        )
 
-    def _completed(self, role: Role, job_id: str) -> dict[str, Any]:
-        """Poll until the job completes: its first page, or AwsAccessError."""
-        delay = self._first_delay
-        waited = 0.0
-        while True:
-            response = self._get(role, job_id)
-            status = response.get("JobStatus")
-            if status == "COMPLETED":
-                return response
-            label, account = self._label(GET, role)
-            where = f" in account {account}" if account else ""
-            if status == "FAILED":
-                error = response.get("Error") or {}
-                raise AwsAccessError(
-                    f"{label}{where} failed: job {job_id} ended FAILED: "
-                    f"{error.get('Code', 'Unknown')}: {error.get('Message', 'no reason given')}",
-                    operation=label,
-                    account_id=account,
-                )
-            pause = min(self._max_delay, self._jitter(delay * 0.75, delay * 1.25))
-            if waited + pause > self._max_wait:
-                raise AwsAccessError(
-                    f"{label}{where} failed: job {job_id} still {status} after "
-                    f"{waited:.1f} s of waiting (the limit is {self._max_wait:.0f} s)",
-                    operation=label,
-                    account_id=account,
-                )
-            self._sleep(pause)
-            waited += pause
-            delay = min(self._max_delay, delay * 2)
+    def service_access(self, role: Role) -> tuple[ServiceAccess, ...]:
+        """One role's services, its job polled like any other's; raises its failure."""
+        if not role.account_id and self._account_id:
+            role = replace(role, account_id=self._account_id)
+        (outcome,) = read_access(self, [role], workers=1, in_flight=1).outcomes
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.access
 
 
 OnRoles = Callable[[int], None]

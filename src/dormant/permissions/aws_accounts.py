@@ -3,7 +3,8 @@
 - ``account_permissions``: one account's roles (every role through
   GetAccountAuthorizationDetails, 1,000 a page, or the named ones through GetRole), their
   last access through ``dormant.permissions.aws.IamAccessSource`` and the one decision, through
-  ``dormant.permissions.scan.scan_permissions`` (a bounded number of roles at once).
+  ``dormant.permissions.scan.scan_permissions`` (up to ``in_flight`` jobs started ahead, at
+  most ``workers`` calls at once).
 - ``accounts_permissions``: the same in each target account, one account after another
   (each with its roles in parallel: IAM throttles these jobs per account), the caller's own
   account with its credentials, the others through ``sts:AssumeRole`` of ``role_name``. An
@@ -33,7 +34,7 @@ from dormant.permissions.aws import (
     access_client_config,
     role_by_name,
 )
-from dormant.permissions.scan import PermissionsResult, scan_permissions
+from dormant.permissions.scan import DEFAULT_IN_FLIGHT, PermissionsResult, scan_permissions
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.model import Role
 
@@ -80,6 +81,7 @@ def account_permissions(
     settings: Settings,
     now: datetime,
     workers: int,
+    in_flight: int = DEFAULT_IN_FLIGHT,
     on_roles: OnRoles | None = None,
     on_role_done: OnRole | None = None,
     filter_names: bool = False,
@@ -92,7 +94,13 @@ def account_permissions(
         on_roles(len(roles))
     source = IamAccessSource(iam, account_id=account_id, **(source_options or {}))
     result = scan_permissions(
-        source, roles, settings=settings, now=now, workers=workers, on_role_done=on_role_done
+        source,
+        roles,
+        settings=settings,
+        now=now,
+        workers=workers,
+        in_flight=in_flight,
+        on_role_done=on_role_done,
     )
     result.failures.extend(missing)
     return result
@@ -107,6 +115,7 @@ def accounts_permissions(
     settings: Settings,
     now: datetime,
     workers: int,
+    in_flight: int = DEFAULT_IN_FLIGHT,
     on_roles: OnRoles | None = None,
     on_role_done: OnRole | None = None,
     source_options: dict[str, Any] | None = None,
@@ -136,6 +145,7 @@ def accounts_permissions(
                 settings=settings,
                 now=now,
                 workers=workers,
+                in_flight=in_flight,
                 on_roles=on_roles,
                 on_role_done=on_role_done,
                 filter_names=True,

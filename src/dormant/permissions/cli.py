@@ -39,7 +39,13 @@ from dormant.core.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS, Settings,
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, MAX_WORKERS
 from dormant.permissions.layout import PERMISSIONS_LAYOUT, PermissionsLine
 from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
-from dormant.permissions.scan import DEFAULT_ACCESS_WORKERS, PermissionsResult, RoleOutcome
+from dormant.permissions.scan import (
+    DEFAULT_ACCESS_WORKERS,
+    DEFAULT_IN_FLIGHT,
+    PermissionsResult,
+    RoleOutcome,
+)
+from dormant.permissions.scan.pipeline import MAX_IN_FLIGHT
 from dormant.report import ReportMeta, iso, render
 
 __all__ = ["permissions"]
@@ -68,6 +74,16 @@ def _names(role_names: Sequence[str], all_roles: bool) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
+def parse_in_flight(value: str) -> int:
+    """--in-flight: jobs started and not yet read, 1..MAX_IN_FLIGHT."""
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_IN_FLIGHT:
+        raise InvalidParameter(
+            "--in-flight", f"expected a whole number from 1 to {MAX_IN_FLIGHT}, got {value!r}"
+        )
+    return int(text)
+
+
 def print_role_failures(failures: Sequence[AccountFailure]) -> None:
     for failure in failures:
         click.echo(f"dormant: failed: {' '.join(failure.message.split())}", err=True)
@@ -83,6 +99,7 @@ def _read(
     settings: Settings,
     now: datetime,
     workers: int,
+    in_flight: int,
 ) -> tuple[PermissionsResult, str, bool]:
     from dormant.aws.session import aws_call, caller_account
     from dormant.permissions.aws import access_client_config
@@ -106,6 +123,7 @@ def _read(
                 settings=settings,
                 now=now,
                 workers=workers,
+                in_flight=in_flight,
                 on_role_done=on_role_done,
             )
             return result, source, True
@@ -119,18 +137,22 @@ def _read(
             settings=settings,
             now=now,
             workers=workers,
+            in_flight=in_flight,
             on_role_done=on_role_done,
         )
         return result, f"account {account}", False
 
 
-def _settings_record(settings: Settings, now: datetime, workers: int) -> dict[str, Any]:
+def _settings_record(
+    settings: Settings, now: datetime, workers: int, in_flight: int
+) -> dict[str, Any]:
     return {
         "max_days": settings.max_days,
         "allow_patterns": list(settings.allow_patterns),
         "include_service_linked": settings.include_service_linked,
         "as_of": iso(now),
         "workers": workers,
+        "in_flight": in_flight,
     }
 
 
@@ -174,7 +196,15 @@ def _settings_record(settings: Settings, now: datetime, workers: int) -> dict[st
     metavar="N",
     default=str(DEFAULT_ACCESS_WORKERS),
     show_default=True,
-    help=f"Roles read at the same time (1..{MAX_WORKERS}); IAM throttles these jobs.",
+    help=f"IAM calls made at the same time (1..{MAX_WORKERS}); IAM throttles these calls.",
+)
+@click.option(
+    "--in-flight",
+    metavar="N",
+    default=str(DEFAULT_IN_FLIGHT),
+    show_default=True,
+    help=f"Last-access jobs started ahead and not yet read (1..{MAX_IN_FLIGHT}): a job "
+    "waiting for IAM holds no worker, so many are started while --workers calls run.",
 )
 @click.option(
     "--org",
@@ -211,6 +241,7 @@ def permissions(
     include_service_linked: bool,
     as_of: str | None,
     workers: str,
+    in_flight: str,
     use_org: bool,
     accounts_file: str | None,
     role_name: str,
@@ -250,6 +281,7 @@ def permissions(
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)
+    jobs_in_flight = parse_in_flight(in_flight)
     role_name = parse_role_name(role_name, "--role-name")
     if use_org and accounts_file is not None:
         raise InvalidParameter("--accounts", "cannot be combined with --org")
@@ -264,13 +296,14 @@ def permissions(
         settings=settings,
         now=now,
         workers=worker_count,
+        in_flight=jobs_in_flight,
     )
     meta = ReportMeta(
         layout=PERMISSIONS_LAYOUT,
         kind="permissions",
         generated_at=now,
         source=source,
-        settings=_settings_record(settings, now, worker_count),
+        settings=_settings_record(settings, now, worker_count, jobs_in_flight),
         failures=result.failures,
         multi_account=multi_account,
         region=session.region_name,

@@ -11,7 +11,10 @@ Pure data in, a finding out, beside the roles' decision in ``dormant.roles.decid
 6. otherwise                                                      -> COMPLIANT
 
 As for roles and users, a lapsed exemption is noted and a NON_COMPLIANT annotation names
-the owner, each when it fits in 256 characters.
+the owner, each when it fits in 256 characters. With ``Settings.stable_annotations`` (the
+rule's ``evaluation_mode=changes``) annotations name dates instead of counting days: a young
+role's creation day, each unused service's last use (``s3 (last used 2026-05-02)``,
+``kms (never used)``), so they change only when the finding does.
 
 For a used service that IAM tracks at action level, the actions not used within the window
 are listed; they never change the compliance, which follows from services alone. The
@@ -26,7 +29,7 @@ re-check both call ``evaluate_permissions``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dormant.core.evaluations import ANNOTATION_ROLE_DELETED, fit_annotation
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
@@ -40,7 +43,7 @@ from dormant.core.tags import (
     owner_of,
     with_tag_notes,
 )
-from dormant.core.time import whole_days
+from dormant.core.time import created_within_window, whole_days
 from dormant.engine.rule import RuleKind
 from dormant.permissions.model import (
     PermissionsFinding,
@@ -122,6 +125,22 @@ def unused_annotation(unused: Sequence[str], granted: int, max_days: int) -> str
     )
 
 
+def unused_since_annotation(unused: Sequence[ServiceUse], granted: int, max_days: int) -> str:
+    """``2 of 12 granted services unused for more than 90 days: kms (never used), s3 (last
+    used 2026-05-02)``: dates, which stay put while the finding does (<= 256)."""
+
+    def named(service: ServiceUse) -> str:
+        if service.last_used is None:
+            return f"{service.namespace} (never used)"
+        return f"{service.namespace} (last used {service.last_used.astimezone(UTC).date()})"
+
+    ordered = sorted(unused, key=lambda service: service.namespace)
+    return fit_annotation(
+        f"{len(ordered)} of {granted} granted services unused for more than {max_days} days: "
+        + ", ".join(named(service) for service in ordered)
+    )
+
+
 def _active_exemption(role: Role, settings: Settings, now: datetime) -> TagCheck | None:
     check = check_exemption(role.tags, settings.exempt_tag_key, now)
     return check if check is not None and check.state is ExemptionState.ACTIVE else None
@@ -186,16 +205,22 @@ def evaluate_permissions(
             f"Role matches allow-list pattern {pattern}",
         )
     services = tuple(_service_use(record, now, max_days) for record in _merged(access))
+    stable = settings.stable_annotations
     if age_days <= max_days:
-        return finding(
-            Compliance.COMPLIANT, PermissionsReason.YOUNG, f"Role age is {age_days} days", services
+        young = (
+            created_within_window(role.created, max_days)
+            if stable
+            else f"Role age is {age_days} days"
         )
-    unused = sorted(s.namespace for s in services if s.unused)
+        return finding(Compliance.COMPLIANT, PermissionsReason.YOUNG, young, services)
+    unused = [s for s in services if s.unused]
     if unused:
         return finding(
             Compliance.NON_COMPLIANT,
             PermissionsReason.UNUSED_SERVICES,
-            unused_annotation(unused, len(services), max_days),
+            unused_since_annotation(unused, len(services), max_days)
+            if stable
+            else unused_annotation(sorted(s.namespace for s in unused), len(services), max_days),
             services,
         )
     if not services:

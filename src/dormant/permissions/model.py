@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from dormant.core.model import Compliance
-from dormant.roles.model import AboutRole, Role
-from dormant.roles.remediate.restriction import DENY_SID
+from dormant.roles.model import DENY_SID, AboutRole, Role
 
 __all__ = [
     "DEFAULT_PERMISSIONS_MAX_DAYS",

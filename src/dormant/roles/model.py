@@ -20,6 +20,7 @@ from dormant.core.model import (
 )
 
 __all__ = [
+    "DENY_SID",
     "RESOURCE_TYPE_ROLE",
     "AboutRole",
     "Finding",
@@ -30,6 +31,10 @@ __all__ = [
     "Role",
     "RoleReferences",
 ]
+
+# The Sid of the deny of unused services that `dormant restrict` puts on a role: what the
+# permissions' proposal writes and the roles' release recognizes.
+DENY_SID = "DormantUnusedServices"
 
 
 class Reason(enum.StrEnum):

@@ -42,7 +42,7 @@ botocore or moto, so it works with dormant's base install.
 
 from __future__ import annotations
 
-from dormant.testing.access import InMemoryAccessSource
+from dormant.testing.access import AccessCall, InMemoryAccessSource, VirtualClock
 from dormant.testing.aggregate import InMemoryAggregator
 from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
@@ -59,6 +59,7 @@ from dormant.testing.references import InMemoryReferenceFinder
 from dormant.testing.users import InMemoryUserMutator
 
 __all__ = [
+    "AccessCall",
     "Churn",
     "ChurningAccount",
     "Failure",
@@ -76,5 +77,6 @@ __all__ = [
     "InMemoryUserMutator",
     "MemoryConfig",
     "PutEvaluationsCall",
+    "VirtualClock",
     "aws_error",
 ]

@@ -22,7 +22,10 @@ def aws_error(label: str, code: str, message: str, account_id: str = "") -> AwsA
     where = f" in account {account_id}" if account_id else ""
     kind = "denied" if code in ACCESS_DENIED_CODES else "failed"
     return AwsAccessError(
-        f"{label}{where} {kind}: {code}: {message}", operation=label, account_id=account_id
+        f"{label}{where} {kind}: {code}: {message}",
+        operation=label,
+        account_id=account_id,
+        code=code,
     )
 
 

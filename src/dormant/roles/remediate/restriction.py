@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dormant.remediation.steps import Step
+from dormant.roles.model import DENY_SID
 from dormant.roles.remediate.plan import _policy_undo, _tag_undo
 from dormant.roles.remediate.state import RoleState
 
@@ -88,6 +89,3 @@ def unrestrict_steps(state: RoleState) -> list[Step]:
             Step("UntagRole", {"RoleName": name, "TagKeys": keys}, undo=_tag_undo(state, keys))
         )
     return steps
-
-
-DENY_SID = "DormantUnusedServices"

@@ -1,0 +1,236 @@
+"""deploy/retire.yaml's function over 60 simulated days, as the stack's own role, enforced.
+
+`dormant.campaign.handler.lambda_handler` runs on each scheduled day as a session of
+`RetireFunctionRole` holding exactly the policies the stack gives it, with the stack's
+managed deny, bucket and topic: day 0 notices, day 14 quarantines, a role used on day 20 is
+kept and its owner told, day 44 backs up and deletes (instance profile, managed and inline
+policies first). That it runs at all under enforcement shows the role's permissions are
+enough; taking one action out fails the run, so each is needed. Notify mode (the default)
+gives notices only, with a role that may not quarantine or delete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from e2e_support import without_action
+from retire_support import (
+    ACCOUNT,
+    BUCKET,
+    FUNCTION_ROLE,
+    RetireDeployment,
+    attached,
+    role_names,
+    role_tags,
+)
+
+from dormant.core.errors import DormantError
+from dormant_sim.principals import backend_of
+from dormant_sim.server import Simulation
+from webhook_support import Hook, serve
+
+# Ahead of the clock: the function's role, made now, is younger than any window.
+DAY0 = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0) + timedelta(days=1)
+OWNER = {"owner": "team-a"}
+
+
+def on(day: int, hours: int = 0) -> datetime:
+    return DAY0 + timedelta(days=day, hours=hours)
+
+
+def _seed(sim: Simulation) -> None:
+    iam = boto3.client("iam")
+    extra = iam.create_policy(
+        PolicyName="app-extra",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}
+                ],
+            }
+        ),
+    )["Policy"]["Arn"]
+    old = {"created": DAY0 - timedelta(days=400), "last_used": DAY0 - timedelta(days=200)}
+    sim.put_role(
+        ACCOUNT,
+        "AppRole",
+        **old,
+        tags=OWNER,
+        inline_policies={
+            "app-inline": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*"}],
+            }
+        },
+        managed_policy_arns=[extra],
+        instance_profiles=["app-profile"],
+    )
+    sim.put_role(ACCOUNT, "BatchRole", **old, tags=OWNER)
+    sim.put_role(ACCOUNT, "LiveRole", created=old["created"], last_used=DAY0, tags=OWNER)
+
+
+def _steps(summary: dict[str, object]) -> object:
+    return summary["steps"]
+
+
+def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+
+    day0 = deployed.run(sim, on(0))
+    assert _steps(day0) == {"notify": 2}
+    assert role_tags("AppRole")["dormant:notice-at"] == DAY0.date().isoformat()
+    (told,) = deployed.messages()
+    assert told["owner"] == "team-a"
+    quarantine_on = on(14).date().isoformat()
+    assert f"AppRole: quarantined on {quarantine_on} unless used or exempted" in told["text"]
+    assert f"BatchRole: quarantined on {quarantine_on}" in told["text"]
+    assert "LiveRole" not in told["text"]
+
+    # The same day again changes nothing and tells nobody twice.
+    assert deployed.run(sim, on(0, hours=3))["done"] == 0
+    assert deployed.messages() == []
+
+    day14 = deployed.run(sim, on(14))
+    assert _steps(day14) == {"quarantine": 2}
+    for name in ("AppRole", "BatchRole"):
+        assert deployed.policy_arn in attached(name)
+        tags = role_tags(name)
+        assert tags["dormant:quarantined-at"].startswith(on(14).date().isoformat())
+        assert FUNCTION_ROLE not in tags["dormant:quarantined-by"]  # the session's role name
+    assert "dormant-retire-us-east-1" in role_tags("AppRole")["dormant:quarantined-by"]
+    (told,) = deployed.messages()
+    assert f"deleted on {on(44).date().isoformat()} unless used or exempted" in told["text"]
+
+    # Used while quarantined (IAM denied its calls, and recorded the use).
+    backend_of(ACCOUNT).get_role("BatchRole").last_used = on(20)
+    day20 = deployed.run(sim, on(20, hours=1))
+    assert _steps(day20) == {"clear": 1, "keep": 1}
+    assert "dormant:notice-at" not in role_tags("BatchRole")
+    (told,) = deployed.messages()
+    assert f"BatchRole: used since its quarantine on {quarantine_on}" in told["text"]
+
+    day44 = deployed.run(sim, on(44))
+    assert _steps(day44) == {"delete": 1, "keep": 1}
+    assert "AppRole" not in role_names()
+    assert {"BatchRole", "LiveRole"} <= role_names()
+    assert deployed.policy_arn in attached("BatchRole")  # kept quarantined, never deleted
+    s3 = boto3.client("s3")
+    key = f"roles/{ACCOUNT}-AppRole.json"
+    backup = s3.get_object(Bucket=BUCKET, Key=key)
+    assert backup["ServerSideEncryption"] == "AES256"
+    saved = json.loads(backup["Body"].read())
+    assert "app-inline" in json.dumps(saved)
+    assert "app-profile" in json.dumps(saved)
+    (told,) = deployed.messages()
+    assert f"AppRole: deleted today ({on(44).date().isoformat()})" in told["text"]
+    assert f"s3://{BUCKET}/roles/" in told["text"]
+
+    day60 = deployed.run(sim, on(60))
+    assert day60["done"] == 0
+    assert deployed.messages() == []
+
+
+def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch)
+    policies = deployed.stack.role_policies(FUNCTION_ROLE)
+    allowed = {
+        action
+        for document in policies.values()
+        for statement in document["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert not allowed & {"iam:AttachRolePolicy", "iam:DeleteRole", "iam:DetachRolePolicy"}
+    _seed(sim)
+
+    assert _steps(deployed.run(sim, on(0))) == {"notify": 2}
+    day14 = deployed.run(sim, on(14))
+    assert _steps(day14) == {"keep": 2}
+    assert deployed.policy_arn not in attached("AppRole")
+    assert "dormant:quarantined-at" not in role_tags("AppRole")
+    assert len(deployed.messages()) == 1  # the notice; nothing changed on day 14
+
+
+@pytest.mark.parametrize(
+    ("action", "day"),
+    [
+        ("iam:TagRole", 0),
+        ("sns:Publish", 0),
+        ("iam:AttachRolePolicy", 14),
+        ("iam:DeleteRole", 44),
+        ("iam:DeleteRolePolicy", 44),
+        ("iam:DetachRolePolicy", 44),
+        ("iam:RemoveRoleFromInstanceProfile", 44),
+    ],
+)
+def test_each_grant_is_needed(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, action: str, day: int
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    for earlier in (0, 14):
+        if earlier < day:
+            full.run(sim, on(earlier))
+    trimmed = without_action(full.stack.role_policies(FUNCTION_ROLE), action)
+    short = deployed_as(sim, full, trimmed)
+    with pytest.raises(DormantError, match=f"{action} on resource") as failed:
+        short.run(sim, on(day))
+    assert "AccessDenied" in str(failed.value)
+    assert "SimulationCannotAuthorize" not in str(failed.value)
+
+
+def deployed_as(
+    sim: Simulation, full: RetireDeployment, policies: dict[str, object]
+) -> RetireDeployment:
+    from e2e_support import deployed_role
+
+    role = deployed_role(sim, full.stack, FUNCTION_ROLE, name="retire-trimmed", policies=policies)
+    return RetireDeployment(full.stack, role, full.policy_arn, full.topic_arn, full.queue_url)
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
+    """A loopback webhook (127.0.0.1): the bodies it got, and its URL."""
+    state = Hook()
+    with serve(state, "/services/T0/B0/hook") as url:
+        yield state.bodies, url
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_the_webhook_url_is_read_from_its_secret_at_run_time(
+    sim: Simulation,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook: tuple[list[dict[str, Any]], str],
+    granted: bool,
+) -> None:
+    bodies, url = webhook
+    secret = boto3.client("secretsmanager").create_secret(Name="dormant-webhook", SecretString=url)
+    params = {"RetireMode": "Apply", "WebhookSecretArn": secret["ARN"]}
+    full = RetireDeployment.create(sim, monkeypatch, params)
+    _seed(sim)
+    if granted:
+        assert _steps(full.run(sim, on(0))) == {"notify": 2}
+        (body,) = bodies
+        assert "AppRole" in json.dumps(body)
+        return
+    trimmed = without_action(
+        full.stack.role_policies(FUNCTION_ROLE), "secretsmanager:GetSecretValue"
+    )
+    with pytest.raises(DormantError, match="AccessDenied") as failed:
+        deployed_as(sim, full, trimmed).run(sim, on(0))
+    assert url not in str(failed.value)
+    assert "dormant:notice-at" not in role_tags("AppRole")
+    assert bodies == []
