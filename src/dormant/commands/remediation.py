@@ -80,6 +80,7 @@ def quarantine(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -108,12 +109,15 @@ def quarantine(
             allow=allow,
             exempt_tag=exempt_tag,
             owner_tags=owner_tags,
+            max_exemption_days=max_exemption_days,
             as_of=as_of,
             profile=profile,
             region=region,
             report=print_outcomes,
         )
-    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+    )
     targets = role_targets(roles, from_file, also=("users",))
     if not targets:
         return print_nothing_to_do()
@@ -204,6 +208,7 @@ def delete(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -214,7 +219,9 @@ def delete(
     policies, deletes inline policies, deletes the role. The same refusals and freshness
     re-check as quarantine apply. A role already gone whose backup is present is no error.
     """
-    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+    )
     targets = role_targets(roles, from_file)
     if not targets:
         return print_nothing_to_do()

@@ -22,6 +22,7 @@ from dormant.core.settings import (
     PARAM_EXEMPT_TAG_KEY,
     PARAM_INCLUDE_SERVICE_LINKED,
     PARAM_MAX_DAYS,
+    PARAM_MAX_EXEMPTION_DAYS,
     PARAM_OWNER_TAG_KEYS,
 )
 
@@ -30,7 +31,7 @@ __all__ = ["KNOWN_PARAMETERS", "PARAM_RESOURCE_TYPE", "rule_resource_type"]
 PARAM_RESOURCE_TYPE = "resource_type"
 
 
-# Parameters every kind accepts. evaluation_mode, exempt_tag_key and owner_tag_keys are
+# Parameters every kind accepts. evaluation_mode and the tag parameters are
 # read by other parts of the rule; they are named here so that no rule rejects them.
 _COMMON = frozenset(
     {
@@ -41,6 +42,7 @@ _COMMON = frozenset(
         PARAM_EVALUATION_MODE,
         PARAM_EXEMPT_TAG_KEY,
         PARAM_OWNER_TAG_KEYS,
+        PARAM_MAX_EXEMPTION_DAYS,
     }
 )
 

@@ -82,6 +82,7 @@ def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
         "include_service_linked": settings.include_service_linked,
         "exempt_tag_key": settings.exempt_tag_key,
         "owner_tag_keys": list(settings.owner_tag_keys),
+        "max_exemption_days": settings.max_exemption_days,
         "as_of": iso(now),
     }
 
@@ -228,12 +229,18 @@ def run_scan(
     region: str | None,
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+    max_exemption_days: str | None = None,
 ) -> tuple[Iterable[Row], ReportMeta]:
     """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
     ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
     whose ``region`` is --region, else the session's (None for a snapshot without it)."""
     settings = settings_from_options(
-        max_days, allow, include_service_linked, exempt_tag, owner_tags
+        max_days,
+        allow,
+        include_service_linked,
+        exempt_tag,
+        owner_tags,
+        max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)
