@@ -71,7 +71,7 @@ def _code(template: dict[str, Any]) -> dict[str, str]:
 @pytest.mark.parametrize("rule", ["ConfigCustomRule", "UserCredentialsConfigRule"])
 @pytest.mark.parametrize("allow", ["", "/breakglass-role"])
 @pytest.mark.parametrize("value", ["", "90"])
-def test_member_rules_carry_it_and_blank_defers_to_the_function(
+def test_member_rules_carry_it_and_leave_it_out_when_empty(
     rule: str, allow: str, value: str
 ) -> None:
     template = load_template(MEMBER_TEMPLATE)
@@ -86,7 +86,24 @@ def test_member_rules_carry_it_and_blank_defers_to_the_function(
     params = parse_rule_parameters(
         render_sub(props["InputParameters"], parameter_values(template, values))
     )
-    assert params["max_exemption_days"] == value
+    # Config refuses blank values: left out when empty, so the central default applies.
+    assert params.get("max_exemption_days", "") == value
+    assert all(v.strip() for v in params.values())
     central = {"MAX_EXEMPTION_DAYS": "30"}
     expected = 30 if value == "" else int(value)
     assert settings_from_parameters(params, central).max_exemption_days == expected
+
+
+def test_the_longest_member_parameters_with_a_ceiling_fit_configs_limit() -> None:
+    template = load_template(MEMBER_TEMPLATE)
+    longest = "/a*|" * (template["Parameters"]["RolePatternWhitelist"]["MaxLength"] // 4)
+    values = {
+        **MEMBER_REQUIRED,
+        "RolePatternWhitelist": longest,
+        "MaxExemptionDays": "3650",
+        "EvaluationMode": "changes",
+    }
+    props = resolve(template, values)["Resources"]["ConfigCustomRule"]["Properties"]
+    rendered = render_sub(props["InputParameters"], parameter_values(template, values))
+    assert len(rendered) <= 1024  # Config's maximum
+    assert parse_rule_parameters(rendered)["max_exemption_days"] == "3650"

@@ -82,12 +82,14 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-sort": "Builder",
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "1",
+            "data-exempt": "0",
             "data-search": 'builder /team/deploy/ <b onclick="x()">mine & "yours"</b>',
         },
         {
             "data-sort": "Reader",
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "0",
+            "data-exempt": "0",
             "data-search": "reader /team/deploy/ no record of usage",
         },
     ]
@@ -123,6 +125,7 @@ class _User:
     annotation: str
     admin: bool
     owner: str | None
+    exempt: bool = False
     resource_type: str = "AWS::IAM::User"
     resource_id: str = "AIDA0001"
     arn: str | None = None

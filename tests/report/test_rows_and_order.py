@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -67,14 +68,16 @@ def test_non_compliant_first_then_riskiest_then_longest_unused() -> None:
 
 def test_summary_counts_by_compliance_and_admin() -> None:
     tally = Tally()
-    for row in _rows(_role("a", 100, admin=True), _role("b", 1), _role("c", None)):
+    kept = dataclasses.replace(_role("d", 300), tags=(("dormant:exempt", "audits"),))
+    for row in _rows(_role("a", 100, admin=True), _role("b", 1), _role("c", None), kept):
         tally.add(row)
     assert tally.summary() == {
-        "roles": 3,
-        "compliant": 1,
+        "roles": 4,
+        "compliant": 2,
         "non_compliant": 2,
         "not_applicable": 0,
         "non_compliant_admin": 1,
+        "exempt": 1,
         "accounts": 1,
         "failed_accounts": 0,
     }

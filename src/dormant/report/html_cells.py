@@ -70,6 +70,7 @@ class RowData:
     compliance: str
     admin: bool
     search: str
+    exempt: bool = False
 
 
 def items(label: str, values: Sequence[str], shown: int = SHOWN) -> Items:
@@ -106,6 +107,7 @@ def row_data(line: Line, path: str = "") -> RowData:
     return RowData(
         compliance=line.compliance.value,
         admin=line.admin,
+        exempt=line.exempt,
         search=" ".join(part for part in parts if part).lower(),
     )
 

@@ -76,15 +76,17 @@ def _primed(rows: Iterator[Row]) -> Iterable[Row]:
 
 
 def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
-    return {
+    record = {
         "max_days": settings.max_days,
         "allow_patterns": list(settings.allow_patterns),
         "include_service_linked": settings.include_service_linked,
         "exempt_tag_key": settings.exempt_tag_key,
         "owner_tag_keys": list(settings.owner_tag_keys),
-        "max_exemption_days": settings.max_exemption_days,
         "as_of": iso(now),
     }
+    if settings.max_exemption_days is not None:  # shown only when a ceiling is set
+        record["max_exemption_days"] = settings.max_exemption_days
+    return record
 
 
 def _live_account(

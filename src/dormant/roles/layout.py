@@ -28,7 +28,7 @@ from dormant.report.html_cells import (
 )
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.roles.decide import assess_risk
-from dormant.roles.model import Finding, Risk, Role
+from dormant.roles.model import Finding, Reason, Risk, Role
 
 __all__ = [
     "FIELDS",
@@ -132,6 +132,10 @@ class Row(NamedTuple):
     @property
     def admin(self) -> bool:
         return self.risk.admin
+
+    @property
+    def exempt(self) -> bool:
+        return self.reason == Reason.EXEMPT
 
     @property
     def never_used(self) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
 from dormant.report.layout import Column, Layout, compliance_rank, iso
-from dormant.users.model import CredentialStatus, User, UserFinding
+from dormant.users.model import CredentialStatus, User, UserFinding, UserReason
 
 if TYPE_CHECKING:
     from dormant.engine.rule import RecordedResult
@@ -78,6 +78,10 @@ class UserLine(NamedTuple):
     @property
     def admin(self) -> bool:
         return False
+
+    @property
+    def exempt(self) -> bool:
+        return self.reason == UserReason.EXEMPT
 
     @property
     def resource_type(self) -> str:
