@@ -30,6 +30,7 @@ __all__ = [
     "check_exemption",
     "exempt_annotation",
     "expired_note",
+    "is_exempt_annotation",
     "owner_of",
     "parse_exemption",
     "tag_value",
@@ -44,6 +45,10 @@ DEFAULT_OWNER_TAG_KEYS: tuple[str, ...] = ("owner", "Owner", "team", "Team")
 
 
 ANNOTATION_MAX_CHARS = 256  # what AWS Config accepts
+
+
+# How every exempt annotation begins: what tells a result Config recorded as exempt.
+EXEMPT_ANNOTATION_PREFIX = "Exempt by tag "
 
 
 _UNTIL = re.compile(r"until=(\S*)")
@@ -147,12 +152,17 @@ def check_exemption(
 
 def exempt_annotation(check: TagCheck) -> str:
     """``Exempt by tag dormant:exempt until 2027-01-31: break-glass for incident response``."""
-    text = f"Exempt by tag {check.key}"
+    text = f"{EXEMPT_ANNOTATION_PREFIX}{check.key}"
     if check.exemption.until is not None:
         text += f" until {check.exemption.until.isoformat()}"
     if check.exemption.reason:
         text += f": {check.exemption.reason}"
     return text
+
+
+def is_exempt_annotation(compliance: str, annotation: str) -> bool:
+    """Whether a recorded result (Config keeps no reason) is an exemption's."""
+    return compliance == "COMPLIANT" and annotation.startswith(EXEMPT_ANNOTATION_PREFIX)
 
 
 def expired_note(check: TagCheck) -> str:

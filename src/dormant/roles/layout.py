@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from dormant.core.managed import management_of
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
-from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, owner_of
+from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, is_exempt_annotation, owner_of
 from dormant.core.time import whole_days
 from dormant.report.html_cells import (
     DESCRIPTION_LIMIT,
@@ -135,6 +135,8 @@ class Row(NamedTuple):
 
     @property
     def exempt(self) -> bool:
+        if self.reason is None:  # a result Config recorded
+            return is_exempt_annotation(self.compliance, self.annotation)
         return self.reason == Reason.EXEMPT
 
     @property

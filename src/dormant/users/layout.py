@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
+from dormant.core.tags import is_exempt_annotation
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.users.model import CredentialStatus, User, UserFinding, UserReason
 
@@ -81,6 +82,8 @@ class UserLine(NamedTuple):
 
     @property
     def exempt(self) -> bool:
+        if self.reason is None:  # a result Config recorded
+            return is_exempt_annotation(self.compliance, self.annotation)
         return self.reason == UserReason.EXEMPT
 
     @property
