@@ -1,6 +1,7 @@
 """The browser tests' report: 300 roles in 2 accounts, built to stress the page's layout.
 
 Names of 64 characters, paths of 100, one role trusting 40 accounts, one with 12 tags,
+some exempt by tag,
 one with a long description and one whose description holds markup; every compliance,
 some roles with admin power. Pure: rows in, an HTML file out.
 """
@@ -67,7 +68,8 @@ def _role(index: int) -> Role:
         attached_policy_arns=(
             ("arn:aws:iam::aws:policy/AdministratorAccess",) if index % 13 == 0 else ()
         ),
-        tags=tuple((f"key{n}", f"value-{index}-{n}") for n in range(12 if index == 1 else 2)),
+        tags=tuple((f"key{n}", f"value-{index}-{n}") for n in range(12 if index == 1 else 2))
+        + ((("dormant:exempt", "until=2024-12-31 audit"),) if index % 17 == 5 else ()),
         description=HOSTILE if index == 2 else ("a long description " * 20 if index == 3 else None),
         account_id=account,
     )

@@ -91,6 +91,7 @@ def test_compliance_filter_and_cards_follow(big_report: Report, open_page: Opene
         "non_compliant": len(non_compliant),
         "non_compliant_admin": sum(r.admin for r in non_compliant),
         "compliant": sum(r.compliance == Compliance.COMPLIANT for r in rows),
+        "exempt": sum(r.reason == "exempt" for r in rows),
         "not_applicable": sum(r.compliance == Compliance.NOT_APPLICABLE for r in rows),
         "total": ROLES,
         "accounts": 2,
@@ -101,7 +102,7 @@ def test_compliance_filter_and_cards_follow(big_report: Report, open_page: Opene
     assert len(shown) == len(non_compliant)
     cards = page.evaluate(_CARDS)
     assert cards["non_compliant"] == cards["total"] == len(shown)
-    assert cards["compliant"] == cards["not_applicable"] == 0
+    assert cards["compliant"] == cards["not_applicable"] == cards["exempt"] == 0
     # Each account's own counts follow too.
     for account in ACCOUNTS:
         counted = page.locator(f"#account-{account} summary [data-count=total]").inner_text()
@@ -218,6 +219,7 @@ class _Thing:
     annotation: str
     admin: bool
     owner: str | None = None
+    exempt: bool = False
     resource_type: str = "AWS::IAM::User"
     arn: str | None = None
 
@@ -255,6 +257,7 @@ def test_any_layout_gets_search_filters_and_counts(open_page: Opener, tmp_path: 
             f"note {n}",
             admin=n % 4 == 0,
             owner=f"owner-{n % 5}",
+            exempt=n % 6 == 1,  # compliant ones: 1, 7, 13, 19, 25
         )
         for n in range(30)
     ]
@@ -280,6 +283,9 @@ def test_any_layout_gets_search_filters_and_counts(open_page: Opener, tmp_path: 
     assert set(page.evaluate(_VISIBLE_COMPLIANCE)) == {"COMPLIANT"}
     assert page.evaluate(_CARDS)["compliant"] == 10
     assert page.evaluate(_CARDS)["total"] == 10
+    assert page.evaluate(_CARDS)["exempt"] == 5
+    page.get_by_label("non-compliant", exact=True).check()
+    assert page.evaluate(_CARDS)["exempt"] == 0
 
 
 def test_an_empty_report_says_nothing_matched_only_when_something_was_filtered(
@@ -333,3 +339,18 @@ def test_unreferenced_only_leaves_what_nothing_references(
     assert sorted(page.evaluate(_VISIBLE_NAMES)) == sorted(everyone)
     # A report of what Config recorded asked no source: no such filter.
     assert open_page(big_recorded_report.path).locator("#unreferenced-only").count() == 0
+
+
+def test_the_exempt_card_counts_the_rows_shown(big_report: Report, open_page: Opener) -> None:
+    page = open_page(big_report.path)
+    exempt = [r for r in big_report.rows if r.reason == "exempt"]
+    assert len(exempt) > 1
+    assert all(r.compliance == Compliance.COMPLIANT for r in exempt)
+    card = page.locator("#cards [data-count=exempt]")
+    assert card.inner_text().split() == [str(len(exempt)), "exempt", "by", "tag"]
+    page.get_by_label("compliant", exact=True).check()
+    assert page.evaluate(_CARDS)["exempt"] == len(exempt)
+    page.fill("#search", exempt[0].role_name.lower())
+    assert page.evaluate(_CARDS)["exempt"] == 1
+    page.get_by_label("non-compliant", exact=True).check()
+    assert page.evaluate(_CARDS)["exempt"] == 0

@@ -118,6 +118,7 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "non_compliant": 6,
         "not_applicable": 2,
         "non_compliant_admin": 2,
+        "exempt": 0,
         "accounts": 1,
         "failed_accounts": 0,
     }

@@ -4,12 +4,14 @@ The commands are found by walking the registry of `dormant.cli.main` (groups inc
 command that gains the options without a case here fails this test. Each case runs the real
 command line against the loopback simulation with `--exempt-tag corp:exempt --owner-tags
 corp:owner`, on resources tagged with those keys only: the one exempt under `corp:exempt` is
-spared, and the owner named by `corp:owner` shows up beside the unused one.
+spared, and the owner named by `corp:owner` shows up beside the unused one. Run again with
+`--max-exemption-days 30`, the same exemption (it has no until=) no longer counts.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -56,9 +58,15 @@ def _commands_with(option: str) -> set[str]:
     }
 
 
-def run(server: SimulatedAws, *args: str) -> subprocess.CompletedProcess[str]:
+CEILING_ARGS = ("--max-exemption-days", "30")
+IGNORED_NOTE = "(exemption ignored: no until= within the 30-day limit)"
+
+
+def run(
+    server: SimulatedAws, *args: str, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "dormant", *args, *TAG_ARGS],
+        [sys.executable, "-m", "dormant", *args, *TAG_ARGS, *extra],
         capture_output=True,
         text=True,
         env=server.env(),
@@ -115,6 +123,37 @@ def _report(key: str) -> Callable[[str, SimulatedAws], None]:
     return check
 
 
+def _report_ignored(key: str) -> Callable[[str, SimulatedAws], None]:
+    def check(stdout: str, server: SimulatedAws) -> None:
+        kept = "kept-user" if key == "user_name" else "KeptRole"
+        found = _findings(stdout, key)[kept]
+        assert found["compliance"] == "NON_COMPLIANT"
+        assert IGNORED_NOTE in found["annotation"]
+
+    return check
+
+
+def _planned(kept: str) -> Callable[[str, SimulatedAws], None]:
+    def check(stdout: str, server: SimulatedAws) -> None:
+        assert any(
+            line.startswith("planned: would ") and kept in line for line in stdout.splitlines()
+        ), stdout
+
+    return check
+
+
+def _export_ignored(stdout: str, server: SimulatedAws) -> None:
+    assert "2 findings of non-compliant roles" in stdout
+    found = server.client("securityhub").get_findings(MaxResults=100)["Findings"]
+    [kept] = [f for f in found if "KeptRole" in f["Resources"][0]["Id"]]
+    assert IGNORED_NOTE in kept["Description"]
+
+
+def _retire_ignored(stdout: str, server: SimulatedAws) -> None:
+    [line] = [line for line in stdout.splitlines() if "KeptRole" in line]
+    assert "quarantine" in line
+
+
 def _outcomes(kept: str, owned: str) -> Callable[[str, SimulatedAws], None]:
     def check(stdout: str, server: SimulatedAws) -> None:
         lines = stdout.splitlines()
@@ -151,6 +190,8 @@ class Case:
     args: tuple[str, ...]
     seed: Callable[[SimulatedAws, datetime], None]
     check: Callable[[str, SimulatedAws], None]
+    # What the same run shows with --max-exemption-days 30: the undated exemption ignored.
+    ceiling: Callable[[str, SimulatedAws], None]
     exit_codes: tuple[int, ...] = (0, 1)
 
 
@@ -161,16 +202,25 @@ def _hub(server: SimulatedAws, now: datetime) -> None:
 
 # command path -> its cases; quarantine covers roles and --user.
 CASES: dict[str, dict[str, Case]] = {
-    "scan": {"roles": Case(("scan", "-f", "json"), _seed_roles, _report("role_name"))},
-    "export securityhub": {
-        "roles": Case(("export", "securityhub", "--apply"), _hub, _export),
+    "scan": {
+        "roles": Case(
+            ("scan", "-f", "json"), _seed_roles, _report("role_name"), _report_ignored("role_name")
+        )
     },
-    "users": {"users": Case(("users", "-f", "json"), _seed_users, _report("user_name"))},
+    "export securityhub": {
+        "roles": Case(("export", "securityhub", "--apply"), _hub, _export, _export_ignored),
+    },
+    "users": {
+        "users": Case(
+            ("users", "-f", "json"), _seed_users, _report("user_name"), _report_ignored("user_name")
+        )
+    },
     "permissions": {
         "roles": Case(
             ("permissions", "KeptRole", "OwnedRole", "-f", "json"),
             _seed_roles,
             _report("role_name"),
+            _report_ignored("role_name"),
         )
     },
     "restrict": {
@@ -178,6 +228,7 @@ CASES: dict[str, dict[str, Case]] = {
             ("restrict", "KeptRole", "OwnedRole"),
             _seed_roles,
             _outcomes("role KeptRole", "role OwnedRole"),
+            _planned("role KeptRole"),
         )
     },
     "quarantine": {
@@ -185,11 +236,13 @@ CASES: dict[str, dict[str, Case]] = {
             ("quarantine", "KeptRole", "OwnedRole"),
             _seed_roles,
             _outcomes("role KeptRole", "role OwnedRole"),
+            _planned("role KeptRole"),
         ),
         "users": Case(
             ("quarantine", "--user", "kept-user", "--user", "owned-user"),
             _seed_users,
             _outcomes("user kept-user", "user owned-user"),
+            _planned("user kept-user"),
         ),
     },
     "delete": {
@@ -197,9 +250,10 @@ CASES: dict[str, dict[str, Case]] = {
             ("delete", "KeptRole", "OwnedRole", "--backup-dir", "{tmp}"),
             _seed_roles,
             _outcomes("role KeptRole", "role OwnedRole"),
+            _planned("role KeptRole"),
         )
     },
-    "retire": {"roles": Case(("retire",), _seed_roles, _retire)},
+    "retire": {"roles": Case(("retire",), _seed_roles, _retire, _retire_ignored)},
 }
 
 
@@ -217,9 +271,55 @@ def test_the_tag_options_reach_the_decision(
     assert case is not None, f"dormant {path} offers the tag options but has no case here"
     assert path in _commands_with("--exempt-tag"), f"dormant {path} lost --exempt-tag"
     assert path in _commands_with("--owner-tags"), f"dormant {path} lost --owner-tags"
+    assert path in _commands_with("--max-exemption-days"), f"{path} lost --max-exemption-days"
     now = datetime.now(UTC).replace(microsecond=0)
     case.seed(sim_server, now)
     args = tuple(a.replace("{tmp}", str(tmp_path)) for a in case.args)
     result = run(sim_server, *args)
     assert result.returncode in case.exit_codes, result.stdout + result.stderr
     case.check(result.stdout, sim_server)
+
+
+@pytest.mark.parametrize(("path", "case"), list(_cases()))
+def test_the_exemption_ceiling_reaches_the_decision(
+    path: str, case: Case | None, sim_server: SimulatedAws, tmp_path: Path
+) -> None:
+    assert case is not None, f"dormant {path} offers the tag options but has no case here"
+    now = datetime.now(UTC).replace(microsecond=0)
+    case.seed(sim_server, now)
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in case.args)
+    result = run(sim_server, *args, extra=CEILING_ARGS)
+    assert result.returncode in case.exit_codes, result.stdout + result.stderr
+    case.ceiling(result.stdout, sim_server)
+
+
+# Should a command reach AWS before rejecting the option, it finds a closed loopback port.
+_OFFLINE = {
+    "PATH": os.environ.get("PATH", ""),
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+# What a command needs before it reads its options' values at all.
+_REQUIRED = {"permissions": ("--all",), "delete": ("--backup-dir", "backups")}
+
+
+@pytest.mark.parametrize("path", sorted(_commands_with("--max-exemption-days")))
+@pytest.mark.parametrize("value", ["0", "3651", "soon"])
+def test_a_bad_ceiling_exits_2_naming_the_option(path: str, value: str, tmp_path: Path) -> None:
+    command = (*path.split(), *_REQUIRED.get(path, ()), "--max-exemption-days", value)
+    result = subprocess.run(
+        [sys.executable, "-m", "dormant", *command],
+        cwd=tmp_path,
+        env=_OFFLINE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "--max-exemption-days" in line]
+    assert "1 to 3650" in line

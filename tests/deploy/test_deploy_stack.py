@@ -109,6 +109,7 @@ def test_default_stack_brings_up_role_function_permission_and_log_group() -> Non
         "EXEMPT_TAG_KEY": "dormant:exempt",
         "OWNER_TAG_KEYS": "owner,Owner,team,Team",
         "REFERENCES": "iam",
+        "MAX_EXEMPTION_DAYS": "",
     }
     assert outputs["FunctionArn"] == function["FunctionArn"]
     assert outputs["LambdaExecutionRoleArn"] == role["Arn"]

@@ -164,6 +164,7 @@ def test_environment_defaults_use_the_names_the_function_reads() -> None:
         dormant_settings.ENV_EXEMPT_TAG_KEY: {"Ref": "ExemptTagKey"},
         dormant_settings.ENV_OWNER_TAG_KEYS: {"Ref": "OwnerTagKeys"},
         ENV_REFERENCES: {"Ref": "References"},
+        dormant_settings.ENV_MAX_EXEMPTION_DAYS: {"Ref": "MaxExemptionDays"},
     }
 
 

@@ -143,6 +143,7 @@ class _UserLine:
     compliance: Compliance
     annotation: str
     admin: bool = False
+    exempt: bool = False
     resource_type: str = "AWS::IAM::User"
     resource_id: str = "AIDAEXAMPLE"
     arn: str | None = "arn:aws:iam::111111111111:user/alice"

@@ -83,6 +83,7 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "1",
             "data-referenced": "",
+            "data-exempt": "0",
             "data-search": 'builder /team/deploy/ <b onclick="x()">mine & "yours"</b>',
         },
         {
@@ -90,6 +91,7 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-compliance": "NON_COMPLIANT",
             "data-admin": "0",
             "data-referenced": "",
+            "data-exempt": "0",
             "data-search": "reader /team/deploy/ no record of usage",
         },
     ]
@@ -125,6 +127,7 @@ class _User:
     annotation: str
     admin: bool
     owner: str | None
+    exempt: bool = False
     resource_type: str = "AWS::IAM::User"
     resource_id: str = "AIDA0001"
     arn: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -67,14 +68,16 @@ def test_non_compliant_first_then_riskiest_then_longest_unused() -> None:
 
 def test_summary_counts_by_compliance_and_admin() -> None:
     tally = Tally()
-    for row in _rows(_role("a", 100, admin=True), _role("b", 1), _role("c", None)):
+    kept = dataclasses.replace(_role("d", 300), tags=(("dormant:exempt", "audits"),))
+    for row in _rows(_role("a", 100, admin=True), _role("b", 1), _role("c", None), kept):
         tally.add(row)
     assert tally.summary() == {
-        "roles": 3,
-        "compliant": 1,
+        "roles": 4,
+        "compliant": 2,
         "non_compliant": 2,
         "not_applicable": 0,
         "non_compliant_admin": 1,
+        "exempt": 1,
         "accounts": 1,
         "failed_accounts": 0,
     }
@@ -147,3 +150,25 @@ def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
     assert records[0]["role_name"] == "'=HYPERLINK(1)"
     assert records[1]["role_name"] == "plain-role"
     assert records[1]["days_unused"] == "100"
+
+
+def test_recorded_results_count_as_exempt_by_their_annotation() -> None:
+    from dormant.users.layout import user_line_from_recorded
+
+    def recorded(compliance: str, annotation: str) -> Row:
+        return row_from_recorded(
+            "AROAGONE", compliance, annotation, NOW, None, account_id="111111111111", now=NOW
+        )
+
+    tally = Tally()
+    for row in (
+        recorded("COMPLIANT", "Exempt by tag dormant:exempt until 2024-12-31: audits"),
+        recorded("COMPLIANT", "Was last used in us-east-1 3 days ago"),
+        recorded("NON_COMPLIANT", "No record of usage (exemption expired 2024-01-01)"),
+    ):
+        tally.add(row)
+    assert tally.summary()["exempt"] == 1
+    user = user_line_from_recorded(
+        "AIDAGONE", "COMPLIANT", "Exempt by tag k: why", NOW, None, account_id="111111111111"
+    )
+    assert user.exempt

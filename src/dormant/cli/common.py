@@ -20,18 +20,25 @@ from dormant.core.settings import (
     Settings,
     parse_allow_patterns,
     parse_max_days,
+    parse_max_exemption_days,
     parse_owner_tag_keys,
     parse_tag_key,
 )
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.core.time import parse_timestamp
-from dormant.engine.accounts import AccountTarget, check_workers, targets_from_file
+from dormant.engine.accounts import (
+    AccountTarget,
+    check_workers,
+    targets_from_file,
+)
+from dormant.report import iso
 
 __all__ = [
     "aws_options",
     "parse_as_of",
     "rule_options",
     "settings_from_options",
+    "settings_record",
     "window_options",
 ]
 
@@ -50,7 +57,16 @@ def aws_options(func: F) -> F:
 
 
 def tag_options(func: F) -> F:
-    """--exempt-tag and --owner-tags, for every kind whose resources carry tags."""
+    """--exempt-tag, --max-exemption-days and --owner-tags, for every kind whose resources
+    carry tags."""
+    func = click.option(
+        "--max-exemption-days",
+        "max_exemption_days",
+        metavar="N",
+        default=None,
+        help="Ceiling on exemptions (1-3650): one counts only with an until= at most N "
+        "days away. Default: no ceiling.",
+    )(func)
     func = click.option(
         "--owner-tags",
         "owner_tags",
@@ -118,6 +134,7 @@ def settings_from_options(
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
     *,
+    max_exemption_days: str | None = None,
     tracking_days: int | None = ROLE_LAST_USED_TRACKING_DAYS,
     tracked: str = "role last use",
 ) -> Settings:
@@ -131,6 +148,11 @@ def settings_from_options(
         include_service_linked=include_service_linked,
         exempt_tag_key=parse_tag_key(exempt_tag, "--exempt-tag"),
         owner_tag_keys=parse_owner_tag_keys(owner_tags, "--owner-tags"),
+        max_exemption_days=(
+            None
+            if max_exemption_days is None
+            else parse_max_exemption_days(max_exemption_days, "--max-exemption-days")
+        ),
     )
 
 
@@ -200,8 +222,27 @@ def remediation_settings(
     as_of: str | None,
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
+    max_exemption_days: str | None = None,
 ) -> tuple[Settings, datetime]:
     """Settings and ``now`` for a command that changes IAM (the freshness re-check's)."""
     # Service-linked roles are always refused, so --include-service-linked has no place here.
     now = parse_remediation_as_of(as_of)
-    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags), now
+    settings = settings_from_options(
+        max_days, allow, False, exempt_tag, owner_tags, max_exemption_days=max_exemption_days
+    )
+    return settings, now
+
+
+def settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
+    """The settings a report was made with, as its JSON ``settings`` record."""
+    record = {
+        "max_days": settings.max_days,
+        "allow_patterns": list(settings.allow_patterns),
+        "include_service_linked": settings.include_service_linked,
+        "exempt_tag_key": settings.exempt_tag_key,
+        "owner_tag_keys": list(settings.owner_tag_keys),
+        "as_of": iso(now),
+    }
+    if settings.max_exemption_days is not None:  # shown only when a ceiling is set
+        record["max_exemption_days"] = settings.max_exemption_days
+    return record

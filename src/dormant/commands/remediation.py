@@ -116,6 +116,7 @@ def quarantine(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -149,12 +150,15 @@ def quarantine(
             allow=allow,
             exempt_tag=exempt_tag,
             owner_tags=owner_tags,
+            max_exemption_days=max_exemption_days,
             as_of=as_of,
             profile=profile,
             region=region,
             report=print_outcomes,
         )
-    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+    )
     targets = role_targets(roles, from_file, also=("users",))
     if not targets:
         return print_nothing_to_do()
@@ -246,6 +250,7 @@ def delete(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -264,7 +269,9 @@ def delete(
     instances, ECS tasks, rules...) is refused unless --force: delete or repoint those first.
     The backup records what referenced it.
     """
-    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+    )
     targets = role_targets(roles, from_file)
     if not targets:
         return print_nothing_to_do()

@@ -228,6 +228,7 @@ def retire(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
@@ -247,10 +248,18 @@ def retire(
                   by something (--references: iam always; --force deletes it), capped
     Running it twice on the same day changes nothing the second time.
     """
-    settings, now = remediation_settings(max_days, allow, as_of, exempt_tag, owner_tags)
+    settings, now = remediation_settings(
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+    )
     sources = parse_reference_options(references, aggregator, regions)
     user_settings = settings_from_options(
-        user_max_days, allow, False, exempt_tag, owner_tags, tracking_days=None
+        user_max_days,
+        allow,
+        False,
+        exempt_tag,
+        owner_tags,
+        max_exemption_days=max_exemption_days,
+        tracking_days=None,
     )
     targets = parse_notify_targets(notify, os.environ)
     if notice_days > 0 and not targets:

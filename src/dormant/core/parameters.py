@@ -26,6 +26,7 @@ from dormant.core.settings import (
     PARAM_EXEMPT_TAG_KEY,
     PARAM_INCLUDE_SERVICE_LINKED,
     PARAM_MAX_DAYS,
+    PARAM_MAX_EXEMPTION_DAYS,
     PARAM_OWNER_TAG_KEYS,
 )
 
@@ -64,7 +65,7 @@ class RuleKindName(enum.StrEnum):
 _DEFAULT_KIND = {RESOURCE_TYPE_ROLE: RuleKindName.ROLES, RESOURCE_TYPE_USER: RuleKindName.USERS}
 
 
-# Parameters every kind accepts. evaluation_mode, exempt_tag_key and owner_tag_keys are
+# Parameters every kind accepts. evaluation_mode and the tag parameters are
 # read by other parts of the rule; they are named here so that no rule rejects them.
 _COMMON = frozenset(
     {
@@ -76,6 +77,7 @@ _COMMON = frozenset(
         PARAM_EVALUATION_MODE,
         PARAM_EXEMPT_TAG_KEY,
         PARAM_OWNER_TAG_KEYS,
+        PARAM_MAX_EXEMPTION_DAYS,
     }
 )
 

@@ -26,6 +26,7 @@ __all__ = [
     "parse_bool",
     "parse_evaluation_mode",
     "parse_max_days",
+    "parse_max_exemption_days",
     "parse_owner_tag_keys",
     "parse_rule_parameters",
     "parse_tag_key",
@@ -72,6 +73,13 @@ PARAM_EXEMPT_TAG_KEY = "exempt_tag_key"
 PARAM_OWNER_TAG_KEYS = "owner_tag_keys"
 
 
+PARAM_MAX_EXEMPTION_DAYS = "max_exemption_days"
+
+
+# The ceiling's bounds: an exemption must end within 1..3650 days (ten years) when set.
+MAX_EXEMPTION_DAYS_LIMIT = 3650
+
+
 # The allow-list under a name that fits every kind (users too); roles accept both.
 PARAM_ALLOW_LIST = "allow_list"
 
@@ -100,6 +108,9 @@ ENV_EXEMPT_TAG_KEY = "EXEMPT_TAG_KEY"
 
 
 ENV_OWNER_TAG_KEYS = "OWNER_TAG_KEYS"
+
+
+ENV_MAX_EXEMPTION_DAYS = "MAX_EXEMPTION_DAYS"
 
 
 # IAM role names are [\w+=,.@-]; paths add "/". Patterns add the fnmatch syntax
@@ -148,6 +159,8 @@ class Settings:
     wording switch through ``stable_annotations``.
     ``exempt_tag_key``: the tag whose value (``[until=YYYY-MM-DD] reason``) exempts a
     resource. ``owner_tag_keys``: tags naming the owner, the first present wins.
+    ``max_exemption_days``: the ceiling on exemptions; when set, one counts only with an
+    ``until=`` at most that many whole UTC days away (None: no ceiling).
     """
 
     max_days: int = DEFAULT_MAX_DAYS
@@ -162,6 +175,7 @@ class Settings:
 
     exempt_tag_key: str = DEFAULT_EXEMPT_TAG_KEY
     owner_tag_keys: tuple[str, ...] = DEFAULT_OWNER_TAG_KEYS
+    max_exemption_days: int | None = None
 
 
 def parse_max_days(
@@ -192,6 +206,24 @@ def parse_max_days(
             name,
             f"{days} days is longer than IAM tracks {tracked} ({tracking_days} days): "
             f"anything used longer ago would read as never used; use at most {tracking_days}",
+        )
+    return days
+
+
+def parse_max_exemption_days(value: object, name: str = PARAM_MAX_EXEMPTION_DAYS) -> int:
+    """The exemptions' ceiling: a whole number of days from 1 to 3650."""
+    expected = f"expected a whole number of days from 1 to {MAX_EXEMPTION_DAYS_LIMIT}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*\+?\d+\s*", value):
+        days = int(value)
+    else:
+        raise InvalidParameter(name, f"{expected}, got {value!r}")
+    if days < 1:
+        raise InvalidParameter(name, f"{expected}, got {value!r}: 0 would ignore every exemption")
+    if days > MAX_EXEMPTION_DAYS_LIMIT:
+        raise InvalidParameter(
+            name, f"{expected}, got {value!r}: a longer ceiling is no ceiling; leave it unset"
         )
     return days
 
@@ -306,6 +338,7 @@ def settings_from_parameters(
     mode_raw = pick_parameter(params, env, PARAM_EVALUATION_MODE, ENV_EVALUATION_MODE)
     exempt_raw = pick_parameter(params, env, PARAM_EXEMPT_TAG_KEY, ENV_EXEMPT_TAG_KEY)
     owners_raw = pick_parameter(params, env, PARAM_OWNER_TAG_KEYS, ENV_OWNER_TAG_KEYS)
+    ceiling_raw = pick_parameter(params, env, PARAM_MAX_EXEMPTION_DAYS, ENV_MAX_EXEMPTION_DAYS)
     allow_patterns = parse_allow_patterns(allow_raw)
     for pattern in parse_allow_patterns(allow_list_raw, PARAM_ALLOW_LIST):
         if pattern not in allow_patterns:
@@ -325,6 +358,7 @@ def settings_from_parameters(
         owner_tag_keys=(
             DEFAULT_OWNER_TAG_KEYS if owners_raw is None else parse_owner_tag_keys(owners_raw)
         ),
+        max_exemption_days=(None if ceiling_raw is None else parse_max_exemption_days(ceiling_raw)),
     )
 
 

@@ -7,7 +7,10 @@ exemption value grammar, within IAM's tag-value characters::
     [until=YYYY-MM-DD] [reason]
 
 ``until`` is the last UTC day the exemption counts; a value whose date cannot be read
-never exempts. Pure: standard library only, no clock (``now`` is an argument).
+never exempts. With a ceiling (``max_days``, the rule's ``max_exemption_days``) an
+exemption counts only when its ``until`` is at most that many whole UTC days after
+``now``'s day: one without ``until=``, or with one further away, is ignored. Pure:
+standard library only, no clock (``now`` is an argument).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ __all__ = [
     "check_exemption",
     "exempt_annotation",
     "expired_note",
+    "is_exempt_annotation",
     "owner_of",
     "parse_exemption",
     "tag_value",
@@ -43,6 +47,10 @@ DEFAULT_OWNER_TAG_KEYS: tuple[str, ...] = ("owner", "Owner", "team", "Team")
 ANNOTATION_MAX_CHARS = 256  # what AWS Config accepts
 
 
+# How every exempt annotation begins: what tells a result Config recorded as exempt.
+EXEMPT_ANNOTATION_PREFIX = "Exempt by tag "
+
+
 _UNTIL = re.compile(r"until=(\S*)")
 
 
@@ -57,6 +65,8 @@ class ExemptionState(enum.StrEnum):
     ACTIVE = "active"  # counts: the resource is COMPLIANT
     EXPIRED = "expired"  # its ``until`` day has passed
     INVALID = "invalid"  # ``until=`` holds no readable date: treated as expired
+    UNBOUNDED = "unbounded"  # no ``until=`` while a ceiling is set: ignored
+    BEYOND = "beyond"  # ``until`` further away than the ceiling: ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +89,7 @@ class TagCheck:
     key: str
     exemption: Exemption
     state: ExemptionState
+    max_days: int | None = None  # the ceiling the check applied (None: none)
 
 
 def parse_exemption(value: str) -> Exemption:
@@ -110,28 +121,38 @@ def tag_value(tags: Iterable[tuple[str, str]], key: str) -> str | None:
     return None
 
 
-def check_exemption(tags: Iterable[tuple[str, str]], key: str, now: datetime) -> TagCheck | None:
+def check_exemption(
+    tags: Iterable[tuple[str, str]], key: str, now: datetime, max_days: int | None = None
+) -> TagCheck | None:
     """The exemption tag ``key`` on these tags and its state as of ``now``, or None.
 
     Whole UTC days: an exemption ``until=2027-01-31`` counts through that whole UTC day
-    and has expired from 2027-02-01T00:00:00Z.
+    and has expired from 2027-02-01T00:00:00Z. ``max_days``: the ceiling; with 180 on
+    2026-01-01, ``until=2026-06-30`` (180 days on) counts, ``until=2026-07-01`` and an
+    exemption without ``until=`` do not.
     """
     value = tag_value(tags, key)
     if value is None:
         return None
     exemption = parse_exemption(value)
+    today = now.astimezone(UTC).date()
     if exemption.invalid:
         state = ExemptionState.INVALID
-    elif exemption.until is not None and now.astimezone(UTC).date() > exemption.until:
+    elif exemption.until is not None and today > exemption.until:
         state = ExemptionState.EXPIRED
+    elif max_days is not None and exemption.until is None:
+        state = ExemptionState.UNBOUNDED
+    elif max_days is not None and exemption.until is not None:
+        beyond = (exemption.until - today).days > max_days
+        state = ExemptionState.BEYOND if beyond else ExemptionState.ACTIVE
     else:
         state = ExemptionState.ACTIVE
-    return TagCheck(key, exemption, state)
+    return TagCheck(key, exemption, state, max_days)
 
 
 def exempt_annotation(check: TagCheck) -> str:
     """``Exempt by tag dormant:exempt until 2027-01-31: break-glass for incident response``."""
-    text = f"Exempt by tag {check.key}"
+    text = f"{EXEMPT_ANNOTATION_PREFIX}{check.key}"
     if check.exemption.until is not None:
         text += f" until {check.exemption.until.isoformat()}"
     if check.exemption.reason:
@@ -139,11 +160,21 @@ def exempt_annotation(check: TagCheck) -> str:
     return text
 
 
+def is_exempt_annotation(compliance: str, annotation: str) -> bool:
+    """Whether a recorded result (Config keeps no reason) is an exemption's."""
+    return compliance == "COMPLIANT" and annotation.startswith(EXEMPT_ANNOTATION_PREFIX)
+
+
 def expired_note(check: TagCheck) -> str:
     """What an annotation says about an exemption that no longer counts."""
     if check.state is ExemptionState.INVALID:
         shown = (check.exemption.until_text or "")[:_SHOWN_INVALID]
         return f" (exemption date invalid: until={shown})"
+    if check.state is ExemptionState.UNBOUNDED:
+        return f" (exemption ignored: no until= within the {check.max_days}-day limit)"
+    if check.state is ExemptionState.BEYOND:
+        until_text = check.exemption.until.isoformat() if check.exemption.until else "?"
+        return f" (exemption ignored: until={until_text} beyond the {check.max_days}-day limit)"
     until = check.exemption.until
     return f" (exemption expired {until.isoformat() if until else '?'})"
 

@@ -247,6 +247,7 @@ def permissions(
     role_name: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -276,6 +277,7 @@ def permissions(
         include_service_linked,
         exempt_tag,
         owner_tags,
+        max_exemption_days=max_exemption_days,
         tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
         tracked="service last access",
     )

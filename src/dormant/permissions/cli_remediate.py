@@ -92,6 +92,7 @@ def restrict(
     as_of: str | None,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     profile: str | None,
     region: str | None,
 ) -> None:
@@ -112,6 +113,7 @@ def restrict(
         False,
         exempt_tag,
         owner_tags,
+        max_exemption_days=max_exemption_days,
         tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
         tracked="service last access",
     )

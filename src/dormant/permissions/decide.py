@@ -142,7 +142,7 @@ def unused_since_annotation(unused: Sequence[ServiceUse], granted: int, max_days
 
 
 def _active_exemption(role: Role, settings: Settings, now: datetime) -> TagCheck | None:
-    check = check_exemption(role.tags, settings.exempt_tag_key, now)
+    check = check_exemption(role.tags, settings.exempt_tag_key, now, settings.max_exemption_days)
     return check if check is not None and check.state is ExemptionState.ACTIVE else None
 
 
@@ -167,7 +167,9 @@ def evaluate_permissions(
     """Decide one role's permissions. See the module docstring for the table."""
     max_days = settings.max_days
     age_days = whole_days(role.created, now)
-    exemption = check_exemption(role.tags, settings.exempt_tag_key, now)
+    exemption = check_exemption(
+        role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
+    )
     owner = owner_of(role.tags, settings.owner_tag_keys)
 
     def finding(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
-from dormant.permissions.model import PermissionsFinding, ServiceUse
+from dormant.permissions.model import PermissionsFinding, PermissionsReason, ServiceUse
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.roles.decide import assess_risk
 
@@ -67,6 +67,10 @@ class PermissionsLine:
     @property
     def admin(self) -> bool:
         return assess_risk(self.finding.role).admin
+
+    @property
+    def exempt(self) -> bool:
+        return self.finding.reason is PermissionsReason.EXEMPT
 
     @property
     def resource_type(self) -> str:

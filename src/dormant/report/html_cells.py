@@ -72,6 +72,7 @@ class RowData:
     search: str
     # "1" something references it, "0" no reference found, "" no source was asked.
     referenced: str = ""
+    exempt: bool = False
 
 
 def items(label: str, values: Sequence[str], shown: int = SHOWN) -> Items:
@@ -108,6 +109,7 @@ def row_data(line: Line, path: str = "") -> RowData:
     return RowData(
         compliance=line.compliance.value,
         admin=line.admin,
+        exempt=line.exempt,
         search=" ".join(part for part in parts if part).lower(),
         referenced=_referenced(line),
     )

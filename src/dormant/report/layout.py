@@ -70,6 +70,11 @@ class Line(Protocol):
         ...
 
     @property
+    def exempt(self) -> bool:
+        """COMPLIANT by an exemption tag that still counts (the kinds' reason ``exempt``)."""
+        ...
+
+    @property
     def resource_type(self) -> str:
         """How AWS names the resource's type: ``AWS::IAM::Role``, ``AWS::IAM::User``."""
         ...
@@ -136,6 +141,7 @@ class Tally:
     by_compliance: Counter[str] = field(default_factory=Counter)
     accounts: set[str] = field(default_factory=set)
     admin_non_compliant: int = 0
+    exempt: int = 0
 
     def count(self, lines: Iterable[Line]) -> Iterator[Any]:
         for line in lines:
@@ -147,6 +153,8 @@ class Tally:
         self.accounts.add(line.account_id)
         if line.admin and line.compliance == Compliance.NON_COMPLIANT:
             self.admin_non_compliant += 1
+        if line.exempt:
+            self.exempt += 1
 
     @property
     def total(self) -> int:
@@ -168,6 +176,7 @@ class Tally:
             "non_compliant": self.non_compliant,
             "not_applicable": self.by_compliance.get(Compliance.NOT_APPLICABLE, 0),
             "non_compliant_admin": self.admin_non_compliant,
+            "exempt": self.exempt,
             "accounts": len(self.accounts - {""}),
             "failed_accounts": len({f.account_id for f in failures}),
         }

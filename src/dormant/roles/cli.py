@@ -23,6 +23,7 @@ from dormant.cli.common import (
     parse_workers,
     rule_options,
     settings_from_options,
+    settings_record,
     user_session,
 )
 from dormant.cli.output import (
@@ -45,7 +46,7 @@ from dormant.core.model import AccountFailure, RoleQuota
 from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
-from dormant.report import ReportMeta, iso, render
+from dormant.report import ReportMeta, render
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
 from dormant.roles.model import Finding, Role
 from dormant.roles.references import ReferenceFinder, referenced
@@ -80,17 +81,6 @@ def _primed(rows: Iterator[Row]) -> Iterable[Row]:
     except StopIteration:
         return ()
     return itertools.chain((first,), rows)
-
-
-def _settings_record(settings: Settings, now: datetime) -> dict[str, Any]:
-    return {
-        "max_days": settings.max_days,
-        "allow_patterns": list(settings.allow_patterns),
-        "include_service_linked": settings.include_service_linked,
-        "exempt_tag_key": settings.exempt_tag_key,
-        "owner_tag_keys": list(settings.owner_tag_keys),
-        "as_of": iso(now),
-    }
 
 
 def _warn(message: str) -> None:
@@ -280,12 +270,18 @@ def run_scan(
     references: str | None = None,
     aggregator: str | None = None,
     regions: str | None = None,
+    max_exemption_days: str | None = None,
 ) -> tuple[Iterable[Row], ReportMeta]:
     """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
     ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
     whose ``region`` is --region, else the session's (None for a snapshot without it)."""
     settings = settings_from_options(
-        max_days, allow, include_service_linked, exempt_tag, owner_tags
+        max_days,
+        allow,
+        include_service_linked,
+        exempt_tag,
+        owner_tags,
+        max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)
@@ -343,7 +339,7 @@ def run_scan(
         kind="scan",
         generated_at=now,
         source=source,
-        settings=_settings_record(settings, now),
+        settings=settings_record(settings, now),
         failures=failures,
         multi_account=multi_account,
         region=region,

@@ -75,7 +75,9 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
     risk = assess_risk(role)
     owner = owner_of(role.tags, settings.owner_tag_keys)
     management = management_of(role.name, role.path, role.tags)
-    exemption = check_exemption(role.tags, settings.exempt_tag_key, now)
+    exemption = check_exemption(
+        role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
+    )
 
     def finding(compliance: Compliance, reason: Reason, annotation: str) -> Finding:
         return Finding(

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from dormant.core.managed import management_of
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
-from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, owner_of
+from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, is_exempt_annotation, owner_of
 from dormant.core.time import whole_days
 from dormant.report.html_cells import (
     DESCRIPTION_LIMIT,
@@ -28,7 +28,15 @@ from dormant.report.html_cells import (
 )
 from dormant.report.layout import Column, Layout, compliance_rank, iso
 from dormant.roles.decide import assess_risk
-from dormant.roles.model import Finding, Risk, Role, RoleReferences
+from dormant.roles.model import (
+    Finding,
+    Reason,
+    Risk,
+    Role,
+    RoleReferences,
+    provider_name,
+    risk_text,
+)
 from dormant.roles.references import (
     CSV_TEXT,
     checked_record,
@@ -48,9 +56,7 @@ __all__ = [
     "Row",
     "extra_columns",
     "managed_text",
-    "provider_name",
     "record",
-    "risk_text",
     "role_cells",
     "row_from_finding",
     "row_from_recorded",
@@ -141,6 +147,12 @@ class Row(NamedTuple):
     @property
     def admin(self) -> bool:
         return self.risk.admin
+
+    @property
+    def exempt(self) -> bool:
+        if self.reason is None:  # a result Config recorded
+            return is_exempt_annotation(self.compliance, self.annotation)
+        return self.reason == Reason.EXEMPT
 
     @property
     def never_used(self) -> bool:
@@ -279,30 +291,6 @@ def managed_text(row: Row) -> str:
     if row.managed_by is None:
         return ""
     return f"{row.managed_by}: {row.hint}" if row.hint else row.managed_by
-
-
-def provider_name(arn: str) -> str:
-    """``arn:aws:iam::111111111111:oidc-provider/token.example.com`` -> the provider's name."""
-    resource = arn.split(":", 5)[-1]
-    kind, _, name = resource.partition("/")
-    if kind == "saml-provider":
-        return f"SAML {name}"
-    return name or arn
-
-
-def risk_text(risk: Risk) -> str:
-    """``admin; accounts 222222222222; federated ...; services ec2.amazonaws.com``."""
-    parts: list[str] = []
-    if risk.admin:
-        parts.append("admin")
-    if risk.trusted_accounts:
-        shown = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
-        parts.append("accounts " + ", ".join(shown))
-    if risk.trusted_federated:
-        parts.append("federated " + ", ".join(provider_name(p) for p in risk.trusted_federated))
-    if risk.trusted_services:
-        parts.append("services " + ", ".join(risk.trusted_services))
-    return "; ".join(parts)
 
 
 def sort_key(row: Row) -> tuple[int, int, int, str, str]:

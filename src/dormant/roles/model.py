@@ -30,6 +30,8 @@ __all__ = [
     "Risk",
     "Role",
     "RoleReferences",
+    "provider_name",
+    "risk_text",
 ]
 
 # The Sid of the deny of unused services that `dormant restrict` puts on a role: what the
@@ -208,3 +210,27 @@ class Finding(AboutRole):
     hint: str | None = None
     # What references the role (``dormant.roles.references``); None: no source was asked.
     references: RoleReferences | None = None
+
+
+def provider_name(arn: str) -> str:
+    """``arn:aws:iam::111111111111:oidc-provider/token.example.com`` -> the provider's name."""
+    resource = arn.split(":", 5)[-1]
+    kind, _, name = resource.partition("/")
+    if kind == "saml-provider":
+        return f"SAML {name}"
+    return name or arn
+
+
+def risk_text(risk: Risk) -> str:
+    """``admin; accounts 222222222222; federated ...; services ec2.amazonaws.com``."""
+    parts: list[str] = []
+    if risk.admin:
+        parts.append("admin")
+    if risk.trusted_accounts:
+        shown = ["anyone (*)" if a == "*" else a for a in risk.trusted_accounts]
+        parts.append("accounts " + ", ".join(shown))
+    if risk.trusted_federated:
+        parts.append("federated " + ", ".join(provider_name(p) for p in risk.trusted_federated))
+    if risk.trusted_services:
+        parts.append("services " + ", ".join(risk.trusted_services))
+    return "; ".join(parts)

@@ -196,6 +196,7 @@ def users(
     as_of: str | None,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -219,7 +220,13 @@ def users(
                     stale}; absent credentials are left out
     """
     settings = settings_from_options(
-        max_days, allow, False, exempt_tag, owner_tags, tracking_days=None
+        max_days,
+        allow,
+        False,
+        exempt_tag,
+        owner_tags,
+        max_exemption_days=max_exemption_days,
+        tracking_days=None,
     )
     now = parse_as_of(as_of)
     worker_count = parse_workers(workers)

@@ -112,11 +112,21 @@ def user_targets_from_findings(document: object, *, source: str) -> list[UserTar
     return targets
 
 
-def _settings(max_days: str, allow: str, exempt_tag: str, owner_tags: str) -> Settings:
+def _settings(
+    max_days: str, allow: str, exempt_tag: str, owner_tags: str, max_exemption_days: str | None
+) -> Settings:
     # The users' window (45) unless --max-days was given: the option's default is the roles'.
     if click.get_current_context().get_parameter_source("max_days") == ParameterSource.DEFAULT:
         max_days = str(DEFAULT_USER_MAX_DAYS)
-    return settings_from_options(max_days, allow, False, exempt_tag, owner_tags, tracking_days=None)
+    return settings_from_options(
+        max_days,
+        allow,
+        False,
+        exempt_tag,
+        owner_tags,
+        max_exemption_days=max_exemption_days,
+        tracking_days=None,
+    )
 
 
 def _mutator(profile: str | None, region: str | None) -> Any:
@@ -135,13 +145,14 @@ def run_quarantine_users(
     allow: str,
     exempt_tag: str,
     owner_tags: str,
+    max_exemption_days: str | None,
     as_of: str | None,
     profile: str | None,
     region: str | None,
     report: Callable[..., None],
 ) -> None:
     now = parse_remediation_as_of(as_of)
-    settings = _settings(max_days, allow, exempt_tag, owner_tags)
+    settings = _settings(max_days, allow, exempt_tag, owner_tags, max_exemption_days)
     check_blast_radius(len(targets), max_roles, "users")
     mutator = _mutator(profile, region)
     report(quarantine_users(mutator, targets, settings=settings, now=now, apply=apply), apply=apply)

@@ -122,7 +122,9 @@ def evaluate_user(user: User, settings: Settings, now: datetime) -> UserFinding:
     """Decide one user. See the module docstring for the table."""
     statuses = tuple(credential_status(c, settings.max_days, now) for c in user.credentials)
     owner = owner_of(user.tags, settings.owner_tag_keys)
-    exemption = check_exemption(user.tags, settings.exempt_tag_key, now)
+    exemption = check_exemption(
+        user.tags, settings.exempt_tag_key, now, settings.max_exemption_days
+    )
     stable = settings.stable_annotations
 
     def finding(compliance: Compliance, reason: UserReason, annotation: str) -> UserFinding:

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
+from dormant.core.tags import is_exempt_annotation
 from dormant.report.layout import Column, Layout, compliance_rank, iso
-from dormant.users.model import CredentialStatus, User, UserFinding
+from dormant.users.model import CredentialStatus, User, UserFinding, UserReason
 
 if TYPE_CHECKING:
     from dormant.engine.rule import RecordedResult
@@ -78,6 +79,12 @@ class UserLine(NamedTuple):
     @property
     def admin(self) -> bool:
         return False
+
+    @property
+    def exempt(self) -> bool:
+        if self.reason is None:  # a result Config recorded
+            return is_exempt_annotation(self.compliance, self.annotation)
+        return self.reason == UserReason.EXEMPT
 
     @property
     def resource_type(self) -> str:

@@ -17,6 +17,7 @@ from dormant.core.settings import (
     PARAM_EVALUATION_MODE,
     PARAM_EXEMPT_TAG_KEY,
     PARAM_MAX_DAYS,
+    PARAM_MAX_EXEMPTION_DAYS,
     PARAM_OWNER_TAG_KEYS,
     Settings,
     parse_allow_patterns,
@@ -36,7 +37,12 @@ ENV_USER_MAX_DAYS = "MAX_DAYS_FOR_USER_CREDENTIALS"
 ENV_USER_ALLOW_LIST = "USER_ALLOW_LIST"
 
 
-_TAG_AND_MODE_PARAMETERS = (PARAM_EVALUATION_MODE, PARAM_EXEMPT_TAG_KEY, PARAM_OWNER_TAG_KEYS)
+_TAG_AND_MODE_PARAMETERS = (
+    PARAM_EVALUATION_MODE,
+    PARAM_EXEMPT_TAG_KEY,
+    PARAM_OWNER_TAG_KEYS,
+    PARAM_MAX_EXEMPTION_DAYS,
+)
 
 
 def user_settings_from_parameters(
@@ -58,4 +64,5 @@ def user_settings_from_parameters(
         evaluation_mode=shared.evaluation_mode,
         exempt_tag_key=shared.exempt_tag_key,
         owner_tag_keys=shared.owner_tag_keys,
+        max_exemption_days=shared.max_exemption_days,
     )
