@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -117,9 +118,10 @@ def run_references(plan: ReferencesPlan) -> dict[str, Any]:
         (expression,) = queries()
         # What Config holds: the seeded resources and what seeding made on the way (moto's
         # Batch starts EC2 instances for a managed compute environment).
-        recorded = len(sim.configuration_items(ACCOUNT_ID, REGION))
+        held = Counter(i["resourceType"] for i in sim.configuration_items(ACCOUNT_ID, REGION))
+        recorded = sum(held.values())
         pages = math.ceil(recorded / 100)
-        per_type = sum(math.ceil(c / 100) for c in counts.values())
+        per_type = sum(math.ceil(c / 100) for c in held.values())
         _check(
             config_calls.get("config:SelectResourceConfig") == pages,
             f"references: config made {config_calls}, expected {pages} query pages for "
@@ -168,6 +170,7 @@ def run_references(plan: ReferencesPlan) -> dict[str, Any]:
         "resources": plan.resources,
         "by_type": counts,
         "configuration_items": recorded,
+        "configuration_items_by_type": dict(held),
         "reps": plan.reps,
         "referenced_roles": referenced,
         "config": {

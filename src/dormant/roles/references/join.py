@@ -99,14 +99,15 @@ def join(
             by_profile[account, name].append(role.arn)
     found: dict[str, list[Reference]] = {role.arn: [] for role in roles}
     seen: set[tuple[str, str, str]] = set()
+    # Many resources name the same role: each target is resolved once.
+    resolved: dict[tuple[str, str], tuple[str, ...]] = {}
     for item in items:
-        kind, account, name = _split(item.target, item.account_id)
-        if kind == "role":
-            targets: Iterable[str] = by_key.get((account, name), ())
-        elif kind == "instance-profile":
-            targets = by_profile.get((account, name), ())
-        else:
-            continue
+        targets = resolved.get((item.target, item.account_id))
+        if targets is None:
+            kind, account, name = _split(item.target, item.account_id)
+            table = {"role": by_key, "instance-profile": by_profile}.get(kind, {})
+            targets = tuple(table.get((account, name), ()))
+            resolved[item.target, item.account_id] = targets
         for arn in targets:
             if (arn, item.arn, item.via) not in seen:
                 seen.add((arn, item.arn, item.via))
