@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import botocore.exceptions
 import pytest
 
 from dormant.aws.lease import LEASE_TERM, RunLease
@@ -135,3 +136,28 @@ def test_the_simulated_s3_refuses_what_s3_refuses(s3: Any) -> None:
             s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"{}", **condition)
         assert failed.value.response["Error"]["Code"] == "PreconditionFailed"
         assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+
+
+class ConflictingS3:
+    """An S3 whose conditional write meets a concurrent one: 409 ConditionalRequestConflict,
+    which S3 answers and the simulation never does."""
+
+    def get_object(self, **kwargs: Any) -> Any:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "GetObject"
+        )
+
+    def put_object(self, **kwargs: Any) -> Any:
+        assert kwargs["IfNoneMatch"] == "*"
+        raise botocore.exceptions.ClientError(
+            {
+                "Error": {"Code": "ConditionalRequestConflict", "Message": "conflict"},
+                "ResponseMetadata": {"HTTPStatusCode": 409},
+            },
+            "PutObject",
+        )
+
+
+def test_a_conflicting_write_means_another_run_holds_the_lease() -> None:
+    with pytest.raises(RunInProgress, match="holds its lease"):
+        RunLease(ConflictingS3(), BUCKET, KEY, clock=Clock()).acquire()
