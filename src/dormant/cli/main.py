@@ -34,6 +34,10 @@ _COMMANDS = {
     "permissions": ("dormant.permissions.cli:permissions", "Find unused services in used roles."),
     "report": ("dormant.commands.report:report", "Print the Config rule's recorded results."),
     "users": ("dormant.users.cli:users", "Find IAM users' unused passwords and access keys."),
+    "assignments": (
+        "dormant.assignments.cli:assignments",
+        "Find Identity Center permission sets unused in each account.",
+    ),
     "demo": ("dormant.commands.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": (
         "dormant.commands.remediation:quarantine",
