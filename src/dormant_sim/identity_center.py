@@ -14,6 +14,8 @@ moto's sso-admin stores permission sets and assignments but is lenient where it 
 - ListAccountsForProvisionedPermissionSet answers the caller's account only, unpaged. Here
   every provisioned account, paged by MaxResults (1..100) and NextToken.
 - ListTagsForResource is missing. Here a permission set's tags.
+- a permission set's ARN is ``<instance ARN>/ps-<id>``. Here AWS's
+  ``arn:aws:sso:::permissionSet/<instance id>/ps-<16 hex>``, which policies grant on.
 
 `UnmodifiableEntity` on IAM's `/aws-reserved/` roles belongs to the IAM simulation.
 State is process-global, as moto's backends are; `reset()` clears it. Test support over
@@ -34,7 +36,7 @@ from typing import Any
 
 from moto.iam.models import iam_backends
 from moto.identitystore.models import identitystore_backends
-from moto.ssoadmin.models import SSOAdminBackend, ssoadmin_backends
+from moto.ssoadmin.models import PermissionSet, SSOAdminBackend, ssoadmin_backends
 from moto.ssoadmin.responses import SSOAdminResponse
 
 from dormant_sim.patching import Patch
@@ -324,7 +326,14 @@ def _list_tags_for_resource(self: SSOAdminResponse) -> str:
     return json.dumps({"Tags": list(permission_set.tags or [])})
 
 
+def _permission_set_arn(instance_arn: str) -> str:
+    partition = instance_arn.split(":")[1]
+    instance_id = instance_arn.rsplit("/", 1)[1]
+    return f"arn:{partition}:sso:::permissionSet/{instance_id}/ps-{secrets.token_hex(8)}"
+
+
 PATCHES = (
+    Patch(PermissionSet, "generate_id", staticmethod(_permission_set_arn)),
     Patch(SSOAdminResponse, "create_account_assignment", _create_account_assignment),
     Patch(SSOAdminResponse, "delete_account_assignment", _delete_account_assignment),
     Patch(SSOAdminResponse, "describe_account_assignment_creation_status", _describe_creation),

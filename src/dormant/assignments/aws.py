@@ -71,7 +71,9 @@ class IdentityCenterSource:
     def _pages(
         self, client: Any, operation: str, name: str, **params: Any
     ) -> Iterator[dict[str, Any]]:
-        return each_page(client, operation, self._guard(name), page_size=_SSO_PAGE, **params)
+        # ListTagsForResource pages by NextToken alone: it takes no MaxResults.
+        size = None if operation == "list_tags_for_resource" else _SSO_PAGE
+        return each_page(client, operation, self._guard(name), page_size=size, **params)
 
     def instance(self) -> tuple[str, str]:
         """The instance's ARN and identity store id (the one named, or the only one)."""
