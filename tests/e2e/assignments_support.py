@@ -60,6 +60,7 @@ def build(sim: Simulation, now: datetime, *, change: bool = True) -> Organizatio
         ("111111111111", "AdministratorAccess", "USER", users["jdoe"], 5),
         ("111111111111", "ReadOnly", "USER", users["jdoe"], 200),
         ("222222222222", "AdministratorAccess", "GROUP", group, None),
+        ("222222222222", "AdministratorAccess", "USER", users["bwong"], None),
         ("222222222222", LONG_NAME, "USER", users["jdoe"], 10),
         ("333333333333", "Billing", "GROUP", group, 150),
         ("333333333333", "ReadOnly", "GROUP", group, 95),

@@ -43,7 +43,8 @@ def test_every_pair_is_decided_and_the_denied_account_reported(
         ),
         ("222222222222", "AdministratorAccess"): (
             "NON_COMPLIANT",
-            "Never used in 400 days by group Platform-Admins (2 members). Owner: platform-team.",
+            "Never used in 400 days by group Platform-Admins (2 members) and user bwong. "
+            "Owner: platform-team.",
         ),
         ("222222222222", LONG_NAME): (
             "COMPLIANT",
@@ -65,7 +66,7 @@ def test_every_pair_is_decided_and_the_denied_account_reported(
     # One GAAD page per account, and each principal named once.
     assert calls["iam:GetAccountAuthorizationDetails"] == 4
     assert calls["identitystore:DescribeGroup"] == 1
-    assert calls["identitystore:DescribeUser"] == 1
+    assert calls["identitystore:DescribeUser"] == 2
 
 
 def test_without_a_read_grant_the_run_fails_naming_the_call(sim: Simulation, now: datetime) -> None:

@@ -189,6 +189,28 @@ class IdentityCenterSource:
         self._principals[key] = principal
         return principal
 
+    def read_pair(self, account_id: str, name: str) -> InstanceData:
+        """The instance restricted to one permission set (by name) in one account."""
+        instance_arn, store_id = self.instance()
+        for page in self._pages(
+            self._sso, "list_permission_sets", "sso:ListPermissionSets", InstanceArn=instance_arn
+        ):
+            for arn in page.get("PermissionSets", []):
+                permission_set = self.permission_set(instance_arn, str(arn))
+                if permission_set.name != name:
+                    continue
+                assignments = self.assignments_of(instance_arn, store_id, account_id, str(arn))
+                return InstanceData(
+                    instance_arn,
+                    store_id,
+                    (permission_set,),
+                    {permission_set.arn: (account_id,)},
+                    tuple(assignments),
+                )
+        raise InvalidParameter(
+            "PERMISSION_SET", f"the instance {instance_arn} has no permission set named {name}"
+        )
+
     def read(self) -> InstanceData:
         """Everything the decision needs from the instance, in one pass."""
         instance_arn, store_id = self.instance()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dormant.assignments.aws import IdentityCenterSource, reserved_roles
 from dormant.assignments.model import AssignmentFinding
@@ -28,7 +28,7 @@ from dormant.engine.accounts import DEFAULT_WORKERS, AccountTarget, check_worker
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["AssignmentsScan", "read_instance", "scan_assignments"]
+__all__ = ["AssignmentsScan", "PairReader", "read_instance", "scan_assignments"]
 
 
 class AssignmentsScan:
@@ -45,6 +45,59 @@ class AssignmentsScan:
         self.failures = failures
 
 
+def _clients(session: boto3.session.Session) -> tuple[Any, Any]:
+    config = client_config()
+    with aws_call("sso:ListInstances"):
+        return session.client("sso-admin", config=config), session.client(
+            "identitystore", config=config
+        )
+
+
+class PairReader:
+    """Reads and decides one (account, permission set) pair, fresh each time it is called:
+    ``dormant unassign`` plans with it and re-checks with it just before the change."""
+
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        *,
+        account_id: str,
+        permission_set_name: str,
+        role_name: str,
+        settings: Settings,
+        now: datetime,
+        instance_arn: str | None = None,
+    ) -> None:
+        self.account_id = account_id
+        self.permission_set_name = permission_set_name
+        self._settings = settings
+        self._now = now
+        self.sso_admin, self.identity_store = _clients(session)
+        self.source = IdentityCenterSource(
+            self.sso_admin, self.identity_store, instance_arn=instance_arn
+        )
+        counter = CallCounter()
+        caller = caller_identity(session, client_config(), counter=counter)
+        self._sessions = AccountSessions(
+            session,
+            caller,
+            role_name=parse_role_name(role_name, "--role-name"),
+            counter=counter,
+            session_name="dormant-unassign",
+        )
+
+    def __call__(self) -> AssignmentFinding:
+        data = self.source.read_pair(self.account_id, self.permission_set_name)
+        roles = reserved_roles(self._sessions.iam_client(self.account_id), self.account_id)
+        findings = decide_account(data, self.account_id, roles, self._settings, self._now)
+        return next(
+            f
+            for f in findings
+            if f.subject.permission_set is not None
+            and f.subject.permission_set_name == self.permission_set_name
+        )
+
+
 def read_instance(
     session: boto3.session.Session,
     *,
@@ -52,10 +105,7 @@ def read_instance(
     instance_arn: str | None = None,
 ) -> InstanceData:
     """The instance the caller's account administers, read with the caller's credentials."""
-    config = client_config()
-    with aws_call("sso:ListInstances"):
-        sso = session.client("sso-admin", config=config)
-        store = session.client("identitystore", config=config)
+    sso, store = _clients(session)
     if counter is not None:
         counter.attach(sso.meta.events)
         counter.attach(store.meta.events)

@@ -150,6 +150,7 @@ class AccountPermissionSet:
     principals: tuple[Principal, ...] = ()
     role: ReservedRole | None = None
     role_matches: int = 1
+    identity_store_id: str = ""
 
     @property
     def assignments(self) -> tuple[Assignment, ...]:

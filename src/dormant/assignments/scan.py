@@ -57,6 +57,7 @@ def account_subjects(
                 principals=tuple(principals.get(permission_set.arn, ())),
                 role=matches[0] if len(matches) == 1 else None,
                 role_matches=len(matches),
+                identity_store_id=data.identity_store_id,
             )
         )
     for name, matches in sorted(by_name.items()):
@@ -70,6 +71,7 @@ def account_subjects(
                     permission_set_name=name,
                     permission_set=None,
                     role=role,
+                    identity_store_id=data.identity_store_id,
                 )
             )
     subjects.sort(key=lambda s: (s.permission_set_name, s.role.name if s.role else ""))

@@ -59,6 +59,10 @@ _COMMANDS = {
         "dormant.commands.remediation:restore",
         "Recreate deleted roles from their backups.",
     ),
+    "unassign": (
+        "dormant.assignments.cli_remediate:unassign_command",
+        "Remove an unused permission set's assignments in an account.",
+    ),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
     "export": ("dormant.commands.export:export", "Send a scan's findings to AWS Security Hub."),
     "retire": (
