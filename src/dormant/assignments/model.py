@@ -205,8 +205,8 @@ class AssignmentFinding:
 
     @property
     def resource_id(self) -> str:
-        # A permission set's ARN is the same in every account: the pair is the resource.
-        return f"{self.account_id}/{self.arn}"
+        # The same ARN in every account: with ``account_id``, it names the pair.
+        return self.arn
 
     @property
     def resource_name(self) -> str:
