@@ -43,13 +43,14 @@ class Organization:
 def build(sim: Simulation, now: datetime, *, change: bool = True) -> Organization:
     assert len(LONG_NAME) == 32
     seed = IdentityCenterSeed(MANAGEMENT)
+    until = (now + timedelta(days=46)).date()  # 2026-04-30 from the `now` fixture
     sets = {
         "AdministratorAccess": seed.permission_set(
             "AdministratorAccess", {"owner": "platform-team"}
         ),
         "ReadOnly": seed.permission_set("ReadOnly", {"owner": "security"}),
         "Billing": seed.permission_set(
-            "Billing", {"dormant:exempt": "until=2026-04-30 quarter close"}
+            "Billing", {"dormant:exempt": f"until={until.isoformat()} quarter close"}
         ),
         LONG_NAME: seed.permission_set(LONG_NAME, {"team": "data"}),
     }

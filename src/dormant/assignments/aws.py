@@ -15,7 +15,9 @@ the account. This module decides nothing and changes nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
@@ -58,12 +60,17 @@ class IdentityCenterSource:
         *,
         account_id: str = "",
         instance_arn: str | None = None,
+        workers: int = 1,
     ) -> None:
         self._sso = sso_admin
         self._store = identity_store
         self._account = account_id
         self._instance_arn = instance_arn
+        self._workers = workers
         self._principals: dict[tuple[str, str], Principal] = {}
+        # One lock per principal: each is read once, however many threads meet it.
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def _guard(self, operation: str) -> Callable[[], AbstractContextManager[None]]:
         return partial(aws_call, operation, self._account)
@@ -157,9 +164,15 @@ class IdentityCenterSource:
     def principal(self, store_id: str, kind: PrincipalType, principal_id: str) -> Principal:
         """A user's or group's name, read once per principal; a deleted one keeps its id."""
         key = (kind.value, principal_id)
-        cached = self._principals.get(key)
-        if cached is not None:
-            return cached
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            cached = self._principals.get(key)
+            if cached is None:
+                cached = self._principals[key] = self._read_principal(store_id, kind, principal_id)
+        return cached
+
+    def _read_principal(self, store_id: str, kind: PrincipalType, principal_id: str) -> Principal:
         try:
             if kind is PrincipalType.USER:
                 with aws_call("identitystore:DescribeUser", self._account):
@@ -186,7 +199,6 @@ class IdentityCenterSource:
             if exc.code != _NOT_FOUND:
                 raise
             principal = Principal(kind, principal_id)
-        self._principals[key] = principal
         return principal
 
     def read_pair(self, account_id: str, name: str) -> InstanceData:
@@ -219,15 +231,16 @@ class IdentityCenterSource:
             self._sso, "list_permission_sets", "sso:ListPermissionSets", InstanceArn=instance_arn
         ):
             arns.extend(str(a) for a in page.get("PermissionSets", []))
-        sets = [self.permission_set(instance_arn, arn) for arn in arns]
-        provisioned = {s.arn: self.accounts_of(instance_arn, s.arn) for s in sets}
-        assignments = [
-            assignment
-            for s in sets
-            for account in provisioned[s.arn]
-            for assignment in self.assignments_of(instance_arn, store_id, account, s.arn)
-        ]
-        return InstanceData(instance_arn, store_id, tuple(sets), provisioned, tuple(assignments))
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="dormant-sso") as pool:
+            # ListAccountAssignments takes one account and one set a call: the calls are
+            # independent, so ``workers`` of them are in flight at once.
+            sets = list(pool.map(lambda arn: self.permission_set(instance_arn, arn), arns))
+            accounts = list(pool.map(lambda s: self.accounts_of(instance_arn, s.arn), sets))
+            provisioned = {s.arn: found for s, found in zip(sets, accounts, strict=True)}
+            pairs = [(account, s.arn) for s in sets for account in provisioned[s.arn]]
+            found = pool.map(lambda pair: self.assignments_of(instance_arn, store_id, *pair), pairs)
+            assignments = tuple(a for pair in found for a in pair)
+        return InstanceData(instance_arn, store_id, tuple(sets), provisioned, assignments)
 
 
 def reserved_roles(iam: Any, account_id: str) -> list[ReservedRole]:

@@ -103,13 +103,14 @@ def read_instance(
     *,
     counter: CallCounter | None = None,
     instance_arn: str | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> InstanceData:
     """The instance the caller's account administers, read with the caller's credentials."""
     sso, store = _clients(session)
     if counter is not None:
         counter.attach(sso.meta.events)
         counter.attach(store.meta.events)
-    return IdentityCenterSource(sso, store, instance_arn=instance_arn).read()
+    return IdentityCenterSource(sso, store, instance_arn=instance_arn, workers=workers).read()
 
 
 def scan_assignments(
@@ -127,7 +128,7 @@ def scan_assignments(
     workers = check_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     counter = counter if counter is not None else CallCounter()
-    data = read_instance(session, counter=counter, instance_arn=instance_arn)
+    data = read_instance(session, counter=counter, instance_arn=instance_arn, workers=workers)
     targets = [AccountTarget(account) for account in data.accounts]
     if not targets:
         return AssignmentsScan(data, [], [])

@@ -31,7 +31,6 @@ from dormant.assignments.remediate.run import (
 )
 from dormant.cli.common import (
     aws_options,
-    parse_remediation_as_of,
     settings_from_options,
     tag_options,
     user_session,
@@ -169,7 +168,6 @@ def restore_backups(
     default="",
     help="Allow-list of permission set names ('|'-separated patterns): never unassigned.",
 )
-@click.option("--as-of", metavar="TIMESTAMP", default=None, help="Judge as of this instant.")
 @tag_options
 @aws_options
 def unassign_command(
@@ -183,7 +181,6 @@ def unassign_command(
     instance_arn: str | None,
     max_days: str,
     allow: str,
-    as_of: str | None,
     exempt_tag: str,
     owner_tags: str,
     max_exemption_days: str | None,
@@ -197,7 +194,8 @@ def unassign_command(
     --max-assignments. With --apply, a backup of exactly what is removed is written to
     --backup-dir and read back first, the pair is decided again just before the change, and
     each removal is followed until Identity Center reports it done. 'dormant restore BACKUP'
-    gives the assignments back. The permission set itself is never changed.
+    gives the assignments back. The permission set itself is never changed. Judged as of
+    this machine's clock.
     """
     settings = settings_from_options(
         max_days,
@@ -208,7 +206,8 @@ def unassign_command(
         max_exemption_days=max_exemption_days,
         tracked="reserved role last use",
     )
-    now = parse_remediation_as_of(as_of)
+    # Judged as of this machine's clock, never a time given on the command line.
+    now = utc_now()
     target = AccountTarget(account) if account.isdigit() else None
     if target is None:
         raise InvalidParameter("ACCOUNT", f"{account!r} is not a 12-digit AWS account id")

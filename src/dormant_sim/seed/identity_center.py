@@ -77,9 +77,16 @@ class IdentityCenterSeed:
         self._store.delete_user(IdentityStoreId=self.identity_store_id, UserId=user_id)
 
     def assign(
-        self, account_id: str, permission_set_arn: str, principal_type: str, principal_id: str
+        self,
+        account_id: str,
+        permission_set_arn: str,
+        principal_type: str,
+        principal_id: str,
+        *,
+        settle: bool = True,
     ) -> None:
-        """Assign and settle: the set is provisioned to the account, with its reserved role."""
+        """Assign and settle: the set is provisioned to the account, with its reserved role
+        (``settle=False``: leave it in progress; ``dormant_sim.identity_center.settle()``)."""
         self._sso.create_account_assignment(
             InstanceArn=self.instance_arn,
             TargetId=account_id,
@@ -88,7 +95,8 @@ class IdentityCenterSeed:
             PrincipalType=principal_type,
             PrincipalId=principal_id,
         )
-        identity_center.settle()
+        if settle:
+            identity_center.settle()
 
     def provision(self, account_id: str, permission_set_arn: str) -> None:
         """Provision without an assignment (what an assignment removed since leaves)."""
