@@ -187,6 +187,7 @@ def run(plan: Plan) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 accounts x 4 sets")
+    parser.add_argument("--output", metavar="FILE", default=None, help="where the JSON goes")
     args = parser.parse_args()
     plan = (
         Plan(10, 4, groups=3, users=6, latency_s=0.01, workers=4) if args.quick else Plan(200, 20)
@@ -199,7 +200,8 @@ def main() -> None:
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["commit"] = commit
     name = "assignments-quick.json" if args.quick else "assignments-latest.json"
-    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    output = Path(args.output) if args.output else RESULTS / name
+    output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     rows = [[op, n] for op, n in sorted(result["calls"].items())]
     print(table(["call", "count"], rows))
     print(

@@ -36,7 +36,7 @@ from dormant.cli.common import (
     user_session,
 )
 from dormant.cli.remediation import print_outcomes
-from dormant.core.errors import InvalidParameter, RoleDataError
+from dormant.core.errors import DormantError, InvalidParameter, RoleDataError
 from dormant.core.settings import DEFAULT_MAX_DAYS, parse_role_name
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, AccountTarget
 from dormant.remediation.outcome import Outcome, utc_now
@@ -89,7 +89,11 @@ def assignment_backups(
     found: list[tuple[str, AssignmentsBackup]] = []
     others: list[str] = []
     for where in backups:
-        text = _read_text(where, session)
+        try:
+            text = _read_text(where, session)
+        except DormantError:
+            others.append(where)  # the roles' restore reports it, as it always has
+            continue
         if is_assignments_backup(text):
             found.append((where, backup_from_text(text, source=where)))
         else:
