@@ -72,3 +72,12 @@ def test_a_bad_record_is_one_line_naming_the_file_and_record(tmp_path: Path) -> 
     assert "Assignments[2]" in err
     assert "has no PrincipalId" in err
     assert "Traceback" not in err
+
+
+def test_a_snapshot_with_an_instance_arn_is_refused_before_any_output() -> None:
+    code, out, err = _run(
+        "--snapshot", str(EXAMPLE), "--instance-arn", "arn:aws:sso:::instance/ssoins-1"
+    )
+    assert code == 2
+    assert out == ""
+    assert "invalid parameter --instance-arn" in err

@@ -34,7 +34,7 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.core.errors import SnapshotError
+from dormant.core.errors import InvalidParameter, SnapshotError
 from dormant.core.model import AccountFailure
 from dormant.core.settings import DEFAULT_MAX_DAYS, Settings, parse_role_name
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
@@ -174,6 +174,8 @@ def assignments(
     role_name = parse_role_name(role_name, "--role-name")
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure]
+    if snapshot is not None and instance_arn is not None:
+        raise InvalidParameter("--instance-arn", "a snapshot holds one instance: leave it out")
     if snapshot is not None:
         _, findings, failures = snapshot_findings(snapshot, settings, now)
         source = f"snapshot {snapshot}"
