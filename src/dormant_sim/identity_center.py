@@ -14,6 +14,7 @@ moto's sso-admin stores permission sets and assignments but is lenient where it 
 - ListAccountsForProvisionedPermissionSet answers the caller's account only, unpaged. Here
   every provisioned account, paged by MaxResults (1..100) and NextToken.
 - ListTagsForResource is missing. Here a permission set's tags.
+- ListAccountAssignments and ListPermissionSets take any MaxResults. Here 1..100.
 - a permission set's ARN is ``<instance ARN>/ps-<id>``. Here AWS's
   ``arn:aws:sso:::permissionSet/<instance id>/ps-<16 hex>``, which policies grant on.
 
@@ -275,6 +276,28 @@ def _describe_deletion(self: SSOAdminResponse) -> str:
 _ORIGINAL_CREATE_SET = SSOAdminResponse.create_permission_set
 
 
+_ORIGINAL_LIST_ASSIGNMENTS = SSOAdminResponse.list_account_assignments
+
+
+_ORIGINAL_LIST_SETS = SSOAdminResponse.list_permission_sets
+
+
+def _check_max_results(self: SSOAdminResponse) -> None:
+    limit = json_body(self).get("MaxResults")
+    if limit is not None and (not isinstance(limit, int) or not 1 <= limit <= _PAGE_MAX):
+        raise constraint_error("ValidationException", limit, "maxResults", "1..100")
+
+
+def _list_account_assignments(self: SSOAdminResponse) -> str:
+    _check_max_results(self)
+    return _ORIGINAL_LIST_ASSIGNMENTS(self)
+
+
+def _list_permission_sets(self: SSOAdminResponse) -> str:
+    _check_max_results(self)
+    return _ORIGINAL_LIST_SETS(self)
+
+
 def _create_permission_set(self: SSOAdminResponse) -> str:
     name = json_body(self).get("Name")
     if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -345,6 +368,8 @@ PATCHES = (
         _list_accounts_for_provisioned_permission_set,
     ),
     Patch(SSOAdminResponse, "list_tags_for_resource", _list_tags_for_resource),
+    Patch(SSOAdminResponse, "list_account_assignments", _list_account_assignments),
+    Patch(SSOAdminResponse, "list_permission_sets", _list_permission_sets),
 )
 
 

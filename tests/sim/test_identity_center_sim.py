@@ -109,3 +109,20 @@ def test_tags_of_a_permission_set(sim: Simulation) -> None:
         InstanceArn=seed.instance_arn, ResourceArn=permission_set
     )["Tags"]
     assert tags == [{"Key": "owner", "Value": "platform"}]
+
+
+def test_list_operations_take_at_most_100_results_a_page(sim: Simulation) -> None:
+    seed = IdentityCenterSeed()
+    permission_set = seed.permission_set("Admin")
+    sso = sim.client("sso-admin")
+    with pytest.raises(ClientError, match="ValidationException"):
+        sso.list_permission_sets(InstanceArn=seed.instance_arn, MaxResults=101)
+    with pytest.raises(ClientError, match="ValidationException"):
+        sso.list_account_assignments(
+            InstanceArn=seed.instance_arn,
+            AccountId=MEMBER,
+            PermissionSetArn=permission_set,
+            MaxResults=101,
+        )
+    listed = sso.list_permission_sets(InstanceArn=seed.instance_arn, MaxResults=100)
+    assert listed["PermissionSets"] == [permission_set]
