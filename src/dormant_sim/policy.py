@@ -14,9 +14,17 @@ policies and trust policies the way IAM documents it:
   `ForAllValues:` and `ForAnyValue:` behave as documented; a key missing from the request makes
   a positive operator false and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true.
 
+- policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${key, 'default'}` and the
+  escapes `${*}`, `${?}`, `${$}`) are replaced from the request context in `Resource`,
+  `NotResource` and under the string and ARN operators, in documents of Version 2012-10-17 (in
+  older ones they are literal text); a variable whose key the request lacks (and that has no
+  default) makes that Resource entry, or the whole condition, not match.
+
 It is strict where it cannot be exact: a condition operator it does not implement, a key the
-request context does not know (`known_keys`), or a policy variable (`${aws:username}`) raises
-`CannotEvaluate`, so that no test passes because the simulation skipped part of a policy.
+request context does not know (`known_keys`), a variable under an operator IAM does not
+substitute (Numeric, Date, Bool, IpAddress, Null), a multi-valued key used as a variable, or a
+malformed date, number, IP address or boolean raises `CannotEvaluate` (never a `ValueError`),
+so that no test passes because the simulation skipped or guessed part of a policy.
 Never imported by dormant's Lambda path.
 """
 
@@ -25,18 +33,20 @@ from __future__ import annotations
 import enum
 import ipaddress
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
     "CannotEvaluate",
+    "Named",
     "Request",
     "Verdict",
     "evaluate",
-    "principal_matches",
+    "named_in",
     "statement_applies",
+    "statements",
 ]
 
 
@@ -51,6 +61,10 @@ class Verdict(enum.Enum):
 
 
 ContextValue = str | Sequence[str]
+
+# The policy language version that has policy variables; in documents without it (or with
+# 2008-10-17) `${...}` is literal text (IAM User Guide, "Variables and tags").
+VARIABLES_VERSION = "2012-10-17"
 
 
 @dataclass(frozen=True)
@@ -74,28 +88,92 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _check_no_variables(text: str) -> None:
-    if "${" in text:
-        raise CannotEvaluate(f"policy variables are not simulated: {text!r}")
+# --- policy variables ---------------------------------------------------------------------------
+
+# A pattern after substitution: pieces of (text, literal). Literal pieces (a substituted value,
+# `${*}`) never act as wildcards; the others keep IAM's `*` and `?`.
+_Pieces = tuple[tuple[str, bool], ...]
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE_BODY = re.compile(r"\s*([^\s,']+)\s*(?:,\s*'((?:[^']|'')*)'\s*)?")
+_ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 
-def _glob(pattern: str, value: str, *, ignore_case: bool) -> bool:
-    _check_no_variables(pattern)
-    if ignore_case:
-        pattern, value = pattern.lower(), value.lower()
+class _Unresolved(Exception):
+    """A variable whose key the request lacks, without a default: the element does not match."""
+
+
+def _variable_value(body: str, request: Request) -> str:
+    if body in _ESCAPES:
+        return _ESCAPES[body]
+    parsed = _VARIABLE_BODY.fullmatch(body)
+    if parsed is None:
+        raise CannotEvaluate(f"a malformed policy variable: ${{{body}}}")
+    key, default = parsed.group(1), parsed.group(2)
+    values = _lookup(key, request)
+    if values is None or values == []:
+        if default is None:
+            raise _Unresolved(key)
+        return default.replace("''", "'")
+    if len(values) != 1 or not isinstance(request_value(key, request), str):
+        raise CannotEvaluate(f"the multi-valued key {key} used as a policy variable")
+    return values[0]
+
+
+def _pieces(text: str, request: Request, variables: bool) -> _Pieces:
+    """`text` with its variables replaced; raises `_Unresolved` for a missing key."""
+    if not variables or "${" not in text:
+        return ((text, False),)
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    for found in _VARIABLE.finditer(text):
+        pieces.append((text[position : found.start()], False))
+        pieces.append((_variable_value(found.group(1), request), True))
+        position = found.end()
+    pieces.append((text[position:], False))
+    return tuple(pieces)
+
+
+def _plain(text: str, request: Request, variables: bool) -> str:
+    return "".join(part for part, _literal in _pieces(text, request, variables))
+
+
+def _glob(pieces: _Pieces, value: str, *, ignore_case: bool) -> bool:
     # fnmatch would also read [...] as a class; IAM knows only * and ?.
     regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+        re.escape(text)
+        if literal
+        else "".join(
+            ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in text
+        )
+        for text, literal in pieces
     )
-    return re.fullmatch(regex, value, re.DOTALL) is not None
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.fullmatch(regex, value, flags) is not None
 
 
 def _action_matches(patterns: Any, action: str) -> bool:
-    return any(_glob(str(pattern), action, ignore_case=True) for pattern in _as_list(patterns))
+    for pattern in _as_list(patterns):
+        if "${" in str(pattern):
+            raise CannotEvaluate(f"a policy variable in an action: {pattern!r}")
+        if _glob(((str(pattern), False),), action, ignore_case=True):
+            return True
+    return False
 
 
-def _resource_matches(patterns: Any, resource: str) -> bool:
-    return any(_glob(str(pattern), resource, ignore_case=False) for pattern in _as_list(patterns))
+def _resource_matches(patterns: Any, request: Request, variables: bool, *, negated: bool) -> bool:
+    for pattern in _as_list(patterns):
+        try:
+            pieces = _pieces(str(pattern), request, variables)
+        except _Unresolved:
+            if negated:
+                # IAM: an unresolved variable invalidates the statement; under NotResource
+                # skipping the entry would widen it, so the statement is left out instead.
+                raise
+            continue  # this entry names nothing; the others may still match
+        if _glob(pieces, request.resource, ignore_case=False):
+            return True
+    return False
 
 
 # --- conditions ---------------------------------------------------------------------------------
@@ -103,75 +181,104 @@ def _resource_matches(patterns: Any, resource: str) -> bool:
 
 def _parse_date(value: str) -> datetime:
     text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        if text.isdigit():
+            return datetime.fromtimestamp(int(text), UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise CannotEvaluate(f"a malformed date: {value!r}") from exc
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _string_equals(policy: str, actual: str) -> bool:
-    _check_no_variables(policy)
-    return policy == actual
+def _parse_number(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise CannotEvaluate(f"a malformed number: {value!r}") from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CannotEvaluate(f"a malformed number: {value!r}")
+    return number
 
 
-def _string_equals_ignore_case(policy: str, actual: str) -> bool:
-    _check_no_variables(policy)
-    return policy.lower() == actual.lower()
+def _parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise CannotEvaluate(f"a malformed boolean: {value!r}")
+    return lowered == "true"
 
 
-def _string_like(policy: str, actual: str) -> bool:
+def _string_equals(policy: _Pieces, actual: str) -> bool:
+    return "".join(text for text, _ in policy) == actual
+
+
+def _string_equals_ignore_case(policy: _Pieces, actual: str) -> bool:
+    return "".join(text for text, _ in policy).lower() == actual.lower()
+
+
+def _string_like(policy: _Pieces, actual: str) -> bool:
     return _glob(policy, actual, ignore_case=False)
 
 
-def _arn_like(policy: str, actual: str) -> bool:
+def _split_pieces(policy: _Pieces) -> list[_Pieces] | None:
+    """The pattern's six ARN fields (the last may hold colons), or None if it has fewer."""
+    fields: list[list[tuple[str, bool]]] = [[]]
+    for text, literal in policy:
+        if literal:
+            fields[-1].append((text, True))
+            continue
+        for index, part in enumerate(text.split(":")):
+            if index:
+                if len(fields) == 6:
+                    fields[-1].append((":", True))
+                else:
+                    fields.append([])
+            fields[-1].append((part, False))
+    return [tuple(f) for f in fields] if len(fields) == 6 else None
+
+
+def _arn_like(policy: _Pieces, actual: str) -> bool:
     # ARNs compare field by field; a pattern with fewer fields never matches.
-    policy_parts = policy.split(":", 5)
-    actual_parts = actual.split(":", 5)
-    if len(policy_parts) != 6 or len(actual_parts) != 6:
+    policy_fields = _split_pieces(policy)
+    actual_fields = actual.split(":", 5)
+    if policy_fields is None or len(actual_fields) != 6:
         return False
     return all(
-        _glob(p, a, ignore_case=False) for p, a in zip(policy_parts, actual_parts, strict=True)
+        _glob(p, a, ignore_case=False) for p, a in zip(policy_fields, actual_fields, strict=True)
     )
 
 
-def _date(compare: str) -> Any:
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda left, right: bool(left == right),
+    "lt": lambda left, right: bool(left < right),
+    "le": lambda left, right: bool(left <= right),
+    "gt": lambda left, right: bool(left > right),
+    "ge": lambda left, right: bool(left >= right),
+}
+
+
+def _typed(parse: Callable[[str], Any], compare: str) -> Callable[[str, str], bool]:
     def check(policy: str, actual: str) -> bool:
-        left, right = _parse_date(actual), _parse_date(policy)
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
-
-    return check
-
-
-def _numeric(compare: str) -> Any:
-    def check(policy: str, actual: str) -> bool:
-        left, right = float(actual), float(policy)
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
+        return _COMPARE[compare](parse(actual), parse(policy))
 
     return check
 
 
 def _bool(policy: str, actual: str) -> bool:
-    return policy.lower() == actual.lower()
+    return _parse_bool(policy) == _parse_bool(actual)
 
 
 def _ip_address(policy: str, actual: str) -> bool:
-    return ipaddress.ip_address(actual) in ipaddress.ip_network(policy, strict=False)
+    try:
+        network = ipaddress.ip_network(policy.strip(), strict=False)
+        address = ipaddress.ip_address(actual.strip())
+    except ValueError as exc:
+        raise CannotEvaluate(f"a malformed IP address or range: {policy!r} / {actual!r}") from exc
+    return address in network
 
 
-# Operator name (lower case) -> (compare one policy value with one request value, negated).
-_OPERATORS: dict[str, tuple[Any, bool]] = {
+# Operators whose policy values may hold variables (IAM User Guide, "Variables and tags":
+# string and ARN operators only), compared on substituted pieces.
+_STRING_OPERATORS: dict[str, tuple[Callable[[_Pieces, str], bool], bool]] = {
     "stringequals": (_string_equals, False),
     "stringnotequals": (_string_equals, True),
     "stringequalsignorecase": (_string_equals_ignore_case, False),
@@ -182,18 +289,21 @@ _OPERATORS: dict[str, tuple[Any, bool]] = {
     "arnlike": (_arn_like, False),
     "arnnotequals": (_arn_like, True),
     "arnnotlike": (_arn_like, True),
-    "dateequals": (_date("eq"), False),
-    "datenotequals": (_date("eq"), True),
-    "datelessthan": (_date("lt"), False),
-    "datelessthanequals": (_date("le"), False),
-    "dategreaterthan": (_date("gt"), False),
-    "dategreaterthanequals": (_date("ge"), False),
-    "numericequals": (_numeric("eq"), False),
-    "numericnotequals": (_numeric("eq"), True),
-    "numericlessthan": (_numeric("lt"), False),
-    "numericlessthanequals": (_numeric("le"), False),
-    "numericgreaterthan": (_numeric("gt"), False),
-    "numericgreaterthanequals": (_numeric("ge"), False),
+}
+# The other operators compare plain values; IAM substitutes no variable under them.
+_TYPED_OPERATORS: dict[str, tuple[Callable[[str, str], bool], bool]] = {
+    "dateequals": (_typed(_parse_date, "eq"), False),
+    "datenotequals": (_typed(_parse_date, "eq"), True),
+    "datelessthan": (_typed(_parse_date, "lt"), False),
+    "datelessthanequals": (_typed(_parse_date, "le"), False),
+    "dategreaterthan": (_typed(_parse_date, "gt"), False),
+    "dategreaterthanequals": (_typed(_parse_date, "ge"), False),
+    "numericequals": (_typed(_parse_number, "eq"), False),
+    "numericnotequals": (_typed(_parse_number, "eq"), True),
+    "numericlessthan": (_typed(_parse_number, "lt"), False),
+    "numericlessthanequals": (_typed(_parse_number, "le"), False),
+    "numericgreaterthan": (_typed(_parse_number, "gt"), False),
+    "numericgreaterthanequals": (_typed(_parse_number, "ge"), False),
     "bool": (_bool, False),
     "ipaddress": (_ip_address, False),
     "notipaddress": (_ip_address, True),
@@ -208,6 +318,15 @@ def _key_is_known(key: str, known_keys: Collection[str]) -> bool:
     )
 
 
+def request_value(key: str, request: Request) -> ContextValue | None:
+    """The request's raw value for `key` (a string or a list), None when it lacks it."""
+    lowered = key.lower()
+    for name, value in request.context.items():
+        if name.lower() == lowered:
+            return value
+    return None
+
+
 def _lookup(key: str, request: Request) -> list[str] | None:
     """The request's values for `key` (None when the request does not carry it)."""
     if not _key_is_known(key, request.known_keys):
@@ -215,14 +334,13 @@ def _lookup(key: str, request: Request) -> list[str] | None:
             f"condition key {key} is not simulated for {request.action}; the simulation "
             "cannot tell whether the condition holds"
         )
-    lowered = key.lower()
-    for name, value in request.context.items():
-        if name.lower() == lowered:
-            return [str(item) for item in _as_list(value)]
-    return None
+    value = request_value(key, request)
+    return None if value is None else [str(item) for item in _as_list(value)]
 
 
-def _condition_holds(operator: str, key: str, policy_values: list[str], request: Request) -> bool:
+def _condition_holds(
+    operator: str, key: str, raw_values: list[str], request: Request, variables: bool
+) -> bool:
     name = operator.lower()
     qualifier = ""
     for prefix in ("forallvalues:", "foranyvalue:"):
@@ -231,17 +349,43 @@ def _condition_holds(operator: str, key: str, policy_values: list[str], request:
     if_exists = name.endswith("ifexists") and name != "ifexists"
     name = name.removesuffix("ifexists") if if_exists else name
     actual = _lookup(key, request)
+    if name not in _STRING_OPERATORS and variables:
+        for value in raw_values:
+            if "${" in value:
+                raise CannotEvaluate(
+                    f"a policy variable under {operator} ({value!r}): IAM substitutes "
+                    "variables only under string and ARN operators"
+                )
     if name == "null":
         if qualifier or if_exists:
             raise CannotEvaluate(f"operator {operator} is not simulated")
         absent = actual is None or actual == []
-        return any((value.lower() == "true") == absent for value in policy_values)
-    if name not in _OPERATORS:
-        raise CannotEvaluate(f"condition operator {operator} is not simulated")
-    compare, negated = _OPERATORS[name]
+        return any(_parse_bool(value) == absent for value in raw_values)
+    matches: Callable[[str], bool]
+    if name in _STRING_OPERATORS:
+        string_compare, negated = _STRING_OPERATORS[name]
+        resolved: list[_Pieces] = []
+        for value in raw_values:
+            try:
+                resolved.append(_pieces(value, request, variables))
+            except _Unresolved:
+                # A variable the request cannot fill: the condition does not match, whether
+                # or not the operator is negated (the statement is left out).
+                return False
 
-    def matches(value: str) -> bool:
-        return any(compare(policy, value) for policy in policy_values)
+        def matches(value: str) -> bool:
+            return any(string_compare(policy, value) for policy in resolved)
+
+    elif name in _TYPED_OPERATORS:
+        typed_compare, negated = _TYPED_OPERATORS[name]
+        for value in raw_values:  # a malformed policy value fails whatever the request holds
+            typed_compare(value, value)
+
+        def matches(value: str) -> bool:
+            return any(typed_compare(policy, value) for policy in raw_values)
+
+    else:
+        raise CannotEvaluate(f"condition operator {operator} is not simulated")
 
     if qualifier == "forallvalues:":
         # True when every value in the request matches (vacuously true without any).
@@ -255,15 +399,19 @@ def _condition_holds(operator: str, key: str, policy_values: list[str], request:
     return any(matches(value) for value in actual)
 
 
-def conditions_hold(conditions: Mapping[str, Any] | None, request: Request) -> bool:
+def conditions_hold(
+    conditions: Mapping[str, Any] | None, request: Request, *, variables: bool = True
+) -> bool:
+    if conditions is not None and not isinstance(conditions, Mapping):
+        raise CannotEvaluate("a Condition that is not an object")
     for operator, by_key in (conditions or {}).items():
         if not isinstance(by_key, Mapping):
             raise CannotEvaluate(f"malformed condition block under {operator}")
         for key, values in by_key.items():
-            policy_values = [
+            raw_values = [
                 str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(values)
             ]
-            if not _condition_holds(operator, key, policy_values, request):
+            if not _condition_holds(operator, key, raw_values, request, variables):
                 return False
     return True
 
@@ -271,8 +419,13 @@ def conditions_hold(conditions: Mapping[str, Any] | None, request: Request) -> b
 # --- statements and documents -------------------------------------------------------------------
 
 
-def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
-    """Whether an identity-policy statement covers the request (its effect aside)."""
+def statement_applies(
+    statement: Mapping[str, Any], request: Request, *, variables: bool = True
+) -> bool:
+    """Whether a statement covers the request (its effect and Principal aside).
+
+    `variables`: whether its document's Version has policy variables (see `statements`).
+    """
     if "Action" in statement:
         if not _action_matches(statement["Action"], request.action):
             return False
@@ -281,31 +434,35 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
             return False
     else:
         raise CannotEvaluate("a statement without Action or NotAction")
-    if "Resource" in statement:
-        if not _resource_matches(statement["Resource"], request.resource):
-            return False
-    elif "NotResource" in statement:
-        if _resource_matches(statement["NotResource"], request.resource):
-            return False
-    elif "Principal" not in statement and "NotPrincipal" not in statement:
-        raise CannotEvaluate("an identity-policy statement without Resource or NotResource")
-    return conditions_hold(statement.get("Condition"), request)
+    try:
+        if "Resource" in statement:
+            if not _resource_matches(statement["Resource"], request, variables, negated=False):
+                return False
+        elif "NotResource" in statement:
+            if _resource_matches(statement["NotResource"], request, variables, negated=True):
+                return False
+        elif "Principal" not in statement and "NotPrincipal" not in statement:
+            raise CannotEvaluate("an identity-policy statement without Resource or NotResource")
+    except _Unresolved:
+        return False
+    return conditions_hold(statement.get("Condition"), request, variables=variables)
 
 
-def _statements(document: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    statements = document.get("Statement", [])
-    for statement in _as_list(statements):
+def statements(document: Mapping[str, Any]) -> Iterable[tuple[Mapping[str, Any], bool]]:
+    """Each statement of a document, with whether policy variables apply in it."""
+    variables = document.get("Version") == VARIABLES_VERSION
+    for statement in _as_list(document.get("Statement", [])):
         if not isinstance(statement, Mapping):
             raise CannotEvaluate("a statement that is not an object")
-        yield statement
+        yield statement, variables
 
 
 def evaluate(documents: Iterable[Mapping[str, Any]], request: Request) -> Verdict:
     """IAM's verdict for identity policies: explicit deny, else allow, else implicit deny."""
     allowed = False
     for document in documents:
-        for statement in _statements(document):
-            if not statement_applies(statement, request):
+        for statement, variables in statements(document):
+            if not statement_applies(statement, request, variables=variables):
                 continue
             effect = statement.get("Effect")
             if effect == "Deny":
@@ -317,25 +474,47 @@ def evaluate(documents: Iterable[Mapping[str, Any]], request: Request) -> Verdic
     return Verdict.ALLOW if allowed else Verdict.IMPLICIT_DENY
 
 
-def principal_matches(principal: Any, caller_arns: Collection[str], caller_account: str) -> bool:
-    """Whether a trust statement's Principal names the caller.
+class Named(enum.Enum):
+    """How a resource policy's Principal names the caller; ordered from weakest to strongest.
 
-    `caller_arns`: the user's ARN, or for a role session the role's ARN (IAM matches a
-    session against its role) and the session's ARN. An account id or `:root` ARN names
-    every principal of that account. Service and federated principals never name a user or
-    a role session.
+    IAM User Guide, "Policy evaluation logic" and "Permissions boundaries for IAM entities":
+    within one account, a resource-based policy naming the account delegates to the
+    caller's identity policies; one naming a role's ARN grants without an identity policy but
+    stays limited by the role's permissions boundary and session policy; one naming the user's
+    ARN or the session's ARN is limited by neither.
+    """
+
+    ACCOUNT = 1
+    ROLE = 2
+    DIRECT = 3
+
+
+def named_in(
+    principal: Any, *, kind: str, arn: str, principal_arn: str, account: str
+) -> Named | None:
+    """How a Principal element names the caller (None: it does not).
+
+    `kind` "User" or "AssumedRole"; `arn` the user's or the session's ARN; `principal_arn` the
+    user's or the role's ARN. Service and federated principals never name a user or a session;
+    `"*"` names everyone, as a grant to the account would.
     """
     if principal == "*":
-        return True
+        return Named.ACCOUNT
     if not isinstance(principal, Mapping):
         raise CannotEvaluate(f"a Principal that is not an object: {principal!r}")
-    for kind, values in principal.items():
-        if kind != "AWS":
+    best: Named | None = None
+    for principal_kind, values in principal.items():
+        if principal_kind != "AWS":
             continue
         for value in _as_list(values):
             text = str(value)
-            if text == "*" or text in caller_arns:
-                return True
-            if text in (caller_account, f"arn:aws:iam::{caller_account}:root"):
-                return True
-    return False
+            found: Named | None = None
+            if text == arn:
+                found = Named.DIRECT
+            elif text == principal_arn:
+                found = Named.DIRECT if kind == "User" else Named.ROLE
+            elif text in ("*", account, f"arn:aws:iam::{account}:root"):
+                found = Named.ACCOUNT
+            if found is not None and (best is None or found.value > best.value):
+                best = found
+    return best
