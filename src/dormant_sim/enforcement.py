@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -69,10 +69,12 @@ from dormant_sim.request_context import ANY, KNOWN_KEYS, context_of, resources_o
 __all__ = [
     "CANNOT_AUTHORIZE",
     "PATCHES",
+    "Decision",
     "Denial",
     "PrincipalCredentials",
     "acting_as",
     "authorize",
+    "decide",
     "enforcing",
     "is_enforcing",
     "reset",
@@ -215,17 +217,28 @@ def _resource_side(document: Any, caller: Caller, request: policy.Request) -> _R
     return _ResourceSide(verdict, named)
 
 
-def _decide(caller: Caller, action: str, resource: str, request: policy.Request) -> Denial | None:
-    """IAM's evaluation logic: explicit denies anywhere first, then what must allow.
+@dataclass(frozen=True)
+class Decision:
+    """IAM's verdict on one request, and the kind of policy that decided a denial."""
 
-    Within one account either an identity policy or the resource's policy allows (a resource
-    policy naming the account only delegates to identity policies; one naming the user's or
-    the session's ARN is not limited by a boundary or session policy, IAM User Guide,
-    "Permissions boundaries for IAM entities"); across accounts both must.
+    verdict: policy.Verdict
+    where: str | None = None  # "identity", "resource", "boundary" or "session" for a denial
+
+
+def decide(
+    caller: Caller, request: policy.Request, resource_policy: Mapping[str, Any] | None
+) -> Decision:
+    """IAM's evaluation logic, pure: explicit denies anywhere first, then what must allow.
+
+    `resource_policy` is the resource's own policy (a role's trust policy for sts:AssumeRole;
+    None when the resource has none). Within one account either an identity policy or the
+    resource's policy allows (a resource policy naming the account only delegates to identity
+    policies; one naming the user's or the session's ARN is not limited by a permissions
+    boundary or session policy, IAM User Guide, "Permissions boundaries for IAM entities");
+    across accounts both must ("Cross-account policy evaluation logic").
     """
+    side = _resource_side(resource_policy, caller, request) if resource_policy is not None else None
     identity = policy.evaluate(caller.documents, request)
-    document = _resource_document(action, resource, caller)
-    side = _resource_side(document, caller, request) if document is not None else None
     boundary = policy.evaluate([caller.boundary], request) if caller.boundary is not None else None
     session = (
         policy.evaluate([caller.session_policy], request)
@@ -240,24 +253,34 @@ def _decide(caller: Caller, action: str, resource: str, request: policy.Request)
     }
     for where, verdict in verdicts.items():
         if verdict is policy.Verdict.EXPLICIT_DENY:
-            return _explicitly_denied(caller, action, resource, where)
+            return Decision(policy.Verdict.EXPLICIT_DENY, where)
+    implicit = policy.Verdict.IMPLICIT_DENY
     resource_allows = side is not None and side.verdict is policy.Verdict.ALLOW
     named = side.named if side is not None and resource_allows else None
-    account = _account_of(resource)
+    account = _account_of(request.resource)
     cross_account = account is not None and account != caller.account_id
-    if action.lower() == "sts:assumerole" and not resource_allows:
-        return _implicitly_denied(caller, action, resource, "resource")
+    if request.action.lower() == "sts:assumerole" and not resource_allows:
+        return Decision(implicit, "resource")  # a role is assumed only as its trust allows
     if cross_account and not resource_allows:
-        return _implicitly_denied(caller, action, resource, "resource")
+        return Decision(implicit, "resource")
     if not cross_account and named is policy.Named.DIRECT:
-        return None
+        return Decision(policy.Verdict.ALLOW)
     identity_needed = cross_account or named is not policy.Named.ROLE
     if identity_needed and identity is not policy.Verdict.ALLOW:
-        return _implicitly_denied(caller, action, resource, "identity")
+        return Decision(implicit, "identity")
     for where, verdict in (("boundary", boundary), ("session", session)):
         if verdict is not None and verdict is not policy.Verdict.ALLOW:
-            return _implicitly_denied(caller, action, resource, where)
-    return None
+            return Decision(implicit, where)
+    return Decision(policy.Verdict.ALLOW)
+
+
+def _decide(caller: Caller, action: str, resource: str, request: policy.Request) -> Denial | None:
+    decision = decide(caller, request, _resource_document(action, resource, caller))
+    if decision.verdict is policy.Verdict.ALLOW or decision.where is None:
+        return None
+    if decision.verdict is policy.Verdict.EXPLICIT_DENY:
+        return _explicitly_denied(caller, action, resource, decision.where)
+    return _implicitly_denied(caller, action, resource, decision.where)
 
 
 def authorize(response: Any) -> Denial | None:

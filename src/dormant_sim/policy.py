@@ -18,7 +18,9 @@ policies and trust policies the way IAM documents it:
   escapes `${*}`, `${?}`, `${$}`) are replaced from the request context in `Resource`,
   `NotResource` and under the string and ARN operators, in documents of Version 2012-10-17 (in
   older ones they are literal text); a variable whose key the request lacks (and that has no
-  default) makes that Resource entry, or the whole condition, not match.
+  default) makes that Resource entry, or that condition value, match nothing (IAM: "any
+  attempt to match it fails"); under NotResource or a negated operator, where IAM says only
+  that the statement may be invalid, it cannot be evaluated.
 
 It is strict where it cannot be exact: a condition operator it does not implement, a key the
 request context does not know (`known_keys`), a variable under an operator IAM does not
@@ -134,8 +136,16 @@ def _pieces(text: str, request: Request, variables: bool) -> _Pieces:
     return tuple(pieces)
 
 
-def _plain(text: str, request: Request, variables: bool) -> str:
-    return "".join(part for part, _literal in _pieces(text, request, variables))
+def _check_arn_variables(text: str, variables: bool) -> None:
+    """IAM takes a variable in an ARN only after its fifth colon (the resource part)."""
+    if not variables or "${" not in text:
+        return
+    first = text.index("${")
+    if text.count(":", 0, first) < 5:
+        raise CannotEvaluate(
+            f"a policy variable before the resource part of the ARN {text!r}: IAM does not "
+            "substitute variables for the partition, service, Region or account"
+        )
 
 
 def _glob(pieces: _Pieces, value: str, *, ignore_case: bool) -> bool:
@@ -163,13 +173,16 @@ def _action_matches(patterns: Any, action: str) -> bool:
 
 def _resource_matches(patterns: Any, request: Request, variables: bool, *, negated: bool) -> bool:
     for pattern in _as_list(patterns):
+        _check_arn_variables(str(pattern), variables)
         try:
             pieces = _pieces(str(pattern), request, variables)
-        except _Unresolved:
+        except _Unresolved as missing:
             if negated:
-                # IAM: an unresolved variable invalidates the statement; under NotResource
-                # skipping the entry would widen it, so the statement is left out instead.
-                raise
+                # An entry that names nothing would widen NotResource to every resource; IAM
+                # says only that the statement may be invalid: the simulation cannot tell.
+                raise CannotEvaluate(
+                    f"NotResource {pattern!r} with the variable {missing} the request lacks"
+                ) from missing
             continue  # this entry names nothing; the others may still match
         if _glob(pieces, request.resource, ignore_case=False):
             return True
@@ -366,12 +379,18 @@ def _condition_holds(
         string_compare, negated = _STRING_OPERATORS[name]
         resolved: list[_Pieces] = []
         for value in raw_values:
+            if name.startswith("arn"):
+                _check_arn_variables(value, variables)
             try:
                 resolved.append(_pieces(value, request, variables))
-            except _Unresolved:
-                # A variable the request cannot fill: the condition does not match, whether
-                # or not the operator is negated (the statement is left out).
-                return False
+            except _Unresolved as missing:
+                # A value whose variable the request cannot fill matches nothing. Under a
+                # negated operator that would make the condition hold, where IAM says the
+                # statement may be invalid: the simulation cannot tell which.
+                if negated:
+                    raise CannotEvaluate(
+                        f"{operator} on {value!r} with the variable {missing} the request lacks"
+                    ) from missing
 
         def matches(value: str) -> bool:
             return any(string_compare(policy, value) for policy in resolved)
@@ -434,17 +453,14 @@ def statement_applies(
             return False
     else:
         raise CannotEvaluate("a statement without Action or NotAction")
-    try:
-        if "Resource" in statement:
-            if not _resource_matches(statement["Resource"], request, variables, negated=False):
-                return False
-        elif "NotResource" in statement:
-            if _resource_matches(statement["NotResource"], request, variables, negated=True):
-                return False
-        elif "Principal" not in statement and "NotPrincipal" not in statement:
-            raise CannotEvaluate("an identity-policy statement without Resource or NotResource")
-    except _Unresolved:
-        return False
+    if "Resource" in statement:
+        if not _resource_matches(statement["Resource"], request, variables, negated=False):
+            return False
+    elif "NotResource" in statement:
+        if _resource_matches(statement["NotResource"], request, variables, negated=True):
+            return False
+    elif "Principal" not in statement and "NotPrincipal" not in statement:
+        raise CannotEvaluate("an identity-policy statement without Resource or NotResource")
     return conditions_hold(statement.get("Condition"), request, variables=variables)
 
 

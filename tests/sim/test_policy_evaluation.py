@@ -59,28 +59,51 @@ def test_a_missing_key_makes_that_resource_entry_name_nothing() -> None:
     assert verdict(allow(f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"), request()) is IMPLICIT
 
 
-def test_a_missing_key_leaves_a_deny_statement_out_even_under_not_resource() -> None:
+def test_a_missing_key_under_not_resource_cannot_be_evaluated() -> None:
+    # Skipping the entry would widen NotResource to everything; IAM says only that the
+    # statement may be invalid.
     deny = {
         "Effect": "Deny",
         "Action": "iam:GetUser",
         "NotResource": f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}",
     }
-    assert policy.evaluate([document(allow(), deny)], request()) is ALLOW
-    assert (
-        policy.evaluate([document(allow(), deny)], request(**{"aws:username": "bob"})) is EXPLICIT
-    )
+    with pytest.raises(policy.CannotEvaluate, match="aws:username"):
+        policy.evaluate([document(allow(), deny)], request())
+    bob = request(**{"aws:username": "bob"})
+    assert policy.evaluate([document(allow(), deny)], bob) is EXPLICIT
 
 
 def test_a_variable_in_a_condition_and_its_missing_key() -> None:
     statement = allow(Condition={"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}})
+    both = {"aws:username": "alice", "aws:PrincipalTag/team": "alice"}
+    assert verdict(statement, request(**both)) is ALLOW
+    # Without aws:username the value matches nothing ("any attempt to match it fails") ...
+    assert verdict(statement, request(**{"aws:PrincipalTag/team": "alice"})) is IMPLICIT
+    listed = allow(
+        Condition={"StringEquals": {"aws:PrincipalTag/team": ["${aws:username}", "alice"]}}
+    )
+    assert verdict(listed, request(**{"aws:PrincipalTag/team": "alice"})) is ALLOW
+    # ... and under a negated operator, where the statement may be invalid, it cannot be told.
+    negated = allow(Condition={"StringNotEquals": {"aws:PrincipalTag/team": "${aws:username}"}})
+    with pytest.raises(policy.CannotEvaluate, match="aws:username"):
+        verdict(negated, request(**{"aws:PrincipalTag/team": "alice"}))
+
+
+def test_a_variable_before_the_resource_part_of_an_arn_cannot_be_evaluated() -> None:
+    context = {"aws:PrincipalAccount": ACCOUNT, "aws:username": "alice"}
+    in_account = allow("arn:aws:iam::${aws:PrincipalAccount}:user/alice")
+    with pytest.raises(policy.CannotEvaluate, match="before the resource part"):
+        verdict(in_account, request(**context))
+    arn_condition = allow(
+        Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:*"}}
+    )
+    with pytest.raises(policy.CannotEvaluate, match="before the resource part"):
+        verdict(arn_condition, request(**context, **{"aws:PrincipalArn": USER}))
+    # After the fifth colon it is substituted.
     assert (
-        verdict(statement, request(**{"aws:username": "alice", "aws:PrincipalTag/team": "alice"}))
+        verdict(allow(f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"), request(**context))
         is ALLOW
     )
-    # Without aws:username the condition does not match, negated or not.
-    negated = allow(Condition={"StringNotEquals": {"aws:PrincipalTag/team": "${aws:username}"}})
-    assert verdict(statement, request(**{"aws:PrincipalTag/team": "alice"})) is IMPLICIT
-    assert verdict(negated, request(**{"aws:PrincipalTag/team": "alice"})) is IMPLICIT
 
 
 def test_a_default_value_stands_in_for_a_missing_key() -> None:
