@@ -16,29 +16,45 @@ service that goes through moto's `call_action`: IAM, STS, Config, Organizations,
   own `IAMRequest` resolves both; unknown keys answer InvalidClientTokenId);
 - the caller's identity policies (inline, attached managed, and a user's groups'), with the
   role's or user's permissions boundary and an AssumeRole session policy, evaluated by
-  `dormant_sim.policy` (explicit deny, allow, implicit deny; conditions; resource ARNs);
+  `dormant_sim.policy` (explicit deny, allow, implicit deny; conditions; policy variables;
+  resource ARNs);
 - the resource: the ARN IAM authorizes the operation against (a role's ARN with its path, a
-  user's, a policy's, a Config rule's), from `dormant_sim.request_context.RESOURCES`;
-  operations without resource types are authorized against "*";
+  user's, a policy's, a Config rule's, a Security Hub product's; every resource the request
+  names), built by `dormant_sim.request_context.resources_of` for the actions IAM's service
+  reference gives resource types; actions without resource types are authorized against "*";
+- the resource's own policy (`decide`): a role's trust policy for sts:AssumeRole. Within one
+  account an identity policy or the resource's policy allows (one naming the account only
+  delegates to identity policies; one naming the role's ARN stays limited by the role's
+  boundary and session policy; one naming the user's or the session's ARN by neither); a
+  request for another account's resource needs its policy too, so another account's IAM
+  resources are out of reach of identity policies alone;
 - the request context: `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
-  `aws:PrincipalOrgID`, `aws:username`, `aws:userid`, `aws:CurrentTime`, `aws:EpochTime`,
-  `aws:TokenIssueTime` (sessions), `aws:RequestedRegion`, `aws:TagKeys` and
+  `aws:PrincipalOrgID`, `aws:PrincipalTag/*` (the user's or the role's tags),
+  `aws:PrincipalIsAWSService`, `aws:username`, `aws:userid`, `aws:CurrentTime`,
+  `aws:EpochTime`, `aws:TokenIssueTime` (sessions), `aws:RequestedRegion`, `aws:TagKeys` and
   `aws:RequestTag/*` (from the request's Tags), `aws:ResourceTag/*` and `iam:ResourceTag/*`
   (a role's or user's tags), `aws:ResourceAccount`, `aws:ResourceOrgID`, `iam:PolicyARN`,
   `iam:PermissionsBoundary`, `sts:ExternalId`, `sts:RoleSessionName`; `aws:SourceAccount`,
-  `aws:SourceArn`, `aws:SourceOrgID`, `aws:CalledVia` and `aws:ViaAWSService` are known and
-  absent (a principal calls directly, not a service on its behalf);
-- sts:AssumeRole: also the target role's trust policy (its Principal and conditions); a
-  trust policy that names the caller's own ARN in the same account needs no identity grant.
+  `aws:SourceArn`, `aws:SourceOrgID`, `aws:PrincipalServiceName`, `aws:CalledVia` and
+  `aws:ViaAWSService` are known and absent (a principal calls directly, not a service on
+  its behalf).
 
-Where it is weaker than IAM (tests must not rely on these): service control policies,
-resource control policies and resource-based policies other than trust policies are not
-evaluated; `iam:PassRole` is never checked (no simulated service creates resources with a
-role); S3 requests are not checked; multi-factor, source IP and `aws:SecureTransport` keys
-are not simulated. It is strict rather than lenient where it cannot be exact: an operation
-whose resource it does not know, a condition key it does not simulate, a condition operator or
-a policy variable it does not implement answer `SimulationCannotAuthorize`, which no code
-under test handles, so such a test fails loudly instead of passing.
+A denial answers AccessDenied in AWS's words, naming the kind of policy: "... with an explicit
+deny in a permissions boundary" (identity-based policy, resource-based policy, session
+policy), or "... because no identity-based policy allows the iam:GetRole action".
+
+Where it is weaker than IAM (tests must not rely on these; docs/simulation.md is the full
+register, with what keeps the code from depending on each): service control policies and
+resource control policies are not evaluated; resource-based policies other than trust
+policies are not read (an explicit Deny in a topic's or secret's policy is missed; a request
+for another account's resource of such a service cannot be authorized); `iam:PassRole` is
+not checked; S3 requests are not checked; session tags are not principal tags; IAM's
+eventual consistency is not simulated. It is strict rather than lenient where it cannot be
+exact: an operation whose resource it cannot build, a condition key it does not simulate
+(multi-factor, source IP, `aws:SecureTransport`, service keys), a condition operator it does
+not implement, a malformed value, or a policy variable IAM does not document for that place
+answer `SimulationCannotAuthorize`, which no code under test handles, so such a test fails
+loudly instead of passing.
 
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
