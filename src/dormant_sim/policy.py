@@ -12,15 +12,19 @@ policies and trust policies the way IAM documents it:
 - every condition operator in a statement must hold, every key under an operator must hold,
   and one of a key's values is enough; `...IfExists`, `Null`, and the set qualifiers
   `ForAllValues:` and `ForAnyValue:` behave as documented; a key missing from the request makes
-  a positive operator false and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true.
-
+  a positive operator false and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true
+  (`dormant_sim.policy_conditions`);
 - policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${key, 'default'}` and the
   escapes `${*}`, `${?}`, `${$}`) are replaced from the request context in `Resource`,
   `NotResource` and under the string and ARN operators, in documents of Version 2012-10-17 (in
   older ones they are literal text); a variable whose key the request lacks (and that has no
-  default) makes that Resource entry, or that condition value, match nothing (IAM: "any
-  attempt to match it fails"); under NotResource or a negated operator, where IAM says only
-  that the statement may be invalid, it cannot be evaluated.
+  default) makes that Resource entry, or that condition value, match nothing (IAM says any
+  attempt to match it fails); under NotResource or a negated operator, where IAM says only
+  that the statement may be invalid, it cannot be evaluated (`dormant_sim.policy_variables`);
+  a variable before an ARN's resource part (the account, the Region) cannot be evaluated either;
+- a resource or trust policy's Principal names the caller directly (the user's or the
+  session's ARN), by its role's ARN, or by its account (`named_in`), which decides what else
+  must allow (`dormant_sim.enforcement.decide`).
 
 It is strict where it cannot be exact: a condition operator it does not implement, a key the
 request context does not know (`known_keys`), a variable under an operator IAM does not
