@@ -77,7 +77,7 @@ def test_a_variable_in_a_condition_and_its_missing_key() -> None:
     statement = allow(Condition={"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}})
     both = {"aws:username": "alice", "aws:PrincipalTag/team": "alice"}
     assert verdict(statement, request(**both)) is ALLOW
-    # Without aws:username the value matches nothing ("any attempt to match it fails") ...
+    # Without aws:username the value matches nothing (IAM: matching it fails) ...
     assert verdict(statement, request(**{"aws:PrincipalTag/team": "alice"})) is IMPLICIT
     listed = allow(
         Condition={"StringEquals": {"aws:PrincipalTag/team": ["${aws:username}", "alice"]}}
