@@ -5,8 +5,12 @@ decision engine (``dormant.roles.decide.evaluate_role``) that it is still unused
 and either report the plan (dry run, the default) or make them. A failed call undoes the
 calls already made for that role, so a failure leaves the role as it was; one role's
 failure never stops the others. Deletes happen only after the role's backup has been
-written, read back and found equal to the live role. No boto3 here; ``now`` and the clock
-are arguments.
+written, read back and found equal to the live role, and its version recorded on the role
+(``dormant:backup-version``); a role that already has a recorded backup is never backed up
+again: its delete relies on that version (``dormant.roles.remediate.backup_record``), so a
+delete that stopped part-way is finished from the complete backup. A delete starts only
+when the run's time budget lets it finish. No boto3 here; ``now`` and the clock are
+arguments.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from dormant.core.errors import DormantError, RoleDataError
 from dormant.core.settings import Settings
+from dormant.remediation.budget import Budget
 from dormant.remediation.interface import Caller
 from dormant.remediation.outcome import (
     Clock,
@@ -32,12 +37,19 @@ from dormant.remediation.targets import Target
 from dormant.roles.model import Reference
 from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup import (
+    TAG_BACKUP_VERSION,
     RoleBackup,
     names_role,
     own_policies_naming,
     restorable,
 )
-from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
+from dormant.roles.remediate.backup_record import Match, compare, record_version_step
+from dormant.roles.remediate.backup_store import (
+    BackupStore,
+    LocalBackupStore,
+    StoredBackup,
+    split_version,
+)
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
     delete_steps,
@@ -176,10 +188,14 @@ def delete(
     clock: Clock = utc_now,
     force: bool = False,
     references: ReferenceFinder | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[Outcome]:
     """Back up each role (to a folder or any ``BackupStore``), verify the backup against the
-    live role, then delete it. A role that ``references`` finds referenced is refused unless
-    ``force``; the backup records what referenced it, for a restore to name."""
+    live role, record its version on the role, then delete it; a role with a recorded
+    backup is deleted from that one, never backed up again. A role that ``references``
+    finds referenced is refused unless ``force``; the backup records what referenced it,
+    for a restore to name. With ``budget``, a delete that could not finish in the time
+    left is not started."""
     caller = mutator.caller()
     store = LocalBackupStore(backup_dir) if isinstance(backup_dir, Path) else backup_dir
 
@@ -202,28 +218,88 @@ def delete(
             return Outcome(name, Status.REFUSED, status.reference_refusal)
         steps = tuple(delete_steps(state))
         owner = owned_by(status.finding.owner)
+        recorded = state.tag(TAG_BACKUP_VERSION)
         if not apply:
+            backup_first = "" if recorded is not None else f"back up role {name} to {path}, then "
             return Outcome(
                 name,
                 Status.PLANNED,
-                f"would back up role {name} to {path}, then delete it{owner}",
+                f"would {backup_first}delete role {name}{owner}",
                 steps,
                 path,
             )
-        kept = () if found is None else found.references
-        written = _ref(store, store.write(RoleBackup(caller.account_id, clock(), state, kept)))
-        problem = _verify_backup(mutator, name, written, store)
-        if problem is not None:
-            return Outcome(name, Status.FAILED, problem, (), written)
+        # Each call at its worst: the steps, and the backup's write, read-back, describe
+        # and tag (or the recorded backup's read).
+        calls = len(steps) + (1 if recorded is not None else 4)
+        if budget is not None and not budget.allows_calls(calls):
+            return Outcome(
+                name,
+                Status.SKIPPED,
+                f"role {name}: not deleted in this run: its {calls} calls could take "
+                f"{budget.needed_ms(calls) // 1000} s at worst and {budget.describe_left()} "
+                "is left; the next run deletes it",
+            )
+        resumed = ""
+        if recorded is not None:
+            used = _recorded_backup(store, caller.account_id, state, recorded)
+            if isinstance(used, Outcome):
+                return used
+            stored, match = used
+            if match is Match.REDUCED:
+                resumed = " (finishing a delete that had stopped part-way)"
+        else:
+            kept = () if found is None else found.references
+            stored = store.write(RoleBackup(caller.account_id, clock(), state, kept))
+            problem = _verify_backup(mutator, name, stored, store)
+            if problem is not None:
+                return Outcome(name, Status.FAILED, problem, (), _ref(store, stored.ref))
+            try:
+                execute_steps(mutator, [record_version_step(name, stored)])
+            except DormantError as exc:
+                return Outcome(name, Status.FAILED, f"{exc}; nothing deleted", (), stored.ref)
+        written = _ref(store, stored.ref)
         try:
             execute_steps(mutator, steps)
         except DormantError as exc:
-            return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
+            return Outcome(name, Status.FAILED, f"{exc}; backup {stored.describe()}", (), written)
         return Outcome(
-            name, Status.DONE, f"deleted role {name}, backup {written}{owner}", steps, written
+            name,
+            Status.DONE,
+            f"deleted role {name}{resumed}, backup {stored.describe()}{owner}",
+            steps,
+            written,
         )
 
     return each_target(targets, act, caller)
+
+
+def _recorded_backup(
+    store: BackupStore, account_id: str, state: RoleState, version: str
+) -> tuple[StoredBackup, Match] | Outcome:
+    """The role's recorded backup, if the live role is its state or that state with some
+    policies and profiles taken off (a delete that stopped); else why it is not deleted."""
+    name = state.name
+    stored = StoredBackup(store.where(account_id, name), version)
+    try:
+        held = store.read(stored.where, version)
+    except RoleDataError as exc:
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"the recorded backup of role {name} ({stored.describe()}) cannot be read, "
+            f"nothing deleted: {exc}",
+        )
+    found = compare(held.state, state)
+    if found.match is Match.CHANGED:
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"role {name} differs from its recorded backup {stored.describe()} in "
+            f"{', '.join(found.fields)}: it changed after dormant backed it up, so that backup "
+            "could not restore it; not deleted (release it: its next lifecycle backs it up "
+            "again)",
+        )
+    return stored, found.match
 
 
 def _ref(store: BackupStore, where: str) -> Path | str:
@@ -250,11 +326,12 @@ def _already_deleted(caller: Caller, name: str, path: Path | str, store: BackupS
 
 
 def _verify_backup(
-    mutator: RoleMutator, name: str, path: Path | str, store: BackupStore
+    mutator: RoleMutator, name: str, stored: StoredBackup, store: BackupStore
 ) -> str | None:
-    """Read the written backup back and compare it with the role as IAM has it right now."""
+    """Read the written version back and compare it with the role as IAM has it right now."""
+    path = stored.describe()
     try:
-        readback = store.read(str(path))
+        readback = store.read(stored.where, stored.version)
     except RoleDataError as exc:
         return f"the backup of role {name} could not be read back, nothing deleted: {exc}"
     live = mutator.describe_role(name)
@@ -338,13 +415,16 @@ def _restore_one(
     reader: Callable[[str], RoleBackup],
 ) -> Outcome:
     backup = reader(str(path))
+    # Which stored version was read (restore names it: a bucket keeps every one).
+    where = split_version(str(path))[0]
+    shown = StoredBackup(where, backup.version).describe() if backup.version else where
     name = backup.state.name
     target, stripped = restorable(backup.state)
     if backup.account_id != caller.account_id:
         return Outcome(
             name,
             Status.REFUSED,
-            f"backup {path} is of a role in account {backup.account_id}, but the credentials "
+            f"backup {shown} is of a role in account {backup.account_id}, but the credentials "
             f"act in account {caller.account_id}",
             (),
             path,
@@ -357,12 +437,12 @@ def _restore_one(
         changed = differences(target, live, ignore_identity=True)
         if not changed:
             return Outcome(
-                name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
+                name, Status.UNCHANGED, f"role {name} exists and matches backup {shown}", (), path
             )
         return Outcome(
             name,
             Status.REFUSED,
-            f"role {name} already exists and differs from backup {path} in "
+            f"role {name} already exists and differs from backup {shown} in "
             f"{', '.join(changed)}; it was not changed",
             (),
             path,
@@ -374,7 +454,7 @@ def _restore_one(
     notes = _restore_notes(mutator, backup.state, stripped, backup.references)
     if not apply:
         return Outcome(
-            name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path
+            name, Status.PLANNED, f"would restore role {name} from {shown}{notes}", steps, path
         )
     execute_steps(mutator, steps)
     restored = mutator.describe_role(name)
@@ -387,8 +467,8 @@ def _restore_one(
         return Outcome(
             name,
             Status.FAILED,
-            f"role {name} was recreated but differs from backup {path} in {', '.join(changed)}",
+            f"role {name} was recreated but differs from backup {shown} in {', '.join(changed)}",
             steps,
             path,
         )
-    return Outcome(name, Status.DONE, f"restored role {name} from {path}{notes}", steps, path)
+    return Outcome(name, Status.DONE, f"restored role {name} from {shown}{notes}", steps, path)
