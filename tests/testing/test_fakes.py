@@ -55,6 +55,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryChannel",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",
+        "InMemoryObjectStore",
         "InMemoryReferenceFinder",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",

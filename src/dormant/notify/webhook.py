@@ -89,11 +89,11 @@ class WebhookChannel:
                 return f"HTTP {status}", 0.0
             return f"HTTP {status}", None
         except TimeoutError:
-            return f"no answer within {timeout:g} s", 0.0
+            return f"no answer within {round(timeout, 1):g} s", 0.0
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError | socket.timeout):
-                return f"no answer within {timeout:g} s", 0.0
+                return f"no answer within {round(timeout, 1):g} s", 0.0
             return f"connection failed ({type(reason).__name__})", 0.0
         except (ConnectionError, OSError) as exc:
             return f"connection failed ({type(exc).__name__})", 0.0
