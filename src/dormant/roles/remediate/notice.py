@@ -2,9 +2,10 @@
 
 ``give_notice`` re-reads the role and re-checks it with the one decision before tagging it,
 as quarantine does: a role used since the plan was made is skipped. A role already
-quarantined (outside the campaign) is tagged all the same: it is told before its delete. ``clear_notice`` removes
-the tag from a role used or exempted since its notice. Both plan ``Step`` values with their
-undo, so a dry run shows exactly what ``--apply`` does. Pure over ``RoleMutator``.
+quarantined (outside the campaign) is tagged all the same: it is told before its delete.
+``clear_notice`` removes the tag from a role used or exempted since its notice. Both plan
+``Step`` values with their undo, so a dry run shows exactly what ``--apply`` does. Pure
+over ``RoleMutator``.
 """
 
 from __future__ import annotations
