@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 
-from campaign_support import ACCOUNT, DENY, EXTRA, Account, on, stale, steps
+from campaign_support import ACCOUNT, DENY, EXTRA, INLINE, Account, on, stale, steps
 
 from dormant.core.settings import Settings
 from dormant.remediation import Status, Target
+from dormant.remediation.steps import Step
 from dormant.roles.remediate import quarantine, restore
 from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
 
@@ -101,3 +102,56 @@ def test_a_role_quarantined_elsewhere_is_backed_up_at_its_delete_and_the_backup_
     assert saved["origin"] == "at_delete"
     assert "quarantine by the SSM automation, the command line" in str(saved["origin_note"])
     assert DENY in json.dumps(saved)  # as it was then
+
+
+def test_the_backup_follows_the_owner_until_the_quarantine_and_never_after() -> None:
+    account = Account()
+    account.iam.add_role(stale("AppRole"))
+    account.run(on(0))
+    (first,) = account.objects.versions(NAME)
+    # The owner changes the role during its notice: its quarantine backs it up again first.
+    account.iam.execute(
+        Step("TagRole", {"RoleName": "AppRole", "Tags": [{"Key": "cost", "Value": "42"}]})
+    )
+    assert steps(account.run(on(14))) == {"AppRole": "quarantine"}
+    first, second = account.objects.versions(NAME)
+    assert "cost" in json.dumps(document(account, second))
+    # Someone changes it while it is quarantined: that backup could not restore it, and it
+    # is not backed up again over a state dormant may have made: not deleted.
+    account.iam.execute(
+        Step(
+            "PutRolePolicy",
+            {"RoleName": "AppRole", "PolicyName": "late", "PolicyDocument": json.dumps(INLINE)},
+        )
+    )
+    (refused,) = account.run(on(44)).roles
+    assert refused.outcome is not None
+    assert refused.outcome.status is Status.REFUSED
+    assert f"differs from its recorded backup s3://dormant-backups/roles/{NAME} version " in (
+        refused.outcome.message
+    )
+    assert "inline_policies" in refused.outcome.message
+    assert "AppRole" in account.iam.role_names()
+    assert account.objects.versions(NAME) == [first, second]
+
+
+def test_a_backup_taken_at_the_delete_restores_the_role_quarantined_and_says_so() -> None:
+    account = Account()
+    account.iam.add_role(stale("AppRole"))
+    (_,) = quarantine(
+        account.iam,
+        [Target("AppRole")],
+        settings=Settings(),
+        now=on(-40),
+        apply=True,
+        clock=lambda: on(-40),
+        managed_policy_arn=DENY,
+    )
+    account.run(on(0))
+    (deleted,) = account.run(on(14)).roles
+    assert deleted.outcome is not None
+    (restored,) = restore(
+        account.iam, [str(deleted.outcome.backup)], apply=True, reader=account.backups.read
+    )
+    assert restored.status is Status.DONE, restored.message
+    assert "it comes back quarantined; release it to give its access back" in restored.message

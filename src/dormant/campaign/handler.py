@@ -148,6 +148,12 @@ def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
         "mode": mode,
         "steps": {name: steps.count(name) for name in sorted(set(steps))},
         "done": sum(1 for r in report.results if r.done),
+        # Which backup version each deleted role's restore reads (its tag went with it).
+        "backups": sorted(
+            str(r.outcome.backup)
+            for r in report.roles
+            if r.done and r.outcome is not None and r.outcome.backup is not None
+        ),
         "failed": report.failed,
         "notices": [
             {"owner": n.owner, "delivered": n.delivered, "resources": len(n.resources)}

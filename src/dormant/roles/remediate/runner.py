@@ -37,6 +37,7 @@ from dormant.remediation.targets import Target
 from dormant.roles.model import Reference
 from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup import (
+    ORIGIN_AT_DELETE,
     TAG_BACKUP_VERSION,
     RoleBackup,
     names_role,
@@ -53,6 +54,7 @@ from dormant.roles.remediate.backup_store import (
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
     delete_steps,
+    is_quarantined,
     quarantine_steps,
     refusal,
     release_steps,
@@ -372,6 +374,7 @@ def _restore_notes(
     state: RoleState,
     stripped: Sequence[str],
     backup_references: Sequence[Reference] = (),
+    origin: str = ORIGIN_AT_DELETE,
 ) -> str:
     """What a restore cannot give back, as ``; ...`` clauses: the ``aws:`` tags IAM refuses,
     and the policies that named the old role, which the new RoleId does not satisfy."""
@@ -400,6 +403,11 @@ def _restore_notes(
         names = ", ".join(own)
         notes.append(f"cannot repair: {names} name the old role {who}; edit them after the restore")
     notes += recheck_note(backup_references)
+    if origin == ORIGIN_AT_DELETE and is_quarantined(state):
+        notes.append(
+            "the backup was taken at its delete, after its quarantine: it comes back "
+            "quarantined; release it to give its access back"
+        )
     notes.append(
         f"resource policies outside IAM that named it now hold {role.role_id} and grant the "
         "new role nothing (bucket, key, queue policies): name it there again"
@@ -451,7 +459,7 @@ def _restore_one(
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
     steps = tuple(restore_steps(target, missing))
-    notes = _restore_notes(mutator, backup.state, stripped, backup.references)
+    notes = _restore_notes(mutator, backup.state, stripped, backup.references, backup.origin)
     if not apply:
         return Outcome(
             name, Status.PLANNED, f"would restore role {name} from {shown}{notes}", steps, path
