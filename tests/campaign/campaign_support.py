@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from dormant.campaign.run import Campaign, CampaignReport, run_campaign
 from dormant.core.settings import Settings
+from dormant.remediation import Status, Target
 from dormant.remediation.budget import Budget
 from dormant.roles.model import Role
+from dormant.roles.remediate import quarantine
 from dormant.roles.remediate.backup_store import ObjectBackupStore
 from dormant.testing import InMemoryChannel, InMemoryObjectStore, InMemoryRoleMutator
 
@@ -54,6 +56,20 @@ class Account:
         self.objects = InMemoryObjectStore("dormant-backups")
         self.backups = ObjectBackupStore(self.objects)
         self.channel = InMemoryChannel()
+
+    def quarantine_elsewhere(self, name: str, day: int) -> None:
+        """Quarantine the role as the command line (or the SSM automation) does: the
+        stack's deny and the quarantine tags, no notice, no backup."""
+        (done,) = quarantine(
+            self.iam,
+            [Target(name)],
+            settings=Settings(),
+            now=on(day),
+            apply=True,
+            clock=lambda: on(day),
+            managed_policy_arn=DENY,
+        )
+        assert done.status is Status.DONE, done.message
 
     def roles(self) -> list[Role]:
         states = [self.iam.describe_role(name) for name in self.iam.role_names()]

@@ -9,10 +9,9 @@ import json
 
 from campaign_support import ACCOUNT, DENY, EXTRA, INLINE, Account, on, stale, steps
 
-from dormant.core.settings import Settings
-from dormant.remediation import Status, Target
+from dormant.remediation import Status
 from dormant.remediation.steps import Step
-from dormant.roles.remediate import quarantine, restore
+from dormant.roles.remediate import restore
 from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
 
 NAME = f"{ACCOUNT}-AppRole.json"
@@ -82,16 +81,7 @@ def test_a_role_quarantined_elsewhere_is_backed_up_at_its_delete_and_the_backup_
     account = Account()
     account.iam.add_role(stale("AppRole"))
     # The command line (or the SSM automation) quarantined it 40 days before the campaign.
-    (done,) = quarantine(
-        account.iam,
-        [Target("AppRole")],
-        settings=Settings(),
-        now=on(-40),
-        apply=True,
-        clock=lambda: on(-40),
-        managed_policy_arn=DENY,
-    )
-    assert done.status is Status.DONE
+    account.quarantine_elsewhere("AppRole", -40)
 
     assert steps(account.run(on(0))) == {"AppRole": "notify"}
     assert account.objects.versions(NAME) == []  # not backed up as if untouched
@@ -138,15 +128,7 @@ def test_the_backup_follows_the_owner_until_the_quarantine_and_never_after() -> 
 def test_a_backup_taken_at_the_delete_restores_the_role_quarantined_and_says_so() -> None:
     account = Account()
     account.iam.add_role(stale("AppRole"))
-    (_,) = quarantine(
-        account.iam,
-        [Target("AppRole")],
-        settings=Settings(),
-        now=on(-40),
-        apply=True,
-        clock=lambda: on(-40),
-        managed_policy_arn=DENY,
-    )
+    account.quarantine_elsewhere("AppRole", -40)
     account.run(on(0))
     (deleted,) = account.run(on(14)).roles
     assert deleted.outcome is not None

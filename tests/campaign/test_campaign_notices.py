@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from campaign_support import DENY, Account, on, stale, steps
 
-from dormant.core.settings import Settings
-from dormant.remediation import Status, Target
 from dormant.remediation.notice import TAG_NOTICE_AT
-from dormant.roles.remediate import quarantine
 
 
 def notice_of(account: Account, name: str) -> str | None:
@@ -58,16 +55,7 @@ def test_a_run_that_failed_on_the_announced_day_gives_the_notice_again() -> None
 def test_a_role_quarantined_elsewhere_is_told_and_its_delete_waits_the_notice() -> None:
     account = Account()
     account.iam.add_role(stale("AppRole"))
-    (done,) = quarantine(
-        account.iam,
-        [Target("AppRole")],
-        settings=Settings(),
-        now=on(-40),
-        apply=True,
-        clock=lambda: on(-40),
-        managed_policy_arn=DENY,
-    )
-    assert done.status is Status.DONE
+    account.quarantine_elsewhere("AppRole", -40)
     # Quarantined 40 days ago, past the 30 after which the campaign deletes: told first.
     day0 = account.run(on(0))
     assert steps(day0) == {"AppRole": "notify"}
