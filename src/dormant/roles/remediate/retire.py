@@ -10,9 +10,8 @@ a fresh ``notice_days``, so no quarantine ever comes under a date that passed. A
 or exempted since its notice has the notice cleared (``clear``). A role someone else
 quarantined (no ``dormant:notice-at``) gets a notice too, and is deleted only once
 ``notice_days`` have passed since it as well. With ``notice_days`` 0 there is no notice
-step. A role
-quarantined at least ``after_days`` whole UTC days ago and unused since is deleted; a
-quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
+step. A role quarantined at least ``after_days`` whole UTC days ago and unused since is
+deleted; a quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
 or not yet due is kept, saying why. Each step says what comes next and on which day.
 ``carry_out`` makes the changes through the same ``quarantine`` and ``delete`` as the
 commands (refusals, freshness re-check, verified backup), one role at a time, so one
