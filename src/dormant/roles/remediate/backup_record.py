@@ -18,6 +18,7 @@ import enum
 import json
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from dormant.core.clock import Clock
 from dormant.core.errors import BackupError, RoleDataError
@@ -36,14 +37,16 @@ from dormant.roles.remediate.backup import (
     TAG_BACKUP_VERSION,
     RoleBackup,
 )
-from dormant.roles.remediate.backup_store import BackupStore, StoredBackup
+from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore, StoredBackup
 from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.plan import is_quarantined
 from dormant.roles.remediate.state import RoleState, differences
 
 __all__ = [
     "DORMANT_TAG_KEYS",
     "Comparison",
     "Match",
+    "back_up_before_change",
     "compare",
     "record_first_backup",
     "record_version_step",
@@ -169,3 +172,16 @@ def record_first_backup(
         )
     execute_steps(mutator, [record_version_step(name, stored)])
     return stored
+
+
+def back_up_before_change(
+    mutator: RoleMutator, name: str, backups: Path | BackupStore, clock: Clock
+) -> None:
+    """Before the campaign's change to a role that is not quarantined: its recorded backup
+    (``record_first_backup``). A quarantined role (by someone else, or before this) is
+    backed up at its delete, as it is then."""
+    state = mutator.describe_role(name)
+    if state is None or is_quarantined(state):
+        return
+    store = LocalBackupStore(backups) if isinstance(backups, Path) else backups
+    record_first_backup(mutator, store, state, account_id=mutator.caller().account_id, clock=clock)

@@ -15,11 +15,10 @@ deleted; a quarantined role used since, now compliant by allow-list or exemption
 or not yet due is kept, saying why. Each step says what comes next and on which day.
 ``carry_out`` makes the changes through the same ``quarantine`` and ``delete`` as the
 commands (refusals, freshness re-check, verified backup), one role at a time, so one
-role's failure never stops the others. With a backup store, a role that is not quarantined
-is backed up before its notice or its quarantine (``record_first_backup``), so its delete
-later relies on that backup, never on a state dormant made. Running it twice on one day
-changes nothing the second time. Pure over ``RoleMutator``: no boto3, no clock (``now``
-is an argument).
+role's failure never stops the others; a role not quarantined is backed up before its
+notice or quarantine (``backup_record``), so its delete relies on that backup, never on a
+state dormant made. Running it twice on one day changes nothing the second time. Pure
+over ``RoleMutator``: no boto3, no clock (``now`` is an argument).
 """
 
 from __future__ import annotations
@@ -38,11 +37,10 @@ from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
-from dormant.roles.remediate.backup_record import record_first_backup
-from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
+from dormant.roles.remediate.backup_record import back_up_before_change
+from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.notice import clear_notice, give_notice
-from dormant.roles.remediate.plan import is_quarantined
 from dormant.roles.remediate.runner import delete, quarantine
 from dormant.roles.remediate.state import RoleState
 from dormant.roles.remediate.status import RoleStatus, role_status
@@ -365,7 +363,7 @@ def _make(
     targets = [Target(name)]
     try:
         if step in (RetireStep.NOTIFY, RetireStep.QUARANTINE) and backup_dir is not None:
-            _back_up_first(mutator, name, backup_dir, clock)
+            back_up_before_change(mutator, name, backup_dir, clock)
         if step is RetireStep.NOTIFY:
             return give_notice(mutator, name, settings=settings, now=now, clock=clock, force=force)
         if step is RetireStep.CLEAR:
@@ -399,15 +397,3 @@ def _make(
         return next(iter(outcomes))
     except DormantError as exc:
         return Outcome(name, Status.FAILED, str(exc))
-
-
-def _back_up_first(
-    mutator: RoleMutator, name: str, backups: Path | BackupStore, clock: Callable[[], datetime]
-) -> None:
-    """Before the campaign's first change to a role that is not quarantined: its backup.
-    A quarantined role (by someone else, or before this) is backed up at its delete."""
-    state = mutator.describe_role(name)
-    if state is None or is_quarantined(state):
-        return
-    store = LocalBackupStore(backups) if isinstance(backups, Path) else backups
-    record_first_backup(mutator, store, state, account_id=mutator.caller().account_id, clock=clock)
