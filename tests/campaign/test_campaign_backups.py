@@ -18,7 +18,7 @@ NAME = f"{ACCOUNT}-AppRole.json"
 
 
 def document(account: Account, version: str) -> dict[str, object]:
-    found = account.objects.get_text(NAME, version)
+    found = account.objects.get_version(NAME, version)
     assert found is not None
     return dict(json.loads(found[0]))
 

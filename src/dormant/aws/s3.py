@@ -58,7 +58,8 @@ class S3ObjectStore:
             )
         self._versioned = True
 
-    def put_text(self, name: str, text: str) -> str:
+    def put_version(self, name: str, text: str) -> str:
+        """Write the object; return the version id S3 gave it, after reading that version back."""
         self.check_versioning()
         key = f"{self.prefix}{name}"
         encryption: dict[str, str] = {"ServerSideEncryption": "AES256"}
@@ -93,7 +94,15 @@ class S3ObjectStore:
             raise BackupError(f"backup {self.url(name)}: S3 does not report it encrypted")
         return str(version)
 
-    def get_text(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+    def put_text(self, name: str, text: str) -> None:
+        self.put_version(name, text)
+
+    def get_text(self, name: str) -> str | None:
+        found = self.get_version(name)
+        return None if found is None else found[0]
+
+    def get_version(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+        """One version of the object (None: the current one): its text and version id."""
         key = f"{self.prefix}{name}"
         shown = self.url(name) if version is None else f"{self.url(name)} version {version}"
         label = f"s3:GetObject{'' if version is None else 'Version'} of {shown}"

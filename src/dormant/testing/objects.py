@@ -47,7 +47,7 @@ class InMemoryObjectStore:
         with self._lock:
             return [version for version, _ in self._objects.get(name, [])]
 
-    def put_text(self, name: str, text: str) -> str:
+    def put_version(self, name: str, text: str) -> str:
         if self.failures.take("put", name) is not None:
             raise BackupError(f"backup {self.url(name)}: s3:PutObject failed: InternalError")
         with self._lock:
@@ -56,7 +56,7 @@ class InMemoryObjectStore:
             self._objects.setdefault(name, []).append((version, text))
             return version
 
-    def get_text(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+    def get_version(self, name: str, version: str | None = None) -> tuple[str, str] | None:
         if self.failures.take("get", name) is not None:
             raise RoleDataError(f"backup {self.url(name)}: s3:GetObject failed: InternalError")
         with self._lock:

@@ -154,13 +154,13 @@ class ObjectStore(Protocol):
 
     def url(self, name: str) -> str: ...
 
-    def put_text(self, name: str, text: str) -> str:
+    def put_version(self, name: str, text: str) -> str:
         """Write the object (encrypted at rest) and read that version back; return its
         version id. Raise BackupError if it could not be written, reads back differently,
         or was given no version id."""
         ...
 
-    def get_text(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+    def get_version(self, name: str, version: str | None = None) -> tuple[str, str] | None:
         """One version of the object (None: the current one): its text and version id, or
         None when there is no such object."""
         ...
@@ -182,14 +182,16 @@ class ObjectBackupStore:
 
     def write(self, backup: RoleBackup) -> StoredBackup:
         name = f"{backup.account_id}-{backup.state.name}.json"
-        version = self.objects.put_text(name, json.dumps(backup_to_dict(backup), indent=2) + "\n")
+        version = self.objects.put_version(
+            name, json.dumps(backup_to_dict(backup), indent=2) + "\n"
+        )
         return StoredBackup(self.objects.url(name), version)
 
     def read(self, where: str, version: str | None = None) -> RoleBackup:
         where, named = split_version(where)
         version = version or named
         shown = where if version is None else f"{where} version {version}"
-        found = self.objects.get_text(self._name(where), version)
+        found = self.objects.get_version(self._name(where), version)
         if found is None:
             raise RoleDataError(f"backup {shown}: there is no such object")
         text, read_version = found
@@ -200,7 +202,7 @@ class ObjectBackupStore:
         return replace(backup_from_dict(data, source=shown), version=read_version)
 
     def exists(self, where: str) -> bool:
-        return self.objects.get_text(self._name(split_version(where)[0])) is not None
+        return self.objects.get_version(self._name(split_version(where)[0])) is not None
 
 
 @dataclass(frozen=True, slots=True)
