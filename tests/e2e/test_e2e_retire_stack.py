@@ -30,7 +30,8 @@ from retire_support import (
     role_tags,
 )
 
-from dormant.core.errors import DormantError
+from dormant.campaign.handler import lambda_handler
+from dormant.core.errors import DormantError, InvalidEvent
 from dormant_sim.principals import backend_of
 from dormant_sim.server import Simulation
 from webhook_support import Hook, serve
@@ -232,3 +233,113 @@ def test_the_webhook_url_is_read_from_its_secret_at_run_time(
     assert url not in str(failed.value)
     assert "dormant:notice-at" not in role_tags("AppRole")
     assert bodies == []
+
+
+def test_a_forged_scheduled_time_changes_nothing(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone allowed to invoke the function picks its event: three invocations years ahead
+    once noticed, quarantined and deleted a role used two hours before. The function's
+    clock is the real one here (lambda_handler as Lambda calls it)."""
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    now = datetime.now(UTC)
+    sim.put_role(
+        ACCOUNT,
+        "UsedRole",
+        created=now - timedelta(days=400),
+        last_used=now - timedelta(hours=2),
+        tags=OWNER,
+    )
+    for years in (3, 3.1, 4):
+        forged = {"scheduled_time": (now + timedelta(days=365 * years)).isoformat()}
+        with (
+            sim.enforcing(),
+            sim.acting_as(deployed.role),
+            pytest.raises(InvalidEvent, match="event field scheduled_time") as refused,
+        ):
+            lambda_handler(forged, None)
+        assert "nothing was changed" in str(refused.value)
+    assert "UsedRole" in role_names()
+    assert not any(key.startswith("dormant:") for key in role_tags("UsedRole"))
+    assert deployed.messages() == []
+    assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=BUCKET)
+
+
+def test_a_delete_stopped_by_a_conflict_is_finished_from_the_first_backup_version(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Day 44: DeleteRole meets a DeleteConflict and the stack's role may not undo the
+    stripping (it may attach only its own deny). Day 45 finishes the delete from the backup
+    taken before day 0's notice: no second version, and that version restores the role
+    whole."""
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    deployed.run(sim, on(0))
+    deployed.run(sim, on(14))
+    key = f"roles/{ACCOUNT}-AppRole.json"
+    s3 = boto3.client("s3")
+    (first,) = s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]
+    assert role_tags("AppRole")["dormant:backup-version"] == first["VersionId"]
+
+    sim.inject_error(
+        "iam",
+        "DeleteRole",
+        "DeleteConflict",
+        "Cannot delete entity, must remove roles from instance profile first.",
+        status=409,
+        when=lambda params: params.get("RoleName") == "AppRole",
+    )
+    with pytest.raises(DormantError, match="partly changed"):
+        deployed.run(sim, on(44))
+    assert attached("AppRole") == [deployed.policy_arn]  # stripped, still denied
+
+    day45 = deployed.run(sim, on(45))
+    assert _steps(day45) == {"delete": 1}  # BatchRole went on day 44
+    assert "AppRole" not in role_names()
+    assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 1
+
+    from dormant.aws.s3 import S3ObjectStore
+    from dormant.roles.aws_mutator import IamRoleMutator
+    from dormant.roles.remediate import restore
+    from dormant.roles.remediate.backup_store import ObjectBackupStore
+
+    store = ObjectBackupStore(S3ObjectStore(s3, BUCKET, "roles/"))
+    ref = f"s3://{BUCKET}/{key}?versionId={first['VersionId']}"
+    (restored,) = restore(
+        IamRoleMutator(boto3.client("iam"), boto3.client("sts")),
+        [ref],
+        apply=True,
+        reader=store.read,
+    )
+    assert f"version {first['VersionId']}" in restored.message
+    iam = boto3.client("iam")
+    assert attached("AppRole") == sorted(
+        p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"] if "app-extra" in p["Arn"]
+    )
+    assert iam.list_role_policies(RoleName="AppRole")["PolicyNames"] == ["app-inline"]
+    assert role_tags("AppRole") == OWNER
+
+
+class _Context:
+    """What the function reads of Lambda's context: the time left."""
+
+    def __init__(self, left_ms: int) -> None:
+        self.left_ms = left_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.left_ms
+
+
+def test_lambdas_time_left_bounds_what_starts(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    with sim.enforcing(), sim.acting_as(deployed.role):
+        short = lambda_handler({}, _Context(60_000))
+    assert _steps(short) == {"keep": 2}
+    assert "dormant:notice-at" not in role_tags("AppRole")
+    assert deployed.messages() == []
+    with sim.enforcing(), sim.acting_as(deployed.role):
+        assert _steps(lambda_handler({}, _Context(900_000))) == {"notify": 2}
+    assert "dormant:notice-at" in role_tags("AppRole")

@@ -56,6 +56,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "InMemoryChannel",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",
+        "InMemoryObjectStore",
         "InMemoryReferenceFinder",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",

@@ -157,7 +157,7 @@ def quarantine(
             report=print_outcomes,
         )
     settings, now = remediation_settings(
-        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     targets = role_targets(roles, from_file, also=("users",))
     if not targets:
@@ -270,7 +270,7 @@ def delete(
     The backup records what referenced it.
     """
     settings, now = remediation_settings(
-        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     targets = role_targets(roles, from_file)
     if not targets:

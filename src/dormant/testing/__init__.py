@@ -29,7 +29,8 @@ dormant's boto3 adapter raises for the same answer, and records the calls it was
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
 ``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
 mutator of users' remediation, ``notify``: a notice channel of the retire campaign,
-``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``access``: the
+``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``objects``: a
+versioned bucket for role backups, ``access``: the
 service last-access source of ``dormant.permissions.scan``, ``references``: what
 references each role, for remediation's refusal; ``assignments``: Identity Center's
 assignments, for ``dormant unassign`` and ``restore``), sharing ``injection``
@@ -57,6 +58,7 @@ from dormant.testing.iam import InMemoryRoleSource
 from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
 from dormant.testing.notify import InMemoryChannel
+from dormant.testing.objects import InMemoryObjectStore
 from dormant.testing.references import InMemoryReferenceFinder
 from dormant.testing.users import InMemoryUserMutator
 
@@ -74,6 +76,7 @@ __all__ = [
     "InMemoryChannel",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",
+    "InMemoryObjectStore",
     "InMemoryReferenceFinder",
     "InMemoryRoleMutator",
     "InMemoryRoleSource",
