@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,11 +84,17 @@ class RetireEnvironment:
         self.settings = settings_from_parameters({}, env)
 
 
-def scheduled_time(event: Mapping[str, Any]) -> datetime:
-    """The schedule's time (``scheduled_time``, ISO 8601), else now."""
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def scheduled_time(
+    event: Mapping[str, Any], clock: Callable[[], datetime] = _system_clock
+) -> datetime:
+    """The schedule's time (``scheduled_time``, ISO 8601), else the clock's."""
     raw = event.get("scheduled_time") if isinstance(event, Mapping) else None
     if not raw:
-        return datetime.now(UTC)
+        return clock()
     try:
         parsed = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
@@ -113,10 +119,17 @@ def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
     }
 
 
-def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, object]:
-    """One run of the campaign in the function's account, as the function's role."""
+def run_once(
+    event: Mapping[str, Any],
+    env: Mapping[str, str],
+    *,
+    clock: Callable[[], datetime] = _system_clock,
+    remaining_ms: Callable[[], int] | None = None,
+) -> dict[str, object]:
+    """One run of the campaign in the function's account, as the function's role.
+    ``clock`` is the time (tests inject it); ``remaining_ms`` Lambda's time left."""
     settings = RetireEnvironment(env)
-    now = scheduled_time(event)
+    now = scheduled_time(event, clock)
     config = client_config()
     session = make_session()
     channels: list[Channel] = [SnsChannel(session.client("sns", config=config), settings.topic_arn)]
