@@ -13,6 +13,8 @@ promise broke and for whom. The promises:
 - ``quarantined_without_notice``: no role is quarantined without a notice delivered to its
   owner at least ``notice_days`` whole days before, not withdrawn by a use since, whose
   announced quarantine day has not passed (a missed day needs a fresh notice);
+- ``touched_while_kept``: no role that another service or the organization manages, that
+  the allow-list keeps, or that is dormant's own gets a notice, a quarantine or its deny;
 - ``deleted_without_notice``: no role is deleted without a notice delivered since it was
   quarantined (one quarantined by someone else is told before it goes);
 - ``lost_backups``: every deleted role has a backup equal to the role as its owner left it
@@ -58,9 +60,11 @@ __all__ = [
     "lost_backups",
     "owner_view",
     "quarantined_without_notice",
+    "touched_while_kept",
 ]
 
-# Every tag dormant writes starts so (notice, quarantine, restriction markers).
+# Every tag dormant writes starts so (notice, quarantine, restriction markers); the default
+# exemption tag does too, but the owner writes that one.
 DORMANT_TAG_PREFIX = "dormant:"
 
 
@@ -120,6 +124,11 @@ def _quarantined(state: RoleState, promises: Promises) -> bool:
     return _has_deny(state, promises) or state.tag(TAG_QUARANTINED_AT) is not None
 
 
+def _marker(key: str, promises: Promises) -> bool:
+    """A tag dormant writes (the exemption tag is the owner's, whatever its key)."""
+    return key.startswith(DORMANT_TAG_PREFIX) and key != promises.settings.exempt_tag_key
+
+
 def owner_view(state: RoleState, promises: Promises) -> dict[str, object]:
     """The role as its owner sees it: without what IAM assigns, dormant's tags or its deny."""
     role = state.role
@@ -127,7 +136,7 @@ def owner_view(state: RoleState, promises: Promises) -> dict[str, object]:
         state,
         role=replace(
             role,
-            tags=tuple((k, v) for k, v in role.tags if not k.startswith(DORMANT_TAG_PREFIX)),
+            tags=tuple((k, v) for k, v in role.tags if not _marker(k, promises)),
             attached_policy_arns=tuple(
                 a for a in role.attached_policy_arns if a != promises.deny_policy_arn
             ),
@@ -191,6 +200,41 @@ def deleted_while_kept(
         state = before.roles[name]
         for why in _kept_because(state, after.at, before.references.get(name, ()), promises):
             found.append(Violation("deleted_while_kept", name, why))
+    return found
+
+
+def _never_touched(state: RoleState, at: datetime, promises: Promises) -> list[str]:
+    """Why dormant must not even mark this role: managed, allow-listed, its own (exempt
+    roles may carry a notice given before the exemption)."""
+    return [
+        why
+        for why in _kept_because(state, at, (), promises)
+        if not why.startswith(str(Reason.EXEMPT))
+    ]
+
+
+def touched_while_kept(
+    before: Observation, after: Observation, promises: Promises
+) -> list[Violation]:
+    """Roles managed elsewhere, the organization's, allow-listed or dormant's own that
+    gained a dormant tag or the deny between the observations."""
+    found = []
+    for name, state in sorted(after.roles.items()):
+        earlier = before.roles.get(name)
+        if earlier is None:
+            continue
+        gained = sorted(
+            {k for k, _ in state.role.tags if _marker(k, promises)}
+            - {k for k, _ in earlier.role.tags if _marker(k, promises)}
+        )
+        if _has_deny(state, promises) and not _has_deny(earlier, promises):
+            gained.append("the deny")
+        if not gained:
+            continue
+        for why in _never_touched(earlier, after.at, promises):
+            found.append(
+                Violation("touched_while_kept", name, f"{', '.join(gained)} added, but {why}")
+            )
     return found
 
 
