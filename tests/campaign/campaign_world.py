@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -44,11 +45,12 @@ from dormant.roles.remediate.backup import RoleBackup, backup_from_dict  # noqa:
 from dormant.roles.remediate.invariants import DeliveredNotice  # noqa: E402
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState  # noqa: E402
 from dormant_sim.enforcement import PrincipalCredentials  # noqa: E402
+from dormant_sim.principals import backend_of  # noqa: E402
 from dormant_sim.server import Simulation  # noqa: E402
 from webhook_support import Hook  # noqa: E402
 
-NOTICE_DAYS = 7
-AFTER_DAYS = 7
+NOTICE_DAYS = 2
+AFTER_DAYS = 2
 WINDOW_DAYS = 30
 EXEMPT_TAG = "dormant:exempt"
 PREFIX = "roles/"
@@ -80,62 +82,65 @@ def _trust(principal: str) -> dict[str, Any]:
     }
 
 
-def _role_state(iam: Any, name: str) -> RoleState | None:
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _document(text: Any) -> Any:
+    if isinstance(text, dict):
+        return text
     try:
-        role = iam.get_role(RoleName=name)["Role"]
-    except iam.exceptions.NoSuchEntityException:
-        return None
-    inline = tuple(
-        (
-            policy,
-            iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"],
-        )
-        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
-    )
-    attached = tuple(
-        p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-    )
+        return json.loads(text)
+    except ValueError:
+        return json.loads(unquote(text))
+
+
+def _tags(raw: Any) -> tuple[tuple[str, str], ...]:
+    items = raw.values() if isinstance(raw, dict) else raw or []
+    return tuple((str(t["Key"]), str(t["Value"])) for t in items)
+
+
+def _role_state(backend: Any, role: Any) -> RoleState:
     profiles = tuple(
-        InstanceProfileRef(p["InstanceProfileName"], p["Path"])
-        for p in iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]
+        InstanceProfileRef(p.name, p.path)
+        for p in backend.instance_profiles.values()
+        if any(r.name == role.name for r in p.roles)
     )
-    used = role.get("RoleLastUsed", {})
     return RoleState(
         Role(
-            role_id=role["RoleId"],
-            name=name,
-            path=role["Path"],
-            arn=role["Arn"],
-            created=role["CreateDate"],
-            last_used=used.get("LastUsedDate"),
-            last_used_region=used.get("Region"),
-            trust_policy=role["AssumeRolePolicyDocument"],
-            inline_policies=inline,
-            attached_policy_arns=attached,
-            tags=tuple((t["Key"], t["Value"]) for t in role.get("Tags", [])),
-            description=role.get("Description"),
-            permissions_boundary_arn=role.get("PermissionsBoundary", {}).get(
-                "PermissionsBoundaryArn"
+            role_id=role.id,
+            name=role.name,
+            path=role.path,
+            arn=role.arn,
+            created=_aware(role.create_date) or datetime.now(UTC),
+            last_used=_aware(role.last_used),
+            last_used_region=role.last_used_region,
+            trust_policy=_document(role.assume_role_policy_document),
+            inline_policies=tuple(
+                (name, _document(text)) for name, text in sorted(role.policies.items())
             ),
+            attached_policy_arns=tuple(sorted(role.managed_policies)),
+            tags=_tags(role.tags),
+            description=role.description or None,
+            permissions_boundary_arn=role.permissions_boundary_arn,
             account_id=ACCOUNT,
         ),
-        max_session_duration=role.get("MaxSessionDuration", 3600),
+        max_session_duration=int(role.max_session_duration or 3600),
         instance_profiles=profiles,
     )
 
 
 def read_roles(names: set[str]) -> dict[str, RoleState]:
-    """The roles among `names` that exist, as IAM describes them now."""
-    iam = boto3.client("iam")
-    listed = {
-        r["RoleName"] for page in iam.get_paginator("list_roles").paginate() for r in page["Roles"]
+    """The roles among `names` that exist, read from the simulation's own state (no request:
+    neither recorded, nor checked, nor faulted, nor dormant's adapters)."""
+    backend = backend_of(ACCOUNT)
+    return {
+        role.name: _role_state(backend, role)
+        for role in list(backend.roles.values())
+        if role.name in names
     }
-    found = {}
-    for name in sorted(names & listed):
-        state = _role_state(iam, name)
-        if state is not None:
-            found[name] = state
-    return found
 
 
 def backup_versions() -> dict[str, list[RoleBackup]]:
@@ -152,17 +157,19 @@ def backup_versions() -> dict[str, list[RoleBackup]]:
 
 def account_inventory() -> dict[str, list[str]]:
     """What else the account holds that the campaign must leave alone."""
-    iam = boto3.client("iam")
-    lam = boto3.client("lambda", region_name=REGION)
+    from moto.awslambda.models import lambda_backends
+
+    backend = backend_of(ACCOUNT)
     return {
-        "instance_profiles": sorted(
-            p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]
-        ),
+        "instance_profiles": sorted(p.name for p in backend.instance_profiles.values()),
         "policies": sorted(
-            f"{p['Arn']}@{p['DefaultVersionId']}"
-            for p in iam.list_policies(Scope="Local")["Policies"]
+            f"{p.arn}@{p.default_version_id}"
+            for p in backend.managed_policies.values()
+            if f":{ACCOUNT}:" in p.arn
         ),
-        "functions": sorted(f["FunctionName"] for f in lam.list_functions()["Functions"]),
+        "functions": sorted(
+            f.function_name for f in lambda_backends[ACCOUNT][REGION].list_functions()
+        ),
     }
 
 
