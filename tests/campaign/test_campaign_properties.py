@@ -86,7 +86,7 @@ from webhook_support import Hook, serve
 
 settings.register_profile(
     "campaign-ci",
-    max_examples=int(os.environ.get("DORMANT_PROPERTY_EXAMPLES", "25")),
+    max_examples=int(os.environ.get("DORMANT_PROPERTY_EXAMPLES", "20")),
     stateful_step_count=10,
     derandomize=True,
     deadline=None,
