@@ -232,9 +232,8 @@ def touched_while_kept(
         if not gained:
             continue
         for why in _never_touched(earlier, after.at, promises):
-            found.append(
-                Violation("touched_while_kept", name, f"{', '.join(gained)} added, but {why}")
-            )
+            said = f"{', '.join(gained)} added, but {why}"
+            found.append(Violation("touched_while_kept", name, said))
     return found
 
 
@@ -304,14 +303,9 @@ def deleted_without_notice(
                 break
             since = seen.at
         if not any(n.role == name and since <= n.at <= after.at for n in notices):
-            found.append(
-                Violation(
-                    "deleted_without_notice",
-                    name,
-                    f"quarantined since {since.astimezone(UTC).date()} or earlier, deleted "
-                    "with no notice to its owner since",
-                )
-            )
+            day = since.astimezone(UTC).date()
+            why = f"quarantined since {day} or earlier, deleted with no notice to its owner since"
+            found.append(Violation("deleted_without_notice", name, why))
     return found
 
 
@@ -326,15 +320,10 @@ def lost_backups(
     found = []
     for name, expected in sorted(deleted.items()):
         want = owner_view(expected, promises)
-        if not any(owner_view(b.state, promises) == want for b in versions.get(name, ())):
-            count = len(versions.get(name, ()))
-            found.append(
-                Violation(
-                    "lost_backups",
-                    name,
-                    f"none of its {count} backup versions equals the role as its owner left it",
-                )
-            )
+        kept = versions.get(name, ())
+        if not any(owner_view(b.state, promises) == want for b in kept):
+            why = f"none of its {len(kept)} backup versions equals the role as its owner left it"
+            found.append(Violation("lost_backups", name, why))
             continue
         read = restored_from.get(name)
         if read is None:
@@ -343,13 +332,8 @@ def lost_backups(
         got = owner_view(read.state, promises)
         if got != want:
             differ = ", ".join(k for k in want if want[k] != got.get(k))
-            found.append(
-                Violation(
-                    "lost_backups",
-                    name,
-                    f"restore reads a backup that differs from the role in {differ}",
-                )
-            )
+            why = f"restore reads a backup that differs from the role in {differ}"
+            found.append(Violation("lost_backups", name, why))
     return found
 
 
@@ -366,14 +350,8 @@ def left_without_deny(
         if state.tag(TAG_QUARANTINED_AT) is not None or (
             earlier is not None and _has_deny(earlier, promises)
         ):
-            found.append(
-                Violation(
-                    "left_without_deny",
-                    name,
-                    f"quarantined, but dormant's deny {promises.deny_policy_arn} is not "
-                    "attached: its access is back",
-                )
-            )
+            why = f"quarantined, but dormant's deny {promises.deny_policy_arn} is not attached"
+            found.append(Violation("left_without_deny", name, f"{why}: its access is back"))
     return found
 
 
