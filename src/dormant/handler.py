@@ -33,7 +33,7 @@ from dormant.core.settings import (
     settings_from_parameters,
 )
 from dormant.engine.rule import RuleRunSummary, run_rule
-from dormant.permissions.aws import IamAccessSource, access_client_config
+from dormant.permissions.aws import IamAccessSource, rule_client_config
 from dormant.permissions.parameters import permissions_settings_from_parameters
 from dormant.permissions.scan import DEFAULT_ACCESS_WORKERS, DEFAULT_IN_FLIGHT
 from dormant.permissions.scan.rule import TimeBudget, run_permissions_rule
@@ -88,6 +88,16 @@ def session_name_for(rule_name: str) -> str:
     return re.sub(r"[^\w+=,.@-]", "-", f"dormant-{rule_name}", flags=re.ASCII)[:64]
 
 
+def permissions_rule_clients(session: Any) -> tuple[Any, Any]:
+    """The permissions rule's Config client (history, evaluations) and its IAM client for the
+    last-access jobs: the calls still in flight when the run must stop, or made after it, each
+    bounded within the stop margin (``rule_client_config``)."""
+    return (
+        session.client("config", config=rule_client_config()),
+        session.client("iam", config=rule_client_config(DEFAULT_ACCESS_WORKERS)),
+    )
+
+
 def time_budget(context: object) -> TimeBudget | None:
     """The invocation's time limit, when the context tells it (Lambda's always does)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -132,7 +142,10 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
                 session, role_arn, session_name=session_name_for(parsed.rule_name), config=config
             )
         account = parsed.account_id
-        config_client = session.client("config", config=config)
+        if kind is RuleKindName.PERMISSIONS:
+            config_client, jobs_iam = permissions_rule_clients(session)
+        else:
+            config_client = session.client("config", config=config)
         iam = session.client("iam", config=config)
         sink = ConfigEvaluationSink(config_client, parsed.result_token, account_id=account)
         history = ConfigComplianceHistory(config_client, account_id=account)
@@ -143,8 +156,6 @@ def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, objec
                 parsed, settings, config_subjects(source.users()), sink, history, kind=USERS
             )
         elif kind is RuleKindName.PERMISSIONS:
-            # Adaptive retries: the client slows down when IAM throttles the jobs.
-            jobs_iam = session.client("iam", config=access_client_config(DEFAULT_ACCESS_WORKERS))
             run = run_permissions_rule(
                 parsed,
                 settings,

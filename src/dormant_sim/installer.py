@@ -24,6 +24,7 @@ from dormant_sim import (
     dispatch,
     enforcement,
     iam,
+    identity_center,
     securityhub,
     sts,
 )
@@ -43,6 +44,7 @@ SERVICES: Sequence[SimulatedService] = (
     config_query,
     securityhub,
     access,
+    identity_center,
 )
 
 _MISSING = object()  # the attribute did not exist before its patch added it

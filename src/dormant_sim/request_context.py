@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dormant_sim import policy
+from dormant_sim import identity_center, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
 
 __all__ = ["ANY", "KNOWN_KEYS", "RESOURCES", "Builder", "Params", "context_of"]
@@ -214,6 +214,8 @@ RESOURCES: dict[str, Builder | str] = {
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": _param("SecretId"),
 }
+# Identity Center's calls: dormant_sim.identity_center holds them beside its patches.
+RESOURCES.update(identity_center.RESOURCES)
 
 KNOWN_KEYS = frozenset(
     {

@@ -206,7 +206,8 @@ def render_sub(expr: Any, params: Mapping[str, str]) -> str:
 def render(
     node: Any, params: Mapping[str, str], attributes: Mapping[str, str] | None = None
 ) -> Any:
-    """`node` (from a resolved template) with Ref, Fn::Sub, Fn::GetAtt and Fn::Join filled in.
+    """`node` (from a resolved template) with Ref, Fn::Sub, Fn::GetAtt, Fn::Join and Fn::Split
+    filled in.
 
     `params` are the parameter values (``parameter_values``); `attributes` give what only
     CloudFormation knows: ``{"LogicalId": ref value, "LogicalId.Attr": attribute}``. What
@@ -238,6 +239,9 @@ def render(
         if key == "Fn::Join":
             separator, items = arg
             return separator.join(render(items, params, attributes))
+        if key == "Fn::Split":
+            separator, source = arg
+            return str(render(source, params, attributes)).split(separator)
         assert not key.startswith("Fn::"), f"cannot render {key}"
     return {key: render(value, params, attributes) for key, value in node.items()}
 

@@ -241,7 +241,7 @@ class Deployed:
 
     policy_arn: str
     automation: PrincipalCredentials
-    parameters: dict[str, str]  # what the RemediationConfiguration passes, defaults filled in
+    parameters: dict[str, Any]  # what the RemediationConfiguration passes, defaults filled in
 
 
 def deploy(
@@ -283,8 +283,11 @@ def deploy(
         params,
         {**attributes, "ConfigCustomRule": params["NameOfSolution"], "QuarantineDocument": "doc"},
     )
+    # A StringList parameter takes every value; any other, its one value.
     passed = {
-        name: value["StaticValue"]["Values"][0]
+        name: value["StaticValue"]["Values"]
+        if DOCUMENT["parameters"][name]["type"] == "StringList"
+        else value["StaticValue"]["Values"][0]
         for name, value in remediation["Parameters"].items()
         if "StaticValue" in value
     }
@@ -563,7 +566,7 @@ def test_the_exempt_tag_key_is_the_templates(sim: Simulation, now: datetime) -> 
 
 def test_the_allow_list_is_the_rules(sim: Simulation, now: datetime) -> None:
     deployed = deploy(sim, now, RolePatternWhitelist="/breakglass-role|/security-*")
-    assert deployed.parameters["AllowPatterns"] == "/breakglass-role|/security-*"
+    assert deployed.parameters["AllowPatterns"] == ["/breakglass-role", "/security-*"]
     role_id = _make_role("security-audit")
     with pytest.raises(Refused, match=re.escape("it matches allow-list pattern /security-*")):
         run_document(sim, deployed, role_id)

@@ -456,7 +456,7 @@ def test_remediation_passes_what_the_document_declares(allow_list: str) -> None:
     left_out = {"Force"} | (set() if allow_list else {"AllowPatterns"})
     assert set(props["Parameters"]) == set(document["parameters"]) - left_out
     assert document["parameters"]["Force"]["default"] == "false"
-    assert document["parameters"]["AllowPatterns"]["default"] == ""
+    assert document["parameters"]["AllowPatterns"]["default"] == []
     # Config passes the evaluated resource's id: for AWS::IAM::Role, the RoleId.
     assert props["Parameters"]["RoleId"] == {"ResourceValue": {"Value": "RESOURCE_ID"}}
     static = {
@@ -469,7 +469,8 @@ def test_remediation_passes_what_the_document_declares(allow_list: str) -> None:
     assert static["ExemptTagKey"] == [{"Ref": "ExemptTagKey"}]
     assert static["ProtectedRoleNames"] == [{"Ref": "LambdaExecutionRole"}]
     if allow_list:
-        assert static["AllowPatterns"] == [{"Ref": "RolePatternWhitelist"}]
+        # One pattern a value: a StaticValue value holds at most 256 characters.
+        assert static["AllowPatterns"] == {"Fn::Split": ["|", {"Ref": "RolePatternWhitelist"}]}
 
 
 def test_automation_role_cannot_grant_anything() -> None:

@@ -3,9 +3,10 @@
 `dormant.campaign.handler.lambda_handler` runs on each scheduled day as a session of
 `RetireFunctionRole` holding exactly the policies the stack gives it, with the stack's
 managed deny, bucket and topic: day 0 notices, day 14 quarantines, a role used on day 20 is
-kept and its owner told, day 44 backs up and deletes (instance profile, managed and inline
-policies first). That it runs at all under enforcement shows the role's permissions are
-enough; taking one action out fails the run, so each is needed. Notify mode (the default)
+kept and its owner told, day 44 backs up and deletes (managed and inline policies first; a
+role in an instance profile is never deleted: test_e2e_retire_edges). That it runs at all
+under enforcement shows the role's permissions are enough; taking one action out fails the
+run, so each is needed. Notify mode (the default)
 gives notices only, with a role that may not quarantine or delete.
 """
 
@@ -69,7 +70,6 @@ def _seed(sim: Simulation) -> None:
             }
         },
         managed_policy_arns=[extra],
-        instance_profiles=["app-profile"],
     )
     sim.put_role(ACCOUNT, "BatchRole", **old, tags=OWNER)
     sim.put_role(ACCOUNT, "LiveRole", created=old["created"], last_used=DAY0, tags=OWNER)
@@ -129,7 +129,6 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert backup["ServerSideEncryption"] == "AES256"
     saved = json.loads(backup["Body"].read())
     assert "app-inline" in json.dumps(saved)
-    assert "app-profile" in json.dumps(saved)
     (told,) = deployed.messages()
     assert f"AppRole: deleted today ({on(44).date().isoformat()})" in told["text"]
     assert f"s3://{BUCKET}/roles/" in told["text"]
@@ -173,7 +172,6 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
         ("iam:DeleteRole", 44),
         ("iam:DeleteRolePolicy", 44),
         ("iam:DetachRolePolicy", 44),
-        ("iam:RemoveRoleFromInstanceProfile", 44),
     ],
 )
 def test_each_grant_is_needed(

@@ -52,6 +52,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "IamCall",
         "InMemoryAccessSource",
         "InMemoryAggregator",
+        "InMemoryAssignmentWriter",
         "InMemoryChannel",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",

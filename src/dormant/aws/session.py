@@ -12,6 +12,7 @@ this module untranslated where a session is made or a call is wrapped.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
     "assume_role_credentials",
     "assume_role_session",
     "aws_call",
+    "call_time_bound",
     "client_config",
     "configuration_error",
     "make_session",
@@ -64,13 +66,52 @@ _CONFIGURATION_ERRORS: tuple[type[Exception], ...] = (
 
 
 def client_config(
-    retry_mode: RetryMode = "standard", max_attempts: int = 10, max_pool_connections: int = 10
+    retry_mode: RetryMode = "standard",
+    max_attempts: int = 10,
+    max_pool_connections: int = 10,
+    *,
+    connect_timeout: float | None = None,
+    read_timeout: float | None = None,
 ) -> botocore.config.Config:
-    return botocore.config.Config(
+    """``max_attempts`` counts retries, as botocore's own key does (10: 11 attempts in all);
+    the timeouts are botocore's (60 s each) unless given."""
+    config = botocore.config.Config(
         retries={"mode": retry_mode, "max_attempts": max_attempts},
         max_pool_connections=max_pool_connections,
         user_agent_extra="dormant",
     )
+    # Given one by one: a timeout passed as None would mean none at all.
+    if connect_timeout is not None:
+        config = config.merge(botocore.config.Config(connect_timeout=connect_timeout))
+    if read_timeout is not None:
+        config = config.merge(botocore.config.Config(read_timeout=read_timeout))
+    return config
+
+
+# botocore's standard retries wait rand(0, 1) * min(2 ** (n - 1), 20) s before retry n, up to
+# 5 s more when the answer carries x-amz-retry-after (botocore.retries.standard).
+_BACKOFF_CAP = 20.0
+_RETRY_AFTER_EXTRA = 5.0
+
+
+def call_time_bound(config: botocore.config.Config) -> float:
+    """The longest one call can take under ``config``, in seconds: every attempt's connect
+    and read timeouts, and the longest back-off botocore's standard mode sleeps between
+    them. Infinite in adaptive mode (its rate limiter may wait any time before a request)
+    or legacy mode. Works on a Config as made, and on a client's (``client.meta.config``)."""
+    # The stubs do not declare Config's attributes; botocore sets every option on it.
+    retries: dict[str, Any] = dict(getattr(config, "retries", None) or {})
+    if retries.get("mode") != "standard":
+        return math.inf
+    attempts = retries.get("total_max_attempts")
+    if attempts is None:
+        attempts = retries["max_attempts"] + 1 if "max_attempts" in retries else 3
+    connect, read = getattr(config, "connect_timeout"), getattr(config, "read_timeout")  # noqa: B009
+    per_attempt = float(connect) + float(read)
+    backoff = sum(
+        min(2.0 ** (n - 1), _BACKOFF_CAP) + _RETRY_AFTER_EXTRA for n in range(1, int(attempts))
+    )
+    return int(attempts) * per_attempt + backoff
 
 
 def parse_aws_timestamp(value: str | float) -> datetime:

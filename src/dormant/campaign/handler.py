@@ -3,7 +3,9 @@
 Thin like ``dormant.handler``: read the settings from the function's environment (the
 stack's parameters), build the adapters (IAM, the stack's bucket for backups, its topic
 and, when given, the webhook whose URL a Secrets Manager secret holds), run the campaign
-once (``dormant.campaign.run``), log one JSON summary line. The day is the schedule's
+once (``dormant.campaign.run``) under the run's lease (``dormant.aws.lease``: two runs never
+overlap) with what references each role read from IAM (no extra call), log one JSON
+summary line. The webhook's URL is checked before any change. The day is the schedule's
 (``scheduled_time`` in the event, which the stack's schedule sends), else the clock's.
 A failed run, or a run in which any planned change failed, raises, so that Lambda records
 a failed invocation; the next day's run takes the rest (each run is idempotent).
@@ -21,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from dormant.aws.lease import RunLease
 from dormant.aws.s3 import S3ObjectStore
 from dormant.aws.secrets import secret_text
 from dormant.aws.session import client_config, make_session
@@ -38,6 +41,10 @@ __all__ = ["RetireEnvironment", "lambda_handler"]
 
 logger = logging.getLogger("dormant")
 logger.setLevel(logging.INFO)
+# botocore's debug lines quote request and response bodies (the webhook URL that
+# GetSecretValue returns) and session tokens; the function's logs, kept for months, never
+# carry them, whatever log level Lambda is set to.
+logging.getLogger("botocore").setLevel(logging.INFO)
 
 MODES = ("Notify", "Apply")
 
@@ -78,6 +85,10 @@ class RetireEnvironment:
         self.bucket = _required(env, "BACKUP_BUCKET")
         self.policy_arn = _required(env, "QUARANTINE_POLICY_ARN")
         self.prefix = env.get("BACKUP_PREFIX", "roles/")
+        # The run's lease, in the backup bucket beside (never under) the backups.
+        self.lease_key = _text(env, "LEASE_KEY") or "lease/retire-run.json"
+        if self.lease_key.startswith(self.prefix):
+            raise InvalidParameter("LEASE_KEY", f"must not be under BACKUP_PREFIX {self.prefix}")
         self.webhook_secret_arn = _text(env, "WEBHOOK_SECRET_ARN")
         self.default_owner = _text(env, "DEFAULT_OWNER")
         self.contact = _text(env, "CONTACT")
@@ -135,33 +146,47 @@ def run_once(
     channels: list[Channel] = [SnsChannel(session.client("sns", config=config), settings.topic_arn)]
     if settings.webhook_secret_arn is not None:
         secrets = session.client("secretsmanager", config=config)
-        channels.append(WebhookChannel(secret_text(secrets, settings.webhook_secret_arn)))
-    objects = S3ObjectStore(session.client("s3", config=config), settings.bucket, settings.prefix)
+        url = secret_text(secrets, settings.webhook_secret_arn)
+        # Checked here, before any change; a bad URL is blamed on the secret, never quoted.
+        channels.append(
+            WebhookChannel(url, name=f"WebhookSecretArn ({settings.webhook_secret_arn})")
+        )
+    s3 = session.client("s3", config=config)
+    objects = S3ObjectStore(s3, settings.bucket, settings.prefix)
     objects.check_versioning()
     mutator = IamRoleMutator.from_session(session, config)
     caller = mutator.caller()
     iam = session.client("iam", config=config)
-    report = run_campaign(
-        account_id=caller.account_id,
-        roles=list(IamRoleSource(iam, account_id=caller.account_id).roles()),
-        role_mutator=mutator,
-        settings=settings.settings,
-        now=now,
-        campaign=Campaign(
-            notice_days=settings.notice_days,
-            after_days=settings.after_days,
-            max_roles=settings.max_roles,
-            default_owner=settings.default_owner,
-            contact=settings.contact,
-            apply=True,
-            channels=tuple(channels),
-            managed_policy_arn=settings.policy_arn,
-            notices_only=settings.mode == "Notify",
-        ),
-        backups=ObjectBackupStore(objects),
-        clock=lambda: now,
-        caller_arn=caller.arn,
-    )
+    # Never two runs at once: the roles are read, and changed, only under the run's lease.
+    lease = RunLease(s3, settings.bucket, settings.lease_key, clock=lambda: datetime.now(UTC))
+    with lease.held():
+        # What references each role, from the same read (no extra call): a role in an
+        # instance profile, trusted or passed is never deleted, and the stack's role may
+        # not take a role out of an instance profile.
+        source = IamRoleSource(iam, account_id=caller.account_id, references=True)
+        roles = list(source.roles())
+        report = run_campaign(
+            account_id=caller.account_id,
+            roles=roles,
+            role_mutator=mutator,
+            settings=settings.settings,
+            now=now,
+            campaign=Campaign(
+                notice_days=settings.notice_days,
+                after_days=settings.after_days,
+                max_roles=settings.max_roles,
+                default_owner=settings.default_owner,
+                contact=settings.contact,
+                apply=True,
+                channels=tuple(channels),
+                managed_policy_arn=settings.policy_arn,
+                notices_only=settings.mode == "Notify",
+            ),
+            backups=ObjectBackupStore(objects),
+            clock=lambda: now,
+            caller_arn=caller.arn,
+            references=source.iam_references(),
+        )
     summary = _summary(report, settings.mode)
     logger.info(json.dumps(summary, sort_keys=True))
     if report.failed:

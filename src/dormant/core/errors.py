@@ -22,6 +22,7 @@ parameter, file, role or account at fault.
     ├── BackupError                 a role's backup file could not be written
     ├── NotificationError           a notice could not be delivered to an owner (names the
     │                               channel, never a webhook's URL)
+    ├── RunInProgress               another run of the retire campaign holds its lease
     └── DemoUnavailable             ``dormant demo`` lacks its optional dependency (moto)
 
 This module imports nothing but the standard library.
@@ -44,6 +45,7 @@ __all__ = [
     "NotificationError",
     "RemediationRefused",
     "RoleDataError",
+    "RunInProgress",
     "SnapshotError",
 ]
 
@@ -153,3 +155,8 @@ class DemoUnavailable(DormantError):
 class NotificationError(DormantError):
     """A retire notice could not be delivered; the message names the channel (a webhook by
     its kind only: its URL is a secret) and what went wrong."""
+
+
+class RunInProgress(DormantError):
+    """Another run of the retire campaign holds the lease (names the lease object and until
+    when it holds); this run changed nothing."""

@@ -58,23 +58,68 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_webhook_url(url: str, name: str = "--notify") -> str:
-    """The URL if it is https:// (or plain http:// to a loopback address); the error never
-    quotes it."""
+# A DNS label: letters, digits and inner hyphens, 1 to 63 of them (what IDNA encoding and
+# http.client accept without raising an error that would quote the host).
+_DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+_MAX_URL = 2048
+
+_SECRET = "the URL is not shown, since it is a secret"
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in labels)
+
+
+def _url_problem(url: str) -> str | None:
+    """Why urllib would refuse the URL (or what it should not be sent to), in words that
+    quote nothing of it; None when it is fit to post to."""
+    if not url:
+        return "the webhook URL is empty"
+    if len(url) > _MAX_URL:
+        return f"the webhook URL is longer than {_MAX_URL:,} characters"
+    for char in url:
+        if char.isspace():
+            return "the webhook URL holds a space or a line break (a trailing newline?)"
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return "the webhook URL holds a control character"
+        if ord(char) > 0x7E:
+            return "the webhook URL holds a non-ASCII character (percent-encode it)"
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
     except ValueError:
-        raise InvalidParameter(name, "the webhook URL cannot be read") from None
-    if parts.scheme == "https" and host:
-        return url
-    if parts.scheme == "http" and _is_loopback(host):
-        return url
-    raise InvalidParameter(
-        name,
-        "a webhook URL must start with https:// (plain http:// only to a loopback address); "
-        "the URL is not shown, since it is a secret",
-    )
+        return "the webhook URL cannot be read (its host, brackets or port)"
+    if parts.scheme not in ("https", "http") or not host:
+        return (
+            "a webhook URL must start with https:// (plain http:// only to a loopback "
+            "address) and name a host"
+        )
+    if parts.scheme == "http" and not _is_loopback(host):
+        return "a webhook URL must use https:// (plain http:// only to a loopback address)"
+    if parts.username is not None or parts.password is not None:
+        return "the webhook URL holds a user name or password before its host"
+    if not _is_host(host):
+        return "the webhook URL's host is not a DNS name or an IP address"
+    return None
+
+
+def check_webhook_url(url: str, name: str = "--notify") -> str:
+    """The URL if it is fit to post to: printable ASCII without spaces, https:// (or plain
+    http:// to a loopback address), a readable host and port. Checked once, where the URL
+    comes in (``--notify``, the retire stack's secret); the error names ``name`` and never
+    quotes the URL, its path or its query (a Slack webhook's token is its path)."""
+    problem = _url_problem(url)
+    if problem is not None:
+        raise InvalidParameter(name, f"{problem}; {_SECRET}")
+    return url
 
 
 def parse_notify_targets(

@@ -4,12 +4,16 @@ HTTPS only (plain HTTP to a loopback address, for tests and local relays), a tim
 every attempt, and retries with back-off when the webhook is throttled (429, honouring a
 short ``Retry-After``) or failing (5xx, a dropped connection, a timeout); any other answer
 fails at once. Redirects are refused: the body goes to the URL given or nowhere. The URL
-is a secret (it is the credential): no message, error or ``repr`` here holds it. Standard
-library only (urllib).
+is a secret (it is the credential): no message, error or ``repr`` here holds it. The URL
+is checked when the channel is made (``check_webhook_url``), and whatever urllib or
+http.client raises while posting (``InvalidURL``, ``ValueError``, ``OSError``, a timeout,
+any other exception, whose text may quote the URL) becomes a ``NotificationError`` naming
+the channel and the kind of failure only. Standard library only (urllib).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
@@ -50,8 +54,10 @@ class WebhookChannel:
         attempts: int = 3,
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        name: str = "--notify",
     ) -> None:
-        self._url = check_webhook_url(url)
+        # ``name``: what a bad URL is blamed on (the option, or the stack's secret).
+        self._url = check_webhook_url(url, name)
         self._timeout = timeout
         self._attempts = max(1, attempts)
         self._backoff = backoff
@@ -92,6 +98,12 @@ class WebhookChannel:
             return f"connection failed ({type(reason).__name__})", 0.0
         except (ConnectionError, OSError) as exc:
             return f"connection failed ({type(exc).__name__})", 0.0
+        except (http.client.HTTPException, ValueError) as exc:
+            # InvalidURL, UnicodeError and the like: the text quotes the URL, the type does
+            # not; retrying cannot help.
+            return f"request refused ({type(exc).__name__})", None
+        except Exception as exc:  # nothing whose text may quote the URL leaves here
+            return f"failed ({type(exc).__name__})", None
 
     def deliver(self, message: Message) -> None:
         body = json.dumps(slack_payload(message)).encode("utf-8")

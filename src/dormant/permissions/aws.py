@@ -58,6 +58,7 @@ __all__ = [
     "IamAccessSource",
     "access_client_config",
     "role_by_name",
+    "rule_client_config",
     "service_access_from_record",
 ]
 
@@ -76,6 +77,28 @@ MAX_ITEMS_PER_PAGE = 1000  # GetServiceLastAccessedDetails' largest MaxItems
 def access_client_config(workers: int) -> botocore.config.Config:
     """Adaptive retries (IAM throttles these jobs) and a connection per worker."""
     return client_config(retry_mode="adaptive", max_pool_connections=max(10, workers))
+
+
+# The permissions rule's calls (its jobs, its history and its evaluations) within Lambda's
+# time: 3 attempts of a 1 s connect and a 4 s read, and botocore's standard back-off between
+# them, are at most 28 s (``call_time_bound``), within ``CALLS_IN_FLIGHT_SECONDS`` of the
+# rule's stop margin. Standard retries, not adaptive: adaptive's rate limiter may hold a
+# request back for any time. A read throttled past its attempts leaves its role for the next
+# run, as any failed read does.
+RULE_CONNECT_TIMEOUT = 1.0
+RULE_READ_TIMEOUT = 4.0
+RULE_RETRIES = 2
+
+
+def rule_client_config(workers: int = 1) -> botocore.config.Config:
+    """The Config rule's clients: bounded calls (see above), a connection per worker."""
+    return client_config(
+        retry_mode="standard",
+        max_attempts=RULE_RETRIES,
+        max_pool_connections=max(10, workers),
+        connect_timeout=RULE_CONNECT_TIMEOUT,
+        read_timeout=RULE_READ_TIMEOUT,
+    )
 
 
 def _moment(value: object) -> datetime | None:

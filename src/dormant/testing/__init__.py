@@ -31,7 +31,8 @@ Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the ro
 mutator of users' remediation, ``notify``: a notice channel of the retire campaign,
 ``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``access``: the
 service last-access source of ``dormant.permissions.scan``, ``references``: what
-references each role, for remediation's refusal), sharing ``injection``
+references each role, for remediation's refusal; ``assignments``: Identity Center's
+assignments, for ``dormant unassign`` and ``restore``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -44,6 +45,7 @@ from __future__ import annotations
 
 from dormant.testing.access import AccessCall, InMemoryAccessSource, VirtualClock
 from dormant.testing.aggregate import InMemoryAggregator
+from dormant.testing.assignments import InMemoryAssignmentWriter
 from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
     HistoryRequest,
@@ -68,6 +70,7 @@ __all__ = [
     "IamCall",
     "InMemoryAccessSource",
     "InMemoryAggregator",
+    "InMemoryAssignmentWriter",
     "InMemoryChannel",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",

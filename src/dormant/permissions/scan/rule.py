@@ -45,6 +45,8 @@ from dormant.permissions.scan import (
 from dormant.roles.model import Role
 
 __all__ = [
+    "CALLS_IN_FLIGHT_SECONDS",
+    "POSTING_SECONDS",
     "START_MARGIN_SECONDS",
     "STOP_MARGIN_SECONDS",
     "PermissionsRun",
@@ -57,9 +59,14 @@ __all__ = [
 START_MARGIN_SECONDS = 60.0
 
 
-# Jobs still unfinished with this little left are dropped: posting 5,000 evaluations is
-# 50 PutEvaluations calls, 4 at a time, a few seconds even when Config is slow.
-STOP_MARGIN_SECONDS = 30.0
+# Jobs still unfinished with this little left are dropped. The calls then in flight still
+# run to their end: the rule's clients bound each to CALLS_IN_FLIGHT_SECONDS (connect and
+# read timeouts, a retry cap: dormant.permissions.aws.rule_client_config). Then posting
+# 5,000 evaluations is 50 PutEvaluations calls, 4 at a time, a few seconds even when Config
+# is slow.
+CALLS_IN_FLIGHT_SECONDS = 30.0
+POSTING_SECONDS = 15.0
+STOP_MARGIN_SECONDS = CALLS_IN_FLIGHT_SECONDS + POSTING_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
