@@ -158,7 +158,7 @@ def run_once(
     caller = mutator.caller()
     iam = session.client("iam", config=config)
     # Never two runs at once: the roles are read, and changed, only under the run's lease.
-    lease = RunLease(s3, settings.bucket, settings.lease_key, clock=lambda: datetime.now(UTC))
+    lease = RunLease(s3, settings.bucket, settings.lease_key, clock=clock)
     with lease.held():
         # What references each role, from the same read (no extra call): a role in an
         # instance profile, trusted or passed is never deleted, and the stack's role may
