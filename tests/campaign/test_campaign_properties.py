@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -152,8 +152,10 @@ ANY_EVENT = st.one_of(
 _SIM: dict[str, Any] = {}
 
 
-def _fail(violations: list[Violation] | list[str]) -> None:
-    assert not violations, "\n".join(str(v) for v in violations)
+def _said(violations: Sequence[Violation | str]) -> str:
+    """The broken promises, one a line. Each promise asserts on its own line, so hypothesis
+    reports each one as a bug of its own."""
+    return "\n".join(str(v) for v in violations)
 
 
 class DeployedCampaign(RuleBasedStateMachine):
@@ -391,37 +393,33 @@ class DeployedCampaign(RuleBasedStateMachine):
     @invariant()
     def never_deleted_while_used(self) -> None:
         before, after = self._pair()
-        _fail(deleted_while_used(before, after, self.promises))
+        found = deleted_while_used(before, after, self.promises)
+        assert not found, _said(found)
         # The model's truth, not IAM's RoleLastUsed: was it used within the window?
         gone, at = self._gone()
         really = {name: self.last_used.get(name) for name in gone}
-        _fail(
-            [
-                f"{name} deleted on {at.date()}, used {whole_days(used, at)} days before"
-                for name, used in really.items()
-                if used is not None and whole_days(used, at) <= WINDOW_DAYS
-            ]
-        )
+        truth = [
+            f"{name} deleted on {at.date()}, used {whole_days(used, at)} days before"
+            for name, used in really.items()
+            if used is not None and whole_days(used, at) <= WINDOW_DAYS
+        ]
+        assert not truth, _said(truth)
 
     @invariant()
     def never_deleted_while_kept(self) -> None:
         before, after = self._pair()
-        _fail(deleted_while_kept(before, after, self.promises))
+        found = deleted_while_kept(before, after, self.promises)
+        assert not found, _said(found)
         # The model's truth: what it made reference the role, exempted until when.
         gone, at = self._gone()
-        why = {
+        kept = {
             name: sorted(self.references.get(name, ()))
             + (["exempt"] if self._exempt(name, at) else [])
             + (["never a candidate"] if name in ("OrganizationAccountAccessRole", ASSUMER) else [])
             for name in gone
         }
-        _fail(
-            [
-                f"{name} deleted on {at.date()}: {reasons}"
-                for name, reasons in why.items()
-                if reasons
-            ]
-        )
+        truth = [f"{name} deleted on {at.date()}: {why}" for name, why in kept.items() if why]
+        assert not truth, _said(truth)
 
     def _exempt(self, name: str, at: datetime) -> bool:
         until = self.exempt_until.get(name)
@@ -430,26 +428,31 @@ class DeployedCampaign(RuleBasedStateMachine):
     @invariant()
     def never_touched_while_kept(self) -> None:
         before, after = self._pair()
-        _fail(touched_while_kept(before, after, self.promises))
+        found = touched_while_kept(before, after, self.promises)
+        assert not found, _said(found)
 
     @invariant()
     def never_quarantined_without_notice(self) -> None:
         before, after = self._pair()
-        _fail(quarantined_without_notice(before, after, self.announced, self.promises))
+        found = quarantined_without_notice(before, after, self.announced, self.promises)
+        assert not found, _said(found)
 
     @invariant()
     def never_deleted_without_notice(self) -> None:
-        _fail(deleted_without_notice(self.history, self.mentioned, self.promises))
+        found = deleted_without_notice(self.history, self.mentioned, self.promises)
+        assert not found, _said(found)
 
     @invariant()
     def never_left_without_deny(self) -> None:
         before, after = self._pair()
-        _fail(left_without_deny(before, after, self.promises))
+        found = left_without_deny(before, after, self.promises)
+        assert not found, _said(found)
 
     @invariant()
     def nothing_else_changed(self) -> None:
         before, after = self._pair()
-        _fail(changed_otherwise(before, after, self.promises))
+        found = changed_otherwise(before, after, self.promises)
+        assert not found, _said(found)
         # Against the model: each role as its owner left it, and everything else.
         drift = []
         for name, state in self.history[-1].roles.items():
@@ -466,7 +469,8 @@ class DeployedCampaign(RuleBasedStateMachine):
         for key, expected in self.inventory.items():
             if inventory[key] != expected:
                 drift.append(f"the account's {key} changed: {expected} -> {inventory[key]}")
-        _fail(drift)
+        found = drift
+        assert not found, _said(found)
 
     @invariant()
     def backups_are_never_lost(self) -> None:
@@ -476,11 +480,13 @@ class DeployedCampaign(RuleBasedStateMachine):
             self._backups_read = len(self.history)
             versions, reads = backup_versions(), _restore_reads(self.deleted)
             self._backup_violations = lost_backups(self.deleted, versions, reads, self.promises)
-        _fail(self._backup_violations)
+        found = self._backup_violations
+        assert not found, _said(found)
 
     @invariant()
     def errors_are_dormant_errors(self) -> None:
-        _fail(self.escaped)
+        found = self.escaped
+        assert not found, _said(found)
 
     def teardown(self) -> None:
         """Restoring each deleted role from the backup `dormant restore` reads recreates it
@@ -508,7 +514,8 @@ class DeployedCampaign(RuleBasedStateMachine):
             differ = [k for k in want if want[k] != have[k]]
             if differ:
                 wrong.append(f"{name} restored with other {', '.join(differ)}")
-        _fail(wrong)
+        found = wrong
+        assert not found, _said(found)
 
 
 def _label(name: str, kind: str) -> str:
@@ -643,4 +650,5 @@ def test_a_story_the_search_found(campaign_sim: None, story: str) -> None:
         machine.teardown()
     except AssertionError as exc:
         broken.append(f"restoring: {str(exc).splitlines()[0]}")
-    _fail(broken)
+    found = broken
+    assert not found, _said(found)
