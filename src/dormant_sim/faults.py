@@ -183,7 +183,9 @@ def inject_timeout(
 ) -> Injection:
     """Make the next `times` matching requests time out (botocore's ReadTimeoutError), after
     `skip` that pass. The request is not served: a timed-out call changed nothing."""
-    return _plan(Injection(service, operation, "ReadTimeout", "", times, None, None, when), skip)
+    timeout = Injection(service, operation, "ReadTimeout", "", times, None, None, when)
+    timeout.effect = "timeout"
+    return _plan(timeout, skip)
 
 
 def kill_at(
