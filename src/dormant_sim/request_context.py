@@ -1,10 +1,11 @@
 """What IAM authorizes a request against: its resource's ARN and its condition keys.
 
-`RESOURCES` maps each action the simulation knows (lower case) to the resource IAM checks it
-on (a role's ARN with its path, a user's, a policy's, a Config rule's; "*" for actions without
-resource types); an action missing from it cannot be authorized. `context_of` gives the request
-context (`KNOWN_KEYS` are the keys it can supply at all). Test support over moto's private
-classes; never imported by dormant's Lambda path.
+`RESOURCES` maps an action IAM's service reference gives resource types (lower case) to how
+the ARN IAM authorizes it on is built from the request: a role's with its path, a user's, a
+policy's, a Config rule's (`dormant_sim.resource_reference.resources_of` reads the
+reference and uses this table).
+`context_of` gives the request context (`KNOWN_KEYS` are the keys it can supply at all). Test
+support over moto's private classes; never imported by dormant's Lambda path.
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ from typing import Any
 from dormant_sim import identity_center, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
 
-__all__ = ["ANY", "KNOWN_KEYS", "RESOURCES", "Builder", "Params", "context_of"]
+__all__ = [
+    "ANY",
+    "KNOWN_KEYS",
+    "RESOURCES",
+    "Builder",
+    "Params",
+    "context_of",
+]
 
 
 Params = Callable[[str], Any]
-# (account, caller, request parameters, region) -> the resource's ARN
-Builder = Callable[[str, "Caller", Params, str], str]
+# (account, caller, request parameters, region) -> the resource's ARN, or the ARNs of each
+# resource the request names (every one is authorized)
+Builder = Callable[[str, "Caller", Params, str], "str | tuple[str, ...]"]
 
 
 def _role_arn(account_id: str, name: str) -> str:
@@ -85,7 +94,35 @@ def _param(name: str) -> Builder:
 
 
 def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> str:
-    name = str(params("ConfigRuleName"))
+    return _config_rule_arn(account, region, str(params("ConfigRuleName")))
+
+
+def _config_rules(account: str, _caller: Caller, params: Params, region: str) -> tuple[str, ...]:
+    names = params("ConfigRuleNames")
+    if not isinstance(names, list) or not names:
+        raise policy.CannotEvaluate(
+            "a request for every Config rule: the simulation does not enumerate the rules IAM "
+            "would authorize it against"
+        )
+    return tuple(_config_rule_arn(account, region, str(name)) for name in names)
+
+
+def _finding_products(
+    _account: str, _caller: Caller, params: Params, _region: str
+) -> tuple[str, ...]:
+    """Security Hub authorizes BatchImportFindings on each finding's product ARN."""
+    findings = params("Findings")
+    products = {
+        str(finding["ProductArn"])
+        for finding in (findings if isinstance(findings, list) else [])
+        if isinstance(finding, Mapping) and finding.get("ProductArn")
+    }
+    if not products:
+        raise policy.CannotEvaluate("BatchImportFindings without a finding's ProductArn")
+    return tuple(sorted(products))
+
+
+def _config_rule_arn(account: str, region: str, name: str) -> str:
     from moto.config.models import config_backends
 
     try:
@@ -97,27 +134,11 @@ def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> 
 
 
 ANY = "*"
-# Action (lower case) -> the resource IAM authorizes it against. Absent: the simulation does
-# not know, and refuses to guess. "*": the action has no resource types in IAM's reference.
-RESOURCES: dict[str, Builder | str] = {
-    # IAM, account-wide
-    **{
-        f"iam:{name}": ANY
-        for name in (
-            "getaccountauthorizationdetails",
-            "listroles",
-            "listusers",
-            "listpolicies",
-            "listgroups",
-            "generatecredentialreport",
-            "getcredentialreport",
-            "getaccountsummary",
-            "listaccountaliases",
-            "getservicelastaccesseddetails",
-            "getservicelastaccesseddetailswithentities",
-            "getaccountpasswordpolicy",
-        )
-    },
+# Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
+# the actions IAM's reference gives resource types. Actions without resource types are
+# authorized against "*" and need no entry; `tests/sim/test_enforcement_evaluation.py` checks this
+# table against the reference.
+RESOURCES: dict[str, Builder] = {
     # IAM, one role
     **{
         f"iam:{name}": _role()
@@ -197,19 +218,10 @@ RESOURCES: dict[str, Builder | str] = {
     # STS
     "sts:assumerole": _param("RoleArn"),
     # Config
-    "config:putevaluations": ANY,
-    "config:describeconfigrules": ANY,
-    "config:describecompliancebyconfigrule": ANY,
-    "config:describeconfigruleevaluationstatus": ANY,
     "config:getcompliancedetailsbyconfigrule": _config_rule,
-    "config:startconfigrulesevaluation": ANY,
-    "config:describeconfigurationaggregators": ANY,
-    # Organizations (the management account's reads)
-    "organizations:listaccounts": ANY,
-    "organizations:describeorganization": ANY,
-    "organizations:listroots": ANY,
+    "config:startconfigrulesevaluation": _config_rules,
     # Security Hub
-    "securityhub:batchimportfindings": ANY,
+    "securityhub:batchimportfindings": _finding_products,
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": _param("SecretId"),
@@ -217,11 +229,15 @@ RESOURCES: dict[str, Builder | str] = {
 # Identity Center's calls: dormant_sim.identity_center holds them beside its patches.
 RESOURCES.update(identity_center.RESOURCES)
 
+
 KNOWN_KEYS = frozenset(
     {
         "aws:principalarn",
         "aws:principalaccount",
         "aws:principaltype",
+        "aws:principaltag/",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
         "aws:principalorgid",
         "aws:username",
         "aws:userid",
@@ -301,7 +317,10 @@ def context_of(
         "aws:EpochTime": str(int(now.timestamp())),
         "aws:RequestedRegion": region,
         "aws:ViaAWSService": "false",
+        "aws:PrincipalIsAWSService": "false",
     }
+    for key, value in caller.tags.items():
+        context[f"aws:PrincipalTag/{key}"] = value
     if caller.kind == "User":
         context["aws:username"] = caller.name
     if caller.token_issue_time is not None:
