@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from botocore.exceptions import ReadTimeoutError
 from moto.core import errors as moto_errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
@@ -75,6 +76,13 @@ def _call_action(self: BaseResponse) -> Any:
     injection = faults.take_injection(service, operation, account_id, lambda: _request_params(self))
     if injection is None:
         return _original_call_action(self)
+    if injection.effect == "timeout":
+        raise ReadTimeoutError(endpoint_url=f"https://{service}.amazonaws.com/")
+    if injection.effect == "kill-before":
+        raise faults.RunKilled(service, operation, after=False)
+    if injection.effect == "kill-after":
+        _original_call_action(self)
+        raise faults.RunKilled(service, operation, after=True)
     return _error(self, injection.code, injection.message, injection.status)
 
 

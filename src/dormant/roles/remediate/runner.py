@@ -47,6 +47,7 @@ from dormant.roles.remediate.backup_store import (
     StoredBackup,
 )
 from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.invariants import Promises, delete_refusal
 from dormant.roles.remediate.plan import (
     delete_steps,
     quarantine_steps,
@@ -209,6 +210,11 @@ def delete(
             return skipped
         if status.reference_refusal is not None:
             return Outcome(name, Status.REFUSED, status.reference_refusal)
+        broken = delete_refusal(
+            state, now=now, promises=Promises(settings, caller_arn=caller.arn), force=force
+        )
+        if broken is not None:
+            return Outcome(name, Status.REFUSED, broken)
         steps = tuple(delete_steps(state))
         owner = owned_by(status.finding.owner)
         recorded = state.tag(TAG_BACKUP_VERSION)
