@@ -31,11 +31,12 @@ service that goes through moto's `call_action`: IAM, STS, Config, Organizations,
 - sts:AssumeRole: also the target role's trust policy (its Principal and conditions); a
   trust policy that names the caller's own ARN in the same account needs no identity grant.
 
-Where it is weaker than IAM (tests must not rely on these): service control policies,
-resource control policies and resource-based policies other than trust policies are not
-evaluated; `iam:PassRole` is never checked (no simulated service creates resources with a
-role); S3 requests are not checked; multi-factor, source IP and `aws:SecureTransport` keys
-are not simulated. It is strict rather than lenient where it cannot be exact: an operation
+Where it is weaker than IAM (tests must not rely on these; docs/simulation-requests.md):
+service control policies, resource control policies and resource-based policies other than
+trust policies and S3 bucket policies (`dormant_sim.s3`) are not evaluated; `iam:PassRole` is
+checked where IAM hands a role over (`PASSED_ROLES`: AddRoleToInstanceProfile), not on other
+services' operations; multi-factor and source IP keys are not simulated, `aws:SecureTransport`
+only for S3. It is strict rather than lenient where it cannot be exact: an operation
 whose resource it does not know, a condition key it does not simulate, a condition operator or
 a policy variable it does not implement answer `SimulationCannotAuthorize`, which no code
 under test handles, so such a test fails loudly instead of passing.
@@ -68,6 +69,7 @@ from dormant_sim.request_context import ANY, KNOWN_KEYS, RESOURCES, context_of
 
 __all__ = [
     "CANNOT_AUTHORIZE",
+    "PASSED_ROLES",
     "PATCHES",
     "Denial",
     "PrincipalCredentials",
@@ -197,6 +199,24 @@ def _decide(caller: Caller, action: str, resource: str, request: policy.Request)
     return None
 
 
+# Operations that hand a role to a service, which IAM authorizes as iam:PassRole on that role
+# too (the parameter that names it), as AWS does.
+PASSED_ROLES = {"iam:addroletoinstanceprofile": "RoleName"}
+
+
+def _pass_role(caller: Caller, account_id: str, region: str, params: Any) -> Denial | None:
+    resource = RESOURCES["iam:passrole"]
+    assert not isinstance(resource, str)
+    role_arn = resource(account_id, caller, params, region)
+    request = policy.Request(
+        action="iam:PassRole",
+        resource=role_arn,
+        context=context_of(caller, "iam:passrole", role_arn, region, params),
+        known_keys=KNOWN_KEYS,
+    )
+    return _decide(caller, "iam:PassRole", role_arn, request)
+
+
 def authorize(response: Any) -> Denial | None:
     """The error IAM would answer for this request, or None when its caller may make it."""
     from moto.iam.access_control import IAMRequest
@@ -250,7 +270,10 @@ def authorize(response: Any) -> Denial | None:
             context=context_of(caller, action.lower(), resource, region, params),
             known_keys=KNOWN_KEYS,
         )
-        return _decide(caller, action, resource, request)
+        denial = _decide(caller, action, resource, request)
+        if denial is None and action.lower() in PASSED_ROLES:
+            denial = _pass_role(caller, response.current_account, region, params)
+        return denial
     except policy.CannotEvaluate as exc:
         return Denial(CANNOT_AUTHORIZE, f"{action}: {exc}", 400)
 

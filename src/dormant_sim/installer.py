@@ -24,6 +24,8 @@ from dormant_sim import (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
+    s3,
     securityhub,
     sts,
 )
@@ -36,6 +38,8 @@ SERVICES: Sequence[SimulatedService] = (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
+    s3,
     credentials,
     sts,
     config,

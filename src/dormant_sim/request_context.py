@@ -143,6 +143,8 @@ RESOURCES: dict[str, Builder | str] = {
         )
     },
     "iam:createrole": _new_role,
+    # What AddRoleToInstanceProfile passes (enforcement.PASSED_ROLES): the role, by name.
+    "iam:passrole": _role(),
     # IAM, one user
     **{
         f"iam:{name}": _user
@@ -286,6 +288,9 @@ def _request_tags(params: Params) -> dict[str, str]:
     return found
 
 
+_UNTAG_ACTIONS = frozenset({"iam:untagrole", "iam:untaguser", "iam:untagpolicy"})
+
+
 def context_of(
     caller: Caller, action: str, resource: str, region: str, params: Params
 ) -> dict[str, policy.ContextValue]:
@@ -324,6 +329,10 @@ def context_of(
         context["aws:TagKeys"] = list(tags)
         for key, value in tags.items():
             context[f"aws:RequestTag/{key}"] = value
+    removed = params("TagKeys") if action in _UNTAG_ACTIONS else None
+    if isinstance(removed, list) and removed:
+        # UntagRole, UntagUser: the keys removed are the request's aws:TagKeys.
+        context["aws:TagKeys"] = [str(key) for key in removed]
     if action.startswith("iam:") and params("PolicyArn"):
         context["iam:PolicyARN"] = str(params("PolicyArn"))
     if action.startswith("iam:") and params("PermissionsBoundary"):
