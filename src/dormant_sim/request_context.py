@@ -96,6 +96,22 @@ def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> 
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
+def _secret(account: str, _caller: Caller, params: Params, region: str) -> str:
+    """The secret's full ARN (with its random suffix), whether the request names it by name,
+    partial ARN or full ARN: IAM matches policies against that ARN, never the SecretId."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = str(params("SecretId"))
+    try:
+        return str(secretsmanager_backends[account][region].describe_secret(secret_id).arn)
+    except Exception:
+        # No such secret: IAM authorizes the ARN as written (a name gets the pattern's form),
+        # then Secrets Manager answers ResourceNotFoundException.
+        if secret_id.startswith("arn:"):
+            return secret_id
+        return f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_id}"
+
+
 ANY = "*"
 # Action (lower case) -> the resource IAM authorizes it against. Absent: the simulation does
 # not know, and refuses to guess. "*": the action has no resource types in IAM's reference.
@@ -214,7 +230,7 @@ RESOURCES: dict[str, Builder | str] = {
     "securityhub:batchimportfindings": ANY,
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
-    "secretsmanager:getsecretvalue": _param("SecretId"),
+    "secretsmanager:getsecretvalue": _secret,
 }
 
 KNOWN_KEYS = frozenset(

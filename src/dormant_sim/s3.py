@@ -77,6 +77,18 @@ _VERSIONED = {
 }
 
 _S3_KNOWN_KEYS = KNOWN_KEYS | {"aws:securetransport"}
+# Operations on a key that answer 404 when it is missing only with s3:ListBucket.
+_LIST_REVEALS = frozenset({"GetObject", "HeadObject", "GetObjectTagging"})
+
+
+def _missing(bucket_name: str, key: str, account_id: str) -> bool:
+    from moto.s3.models import s3_backends
+
+    try:
+        found = s3_backends[_bucket_account(bucket_name, account_id)]["aws"].get_bucket(bucket_name)
+    except Exception:
+        return False  # a missing bucket: S3 answers NoSuchBucket either way
+    return key not in found.keys
 
 
 class _Refused(S3ClientError):
@@ -203,6 +215,20 @@ def _authorize(
         )
         bucket_policy = _bucket_policy(bucket, response.current_account) if bucket else None
         because = _decide(caller, action, resource, request, bucket_policy)
+        if (
+            because is None
+            and bucket
+            and key
+            and operation in _LIST_REVEALS
+            and _missing(bucket, key, response.current_account)
+        ):
+            # S3 answers 404 for a missing key only to a caller who may list the bucket;
+            # anyone else gets 403, so as not to learn which keys exist.
+            action, resource = "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+            list_request = policy.Request(
+                action=action, resource=resource, context=context, known_keys=_S3_KNOWN_KEYS
+            )
+            because = _decide(caller, action, resource, list_request, bucket_policy)
     except policy.CannotEvaluate as exc:
         raise _Refused(enforcement.CANNOT_AUTHORIZE, f"s3 {operation}: {exc}", 400) from None
     if because is not None:
