@@ -5,7 +5,6 @@ conditions, accounts; and Secrets Manager authorized on the secret's full ARN.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -49,9 +48,9 @@ TLS_ONLY = {
 
 
 @pytest.fixture
-def bucket(sim: Simulation) -> Iterator[str]:
+def bucket(sim: Simulation) -> str:
     boto3.client("s3").create_bucket(Bucket=BUCKET)
-    yield BUCKET
+    return BUCKET
 
 
 def test_identity_policy_grants_only_what_it_names(sim: Simulation, bucket: str) -> None:
