@@ -268,6 +268,25 @@ class InMemoryRoleMutator:
             )
         return tuple(merged.items())
 
+    def _require_principals(self, trust: Mapping[str, Any]) -> None:
+        """IAM refuses a trust policy naming a role of this account that does not exist (the
+        role being created, one deleted), or a unique id of no role."""
+        statements = trust.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+            values = principal.get("AWS", []) if isinstance(principal, Mapping) else []
+            for value in values if isinstance(values, list) else [values]:
+                text = str(value)
+                own_role = text.startswith(f"arn:aws:iam::{self.account_id}:role/")
+                unique_id = text.startswith("AROA")
+                known = {str(state.role.arn) for state in self._roles.values()} | {
+                    state.role.role_id for state in self._roles.values()
+                }
+                if (own_role or unique_id) and text not in known:
+                    raise _IamError(
+                        "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{text}"'
+                    )
+
     def _CreateRole(self, p: dict[str, Any]) -> None:
         name, path = str(p["RoleName"]), str(p.get("Path", "/"))
         if name in self._roles:
@@ -278,6 +297,8 @@ class InMemoryRoleMutator:
         boundary = p.get("PermissionsBoundary")
         if boundary:
             self._require_policy(str(boundary))
+        trust = _document(p["AssumeRolePolicyDocument"])
+        self._require_principals(trust)
         self._next_id += 1
         role = Role(
             role_id=f"AROA{self._next_id:017d}",
@@ -285,7 +306,7 @@ class InMemoryRoleMutator:
             path=path,
             arn=f"arn:aws:iam::{self.account_id}:role{path}{name}",
             created=self._clock(),
-            trust_policy=_document(p["AssumeRolePolicyDocument"]),
+            trust_policy=trust,
             tags=self._tags((t["Key"], t.get("Value", "")) for t in p.get("Tags", [])),
             description=p.get("Description"),
             permissions_boundary_arn=boundary or None,
