@@ -47,15 +47,28 @@ def _role(name: str, trust: dict[str, object], **extra: object) -> Role:
     )
 
 
-def _backup(tmp_path: Path) -> Path:
+def _backup_trusting(
+    tmp_path: Path, *principals: str, account: str = ACCOUNT, **extra: object
+) -> Path:
+    arn = f"arn:aws:iam::{account}:role/app"
     app = Role(
         role_id=OLD_ID,
         name="app",
         path="/",
-        arn=ARN,
+        arn=arn,
         created=NOW - timedelta(days=400),
-        # The role may assume itself; so may the account.
-        trust_policy=_trust([ARN, f"arn:aws:iam::{ACCOUNT}:root"]),
+        trust_policy=_trust(list(principals)),
+        account_id=account,
+        **extra,  # type: ignore[arg-type]
+    )
+    return write_backup(tmp_path, RoleBackup(account, NOW, RoleState(app)))
+
+
+def _backup(tmp_path: Path) -> Path:
+    return _backup_trusting(
+        tmp_path,
+        ARN,  # the role may assume itself; so may the account
+        f"arn:aws:iam::{ACCOUNT}:root",
         inline_policies=(
             ("self", {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ARN}]}),
@@ -63,9 +76,7 @@ def _backup(tmp_path: Path) -> Path:
                 {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}),
         ),
         tags=(("team", "data"), ("aws:cloudformation:stack-name", "apps")),
-        account_id=ACCOUNT,
     )  # fmt: skip
-    return write_backup(tmp_path, RoleBackup(ACCOUNT, NOW, RoleState(app)))
 
 
 def test_restore_strips_aws_tags_and_names_what_it_cannot_repair(tmp_path: Path) -> None:
@@ -129,19 +140,6 @@ def test_the_adapter_reads_every_trust_policy_of_the_account(sim: Simulation) ->
     assert sim.recorder.calls("iam", "GetAccountAuthorizationDetails") == 1
 
 
-def _backup_trusting(tmp_path: Path, *principals: str) -> Path:
-    app = Role(
-        role_id=OLD_ID,
-        name="app",
-        path="/",
-        arn=ARN,
-        created=NOW - timedelta(days=400),
-        trust_policy=_trust(list(principals)),
-        account_id=ACCOUNT,
-    )
-    return write_backup(tmp_path, RoleBackup(ACCOUNT, NOW, RoleState(app)))
-
-
 GONE = f"arn:aws:iam::{ACCOUNT}:role/gone"
 STALE = "AROASTALEPRINCIPAL001"
 
@@ -186,16 +184,8 @@ def test_restore_against_iam_that_checks_principals(sim: Simulation, tmp_path: P
     """The simulation refuses what IAM refuses; the restore leaves those principals out."""
     account = "123456789012"
     arn = f"arn:aws:iam::{account}:role/app"
-    app = Role(
-        role_id=OLD_ID,
-        name="app",
-        path="/",
-        arn=arn,
-        created=NOW - timedelta(days=400),
-        trust_policy=_trust([arn, f"arn:aws:iam::{account}:role/gone", STALE, account]),
-        account_id=account,
-    )
-    path = write_backup(tmp_path, RoleBackup(account, NOW, RoleState(app)))
+    gone = f"arn:aws:iam::{account}:role/gone"
+    path = _backup_trusting(tmp_path, arn, gone, STALE, account, account=account)
     mutator = IamRoleMutator(sim.client("iam"), sim.client("sts"))
     [outcome] = restore(mutator, [path], apply=True)
     assert outcome.status is Status.DONE, outcome.message
