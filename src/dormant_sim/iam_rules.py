@@ -12,8 +12,8 @@
 - **Quotas**: an 11th managed policy attached to a role, a 51st tag on a role or user:
   `LimitExceeded`.
 - **Roles only AWS changes**: a role under `/aws-reserved/` (IAM Identity Center's) refuses
-  every change (policies, trust, tags, delete); a service-linked role (`/aws-service-role/`)
-  refuses policy and trust changes and DeleteRole (it is deleted with
+  every change (policies, trust, tags, description, delete); a service-linked role
+  (`/aws-service-role/`) refuses policy and trust changes and DeleteRole (it is deleted with
   DeleteServiceLinkedRole): `UnmodifiableEntity`. Seeding requests (`SIM_INTERNAL_HEADER`)
   play AWS and may set such roles up.
 
@@ -234,10 +234,14 @@ def _tags_per_entity(kind: str) -> Callable[[IamResponse], None]:
 
 _RESERVED_PATH = "/aws-reserved/"
 _SERVICE_LINKED_PATH = "/aws-service-role/"
+_SERVICE_LINKED_MAY = frozenset(
+    {"tag_role", "untag_role", "update_role", "update_role_description"}
+)
 
 
 def _protected(operation: str) -> Callable[[IamResponse], None]:
-    tagging = operation in ("tag_role", "untag_role")
+    # IAM lets a service-linked role's tags and description change, nothing else.
+    tagging = operation in _SERVICE_LINKED_MAY
 
     def check(self: IamResponse) -> None:
         if _internal(self):
@@ -297,6 +301,8 @@ PATCHES = (
             "put_role_permissions_boundary",
             "delete_role_permissions_boundary",
             "untag_role",
+            "update_role",
+            "update_role_description",
         )
     ),
     _checked("tag_role", _protected("tag_role"), _tags_per_entity("role")),

@@ -160,6 +160,7 @@ def test_quotas_ten_managed_policies_and_fifty_tags(sim: Simulation) -> None:
         ("/aws-reserved/sso.amazonaws.com/", "delete_role", {}),
         ("/aws-reserved/sso.amazonaws.com/", "tag_role", {"Tags": [{"Key": "k", "Value": "v"}]}),
         ("/aws-reserved/sso.amazonaws.com/", "put_role_policy", {"PolicyName": "p"}),
+        ("/aws-reserved/sso.amazonaws.com/", "update_role", {"Description": "mine now"}),
         ("/aws-service-role/support.amazonaws.com/", "delete_role", {}),
         ("/aws-service-role/support.amazonaws.com/", "put_role_policy", {"PolicyName": "p"}),
         ("/aws-service-role/support.amazonaws.com/", "attach_role_policy", {}),
