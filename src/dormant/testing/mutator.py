@@ -24,6 +24,7 @@ from dormant.remediation.interface import Caller
 from dormant.remediation.steps import WRITE_OPERATIONS, Step
 from dormant.roles.model import Role
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
+from dormant.roles.remediate.trust import first_refused_principal
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["READ_OPERATIONS", "IamCall", "InMemoryRoleMutator"]
@@ -72,10 +73,6 @@ def _document(text: object) -> dict[str, Any]:
     return parsed
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class InMemoryRoleMutator:
     """A ``RoleMutator`` over one in-memory account, acting as ``caller_arn``."""
 
@@ -84,7 +81,7 @@ class InMemoryRoleMutator:
         account_id: str = "111111111111",
         *,
         caller_arn: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.account_id = account_id
         self.caller_arn = caller_arn or f"arn:aws:iam::{account_id}:user/operator"
@@ -268,25 +265,6 @@ class InMemoryRoleMutator:
             )
         return tuple(merged.items())
 
-    def _require_principals(self, trust: Mapping[str, Any]) -> None:
-        """IAM refuses a trust policy naming a role of this account that does not exist (the
-        role being created, one deleted), or a unique id of no role."""
-        statements = trust.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            principal = statement.get("Principal") if isinstance(statement, Mapping) else None
-            values = principal.get("AWS", []) if isinstance(principal, Mapping) else []
-            for value in values if isinstance(values, list) else [values]:
-                text = str(value)
-                own_role = text.startswith(f"arn:aws:iam::{self.account_id}:role/")
-                unique_id = text.startswith("AROA")
-                known = {str(state.role.arn) for state in self._roles.values()} | {
-                    state.role.role_id for state in self._roles.values()
-                }
-                if (own_role or unique_id) and text not in known:
-                    raise _IamError(
-                        "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{text}"'
-                    )
-
     def _CreateRole(self, p: dict[str, Any]) -> None:
         name, path = str(p["RoleName"]), str(p.get("Path", "/"))
         if name in self._roles:
@@ -298,7 +276,8 @@ class InMemoryRoleMutator:
         if boundary:
             self._require_policy(str(boundary))
         trust = _document(p["AssumeRolePolicyDocument"])
-        self._require_principals(trust)
+        if refused := first_refused_principal(trust, self.account_id, self._roles.values()):
+            raise _IamError("MalformedPolicyDocument", f'Invalid principal: "AWS":"{refused}"')
         self._next_id += 1
         role = Role(
             role_id=f"AROA{self._next_id:017d}",

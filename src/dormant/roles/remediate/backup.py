@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,6 @@ __all__ = [
     "own_policies_naming",
     "read_backup",
     "restorable",
-    "trust_without",
     "write_backup",
 ]
 
@@ -337,57 +336,3 @@ def own_policies_naming(state: RoleState) -> list[str]:
         f"inline policy {name}" for name, doc in role.inline_policies if names_role(doc, role)
     ]
     return found
-
-
-def _aws_principals(principal: object) -> list[str] | None:
-    """A statement's AWS principals; None when its Principal is not an object (``*``)."""
-    if not isinstance(principal, Mapping):
-        return None
-    values = principal.get("AWS", [])
-    return [str(v) for v in values] if isinstance(values, list) else [str(values)]
-
-
-def trust_without(
-    trust: Mapping[str, Any], refused: Callable[[str], str | None]
-) -> tuple[dict[str, Any] | None, tuple[tuple[str, str], ...]]:
-    """The trust policy without the AWS principals IAM would refuse today, and those left out.
-
-    ``refused(principal)`` says why IAM refuses one (it names a role or user that no longer
-    exists, or a unique id IAM showed for a deleted one), or None. A statement left with no
-    principal goes; when no statement is left the policy is None: IAM would not create the
-    role with it. Each principal left out is given once, with its reason, in document order.
-    """
-    left_out: dict[str, str] = {}
-    statements = trust.get("Statement", [])
-    kept_statements: list[Any] = []
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, Mapping):
-            kept_statements.append(statement)
-            continue
-        principal = statement.get("Principal")
-        aws = _aws_principals(principal)
-        if not aws:
-            kept_statements.append(statement)
-            continue
-        kept = []
-        for value in aws:
-            reason = refused(value)
-            if reason is None:
-                kept.append(value)
-            else:
-                left_out.setdefault(value, reason)
-        if len(kept) == len(aws):
-            kept_statements.append(statement)
-            continue
-        assert isinstance(principal, Mapping)
-        others = {kind: v for kind, v in principal.items() if kind != "AWS"}
-        if kept:
-            others["AWS"] = kept if len(kept) > 1 else kept[0]
-        if others:
-            kept_statements.append({**statement, "Principal": others})
-    if not left_out:
-        return dict(trust), ()
-    reasons = tuple(left_out.items())
-    if not kept_statements:
-        return None, reasons
-    return {**trust, "Statement": kept_statements}, reasons

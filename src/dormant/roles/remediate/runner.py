@@ -11,12 +11,9 @@ are arguments.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence, Set
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from dormant.core.errors import DormantError, RoleDataError
 from dormant.core.settings import Settings
@@ -34,13 +31,7 @@ from dormant.remediation.outcome import (
 from dormant.remediation.targets import Target
 from dormant.roles.model import Reference
 from dormant.roles.references import ReferenceFinder
-from dormant.roles.remediate.backup import (
-    RoleBackup,
-    names_role,
-    own_policies_naming,
-    restorable,
-    trust_without,
-)
+from dormant.roles.remediate.backup import RoleBackup, names_role, own_policies_naming, restorable
 from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import (
@@ -61,6 +52,7 @@ from dormant.roles.remediate.status import (
     references_of,
     role_status,
 )
+from dormant.roles.remediate.trust import unrestorable, without_refused_principals
 
 __all__ = ["delete", "quarantine", "release", "restore"]
 
@@ -334,47 +326,6 @@ def _restore_notes(
     return "".join(f"; {note}" for note in notes)
 
 
-_UNIQUE_ID = re.compile(r"A(?:ROA|IDA|GPA)[A-Z0-9]{12,}")
-_ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):role/(?:.*/)?([^/]+)")
-_SESSION_ARN = re.compile(r"arn:aws[\w-]*:sts::(\d{12}):assumed-role/([^/]+)/.+")
-
-
-def _refused_principal(
-    mutator: RoleMutator, caller: Caller, state: RoleState
-) -> Callable[[str], str | None]:
-    """Why IAM would refuse a trust policy principal today, for the role being restored.
-
-    IAM checks that the roles a trust policy names exist when it is written: the role
-    itself (it does not exist yet), a role deleted since, or a unique id (IAM shows a
-    deleted principal's id in its place) are refused. Roles of other accounts, users and
-    accounts are left to IAM, which answers for them itself.
-    """
-    names: list[set[str]] = []
-
-    def roles() -> set[str]:
-        if not names:
-            names.append({other for other, _ in mutator.trust_policies()})
-        return names[0]
-
-    def refused(value: str) -> str | None:
-        if value in (state.role.arn, state.role.role_id):
-            return f"it names role {state.name} itself, which IAM refuses before the role exists"
-        if _UNIQUE_ID.fullmatch(value):
-            return "the unique id of a principal deleted since"
-        match = _ROLE_ARN.fullmatch(value) or _SESSION_ARN.fullmatch(value)
-        if match and match.group(1) == caller.account_id:
-            role_name = match.group(2)
-            if role_name == state.name:
-                return (
-                    f"it names role {state.name} itself, which IAM refuses before the role exists"
-                )
-            if role_name not in roles():
-                return f"role {role_name} no longer exists"
-        return None
-
-    return refused
-
-
 def _restore_one(
     mutator: RoleMutator,
     caller: Caller,
@@ -412,29 +363,17 @@ def _restore_one(
             (),
             path,
         )
-    trust: dict[str, Any] | None = target.role.trust_policy
-    left_out: tuple[tuple[str, str], ...] = ()
-    if trust is not None:
-        trust, left_out = trust_without(trust, _refused_principal(mutator, caller, backup.state))
-    if trust is None and left_out:
-        return Outcome(
-            name,
-            Status.REFUSED,
-            f"role {name} was not restored: IAM would not create it, since every principal "
-            f"its backup's trust policy names is gone ({', '.join(p for p, _ in left_out)}); "
-            "write a trust policy for it and create it by hand",
-            (),
-            path,
-        )
-    target = replace(target, role=replace(target.role, trust_policy=trust))
+    creatable, left_out = without_refused_principals(
+        target, caller.account_id, lambda: {other for other, _ in mutator.trust_policies()}
+    )
+    if creatable is None:
+        return Outcome(name, Status.REFUSED, unrestorable(name, left_out), (), path)
+    target = creatable
     missing = [
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
     steps = tuple(restore_steps(target, missing))
-    notes = "".join(
-        f"; left out of its trust policy: {principal} ({reason})" for principal, reason in left_out
-    )
-    notes += _restore_notes(mutator, target, stripped, backup.references)
+    notes = left_out + _restore_notes(mutator, target, stripped, backup.references)
     if not apply:
         return Outcome(
             name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path
