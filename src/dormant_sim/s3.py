@@ -213,7 +213,8 @@ def _authorize(
         request = policy.Request(
             action=action, resource=resource, context=context, known_keys=_S3_KNOWN_KEYS
         )
-        bucket_policy = _bucket_policy(bucket, response.current_account) if bucket else None
+        owner = _bucket_account(bucket, response.current_account) if bucket else ""
+        bucket_policy = _bucket_policy(bucket, owner) if bucket else None
         because = _decide(caller, action, resource, request, bucket_policy)
         if (
             because is None
