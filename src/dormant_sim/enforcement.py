@@ -46,15 +46,16 @@ policy), or "... because no identity-based policy allows the iam:GetRole action"
 Where it is weaker than IAM (tests must not rely on these; docs/simulation.md is the full
 register, with what keeps the code from depending on each): service control policies and
 resource control policies are not evaluated; resource-based policies other than trust
-policies are not read (an explicit Deny in a topic's or secret's policy is missed; a request
-for another account's resource of such a service cannot be authorized); `iam:PassRole` is
-not checked; S3 requests are not checked; session tags are not principal tags; IAM's
-eventual consistency is not simulated. It is strict rather than lenient where it cannot be
-exact: an operation whose resource it cannot build, a condition key it does not simulate
-(multi-factor, source IP, `aws:SecureTransport`, service keys), a condition operator it does
-not implement, a malformed value, or a policy variable IAM does not document for that place
-answer `SimulationCannotAuthorize`, which no code under test handles, so such a test fails
-loudly instead of passing.
+policies and S3 bucket policies (`dormant_sim.s3`) are not read (an explicit Deny in a
+topic's or secret's policy is missed; a request for another account's resource of such a
+service cannot be authorized); `iam:PassRole` is checked only where IAM hands a role over
+(`PASSED_ROLES`: AddRoleToInstanceProfile), not on other services' operations; session tags
+are not principal tags; IAM's eventual consistency is not simulated. It is strict rather
+than lenient where it cannot be exact: an operation whose resource it cannot build, a
+condition key it does not simulate (multi-factor, source IP, `aws:SecureTransport` outside
+S3, service keys), a condition operator it does not implement, a malformed value, or a
+policy variable IAM does not document for that place answer `SimulationCannotAuthorize`,
+which no code under test handles, so such a test fails loudly instead of passing.
 
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
@@ -63,7 +64,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -85,6 +86,7 @@ from dormant_sim.resource_reference import resources_of
 
 __all__ = [
     "CANNOT_AUTHORIZE",
+    "PASSED_ROLES",
     "PATCHES",
     "Decision",
     "Denial",
@@ -95,6 +97,7 @@ __all__ = [
     "enforcing",
     "is_enforcing",
     "reset",
+    "resource_verdict",
     "set_enforcing",
 ]
 
@@ -234,6 +237,13 @@ def _resource_side(document: Any, caller: Caller, request: policy.Request) -> _R
     return _ResourceSide(verdict, named)
 
 
+def resource_verdict(
+    document: Mapping[str, Any], caller: Caller, request: policy.Request
+) -> policy.Verdict:
+    """A resource policy's own verdict on `request` by `caller` (S3's bucket policies)."""
+    return _resource_side(document, caller, request).verdict
+
+
 @dataclass(frozen=True)
 class Decision:
     """IAM's verdict on one request, and the kind of policy that decided a denial."""
@@ -300,6 +310,27 @@ def _decide(caller: Caller, action: str, resource: str, request: policy.Request)
     return _implicitly_denied(caller, action, resource, decision.where)
 
 
+# Operations that hand a role to a service, which IAM authorizes as iam:PassRole on that role
+# too (the parameter that names it), as AWS does.
+PASSED_ROLES = {"iam:addroletoinstanceprofile": "RoleName"}
+
+
+def _pass_role(
+    caller: Caller, account_id: str, region: str, params: Callable[[str], Any]
+) -> Denial | None:
+    for role_arn in resources_of("iam:PassRole", account_id, caller, params, region):
+        request = policy.Request(
+            action="iam:PassRole",
+            resource=role_arn,
+            context=context_of(caller, "iam:passrole", role_arn, region, params),
+            known_keys=KNOWN_KEYS,
+        )
+        denial = _decide(caller, "iam:PassRole", role_arn, request)
+        if denial is not None:
+            return denial
+    return None
+
+
 def authorize(response: Any) -> Denial | None:
     """The error IAM would answer for this request, or None when its caller may make it."""
     from moto.iam.access_control import IAMRequest
@@ -348,6 +379,8 @@ def authorize(response: Any) -> Denial | None:
             denial = _decide(caller, action, resource, request)
             if denial is not None:
                 return denial
+        if action.lower() in PASSED_ROLES:
+            return _pass_role(caller, response.current_account, region, params)
         return None
     except policy.CannotEvaluate as exc:
         return Denial(CANNOT_AUTHORIZE, f"{action}: {exc}", 400)

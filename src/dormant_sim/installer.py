@@ -24,7 +24,9 @@ from dormant_sim import (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
     identity_center,
+    s3,
     securityhub,
     sts,
 )
@@ -37,6 +39,8 @@ SERVICES: Sequence[SimulatedService] = (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
+    s3,
     credentials,
     sts,
     config,

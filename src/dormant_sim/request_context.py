@@ -133,6 +133,22 @@ def _config_rule_arn(account: str, region: str, name: str) -> str:
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
+def _secret(account: str, _caller: Caller, params: Params, region: str) -> str:
+    """The secret's full ARN (with its random suffix), whether the request names it by name,
+    partial ARN or full ARN: IAM matches policies against that ARN, never the SecretId."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = str(params("SecretId"))
+    try:
+        return str(secretsmanager_backends[account][region].describe_secret(secret_id).arn)
+    except Exception:
+        # No such secret: IAM authorizes the ARN as written (a name gets the pattern's form),
+        # then Secrets Manager answers ResourceNotFoundException.
+        if secret_id.startswith("arn:"):
+            return secret_id
+        return f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_id}"
+
+
 ANY = "*"
 # Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
 # the actions IAM's reference gives resource types. Actions without resource types are
@@ -164,6 +180,8 @@ RESOURCES: dict[str, Builder] = {
         )
     },
     "iam:createrole": _new_role,
+    # What AddRoleToInstanceProfile passes (enforcement.PASSED_ROLES): the role, by name.
+    "iam:passrole": _role(),
     # IAM, one user
     **{
         f"iam:{name}": _user
@@ -224,7 +242,7 @@ RESOURCES: dict[str, Builder] = {
     "securityhub:batchimportfindings": _finding_products,
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
-    "secretsmanager:getsecretvalue": _param("SecretId"),
+    "secretsmanager:getsecretvalue": _secret,
 }
 # Identity Center's calls: dormant_sim.identity_center holds them beside its patches.
 RESOURCES.update(identity_center.RESOURCES)
@@ -304,6 +322,9 @@ def _request_tags(params: Params) -> dict[str, str]:
     return found
 
 
+_UNTAG_ACTIONS = frozenset({"iam:untagrole", "iam:untaguser", "iam:untagpolicy"})
+
+
 def context_of(
     caller: Caller, action: str, resource: str, region: str, params: Params
 ) -> dict[str, policy.ContextValue]:
@@ -345,6 +366,10 @@ def context_of(
         context["aws:TagKeys"] = list(tags)
         for key, value in tags.items():
             context[f"aws:RequestTag/{key}"] = value
+    removed = params("TagKeys") if action in _UNTAG_ACTIONS else None
+    if isinstance(removed, list) and removed:
+        # UntagRole, UntagUser: the keys removed are the request's aws:TagKeys.
+        context["aws:TagKeys"] = [str(key) for key in removed]
     if action.startswith("iam:") and params("PolicyArn"):
         context["iam:PolicyARN"] = str(params("PolicyArn"))
     if action.startswith("iam:") and params("PermissionsBoundary"):

@@ -73,6 +73,21 @@ class RetireDeployment:
                 ]
             },
         )
+        # The stack's bucket policy too (TLS only, deletes by the break-glass role only):
+        # the simulation evaluates it with the function role's own policies.
+        s3.put_bucket_policy(
+            Bucket=BUCKET,
+            Policy=json.dumps(
+                Stack.of(
+                    RETIRE_TEMPLATE,
+                    params,
+                    attributes={
+                        "BackupBucket": BUCKET,
+                        "BackupBucket.Arn": f"arn:aws:s3:::{BUCKET}",
+                    },
+                ).property("BackupBucketPolicy", "PolicyDocument")
+            ),
+        )
         sns = boto3.client("sns", region_name=REGION)
         topic_arn = (
             params.get("NotifyTopicArn")

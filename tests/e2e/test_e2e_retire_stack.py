@@ -30,6 +30,7 @@ from retire_support import (
     role_tags,
 )
 
+from dormant.aws.s3 import S3ObjectStore
 from dormant.campaign.handler import lambda_handler
 from dormant.core.errors import DormantError, InvalidEvent
 from dormant_sim.principals import backend_of
@@ -164,17 +165,49 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
     assert len(deployed.messages()) == 1  # the notice; nothing changed on day 14
 
 
-@pytest.mark.parametrize(
-    ("action", "day"),
-    [
-        ("iam:TagRole", 0),
-        ("sns:Publish", 0),
-        ("iam:AttachRolePolicy", 14),
-        ("iam:DeleteRole", 44),
-        ("iam:DeleteRolePolicy", 44),
-        ("iam:DetachRolePolicy", 44),
-    ],
-)
+# The day on which each grant of the function's role is first needed (Apply mode), and on day
+# 20 BatchRole is used again (its notice is cleared). logs:* are the Lambda runtime's, not the
+# code's; secretsmanager:GetSecretValue is needed with a webhook only, s3:ListBucket when a
+# backup is missing (both tested below).
+NEEDED_ON = {
+    "iam:GetAccountAuthorizationDetails": 0,
+    "iam:TagRole": 0,
+    "sns:Publish": 0,
+    "iam:GetRole": 14,
+    "iam:ListRolePolicies": 14,
+    "iam:GetRolePolicy": 14,
+    "iam:ListAttachedRolePolicies": 14,
+    "iam:ListInstanceProfilesForRole": 14,
+    "iam:AttachRolePolicy": 14,
+    "iam:UntagRole": 20,
+    "s3:GetBucketVersioning": 44,
+    "s3:PutObject": 44,
+    "s3:GetObject": 44,
+    "iam:DeleteRole": 44,
+    "iam:DeleteRolePolicy": 44,
+    "iam:DetachRolePolicy": 44,
+    "iam:RemoveRoleFromInstanceProfile": 44,
+}
+NOT_CALLED_BY_THE_CODE = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_every_grant_of_the_function_role_has_a_day_that_needs_it(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    granted = {
+        action
+        for document in full.stack.role_policies(FUNCTION_ROLE).values()
+        for statement in document["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert granted == set(NEEDED_ON) | NOT_CALLED_BY_THE_CODE | {"s3:ListBucket"}
+
+
+@pytest.mark.parametrize(("action", "day"), sorted(NEEDED_ON.items(), key=lambda item: item[1]))
 def test_each_grant_is_needed(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch, action: str, day: int
 ) -> None:
@@ -183,12 +216,30 @@ def test_each_grant_is_needed(
     for earlier in (0, 14):
         if earlier < day:
             full.run(sim, on(earlier))
+    if day >= 20:
+        backend_of(ACCOUNT).get_role("BatchRole").last_used = on(20)
     trimmed = without_action(full.stack.role_policies(FUNCTION_ROLE), action)
     short = deployed_as(sim, full, trimmed)
-    with pytest.raises(DormantError, match=f"{action} on resource") as failed:
-        short.run(sim, on(day))
-    assert "AccessDenied" in str(failed.value)
+    with pytest.raises(DormantError, match="AccessDenied") as failed:
+        short.run(sim, on(day, hours=1))
+    assert f"perform: {action}" in str(failed.value)
     assert "SimulationCannotAuthorize" not in str(failed.value)
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_list_bucket_makes_a_missing_backup_missing_rather_than_forbidden(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, granted: bool
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    policies = full.stack.role_policies(FUNCTION_ROLE)
+    role = full if granted else deployed_as(sim, full, without_action(policies, "s3:ListBucket"))
+    with sim.enforcing(), sim.acting_as(role.role):
+        store = S3ObjectStore(boto3.client("s3"), BUCKET, "roles/")
+        if granted:
+            assert store.get_text(f"{ACCOUNT}-GoneRole.json") is None
+            return
+        with pytest.raises(DormantError, match="AccessDenied"):
+            store.get_text(f"{ACCOUNT}-GoneRole.json")
 
 
 def deployed_as(

@@ -29,6 +29,7 @@ from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.plan import is_quarantined, refusal, restore_steps
 from dormant.roles.remediate.state import RoleState, differences
 from dormant.roles.remediate.status import recheck_note
+from dormant.roles.remediate.trust import unrestorable, without_refused_principals
 
 __all__ = ["restore"]
 
@@ -140,11 +141,19 @@ def _restore_one(
             (),
             path,
         )
+    # IAM refuses a trust policy naming a principal that no longer exists (the role itself,
+    # a deleted role, a stale unique id): leave those out and say so, or refuse the restore.
+    creatable, left_out = without_refused_principals(
+        target, caller.account_id, lambda: {other for other, _ in mutator.trust_policies()}
+    )
+    if creatable is None:
+        return Outcome(name, Status.REFUSED, unrestorable(name, left_out), (), path)
+    target = creatable
     missing = [
         p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
     ]
     steps = tuple(restore_steps(target, missing))
-    notes = _restore_notes(mutator, backup.state, stripped, backup.references, backup.origin)
+    notes = left_out + _restore_notes(mutator, target, stripped, backup.references, backup.origin)
     if not apply:
         return Outcome(
             name, Status.PLANNED, f"would restore role {name} from {shown}{notes}", steps, path
