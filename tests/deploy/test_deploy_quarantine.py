@@ -39,7 +39,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto.iam.models import iam_backends
 
-from dormant.core.managed import management_of
+from dormant.core.managed import ManagedBy, management_of
 from dormant.core.patterns import matching_pattern
 from dormant.core.tags import ExemptionState, check_exemption
 from dormant.remediation.quarantine import (
@@ -507,6 +507,7 @@ PAST = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
         ("AWSControlTowerExecution", "/", 400, None, {}, "managed by Control Tower"),
         ("audit-role", "/aws-controltower/", 400, None, {}, "managed by Control Tower"),
         ("OrganizationAccountAccessRole", "/", 400, None, {}, "managed by Organizations"),
+        ("AWSAFTService", "/", 400, None, {}, "managed by Account Factory for Terraform"),
         (FUNCTION_ROLE, "/", 400, None, {}, "it is dormant's own function role"),
         (AUTOMATION_ROLE, "/", 400, None, {}, "it is the role this automation runs as"),
     ],
@@ -729,6 +730,8 @@ def test_allow_patterns_match_as_the_rules_do(path_and_name: str, patterns: list
         ("AWSControlTowerExecution", "/", {}),
         ("audit", "/aws-controltower/", {}),
         ("OrganizationAccountAccessRole", "/", {}),
+        ("AWSAFTExecution", "/", {}),
+        ("aws-controltower-ConfigRecorderRole", "/", {}),
         ("plain-role", "/", {"team": "pay"}),
         ("AWSServiceRoleForSupport", "/aws-service-role/support.amazonaws.com/", {}),
         ("AWSReservedSSO_Admin_0123", "/aws-reserved/sso.amazonaws.com/", {}),
@@ -736,7 +739,10 @@ def test_allow_patterns_match_as_the_rules_do(path_and_name: str, patterns: list
 )
 def test_managed_roles_are_the_command_lines(name: str, path: str, tags: dict[str, str]) -> None:
     management = management_of(name, path, tuple(tags.items()))
-    refused_always = path.startswith(("/aws-service-role/", "/aws-reserved/"))
     script_says = SCRIPT["managed_by"](name, path, tags)
-    # The rows needing Force are the command line's rows below the AWS-managed paths.
-    assert (script_says is not None) is (management is not None and not refused_always)
+    # The script refuses the AWS-managed paths before it asks (Force or not); every other
+    # row of the command line needs Force there too.
+    service_linked = management is not None and management.managed_by is ManagedBy.SERVICE_LINKED
+    assert (script_says is not None) is (management is not None and not service_linked)
+    if management is not None and not service_linked:
+        assert script_says.startswith(management.managed_by.label)

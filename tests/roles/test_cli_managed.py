@@ -42,8 +42,8 @@ def test_quarantine_refuses_a_stack_role_and_says_where(
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[0] == (
         "refused: role PaymentsTaskRole is managed by cloudformation (created by CloudFormation "
-        "stack payments: remove it from the stack); retire it there instead; --force changes "
-        "it anyway"
+        "stack payments (by its tag: the stacks were not read): remove it from the stack); "
+        "retire it there instead; --force changes it anyway"
     )
     assert sim_server.recorder.write_calls() == []
 
