@@ -96,6 +96,10 @@ def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> 
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
+def _recorders(account: str, _caller: Caller, _params: Params, region: str) -> str:
+    return f"arn:{PARTITION}:config:{region}:{account}:configuration-recorder/*"
+
+
 ANY = "*"
 # Action (lower case) -> the resource IAM authorizes it against. Absent: the simulation does
 # not know, and refuses to guess. "*": the action has no resource types in IAM's reference.
@@ -204,6 +208,11 @@ RESOURCES: dict[str, Builder | str] = {
     "config:getcompliancedetailsbyconfigrule": _config_rule,
     "config:startconfigrulesevaluation": ANY,
     "config:describeconfigurationaggregators": ANY,
+    # The references' source: no resource types for the query; the recorder reads name no
+    # recorder, so every recorder of the account and Region is what they read.
+    "config:selectresourceconfig": ANY,
+    "config:describeconfigurationrecorders": _recorders,
+    "config:describeconfigurationrecorderstatus": _recorders,
     # Organizations (the management account's reads)
     "organizations:listaccounts": ANY,
     "organizations:describeorganization": ANY,

@@ -88,6 +88,9 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
             *quarantine_steps(state, now, "arn:x", managed_policy_arn="arn:p"),
         ]
     }
+    # A role in an instance profile is referenced: the campaign never deletes it, so it
+    # never takes a role out of one.
+    planned -= {"iam:RemoveRoleFromInstanceProfile"}
     reads = {
         "iam:GetAccountAuthorizationDetails",
         "iam:GetRole",
@@ -106,7 +109,15 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
-    assert _allowed(_resources(RetireMode="Apply")) == planned | reads | other
+    # References=config (the default): AWS Config's queries and its recorders' state.
+    references = {
+        "config:SelectResourceConfig",
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+    }
+    assert _allowed(_resources(RetireMode="Apply")) == planned | reads | other | references
+    iam_only = _allowed(_resources(RetireMode="Apply", References="iam"))
+    assert iam_only == planned | reads | other
     assert "iam:PutRolePolicy" not in planned | reads | other
     with_webhook = _resources(
         RetireMode="Apply",
@@ -276,6 +287,7 @@ def test_the_stack_comes_up_in_cloudformation(aws: Path) -> None:
     iam = boto3.client("iam", region_name=REGION)
     assert sorted(iam.list_role_policies(RoleName="dormant-retire-us-east-1")["PolicyNames"]) == [
         "backups",
+        "query-config-for-references",  # References=config, the default
         "read-roles",
         "retire-roles",
         "tell-owners",

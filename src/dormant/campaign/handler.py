@@ -5,6 +5,10 @@ stack's parameters), build the adapters (IAM, the stack's bucket for backups, it
 and, when given, the webhook whose URL a Secrets Manager secret holds), run the campaign
 once (``dormant.campaign.run``), log one JSON summary line. The day is the schedule's
 (``scheduled_time`` in the event, which the stack's schedule sends), else the clock's.
+What references each role is asked before any delete (``REFERENCES``: ``config``, the
+default, reads IAM's data and AWS Config's advanced queries in the function's Region; ``iam``
+IAM alone): a referenced role is never deleted, nor one where Config left a gap, unless
+``FORCE_UNCOVERED`` is ``true`` (the stack's ``ForceUncovered``).
 A failed run, or a run in which any planned change failed, raises, so that Lambda records
 a failed invocation; the next day's run takes the rest (each run is idempotent).
 
@@ -32,6 +36,8 @@ from dormant.notify.channel import Channel
 from dormant.notify.webhook import WebhookChannel
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.aws_mutator import IamRoleMutator
+from dormant.roles.aws_references.config import config_finder
+from dormant.roles.references import ReferenceFinder, accepting_gaps, combined
 from dormant.roles.remediate.backup_store import ObjectBackupStore
 
 __all__ = ["RetireEnvironment", "lambda_handler"]
@@ -40,6 +46,7 @@ logger = logging.getLogger("dormant")
 logger.setLevel(logging.INFO)
 
 MODES = ("Notify", "Apply")
+REFERENCE_SOURCES = ("config", "iam")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -81,6 +88,13 @@ class RetireEnvironment:
         self.webhook_secret_arn = _text(env, "WEBHOOK_SECRET_ARN")
         self.default_owner = _text(env, "DEFAULT_OWNER")
         self.contact = _text(env, "CONTACT")
+        self.references = env.get("REFERENCES", "").strip() or "config"
+        if self.references not in REFERENCE_SOURCES:
+            raise InvalidParameter("REFERENCES", f"{self.references!r} is not config or iam")
+        force_uncovered = env.get("FORCE_UNCOVERED", "").strip() or "false"
+        if force_uncovered not in ("true", "false"):
+            raise InvalidParameter("FORCE_UNCOVERED", f"{force_uncovered!r} is not true or false")
+        self.force_uncovered = force_uncovered == "true"
         self.settings = settings_from_parameters({}, env)
 
 
@@ -96,6 +110,28 @@ def scheduled_time(event: Mapping[str, Any]) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidParameter("scheduled_time", f"{raw!r} has no time zone")
     return parsed.astimezone(UTC)
+
+
+def reference_finder(
+    settings: RetireEnvironment, session: Any, source: IamRoleSource, account_id: str
+) -> ReferenceFinder:
+    """IAM's references (read with the roles, no extra call), and with ``config`` AWS
+    Config's advanced queries in the function's Region; gaps accepted with
+    ``FORCE_UNCOVERED``."""
+    finders: list[ReferenceFinder] = [source.iam_references()]
+    if settings.references == "config":
+        config = client_config()
+        region = session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
+        finders.append(
+            config_finder(
+                lambda where: session.client("config", region_name=where, config=config),
+                account_id=account_id,
+                regions=[region],
+                warn=lambda message: logger.warning(json.dumps({"warning": message})),
+            )
+        )
+    finder = combined(finders)
+    return accepting_gaps(finder) if settings.force_uncovered else finder
 
 
 def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
@@ -128,9 +164,11 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
     mutator = IamRoleMutator.from_session(session, config)
     caller = mutator.caller()
     iam = session.client("iam", config=config)
+    source = IamRoleSource(iam, account_id=caller.account_id, references=True)
+    roles = list(source.roles())
     report = run_campaign(
         account_id=caller.account_id,
-        roles=list(IamRoleSource(iam, account_id=caller.account_id).roles()),
+        roles=roles,
         role_mutator=mutator,
         settings=settings.settings,
         now=now,
@@ -148,6 +186,7 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
         backups=ObjectBackupStore(objects),
         clock=lambda: now,
         caller_arn=caller.arn,
+        references=reference_finder(settings, session, source, caller.account_id),
     )
     summary = _summary(report, settings.mode)
     logger.info(json.dumps(summary, sort_keys=True))

@@ -122,6 +122,9 @@ class RoleReferences:
     references: tuple[Reference, ...] = ()
     sources: tuple[str, ...] = ()
     not_covered: tuple[NotCovered, ...] = field(default=())
+    # The operator accepted the gaps (the stack's ForceUncovered): a role with gaps and no
+    # reference found may be deleted. The gaps are still reported.
+    gaps_accepted: bool = False
 
     @property
     def referenced(self) -> bool:
