@@ -155,14 +155,18 @@ class Management:
     hint: str
 
 
+# Every role of a 100,000-role snapshot is asked: one prefix test and one set lookup first.
+_ROLE_PREFIXES = tuple(row.name[:-1] for row in ORGANIZATION_ROLES if row.name.endswith("*"))
+_ROLE_NAMES = frozenset(row.name for row in ORGANIZATION_ROLES if not row.name.endswith("*"))
+_PATH_PREFIXES = tuple(prefix for prefix, _ in ORGANIZATION_ROLE_PATHS)
+
+
 def organization_role(name: str, path: str) -> ManagedBy | None:
     """Which manager of the organization owns a role of this name and path, or None."""
-    for prefix, manager in ORGANIZATION_ROLE_PATHS:
-        if path.startswith(prefix):
-            return manager
-    for row in ORGANIZATION_ROLES:
-        if row.matches(name):
-            return row.managed_by
+    if path.startswith(_PATH_PREFIXES):
+        return next(m for prefix, m in ORGANIZATION_ROLE_PATHS if path.startswith(prefix))
+    if name in _ROLE_NAMES or name.startswith(_ROLE_PREFIXES):
+        return next(row.managed_by for row in ORGANIZATION_ROLES if row.matches(name))
     return None
 
 

@@ -47,6 +47,7 @@ from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
+from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
 from dormant.roles.model import Finding, Role
 from dormant.roles.references import ReferenceFinder, referenced
@@ -243,7 +244,7 @@ def scan_options(func: F) -> F:
     )
 
 
-_reference_options = reference_options(default=None, shown_default="iam (none with --snapshot)")
+_reference_options = reference_options(default=None, shown_default="iam")
 
 
 def account_scan_options(func: F) -> F:
@@ -297,7 +298,8 @@ def run_scan(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
-    default = ReferenceChoice.NONE if snapshot is not None else ReferenceChoice.IAM
+    # A snapshot holds everything the iam source reads: offline scans look as live ones do.
+    default = ReferenceChoice.IAM
     options = parse_reference_options(references or default, aggregator, regions)
     if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
         raise InvalidParameter("--references", "a snapshot holds the iam source only")
@@ -307,11 +309,15 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
-            from dormant.roles.references.snapshot import snapshot_references
+            from dormant.roles.references.snapshot import referenced_snapshot
 
-            findings = referenced(findings, snapshot_references(snapshot), one_by_one=True)
+            findings = referenced_snapshot(
+                snapshot, lambda roles: evaluate_roles(roles, settings, now)
+            )
+        else:
+            findings = scan_roles(_SnapshotSource(snapshot), settings, now)
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
