@@ -96,6 +96,17 @@ def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> 
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
+def _stack(account: str, _caller: Caller, params: Params, region: str) -> str:
+    name = str(params("StackName"))
+    if name.startswith("arn:"):
+        return name
+    from moto.cloudformation.models import cloudformation_backends
+
+    stacks = cloudformation_backends[account][region].stacks.values()
+    found = next((s.stack_id for s in stacks if s.name == name), None)
+    return str(found or f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/{name}/*")
+
+
 def _recorders(account: str, _caller: Caller, _params: Params, region: str) -> str:
     return f"arn:{PARTITION}:config:{region}:{account}:configuration-recorder/*"
 
@@ -211,6 +222,9 @@ RESOURCES: dict[str, Builder | str] = {
     # The references' source: no resource types for the query; the recorder reads name no
     # recorder, so every recorder of the account and Region is what they read.
     "config:selectresourceconfig": ANY,
+    # CloudFormation's stacks (which roles a stack holds)
+    "cloudformation:liststacks": ANY,
+    "cloudformation:liststackresources": _stack,
     "config:describeconfigurationrecorders": _recorders,
     "config:describeconfigurationrecorderstatus": _recorders,
     # Organizations (the management account's reads)

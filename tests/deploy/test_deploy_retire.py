@@ -92,6 +92,8 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
     # never takes a role out of one.
     planned -= {"iam:RemoveRoleFromInstanceProfile"}
     reads = {
+        "cloudformation:ListStacks",  # which roles the stacks hold
+        "cloudformation:ListStackResources",
         "iam:GetAccountAuthorizationDetails",
         "iam:GetRole",
         "iam:ListRolePolicies",

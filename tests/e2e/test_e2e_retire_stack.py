@@ -183,6 +183,7 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
     [
         ("iam:TagRole", 0),
         ("sns:Publish", 0),
+        ("cloudformation:ListStacks", 0),
         ("iam:AttachRolePolicy", 14),
         ("iam:DeleteRole", 44),
         ("iam:DeleteRolePolicy", 44),
@@ -199,7 +200,7 @@ def test_each_grant_is_needed(
             full.run(sim, on(earlier))
     trimmed = without_action(full.stack.role_policies(FUNCTION_ROLE), action)
     short = deployed_as(sim, full, trimmed)
-    with pytest.raises(DormantError, match=f"{action} on resource") as failed:
+    with pytest.raises(DormantError, match=f"perform: {action}") as failed:
         short.run(sim, on(day))
     assert "AccessDenied" in str(failed.value)
     assert "SimulationCannotAuthorize" not in str(failed.value)
@@ -303,3 +304,53 @@ def test_references_iam_reads_no_config(sim: Simulation, monkeypatch: pytest.Mon
     assert sim.recorder.calls("config") == 0
     assert "AppRole" not in role_names()
     assert "HostRole" in role_names()
+
+
+def _stack_role(name: str) -> None:
+    """A role that a CloudFormation stack created: no aws:cloudformation:* tag on it, as in
+    AWS; old and unused, so only the stack keeps it from being retired."""
+    template = {
+        "Resources": {
+            "TaskRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": name,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "Tags": [{"Key": "owner", "Value": "team-a"}],
+                },
+            }
+        }
+    }
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="payments",
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    role = backend_of(ACCOUNT).get_role(name)
+    assert not [t for t in role.tags if str(t).startswith("aws:")]
+    role.create_date = DAY0 - timedelta(days=400)
+
+
+def test_a_role_a_stack_created_is_never_retired_though_it_carries_no_stack_tag(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    _stack_role("PaymentsTaskRole")
+    for day in (0, 14, 44):
+        deployed.run(sim, on(day))
+        assert "dormant:notice-at" not in role_tags("PaymentsTaskRole")
+        assert deployed.policy_arn not in attached("PaymentsTaskRole")
+        for message in deployed.messages():
+            assert "PaymentsTaskRole" not in message["text"]
+    assert "PaymentsTaskRole" in role_names()
+    assert "AppRole" not in role_names()  # the run went on for the other roles

@@ -37,6 +37,7 @@ from dormant.notify.webhook import WebhookChannel
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.aws_mutator import IamRoleMutator
 from dormant.roles.aws_references.config import config_finder
+from dormant.roles.aws_stacks import with_stacks
 from dormant.roles.references import ReferenceFinder, accepting_gaps, combined
 from dormant.roles.remediate.backup_store import ObjectBackupStore
 
@@ -165,7 +166,8 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
     caller = mutator.caller()
     iam = session.client("iam", config=config)
     source = IamRoleSource(iam, account_id=caller.account_id, references=True)
-    roles = list(source.roles())
+    # A stack's role is its stack's to retire: read from the stacks, never from tags.
+    roles = with_stacks(list(source.roles()), mutator.stacks())
     report = run_campaign(
         account_id=caller.account_id,
         roles=roles,

@@ -106,6 +106,19 @@ def _others(
     )
 
 
+def _stacks_of(session: Any, roles: list[Role], account: str, config: Any) -> list[Role]:
+    """The roles with the CloudFormation stack that holds each (the session's Region); a
+    reader without cloudformation:ListStacks gets its report, the stack-name tag as a hint."""
+    from dormant.roles.aws_stacks import stack_roles, with_stacks
+
+    try:
+        stacks = stack_roles(session.client("cloudformation", config=config), account)
+    except DormantError as exc:
+        _warn(f"stacks not read, managed_by cloudformation only from tags: {exc}")
+        return roles
+    return with_stacks(roles, stacks)
+
+
 def _live_account(
     session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
 ) -> tuple[list[Finding], str, RoleQuota | None]:
@@ -124,7 +137,8 @@ def _live_account(
         )
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
-        findings = list(scan_roles(source, settings, now))
+        roles = list(source.roles())
+    findings = list(evaluate_roles(_stacks_of(session, roles, account, config), settings, now))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
     other = _others(session, options, account)
     finders += [other] if other is not None else []

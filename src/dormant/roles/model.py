@@ -71,6 +71,9 @@ class Role:
     account_id: str = ""
     # RoleDetail's InstanceProfileList: what maps an EC2 instance's profile to the role.
     instance_profile_arns: tuple[str, ...] = ()
+    # The CloudFormation stack whose AWS::IAM::Role resource this role is, read from the
+    # stacks (dormant.roles.aws_stacks); None: no stack holds it, or the stacks were not read.
+    stack: str | None = None
 
     @property
     def path_and_name(self) -> str:

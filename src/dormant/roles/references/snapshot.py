@@ -53,6 +53,7 @@ def _slim(finding: Finding) -> Finding:
         role.permissions_boundary_arn,
         role.account_id,
         role.instance_profile_arns,
+        role.stack,
     )
     # The finding was made by this pass's decision and is seen by nobody else yet: setting
     # its role in place saves a second copy of every finding (frozen for its readers).
