@@ -246,8 +246,8 @@ MANAGED = [
         "/",
         (("aws:cloudformation:stack-name", "payments-prod"),),
         ManagedBy.CLOUDFORMATION,
-        "created by CloudFormation stack payments-prod (by its tag: the stacks were not read): "
-        "remove it from the stack",
+        "created by CloudFormation stack payments-prod (by its aws:cloudformation:stack-name "
+        "tag, not from a stack): remove it from the stack",
     ),
     (
         "AWSReservedSSO_ReadOnly_0123456789abcdef",

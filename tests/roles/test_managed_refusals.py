@@ -36,9 +36,9 @@ def stale(name: str, path: str = "/", tags: tuple[tuple[str, str], ...] = ()) ->
 MANAGED = {
     "cloudformation": (
         stale("PaymentsTaskRole", tags=(("aws:cloudformation:stack-name", "payments"),)),
-        "is managed by cloudformation (created by CloudFormation stack payments (by its tag: "
-        "the stacks were not read): remove it from the stack); retire it there instead; "
-        "--force changes it anyway",
+        "is managed by cloudformation (created by CloudFormation stack payments (by its "
+        "aws:cloudformation:stack-name tag, not from a stack): remove it from the stack); "
+        "retire it there instead; --force changes it anyway",
     ),
     "stacksets (fixed name)": (
         stale("AWSCloudFormationStackSetExecutionRole"),

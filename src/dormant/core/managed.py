@@ -9,8 +9,8 @@ command, the campaign and the quarantine automation refuse them unless forced.
 running (the automation documents carry a copy that a test holds equal to it). "Managed by
 CloudFormation" is read from the stacks themselves (``stack_of``: the stacks' ``AWS::IAM::Role``
 resources, whose physical id is the role's name), since CloudFormation puts no
-``aws:cloudformation:*`` tag on a role; the tag counts only where no stack was read (a
-snapshot), as a hint. Works on plain values, so users and roles answer the same way.
+``aws:cloudformation:*`` tag on a role; a stack-name tag still keeps a role, as a hint.
+Works on plain values, so users and roles answer the same way.
 Pure: standard library only. Must never call AWS.
 """
 
@@ -175,28 +175,22 @@ def _stack_hint(stack: str, read_from: str) -> str:
 
 
 def management_of(
-    name: str,
-    path: str,
-    tags: Iterable[tuple[str, str]],
-    *,
-    stack: str | None = None,
-    stacks_read: bool = False,
+    name: str, path: str, tags: Iterable[tuple[str, str]], *, stack: str | None = None
 ) -> Management | None:
     """The first matching row of the table in the manual (roles), or None.
 
-    ``stack``: the CloudFormation stack whose ``AWS::IAM::Role`` resource is this role (from
-    the stacks themselves). ``stacks_read``: the stacks were read, so a role no stack holds
-    is no stack's, whatever its tags say; otherwise (a snapshot) the stack-name tag, which
-    some tools copy onto roles, is taken as a hint and said to be one."""
+    ``stack``: the CloudFormation stack whose ``AWS::IAM::Role`` resource is this role, read
+    from the stacks. CloudFormation writes no stack-name tag on roles, but some tools copy one
+    onto theirs, and a snapshot holds no stacks: such a tag keeps the role too, as a hint that
+    says where it was read (a tag can only keep a role, never release one)."""
     if stack is not None:
         return Management(ManagedBy.CLOUDFORMATION, _stack_hint(stack, ""))
-    if not stacks_read:
-        tagged = tag_value(tags, STACK_NAME_TAG)
-        if tagged is not None:
-            return Management(
-                ManagedBy.CLOUDFORMATION,
-                _stack_hint(tagged, " (by its tag: the stacks were not read)"),
-            )
+    tagged = tag_value(tags, STACK_NAME_TAG)
+    if tagged is not None:
+        return Management(
+            ManagedBy.CLOUDFORMATION,
+            _stack_hint(tagged, f" (by its {STACK_NAME_TAG} tag, not from a stack)"),
+        )
     manager = organization_role(name, path)
     if manager is not None:
         return Management(manager, _HINTS[manager])

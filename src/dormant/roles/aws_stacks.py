@@ -11,16 +11,17 @@ nothing. Never decides anything; the refusal is ``dormant.core.managed``'s.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
+from dormant.core.errors import DormantError
 from dormant.roles.model import Role
 
-__all__ = ["ROLE_RESOURCE_TYPE", "STACK_GONE", "stack_roles", "with_stacks"]
+__all__ = ["ROLE_RESOURCE_TYPE", "STACK_GONE", "stack_roles", "stacks_or_tags", "with_stacks"]
 
 ROLE_RESOURCE_TYPE = "AWS::IAM::Role"
 STACK_GONE = "DELETE_COMPLETE"  # ListStacks still lists deleted stacks for 90 days
@@ -74,3 +75,16 @@ def stack_roles(client: Any, account_id: str) -> dict[str, str]:
 def with_stacks(roles: list[Role], stacks: Mapping[str, str]) -> list[Role]:
     """The roles, each with the stack that holds it (``Role.stack``) when one does."""
     return [replace(r, stack=stacks[r.name]) if r.name in stacks else r for r in roles]
+
+
+def stacks_or_tags(
+    client: Any, roles: list[Role], account_id: str, warn: Callable[[str], None]
+) -> list[Role]:
+    """``with_stacks`` for a report: a reader without the CloudFormation reads gets its
+    report (warned; the stack-name tag stays a hint). Remediation never falls back so."""
+    try:
+        stacks = stack_roles(client, account_id)
+    except DormantError as exc:
+        warn(f"stacks not read, managed_by cloudformation only from tags: {exc}")
+        return roles
+    return with_stacks(roles, stacks)

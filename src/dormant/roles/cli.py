@@ -1,9 +1,8 @@
 """``dormant scan``: decide every role of an account, a snapshot file, or many accounts.
 
-The decision is ``dormant.roles.decide.evaluate_role`` through ``dormant.roles.scan.scan``, the
-same engine the Lambda runs; this module only chooses the role source and the output.
-Snapshots stay streamed from the file to the TSV, CSV and JSON writers. Must never
-decide compliance itself, nor import moto.
+The decision is ``dormant.roles.decide.evaluate_role``, the engine the Lambda runs; this module
+chooses the role source (a snapshot is read in one pass, with its iam references unless
+``--references none``) and the output. Must never decide compliance itself, nor import moto.
 """
 
 from __future__ import annotations
@@ -106,24 +105,12 @@ def _others(
     )
 
 
-def _stacks_of(session: Any, roles: list[Role], account: str, config: Any) -> list[Role]:
-    """The roles with the CloudFormation stack that holds each (the session's Region); a
-    reader without cloudformation:ListStacks gets its report, the stack-name tag as a hint."""
-    from dormant.roles.aws_stacks import stack_roles, with_stacks
-
-    try:
-        stacks = stack_roles(session.client("cloudformation", config=config), account)
-    except DormantError as exc:
-        _warn(f"stacks not read, managed_by cloudformation only from tags: {exc}")
-        return roles
-    return with_stacks(roles, stacks)
-
-
 def _live_account(
     session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
 ) -> tuple[list[Finding], str, RoleQuota | None]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
+    from dormant.roles.aws_stacks import stacks_or_tags
     from dormant.roles.references import combined
 
     config = client_config()
@@ -135,10 +122,10 @@ def _live_account(
         source = IamRoleSource(
             iam, account_id=account, on_page=progress.advance, references=with_iam
         )
-        # An account holds at most a few thousand roles: collecting them lets the bar
-        # finish before any output reaches the same terminal.
+        # Collected (a few thousand at most): the bar finishes before any output is written.
         roles = list(source.roles())
-    findings = list(evaluate_roles(_stacks_of(session, roles, account, config), settings, now))
+    stacks = session.client("cloudformation", config=config)
+    findings = list(evaluate_roles(stacks_or_tags(stacks, roles, account, _warn), settings, now))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
     other = _others(session, options, account)
     finders += [other] if other is not None else []
@@ -146,10 +133,8 @@ def _live_account(
         findings = list(referenced(findings, combined(finders)))
     try:
         quota: RoleQuota | None = role_quota(iam, account)
-    except DormantError as exc:
-        # The quota is context, not the finding: a reader role without
-        # iam:GetAccountSummary still gets its report.
-        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+    except DormantError as exc:  # context, not the finding: the report goes on without it
+        _warn(f"role quota not read: {exc}")
         quota = None
     return findings, f"account {account}", quota
 
