@@ -1,9 +1,8 @@
 """``dormant scan``: decide every role of an account, a snapshot file, or many accounts.
 
-The decision is ``dormant.roles.decide.evaluate_role`` through ``dormant.roles.scan.scan``, the
-same engine the Lambda runs; this module only chooses the role source and the output.
-Snapshots stay streamed from the file to the TSV, CSV and JSON writers. Must never
-decide compliance itself, nor import moto.
+The decision is ``dormant.roles.decide.evaluate_role``, the engine the Lambda runs; this module
+chooses the role source (a snapshot is read in one pass, with its iam references unless
+``--references none``) and the output. Must never decide compliance itself, nor import moto.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
+from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
 from dormant.roles.model import Finding, Role
 from dormant.roles.references import ReferenceFinder, referenced
@@ -110,6 +110,7 @@ def _live_account(
 ) -> tuple[list[Finding], str, RoleQuota | None]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
+    from dormant.roles.aws_stacks import stacks_or_tags
     from dormant.roles.references import combined
 
     config = client_config()
@@ -121,9 +122,10 @@ def _live_account(
         source = IamRoleSource(
             iam, account_id=account, on_page=progress.advance, references=with_iam
         )
-        # An account holds at most a few thousand roles: collecting them lets the bar
-        # finish before any output reaches the same terminal.
-        findings = list(scan_roles(source, settings, now))
+        # Collected (a few thousand at most): the bar finishes before any output is written.
+        roles = list(source.roles())
+    stacks = session.client("cloudformation", config=config)
+    findings = list(evaluate_roles(stacks_or_tags(stacks, roles, account, _warn), settings, now))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
     other = _others(session, options, account)
     finders += [other] if other is not None else []
@@ -131,10 +133,8 @@ def _live_account(
         findings = list(referenced(findings, combined(finders)))
     try:
         quota: RoleQuota | None = role_quota(iam, account)
-    except DormantError as exc:
-        # The quota is context, not the finding: a reader role without
-        # iam:GetAccountSummary still gets its report.
-        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+    except DormantError as exc:  # context, not the finding: the report goes on without it
+        _warn(f"role quota not read: {exc}")
         quota = None
     return findings, f"account {account}", quota
 
@@ -243,7 +243,7 @@ def scan_options(func: F) -> F:
     )
 
 
-_reference_options = reference_options(default=None, shown_default="iam (none with --snapshot)")
+_reference_options = reference_options(default=None, shown_default="iam")
 
 
 def account_scan_options(func: F) -> F:
@@ -297,7 +297,8 @@ def run_scan(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
-    default = ReferenceChoice.NONE if snapshot is not None else ReferenceChoice.IAM
+    # A snapshot holds everything the iam source reads: offline scans look as live ones do.
+    default = ReferenceChoice.IAM
     options = parse_reference_options(references or default, aggregator, regions)
     if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
         raise InvalidParameter("--references", "a snapshot holds the iam source only")
@@ -307,11 +308,15 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
-            from dormant.roles.references.snapshot import snapshot_references
+            from dormant.roles.references.snapshot import referenced_snapshot
 
-            findings = referenced(findings, snapshot_references(snapshot), one_by_one=True)
+            findings = referenced_snapshot(
+                snapshot, lambda roles: evaluate_roles(roles, settings, now)
+            )
+        else:
+            findings = scan_roles(_SnapshotSource(snapshot), settings, now)
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:

@@ -197,7 +197,9 @@ def row_from_recorded(
     """
     verdict = Compliance(compliance)
     # Config keeps no owner or manager: read them from the role as it is now.
-    management = None if role is None else management_of(role.name, role.path, role.tags)
+    management = (
+        None if role is None else management_of(role.name, role.path, role.tags, stack=role.stack)
+    )
     if role is None:
         return Row(
             account_id=account_id,
