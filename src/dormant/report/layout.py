@@ -94,7 +94,9 @@ class Column:
 
     ``text`` renders the cell; ``sort_value`` (HTML) orders it, numbers as numbers;
     ``numeric`` right-aligns; ``keep_whole`` never wraps; ``warn`` highlights a
-    non-empty cell on a terminal; ``short_header`` is the terminal table's header.
+    non-empty cell on a terminal; ``short_header`` is the terminal table's header;
+    ``note`` lets the terminal table fold the column into one "Notes" cell, or drop it,
+    when the terminal is too narrow for it (see ``dormant.report.table_fit``).
     """
 
     header: str
@@ -104,6 +106,7 @@ class Column:
     keep_whole: bool = False
     warn: bool = False
     short_header: str | None = None
+    note: bool = False
 
 
 @dataclass(frozen=True, slots=True)
