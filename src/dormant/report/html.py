@@ -190,7 +190,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             layout=layout,
             noun=tally.noun,
             generated_at=iso(meta.generated_at),
-            summary=tally.summary(meta.failures),
+            summary=meta.summary(tally),
             bars=chart_bars(ordered) if layout.chart else [],
             chart_width=CHART_WIDTH,
             chart_height=CHART_HEIGHT,

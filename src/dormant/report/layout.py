@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from dormant.core.model import AccountFailure, Compliance, RoleQuota
+from dormant.core.time import Timeline
 
 __all__ = [
     "COMPLIANCE_ORDER",
@@ -207,6 +208,8 @@ class ReportMeta:
     # --region or the session's Region; None lets the exporter use its default.
     region: str | None = field(default=None, kw_only=True)
     quota: RoleQuota | None = field(default=None, kw_only=True)  # live single-account scans
+    # What the input said about time (resources created after "now" left out); scans only.
+    timeline: Timeline | None = field(default=None, kw_only=True)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -220,6 +223,13 @@ class ReportMeta:
     def tally(self) -> Tally:
         return Tally(noun=self.layout.noun)
 
+    def summary(self, tally: Tally) -> dict[str, Any]:
+        """The JSON summary of ``tally``, with ``not_yet_created`` when the input was dated."""
+        summary = tally.summary(self.failures)
+        if self.timeline is not None:
+            summary["not_yet_created"] = self.timeline.not_yet_created
+        return summary
+
     def sorted_and_counted(self, lines: Iterable[Line]) -> tuple[list[Any], Tally]:
         """Every line in the layout's order, and their counts: what the sorted formats need."""
         ordered = self.layout.sort(lines)
@@ -231,7 +241,7 @@ class ReportMeta:
 
 def summary_line(tally: Tally, meta: ReportMeta) -> str:
     """``12 roles: 3 non-compliant (1 with admin power), 8 compliant, 1 not applicable``."""
-    summary = tally.summary(meta.failures)
+    summary = meta.summary(tally)
     admin = (
         f" ({summary['non_compliant_admin']} with admin power)" if meta.layout.counts_admin else ""
     )

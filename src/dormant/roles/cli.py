@@ -19,8 +19,10 @@ import click
 from dormant.cli.common import (
     account_targets,
     aws_options,
+    input_timeline,
     parse_as_of,
     parse_workers,
+    report_timeline,
     rule_options,
     settings_from_options,
     settings_record,
@@ -41,10 +43,11 @@ from dormant.cli.reference_sources import (
     parse_reference_options,
     reference_options,
 )
-from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.errors import DormantError, InvalidParameter, RoleDataError
 from dormant.core.model import AccountFailure, RoleQuota
 from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
@@ -106,7 +109,11 @@ def _others(
 
 
 def _live_account(
-    session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
+    session: boto3.session.Session,
+    settings: Settings,
+    now: datetime,
+    options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], str, RoleQuota | None]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
@@ -123,7 +130,7 @@ def _live_account(
         )
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
-        findings = list(scan_roles(source, settings, now))
+        findings = list(scan_roles(source, settings, now, timeline))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
     other = _others(session, options, account)
     finders += [other] if other is not None else []
@@ -284,6 +291,7 @@ def run_scan(
         max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
+    timeline = input_timeline(now, as_of, RoleDataError)
     worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
@@ -307,7 +315,7 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now, timeline)
         if options.choice is ReferenceChoice.IAM:
             from dormant.roles.references.snapshot import snapshot_references
 
@@ -332,7 +340,7 @@ def run_scan(
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source, quota = _live_account(session, settings, now, options)
+        found, source, quota = _live_account(session, settings, now, options, timeline)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -344,6 +352,8 @@ def run_scan(
         multi_account=multi_account,
         region=region,
         quota=quota,
+        # A multi-account scan is not checked against time (yet): no count to report.
+        timeline=None if multi_account else timeline,
     )
     return rows, meta
 
@@ -391,5 +401,6 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
     print_failures(failures)
+    report_timeline(meta.timeline, "roles", stale=options.get("snapshot") is not None)
     _warn_quota(meta.quota, meta.source)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))
