@@ -85,8 +85,8 @@ def output_options(func: F) -> F:
         type=click.Choice(FORMATS),
         default=None,
         help="Output format. Default: from the --output suffix (.json .csv .tsv .md .html), "
-        "else 'table' on a terminal and 'tsv' otherwise (role, compliance, annotation; "
-        "account id first with --org/--accounts).",
+        "else 'table' on a terminal and 'tsv' otherwise (name, compliance, annotation; "
+        "the account id first when several accounts are listed).",
     )(func)
     return func
 
