@@ -165,6 +165,7 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
     options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
     from dormant.aws.session import caller_account, client_config
     from dormant.roles.aws_accounts import scan_accounts
@@ -186,6 +187,7 @@ def _many_accounts(
             workers=workers,
             on_account_done=account_done,
             references="iam" in options.sources,
+            timeline=timeline,
         )
     findings = list(result.findings)
     if any(s != "iam" for s in options.sources):
@@ -334,6 +336,7 @@ def run_scan(
             settings=settings,
             now=now,
             options=options,
+            timeline=timeline,
         )
         rows = [row_from_finding(f) for f in found]
         multi_account = True
@@ -352,8 +355,7 @@ def run_scan(
         multi_account=multi_account,
         region=region,
         quota=quota,
-        # A multi-account scan is not checked against time (yet): no count to report.
-        timeline=None if multi_account else timeline,
+        timeline=timeline,
     )
     return rows, meta
 
