@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dormant.report import ReportMeta
+from dormant.roles.cli import run_scan
+
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 ACCOUNTS = ("111111111111", "222222222222")
 REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "eu-west-1")
@@ -110,3 +113,17 @@ def write_sample_snapshot(path: Path) -> Path:
     }
     path.write_text(json.dumps(document, indent=1), encoding="utf-8")
     return path
+
+
+def scan_sample(path: Path) -> tuple[list[Any], ReportMeta]:
+    """The sample written to ``path``, scanned as ``dormant scan --snapshot`` does."""
+    rows, meta = run_scan(
+        snapshot=str(write_sample_snapshot(path)),
+        max_days="60",
+        allow="",
+        include_service_linked=False,
+        as_of=AS_OF.isoformat(),
+        profile=None,
+        region=None,
+    )
+    return list(rows), meta

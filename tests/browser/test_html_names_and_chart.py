@@ -16,8 +16,7 @@ from big_report import Report
 from playwright.sync_api import Page
 
 from dormant.report.html import render_html
-from dormant.roles.cli import run_scan
-from table_samples import AS_OF, write_sample_snapshot
+from table_samples import scan_sample
 
 pytestmark = pytest.mark.browser
 
@@ -67,19 +66,10 @@ _SHOWN_CHARTED = """() => Array.from(document.querySelectorAll(".group tbody tr"
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sample")
-    snapshot = write_sample_snapshot(folder / "sample.json")
-    rows, meta = run_scan(
-        snapshot=str(snapshot),
-        max_days="60",
-        allow="",
-        include_service_linked=False,
-        as_of=AS_OF.isoformat(),
-        profile=None,
-        region=None,
-    )
+    rows, meta = scan_sample(folder / "sample.json")
     path = folder / "sample.html"
     with path.open("w", encoding="utf-8") as out:
-        render_html(list(rows), meta, out)
+        render_html(rows, meta, out)
     return path
 
 

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
-from table_samples import AS_OF, write_sample_snapshot
 
 from dormant.commands.demo import run_demo
 from dormant.core.model import Compliance
@@ -30,12 +29,13 @@ from dormant.permissions.model import ServiceAccess
 from dormant.report import ReportMeta
 from dormant.report.table import fitted_table, render_table
 from dormant.report.table_fit import ELLIPSIS, MIN_PREFIX, FitColumn, plan_table, wrap
-from dormant.roles.cli import run_scan
 from dormant.roles.layout import ROLE_LAYOUT
 from dormant.roles.snapshot import read_snapshot
 from dormant.users.decide import evaluate_user
 from dormant.users.layout import USER_LAYOUT, user_line_from_finding
 from dormant.users.records import parse_credential_report
+from dormant_sim.credentials import HEADER
+from table_samples import scan_sample, write_sample_snapshot
 
 WIDTHS = (80, 100, 120, 200)
 WORDS = {c.value for c in Compliance}
@@ -106,17 +106,8 @@ def demo_rows() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def sample_rows(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
-    path = write_sample_snapshot(tmp_path_factory.mktemp("sample") / "sample.json")
-    rows, _ = run_scan(
-        snapshot=str(path),
-        max_days="60",
-        allow="",
-        include_service_linked=False,
-        as_of=AS_OF.isoformat(),
-        profile=None,
-        region=None,
-    )
-    return list(rows)
+    rows, _ = scan_sample(tmp_path_factory.mktemp("sample") / "sample.json")
+    return rows
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -147,16 +138,7 @@ def test_middle_widths_fold_the_notes_into_one_cell(demo_rows: list[Any]) -> Non
 
 
 def _users() -> list[Any]:
-    header = (
-        "user,arn,user_creation_time,password_enabled,password_last_used,"
-        "password_last_changed,password_next_rotation,mfa_active,access_key_1_active,"
-        "access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,"
-        "access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,"
-        "access_key_2_last_used_date,access_key_2_last_used_region,"
-        "access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,"
-        "cert_2_last_rotated"
-    )
-    rows = [header]
+    rows = [HEADER]
     names = ["alice", "deploy-bot", "u" * 64, "contractor-with-a-very-long-name-for-audits-2026"]
     for index, name in enumerate(names):
         used = (NOW - timedelta(days=20 * index)).isoformat()
