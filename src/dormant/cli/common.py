@@ -182,17 +182,20 @@ def parse_as_of(as_of: str | None) -> datetime:
         raise InvalidParameter("--as-of", str(exc)) from None
 
 
-# A live read may see a use a little after the scan's "now" (taken from the clock when it
-# began): that much is skew, not a date in the future.
-_LIVE_SKEW = timedelta(hours=1)
+# The clock may be this far behind what a read sees (a use a little after the scan began,
+# or clocks apart): that much is skew, not a date in the future.
+_SKEW = timedelta(hours=1)
 
 
-def input_timeline(now: datetime, as_of: str | None, error: type[DormantError]) -> Timeline:
-    """The check of an input's dates against ``now``: exact when --as-of (or the input's
-    own time) set it, else with the skew a live read may show."""
-    return Timeline(
-        now, as_of=as_of is not None, tolerance=timedelta(0) if as_of else _LIVE_SKEW, error=error
-    )
+def input_timeline(
+    now: datetime, as_of: str | None, error: type[DormantError], *, live: bool
+) -> Timeline:
+    """The check of an input's dates against ``now``. A saved input judged as of a given
+    time may hold no use after it; a live read (which goes on after --as-of), and any read
+    judged now, none after the clock plus some skew."""
+    exact = as_of is not None and not live
+    latest = now if exact else datetime.now(UTC) + _SKEW
+    return Timeline(now, as_of=as_of is not None, latest=latest, error=error)
 
 
 def report_timeline(timeline: Timeline | None, noun: str, *, stale: bool) -> None:

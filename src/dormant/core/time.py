@@ -86,8 +86,10 @@ class Timeline:
     """What a report's input says about time, checked against the report's ``now``.
 
     A resource created after ``now`` did not exist then: it is left out and counted
-    (``not_yet_created``). A last use after ``now`` (beyond ``tolerance``, the clock skew a
-    live read may show) cannot be true: a data error naming the resource and the field.
+    (``not_yet_created``). A last use after ``latest`` cannot be true: a data error naming
+    the resource and the field. ``latest`` is ``now`` for a saved input measured as of a
+    given time (a snapshot cannot hold a use after the moment it is judged at), and the
+    clock plus some skew for a live read (an account goes on being used after --as-of).
     The newest date seen tells whether the input is old (``stale_hint``). ``as_of``: whether
     ``now`` was given (--as-of, a report's own time) rather than the clock's. Shared by the
     threads of a multi-account scan, so it counts under a lock.
@@ -95,7 +97,7 @@ class Timeline:
 
     now: datetime
     as_of: bool = False
-    tolerance: timedelta = timedelta(0)
+    latest: datetime | None = None  # None: now
     error: type[DormantError] = DormantError
     not_yet_created: int = 0
     newest: datetime | None = None
@@ -113,17 +115,19 @@ class Timeline:
                 self.not_yet_created += 1
             return False
         newest = created
+        latest = self.now if self.latest is None else self.latest
         for name, moment in used:
             if moment is None:
                 continue
-            if moment > self.now + self.tolerance:
-                raise self.error(
-                    f"{who}: {name} {_iso(moment)} is after {self._now_text()}: "
-                    + (
-                        "give an --as-of at or after the input's newest date"
-                        if self.as_of
-                        else "a date in the future cannot be true"
+            if moment > latest:
+                if self.as_of and latest == self.now:
+                    raise self.error(
+                        f"{who}: {name} {_iso(moment)} is after {self._now_text()}: give an "
+                        "--as-of at or after the input's newest date"
                     )
+                raise self.error(
+                    f"{who}: {name} {_iso(moment)} is in the future (after {_iso(latest)}): "
+                    "a date in the future cannot be true"
                 )
             newest = moment if newest is None or moment > newest else newest
         if newest is not None and (self.newest is None or newest > self.newest):

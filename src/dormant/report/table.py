@@ -10,7 +10,6 @@ this module only styles the plan with rich.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
@@ -43,8 +42,8 @@ def render_table(
     color: bool = False,
     width: int | None = None,
 ) -> Tally:
-    """A rich table that fits ``width`` (default: the terminal's; off a terminal COLUMNS,
-    else 160)."""
+    """A rich table that fits ``width`` (default: the terminal's; 160 off a terminal, so
+    that a file is the same wherever it is written)."""
     ordered, tally = meta.sorted_and_counted(lines)
     # Off a terminal the table is captured so that rich's padding can be trimmed: files
     # and golden copies should not end their lines with blanks.
@@ -53,7 +52,7 @@ def render_table(
         file=out if buffer is None else buffer,
         force_terminal=color,
         no_color=not color,
-        width=width if width is not None else (None if color else _file_width()),
+        width=width if width is not None else (None if color else _FILE_WIDTH),
         highlight=False,
         soft_wrap=False,
     )
@@ -76,12 +75,6 @@ def render_table(
     if buffer is not None:
         out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
     return tally
-
-
-def _file_width() -> int:
-    """COLUMNS when it is set (``COLUMNS=100 dormant scan -f table | less``), else 160."""
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) >= 40 else _FILE_WIDTH
 
 
 def fitted_table(

@@ -51,9 +51,10 @@ from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
-from dormant.roles.model import Finding, Role
+from dormant.roles.model import Finding
 from dormant.roles.references import ReferenceFinder, referenced
 from dormant.roles.scan import scan as scan_roles
+from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
     import boto3
@@ -62,18 +63,6 @@ if TYPE_CHECKING:
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _SnapshotSource:
-    """A RoleSource over a snapshot file (or stdin), read as a stream."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def roles(self) -> Iterator[Role]:
-        from dormant.roles.snapshot import read_snapshot
-
-        return read_snapshot(self._path)
 
 
 def _primed(rows: Iterator[Row]) -> Iterable[Row]:
@@ -293,7 +282,7 @@ def run_scan(
         max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
-    timeline = input_timeline(now, as_of, RoleDataError)
+    timeline = input_timeline(now, as_of, RoleDataError, live=snapshot is None)
     worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
@@ -317,7 +306,7 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now, timeline)
+        findings: Iterable[Finding] = scan_roles(SnapshotSource(snapshot), settings, now, timeline)
         if options.choice is ReferenceChoice.IAM:
             from dormant.roles.references.snapshot import snapshot_references
 

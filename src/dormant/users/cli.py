@@ -256,7 +256,7 @@ def users(
         if as_of is None and generated is not None:
             # The report is measured from when AWS made it, unless --as-of says otherwise.
             now, as_of = generated, iso(generated)
-        timeline = input_timeline(now, as_of, CredentialReportError)
+        timeline = input_timeline(now, as_of, CredentialReportError, live=False)
         findings = list(evaluate_users(dated_users(report_users, timeline), settings, now))
         source = "credential report " + ("<stdin>" if report_file == "-" else report_file)
     elif use_org or accounts_file is not None:
