@@ -121,6 +121,7 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "exempt": 0,
         "accounts": 1,
         "failed_accounts": 0,
+        "not_yet_created": 0,
     }
 
 

@@ -18,8 +18,10 @@ import click
 from dormant.cli.common import (
     account_targets,
     aws_options,
+    input_timeline,
     parse_as_of,
     parse_workers,
+    report_timeline,
     rule_options,
     settings_from_options,
     settings_record,
@@ -40,17 +42,20 @@ from dormant.cli.reference_sources import (
     parse_reference_options,
     reference_options,
 )
-from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.errors import DormantError, InvalidParameter, RoleDataError
 from dormant.core.model import AccountFailure, RoleQuota
 from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
-from dormant.roles.model import Finding, Role
+from dormant.roles.model import Finding
 from dormant.roles.references import ReferenceFinder, referenced
+from dormant.roles.scan import dated
 from dormant.roles.scan import scan as scan_roles
+from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
     import boto3
@@ -59,18 +64,6 @@ if TYPE_CHECKING:
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _SnapshotSource:
-    """A RoleSource over a snapshot file (or stdin), read as a stream."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def roles(self) -> Iterator[Role]:
-        from dormant.roles.snapshot import read_snapshot
-
-        return read_snapshot(self._path)
 
 
 def _primed(rows: Iterator[Row]) -> Iterable[Row]:
@@ -106,7 +99,11 @@ def _others(
 
 
 def _live_account(
-    session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
+    session: boto3.session.Session,
+    settings: Settings,
+    now: datetime,
+    options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], str, RoleQuota | None]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
@@ -122,8 +119,9 @@ def _live_account(
         source = IamRoleSource(
             iam, account_id=account, on_page=progress.advance, references=with_iam
         )
-        # Collected (a few thousand at most): the bar finishes before any output is written.
-        roles = list(source.roles())
+        # An account holds at most a few thousand roles: collecting them lets the bar
+        # finish before any output reaches the same terminal.
+        roles = list(dated(source.roles(), timeline))
     stacks = session.client("cloudformation", config=config)
     findings = list(evaluate_roles(stacks_or_tags(stacks, roles, account, _warn), settings, now))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
@@ -158,6 +156,7 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
     options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
     from dormant.aws.session import caller_account, client_config
     from dormant.roles.aws_accounts import scan_accounts
@@ -179,6 +178,7 @@ def _many_accounts(
             workers=workers,
             on_account_done=account_done,
             references="iam" in options.sources,
+            timeline=timeline,
         )
     findings = list(result.findings)
     if any(s != "iam" for s in options.sources):
@@ -284,6 +284,7 @@ def run_scan(
         max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
+    timeline = input_timeline(now, as_of, RoleDataError, live=snapshot is None)
     worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
@@ -313,10 +314,11 @@ def run_scan(
             from dormant.roles.references.snapshot import referenced_snapshot
 
             findings = referenced_snapshot(
-                snapshot, lambda roles: evaluate_roles(roles, settings, now)
+                snapshot,
+                lambda roles: evaluate_roles(dated(roles, timeline), settings, now),
             )
         else:
-            findings = scan_roles(_SnapshotSource(snapshot), settings, now)
+            findings = scan_roles(SnapshotSource(snapshot), settings, now, timeline)
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
@@ -331,13 +333,14 @@ def run_scan(
             settings=settings,
             now=now,
             options=options,
+            timeline=timeline,
         )
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source, quota = _live_account(session, settings, now, options)
+        found, source, quota = _live_account(session, settings, now, options, timeline)
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
@@ -349,6 +352,7 @@ def run_scan(
         multi_account=multi_account,
         region=region,
         quota=quota,
+        timeline=timeline,
     )
     return rows, meta
 
@@ -396,5 +400,6 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
     print_failures(failures)
+    report_timeline(meta.timeline, "roles", stale=options.get("snapshot") is not None)
     _warn_quota(meta.quota, meta.source)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))
