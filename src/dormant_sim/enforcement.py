@@ -72,6 +72,7 @@ from urllib.parse import urlparse
 from moto.core.authorization import ActionAuthenticatorMixin
 
 from dormant_sim import policy
+from dormant_sim.denials import Denial, explicitly_denied, implicitly_denied
 from dormant_sim.patching import Patch
 from dormant_sim.principals import (
     Caller,
@@ -81,7 +82,7 @@ from dormant_sim.principals import (
     caller_of,
     document_of,
 )
-from dormant_sim.request_context import ANY, KNOWN_KEYS, context_of
+from dormant_sim.request_context import KNOWN_KEYS, context_of
 from dormant_sim.resource_reference import resources_of
 
 __all__ = [
@@ -127,47 +128,6 @@ def enforcing() -> Iterator[None]:
         yield
     finally:
         set_enforcing(before)
-
-
-@dataclass(frozen=True)
-class Denial:
-    """An error the simulation answers instead of calling the operation."""
-
-    code: str
-    message: str
-    status: int
-
-
-# --- the verdict --------------------------------------------------------------------------------
-
-
-def _denied(caller: Caller, action: str, resource: str, because: str) -> Denial:
-    on = f" on resource: {resource}" if resource != ANY else ""
-    return Denial(
-        "AccessDenied",
-        f"User: {caller.arn} is not authorized to perform: {action}{on} {because}",
-        403,
-    )
-
-
-# Where a verdict comes from, as IAM names it in AccessDenied messages.
-_KINDS = {
-    "identity": ("an", "identity-based policy"),
-    "resource": ("a", "resource-based policy"),
-    "boundary": ("a", "permissions boundary"),
-    "session": ("a", "session policy"),
-}
-
-
-def _explicitly_denied(caller: Caller, action: str, resource: str, where: str) -> Denial:
-    article, kind = _KINDS[where]
-    return _denied(caller, action, resource, f"with an explicit deny in {article} {kind}")
-
-
-def _implicitly_denied(caller: Caller, action: str, resource: str, where: str) -> Denial:
-    return _denied(
-        caller, action, resource, f"because no {_KINDS[where][1]} allows the {action} action"
-    )
 
 
 @dataclass(frozen=True)
@@ -306,8 +266,8 @@ def _decide(caller: Caller, action: str, resource: str, request: policy.Request)
     if decision.verdict is policy.Verdict.ALLOW or decision.where is None:
         return None
     if decision.verdict is policy.Verdict.EXPLICIT_DENY:
-        return _explicitly_denied(caller, action, resource, decision.where)
-    return _implicitly_denied(caller, action, resource, decision.where)
+        return explicitly_denied(caller, action, resource, decision.where)
+    return implicitly_denied(caller, action, resource, decision.where)
 
 
 # Operations that hand a role to a service, which IAM authorizes as iam:PassRole on that role

@@ -37,13 +37,13 @@ from typing import Any
 
 from moto.iam.models import iam_backends
 from moto.identitystore.models import identitystore_backends
-from moto.ssoadmin.models import PermissionSet, SSOAdminBackend, ssoadmin_backends
+from moto.ssoadmin.models import Instance, PermissionSet, SSOAdminBackend, ssoadmin_backends
 from moto.ssoadmin.responses import SSOAdminResponse
 
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, constraint_error, decode_token, encode_token, json_body
 
-__all__ = ["PATCHES", "RESOURCES", "provision", "reserved_role_name", "reset", "settle"]
+__all__ = ["PATCHES", "provision", "reserved_role_name", "reset", "settle"]
 
 _NAME = re.compile(r"[\w+=,.@-]{1,32}")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -355,7 +355,18 @@ def _permission_set_arn(instance_arn: str) -> str:
     return f"arn:{partition}:sso:::permissionSet/{instance_id}/ps-{secrets.token_hex(8)}"
 
 
+_moto_instance_init = Instance.__init__
+
+
+def _instance_init(self: Any, account_id: str, region: str) -> None:
+    """moto's instance, with an identity store id of AWS's form (``d-`` and 10 hex digits,
+    which identitystore's model requires); moto's own has any lowercase letters."""
+    _moto_instance_init(self, account_id, region)
+    self.identity_store_id = f"d-{secrets.token_hex(5)}"
+
+
 PATCHES = (
+    Patch(Instance, "__init__", _instance_init),
     Patch(PermissionSet, "generate_id", staticmethod(_permission_set_arn)),
     Patch(SSOAdminResponse, "create_account_assignment", _create_account_assignment),
     Patch(SSOAdminResponse, "delete_account_assignment", _delete_account_assignment),
@@ -371,30 +382,3 @@ PATCHES = (
     Patch(SSOAdminResponse, "list_account_assignments", _list_account_assignments),
     Patch(SSOAdminResponse, "list_permission_sets", _list_permission_sets),
 )
-
-
-def _param(name: str) -> Any:
-    return lambda _account, _caller, params, _region: str(params(name))
-
-
-def _identity_store(account: str, _caller: Any, params: Any, _region: str) -> str:
-    return f"arn:aws:identitystore::{account}:identitystore/{params('IdentityStoreId')}"
-
-
-# What IAM authorizes each call against (`dormant_sim.request_context.RESOURCES`): the
-# permission set for the calls on one, the instance for the others, the identity store.
-RESOURCES: dict[str, Any] = {
-    "sso:listinstances": "*",
-    "sso:listpermissionsets": _param("InstanceArn"),
-    "sso:describepermissionset": _param("PermissionSetArn"),
-    "sso:listtagsforresource": _param("ResourceArn"),
-    "sso:listaccountsforprovisionedpermissionset": _param("PermissionSetArn"),
-    "sso:listaccountassignments": _param("PermissionSetArn"),
-    "sso:createaccountassignment": _param("PermissionSetArn"),
-    "sso:deleteaccountassignment": _param("PermissionSetArn"),
-    "sso:describeaccountassignmentcreationstatus": _param("InstanceArn"),
-    "sso:describeaccountassignmentdeletionstatus": _param("InstanceArn"),
-    "identitystore:describeuser": _identity_store,
-    "identitystore:describegroup": _identity_store,
-    "identitystore:listgroupmemberships": _identity_store,
-}

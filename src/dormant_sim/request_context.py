@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dormant_sim import identity_center, policy
+from dormant_sim import identity_center_resources, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
+from dormant_sim.service_arns import recorders, secret, stack
 
 __all__ = [
     "ANY",
@@ -133,37 +134,6 @@ def _config_rule_arn(account: str, region: str, name: str) -> str:
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
-def _secret(account: str, _caller: Caller, params: Params, region: str) -> str:
-    """The secret's full ARN (with its random suffix), whether the request names it by name,
-    partial ARN or full ARN: IAM matches policies against that ARN, never the SecretId."""
-    from moto.secretsmanager.models import secretsmanager_backends
-
-    secret_id = str(params("SecretId"))
-    try:
-        return str(secretsmanager_backends[account][region].describe_secret(secret_id).arn)
-    except Exception:
-        # No such secret: IAM authorizes the ARN as written (a name gets the pattern's form),
-        # then Secrets Manager answers ResourceNotFoundException.
-        if secret_id.startswith("arn:"):
-            return secret_id
-        return f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_id}"
-
-
-def _stack(account: str, _caller: Caller, params: Params, region: str) -> str:
-    name = str(params("StackName"))
-    if name.startswith("arn:"):
-        return name
-    from moto.cloudformation.models import cloudformation_backends
-
-    stacks = cloudformation_backends[account][region].stacks.values()
-    found = next((s.stack_id for s in stacks if s.name == name), None)
-    return str(found or f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/{name}/*")
-
-
-def _recorders(account: str, _caller: Caller, _params: Params, region: str) -> str:
-    return f"arn:{PARTITION}:config:{region}:{account}:configuration-recorder/*"
-
-
 ANY = "*"
 # Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
 # the actions IAM's reference gives resource types. Actions without resource types are
@@ -255,17 +225,17 @@ RESOURCES: dict[str, Builder] = {
     "config:startconfigrulesevaluation": _config_rules,
     # CloudFormation's stacks (which roles a stack holds) and Config's recorders (what the
     # references' source covers); actions without resource types need no builder.
-    "cloudformation:liststackresources": _stack,
-    "config:describeconfigurationrecorders": _recorders,
-    "config:describeconfigurationrecorderstatus": _recorders,
+    "cloudformation:liststackresources": stack,
+    "config:describeconfigurationrecorders": recorders,
+    "config:describeconfigurationrecorderstatus": recorders,
     # Security Hub
     "securityhub:batchimportfindings": _finding_products,
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
-    "secretsmanager:getsecretvalue": _secret,
+    "secretsmanager:getsecretvalue": secret,
 }
-# Identity Center's calls: dormant_sim.identity_center holds them beside its patches.
-RESOURCES.update(identity_center.RESOURCES)
+# Identity Center's calls: dormant_sim.identity_center_resources holds them.
+RESOURCES.update(identity_center_resources.RESOURCES)
 
 
 KNOWN_KEYS = frozenset(

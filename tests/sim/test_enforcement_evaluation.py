@@ -100,11 +100,12 @@ def test_an_explicit_deny_is_reported_before_a_missing_allow(sim: Simulation, ta
 def test_an_explicit_deny_in_a_session_policy_is_reported_as_explicit(
     sim: Simulation, target: str, now: datetime
 ) -> None:
+    # IAM refuses a trust policy naming a principal that does not exist yet: the caller first.
+    caller = sim.principal("caller", policies=[allow("sts:AssumeRole", f"{ROLES}/worker")])
     sim.put_role(ACCOUNT, "worker", created=now, trust_policy=trusting(f"{ROLES}/caller"))
     boto3.client("iam").put_role_policy(
         RoleName="worker", PolicyName="all", PolicyDocument=json.dumps(allow("iam:*"))
     )
-    caller = sim.principal("caller", policies=[allow("sts:AssumeRole", f"{ROLES}/worker")])
     session_policy = document(allow("iam:*")["Statement"][0], deny("iam:GetRole", target))
     with sim.enforcing(), sim.acting_as(caller):
         assumed = boto3.client("sts").assume_role(
@@ -150,8 +151,8 @@ def test_a_trust_policy_naming_the_user_grants_past_its_boundary(
     sim: Simulation, now: datetime
 ) -> None:
     user_arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
-    sim.put_role(ACCOUNT, "for-alice", created=now, trust_policy=trusting(user_arn))
     alice = sim.principal("alice", kind="user", policies=[allow("iam:ListRoles")])
+    sim.put_role(ACCOUNT, "for-alice", created=now, trust_policy=trusting(user_arn))
     # moto keeps no user boundaries (PutUserPermissionsBoundary is not implemented there), so
     # the boundary is put on its user object as IAM would hold it.
     iam_backends[ACCOUNT]["aws"].get_user("alice").permissions_boundary_arn = boundary_of(
@@ -167,8 +168,8 @@ def test_a_trust_policy_naming_the_user_grants_past_its_boundary(
 def test_a_trust_policy_naming_the_role_stays_limited_by_its_boundary(
     sim: Simulation, now: datetime
 ) -> None:
-    sim.put_role(ACCOUNT, "for-caller", created=now, trust_policy=trusting(f"{ROLES}/caller"))
     caller = sim.principal("caller", policies=[allow("iam:ListRoles")])
+    sim.put_role(ACCOUNT, "for-caller", created=now, trust_policy=trusting(f"{ROLES}/caller"))
     boto3.client("iam").put_role_permissions_boundary(
         RoleName="caller", PermissionsBoundary=boundary_of(allow("iam:ListRoles"))
     )
@@ -184,8 +185,8 @@ def test_a_trust_policy_naming_the_session_grants_past_the_boundary(
     sim: Simulation, now: datetime
 ) -> None:
     session_arn = f"arn:aws:sts::{ACCOUNT}:assumed-role/caller/the-session"
-    sim.put_role(ACCOUNT, "for-session", created=now, trust_policy=trusting(session_arn))
     caller = sim.principal("caller", policies=[allow("iam:ListRoles")], session_name="the-session")
+    sim.put_role(ACCOUNT, "for-session", created=now, trust_policy=trusting(session_arn))
     boto3.client("iam").put_role_permissions_boundary(
         RoleName="caller", PermissionsBoundary=boundary_of(allow("iam:ListRoles"))
     )
@@ -215,11 +216,11 @@ def test_another_accounts_role_is_out_of_reach_of_identity_policies_alone(
 
 
 def test_assuming_another_accounts_role_needs_both_sides(sim: Simulation, now: datetime) -> None:
+    without_grant = sim.principal("caller", policies=[allow("iam:ListRoles")])
     sim.put_role(OTHER, "trusts-caller", created=now, trust_policy=trusting(f"{ROLES}/caller"))
     sim.put_role(
         OTHER, "trusts-nobody", created=now, trust_policy=trusting(f"arn:aws:iam::{OTHER}:root")
     )
-    without_grant = sim.principal("caller", policies=[allow("iam:ListRoles")])
     with sim.enforcing(), sim.acting_as(without_grant):
         sts = boto3.client("sts")
         code, message = error_of(

@@ -139,10 +139,9 @@ def _live_account(
 
 def _warn_quota(quota: RoleQuota | None, source: str) -> None:
     if quota is not None and quota.nearly_full:
-        click.echo(
-            f"dormant: warning: {source} uses {quota.roles} of its {quota.roles_quota} roles "
-            f"quota ({quota.percent}%); retire unused roles or ask AWS for a higher quota",
-            err=True,
+        _warn(
+            f"{source} uses {quota.roles} of its {quota.roles_quota} roles quota "
+            f"({quota.percent}%); retire unused roles or ask AWS for a higher quota"
         )
 
 
@@ -299,8 +298,7 @@ def run_scan(
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
     # A snapshot holds everything the iam source reads: offline scans look as live ones do.
-    default = ReferenceChoice.IAM
-    options = parse_reference_options(references or default, aggregator, regions)
+    options = parse_reference_options(references or ReferenceChoice.IAM, aggregator, regions)
     if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
         raise InvalidParameter("--references", "a snapshot holds the iam source only")
     failures: Sequence[AccountFailure] = ()
@@ -308,19 +306,17 @@ def run_scan(
     quota: RoleQuota | None = None
     rows: Iterable[Row]
     if snapshot is not None:
-        name = "<stdin>" if snapshot == "-" else snapshot
         findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
             from dormant.roles.references.snapshot import referenced_snapshot
 
             findings = referenced_snapshot(
-                snapshot,
-                lambda roles: evaluate_roles(dated(roles, timeline), settings, now),
+                snapshot, lambda roles: evaluate_roles(dated(roles, timeline), settings, now)
             )
         else:
             findings = scan_roles(SnapshotSource(snapshot), settings, now, timeline)
         rows = _primed(map(row_from_finding, findings))
-        source = f"snapshot {name}"
+        source = f"snapshot {'<stdin>' if snapshot == '-' else snapshot}"
     elif use_org or accounts_file is not None:
         session = user_session(profile, region)
         region = session.region_name

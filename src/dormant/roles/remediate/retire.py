@@ -1,24 +1,21 @@
 """Retire unused roles: notice, grace, quarantine, delete, one step per role per run.
 
-``plan_retire`` decides one step per role from data already read (the roles of the
-account, as ``GetAccountAuthorizationDetails`` returns them). With ``notice_days`` above 0
-a NON_COMPLIANT role first gets a notice (``notify``: the tag ``dormant:notice-at``, and its
-owner is told by the campaign), and is quarantined on the day the notice announced, once
-``notice_days`` whole UTC days have passed and it is still NON_COMPLIANT; a notice whose
-day passed without a quarantine (notices only, a failed run, the cap) is given again, with
-a fresh ``notice_days``, so no quarantine ever comes under a date that passed. A role used
-or exempted since its notice has the notice cleared (``clear``). A role someone else
-quarantined (no ``dormant:notice-at``) gets a notice too, and is deleted only once
-``notice_days`` have passed since it as well. With ``notice_days`` 0 there is no notice
-step. A role quarantined at least ``after_days`` whole UTC days ago and unused since is
-deleted; a quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
-or not yet due is kept, saying why. Each step says what comes next and on which day.
-``carry_out`` makes the changes through the same ``quarantine`` and ``delete`` as the
-commands (refusals, freshness re-check, verified backup), one role at a time, so one
-role's failure never stops the others; a role not quarantined is backed up before its
-notice or quarantine (``backup_record``), so its delete relies on that backup, never on a
-state dormant made. Running it twice on one day changes nothing the second time. Pure
-over ``RoleMutator``: no boto3, no clock (``now`` is an argument).
+``plan_retire`` decides one step per role from data already read (the roles as
+``GetAccountAuthorizationDetails`` returns them). With ``notice_days`` above 0 a
+NON_COMPLIANT role first gets a notice (``notify``: the tag ``dormant:notice-at``; the
+campaign tells its owner) and is quarantined on the day the notice announced, if still
+NON_COMPLIANT; a notice whose day passed without a quarantine (notices only, a failed run,
+the cap) is given again with a fresh ``notice_days``, so no quarantine comes under a date
+that passed. A role used or exempted since its notice has it cleared (``clear``). A role
+someone else quarantined gets a notice too, and is deleted only ``notice_days`` after it.
+A role quarantined ``after_days`` whole UTC days ago and unused since is deleted; one used
+since, now allow-listed or exempt, managed elsewhere, or not yet due is kept, saying why.
+Each step says what comes next and on which day. ``carry_out`` makes the changes through
+the commands' ``quarantine`` and ``delete`` (refusals, freshness re-check, verified
+backup), one role at a time, so one failure never stops the others; a role is backed up
+before its first change (``backup_record``), so its delete never relies on a state dormant
+made. A second run on the same day changes nothing. Pure over ``RoleMutator``: no boto3,
+no clock (``now`` is an argument).
 """
 
 from __future__ import annotations
