@@ -119,10 +119,19 @@ class Denial:
 # --- the verdict --------------------------------------------------------------------------------
 
 
+# Operations IAM authorizes under another action's name (the API reference says so).
+_IAM_ACTIONS = {
+    "access-analyzer:listfindingsv2": "access-analyzer:ListFindings",
+    "access-analyzer:getfindingv2": "access-analyzer:GetFinding",
+}
+# The error code of a denial, where a service's protocol names it otherwise (rest-json).
+_DENIED_CODES = {"access-analyzer": "AccessDeniedException"}
+
+
 def _denied(caller: Caller, action: str, resource: str, because: str) -> Denial:
     on = f" on resource: {resource}" if resource != ANY else ""
     return Denial(
-        "AccessDenied",
+        _DENIED_CODES.get(action.split(":", 1)[0], "AccessDenied"),
         f"User: {caller.arn} is not authorized to perform: {action}{on} {because}",
         403,
     )
@@ -215,7 +224,9 @@ def authorize(response: Any) -> Denial | None:
             account_id=response.current_account,
             method=response.method,
             path=path,
-            data=response.data,
+            # On a GET, moto's `data` is the parsed query string, which the signature check
+            # would sign as a form body: a rest-json GET with a query never matched.
+            data={} if response.method == "GET" else response.data,
             body=response.raw_body,
             headers=headers,
             action=operation,
@@ -225,7 +236,7 @@ def authorize(response: Any) -> Denial | None:
         code = getattr(error, "error_type", "AccessDenied")
         return Denial(str(code), str(getattr(error, "message", error)), 403)
     service = iam_request._service
-    action = f"{service}:{operation}"
+    action = _IAM_ACTIONS.get(f"{service}:{operation}".lower(), f"{service}:{operation}")
     if action.lower() == "sts:getcalleridentity":  # IAM never denies it
         return None
     region = iam_request._region

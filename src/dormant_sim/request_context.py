@@ -96,6 +96,10 @@ def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> 
     return str(arn) if arn else f"arn:{PARTITION}:config:{region}:{account}:config-rule/{name}"
 
 
+def _analyzer(account: str, _caller: Caller, params: Params, region: str) -> str:
+    return f"arn:{PARTITION}:access-analyzer:{region}:{account}:analyzer/{params('analyzerName')}"
+
+
 ANY = "*"
 # Action (lower case) -> the resource IAM authorizes it against. Absent: the simulation does
 # not know, and refuses to guess. "*": the action has no resource types in IAM's reference.
@@ -210,6 +214,11 @@ RESOURCES: dict[str, Builder | str] = {
     "organizations:listroots": ANY,
     # Security Hub
     "securityhub:batchimportfindings": ANY,
+    # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
+    "access-analyzer:listanalyzers": ANY,
+    "access-analyzer:createanalyzer": _analyzer,
+    "access-analyzer:listfindings": _param("analyzerArn"),
+    "access-analyzer:getfinding": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": _param("SecretId"),

@@ -1,0 +1,477 @@
+"""IAM Access Analyzer's unused-access analyzers and their V2 findings, which moto lacks.
+
+moto 5.2 has no Access Analyzer at all (no backend, no URL), so this module adds one: a
+backend registered under moto's service name `accessanalyzer`, routed by the host
+`access-analyzer.<region>.amazonaws.com` (in-process and on the loopback server alike), with
+botocore's model parsing requests and serializing answers (moto's rest-json machinery).
+
+Operations, shaped by botocore's `accessanalyzer` model:
+
+- CreateAnalyzer: unused-access types only (`ACCOUNT_UNUSED_ACCESS`,
+  `ORGANIZATION_UNUSED_ACCESS`); `configuration.unusedAccess.unusedAccessAge` 1..365 (default
+  90); a name used twice in a Region is a ConflictException. The analyzer is ACTIVE at once
+  but has no findings until its first analysis (AWS: "it can take time for findings to be
+  available").
+- ListAnalyzers: paged (maxResults 1..1000 with nextToken), filtered by `type`.
+- ListFindingsV2: paged (maxResults 1..1000), `filter` on `status`, `findingType`,
+  `resource` and `resourceOwnerAccount` with `eq`/`neq` (any other key or operator is a
+  ValidationException: a test never passes on an unfiltered answer); an unknown analyzer is
+  ResourceNotFoundException. Summaries carry no last access (botocore's FindingSummaryV2 has
+  none); GetFindingV2 gives it in `findingDetails`.
+- GetFindingV2: one finding, by id and analyzer.
+
+Findings are computed from the simulated IAM by AWS's documented rules, when `analyze` runs
+(AWS re-analyzes every 24 hours; a test calls `analyze(now)` to stand for a pass, so
+`analyzedAt` is the simulation's clock, never the wall clock):
+
+- only entities that existed for the whole window (created at least `unusedAccessAge` days
+  before the analysis) are analyzed; service-linked roles never are;
+- `UnusedIAMRole`: a role not used for `unusedAccessAge` days or more (or never used);
+- `UnusedIAMUserPassword`: a user with a console password not used for the window;
+  `UnusedIAMUserAccessKey`: an active access key not used for the window;
+- statuses: a new finding is ACTIVE; at the next analysis a finding whose entity is used
+  again or deleted becomes RESOLVED; an ARCHIVED finding stays archived while still unused
+  (`archive` stands for UpdateFindings, which comes with `--archive`).
+
+Authorization (under `Simulation.enforcing()`): IAM names ListFindingsV2 and GetFindingV2
+`access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`enforcement` maps them),
+on the analyzer's ARN; a caller without them gets AccessDeniedException.
+Organization analyzers read only the analyzer's own account here (findings for member accounts
+are not simulated yet). Test support over moto's private classes; never imported by dormant's
+Lambda path. It must never weaken a check that AWS makes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import moto.backend_index as backend_index
+import moto.backends as moto_backends
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.responses import ActionResult, BaseResponse
+
+from dormant_sim.patching import Patch
+from dormant_sim.protocol import AwsError, decode_token, encode_token
+
+__all__ = [
+    "FINDING_TYPES",
+    "PATCHES",
+    "SERVICE",
+    "analyze",
+    "archive",
+    "create_analyzer",
+    "reset",
+]
+
+SERVICE = "accessanalyzer"
+UNUSED_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
+FINDING_TYPES = ("UnusedIAMRole", "UnusedIAMUserAccessKey", "UnusedIAMUserPassword")
+_STATUSES = ("ACTIVE", "ARCHIVED", "RESOLVED")
+_DEFAULT_AGE = 90
+_MAX_AGE = 365
+_MAX_RESULTS = 1000
+# ListFindingsV2 filter keys the simulation applies -> the summary field they match.
+_FILTER_KEYS = {
+    "status": "status",
+    "findingType": "findingType",
+    "resource": "resource",
+    "resourceOwnerAccount": "resourceOwnerAccount",
+}
+_SERVICE_LINKED_PATH = "/aws-service-role/"
+
+
+@dataclass(frozen=True)
+class _Analyzer:
+    arn: str
+    name: str
+    type: str
+    created: datetime
+    unused_access_age: int
+    account_id: str
+    region: str
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn,
+            "name": self.name,
+            "type": self.type,
+            "createdAt": self.created,
+            "status": "ACTIVE",
+            "configuration": {"unusedAccess": {"unusedAccessAge": self.unused_access_age}},
+        }
+
+
+@dataclass(frozen=True)
+class _Finding:
+    id: str
+    finding_type: str
+    resource: str
+    resource_type: str
+    account_id: str
+    status: str
+    created: datetime
+    updated: datetime
+    analyzed: datetime
+    last_accessed: datetime | None
+    access_key_id: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "findingType": self.finding_type,
+            "resource": self.resource,
+            "resourceType": self.resource_type,
+            "resourceOwnerAccount": self.account_id,
+            "status": self.status,
+            "createdAt": self.created,
+            "updatedAt": self.updated,
+            "analyzedAt": self.analyzed,
+        }
+
+    def details(self) -> dict[str, Any]:
+        last = {} if self.last_accessed is None else {"lastAccessed": self.last_accessed}
+        if self.finding_type == "UnusedIAMRole":
+            return {"unusedIamRoleDetails": last}
+        if self.finding_type == "UnusedIAMUserPassword":
+            return {"unusedIamUserPasswordDetails": last}
+        return {"unusedIamUserAccessKeyDetails": {"accessKeyId": self.access_key_id, **last}}
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What a finding is about: its type and its entity (a key within a user)."""
+        return self.finding_type, f"{self.resource}#{self.access_key_id or ''}"
+
+
+_lock = threading.Lock()
+# (account, region) -> analyzer name -> analyzer
+_analyzers: dict[tuple[str, str], dict[str, _Analyzer]] = {}
+# analyzer ARN -> finding id -> finding (insertion order is the listing order)
+_findings: dict[str, dict[str, _Finding]] = {}
+
+
+def reset() -> None:
+    with _lock:
+        _analyzers.clear()
+        _findings.clear()
+
+
+# ---- analysis
+
+
+@dataclass(frozen=True)
+class _Unused:
+    finding_type: str
+    resource: str
+    resource_type: str
+    last_accessed: datetime | None
+    access_key_id: str | None = None
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_Unused]:
+    """What IAM's last-use data says is unused for `window` days, for entities that existed
+    for the whole window (AWS analyzes nothing younger)."""
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[account_id]["aws"]
+    cutoff = now - timedelta(days=window)
+
+    def unused(last: datetime | None) -> bool:
+        return last is None or _as_utc(last) <= cutoff
+
+    for role in list(iam.roles.values()):
+        if role.path.startswith(_SERVICE_LINKED_PATH) or _as_utc(role.create_date) > cutoff:
+            continue
+        last = role.last_used
+        if unused(last):
+            yield _Unused("UnusedIAMRole", role.arn, "AWS::IAM::Role", _opt_utc(last))
+    for user in list(iam.users.values()):
+        if _as_utc(user.create_date) > cutoff:
+            continue
+        if user.password is not None:
+            last = user.password_last_used
+            if unused(last):
+                yield _Unused("UnusedIAMUserPassword", user.arn, "AWS::IAM::User", _opt_utc(last))
+        for key in user.access_keys:
+            if key.status != "Active" or _as_utc(key.create_date) > cutoff:
+                continue
+            last = key.last_used.timestamp if key.last_used is not None else None
+            if unused(last):
+                yield _Unused(
+                    "UnusedIAMUserAccessKey",
+                    user.arn,
+                    "AWS::IAM::User",
+                    _opt_utc(last),
+                    key.access_key_id,
+                )
+
+
+def _opt_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _as_utc(value)
+
+
+def analyze(now: datetime, account_id: str | None = None) -> None:
+    """One analysis pass of every analyzer (of `account_id` only, if given), at `now`.
+
+    New unused entities get ACTIVE findings; a finding whose entity is no longer unused (used
+    since, or deleted) becomes RESOLVED; an ARCHIVED one stays archived while still unused.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    with _lock:
+        analyzers = [
+            analyzer
+            for (owner, _), by_name in _analyzers.items()
+            if account_id is None or owner == account_id
+            for analyzer in by_name.values()
+        ]
+    for analyzer in analyzers:
+        found = {
+            (u.finding_type, f"{u.resource}#{u.access_key_id or ''}"): u
+            for u in _unused_entities(analyzer.account_id, analyzer.unused_access_age, now)
+        }
+        with _lock:
+            findings = _findings.setdefault(analyzer.arn, {})
+            by_key = {f.key: f for f in findings.values() if f.status != "RESOLVED"}
+            for key, finding in by_key.items():
+                current = found.get(key)
+                if current is None:
+                    findings[finding.id] = replace(
+                        finding, status="RESOLVED", updated=now, analyzed=now
+                    )
+                else:
+                    findings[finding.id] = replace(
+                        finding, analyzed=now, last_accessed=current.last_accessed
+                    )
+            for key, entity in found.items():
+                if key in by_key:
+                    continue
+                finding_id = str(uuid.uuid4())
+                findings[finding_id] = _Finding(
+                    id=finding_id,
+                    finding_type=entity.finding_type,
+                    resource=entity.resource,
+                    resource_type=entity.resource_type,
+                    account_id=analyzer.account_id,
+                    status="ACTIVE",
+                    created=now,
+                    updated=now,
+                    analyzed=now,
+                    last_accessed=entity.last_accessed,
+                    access_key_id=entity.access_key_id,
+                )
+
+
+def archive(analyzer_arn: str, finding_id: str, now: datetime) -> None:
+    """Archive one finding (what UpdateFindings with status ARCHIVED does)."""
+    with _lock:
+        finding = _findings.get(analyzer_arn, {}).get(finding_id)
+        if finding is None:
+            raise KeyError(f"no finding {finding_id} in {analyzer_arn}")
+        _findings[analyzer_arn][finding_id] = replace(finding, status="ARCHIVED", updated=now)
+
+
+# ---- the service's operations
+
+
+def _validation(message: str) -> AwsError:
+    return AwsError("ValidationException", message)
+
+
+def _page_size(value: Any) -> int:
+    if value is None:
+        return _MAX_RESULTS
+    if not isinstance(value, int) or not 1 <= value <= _MAX_RESULTS:
+        raise _validation(f"maxResults must be between 1 and {_MAX_RESULTS}")
+    return value
+
+
+def _page(items: Sequence[Any], kind: str, token: Any, size: int) -> tuple[Sequence[Any], str]:
+    start = 0
+    if token:
+        decoded = decode_token(str(token), kind)
+        if decoded is None or decoded > len(items):
+            raise _validation("Invalid pagination token")
+        start = decoded
+    end = start + size
+    return items[start:end], (encode_token(kind, end) if end < len(items) else "")
+
+
+def _analyzer_of(arn: Any) -> _Analyzer:
+    with _lock:
+        for by_name in _analyzers.values():
+            for analyzer in by_name.values():
+                if analyzer.arn == arn:
+                    return analyzer
+    raise AwsError("ResourceNotFoundException", f"Analyzer {arn} not found")
+
+
+def _keep(summary: Mapping[str, Any], criteria: Mapping[str, Any]) -> bool:
+    for key, criterion in criteria.items():
+        value = summary.get(_FILTER_KEYS[key])
+        if "eq" in criterion and value not in criterion["eq"]:
+            return False
+        if "neq" in criterion and value in criterion["neq"]:
+            return False
+    return True
+
+
+def _checked_filter(criteria: Any) -> Mapping[str, Any]:
+    if criteria is None:
+        return {}
+    unknown = sorted(set(criteria) - set(_FILTER_KEYS))
+    if unknown:
+        raise _validation(f"the simulation does not filter findings by {', '.join(unknown)}")
+    for key, criterion in criteria.items():
+        operators = set(criterion)
+        if not operators:
+            raise _validation(f"filter {key} names no operator")
+        if operators - {"eq", "neq"}:
+            raise _validation(
+                f"the simulation does not apply {', '.join(sorted(operators))} to {key}"
+            )
+        for values in criterion.values():
+            if not 1 <= len(values) <= 20:
+                raise _validation(f"filter {key} must hold 1 to 20 values")
+    return dict(criteria)
+
+
+class AccessAnalyzerResponse(BaseResponse):
+    def __init__(self) -> None:
+        super().__init__(service_name=SERVICE)
+        self.automated_parameter_parsing = True
+
+    def create_analyzer(self) -> ActionResult:
+        name = self._get_param("analyzerName")
+        analyzer_type = self._get_param("type")
+        if analyzer_type not in UNUSED_TYPES:
+            raise _validation(
+                f"the simulation creates unused-access analyzers only, not {analyzer_type}"
+            )
+        age = (
+            (self._get_param("configuration") or {})
+            .get("unusedAccess", {})
+            .get("unusedAccessAge", _DEFAULT_AGE)
+        )
+        if not isinstance(age, int) or not 1 <= age <= _MAX_AGE:
+            raise _validation(f"unusedAccessAge must be between 1 and {_MAX_AGE}")
+        account, region = self.current_account, self.region
+        arn = f"arn:{self.partition}:access-analyzer:{region}:{account}:analyzer/{name}"
+        with _lock:
+            by_name = _analyzers.setdefault((account, region), {})
+            if name in by_name:
+                raise AwsError("ConflictException", f"Analyzer {name} already exists")
+            by_name[name] = _Analyzer(
+                arn, name, analyzer_type, datetime.now(UTC), age, account, region
+            )
+        return ActionResult({"arn": arn})
+
+    def list_analyzers(self) -> ActionResult:
+        wanted = self._get_param("type")
+        size = _page_size(self._get_param("maxResults"))
+        with _lock:
+            mine = list(_analyzers.get((self.current_account, self.region), {}).values())
+        matching = [a.summary() for a in mine if wanted is None or a.type == wanted]
+        page, token = _page(matching, "analyzers", self._get_param("nextToken"), size)
+        result: dict[str, Any] = {"analyzers": list(page)}
+        if token:
+            result["nextToken"] = token
+        return ActionResult(result)
+
+    def list_findings_v2(self) -> ActionResult:
+        analyzer = _analyzer_of(self._get_param("analyzerArn"))
+        criteria = _checked_filter(self._get_param("filter"))
+        if self._get_param("sort") is not None:
+            raise _validation("the simulation does not sort findings")
+        size = _page_size(self._get_param("maxResults"))
+        with _lock:
+            summaries = [f.summary() for f in _findings.get(analyzer.arn, {}).values()]
+        matching = [s for s in summaries if _keep(s, criteria)]
+        page, token = _page(matching, "findings", self._get_param("nextToken"), size)
+        result: dict[str, Any] = {"findings": list(page)}
+        if token:
+            result["nextToken"] = token
+        return ActionResult(result)
+
+    def get_finding_v2(self) -> ActionResult:
+        analyzer = _analyzer_of(self._get_param("analyzerArn"))
+        finding_id = self._get_param("id")
+        with _lock:
+            finding = _findings.get(analyzer.arn, {}).get(finding_id)
+        if finding is None:
+            raise AwsError("ResourceNotFoundException", f"Finding {finding_id} not found")
+        return ActionResult({**finding.summary(), "findingDetails": [finding.details()]})
+
+
+_URL_BASES = [r"https?://access-analyzer\.(.+)\.amazonaws\.com"]
+_URL_PATHS = {
+    "{0}/analyzer$": AccessAnalyzerResponse.dispatch,
+    "{0}/findingv2$": AccessAnalyzerResponse.dispatch,
+    "{0}/findingv2/(?P<id>[^/]+)$": AccessAnalyzerResponse.dispatch,
+}
+
+
+class _Urls:
+    url_bases = _URL_BASES
+    url_paths = _URL_PATHS
+
+
+class AccessAnalyzerBackend(BaseBackend):
+    """Routing only: the analyzers and findings live in this module (see `reset`)."""
+
+    @property
+    def _url_module(self) -> Any:
+        return _Urls
+
+
+_backends: BackendDict[AccessAnalyzerBackend] = BackendDict(AccessAnalyzerBackend, SERVICE)
+_original_get_backend: Callable[..., Any] = moto_backends.get_backend
+
+
+def _get_backend(name: str) -> Any:
+    if name == SERVICE:
+        return _backends
+    return _original_get_backend(name)
+
+
+PATCHES = (
+    Patch(
+        backend_index,
+        "backend_url_patterns",
+        [
+            *backend_index.backend_url_patterns,
+            *((SERVICE, re.compile(base)) for base in _URL_BASES),
+        ],
+    ),
+    Patch(moto_backends, "get_backend", _get_backend),
+)
+
+
+def create_analyzer(
+    account_id: str,
+    name: str,
+    *,
+    unused_access_age: int = _DEFAULT_AGE,
+    analyzer_type: str = "ACCOUNT_UNUSED_ACCESS",
+    region: str = "us-east-1",
+    endpoint_url: str | None = None,
+) -> str:
+    """Create an unused-access analyzer as the account's administrator; its ARN."""
+    from dormant_sim.seed.clients import internal_client
+
+    client = internal_client(SERVICE, account_id, region=region, endpoint_url=endpoint_url)
+    response = client.create_analyzer(
+        analyzerName=name,
+        type=analyzer_type,
+        configuration={"unusedAccess": {"unusedAccessAge": unused_access_age}},
+    )
+    return str(response["arn"])
