@@ -10,9 +10,11 @@ Standard library only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.managed import management_of
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
 from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, is_exempt_annotation, owner_of
@@ -46,14 +48,18 @@ from dormant.roles.references import (
 )
 
 __all__ = [
+    "AWS_FIELDS",
     "FIELDS",
     "MANAGED_HEADER",
     "NEVER_USED_DAYS",
     "REFERENCED_HEADER",
     "REPORT_FIELDS",
+    "ROLE_AWS_LAYOUT",
     "ROLE_LAYOUT",
     "ROLE_PAGE_HEADERS",
     "Row",
+    "agrees_text",
+    "aws_record",
     "extra_columns",
     "managed_text",
     "record",
@@ -93,6 +99,9 @@ FIELDS = (
     "references_checked",
 )
 
+# `dormant scan --source access-analyzer` adds: AWS's finding, and whether dormant agrees.
+AWS_FIELDS = ("aws_finding", "agrees", "disagreement")
+
 # `dormant report` adds when Config recorded the result.
 REPORT_FIELDS = (*FIELDS, "recorded_at")
 
@@ -126,6 +135,9 @@ class Row(NamedTuple):
     managed_by: str | None = None
     hint: str | None = None
     references: RoleReferences | None = None  # None: no source was asked
+    # With --source access-analyzer: AWS's finding and dormant's agreement (None otherwise).
+    aws_finding: AwsFinding | None = None
+    agreement: Agreement | None = None
 
     @property
     def name(self) -> str:
@@ -178,6 +190,8 @@ def row_from_finding(finding: Finding) -> Row:
         finding.managed_by,
         finding.hint,
         finding.references,
+        finding.aws_finding,
+        finding.agreement,
     )
 
 
@@ -267,6 +281,37 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
     if recorded_at:
         full["recorded_at"] = iso(row.recorded_at)
     return full
+
+
+def aws_record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
+    """``record`` with ``AWS_FIELDS``: AWS's finding (timestamps ISO 8601 UTC), ``agrees``
+    (true only where both say unused and dormant may act) and ``disagreement`` (why not)."""
+    full = record(row, recorded_at=recorded_at)
+    aws = row.aws_finding
+    full["aws_finding"] = (
+        None
+        if aws is None
+        else {
+            "source": aws.source,
+            "id": aws.id,
+            "type": aws.type,
+            "status": aws.status,
+            "analyzed_at": iso(aws.analyzed_at),
+            "last_accessed": None if aws.last_accessed is None else iso(aws.last_accessed),
+            "resource_arn": aws.resource_arn,
+            "account_id": aws.account_id,
+            "window_days": aws.window_days,
+            "analyzer_arn": aws.analyzer_arn,
+        }
+    )
+    full["agrees"] = None if row.agreement is None else row.agreement.agrees
+    full["disagreement"] = None if row.agreement is None else row.agreement.why
+    return full
+
+
+def agrees_text(row: Row) -> str:
+    """``yes``, or ``no: why`` (the table's "AWS agrees" column)."""
+    return "" if row.agreement is None else row.agreement.text
 
 
 def unused_days(row: Row) -> int:
@@ -385,4 +430,13 @@ ROLE_LAYOUT = Layout(
     sort_key=sort_key,
     name_header="Role",
     csv_text=CSV_TEXT,
+)
+
+# `dormant scan --source access-analyzer`: the roles' report with AWS's finding beside
+# dormant's decision. One more column, first, so the table's narrow screens keep it.
+ROLE_AWS_LAYOUT = replace(
+    ROLE_LAYOUT,
+    fields=FIELDS + AWS_FIELDS,
+    record=aws_record,
+    columns=(Column("AWS agrees", agrees_text, short_header="AWS"), *ROLE_LAYOUT.columns),
 )
