@@ -44,11 +44,8 @@ Lambda path. It must never weaken a check that AWS makes.
 from __future__ import annotations
 
 import re
-import threading
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import moto.backend_index as backend_index
@@ -56,6 +53,7 @@ import moto.backends as moto_backends
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.responses import ActionResult, BaseResponse
 
+from dormant_sim import unused_access as store
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, decode_token, encode_token
 
@@ -68,6 +66,10 @@ __all__ = [
     "create_analyzer",
     "reset",
 ]
+
+analyze = store.analyze
+archive = store.archive
+reset = store.reset
 
 SERVICE = "accessanalyzer"
 UNUSED_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
@@ -83,201 +85,6 @@ _FILTER_KEYS = {
     "resource": "resource",
     "resourceOwnerAccount": "resourceOwnerAccount",
 }
-_SERVICE_LINKED_PATH = "/aws-service-role/"
-
-
-@dataclass(frozen=True)
-class _Analyzer:
-    arn: str
-    name: str
-    type: str
-    created: datetime
-    unused_access_age: int
-    account_id: str
-    region: str
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "arn": self.arn,
-            "name": self.name,
-            "type": self.type,
-            "createdAt": self.created,
-            "status": "ACTIVE",
-            "configuration": {"unusedAccess": {"unusedAccessAge": self.unused_access_age}},
-        }
-
-
-@dataclass(frozen=True)
-class _Finding:
-    id: str
-    finding_type: str
-    resource: str
-    resource_type: str
-    account_id: str
-    status: str
-    created: datetime
-    updated: datetime
-    analyzed: datetime
-    last_accessed: datetime | None
-    access_key_id: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "findingType": self.finding_type,
-            "resource": self.resource,
-            "resourceType": self.resource_type,
-            "resourceOwnerAccount": self.account_id,
-            "status": self.status,
-            "createdAt": self.created,
-            "updatedAt": self.updated,
-            "analyzedAt": self.analyzed,
-        }
-
-    def details(self) -> dict[str, Any]:
-        last = {} if self.last_accessed is None else {"lastAccessed": self.last_accessed}
-        if self.finding_type == "UnusedIAMRole":
-            return {"unusedIamRoleDetails": last}
-        if self.finding_type == "UnusedIAMUserPassword":
-            return {"unusedIamUserPasswordDetails": last}
-        return {"unusedIamUserAccessKeyDetails": {"accessKeyId": self.access_key_id, **last}}
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """What a finding is about: its type and its entity (a key within a user)."""
-        return self.finding_type, f"{self.resource}#{self.access_key_id or ''}"
-
-
-_lock = threading.Lock()
-# (account, region) -> analyzer name -> analyzer
-_analyzers: dict[tuple[str, str], dict[str, _Analyzer]] = {}
-# analyzer ARN -> finding id -> finding (insertion order is the listing order)
-_findings: dict[str, dict[str, _Finding]] = {}
-
-
-def reset() -> None:
-    with _lock:
-        _analyzers.clear()
-        _findings.clear()
-
-
-# ---- analysis
-
-
-@dataclass(frozen=True)
-class _Unused:
-    finding_type: str
-    resource: str
-    resource_type: str
-    last_accessed: datetime | None
-    access_key_id: str | None = None
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_Unused]:
-    """What IAM's last-use data says is unused for `window` days, for entities that existed
-    for the whole window (AWS analyzes nothing younger)."""
-    from moto.iam.models import iam_backends
-
-    iam = iam_backends[account_id]["aws"]
-    cutoff = now - timedelta(days=window)
-
-    def unused(last: datetime | None) -> bool:
-        return last is None or _as_utc(last) <= cutoff
-
-    for role in list(iam.roles.values()):
-        if role.path.startswith(_SERVICE_LINKED_PATH) or _as_utc(role.create_date) > cutoff:
-            continue
-        last = role.last_used
-        if unused(last):
-            yield _Unused("UnusedIAMRole", role.arn, "AWS::IAM::Role", _opt_utc(last))
-    for user in list(iam.users.values()):
-        if _as_utc(user.create_date) > cutoff:
-            continue
-        if user.password is not None:
-            last = user.password_last_used
-            if unused(last):
-                yield _Unused("UnusedIAMUserPassword", user.arn, "AWS::IAM::User", _opt_utc(last))
-        for key in user.access_keys:
-            if key.status != "Active" or _as_utc(key.create_date) > cutoff:
-                continue
-            last = key.last_used.timestamp if key.last_used is not None else None
-            if unused(last):
-                yield _Unused(
-                    "UnusedIAMUserAccessKey",
-                    user.arn,
-                    "AWS::IAM::User",
-                    _opt_utc(last),
-                    key.access_key_id,
-                )
-
-
-def _opt_utc(value: datetime | None) -> datetime | None:
-    return None if value is None else _as_utc(value)
-
-
-def analyze(now: datetime, account_id: str | None = None) -> None:
-    """One analysis pass of every analyzer (of `account_id` only, if given), at `now`.
-
-    New unused entities get ACTIVE findings; a finding whose entity is no longer unused (used
-    since, or deleted) becomes RESOLVED; an ARCHIVED one stays archived while still unused.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    with _lock:
-        analyzers = [
-            analyzer
-            for (owner, _), by_name in _analyzers.items()
-            if account_id is None or owner == account_id
-            for analyzer in by_name.values()
-        ]
-    for analyzer in analyzers:
-        found = {
-            (u.finding_type, f"{u.resource}#{u.access_key_id or ''}"): u
-            for u in _unused_entities(analyzer.account_id, analyzer.unused_access_age, now)
-        }
-        with _lock:
-            findings = _findings.setdefault(analyzer.arn, {})
-            by_key = {f.key: f for f in findings.values() if f.status != "RESOLVED"}
-            for key, finding in by_key.items():
-                current = found.get(key)
-                if current is None:
-                    findings[finding.id] = replace(
-                        finding, status="RESOLVED", updated=now, analyzed=now
-                    )
-                else:
-                    findings[finding.id] = replace(
-                        finding, analyzed=now, last_accessed=current.last_accessed
-                    )
-            for key, entity in found.items():
-                if key in by_key:
-                    continue
-                finding_id = str(uuid.uuid4())
-                findings[finding_id] = _Finding(
-                    id=finding_id,
-                    finding_type=entity.finding_type,
-                    resource=entity.resource,
-                    resource_type=entity.resource_type,
-                    account_id=analyzer.account_id,
-                    status="ACTIVE",
-                    created=now,
-                    updated=now,
-                    analyzed=now,
-                    last_accessed=entity.last_accessed,
-                    access_key_id=entity.access_key_id,
-                )
-
-
-def archive(analyzer_arn: str, finding_id: str, now: datetime) -> None:
-    """Archive one finding (what UpdateFindings with status ARCHIVED does)."""
-    with _lock:
-        finding = _findings.get(analyzer_arn, {}).get(finding_id)
-        if finding is None:
-            raise KeyError(f"no finding {finding_id} in {analyzer_arn}")
-        _findings[analyzer_arn][finding_id] = replace(finding, status="ARCHIVED", updated=now)
 
 
 # ---- the service's operations
@@ -306,9 +113,9 @@ def _page(items: Sequence[Any], kind: str, token: Any, size: int) -> tuple[Seque
     return items[start:end], (encode_token(kind, end) if end < len(items) else "")
 
 
-def _analyzer_of(arn: Any) -> _Analyzer:
-    with _lock:
-        for by_name in _analyzers.values():
+def _analyzer_of(arn: Any) -> store.Analyzer:
+    with store.lock:
+        for by_name in store.ANALYZERS.values():
             for analyzer in by_name.values():
                 if analyzer.arn == arn:
                     return analyzer
@@ -366,11 +173,11 @@ class AccessAnalyzerResponse(BaseResponse):
             raise _validation(f"unusedAccessAge must be between 1 and {_MAX_AGE}")
         account, region = self.current_account, self.region
         arn = f"arn:{self.partition}:access-analyzer:{region}:{account}:analyzer/{name}"
-        with _lock:
-            by_name = _analyzers.setdefault((account, region), {})
+        with store.lock:
+            by_name = store.ANALYZERS.setdefault((account, region), {})
             if name in by_name:
                 raise AwsError("ConflictException", f"Analyzer {name} already exists")
-            by_name[name] = _Analyzer(
+            by_name[name] = store.Analyzer(
                 arn, name, analyzer_type, datetime.now(UTC), age, account, region
             )
         return ActionResult({"arn": arn})
@@ -378,8 +185,8 @@ class AccessAnalyzerResponse(BaseResponse):
     def list_analyzers(self) -> ActionResult:
         wanted = self._get_param("type")
         size = _page_size(self._get_param("maxResults"))
-        with _lock:
-            mine = list(_analyzers.get((self.current_account, self.region), {}).values())
+        with store.lock:
+            mine = list(store.ANALYZERS.get((self.current_account, self.region), {}).values())
         matching = [a.summary() for a in mine if wanted is None or a.type == wanted]
         page, token = _page(matching, "analyzers", self._get_param("nextToken"), size)
         result: dict[str, Any] = {"analyzers": list(page)}
@@ -393,8 +200,8 @@ class AccessAnalyzerResponse(BaseResponse):
         if self._get_param("sort") is not None:
             raise _validation("the simulation does not sort findings")
         size = _page_size(self._get_param("maxResults"))
-        with _lock:
-            summaries = [f.summary() for f in _findings.get(analyzer.arn, {}).values()]
+        with store.lock:
+            summaries = [f.summary() for f in store.FINDINGS.get(analyzer.arn, {}).values()]
         matching = [s for s in summaries if _keep(s, criteria)]
         page, token = _page(matching, "findings", self._get_param("nextToken"), size)
         result: dict[str, Any] = {"findings": list(page)}
@@ -405,8 +212,8 @@ class AccessAnalyzerResponse(BaseResponse):
     def get_finding_v2(self) -> ActionResult:
         analyzer = _analyzer_of(self._get_param("analyzerArn"))
         finding_id = self._get_param("id")
-        with _lock:
-            finding = _findings.get(analyzer.arn, {}).get(finding_id)
+        with store.lock:
+            finding = store.FINDINGS.get(analyzer.arn, {}).get(finding_id)
         if finding is None:
             raise AwsError("ResourceNotFoundException", f"Finding {finding_id} not found")
         return ActionResult({**finding.summary(), "findingDetails": [finding.details()]})

@@ -41,6 +41,7 @@ from dormant.cli.reference_sources import (
     parse_reference_options,
     reference_options,
 )
+from dormant.cli.source import source_options
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.model import AccountFailure, RoleQuota
@@ -48,10 +49,13 @@ from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
-from dormant.roles.layout import ROLE_AWS_LAYOUT, ROLE_LAYOUT, Row, row_from_finding
-from dormant.roles.model import Finding, Role
+from dormant.roles.aws_findings import joined_with_access_analyzer, parse_source
+from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
+from dormant.roles.layout_aws import ROLE_AWS_LAYOUT
+from dormant.roles.model import Finding
 from dormant.roles.references import ReferenceFinder, referenced
 from dormant.roles.scan import scan as scan_roles
+from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
     import boto3
@@ -60,18 +64,6 @@ if TYPE_CHECKING:
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _SnapshotSource:
-    """A RoleSource over a snapshot file (or stdin), read as a stream."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-
-    def roles(self) -> Iterator[Role]:
-        from dormant.roles.snapshot import read_snapshot
-
-        return read_snapshot(self._path)
 
 
 def _primed(rows: Iterator[Row]) -> Iterable[Row]:
@@ -138,31 +130,6 @@ def _live_account(
         click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
         quota = None
     return findings, f"account {account}", quota, account
-
-
-def _joined_with_access_analyzer(
-    session: boto3.session.Session,
-    findings: list[Finding],
-    account: str,
-    *,
-    analyzer_arn: str | None,
-    settings: Settings,
-    now: datetime,
-) -> tuple[list[Finding], list[AccountFailure], str]:
-    """AWS's unused-role findings, each with dormant's decision on the role and whether they
-    agree (``dormant.roles.agreement``); what could not be joined is a failure."""
-    from dormant.aws.access_analyzer import find_analyzer, read_findings
-    from dormant.aws.session import aws_call, client_config
-    from dormant.roles.agreement import join_findings
-
-    with aws_call("access-analyzer:ListAnalyzers", account):
-        client = session.client("accessanalyzer", config=client_config())
-    analyzer = find_analyzer(client, account, analyzer_arn)
-    aws_findings = list(read_findings(client, analyzer, ROLE_FINDING_TYPES, account_id=account))
-    joined, failures = join_findings(
-        aws_findings, findings, settings=settings, now=now, reachable_accounts={account}
-    )
-    return joined, failures, f"account {account}, access-analyzer {analyzer.arn}"
 
 
 def _warn_quota(quota: RoleQuota | None, source: str) -> None:
@@ -258,48 +225,6 @@ def _many_account_options(func: F) -> F:
     )(func)
 
 
-# The finding types `dormant scan --source access-analyzer` reads.
-ROLE_FINDING_TYPES = ("UnusedIAMRole",)
-
-
-def parse_source(source: str, analyzer_arn: str | None, chosen: Sequence[str]) -> FindingSource:
-    """--source and --analyzer-arn, checked against what else was chosen (--snapshot, --org,
-    --accounts): AWS's findings are read from one live account for now."""
-    try:
-        finding_source = FindingSource(source)
-    except ValueError:
-        choices = ", ".join(s.value for s in FindingSource)
-        raise InvalidParameter("--source", f"{source!r} is not one of {choices}") from None
-    if finding_source is FindingSource.ACCESS_ANALYZER and chosen:
-        raise InvalidParameter(
-            chosen[0], "cannot be combined with --source access-analyzer (one live account)"
-        )
-    if analyzer_arn is not None and finding_source is not FindingSource.ACCESS_ANALYZER:
-        raise InvalidParameter("--analyzer-arn", "needs --source access-analyzer")
-    if analyzer_arn is not None and ":analyzer/" not in analyzer_arn:
-        raise InvalidParameter("--analyzer-arn", f"{analyzer_arn!r} is not an analyzer's ARN")
-    return finding_source
-
-
-def _source_options(func: F) -> F:
-    func = click.option(
-        "--analyzer-arn",
-        default=None,
-        metavar="ARN",
-        help="With --source access-analyzer: the unused-access analyzer to read "
-        "(default: the first active one of the account).",
-    )(func)
-    return click.option(
-        "--source",
-        type=click.Choice([s.value for s in FindingSource]),
-        default=FindingSource.DORMANT.value,
-        show_default=True,
-        help="Whose findings: dormant's own decision on every role, or IAM Access "
-        "Analyzer's ACTIVE UnusedIAMRole findings, each decided again by dormant's rules "
-        "(the report adds aws_finding, agrees, disagreement). One live account.",
-    )(func)
-
-
 def scan_options(func: F) -> F:
     """What to scan and how to decide: every option of ``dormant scan`` but the output's.
 
@@ -378,7 +303,7 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(_SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding] = scan_roles(SnapshotSource(snapshot), settings, now)
         if options.choice is ReferenceChoice.IAM:
             from dormant.roles.references.snapshot import snapshot_references
 
@@ -405,10 +330,9 @@ def run_scan(
         region = session.region_name
         found, source, quota, account = _live_account(session, settings, now, options)
         if finding_source is FindingSource.ACCESS_ANALYZER:
-            found, joined_failures, source = _joined_with_access_analyzer(
+            found, failures, source = joined_with_access_analyzer(
                 session, found, account, analyzer_arn=analyzer_arn, settings=settings, now=now
             )
-            failures = joined_failures
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
         layout=ROLE_AWS_LAYOUT if finding_source is FindingSource.ACCESS_ANALYZER else ROLE_LAYOUT,
@@ -426,7 +350,7 @@ def run_scan(
 
 @click.command(epilog=EXIT_CODES_HELP)
 @scan_options
-@_source_options
+@source_options
 @output_options
 @click.pass_context
 def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:

@@ -10,7 +10,6 @@ Standard library only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -48,18 +47,14 @@ from dormant.roles.references import (
 )
 
 __all__ = [
-    "AWS_FIELDS",
     "FIELDS",
     "MANAGED_HEADER",
     "NEVER_USED_DAYS",
     "REFERENCED_HEADER",
     "REPORT_FIELDS",
-    "ROLE_AWS_LAYOUT",
     "ROLE_LAYOUT",
     "ROLE_PAGE_HEADERS",
     "Row",
-    "agrees_text",
-    "aws_record",
     "extra_columns",
     "managed_text",
     "record",
@@ -98,9 +93,6 @@ FIELDS = (
     "references",
     "references_checked",
 )
-
-# `dormant scan --source access-analyzer` adds: AWS's finding, and whether dormant agrees.
-AWS_FIELDS = ("aws_finding", "agrees", "disagreement")
 
 # `dormant report` adds when Config recorded the result.
 REPORT_FIELDS = (*FIELDS, "recorded_at")
@@ -283,37 +275,6 @@ def record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
     return full
 
 
-def aws_record(row: Row, *, recorded_at: bool = False) -> dict[str, Any]:
-    """``record`` with ``AWS_FIELDS``: AWS's finding (timestamps ISO 8601 UTC), ``agrees``
-    (true only where both say unused and dormant may act) and ``disagreement`` (why not)."""
-    full = record(row, recorded_at=recorded_at)
-    aws = row.aws_finding
-    full["aws_finding"] = (
-        None
-        if aws is None
-        else {
-            "source": aws.source,
-            "id": aws.id,
-            "type": aws.type,
-            "status": aws.status,
-            "analyzed_at": iso(aws.analyzed_at),
-            "last_accessed": None if aws.last_accessed is None else iso(aws.last_accessed),
-            "resource_arn": aws.resource_arn,
-            "account_id": aws.account_id,
-            "window_days": aws.window_days,
-            "analyzer_arn": aws.analyzer_arn,
-        }
-    )
-    full["agrees"] = None if row.agreement is None else row.agreement.agrees
-    full["disagreement"] = None if row.agreement is None else row.agreement.why
-    return full
-
-
-def agrees_text(row: Row) -> str:
-    """``yes``, or ``no: why`` (the table's "AWS agrees" column)."""
-    return "" if row.agreement is None else row.agreement.text
-
-
 def unused_days(row: Row) -> int:
     """Days unused as one number to sort by: never used is ``NEVER_USED_DAYS``, unknown -1."""
     if row.days_unused is not None:
@@ -430,13 +391,4 @@ ROLE_LAYOUT = Layout(
     sort_key=sort_key,
     name_header="Role",
     csv_text=CSV_TEXT,
-)
-
-# `dormant scan --source access-analyzer`: the roles' report with AWS's finding beside
-# dormant's decision. One more column, first, so the table's narrow screens keep it.
-ROLE_AWS_LAYOUT = replace(
-    ROLE_LAYOUT,
-    fields=FIELDS + AWS_FIELDS,
-    record=aws_record,
-    columns=(Column("AWS agrees", agrees_text, short_header="AWS"), *ROLE_LAYOUT.columns),
 )

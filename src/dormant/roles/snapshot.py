@@ -23,7 +23,13 @@ from dormant.core.errors import RoleDataError, SnapshotError
 from dormant.roles.model import Role
 from dormant.roles.records import role_from_detail
 
-__all__ = ["iter_snapshot_details", "iter_snapshot_roles", "open_snapshot", "read_snapshot"]
+__all__ = [
+    "SnapshotSource",
+    "iter_snapshot_details",
+    "iter_snapshot_roles",
+    "open_snapshot",
+    "read_snapshot",
+]
 
 ROLE_LIST_KEY = "RoleDetailList"
 
@@ -210,3 +216,13 @@ def read_snapshot(source: str | Path) -> Iterator[Role]:
     path = Path(source)
     with open_snapshot(path) as handle:
         yield from iter_snapshot_roles(handle, str(path))
+
+
+class SnapshotSource:
+    """A RoleSource over a snapshot file (or stdin), read as a stream."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def roles(self) -> Iterator[Role]:
+        return read_snapshot(self._path)
