@@ -45,6 +45,7 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
     now = datetime.now(UTC)
     settings = Settings(max_days=90)
     with SimulatedAws() as sim:
+        sim.reset()  # moto's state is the process's: the earlier sections' roles are there
         log(f"aws_findings: seeding {plan.roles} roles")
         # bulk_roles ages and last uses are relative to its `now`: 400 days back makes every
         # role older than the window and unused for longer than it.
