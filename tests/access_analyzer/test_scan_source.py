@@ -148,3 +148,22 @@ def test_source_options_are_checked_before_anything_is_read(dormant: Any, tmp_pa
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         assert named in result.stderr
+
+
+def test_a_role_deleted_after_the_analysis_is_a_failure_naming_it(
+    sim_server: SimulatedAws,
+) -> None:
+    _seeded(sim_server)
+    from dormant_sim.seed.clients import internal_client
+
+    iam = internal_client("iam", ACCOUNT, endpoint_url=sim_server.endpoint_url)
+    iam.delete_role(RoleName="idle")
+    result = _scan(sim_server, _reader(sim_server, documented_policy()), "-f", "json")
+    assert result.returncode == 3, result.stderr  # an account failure: the louder news
+    report = json.loads(result.stdout)
+    assert sorted(f["role_name"] for f in report["findings"]) == ["back-in-use", "kept"]
+    (failure,) = report["failures"]
+    assert failure["account_id"] == ACCOUNT
+    assert f"arn:aws:iam::{ACCOUNT}:role/idle" in failure["message"]
+    assert "no longer" in failure["message"]
+    assert f"arn:aws:iam::{ACCOUNT}:role/idle" in result.stderr
