@@ -118,7 +118,7 @@ def test_the_core_and_the_fakes_import_with_the_base_dependencies_only() -> None
     assert not leaked, f"the core pulled in {sorted(leaked)}"
 
 
-KINDS = ("roles", "users", "permissions")
+KINDS = ("roles", "users", "permissions", "assignments")
 
 
 def test_the_package_top_holds_only_the_edges_and_packages() -> None:

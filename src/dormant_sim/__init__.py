@@ -4,9 +4,13 @@ Test support, not product: it patches moto's private response classes so that mo
 validates, stores and fails like AWS where dormant depends on it. Nothing in the `dormant`
 package imports it at module level, and the Lambda's code never imports it (the Lambda zip
 does not carry it). Written against moto 5.1 and 5.2: the `dormant[demo]` extra pins
-`moto>=5.1.22,<5.3` (the suite passes with 5.1.22, 5.2.1 and 5.2.5). moto's private classes
+`moto>=5.2.6,<5.3` (`service_models` uses moto's model-driven request parser as 5.2.6 has
+it; earlier versions passed the suite before requests were checked). moto's private classes
 change between releases, so run the whole suite on a new moto before widening the pin.
 
+- `service_models`: every request checked against botocore's service model (`dispatch` and
+  `s3` call it); `iam_rules`: IAM's own refusals (principals that exist, sizes, quotas,
+  roles only AWS changes); `s3`: S3 requests checked and enforced with bucket policies;
 - `installer`: installs the services' patches on moto (`SERVICES`: `dispatch`, `enforcement`
   (IAM policies enforced, off unless `Simulation.enforcing()`; `policy` evaluates them,
   `principals` and `request_context` give the caller and the resource), `iam`,

@@ -1,4 +1,5 @@
-"""Every request, whatever the service: record it, delay it, check its permissions, maybe fail it.
+"""Every request, whatever the service: record it, delay it, check it against its service's
+model (`service_models`), check its permissions, maybe fail it.
 
 Patches moto's `BaseResponse.call_action` (the step that turns a parsed request into a backend
 call), so it holds for `mock_aws()` and for a `ThreadedMotoServer` in the same process alike.
@@ -14,11 +15,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from botocore.exceptions import ReadTimeoutError
 from moto.core import errors as moto_errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 
-from dormant_sim import enforcement, faults
+from dormant_sim import enforcement, faults, service_models
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, json_body
 from dormant_sim.recording import Call, recorder
@@ -69,12 +71,22 @@ def _call_action(self: BaseResponse) -> Any:
     delay = faults.get_latency()
     if delay > 0:
         time.sleep(delay)
+    invalid = service_models.refusal(self)
+    if invalid is not None:
+        return _error(self, invalid.code, invalid.message, invalid.status)
     denial = enforcement.authorize(self)
     if denial is not None:
         return _error(self, denial.code, denial.message, denial.status)
     injection = faults.take_injection(service, operation, account_id, lambda: _request_params(self))
     if injection is None:
         return _original_call_action(self)
+    if injection.effect == "timeout":
+        raise ReadTimeoutError(endpoint_url=f"https://{service}.amazonaws.com/")
+    if injection.effect == "kill-before":
+        raise faults.RunKilled(service, operation, after=False)
+    if injection.effect == "kill-after":
+        _original_call_action(self)
+        raise faults.RunKilled(service, operation, after=True)
     return _error(self, injection.code, injection.message, injection.status)
 
 

@@ -16,29 +16,46 @@ service that goes through moto's `call_action`: IAM, STS, Config, Organizations,
   own `IAMRequest` resolves both; unknown keys answer InvalidClientTokenId);
 - the caller's identity policies (inline, attached managed, and a user's groups'), with the
   role's or user's permissions boundary and an AssumeRole session policy, evaluated by
-  `dormant_sim.policy` (explicit deny, allow, implicit deny; conditions; resource ARNs);
+  `dormant_sim.policy` (explicit deny, allow, implicit deny; conditions; policy variables;
+  resource ARNs);
 - the resource: the ARN IAM authorizes the operation against (a role's ARN with its path, a
-  user's, a policy's, a Config rule's), from `dormant_sim.request_context.RESOURCES`;
-  operations without resource types are authorized against "*";
+  user's, a policy's, a Config rule's, a Security Hub product's; every resource the request
+  names), built by `dormant_sim.resource_reference.resources_of` for the actions IAM's service
+  reference gives resource types; actions without resource types are authorized against "*";
+- the resource's own policy (`decide`): a role's trust policy for sts:AssumeRole. Within one
+  account an identity policy or the resource's policy allows (one naming the account only
+  delegates to identity policies; one naming the role's ARN stays limited by the role's
+  boundary and session policy; one naming the user's or the session's ARN by neither); a
+  request for another account's resource needs its policy too, so another account's IAM
+  resources are out of reach of identity policies alone;
 - the request context: `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
-  `aws:PrincipalOrgID`, `aws:username`, `aws:userid`, `aws:CurrentTime`, `aws:EpochTime`,
-  `aws:TokenIssueTime` (sessions), `aws:RequestedRegion`, `aws:TagKeys` and
+  `aws:PrincipalOrgID`, `aws:PrincipalTag/*` (the user's or the role's tags),
+  `aws:PrincipalIsAWSService`, `aws:username`, `aws:userid`, `aws:CurrentTime`,
+  `aws:EpochTime`, `aws:TokenIssueTime` (sessions), `aws:RequestedRegion`, `aws:TagKeys` and
   `aws:RequestTag/*` (from the request's Tags), `aws:ResourceTag/*` and `iam:ResourceTag/*`
   (a role's or user's tags), `aws:ResourceAccount`, `aws:ResourceOrgID`, `iam:PolicyARN`,
   `iam:PermissionsBoundary`, `sts:ExternalId`, `sts:RoleSessionName`; `aws:SourceAccount`,
-  `aws:SourceArn`, `aws:SourceOrgID`, `aws:CalledVia` and `aws:ViaAWSService` are known and
-  absent (a principal calls directly, not a service on its behalf);
-- sts:AssumeRole: also the target role's trust policy (its Principal and conditions); a
-  trust policy that names the caller's own ARN in the same account needs no identity grant.
+  `aws:SourceArn`, `aws:SourceOrgID`, `aws:PrincipalServiceName`, `aws:CalledVia` and
+  `aws:ViaAWSService` are known and absent (a principal calls directly, not a service on
+  its behalf).
 
-Where it is weaker than IAM (tests must not rely on these): service control policies,
-resource control policies and resource-based policies other than trust policies are not
-evaluated; `iam:PassRole` is never checked (no simulated service creates resources with a
-role); S3 requests are not checked; multi-factor, source IP and `aws:SecureTransport` keys
-are not simulated. It is strict rather than lenient where it cannot be exact: an operation
-whose resource it does not know, a condition key it does not simulate, a condition operator or
-a policy variable it does not implement answer `SimulationCannotAuthorize`, which no code
-under test handles, so such a test fails loudly instead of passing.
+A denial answers AccessDenied in AWS's words, naming the kind of policy: "... with an explicit
+deny in a permissions boundary" (identity-based policy, resource-based policy, session
+policy), or "... because no identity-based policy allows the iam:GetRole action".
+
+Where it is weaker than IAM (tests must not rely on these; docs/simulation.md is the full
+register, with what keeps the code from depending on each): service control policies and
+resource control policies are not evaluated; resource-based policies other than trust
+policies and S3 bucket policies (`dormant_sim.s3`) are not read (an explicit Deny in a
+topic's or secret's policy is missed; a request for another account's resource of such a
+service cannot be authorized); `iam:PassRole` is checked only where IAM hands a role over
+(`PASSED_ROLES`: AddRoleToInstanceProfile), not on other services' operations; session tags
+are not principal tags; IAM's eventual consistency is not simulated. It is strict rather
+than lenient where it cannot be exact: an operation whose resource it cannot build, a
+condition key it does not simulate (multi-factor, source IP, `aws:SecureTransport` outside
+S3, service keys), a condition operator it does not implement, a malformed value, or a
+policy variable IAM does not document for that place answer `SimulationCannotAuthorize`,
+which no code under test handles, so such a test fails loudly instead of passing.
 
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
@@ -47,7 +64,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -64,18 +81,23 @@ from dormant_sim.principals import (
     caller_of,
     document_of,
 )
-from dormant_sim.request_context import ANY, KNOWN_KEYS, RESOURCES, context_of
+from dormant_sim.request_context import ANY, DENIED_CODES, IAM_ACTIONS, KNOWN_KEYS, context_of
+from dormant_sim.resource_reference import resources_of
 
 __all__ = [
     "CANNOT_AUTHORIZE",
+    "PASSED_ROLES",
     "PATCHES",
+    "Decision",
     "Denial",
     "PrincipalCredentials",
     "acting_as",
     "authorize",
+    "decide",
     "enforcing",
     "is_enforcing",
     "reset",
+    "resource_verdict",
     "set_enforcing",
 ]
 
@@ -119,90 +141,193 @@ class Denial:
 # --- the verdict --------------------------------------------------------------------------------
 
 
-# Operations IAM authorizes under another action's name (the API reference says so).
-_IAM_ACTIONS = {
-    "access-analyzer:listfindingsv2": "access-analyzer:ListFindings",
-    "access-analyzer:getfindingv2": "access-analyzer:GetFinding",
-}
-# The error code of a denial, where a service's protocol names it otherwise (rest-json).
-_DENIED_CODES = {"access-analyzer": "AccessDeniedException"}
-
-
 def _denied(caller: Caller, action: str, resource: str, because: str) -> Denial:
     on = f" on resource: {resource}" if resource != ANY else ""
     return Denial(
-        _DENIED_CODES.get(action.split(":", 1)[0], "AccessDenied"),
+        DENIED_CODES.get(action.split(":", 1)[0], "AccessDenied"),
         f"User: {caller.arn} is not authorized to perform: {action}{on} {because}",
         403,
     )
 
 
-def _trust_verdict(
-    caller: Caller, role_arn: str, request: policy.Request
-) -> tuple[policy.Verdict, bool]:
-    """The role's trust policy on this caller; and whether it names the caller's own ARN."""
-    parts = role_arn.split(":", 5)
-    if len(parts) != 6 or not parts[4].isdigit():
-        return policy.Verdict.IMPLICIT_DENY, False
-    try:
-        role = backend_of(parts[4]).get_role_by_arn(role_arn)
-    except Exception:
-        return policy.Verdict.IMPLICIT_DENY, False
-    trust = document_of(role.assume_role_policy_document)
-    caller_arns = {caller.principal_arn, caller.arn}
-    allowed = named = False
-    for statement in policy._statements(trust):
-        if "NotPrincipal" in statement:
-            raise policy.CannotEvaluate("NotPrincipal in a trust policy is not simulated")
-        if not policy.principal_matches(statement.get("Principal"), caller_arns, caller.account_id):
-            continue
-        if not policy.statement_applies(statement, request):
-            continue
-        if statement.get("Effect") == "Deny":
-            return policy.Verdict.EXPLICIT_DENY, False
-        allowed = True
-        named = named or policy.principal_matches(
-            statement.get("Principal"), caller_arns, caller_account="-"
+# Where a verdict comes from, as IAM names it in AccessDenied messages.
+_KINDS = {
+    "identity": ("an", "identity-based policy"),
+    "resource": ("a", "resource-based policy"),
+    "boundary": ("a", "permissions boundary"),
+    "session": ("a", "session policy"),
+}
+
+
+def _explicitly_denied(caller: Caller, action: str, resource: str, where: str) -> Denial:
+    article, kind = _KINDS[where]
+    return _denied(caller, action, resource, f"with an explicit deny in {article} {kind}")
+
+
+def _implicitly_denied(caller: Caller, action: str, resource: str, where: str) -> Denial:
+    return _denied(
+        caller, action, resource, f"because no {_KINDS[where][1]} allows the {action} action"
+    )
+
+
+@dataclass(frozen=True)
+class _ResourceSide:
+    """The resource's own policy on this caller: its verdict and how an Allow names the caller."""
+
+    verdict: policy.Verdict
+    named: policy.Named | None
+
+
+# Services whose resources have no resource-based policy at all (STS's roles have their trust
+# policy, read below): the identity side decides alone within an account, and a request for
+# another account's resource has nothing to allow it.
+_WITHOUT_RESOURCE_POLICIES = frozenset({"iam", "config", "organizations", "securityhub"})
+
+
+def _account_of(resource: str) -> str | None:
+    parts = resource.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4].isdigit() else None
+
+
+def _resource_document(action: str, resource: str, caller: Caller) -> Any:
+    """The resource's policy (None: it has none); `CannotEvaluate` where the simulation
+    cannot read one that may exist in another account."""
+    service = action.split(":", 1)[0].lower()
+    if action.lower() == "sts:assumerole":
+        account = _account_of(resource)
+        if account is None:
+            return None
+        try:
+            role = backend_of(account).get_role_by_arn(resource)
+        except Exception:  # no such role: nothing trusts anyone
+            return None
+        return document_of(role.assume_role_policy_document)
+    if service in _WITHOUT_RESOURCE_POLICIES:
+        return None
+    account = _account_of(resource)
+    if account is not None and account != caller.account_id:
+        raise policy.CannotEvaluate(
+            f"a request for a resource of account {account}: the simulation does not read "
+            f"{service}'s resource-based policies, which decide a cross-account request"
         )
-    return (policy.Verdict.ALLOW if allowed else policy.Verdict.IMPLICIT_DENY), named
+    return None  # same account: an Allow there adds nothing the tests rely on (docs/simulation.md)
+
+
+def _resource_side(document: Any, caller: Caller, request: policy.Request) -> _ResourceSide:
+    named: policy.Named | None = None
+    for statement, variables in policy.statements(document):
+        if "NotPrincipal" in statement:
+            raise policy.CannotEvaluate("NotPrincipal in a resource policy is not simulated")
+        names = policy.named_in(
+            statement.get("Principal"),
+            kind=caller.kind,
+            arn=caller.arn,
+            principal_arn=caller.principal_arn,
+            account=caller.account_id,
+        )
+        if names is None or not policy.statement_applies(statement, request, variables=variables):
+            continue
+        effect = statement.get("Effect")
+        if effect == "Deny":
+            return _ResourceSide(policy.Verdict.EXPLICIT_DENY, None)
+        if effect != "Allow":
+            raise policy.CannotEvaluate(f"a statement with Effect {effect!r}")
+        named = names if named is None or names.value > named.value else named
+    verdict = policy.Verdict.ALLOW if named is not None else policy.Verdict.IMPLICIT_DENY
+    return _ResourceSide(verdict, named)
+
+
+def resource_verdict(
+    document: Mapping[str, Any], caller: Caller, request: policy.Request
+) -> policy.Verdict:
+    """A resource policy's own verdict on `request` by `caller` (S3's bucket policies)."""
+    return _resource_side(document, caller, request).verdict
+
+
+@dataclass(frozen=True)
+class Decision:
+    """IAM's verdict on one request, and the kind of policy that decided a denial."""
+
+    verdict: policy.Verdict
+    where: str | None = None  # "identity", "resource", "boundary" or "session" for a denial
+
+
+def decide(
+    caller: Caller, request: policy.Request, resource_policy: Mapping[str, Any] | None
+) -> Decision:
+    """IAM's evaluation logic, pure: explicit denies anywhere first, then what must allow.
+
+    `resource_policy` is the resource's own policy (a role's trust policy for sts:AssumeRole;
+    None when the resource has none). Within one account either an identity policy or the
+    resource's policy allows (a resource policy naming the account only delegates to identity
+    policies; one naming the user's or the session's ARN is not limited by a permissions
+    boundary or session policy, IAM User Guide, "Permissions boundaries for IAM entities");
+    across accounts both must ("Cross-account policy evaluation logic").
+    """
+    side = _resource_side(resource_policy, caller, request) if resource_policy is not None else None
+    identity = policy.evaluate(caller.documents, request)
+    boundary = policy.evaluate([caller.boundary], request) if caller.boundary is not None else None
+    session = (
+        policy.evaluate([caller.session_policy], request)
+        if caller.session_policy is not None
+        else None
+    )
+    verdicts = {
+        "identity": identity,
+        "resource": side.verdict if side is not None else None,
+        "boundary": boundary,
+        "session": session,
+    }
+    for where, verdict in verdicts.items():
+        if verdict is policy.Verdict.EXPLICIT_DENY:
+            return Decision(policy.Verdict.EXPLICIT_DENY, where)
+    implicit = policy.Verdict.IMPLICIT_DENY
+    resource_allows = side is not None and side.verdict is policy.Verdict.ALLOW
+    named = side.named if side is not None and resource_allows else None
+    account = _account_of(request.resource)
+    cross_account = account is not None and account != caller.account_id
+    if request.action.lower() == "sts:assumerole" and not resource_allows:
+        return Decision(implicit, "resource")  # a role is assumed only as its trust allows
+    if cross_account and not resource_allows:
+        return Decision(implicit, "resource")
+    if not cross_account and named is policy.Named.DIRECT:
+        return Decision(policy.Verdict.ALLOW)
+    identity_needed = cross_account or named is not policy.Named.ROLE
+    if identity_needed and identity is not policy.Verdict.ALLOW:
+        return Decision(implicit, "identity")
+    for where, verdict in (("boundary", boundary), ("session", session)):
+        if verdict is not None and verdict is not policy.Verdict.ALLOW:
+            return Decision(implicit, where)
+    return Decision(policy.Verdict.ALLOW)
 
 
 def _decide(caller: Caller, action: str, resource: str, request: policy.Request) -> Denial | None:
-    identity = policy.evaluate(caller.documents, request)
-    if identity is policy.Verdict.EXPLICIT_DENY:
-        return _denied(
-            caller, action, resource, "with an explicit deny in an identity-based policy"
+    decision = decide(caller, request, _resource_document(action, resource, caller))
+    if decision.verdict is policy.Verdict.ALLOW or decision.where is None:
+        return None
+    if decision.verdict is policy.Verdict.EXPLICIT_DENY:
+        return _explicitly_denied(caller, action, resource, decision.where)
+    return _implicitly_denied(caller, action, resource, decision.where)
+
+
+# Operations that hand a role to a service, which IAM authorizes as iam:PassRole on that role
+# too (the parameter that names it), as AWS does.
+PASSED_ROLES = {"iam:addroletoinstanceprofile": "RoleName"}
+
+
+def _pass_role(
+    caller: Caller, account_id: str, region: str, params: Callable[[str], Any]
+) -> Denial | None:
+    for role_arn in resources_of("iam:PassRole", account_id, caller, params, region):
+        request = policy.Request(
+            action="iam:PassRole",
+            resource=role_arn,
+            context=context_of(caller, "iam:passrole", role_arn, region, params),
+            known_keys=KNOWN_KEYS,
         )
-    trust_named = False
-    if action.lower() == "sts:assumerole":
-        trust, trust_named = _trust_verdict(caller, resource, request)
-        if trust is not policy.Verdict.ALLOW:
-            return _denied(
-                caller, action, resource, "because the role's trust policy does not allow it"
-            )
-        same_account = resource.split(":", 5)[4] == caller.account_id
-        trust_named = trust_named and same_account
-    if identity is not policy.Verdict.ALLOW and not trust_named:
-        return _denied(
-            caller, action, resource, f"because no identity-based policy allows the {action} action"
-        )
-    if (
-        caller.boundary is not None
-        and policy.evaluate([caller.boundary], request) is not policy.Verdict.ALLOW
-    ):
-        return _denied(
-            caller,
-            action,
-            resource,
-            f"because no permissions boundary allows the {action} action",
-        )
-    if (
-        caller.session_policy is not None
-        and policy.evaluate([caller.session_policy], request) is not policy.Verdict.ALLOW
-    ):
-        return _denied(
-            caller, action, resource, f"because no session policy allows the {action} action"
-        )
+        denial = _decide(caller, "iam:PassRole", role_arn, request)
+        if denial is not None:
+            return denial
     return None
 
 
@@ -224,9 +349,7 @@ def authorize(response: Any) -> Denial | None:
             account_id=response.current_account,
             method=response.method,
             path=path,
-            # On a GET, moto's `data` is the parsed query string, which the signature check
-            # would sign as a form body: a rest-json GET with a query never matched.
-            data={} if response.method == "GET" else response.data,
+            data={} if response.method == "GET" else response.data,  # a GET's is its query
             body=response.raw_body,
             headers=headers,
             action=operation,
@@ -236,7 +359,7 @@ def authorize(response: Any) -> Denial | None:
         code = getattr(error, "error_type", "AccessDenied")
         return Denial(str(code), str(getattr(error, "message", error)), 403)
     service = iam_request._service
-    action = _IAM_ACTIONS.get(f"{service}:{operation}".lower(), f"{service}:{operation}")
+    action = IAM_ACTIONS.get(f"{service}:{operation}".lower(), f"{service}:{operation}")
     if action.lower() == "sts:getcalleridentity":  # IAM never denies it
         return None
     region = iam_request._region
@@ -246,22 +369,19 @@ def authorize(response: Any) -> Denial | None:
 
     try:
         caller = caller_of(iam_request._access_key)
-        builder = RESOURCES.get(action.lower())
-        if builder is None:
-            raise policy.CannotEvaluate(
-                f"the simulation does not know which resource {action} is authorized against"
+        for resource in resources_of(action, response.current_account, caller, params, region):
+            request = policy.Request(
+                action=action,
+                resource=resource,
+                context=context_of(caller, action.lower(), resource, region, params),
+                known_keys=KNOWN_KEYS,
             )
-        if isinstance(builder, str):
-            resource = builder
-        else:
-            resource = builder(response.current_account, caller, params, region)
-        request = policy.Request(
-            action=action,
-            resource=resource,
-            context=context_of(caller, action.lower(), resource, region, params),
-            known_keys=KNOWN_KEYS,
-        )
-        return _decide(caller, action, resource, request)
+            denial = _decide(caller, action, resource, request)
+            if denial is not None:
+                return denial
+        if action.lower() in PASSED_ROLES:
+            return _pass_role(caller, response.current_account, region, params)
+        return None
     except policy.CannotEvaluate as exc:
         return Denial(CANNOT_AUTHORIZE, f"{action}: {exc}", 400)
 

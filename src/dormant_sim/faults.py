@@ -1,7 +1,11 @@
-"""Faults a test plans: per-request latency, injected AWS errors, failed evaluations.
+"""Faults a test plans: per-request latency, injected AWS errors, timeouts, kills, failed
+evaluations.
 
 `dormant_sim.dispatch` consults this module on every request it serves (delay, then maybe
-answer with an injected error); `dormant_sim.config` takes evaluation-failure plans from it.
+answer with an injected error, time out, or kill the run); `dormant_sim.config` takes
+evaluation-failure plans from it. A kill (`kill_at`) raises `RunKilled`, which derives from
+`BaseException` so that no `except Exception` in the code under test stops it: the run ends
+at that call, before or after it took effect, as Lambda ends a function at its timeout.
 State is process-global, as moto's backends are; `reset()` clears it.
 Test support; never imported by dormant's Lambda path.
 """
@@ -20,11 +24,14 @@ from moto.core import errors as moto_errors
 __all__ = [
     "AWS_COMMON_ERROR_CODES",
     "Injection",
+    "RunKilled",
     "clear_injections",
     "deny_assume_role",
     "fail_evaluations",
     "get_latency",
     "inject_error",
+    "inject_timeout",
+    "kill_at",
     "latency",
     "reset",
     "set_latency",
@@ -51,9 +58,24 @@ AWS_COMMON_ERROR_CODES = (
 )
 
 
+class RunKilled(BaseException):
+    """The run was stopped at a call (`kill_at`); never caught by the code under test."""
+
+    def __init__(self, service: str, operation: str, after: bool) -> None:
+        when = "after" if after else "before"
+        super().__init__(f"run killed {when} {service}:{operation}")
+        self.service, self.operation, self.after = service, operation, after
+
+
 @dataclass
 class Injection:
-    """A planned error: the next matching request(s) fail with `code`/`message`."""
+    """A planned fault: the next matching request(s) fail with `code`/`message`.
+
+    `skip` matching requests pass untouched first (the fault hits the Nth). `effect` is
+    "error" (an AWS error answer), "timeout" (the client's read times out: botocore retries
+    it as it would a real one) or "kill-before"/"kill-after" (`RunKilled` is raised, before
+    the request is served or after it took effect).
+    """
 
     service: str
     operation: str
@@ -64,6 +86,8 @@ class Injection:
     status: int | None
     when: Callable[[Mapping[str, Any]], bool] | None
     hits: int = 0
+    skip: int = 0
+    effect: str = "error"
 
     def matches(self, service: str, operation: str, account_id: str) -> bool:
         return (
@@ -124,8 +148,10 @@ def inject_error(
     account_id: str | None = None,
     status: int | None = None,
     when: Callable[[Mapping[str, Any]], bool] | None = None,
+    skip: int = 0,
 ) -> Injection:
-    """Make the next `times` matching requests fail with an AWS error `code`.
+    """Make the next `times` matching requests fail with an AWS error `code` (after `skip`
+    matching requests that pass).
 
     `service` is moto's service name ("iam", "sts", "config", "organizations"), `operation` the
     API name ("DeleteRole"). `account_id` restricts it to callers in that account; `when`
@@ -135,12 +161,56 @@ def inject_error(
     """
     if times is not None and times < 1:
         raise ValueError(f"times must be >= 1 or None, got {times}")
-    injection = Injection(service, operation, code, message, times, account_id, status, when)
+    injection = Injection(
+        service, operation, code, message, times, account_id, status, when, skip=skip
+    )
     with _state.lock:
         # moto's list of codes that need no error shape in the service model; an injected
         # code is one the test means to produce, so moto need not warn about it.
         if code not in moto_errors.COMMON_ERROR_CODES:
             moto_errors.COMMON_ERROR_CODES.append(code)
+        _state.injections.append(injection)
+    return injection
+
+
+def inject_timeout(
+    service: str,
+    operation: str,
+    *,
+    times: int | None = 1,
+    skip: int = 0,
+    when: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Injection:
+    """Make the next `times` matching requests time out (botocore's ReadTimeoutError), after
+    `skip` that pass. The request is not served: a timed-out call changed nothing."""
+    timeout = Injection(service, operation, "ReadTimeout", "", times, None, None, when)
+    timeout.effect = "timeout"
+    return _plan(timeout, skip)
+
+
+def kill_at(
+    service: str,
+    operation: str,
+    *,
+    skip: int = 0,
+    after: bool = False,
+    when: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> Injection:
+    """Kill the run at the (`skip` + 1)th matching request: raise `RunKilled` before it is
+    served, or (`after`) once it took effect, before its answer reaches the caller."""
+    effect = "kill-after" if after else "kill-before"
+    return _plan(
+        Injection(service, operation, "RunKilled", "", 1, None, None, when, effect=effect), skip
+    )
+
+
+def _plan(injection: Injection, skip: int) -> Injection:
+    if skip < 0:
+        raise ValueError(f"skip must be >= 0, got {skip}")
+    if injection.times is not None and injection.times < 1:
+        raise ValueError(f"times must be >= 1 or None, got {injection.times}")
+    injection.skip = skip
+    with _state.lock:
         _state.injections.append(injection)
     return injection
 
@@ -216,6 +286,9 @@ def take_injection(
             if injection not in _state.injections:
                 continue  # used up by a concurrent request
             if injection.when is not None and not injection.when(request_params):
+                continue
+            if injection.skip > 0:
+                injection.skip -= 1
                 continue
             injection.hits += 1
             if injection.times is not None and injection.hits >= injection.times:

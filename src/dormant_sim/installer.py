@@ -25,6 +25,9 @@ from dormant_sim import (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
+    identity_center,
+    s3,
     securityhub,
     sts,
 )
@@ -37,6 +40,8 @@ SERVICES: Sequence[SimulatedService] = (
     dispatch,
     enforcement,
     iam,
+    iam_rules,
+    s3,
     credentials,
     sts,
     config,
@@ -45,6 +50,7 @@ SERVICES: Sequence[SimulatedService] = (
     securityhub,
     access,
     access_analyzer,
+    identity_center,
 )
 
 _MISSING = object()  # the attribute did not exist before its patch added it

@@ -12,36 +12,58 @@ policies and trust policies the way IAM documents it:
 - every condition operator in a statement must hold, every key under an operator must hold,
   and one of a key's values is enough; `...IfExists`, `Null`, and the set qualifiers
   `ForAllValues:` and `ForAnyValue:` behave as documented; a key missing from the request makes
-  a positive operator false and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true.
+  a positive operator false and a negated one (`StringNotEquals`, `ArnNotLike`, ...) true
+  (`dormant_sim.policy_conditions`);
+- policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, `${key, 'default'}` and the
+  escapes `${*}`, `${?}`, `${$}`) are replaced from the request context in `Resource`,
+  `NotResource` and under the string and ARN operators, in documents of Version 2012-10-17 (in
+  older ones they are literal text); a variable whose key the request lacks (and that has no
+  default) makes that Resource entry, or that condition value, match nothing (IAM says any
+  attempt to match it fails); under NotResource or a negated operator, where IAM says only
+  that the statement may be invalid, it cannot be evaluated (`dormant_sim.policy_variables`);
+  a variable before an ARN's resource part (the account, the Region) cannot be evaluated either;
+- a resource or trust policy's Principal names the caller directly (the user's or the
+  session's ARN), by its role's ARN, or by its account (`named_in`), which decides what else
+  must allow (`dormant_sim.enforcement.decide`).
 
 It is strict where it cannot be exact: a condition operator it does not implement, a key the
-request context does not know (`known_keys`), or a policy variable (`${aws:username}`) raises
-`CannotEvaluate`, so that no test passes because the simulation skipped part of a policy.
+request context does not know (`known_keys`), a variable under an operator IAM does not
+substitute (Numeric, Date, Bool, IpAddress, Null), a multi-valued key used as a variable, or a
+malformed date, number, IP address or boolean raises `CannotEvaluate` (never a `ValueError`),
+so that no test passes because the simulation skipped or guessed part of a policy.
 Never imported by dormant's Lambda path.
 """
 
 from __future__ import annotations
 
 import enum
-import ipaddress
-import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from dormant_sim.policy_conditions import conditions_hold
+from dormant_sim.policy_variables import (
+    CannotEvaluate,
+    ContextValue,
+    Request,
+    Unresolved,
+    as_list,
+    check_arn_variables,
+    glob,
+    substitute,
+)
 
 __all__ = [
     "CannotEvaluate",
+    "ContextValue",
+    "Named",
     "Request",
     "Verdict",
+    "conditions_hold",
     "evaluate",
-    "principal_matches",
+    "named_in",
     "statement_applies",
+    "statements",
 ]
-
-
-class CannotEvaluate(Exception):
-    """The simulation cannot evaluate this policy exactly; the test must not rely on it."""
 
 
 class Verdict(enum.Enum):
@@ -50,229 +72,48 @@ class Verdict(enum.Enum):
     IMPLICIT_DENY = "implicit deny"
 
 
-ContextValue = str | Sequence[str]
-
-
-@dataclass(frozen=True)
-class Request:
-    """What IAM evaluates: the action, the resource's ARN ("*" for none) and the context.
-
-    `context` maps condition keys (case-insensitive, as IAM compares them) to one value or a
-    list; `known_keys` are the keys the simulation can supply at all (present or not), with
-    prefixes such as "aws:resourcetag/" covering a family.
-    """
-
-    action: str
-    resource: str
-    context: Mapping[str, ContextValue] = field(default_factory=dict)
-    known_keys: Collection[str] = ()
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _check_no_variables(text: str) -> None:
-    if "${" in text:
-        raise CannotEvaluate(f"policy variables are not simulated: {text!r}")
-
-
-def _glob(pattern: str, value: str, *, ignore_case: bool) -> bool:
-    _check_no_variables(pattern)
-    if ignore_case:
-        pattern, value = pattern.lower(), value.lower()
-    # fnmatch would also read [...] as a class; IAM knows only * and ?.
-    regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.fullmatch(regex, value, re.DOTALL) is not None
+# The policy language version that has policy variables; in documents without it (or with
+# 2008-10-17) `${...}` is literal text (IAM User Guide, "Variables and tags").
+VARIABLES_VERSION = "2012-10-17"
 
 
 def _action_matches(patterns: Any, action: str) -> bool:
-    return any(_glob(str(pattern), action, ignore_case=True) for pattern in _as_list(patterns))
+    for pattern in as_list(patterns):
+        if "${" in str(pattern):
+            raise CannotEvaluate(f"a policy variable in an action: {pattern!r}")
+        if glob(((str(pattern), False),), action, ignore_case=True):
+            return True
+    return False
 
 
-def _resource_matches(patterns: Any, resource: str) -> bool:
-    return any(_glob(str(pattern), resource, ignore_case=False) for pattern in _as_list(patterns))
-
-
-# --- conditions ---------------------------------------------------------------------------------
-
-
-def _parse_date(value: str) -> datetime:
-    text = value.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _string_equals(policy: str, actual: str) -> bool:
-    _check_no_variables(policy)
-    return policy == actual
-
-
-def _string_equals_ignore_case(policy: str, actual: str) -> bool:
-    _check_no_variables(policy)
-    return policy.lower() == actual.lower()
-
-
-def _string_like(policy: str, actual: str) -> bool:
-    return _glob(policy, actual, ignore_case=False)
-
-
-def _arn_like(policy: str, actual: str) -> bool:
-    # ARNs compare field by field; a pattern with fewer fields never matches.
-    policy_parts = policy.split(":", 5)
-    actual_parts = actual.split(":", 5)
-    if len(policy_parts) != 6 or len(actual_parts) != 6:
-        return False
-    return all(
-        _glob(p, a, ignore_case=False) for p, a in zip(policy_parts, actual_parts, strict=True)
-    )
-
-
-def _date(compare: str) -> Any:
-    def check(policy: str, actual: str) -> bool:
-        left, right = _parse_date(actual), _parse_date(policy)
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
-
-    return check
-
-
-def _numeric(compare: str) -> Any:
-    def check(policy: str, actual: str) -> bool:
-        left, right = float(actual), float(policy)
-        return {
-            "eq": left == right,
-            "lt": left < right,
-            "le": left <= right,
-            "gt": left > right,
-            "ge": left >= right,
-        }[compare]
-
-    return check
-
-
-def _bool(policy: str, actual: str) -> bool:
-    return policy.lower() == actual.lower()
-
-
-def _ip_address(policy: str, actual: str) -> bool:
-    return ipaddress.ip_address(actual) in ipaddress.ip_network(policy, strict=False)
-
-
-# Operator name (lower case) -> (compare one policy value with one request value, negated).
-_OPERATORS: dict[str, tuple[Any, bool]] = {
-    "stringequals": (_string_equals, False),
-    "stringnotequals": (_string_equals, True),
-    "stringequalsignorecase": (_string_equals_ignore_case, False),
-    "stringnotequalsignorecase": (_string_equals_ignore_case, True),
-    "stringlike": (_string_like, False),
-    "stringnotlike": (_string_like, True),
-    "arnequals": (_arn_like, False),
-    "arnlike": (_arn_like, False),
-    "arnnotequals": (_arn_like, True),
-    "arnnotlike": (_arn_like, True),
-    "dateequals": (_date("eq"), False),
-    "datenotequals": (_date("eq"), True),
-    "datelessthan": (_date("lt"), False),
-    "datelessthanequals": (_date("le"), False),
-    "dategreaterthan": (_date("gt"), False),
-    "dategreaterthanequals": (_date("ge"), False),
-    "numericequals": (_numeric("eq"), False),
-    "numericnotequals": (_numeric("eq"), True),
-    "numericlessthan": (_numeric("lt"), False),
-    "numericlessthanequals": (_numeric("le"), False),
-    "numericgreaterthan": (_numeric("gt"), False),
-    "numericgreaterthanequals": (_numeric("ge"), False),
-    "bool": (_bool, False),
-    "ipaddress": (_ip_address, False),
-    "notipaddress": (_ip_address, True),
-}
-
-
-def _key_is_known(key: str, known_keys: Collection[str]) -> bool:
-    lowered = key.lower()
-    return any(
-        lowered == known or (known.endswith("/") and lowered.startswith(known))
-        for known in known_keys
-    )
-
-
-def _lookup(key: str, request: Request) -> list[str] | None:
-    """The request's values for `key` (None when the request does not carry it)."""
-    if not _key_is_known(key, request.known_keys):
-        raise CannotEvaluate(
-            f"condition key {key} is not simulated for {request.action}; the simulation "
-            "cannot tell whether the condition holds"
-        )
-    lowered = key.lower()
-    for name, value in request.context.items():
-        if name.lower() == lowered:
-            return [str(item) for item in _as_list(value)]
-    return None
-
-
-def _condition_holds(operator: str, key: str, policy_values: list[str], request: Request) -> bool:
-    name = operator.lower()
-    qualifier = ""
-    for prefix in ("forallvalues:", "foranyvalue:"):
-        if name.startswith(prefix):
-            qualifier, name = prefix, name.removeprefix(prefix)
-    if_exists = name.endswith("ifexists") and name != "ifexists"
-    name = name.removesuffix("ifexists") if if_exists else name
-    actual = _lookup(key, request)
-    if name == "null":
-        if qualifier or if_exists:
-            raise CannotEvaluate(f"operator {operator} is not simulated")
-        absent = actual is None or actual == []
-        return any((value.lower() == "true") == absent for value in policy_values)
-    if name not in _OPERATORS:
-        raise CannotEvaluate(f"condition operator {operator} is not simulated")
-    compare, negated = _OPERATORS[name]
-
-    def matches(value: str) -> bool:
-        return any(compare(policy, value) for policy in policy_values)
-
-    if qualifier == "forallvalues:":
-        # True when every value in the request matches (vacuously true without any).
-        return all((not matches(value)) if negated else matches(value) for value in actual or [])
-    if qualifier == "foranyvalue:":
-        return any((not matches(value)) if negated else matches(value) for value in actual or [])
-    if actual is None:
-        return if_exists or negated
-    if negated:
-        return not any(matches(value) for value in actual)
-    return any(matches(value) for value in actual)
-
-
-def conditions_hold(conditions: Mapping[str, Any] | None, request: Request) -> bool:
-    for operator, by_key in (conditions or {}).items():
-        if not isinstance(by_key, Mapping):
-            raise CannotEvaluate(f"malformed condition block under {operator}")
-        for key, values in by_key.items():
-            policy_values = [
-                str(v).lower() if isinstance(v, bool) else str(v) for v in _as_list(values)
-            ]
-            if not _condition_holds(operator, key, policy_values, request):
-                return False
-    return True
+def _resource_matches(patterns: Any, request: Request, variables: bool, *, negated: bool) -> bool:
+    for pattern in as_list(patterns):
+        check_arn_variables(str(pattern), variables)
+        try:
+            found = substitute(str(pattern), request, variables)
+        except Unresolved as missing:
+            if negated:
+                # An entry that names nothing would widen NotResource to every resource; IAM
+                # says only that the statement may be invalid: the simulation cannot tell.
+                raise CannotEvaluate(
+                    f"NotResource {pattern!r} with the variable {missing} the request lacks"
+                ) from missing
+            continue  # this entry names nothing; the others may still match
+        if glob(found, request.resource, ignore_case=False):
+            return True
+    return False
 
 
 # --- statements and documents -------------------------------------------------------------------
 
 
-def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
-    """Whether an identity-policy statement covers the request (its effect aside)."""
+def statement_applies(
+    statement: Mapping[str, Any], request: Request, *, variables: bool = True
+) -> bool:
+    """Whether a statement covers the request (its effect and Principal aside).
+
+    `variables`: whether its document's Version has policy variables (see `statements`).
+    """
     if "Action" in statement:
         if not _action_matches(statement["Action"], request.action):
             return False
@@ -282,30 +123,31 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     else:
         raise CannotEvaluate("a statement without Action or NotAction")
     if "Resource" in statement:
-        if not _resource_matches(statement["Resource"], request.resource):
+        if not _resource_matches(statement["Resource"], request, variables, negated=False):
             return False
     elif "NotResource" in statement:
-        if _resource_matches(statement["NotResource"], request.resource):
+        if _resource_matches(statement["NotResource"], request, variables, negated=True):
             return False
     elif "Principal" not in statement and "NotPrincipal" not in statement:
         raise CannotEvaluate("an identity-policy statement without Resource or NotResource")
-    return conditions_hold(statement.get("Condition"), request)
+    return conditions_hold(statement.get("Condition"), request, variables=variables)
 
 
-def _statements(document: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    statements = document.get("Statement", [])
-    for statement in _as_list(statements):
+def statements(document: Mapping[str, Any]) -> Iterable[tuple[Mapping[str, Any], bool]]:
+    """Each statement of a document, with whether policy variables apply in it."""
+    variables = document.get("Version") == VARIABLES_VERSION
+    for statement in as_list(document.get("Statement", [])):
         if not isinstance(statement, Mapping):
             raise CannotEvaluate("a statement that is not an object")
-        yield statement
+        yield statement, variables
 
 
 def evaluate(documents: Iterable[Mapping[str, Any]], request: Request) -> Verdict:
     """IAM's verdict for identity policies: explicit deny, else allow, else implicit deny."""
     allowed = False
     for document in documents:
-        for statement in _statements(document):
-            if not statement_applies(statement, request):
+        for statement, variables in statements(document):
+            if not statement_applies(statement, request, variables=variables):
                 continue
             effect = statement.get("Effect")
             if effect == "Deny":
@@ -317,25 +159,47 @@ def evaluate(documents: Iterable[Mapping[str, Any]], request: Request) -> Verdic
     return Verdict.ALLOW if allowed else Verdict.IMPLICIT_DENY
 
 
-def principal_matches(principal: Any, caller_arns: Collection[str], caller_account: str) -> bool:
-    """Whether a trust statement's Principal names the caller.
+class Named(enum.Enum):
+    """How a resource policy's Principal names the caller; ordered from weakest to strongest.
 
-    `caller_arns`: the user's ARN, or for a role session the role's ARN (IAM matches a
-    session against its role) and the session's ARN. An account id or `:root` ARN names
-    every principal of that account. Service and federated principals never name a user or
-    a role session.
+    IAM User Guide, "Policy evaluation logic" and "Permissions boundaries for IAM entities":
+    within one account, a resource-based policy naming the account delegates to the
+    caller's identity policies; one naming a role's ARN grants without an identity policy but
+    stays limited by the role's permissions boundary and session policy; one naming the user's
+    ARN or the session's ARN is limited by neither.
+    """
+
+    ACCOUNT = 1
+    ROLE = 2
+    DIRECT = 3
+
+
+def named_in(
+    principal: Any, *, kind: str, arn: str, principal_arn: str, account: str
+) -> Named | None:
+    """How a Principal element names the caller (None: it does not).
+
+    `kind` "User" or "AssumedRole"; `arn` the user's or the session's ARN; `principal_arn` the
+    user's or the role's ARN. Service and federated principals never name a user or a session;
+    `"*"` names everyone, as a grant to the account would.
     """
     if principal == "*":
-        return True
+        return Named.ACCOUNT
     if not isinstance(principal, Mapping):
         raise CannotEvaluate(f"a Principal that is not an object: {principal!r}")
-    for kind, values in principal.items():
-        if kind != "AWS":
+    best: Named | None = None
+    for principal_kind, values in principal.items():
+        if principal_kind != "AWS":
             continue
-        for value in _as_list(values):
+        for value in as_list(values):
             text = str(value)
-            if text == "*" or text in caller_arns:
-                return True
-            if text in (caller_account, f"arn:aws:iam::{caller_account}:root"):
-                return True
-    return False
+            found: Named | None = None
+            if text == arn:
+                found = Named.DIRECT
+            elif text == principal_arn:
+                found = Named.DIRECT if kind == "User" else Named.ROLE
+            elif text in ("*", account, f"arn:aws:iam::{account}:root"):
+                found = Named.ACCOUNT
+            if found is not None and (best is None or found.value > best.value):
+                best = found
+    return best

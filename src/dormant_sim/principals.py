@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -100,6 +100,7 @@ class Caller:
     boundary: Mapping[str, Any] | None
     session_policy: Mapping[str, Any] | None
     token_issue_time: datetime | None
+    tags: Mapping[str, str] = field(default_factory=dict)  # the user's or the role's
 
 
 def document_of(text: Any) -> Mapping[str, Any]:
@@ -130,6 +131,11 @@ def _boundary(backend: Any, arn: str | None) -> Mapping[str, Any] | None:
     return _manageddocument_of(backend.get_policy(arn))
 
 
+def _tags(tags: Any) -> dict[str, str]:
+    listed = tags.get("Tags", []) if isinstance(tags, Mapping) else tags
+    return {str(tag["Key"]): str(tag["Value"]) for tag in listed or []}
+
+
 def caller_of(access_key: Any) -> Caller:
     """The user or role session behind moto's resolved access key."""
     account_id = str(access_key.account_id)
@@ -153,6 +159,7 @@ def caller_of(access_key: Any) -> Caller:
             boundary=_boundary(backend, getattr(user, "permissions_boundary_arn", None)),
             session_policy=None,
             token_issue_time=None,
+            tags=_tags(backend.list_user_tags(user_name)),
         )
     from moto.sts.models import sts_backends
 
@@ -174,6 +181,7 @@ def caller_of(access_key: Any) -> Caller:
         boundary=_boundary(backend, role.permissions_boundary_arn),
         session_policy=document_of(session.policy) if session.policy else None,
         token_issue_time=session.access_key.create_date,
+        tags=_tags(role.tags),
     )
 
 

@@ -1,10 +1,11 @@
 """What IAM authorizes a request against: its resource's ARN and its condition keys.
 
-`RESOURCES` maps each action the simulation knows (lower case) to the resource IAM checks it
-on (a role's ARN with its path, a user's, a policy's, a Config rule's; "*" for actions without
-resource types); an action missing from it cannot be authorized. `context_of` gives the request
-context (`KNOWN_KEYS` are the keys it can supply at all). Test support over moto's private
-classes; never imported by dormant's Lambda path.
+`RESOURCES` maps an action IAM's service reference gives resource types (lower case) to how
+the ARN IAM authorizes it on is built from the request: a role's with its path, a user's, a
+policy's, a Config rule's (`dormant_sim.resource_reference.resources_of` reads the
+reference and uses this table).
+`context_of` gives the request context (`KNOWN_KEYS` are the keys it can supply at all). Test
+support over moto's private classes; never imported by dormant's Lambda path.
 """
 
 from __future__ import annotations
@@ -13,15 +14,25 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dormant_sim import policy
+from dormant_sim import identity_center, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
 
-__all__ = ["ANY", "KNOWN_KEYS", "RESOURCES", "Builder", "Params", "context_of"]
+__all__ = [
+    "ANY",
+    "DENIED_CODES",
+    "IAM_ACTIONS",
+    "KNOWN_KEYS",
+    "RESOURCES",
+    "Builder",
+    "Params",
+    "context_of",
+]
 
 
 Params = Callable[[str], Any]
-# (account, caller, request parameters, region) -> the resource's ARN
-Builder = Callable[[str, "Caller", Params, str], str]
+# (account, caller, request parameters, region) -> the resource's ARN, or the ARNs of each
+# resource the request names (every one is authorized)
+Builder = Callable[[str, "Caller", Params, str], "str | tuple[str, ...]"]
 
 
 def _role_arn(account_id: str, name: str) -> str:
@@ -85,7 +96,35 @@ def _param(name: str) -> Builder:
 
 
 def _config_rule(account: str, _caller: Caller, params: Params, region: str) -> str:
-    name = str(params("ConfigRuleName"))
+    return _config_rule_arn(account, region, str(params("ConfigRuleName")))
+
+
+def _config_rules(account: str, _caller: Caller, params: Params, region: str) -> tuple[str, ...]:
+    names = params("ConfigRuleNames")
+    if not isinstance(names, list) or not names:
+        raise policy.CannotEvaluate(
+            "a request for every Config rule: the simulation does not enumerate the rules IAM "
+            "would authorize it against"
+        )
+    return tuple(_config_rule_arn(account, region, str(name)) for name in names)
+
+
+def _finding_products(
+    _account: str, _caller: Caller, params: Params, _region: str
+) -> tuple[str, ...]:
+    """Security Hub authorizes BatchImportFindings on each finding's product ARN."""
+    findings = params("Findings")
+    products = {
+        str(finding["ProductArn"])
+        for finding in (findings if isinstance(findings, list) else [])
+        if isinstance(finding, Mapping) and finding.get("ProductArn")
+    }
+    if not products:
+        raise policy.CannotEvaluate("BatchImportFindings without a finding's ProductArn")
+    return tuple(sorted(products))
+
+
+def _config_rule_arn(account: str, region: str, name: str) -> str:
     from moto.config.models import config_backends
 
     try:
@@ -100,28 +139,35 @@ def _analyzer(account: str, _caller: Caller, params: Params, region: str) -> str
     return f"arn:{PARTITION}:access-analyzer:{region}:{account}:analyzer/{params('analyzerName')}"
 
 
+def _secret(account: str, _caller: Caller, params: Params, region: str) -> str:
+    """The secret's full ARN (with its random suffix), whether the request names it by name,
+    partial ARN or full ARN: IAM matches policies against that ARN, never the SecretId."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = str(params("SecretId"))
+    try:
+        return str(secretsmanager_backends[account][region].describe_secret(secret_id).arn)
+    except Exception:
+        # No such secret: IAM authorizes the ARN as written (a name gets the pattern's form),
+        # then Secrets Manager answers ResourceNotFoundException.
+        if secret_id.startswith("arn:"):
+            return secret_id
+        return f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_id}"
+
+
 ANY = "*"
-# Action (lower case) -> the resource IAM authorizes it against. Absent: the simulation does
-# not know, and refuses to guess. "*": the action has no resource types in IAM's reference.
-RESOURCES: dict[str, Builder | str] = {
-    # IAM, account-wide
-    **{
-        f"iam:{name}": ANY
-        for name in (
-            "getaccountauthorizationdetails",
-            "listroles",
-            "listusers",
-            "listpolicies",
-            "listgroups",
-            "generatecredentialreport",
-            "getcredentialreport",
-            "getaccountsummary",
-            "listaccountaliases",
-            "getservicelastaccesseddetails",
-            "getservicelastaccesseddetailswithentities",
-            "getaccountpasswordpolicy",
-        )
-    },
+# Operations IAM authorizes under another action's name (the API reference says so).
+IAM_ACTIONS = {
+    "access-analyzer:listfindingsv2": "access-analyzer:ListFindings",
+    "access-analyzer:getfindingv2": "access-analyzer:GetFinding",
+}
+# The error code of a denial, where a service's protocol names it otherwise (rest-json).
+DENIED_CODES = {"access-analyzer": "AccessDeniedException"}
+# Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
+# the actions IAM's reference gives resource types. Actions without resource types are
+# authorized against "*" and need no entry; `tests/sim/test_enforcement_evaluation.py` checks this
+# table against the reference.
+RESOURCES: dict[str, Builder] = {
     # IAM, one role
     **{
         f"iam:{name}": _role()
@@ -147,6 +193,8 @@ RESOURCES: dict[str, Builder | str] = {
         )
     },
     "iam:createrole": _new_role,
+    # What AddRoleToInstanceProfile passes (enforcement.PASSED_ROLES): the role, by name.
+    "iam:passrole": _role(),
     # IAM, one user
     **{
         f"iam:{name}": _user
@@ -201,34 +249,30 @@ RESOURCES: dict[str, Builder | str] = {
     # STS
     "sts:assumerole": _param("RoleArn"),
     # Config
-    "config:putevaluations": ANY,
-    "config:describeconfigrules": ANY,
-    "config:describecompliancebyconfigrule": ANY,
-    "config:describeconfigruleevaluationstatus": ANY,
     "config:getcompliancedetailsbyconfigrule": _config_rule,
-    "config:startconfigrulesevaluation": ANY,
-    "config:describeconfigurationaggregators": ANY,
-    # Organizations (the management account's reads)
-    "organizations:listaccounts": ANY,
-    "organizations:describeorganization": ANY,
-    "organizations:listroots": ANY,
+    "config:startconfigrulesevaluation": _config_rules,
     # Security Hub
-    "securityhub:batchimportfindings": ANY,
+    "securityhub:batchimportfindings": _finding_products,
     # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
-    "access-analyzer:listanalyzers": ANY,
     "access-analyzer:createanalyzer": _analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),
     "access-analyzer:getfinding": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
-    "secretsmanager:getsecretvalue": _param("SecretId"),
+    "secretsmanager:getsecretvalue": _secret,
 }
+# Identity Center's calls: dormant_sim.identity_center holds them beside its patches.
+RESOURCES.update(identity_center.RESOURCES)
+
 
 KNOWN_KEYS = frozenset(
     {
         "aws:principalarn",
         "aws:principalaccount",
         "aws:principaltype",
+        "aws:principaltag/",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
         "aws:principalorgid",
         "aws:username",
         "aws:userid",
@@ -295,6 +339,9 @@ def _request_tags(params: Params) -> dict[str, str]:
     return found
 
 
+_UNTAG_ACTIONS = frozenset({"iam:untagrole", "iam:untaguser", "iam:untagpolicy"})
+
+
 def context_of(
     caller: Caller, action: str, resource: str, region: str, params: Params
 ) -> dict[str, policy.ContextValue]:
@@ -308,7 +355,10 @@ def context_of(
         "aws:EpochTime": str(int(now.timestamp())),
         "aws:RequestedRegion": region,
         "aws:ViaAWSService": "false",
+        "aws:PrincipalIsAWSService": "false",
     }
+    for key, value in caller.tags.items():
+        context[f"aws:PrincipalTag/{key}"] = value
     if caller.kind == "User":
         context["aws:username"] = caller.name
     if caller.token_issue_time is not None:
@@ -333,6 +383,10 @@ def context_of(
         context["aws:TagKeys"] = list(tags)
         for key, value in tags.items():
             context[f"aws:RequestTag/{key}"] = value
+    removed = params("TagKeys") if action in _UNTAG_ACTIONS else None
+    if isinstance(removed, list) and removed:
+        # UntagRole, UntagUser: the keys removed are the request's aws:TagKeys.
+        context["aws:TagKeys"] = [str(key) for key in removed]
     if action.startswith("iam:") and params("PolicyArn"):
         context["iam:PolicyARN"] = str(params("PolicyArn"))
     if action.startswith("iam:") and params("PermissionsBoundary"):

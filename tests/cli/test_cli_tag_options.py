@@ -105,6 +105,27 @@ def _seed_users(server: SimulatedAws, now: datetime) -> None:
         )
 
 
+def _seed_sets(server: SimulatedAws, now: datetime) -> None:
+    """Identity Center: the sets named as the roles are, assigned in the caller's account."""
+    from dormant_sim.seed.identity_center import IdentityCenterSeed
+
+    seed = IdentityCenterSeed(ACCOUNT, endpoint_url=server.endpoint_url)
+    user = seed.user("jdoe")
+    for name, tags in (("KeptRole", EXEMPT), ("OwnedRole", OWNED)):
+        arn = seed.permission_set(name, tags)
+        seed.assign(ACCOUNT, arn, "USER", user)
+        seed.set_role_use(
+            ACCOUNT, arn, created=now - timedelta(days=400), last_used=now - timedelta(days=200)
+        )
+
+
+def _unassign_refused(stdout: str, server: SimulatedAws) -> None:
+    assert any(
+        line.startswith("refused: permission set KeptRole") and "it is exempt" in line
+        for line in stdout.splitlines()
+    ), stdout
+
+
 def _findings(stdout: str, key: str) -> dict[str, dict[str, Any]]:
     return {f[key]: f for f in json.loads(stdout)["findings"]}
 
@@ -254,6 +275,23 @@ CASES: dict[str, dict[str, Case]] = {
         )
     },
     "retire": {"roles": Case(("retire",), _seed_roles, _retire, _retire_ignored)},
+    "assignments": {
+        "permission sets": Case(
+            ("assignments", "-f", "json"),
+            _seed_sets,
+            _report("permission_set_name"),
+            _report_ignored("permission_set_name"),
+            exit_codes=(1,),
+        )
+    },
+    "unassign": {
+        "permission sets": Case(
+            ("unassign", ACCOUNT, "KeptRole"),
+            _seed_sets,
+            _unassign_refused,
+            _planned("permission set KeptRole"),
+        )
+    },
 }
 
 
@@ -304,7 +342,11 @@ _OFFLINE = {
 
 
 # What a command needs before it reads its options' values at all.
-_REQUIRED = {"permissions": ("--all",), "delete": ("--backup-dir", "backups")}
+_REQUIRED = {
+    "permissions": ("--all",),
+    "delete": ("--backup-dir", "backups"),
+    "unassign": ("111111111111", "ReadOnly"),
+}
 
 
 @pytest.mark.parametrize("path", sorted(_commands_with("--max-exemption-days")))

@@ -35,6 +35,7 @@ from dormant.campaign.handler import RetireEnvironment
 from dormant.remediation.notice import TAG_NOTICE_AT
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT, TAG_QUARANTINED_BY
 from dormant.roles.model import Role
+from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
 from dormant.roles.remediate.plan import delete_steps, quarantine_steps
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
@@ -102,6 +103,7 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
         "s3:ListBucket",
         "s3:PutObject",
         "s3:GetObject",
+        "s3:GetObjectVersion",  # a backup read back, and at its delete, by its version id
         "sns:Publish",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -137,7 +139,7 @@ def test_attach_only_the_stacks_deny_and_tag_only_dormants_keys() -> None:
     attach = found["AttachOnlyDormantsDeny"]
     assert attach["Condition"] == {"ArnEquals": {"iam:PolicyARN": {"Ref": "QuarantineDenyPolicy"}}}
     tags = found["TagOnlyDormantsKeys"]["Condition"]["ForAllValues:StringEquals"]["aws:TagKeys"]
-    assert set(tags) == {TAG_NOTICE_AT, TAG_QUARANTINED_AT, TAG_QUARANTINED_BY}
+    assert set(tags) == {TAG_NOTICE_AT, TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_BACKUP_VERSION}
     deny = found["NeverTouchAwsManagedOrOwnRoles"]
     assert deny["Effect"] == "Deny"
     writes = {a for s in found.values() if s["Effect"] == "Allow" for a in as_list(s["Action"])}

@@ -4,14 +4,16 @@
 deny (its name, path and document), the backup bucket (versioning and encryption as the
 template sets them), the topic (an SQS queue subscribed to it shows the owners' messages)
 and the function's role as a principal holding exactly the stack's policies for it. `run`
-invokes `dormant.campaign.handler.lambda_handler` as EventBridge Scheduler would (the
-schedule's `scheduled_time`), under `Simulation.enforcing()`, as that role.
+invokes `dormant.campaign.handler.run_once` as EventBridge Scheduler would (the schedule's
+`scheduled_time`), under `Simulation.enforcing()`, as that role, with the function's clock
+set to the day: time moves through the clock, never through the event.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,7 @@ import pytest
 from deploy_support import RETIRE_TEMPLATE
 from e2e_support import Stack, deployed_role
 
-from dormant.campaign.handler import lambda_handler
+from dormant.campaign.handler import run_once
 from dormant_sim.enforcement import PrincipalCredentials
 from dormant_sim.server import Simulation
 
@@ -71,6 +73,21 @@ class RetireDeployment:
                 ]
             },
         )
+        # The stack's bucket policy too (TLS only, deletes by the break-glass role only):
+        # the simulation evaluates it with the function role's own policies.
+        s3.put_bucket_policy(
+            Bucket=BUCKET,
+            Policy=json.dumps(
+                Stack.of(
+                    RETIRE_TEMPLATE,
+                    params,
+                    attributes={
+                        "BackupBucket": BUCKET,
+                        "BackupBucket.Arn": f"arn:aws:s3:::{BUCKET}",
+                    },
+                ).property("BackupBucketPolicy", "PolicyDocument")
+            ),
+        )
         sns = boto3.client("sns", region_name=REGION)
         topic_arn = (
             params.get("NotifyTopicArn")
@@ -104,11 +121,20 @@ class RetireDeployment:
         role = deployed_role(sim, stack, FUNCTION_ROLE, policies=policies)
         return cls(stack, role, policy_arn, topic_arn, queue_url)
 
-    def run(self, sim: Simulation, when: datetime) -> dict[str, object]:
-        """One scheduled run, as the function's role, under enforcement."""
-        event = {"scheduled_time": when.isoformat().replace("+00:00", "Z")}
+    def run(
+        self,
+        sim: Simulation,
+        when: datetime,
+        *,
+        event: Mapping[str, Any] | None = None,
+        remaining_ms: Callable[[], int] | None = None,
+    ) -> dict[str, object]:
+        """One scheduled run at ``when`` (the function's clock), as the function's role,
+        under enforcement; ``event`` replaces the schedule's."""
+        if event is None:
+            event = {"scheduled_time": when.isoformat().replace("+00:00", "Z")}
         with sim.enforcing(), sim.acting_as(self.role):
-            return lambda_handler(event, None)
+            return run_once(event, dict(os.environ), clock=lambda: when, remaining_ms=remaining_ms)
 
     def messages(self) -> list[dict[str, Any]]:
         """The owners' messages delivered since the last call: subject, text and owner."""

@@ -128,6 +128,8 @@ def test_the_member_role_trusts_only_the_central_functions_role(
     sim_server: SimulatedAws, now: datetime, tmp_path: Path
 ) -> None:
     central = _central(sim_server, _organization(sim_server))
+    # IAM refuses a trust policy naming a role that does not exist: the other role is real.
+    sim_server.put_role(CENTRAL, "some-other-role", created=now - timedelta(days=30))
     _members(sim_server, now, f"arn:aws:iam::{CENTRAL}:role/some-other-role")
     accounts = tmp_path / "accounts.txt"
     accounts.write_text(MEMBERS[0] + "\n", encoding="utf-8")

@@ -30,7 +30,9 @@ from retire_support import (
     role_tags,
 )
 
-from dormant.core.errors import DormantError
+from dormant.aws.s3 import S3ObjectStore
+from dormant.campaign.handler import lambda_handler
+from dormant.core.errors import DormantError, InvalidEvent
 from dormant_sim.principals import backend_of
 from dormant_sim.server import Simulation
 from webhook_support import Hook, serve
@@ -163,17 +165,49 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
     assert len(deployed.messages()) == 1  # the notice; nothing changed on day 14
 
 
-@pytest.mark.parametrize(
-    ("action", "day"),
-    [
-        ("iam:TagRole", 0),
-        ("sns:Publish", 0),
-        ("iam:AttachRolePolicy", 14),
-        ("iam:DeleteRole", 44),
-        ("iam:DeleteRolePolicy", 44),
-        ("iam:DetachRolePolicy", 44),
-    ],
-)
+# The day on which each grant of the function's role is first needed (Apply mode), and on day
+# 20 BatchRole is used again (its notice is cleared). logs:* are the Lambda runtime's, not the
+# code's; secretsmanager:GetSecretValue is needed with a webhook only, s3:ListBucket when a
+# backup is missing (both tested below).
+NEEDED_ON = {
+    "iam:GetAccountAuthorizationDetails": 0,
+    "iam:TagRole": 0,
+    "sns:Publish": 0,
+    "iam:GetRole": 14,
+    "iam:ListRolePolicies": 14,
+    "iam:GetRolePolicy": 14,
+    "iam:ListAttachedRolePolicies": 14,
+    "iam:ListInstanceProfilesForRole": 14,
+    "iam:AttachRolePolicy": 14,
+    "iam:UntagRole": 20,
+    "s3:GetBucketVersioning": 44,
+    "s3:PutObject": 44,
+    "s3:GetObject": 44,
+    "iam:DeleteRole": 44,
+    "iam:DeleteRolePolicy": 44,
+    "iam:DetachRolePolicy": 44,
+    "iam:RemoveRoleFromInstanceProfile": 44,
+}
+NOT_CALLED_BY_THE_CODE = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_every_grant_of_the_function_role_has_a_day_that_needs_it(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    granted = {
+        action
+        for document in full.stack.role_policies(FUNCTION_ROLE).values()
+        for statement in document["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in (
+            [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        )
+    }
+    assert granted == set(NEEDED_ON) | NOT_CALLED_BY_THE_CODE | {"s3:ListBucket"}
+
+
+@pytest.mark.parametrize(("action", "day"), sorted(NEEDED_ON.items(), key=lambda item: item[1]))
 def test_each_grant_is_needed(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch, action: str, day: int
 ) -> None:
@@ -182,12 +216,30 @@ def test_each_grant_is_needed(
     for earlier in (0, 14):
         if earlier < day:
             full.run(sim, on(earlier))
+    if day >= 20:
+        backend_of(ACCOUNT).get_role("BatchRole").last_used = on(20)
     trimmed = without_action(full.stack.role_policies(FUNCTION_ROLE), action)
     short = deployed_as(sim, full, trimmed)
-    with pytest.raises(DormantError, match=f"{action} on resource") as failed:
-        short.run(sim, on(day))
-    assert "AccessDenied" in str(failed.value)
+    with pytest.raises(DormantError, match="AccessDenied") as failed:
+        short.run(sim, on(day, hours=1))
+    assert f"perform: {action}" in str(failed.value)
     assert "SimulationCannotAuthorize" not in str(failed.value)
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_list_bucket_makes_a_missing_backup_missing_rather_than_forbidden(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, granted: bool
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    policies = full.stack.role_policies(FUNCTION_ROLE)
+    role = full if granted else deployed_as(sim, full, without_action(policies, "s3:ListBucket"))
+    with sim.enforcing(), sim.acting_as(role.role):
+        store = S3ObjectStore(boto3.client("s3"), BUCKET, "roles/")
+        if granted:
+            assert store.get_text(f"{ACCOUNT}-GoneRole.json") is None
+            return
+        with pytest.raises(DormantError, match="AccessDenied"):
+            store.get_text(f"{ACCOUNT}-GoneRole.json")
 
 
 def deployed_as(
@@ -232,3 +284,113 @@ def test_the_webhook_url_is_read_from_its_secret_at_run_time(
     assert url not in str(failed.value)
     assert "dormant:notice-at" not in role_tags("AppRole")
     assert bodies == []
+
+
+def test_a_forged_scheduled_time_changes_nothing(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone allowed to invoke the function picks its event: three invocations years ahead
+    once noticed, quarantined and deleted a role used two hours before. The function's
+    clock is the real one here (lambda_handler as Lambda calls it)."""
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    now = datetime.now(UTC)
+    sim.put_role(
+        ACCOUNT,
+        "UsedRole",
+        created=now - timedelta(days=400),
+        last_used=now - timedelta(hours=2),
+        tags=OWNER,
+    )
+    for years in (3, 3.1, 4):
+        forged = {"scheduled_time": (now + timedelta(days=365 * years)).isoformat()}
+        with (
+            sim.enforcing(),
+            sim.acting_as(deployed.role),
+            pytest.raises(InvalidEvent, match="event field scheduled_time") as refused,
+        ):
+            lambda_handler(forged, None)
+        assert "nothing was changed" in str(refused.value)
+    assert "UsedRole" in role_names()
+    assert not any(key.startswith("dormant:") for key in role_tags("UsedRole"))
+    assert deployed.messages() == []
+    assert "Contents" not in boto3.client("s3").list_objects_v2(Bucket=BUCKET)
+
+
+def test_a_delete_stopped_by_a_conflict_is_finished_from_the_first_backup_version(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Day 44: DeleteRole meets a DeleteConflict and the stack's role may not undo the
+    stripping (it may attach only its own deny). Day 45 finishes the delete from the backup
+    taken before day 0's notice: no second version, and that version restores the role
+    whole."""
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    deployed.run(sim, on(0))
+    deployed.run(sim, on(14))
+    key = f"roles/{ACCOUNT}-AppRole.json"
+    s3 = boto3.client("s3")
+    (first,) = s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]
+    assert role_tags("AppRole")["dormant:backup-version"] == first["VersionId"]
+
+    sim.inject_error(
+        "iam",
+        "DeleteRole",
+        "DeleteConflict",
+        "Cannot delete entity, must remove roles from instance profile first.",
+        status=409,
+        when=lambda params: params.get("RoleName") == "AppRole",
+    )
+    with pytest.raises(DormantError, match="partly changed"):
+        deployed.run(sim, on(44))
+    assert attached("AppRole") == [deployed.policy_arn]  # stripped, still denied
+
+    day45 = deployed.run(sim, on(45))
+    assert _steps(day45) == {"delete": 1}  # BatchRole went on day 44
+    assert "AppRole" not in role_names()
+    assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 1
+
+    from dormant.aws.s3 import S3ObjectStore
+    from dormant.roles.aws_mutator import IamRoleMutator
+    from dormant.roles.remediate import restore
+    from dormant.roles.remediate.backup_store import ObjectBackupStore
+
+    store = ObjectBackupStore(S3ObjectStore(s3, BUCKET, "roles/"))
+    ref = f"s3://{BUCKET}/{key}?versionId={first['VersionId']}"
+    (restored,) = restore(
+        IamRoleMutator(boto3.client("iam"), boto3.client("sts")),
+        [ref],
+        apply=True,
+        reader=store.read,
+    )
+    assert f"version {first['VersionId']}" in restored.message
+    iam = boto3.client("iam")
+    assert attached("AppRole") == sorted(
+        p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"] if "app-extra" in p["Arn"]
+    )
+    assert iam.list_role_policies(RoleName="AppRole")["PolicyNames"] == ["app-inline"]
+    assert role_tags("AppRole") == OWNER
+
+
+class _Context:
+    """What the function reads of Lambda's context: the time left."""
+
+    def __init__(self, left_ms: int) -> None:
+        self.left_ms = left_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.left_ms
+
+
+def test_lambdas_time_left_bounds_what_starts(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    with sim.enforcing(), sim.acting_as(deployed.role):
+        short = lambda_handler({}, _Context(60_000))
+    assert _steps(short) == {"keep": 2}
+    assert "dormant:notice-at" not in role_tags("AppRole")
+    assert deployed.messages() == []
+    with sim.enforcing(), sim.acting_as(deployed.role):
+        assert _steps(lambda_handler({}, _Context(900_000))) == {"notify": 2}
+    assert "dormant:notice-at" in role_tags("AppRole")

@@ -147,3 +147,24 @@ def test_targets_read_sns_https_loopback_and_the_environment() -> None:
         parse_notify_targets(["sns:my-topic"], {})
     with pytest.raises(InvalidParameter, match="webhook:env:NOPE: the environment variable"):
         parse_notify_targets(["webhook:env:NOPE"], {})
+
+
+def test_a_webhook_that_never_answers_gets_only_the_time_the_run_gives_it(
+    hook: tuple[Hook, str],
+) -> None:
+    """Its own timeout is 10 s and 3 attempts (about 33 s); the run gives it 0.8 s in all:
+    one attempt of 0.8 s, no wait and no second attempt past that."""
+    state, url = hook
+    state.hold.clear()
+    webhook, pauses = channel(url, timeout=10.0, attempts=3)
+    with pytest.raises(NotificationError, match=r"no answer within 0.8 s, after 1 attempt$"):
+        webhook.deliver(MESSAGE, within=0.8)
+    assert pauses == []
+
+
+def test_with_no_time_left_nothing_is_posted(hook: tuple[Hook, str]) -> None:
+    state, url = hook
+    webhook, _ = channel(url)
+    with pytest.raises(NotificationError, match="no time left in the run to post it"):
+        webhook.deliver(MESSAGE, within=0.0)
+    assert state.bodies == []

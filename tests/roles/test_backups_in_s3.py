@@ -52,7 +52,9 @@ def test_delete_writes_an_encrypted_verified_backup_and_restore_reads_it(
     )
     url = f"s3://{BUCKET}/retire/{ACCOUNT}-OldJob.json"
     assert deleted.status is Status.DONE, deleted.message
-    assert deleted.backup == url
+    version = s3.list_object_versions(Bucket=BUCKET, Prefix="retire/")["Versions"][0]["VersionId"]
+    assert deleted.backup == f"{url}?versionId={version}"
+    assert f"backup {url} version {version}" in deleted.message
     assert not role_exists(iam, "OldJob")
     head = s3.head_object(Bucket=BUCKET, Key=f"retire/{ACCOUNT}-OldJob.json")
     assert head["ServerSideEncryption"] == "AES256"
@@ -61,8 +63,9 @@ def test_delete_writes_an_encrypted_verified_backup_and_restore_reads_it(
     )
     assert document["role"]["role_id"] == before["RoleId"]
 
-    [restored] = list(restore(mutator, [url], apply=True, reader=store.read))
+    [restored] = list(restore(mutator, [deleted.backup], apply=True, reader=store.read))
     assert restored.status is Status.DONE, restored.message
+    assert f"from {url} version {version}" in restored.message
     assert describe_raw(iam, "OldJob")["Arn"] == before["Arn"]
 
 

@@ -38,7 +38,7 @@ def test_quarantine_refuses_a_stack_role_and_says_where(
     sim_server: SimulatedAws, now: datetime
 ) -> None:
     _stack_role(sim_server, now)
-    result = dormant(sim_server, "quarantine", "PaymentsTaskRole", "--apply", "--as-of", AS_OF)
+    result = dormant(sim_server, "quarantine", "PaymentsTaskRole", "--apply")
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[0] == (
         "refused: role PaymentsTaskRole is managed by cloudformation (created by CloudFormation "
@@ -50,9 +50,7 @@ def test_quarantine_refuses_a_stack_role_and_says_where(
 
 def test_force_quarantines_it(sim_server: SimulatedAws, now: datetime) -> None:
     _stack_role(sim_server, now)
-    result = dormant(
-        sim_server, "quarantine", "PaymentsTaskRole", "--apply", "--force", "--as-of", AS_OF
-    )
+    result = dormant(sim_server, "quarantine", "PaymentsTaskRole", "--apply", "--force")
     assert result.returncode == 0, result.stderr
     assert "done: quarantined role PaymentsTaskRole" in result.stdout.splitlines()
 
@@ -68,8 +66,6 @@ def test_delete_refuses_a_stack_role(
         "--backup-dir",
         str(tmp_path),
         "--apply",
-        "--as-of",
-        AS_OF,
     )
     assert result.returncode == 1
     assert "is managed by cloudformation" in result.stdout

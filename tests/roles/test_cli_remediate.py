@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from moto.iam.models import iam_backends
 
 from dormant_sim.server import SimulatedAws
@@ -58,7 +59,7 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     client = sim_server.client("iam")
     before = describe_raw(client, "OldJob")
 
-    result = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
+    result = dormant(sim_server, "quarantine", "OldJob", "--apply")
     assert result.returncode == 0, result.stderr
     assert "dry run" not in result.stdout
     assert (
@@ -68,7 +69,7 @@ def test_quarantine_and_release_with_apply(sim_server: SimulatedAws, now: dateti
     )
     assert "dormant-quarantine" in describe_raw(client, "OldJob")["Inline"]
 
-    again = dormant(sim_server, "quarantine", "OldJob", "--apply", "--as-of", AS_OF)
+    again = dormant(sim_server, "quarantine", "OldJob", "--apply")
     assert "unchanged: role OldJob is already quarantined" in again.stdout.splitlines()
 
     released = dormant(sim_server, "release", "OldJob", "--apply")
@@ -103,8 +104,6 @@ def test_refusals_exit_1_with_a_summary(
         str(tmp_path),
         "--allow",
         "/breakglass-role",
-        "--as-of",
-        AS_OF,
         "--apply",
         "--force",  # OldJob is in an instance profile: referenced
     )
@@ -133,9 +132,7 @@ def test_delete_and_restore_from_the_command_line(
     backups = tmp_path / "backups"
 
     # OldJob is in an instance profile: referenced, so it takes --force.
-    refused = dormant(
-        sim_server, "delete", "OldJob", "--backup-dir", str(backups), "--apply", "--as-of", AS_OF
-    )
+    refused = dormant(sim_server, "delete", "OldJob", "--backup-dir", str(backups), "--apply")
     assert refused.returncode == 1
     assert refused.stdout.splitlines()[0] == (
         "refused: role OldJob is referenced by 1 resource or policy: "
@@ -151,8 +148,6 @@ def test_delete_and_restore_from_the_command_line(
         str(backups),
         "--apply",
         "--force",
-        "--as-of",
-        AS_OF,
     )
     assert deleted.returncode == 0, deleted.stderr
     backup = backups / f"{ACCOUNT}-OldJob.json"
@@ -161,9 +156,7 @@ def test_delete_and_restore_from_the_command_line(
     )
     assert not role_exists(client, "OldJob")
 
-    again = dormant(
-        sim_server, "delete", "OldJob", "--backup-dir", str(backups), "--apply", "--as-of", AS_OF
-    )
+    again = dormant(sim_server, "delete", "OldJob", "--backup-dir", str(backups), "--apply")
     assert again.returncode == 0, again.stderr
     assert f"unchanged: role OldJob is already deleted, backup {backup}" in again.stdout
 
@@ -219,9 +212,7 @@ def test_max_roles_refuses_the_whole_run_before_any_call(
     ]
     assert sim_server.recorder.calls() == 0
 
-    raised = dormant(
-        sim_server, "quarantine", *names, "--max-roles", "3", "--apply", "--as-of", AS_OF
-    )
+    raised = dormant(sim_server, "quarantine", *names, "--max-roles", "3", "--apply")
     assert raised.returncode == 0, raised.stderr
     assert raised.stdout.splitlines()[-1].startswith("summary: planned 0, done 3,")
 
@@ -256,8 +247,10 @@ def test_a_role_used_after_the_scan_is_skipped(
     scan = dormant(sim_server, "scan", "--format", "json", "--as-of", AS_OF)
     [finding] = json.loads(scan.stdout)["findings"]
     assert finding["compliance"] == "NON_COMPLIANT"
-    # Someone uses the role between the scan and the remediation.
-    iam_backends[ACCOUNT]["aws"].get_role("StaleJob").last_used = now - timedelta(hours=5)
+    # Someone uses the role between the scan and the remediation (which, with --apply,
+    # judges as of the clock).
+    used = datetime.now(UTC) - timedelta(hours=5)
+    iam_backends[ACCOUNT]["aws"].get_role("StaleJob").last_used = used
     sim_server.recorder.reset()
 
     result = dormant(
@@ -268,8 +261,6 @@ def test_a_role_used_after_the_scan_is_skipped(
         "--backup-dir",
         str(tmp_path),
         "--apply",
-        "--as-of",
-        AS_OF,
         input=scan.stdout,
     )
     assert result.returncode == 0, result.stderr
@@ -322,3 +313,28 @@ def test_usage_errors_are_one_line_and_exit_2(sim_server: SimulatedAws, tmp_path
     assert slr.returncode == 2
     assert "No such option '--include-service-linked'" in slr.stderr
     assert "Traceback" not in nothing.stderr + bad_scan.stderr + future.stderr + slr.stderr
+
+
+@pytest.mark.parametrize("command", ["quarantine", "delete", "retire"])
+def test_as_of_never_moves_the_time_of_a_change(
+    sim_server: SimulatedAws, now: datetime, tmp_path: Path, command: str
+) -> None:
+    """An option may narrow what a run changes, never the time it changes AWS at: a past
+    --as-of (an exemption's ceiling or a notice's day judged then) is refused with --apply."""
+    put_full_role(sim_server, "OldJob", now)
+    sim_server.recorder.reset()
+    args = {"quarantine": ["OldJob"], "delete": ["OldJob", "--backup-dir", str(tmp_path)]}
+    result = dormant(
+        sim_server, command, *args.get(command, []), "--apply", "--as-of", "2025-01-01T00:00:00Z"
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        "invalid parameter --as-of: a run with --apply judges roles as of now, by this "
+        "machine's clock, never as of another time; leave out --as-of, or leave out --apply "
+        "to see what would have been done then (nothing was changed)"
+    )
+    assert sim_server.recorder.write_calls() == []
+    assert list(tmp_path.iterdir()) == []
+    planned = dormant(sim_server, command, *args.get(command, []), "--as-of", AS_OF)
+    assert planned.returncode in (0, 1), planned.stderr
+    assert sim_server.recorder.write_calls() == []

@@ -220,8 +220,6 @@ def test_delete_asks_config_when_told_and_iam_always(
         "--backup-dir",
         str(tmp_path),
         "--apply",
-        "--as-of",
-        as_of,
         "--references",
         "config",
         "--regions",

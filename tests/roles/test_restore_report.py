@@ -25,7 +25,7 @@ ARN = f"arn:aws:iam::{ACCOUNT}:role/app"
 OLD_ID = "AROAOLDAPPROLEID00001"
 
 
-def _trust(principal: str) -> dict[str, object]:
+def _trust(principal: str | list[str]) -> dict[str, object]:
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -47,14 +47,28 @@ def _role(name: str, trust: dict[str, object], **extra: object) -> Role:
     )
 
 
-def _backup(tmp_path: Path) -> Path:
+def _backup_trusting(
+    tmp_path: Path, *principals: str, account: str = ACCOUNT, **extra: object
+) -> Path:
+    arn = f"arn:aws:iam::{account}:role/app"
     app = Role(
         role_id=OLD_ID,
         name="app",
         path="/",
-        arn=ARN,
+        arn=arn,
         created=NOW - timedelta(days=400),
-        trust_policy=_trust(ARN),  # the role may assume itself
+        trust_policy=_trust(list(principals)),
+        account_id=account,
+        **extra,  # type: ignore[arg-type]
+    )
+    return write_backup(tmp_path, RoleBackup(account, NOW, RoleState(app)))
+
+
+def _backup(tmp_path: Path) -> Path:
+    return _backup_trusting(
+        tmp_path,
+        ARN,  # the role may assume itself; so may the account
+        f"arn:aws:iam::{ACCOUNT}:root",
         inline_policies=(
             ("self", {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": ARN}]}),
@@ -62,9 +76,7 @@ def _backup(tmp_path: Path) -> Path:
                 {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}),
         ),
         tags=(("team", "data"), ("aws:cloudformation:stack-name", "apps")),
-        account_id=ACCOUNT,
     )  # fmt: skip
-    return write_backup(tmp_path, RoleBackup(ACCOUNT, NOW, RoleState(app)))
 
 
 def test_restore_strips_aws_tags_and_names_what_it_cannot_repair(tmp_path: Path) -> None:
@@ -90,7 +102,14 @@ def test_restore_strips_aws_tags_and_names_what_it_cannot_repair(tmp_path: Path)
         "cannot repair: the trust policies of roles by-arn, by-id name the old role "
         f"({ARN} or {OLD_ID})" in message
     )
-    assert "its own trust policy, inline policy self name the old role" in message
+    # IAM refuses a role that trusts itself before it exists: that principal is left out.
+    assert (
+        f"; left out of its trust policy: {ARN} (it names role app itself, which IAM refuses "
+        "before the role exists)" in message
+    )
+    assert create.params["AssumeRolePolicyDocument"]
+    assert ARN not in str(create.params["AssumeRolePolicyDocument"])
+    assert "; cannot repair: inline policy self name the old role" in message
     assert f"resource policies outside IAM that named it now hold {OLD_ID}" in message
     assert "unrelated" not in message
 
@@ -109,11 +128,67 @@ def test_a_dry_run_says_the_same_before_any_write(tmp_path: Path) -> None:
 
 
 def test_the_adapter_reads_every_trust_policy_of_the_account(sim: Simulation) -> None:
-    for name in ("a", "b", "c"):
-        sim.put_role("123456789012", name, created=NOW, trust_policy=_trust(OLD_ID[:4] + name))
+    for name in ("1", "2", "3"):
+        sim.put_role(
+            "123456789012", name, created=NOW, trust_policy=_trust(f"arn:aws:iam::{name * 12}:root")
+        )
     mutator = IamRoleMutator(sim.client("iam"), sim.client("sts"))
     sim.recorder.reset()
     trusts = dict(mutator.trust_policies())
-    assert set(trusts) == {"a", "b", "c"}
-    assert trusts["b"]["Statement"][0]["Principal"] == {"AWS": "AROAb"}
+    assert set(trusts) == {"1", "2", "3"}
+    assert trusts["2"]["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
     assert sim.recorder.calls("iam", "GetAccountAuthorizationDetails") == 1
+
+
+GONE = f"arn:aws:iam::{ACCOUNT}:role/gone"
+STALE = "AROASTALEPRINCIPAL001"
+
+
+def test_principals_that_no_longer_exist_are_left_out_and_named_one_each(
+    tmp_path: Path,
+) -> None:
+    path = _backup_trusting(tmp_path, ARN, GONE, STALE, f"arn:aws:iam::{ACCOUNT}:role/kept")
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: NOW)
+    mutator.add_role(_role("kept", _trust(f"arn:aws:iam::{ACCOUNT}:root")))
+
+    [outcome] = restore(mutator, [path], apply=True)
+
+    assert outcome.status is Status.DONE, outcome.message
+    clauses = outcome.message.split("; ")
+    assert f"left out of its trust policy: {GONE} (role gone no longer exists)" in clauses
+    assert (
+        f"left out of its trust policy: {STALE} (the unique id of a principal deleted since)"
+        in clauses
+    )
+    assert sum(clause.startswith("left out of its trust policy") for clause in clauses) == 3
+    restored = mutator.describe_role("app")
+    assert restored is not None
+    trust = restored.role.trust_policy
+    assert trust is not None
+    assert trust["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/kept"}
+
+
+def test_a_backup_trusting_only_principals_that_are_gone_is_refused(tmp_path: Path) -> None:
+    path = _backup_trusting(tmp_path, ARN, STALE)
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: NOW)
+    for apply in (False, True):
+        [outcome] = restore(mutator, [path], apply=apply)
+        assert outcome.status is Status.REFUSED
+        assert outcome.message.startswith("role app was not restored: IAM would not create it")
+        assert f"({ARN}, {STALE})" in outcome.message
+    assert mutator.write_calls() == []
+    assert mutator.describe_role("app") is None
+
+
+def test_restore_against_iam_that_checks_principals(sim: Simulation, tmp_path: Path) -> None:
+    """The simulation refuses what IAM refuses; the restore leaves those principals out."""
+    account = "123456789012"
+    arn = f"arn:aws:iam::{account}:role/app"
+    gone = f"arn:aws:iam::{account}:role/gone"
+    path = _backup_trusting(tmp_path, arn, gone, STALE, account, account=account)
+    mutator = IamRoleMutator(sim.client("iam"), sim.client("sts"))
+    [outcome] = restore(mutator, [path], apply=True)
+    assert outcome.status is Status.DONE, outcome.message
+    assert outcome.message.count("left out of its trust policy") == 3
+    trust = sim.client("iam").get_role(RoleName="app")["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"AWS": account}

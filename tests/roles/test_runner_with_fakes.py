@@ -18,6 +18,7 @@ from dormant.remediation import Outcome, Status, Target
 from dormant.remediation.quarantine import QUARANTINE_POLICY_NAME
 from dormant.roles.model import Role
 from dormant.roles.remediate import backup_path, delete, delete_steps, quarantine, release, restore
+from dormant.roles.remediate.backup_record import without_marks
 from dormant.roles.remediate.state import comparable
 from dormant.testing import InMemoryRoleMutator
 
@@ -216,13 +217,20 @@ def test_a_failed_step_undoes_that_roles_earlier_steps_in_reverse(
         outcomes[1].message
     )
     flaky_calls = [c for c in mutator.write_calls() if c.params.get("RoleName") == "Flaky"]
+    # First the verified backup's version is recorded on the role, with no undo: it stays.
+    recorded, *flaky_calls = flaky_calls
+    assert recorded.operation == "TagRole"
+    assert recorded.params["Tags"][0]["Key"] == "dormant:backup-version"
     undo = [u for s in reversed(plan[:failing]) for u in s.undo]
     assert [(c.operation, dict(c.params)) for c in flaky_calls] == [
         *((s.operation, dict(s.params)) for s in plan[: failing + 1]),
         *((u.operation, dict(u.params)) for u in undo),
     ]
     assert [c.error for c in flaky_calls].count("ServiceFailure") == 1
-    assert comparable(mutator.describe_role("Flaky")) == comparable(state)  # type: ignore[arg-type]
+    left = mutator.describe_role("Flaky")
+    assert left is not None
+    assert left.tag("dormant:backup-version") == recorded.params["Tags"][0]["Value"]
+    assert comparable(without_marks(left)) == comparable(state)
     assert mutator.role_names() == ["Flaky"]
 
 

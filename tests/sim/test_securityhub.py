@@ -53,7 +53,9 @@ def test_import_takes_at_most_100_findings_a_call(hub) -> None:
     with pytest.raises(ClientError) as caught:
         hub.batch_import_findings(Findings=[_finding(n) for n in range(101)])
     assert caught.value.response["Error"]["Code"] == "InvalidInputException"
-    assert "101" in caught.value.response["Error"]["Message"]
+    # Security Hub's model refuses it before the operation runs, as AWS's validation does.
+    assert "at 'findings'" in caught.value.response["Error"]["Message"]
+    assert "less than or equal to 100" in caught.value.response["Error"]["Message"]
     answer = hub.batch_import_findings(Findings=[_finding(n) for n in range(100)])
     assert (answer["SuccessCount"], answer["FailedCount"]) == (100, 0)
 
@@ -104,5 +106,5 @@ def test_get_findings_filters_and_pages(hub) -> None:
 def test_get_findings_refuses_what_it_cannot_filter_or_page(hub) -> None:
     with pytest.raises(ClientError, match="Title"):
         hub.get_findings(Filters={"Title": [{"Value": "x", "Comparison": "EQUALS"}]})
-    with pytest.raises(ClientError, match="MaxResults"):
+    with pytest.raises(ClientError, match=r"at 'maxResults'.*less than or equal to 100"):
         hub.get_findings(MaxResults=101)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,9 +53,11 @@ def test_the_public_surface_is_deliberate() -> None:
         "IamCall",
         "InMemoryAccessSource",
         "InMemoryAggregator",
+        "InMemoryAssignmentWriter",
         "InMemoryChannel",
         "InMemoryComplianceHistory",
         "InMemoryEvaluationSink",
+        "InMemoryObjectStore",
         "InMemoryReferenceFinder",
         "InMemoryRoleMutator",
         "InMemoryRoleSource",
@@ -226,6 +229,24 @@ def test_mutator_answers_like_iam_and_records_every_call() -> None:
         ("TagRole", "NoSuchEntity"),
     ]
     assert mutator.role_names() == ["job"]
+
+
+def test_mutator_refuses_a_trust_policy_naming_a_missing_role_like_iam() -> None:
+    mutator = InMemoryRoleMutator(ACCOUNT)
+    mutator.add_role(make_role("existing"))
+    itself = f"arn:aws:iam::{ACCOUNT}:role/new"
+
+    def create(principal: str) -> None:
+        trust = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}}]}
+        mutator.execute(
+            Step("CreateRole", {"RoleName": "new", "AssumeRolePolicyDocument": json.dumps(trust)})
+        )
+
+    for missing in (itself, "AROASTALEPRINCIPAL001"):
+        with pytest.raises(AwsAccessError, match="MalformedPolicyDocument: Invalid principal"):
+            create(missing)
+    create(f"arn:aws:iam::{ACCOUNT}:role/existing")
+    assert "new" in mutator.role_names()
 
 
 def test_mutator_fails_a_planned_call_for_one_role_only() -> None:

@@ -3,9 +3,11 @@
 ``S3ObjectStore`` fills ``dormant.roles.remediate.backup_store.ObjectStore``. Before the first
 write it checks the bucket keeps versions (``GetBucketVersioning``): a bucket without them is
 refused, since an overwrite or a delete there would lose a backup. Every object is written
-with server-side encryption (SSE-KMS with ``kms_key_id``, else SSE-S3), then read back: the
-text must be the one written and S3 must report it encrypted. Errors become ``BackupError``
-(writing) or ``RoleDataError`` (reading) naming the object and the call. No decisions here.
+with server-side encryption (SSE-KMS with ``kms_key_id``, else SSE-S3), then that very
+version (the ``VersionId`` PutObject returns) is read back: the text must be the one
+written and S3 must report it encrypted. Reads may name a version (``s3:GetObjectVersion``).
+Errors become ``BackupError`` (writing) or ``RoleDataError`` (reading) naming the object and
+the call. No decisions here.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class S3ObjectStore:
             )
         self._versioned = True
 
-    def put_text(self, name: str, text: str) -> None:
+    def put_version(self, name: str, text: str) -> str:
+        """Write the object; return the version id S3 gave it, after reading that version back."""
         self.check_versioning()
         key = f"{self.prefix}{name}"
         encryption: dict[str, str] = {"ServerSideEncryption": "AES256"}
@@ -65,15 +68,21 @@ class S3ObjectStore:
         body = text.encode("utf-8")
         try:
             with aws_call(f"s3:PutObject of {self.url(name)}"):
-                self._s3.put_object(
+                written = self._s3.put_object(
                     Bucket=self.bucket,
                     Key=key,
                     Body=body,
                     ContentType="application/json",
                     **encryption,
                 )
-            with aws_call(f"s3:GetObject of {self.url(name)}"):
-                response = self._s3.get_object(Bucket=self.bucket, Key=key)
+            version = written.get("VersionId")
+            if not version or version == "null":
+                raise BackupError(
+                    f"backup {self.url(name)}: S3 gave the object no version id (is "
+                    f"versioning on bucket {self.bucket} suspended?)"
+                )
+            with aws_call(f"s3:GetObjectVersion of {self.url(name)} version {version}"):
+                response = self._s3.get_object(Bucket=self.bucket, Key=key, VersionId=version)
                 readback = response["Body"].read()
         except AwsAccessError as exc:
             raise BackupError(f"backup {self.url(name)}: {exc}") from None
@@ -83,21 +92,35 @@ class S3ObjectStore:
             )
         if not response.get("ServerSideEncryption"):
             raise BackupError(f"backup {self.url(name)}: S3 does not report it encrypted")
+        return str(version)
+
+    def put_text(self, name: str, text: str) -> None:
+        self.put_version(name, text)
 
     def get_text(self, name: str) -> str | None:
+        found = self.get_version(name)
+        return None if found is None else found[0]
+
+    def get_version(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+        """One version of the object (None: the current one): its text and version id."""
         key = f"{self.prefix}{name}"
-        label = f"s3:GetObject of {self.url(name)}"
+        shown = self.url(name) if version is None else f"{self.url(name)} version {version}"
+        label = f"s3:GetObject{'' if version is None else 'Version'} of {shown}"
+        which = {} if version is None else {"VersionId": version}
         try:
             with aws_call(label):
                 try:
-                    body: bytes = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+                    response = self._s3.get_object(Bucket=self.bucket, Key=key, **which)
+                    body: bytes = response["Body"].read()
                 except botocore.exceptions.ClientError as exc:
-                    if describe_client_error(exc)[0] in ("NoSuchKey", "404", "NotFound"):
+                    code = describe_client_error(exc)[0]
+                    if code in ("NoSuchKey", "NoSuchVersion", "404", "NotFound"):
                         return None
                     raise
         except AwsAccessError as exc:
-            raise RoleDataError(f"backup {self.url(name)}: {exc}") from None
+            raise RoleDataError(f"backup {shown}: {exc}") from None
         try:
-            return body.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
-            raise RoleDataError(f"backup {self.url(name)}: not UTF-8 text") from None
+            raise RoleDataError(f"backup {shown}: not UTF-8 text") from None
+        return text, str(response.get("VersionId") or version or "null")

@@ -5,8 +5,16 @@ stack's parameters), build the adapters (IAM, the stack's bucket for backups, it
 and, when given, the webhook whose URL a Secrets Manager secret holds), run the campaign
 once (``dormant.campaign.run``) under the run's lease (``dormant.aws.lease``: two runs never
 overlap) with what references each role read from IAM (no extra call), log one JSON
-summary line. The webhook's URL is checked before any change. The day is the schedule's
-(``scheduled_time`` in the event, which the stack's schedule sends), else the clock's.
+summary line. The webhook's URL is checked before any change.
+
+The time is the clock's, never the event's: anyone allowed to invoke the function chooses
+its event. The schedule's ``scheduled_time`` is only checked: a value more than 15 minutes
+from the clock (or unreadable) fails the run before any call, with one line naming the
+field. The run has a time budget (``dormant.remediation.budget``) read from Lambda's
+context: no owner's changes start under its margin, a delete starts only if it can
+finish, and a notice may take only what is left above the margin. The clients that change
+AWS have connect and read timeouts and a retry cap, so that each call's worst case is
+known (``CALL_MS``).
 A failed run, or a run in which any planned change failed, raises, so that Lambda records
 a failed invocation; the next day's run takes the rest (each run is idempotent).
 
@@ -19,9 +27,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import botocore.config
 
 from dormant.aws.lease import RunLease
 from dormant.aws.s3 import S3ObjectStore
@@ -29,15 +39,23 @@ from dormant.aws.secrets import secret_text
 from dormant.aws.session import client_config, make_session
 from dormant.aws.sns import SnsChannel
 from dormant.campaign.run import Campaign, CampaignReport, run_campaign
-from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.clock import Clock, system_clock
+from dormant.core.errors import DormantError, InvalidEvent, InvalidParameter
 from dormant.core.settings import settings_from_parameters
 from dormant.notify.channel import Channel
 from dormant.notify.webhook import WebhookChannel
+from dormant.remediation.budget import Budget, worst_call_ms
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.aws_mutator import IamRoleMutator
 from dormant.roles.remediate.backup_store import ObjectBackupStore
 
-__all__ = ["RetireEnvironment", "lambda_handler"]
+__all__ = [
+    "SCHEDULE_TOLERANCE",
+    "RetireEnvironment",
+    "check_scheduled_time",
+    "lambda_handler",
+    "run_once",
+]
 
 logger = logging.getLogger("dormant")
 logger.setLevel(logging.INFO)
@@ -47,6 +65,15 @@ logger.setLevel(logging.INFO)
 logging.getLogger("botocore").setLevel(logging.INFO)
 
 MODES = ("Notify", "Apply")
+
+# The schedule's time may differ from the clock by this much (Scheduler's delivery, a cold
+# start); anything further is not the stack's schedule, and the run changes nothing.
+SCHEDULE_TOLERANCE = timedelta(minutes=15)
+
+# The clients that change AWS (IAM writes, S3, SNS): a call's worst case is bounded, so the
+# budget can cost a delete before it starts.
+_CONNECT_S, _READ_S, _ATTEMPTS = 3.0, 10.0, 3
+CALL_MS = worst_call_ms(_CONNECT_S, _READ_S, _ATTEMPTS)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -95,18 +122,34 @@ class RetireEnvironment:
         self.settings = settings_from_parameters({}, env)
 
 
-def scheduled_time(event: Mapping[str, Any]) -> datetime:
-    """The schedule's time (``scheduled_time``, ISO 8601), else now."""
-    raw = event.get("scheduled_time") if isinstance(event, Mapping) else None
-    if not raw:
-        return datetime.now(UTC)
+def check_scheduled_time(event: object, now: datetime) -> None:
+    """Accept the event's ``scheduled_time`` only within ``SCHEDULE_TOLERANCE`` of ``now``
+    (the clock's); absent, it is not needed. It never sets the time: it is only checked."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent(
+            f"the event is a JSON {type(event).__name__}, not an object; nothing was changed"
+        )
+    raw = event.get("scheduled_time")
+    if raw is None or raw == "":
+        return
+    shown = f"{str(raw)[:40]!r}"
     try:
         parsed = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidParameter("scheduled_time", f"{raw!r} is not an ISO 8601 time") from None
+        raise InvalidEvent(
+            f"event field scheduled_time: {shown} is not an ISO 8601 time; nothing was changed"
+        ) from None
     if parsed.tzinfo is None:
-        raise InvalidParameter("scheduled_time", f"{raw!r} has no time zone")
-    return parsed.astimezone(UTC)
+        raise InvalidEvent(
+            f"event field scheduled_time: {shown} has no time zone; nothing was changed"
+        )
+    if abs(parsed - now) > SCHEDULE_TOLERANCE:
+        raise InvalidEvent(
+            f"event field scheduled_time: {shown} is not within "
+            f"{SCHEDULE_TOLERANCE.seconds // 60} minutes of the function's clock "
+            f"({now.astimezone(UTC).isoformat(timespec='seconds')}); the run takes its time "
+            "from the clock, never from the event: nothing was changed"
+        )
 
 
 def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
@@ -116,6 +159,12 @@ def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
         "mode": mode,
         "steps": {name: steps.count(name) for name in sorted(set(steps))},
         "done": sum(1 for r in report.results if r.done),
+        # Which backup version each deleted role's restore reads (its tag went with it).
+        "backups": sorted(
+            str(r.outcome.backup)
+            for r in report.roles
+            if r.done and r.outcome is not None and r.outcome.backup is not None
+        ),
         "failed": report.failed,
         "notices": [
             {"owner": n.owner, "delivered": n.delivered, "resources": len(n.resources)}
@@ -124,11 +173,29 @@ def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
     }
 
 
-def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, object]:
-    """One run of the campaign in the function's account, as the function's role."""
+def _bounded_config() -> botocore.config.Config:
+    bounds = botocore.config.Config(
+        connect_timeout=_CONNECT_S,
+        read_timeout=_READ_S,
+        retries={"mode": "standard", "max_attempts": _ATTEMPTS},
+    )
+    return client_config().merge(bounds)
+
+
+def run_once(
+    event: Mapping[str, Any],
+    env: Mapping[str, str],
+    *,
+    clock: Clock = system_clock,
+    remaining_ms: Callable[[], int] | None = None,
+) -> dict[str, object]:
+    """One run of the campaign in the function's account, as the function's role, at the
+    time ``clock`` gives; ``remaining_ms`` (Lambda's time left) bounds what starts."""
     settings = RetireEnvironment(env)
-    now = scheduled_time(event)
-    config = client_config()
+    now = clock()
+    check_scheduled_time(event, now)
+    budget = Budget(remaining_ms, call_ms=CALL_MS)
+    config = _bounded_config()
     session = make_session()
     channels: list[Channel] = [SnsChannel(session.client("sns", config=config), settings.topic_arn)]
     if settings.webhook_secret_arn is not None:
@@ -143,9 +210,10 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
     objects.check_versioning()
     mutator = IamRoleMutator.from_session(session, config)
     caller = mutator.caller()
-    iam = session.client("iam", config=config)
+    # Reading the roles may retry longer: until it is done nothing has changed.
+    iam = session.client("iam", config=client_config())
     # Never two runs at once: the roles are read, and changed, only under the run's lease.
-    lease = RunLease(s3, settings.bucket, settings.lease_key, clock=lambda: datetime.now(UTC))
+    lease = RunLease(s3, settings.bucket, settings.lease_key, clock=clock)
     with lease.held():
         # What references each role, from the same read (no extra call): a role in an
         # instance profile, trusted or passed is never deleted, and the stack's role may
@@ -170,9 +238,10 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
                 notices_only=settings.mode == "Notify",
             ),
             backups=ObjectBackupStore(objects),
-            clock=lambda: now,
+            clock=clock,
             caller_arn=caller.arn,
             references=source.iam_references(),
+            budget=budget,
         )
     summary = _summary(report, settings.mode)
     logger.info(json.dumps(summary, sort_keys=True))
@@ -187,8 +256,11 @@ def run_once(event: Mapping[str, Any], env: Mapping[str, str]) -> dict[str, obje
 
 
 def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
     try:
-        return run_once(event, dict(os.environ))
+        return run_once(
+            event, dict(os.environ), remaining_ms=remaining if callable(remaining) else None
+        )
     except DormantError as exc:
         logger.error(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
         raise

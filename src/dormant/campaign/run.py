@@ -6,8 +6,11 @@ user (``dormant.users.retire``); find each changing resource's owner (its owner 
 anything changes); then for each owner, one message listing all of its resources that
 change, sent through every channel; only when every channel delivered it are that owner's
 changes made. A failed delivery fails that owner's steps for this run (nothing is
-quarantined without a delivered notice) and the other owners go on. A dry run sends
-nothing and changes nothing. Pure over the mutators and ``Channel``: no boto3, no clock.
+quarantined without a delivered notice) and the other owners go on. With a time budget
+(``dormant.remediation.budget``), no owner's notice or changes start under its margin (they
+are kept for the next run, and said to be), a notice may take only the time above the
+margin, and a delete starts only if it can finish. A dry run sends nothing and changes
+nothing. Pure over the mutators and ``Channel``: no boto3, no clock.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import Settings
 from dormant.notify.channel import Channel
 from dormant.notify.message import MessageContext, NoticeItem, build_message
+from dormant.remediation.budget import Budget
 from dormant.remediation.notice import LifecycleStep
 from dormant.remediation.outcome import Outcome, Status
 from dormant.roles.model import Role
@@ -173,11 +177,13 @@ def run_campaign(
     user_mutator: UserMutator | None = None,
     user_settings: Settings | None = None,
     references: ReferenceFinder | None = None,
+    budget: Budget | None = None,
 ) -> CampaignReport:
     """Plan, tell each owner, then make the changes of owners whose notice was delivered.
 
     ``references`` says what references each role: a role due for deletion that something
-    references is kept (unless ``campaign.force``), and the delete step asks again."""
+    references is kept (unless ``campaign.force``), and the delete step asks again.
+    ``budget``: the run's time left (see the module's docstring)."""
     campaign.check()
     role_plan = plan_retire(
         roles,
@@ -219,8 +225,12 @@ def run_campaign(
     notices: list[Notice] = []
     for owner in sorted(groups):
         items = groups[owner]
+        if campaign.apply and budget is not None and not budget.allows_owner():
+            for item in items:
+                done[id(item)] = _kept(_out_of_time(item, budget))
+            continue
         if campaign.channels:
-            notice = _tell(owner, items, context, campaign, backups)
+            notice = _tell(owner, items, context, campaign, backups, budget)
             notices.append(notice)
             if campaign.apply and not notice.delivered:
                 for item in items:
@@ -238,6 +248,7 @@ def run_campaign(
             force=campaign.force,
             managed_policy_arn=campaign.managed_policy_arn,
             references=references,
+            budget=budget,
         ):
             done[id(result.retirement)] = result
         user_items = [i for i in items if isinstance(i, UserRetirement)]
@@ -260,7 +271,26 @@ def run_campaign(
     )
 
 
+def _out_of_time(item: Item, budget: Budget) -> Item:
+    return replace(
+        item,
+        step=LifecycleStep.KEEP,
+        reason=f"due to {item.step} ({item.reason}), not started: {budget.describe_left()} "
+        f"left in this run, under its margin of {budget.margin_ms // 1000} s; the next run "
+        "takes it",
+    )
+
+
 def _notice_only(item: Item) -> Item:
+    if isinstance(item, Retirement) and item.renewal:
+        # Its announced day passed; the new notice waits for quarantines to be on, so that
+        # the day it names is one that can come.
+        return replace(
+            item,
+            step=LifecycleStep.KEEP,
+            reason=f"{item.reason}; notices only: told again when quarantines are on",
+            next=None,
+        )
     if item.step not in (LifecycleStep.QUARANTINE, LifecycleStep.DELETE):
         return item
     return replace(
@@ -281,8 +311,10 @@ def _tell(
     context: MessageContext,
     campaign: Campaign,
     backups: BackupStore | None,
+    budget: Budget | None = None,
 ) -> Notice:
-    """Send the owner's one message through every channel (only with ``apply``)."""
+    """Send the owner's one message through every channel (only with ``apply``), each in
+    the time the budget leaves above its margin."""
     resources = tuple(_notice_item(i, context.account_id, backups) for i in items)
     labels = tuple(channel.label for channel in campaign.channels)
     if not campaign.apply:
@@ -291,7 +323,7 @@ def _tell(
     errors: list[str] = []
     for channel in campaign.channels:
         try:
-            channel.deliver(message)
+            channel.deliver(message, within=None if budget is None else budget.delivery_seconds())
         except DormantError as exc:
             errors.append(str(exc))
     if errors:

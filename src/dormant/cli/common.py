@@ -160,13 +160,26 @@ def settings_from_options(
 _AS_OF_TOLERANCE = timedelta(minutes=5)
 
 
-def parse_remediation_as_of(as_of: str | None) -> datetime:
-    """--as-of for a command that changes IAM: never a time in the future."""
+def parse_remediation_as_of(as_of: str | None, *, apply: bool = False) -> datetime:
+    """--as-of for a command that changes IAM: never a time in the future; and with
+    --apply, only the clock's own time (within the tolerance): an option may narrow what a
+    run changes, never move the time it changes AWS at. The time returned with --apply is
+    the clock's."""
+    clock = datetime.now(UTC)
     now = parse_as_of(as_of)
-    if now > datetime.now(UTC) + _AS_OF_TOLERANCE:
+    if now > clock + _AS_OF_TOLERANCE:
         raise InvalidParameter(
             "--as-of", "remediation cannot judge roles as of a time in the future"
         )
+    if apply and as_of is not None:
+        if clock - now > _AS_OF_TOLERANCE:
+            raise InvalidParameter(
+                "--as-of",
+                "a run with --apply judges roles as of now, by this machine's clock, never "
+                "as of another time; leave out --as-of, or leave out --apply to see what "
+                "would have been done then (nothing was changed)",
+            )
+        return clock
     return now
 
 
@@ -223,10 +236,12 @@ def remediation_settings(
     exempt_tag: str = DEFAULT_EXEMPT_TAG_KEY,
     owner_tags: str = ",".join(DEFAULT_OWNER_TAG_KEYS),
     max_exemption_days: str | None = None,
+    *,
+    apply: bool = False,
 ) -> tuple[Settings, datetime]:
     """Settings and ``now`` for a command that changes IAM (the freshness re-check's)."""
     # Service-linked roles are always refused, so --include-service-linked has no place here.
-    now = parse_remediation_as_of(as_of)
+    now = parse_remediation_as_of(as_of, apply=apply)
     settings = settings_from_options(
         max_days, allow, False, exempt_tag, owner_tags, max_exemption_days=max_exemption_days
     )

@@ -34,6 +34,10 @@ _COMMANDS = {
     "permissions": ("dormant.permissions.cli:permissions", "Find unused services in used roles."),
     "report": ("dormant.commands.report:report", "Print the Config rule's recorded results."),
     "users": ("dormant.users.cli:users", "Find IAM users' unused passwords and access keys."),
+    "assignments": (
+        "dormant.assignments.cli:assignments",
+        "Find Identity Center permission sets unused in each account.",
+    ),
     "demo": ("dormant.commands.demo:demo", "Run the whole Config rule on a simulated account."),
     "quarantine": (
         "dormant.commands.remediation:quarantine",
@@ -54,6 +58,10 @@ _COMMANDS = {
     "restore": (
         "dormant.commands.remediation:restore",
         "Recreate deleted roles from their backups.",
+    ),
+    "unassign": (
+        "dormant.assignments.cli_remediate:unassign_command",
+        "Remove an unused permission set's assignments in an account.",
     ),
     "cost": ("dormant.cli.cost:cost", "Monthly AWS Config cost of the rule: full vs changes mode."),
     "export": ("dormant.commands.export:export", "Send a scan's findings to AWS Security Hub."),

@@ -17,6 +17,7 @@ from dormant.roles.remediate.backup_store import (
     S3Location,
     backup_store_for,
     parse_s3_location,
+    split_version,
 )
 
 __all__ = ["open_backups", "read_any_backup"]
@@ -44,11 +45,12 @@ def open_backups(value: str | Path | None, session: Any) -> BackupStore | None:
 
 
 def read_any_backup(session: Any) -> Any:
-    """A reader for ``dormant restore``: files, and ``s3://BUCKET/PREFIX/NAME.json`` objects."""
+    """A reader for ``dormant restore``: files, and ``s3://BUCKET/PREFIX/NAME.json`` objects
+    (``?versionId=V`` reads that version; without it, the current one, and says which)."""
 
     def read(where: str) -> RoleBackup:
         if where.startswith("s3://"):
-            folder = where.rsplit("/", 1)[0] + "/"
+            folder = split_version(where)[0].rsplit("/", 1)[0] + "/"
             location = parse_s3_location(folder, "BACKUP")
             return ObjectBackupStore(_s3(session)(location)).read(where)
         return LocalBackupStore(Path(where).parent).read(where)

@@ -157,7 +157,7 @@ def quarantine(
             report=print_outcomes,
         )
     settings, now = remediation_settings(
-        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     targets = role_targets(roles, from_file, also=("users",))
     if not targets:
@@ -270,7 +270,7 @@ def delete(
     The backup records what referenced it.
     """
     settings, now = remediation_settings(
-        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     targets = role_targets(roles, from_file)
     if not targets:
@@ -310,7 +310,8 @@ def restore(
     region: str | None,
 ) -> None:
     """Recreate each role from its BACKUP file (or s3://BUCKET/PREFIX/ACCOUNT-ROLE.json), and
-    say what could not be given back.
+    say what could not be given back. A backup of 'dormant unassign' re-creates its Identity
+    Center assignments instead, naming any principal or permission set gone since.
 
     The new role has a new RoleId: policies that named the old one (other roles' trust
     policies, read with GetAccountAuthorizationDetails; its own; bucket, key and queue
@@ -326,10 +327,18 @@ def restore(
         if not backup.startswith("s3://") and not Path(backup).is_file():
             raise InvalidParameter("BACKUP", f"{backup} is not a file or an s3:// object")
     session = _session(profile, region)
-    outcomes = run_restore(
-        _mutator(profile, region, session),
-        list(backups),
-        apply=apply,
-        reader=read_any_backup(session),
-    )
+    # An Identity Center assignments backup (dormant unassign's) is restored by its kind.
+    from dormant.assignments.cli_remediate import assignment_backups, restore_backups
+
+    assigned, role_backups = assignment_backups(backups, session)
+    outcomes = restore_backups(assigned, session, apply=apply) if assigned else []
+    if role_backups:
+        outcomes.extend(
+            run_restore(
+                _mutator(profile, region, session),
+                role_backups,
+                apply=apply,
+                reader=read_any_backup(session),
+            )
+        )
     print_outcomes(outcomes, apply=apply)

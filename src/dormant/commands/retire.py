@@ -249,7 +249,7 @@ def retire(
     Running it twice on the same day changes nothing the second time.
     """
     settings, now = remediation_settings(
-        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days
+        max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     sources = parse_reference_options(references, aggregator, regions)
     user_settings = settings_from_options(

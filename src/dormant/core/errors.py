@@ -7,7 +7,8 @@ parameter, file, role or account at fault.
 
     DormantError                    exit_code 2
     ├── InvalidParameter            a rule parameter, CLI option or setting is wrong
-    ├── InvalidEvent                the Lambda event is not an AWS Config rule event
+    ├── InvalidEvent                the Lambda event is not what the function takes (a
+    │                               Config rule event; a schedule's time near the clock)
     ├── RoleDataError               a role record lacks a field or has a bad value
     │   └── SnapshotError           an offline snapshot file cannot be read
     ├── CredentialReportError       an IAM credential report lacks a column or has a bad
@@ -84,7 +85,8 @@ class InvalidParameter(DormantError):
 
 
 class InvalidEvent(DormantError):
-    """The Lambda was invoked with something that is not a Config rule event."""
+    """The Lambda was invoked with an event it does not take (not a Config rule event; a
+    retire run's ``scheduled_time`` far from the clock)."""
 
 
 class RoleDataError(DormantError):

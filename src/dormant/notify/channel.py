@@ -31,8 +31,11 @@ class Channel(Protocol):
         """How output and logs name the channel; never a secret."""
         ...
 
-    def deliver(self, message: Message) -> None:
-        """Send the message, or raise NotificationError saying why not."""
+    def deliver(self, message: Message, *, within: float | None = None) -> None:
+        """Send the message, or raise NotificationError saying why not. ``within``: the
+        seconds the delivery may take in all, retries included (None: the channel's own
+        timeouts); a run's time budget passes it so that a channel that never answers
+        cannot use up the run."""
         ...
 
 

@@ -56,6 +56,12 @@ class NoticeItem:
         about = f"({self.kind}; {self.reason})"
         next_on = None if self.next is None else self.next.on
         if self.step is LifecycleStep.NOTIFY:
+            if self.next is not None and self.next.step is LifecycleStep.DELETE:
+                # Quarantined by someone else: told before its delete.
+                return (
+                    f"{self.name}: quarantined; deleted on {next_on} unless used or exempted "
+                    f"{about}"
+                )
             return f"{self.name}: quarantined on {next_on} unless used or exempted {about}"
         if self.step is LifecycleStep.QUARANTINE:
             if self.kind == "user":

@@ -30,6 +30,9 @@ __all__ = ["WebhookChannel", "slack_payload"]
 
 _RETRY_AFTER_MAX = 30.0
 
+# An attempt given less than this could not get an answer; it is not made.
+_MIN_TIMEOUT = 0.5
+
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
@@ -54,6 +57,7 @@ class WebhookChannel:
         attempts: int = 3,
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
         name: str = "--notify",
     ) -> None:
         # ``name``: what a bad URL is blamed on (the option, or the stack's secret).
@@ -62,12 +66,13 @@ class WebhookChannel:
         self._attempts = max(1, attempts)
         self._backoff = backoff
         self._sleep = sleep
+        self._monotonic = monotonic
         self._opener = urllib.request.build_opener(_NoRedirects())
 
     def __repr__(self) -> str:
         return "WebhookChannel(<url hidden>)"
 
-    def _post(self, body: bytes) -> tuple[str, float | None]:
+    def _post(self, body: bytes, timeout: float) -> tuple[str, float | None]:
         """'' on success, else why it failed and how long to wait before retrying (None:
         do not retry)."""
         request = urllib.request.Request(
@@ -77,7 +82,7 @@ class WebhookChannel:
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
         try:
-            with self._opener.open(request, timeout=self._timeout) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 response.read()
                 return "", None
         except urllib.error.HTTPError as exc:
@@ -90,11 +95,11 @@ class WebhookChannel:
                 return f"HTTP {status}", 0.0
             return f"HTTP {status}", None
         except TimeoutError:
-            return f"no answer within {self._timeout:g} s", 0.0
+            return f"no answer within {round(timeout, 1):g} s", 0.0
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, TimeoutError | socket.timeout):
-                return f"no answer within {self._timeout:g} s", 0.0
+                return f"no answer within {round(timeout, 1):g} s", 0.0
             return f"connection failed ({type(reason).__name__})", 0.0
         except (ConnectionError, OSError) as exc:
             return f"connection failed ({type(exc).__name__})", 0.0
@@ -105,16 +110,29 @@ class WebhookChannel:
         except Exception as exc:  # nothing whose text may quote the URL leaves here
             return f"failed ({type(exc).__name__})", None
 
-    def deliver(self, message: Message) -> None:
+    def deliver(self, message: Message, *, within: float | None = None) -> None:
+        """Post it, retrying as the module says; with ``within``, every attempt's timeout
+        and every wait between attempts fit in that many seconds, all told."""
         body = json.dumps(slack_payload(message)).encode("utf-8")
-        problem = ""
+        deadline = None if within is None else self._monotonic() + within
+        problem = "no time left in the run to post it"
+        attempt = 0
         for attempt in range(1, self._attempts + 1):
-            problem, wait = self._post(body)
+            timeout = self._timeout
+            if deadline is not None:
+                timeout = min(timeout, deadline - self._monotonic())
+                if timeout < _MIN_TIMEOUT:
+                    attempt -= 1
+                    break
+            problem, wait = self._post(body, timeout)
             if not problem:
                 return
             if wait is None or attempt == self._attempts:
                 break
-            self._sleep(max(wait, self._backoff * 2 ** (attempt - 1)))
+            pause = max(wait, self._backoff * 2 ** (attempt - 1))
+            if deadline is not None and self._monotonic() + pause + _MIN_TIMEOUT > deadline:
+                break
+            self._sleep(pause)
         raise NotificationError(
             f"webhook: {problem}, after {attempt} attempt{'s' if attempt != 1 else ''}"
         )

@@ -106,7 +106,7 @@ def restrict(
     deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
     limit for a role's inline policies. Exit status 1 if any role was refused or failed.
     """
-    now = parse_remediation_as_of(as_of)
+    now = parse_remediation_as_of(as_of, apply=apply)
     settings = settings_from_options(
         max_days,
         allow,

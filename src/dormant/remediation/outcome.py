@@ -11,9 +11,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
+from dormant.core.clock import Clock, system_clock
 from dormant.core.errors import DormantError, InvalidParameter, RemediationRefused
 from dormant.remediation.interface import Caller, StepExecutor
 from dormant.remediation.steps import Step
@@ -36,11 +36,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_ROLES = 10
-Clock = Callable[[], datetime]
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+# The one clock (dormant.core.clock), under the names remediation has always used.
+utc_now = system_clock
 
 
 class Status(enum.StrEnum):

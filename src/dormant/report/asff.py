@@ -87,6 +87,16 @@ KINDS: Mapping[str, FindingKind] = {
         id_field="UserId",
         ocsf_type="AWS::IAM::User",
     ),
+    # ASFF has no permission set type: "Other", whose Details are strings.
+    "assignments": FindingKind(
+        generator_id="dormant/unused-permission-set-assignments",
+        resource_type="Other",
+        failed_title="Unused Identity Center permission set {name}",
+        passed_title="Identity Center permission set {name} is in use",
+        name_field="PermissionSetName",
+        id_field="PermissionSetArn",
+        ocsf_type="AWS::SSO::PermissionSet",
+    ),
     "permissions": FindingKind(
         generator_id="dormant/unused-permissions",
         failed_title="Unused permissions of IAM role {name}",

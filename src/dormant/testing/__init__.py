@@ -29,9 +29,11 @@ dormant's boto3 adapter raises for the same answer, and records the calls it was
 Layout: one module per AWS interface, mirroring ``dormant.aws`` (``iam``: the role source,
 ``config``: the sink and history, ``mutator``: the role mutator, ``users``: the user
 mutator of users' remediation, ``notify``: a notice channel of the retire campaign,
-``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``access``: the
+``aggregate``: a Config aggregator for ``dormant.report.aggregated``, ``objects``: a
+versioned bucket for role backups, ``access``: the
 service last-access source of ``dormant.permissions.scan``, ``references``: what
-references each role, for remediation's refusal), sharing ``injection``
+references each role, for remediation's refusal; ``assignments``: Identity Center's
+assignments, for ``dormant unassign`` and ``restore``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 from dormant.testing.access import AccessCall, InMemoryAccessSource, VirtualClock
 from dormant.testing.aggregate import InMemoryAggregator
+from dormant.testing.assignments import InMemoryAssignmentWriter
 from dormant.testing.churn import Churn, ChurningAccount, MemoryConfig
 from dormant.testing.config import (
     HistoryRequest,
@@ -55,6 +58,7 @@ from dormant.testing.iam import InMemoryRoleSource
 from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
 from dormant.testing.notify import InMemoryChannel
+from dormant.testing.objects import InMemoryObjectStore
 from dormant.testing.references import InMemoryReferenceFinder
 from dormant.testing.users import InMemoryUserMutator
 
@@ -68,9 +72,11 @@ __all__ = [
     "IamCall",
     "InMemoryAccessSource",
     "InMemoryAggregator",
+    "InMemoryAssignmentWriter",
     "InMemoryChannel",
     "InMemoryComplianceHistory",
     "InMemoryEvaluationSink",
+    "InMemoryObjectStore",
     "InMemoryReferenceFinder",
     "InMemoryRoleMutator",
     "InMemoryRoleSource",

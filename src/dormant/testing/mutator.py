@@ -24,6 +24,7 @@ from dormant.remediation.interface import Caller
 from dormant.remediation.steps import WRITE_OPERATIONS, Step
 from dormant.roles.model import Role
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
+from dormant.roles.remediate.trust import first_refused_principal
 from dormant.testing.injection import Failures, aws_error
 
 __all__ = ["READ_OPERATIONS", "IamCall", "InMemoryRoleMutator"]
@@ -72,10 +73,6 @@ def _document(text: object) -> dict[str, Any]:
     return parsed
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class InMemoryRoleMutator:
     """A ``RoleMutator`` over one in-memory account, acting as ``caller_arn``."""
 
@@ -84,7 +81,7 @@ class InMemoryRoleMutator:
         account_id: str = "111111111111",
         *,
         caller_arn: str | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.account_id = account_id
         self.caller_arn = caller_arn or f"arn:aws:iam::{account_id}:user/operator"
@@ -278,6 +275,9 @@ class InMemoryRoleMutator:
         boundary = p.get("PermissionsBoundary")
         if boundary:
             self._require_policy(str(boundary))
+        trust = _document(p["AssumeRolePolicyDocument"])
+        if refused := first_refused_principal(trust, self.account_id, self._roles.values()):
+            raise _IamError("MalformedPolicyDocument", f'Invalid principal: "AWS":"{refused}"')
         self._next_id += 1
         role = Role(
             role_id=f"AROA{self._next_id:017d}",
@@ -285,7 +285,7 @@ class InMemoryRoleMutator:
             path=path,
             arn=f"arn:aws:iam::{self.account_id}:role{path}{name}",
             created=self._clock(),
-            trust_policy=_document(p["AssumeRolePolicyDocument"]),
+            trust_policy=trust,
             tags=self._tags((t["Key"], t.get("Value", "")) for t in p.get("Tags", [])),
             description=p.get("Description"),
             permissions_boundary_arn=boundary or None,

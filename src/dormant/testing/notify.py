@@ -21,6 +21,7 @@ class InMemoryChannel:
     def __init__(self, label: str = "memory") -> None:
         self._label = label
         self.sent: list[Message] = []
+        self.windows: list[float | None] = []  # each delivery's ``within``, in order
         self._failing: dict[str | None, str] = {}
         self._lock = threading.Lock()
 
@@ -37,8 +38,9 @@ class InMemoryChannel:
         with self._lock:
             self._failing.clear()
 
-    def deliver(self, message: Message) -> None:
+    def deliver(self, message: Message, *, within: float | None = None) -> None:
         with self._lock:
+            self.windows.append(within)
             problem = self._failing.get(message.owner, self._failing.get(None))
             if problem is not None:
                 raise NotificationError(f"{self._label}: {problem}")

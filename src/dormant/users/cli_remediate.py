@@ -151,7 +151,7 @@ def run_quarantine_users(
     region: str | None,
     report: Callable[..., None],
 ) -> None:
-    now = parse_remediation_as_of(as_of)
+    now = parse_remediation_as_of(as_of, apply=apply)
     settings = _settings(max_days, allow, exempt_tag, owner_tags, max_exemption_days)
     check_blast_radius(len(targets), max_roles, "users")
     mutator = _mutator(profile, region)

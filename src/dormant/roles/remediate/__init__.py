@@ -37,6 +37,7 @@ from dormant.roles.remediate.plan import (
     release_steps,
     restore_steps,
 )
+from dormant.roles.remediate.restore import restore
 from dormant.roles.remediate.restriction import (
     RESTRICT_POLICY_NAME,
     is_restricted,
@@ -50,7 +51,7 @@ from dormant.roles.remediate.retire import (
     carry_out,
     plan_retire,
 )
-from dormant.roles.remediate.runner import delete, quarantine, release, restore
+from dormant.roles.remediate.runner import delete, quarantine, release
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState, differences
 
 __all__ = [

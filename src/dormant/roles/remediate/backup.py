@@ -3,8 +3,11 @@
 ``dormant delete`` writes one file per role before deleting anything and reads it back to
 check it against the live role; ``dormant restore`` recreates the role from it. The file
 names its format and version, so a future dormant can read old backups or refuse them
-clearly. This module never talks to AWS and never deletes a backup: an older backup that
-differs from the one being written is kept next to it under a dated name.
+clearly, and says when it was taken (``origin``): before dormant's first change to the role
+(the retire campaign's), or at its delete, as it was then (a role someone quarantined
+before dormant backed it up: the backup then holds that quarantine). This module never
+talks to AWS and never deletes a backup: an older backup that differs from the one being
+written is kept next to it under a dated name.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,9 @@ from dormant.roles.remediate.state import InstanceProfileRef, RoleState, differe
 __all__ = [
     "BACKUP_FORMAT",
     "BACKUP_VERSION",
+    "ORIGIN_AT_DELETE",
+    "ORIGIN_BEFORE_FIRST_CHANGE",
+    "TAG_BACKUP_VERSION",
     "RoleBackup",
     "backup_from_dict",
     "backup_path",
@@ -44,6 +50,23 @@ BACKUP_FORMAT = "dormant.role-backup"
 BACKUP_VERSION = 1
 
 
+# On a role: the stored version of its backup that dormant verified (an S3 version id, or
+# a local file's digest). A delete reads that version and never writes another one.
+TAG_BACKUP_VERSION = "dormant:backup-version"
+
+
+# ``origin``: when the backup was taken.
+ORIGIN_BEFORE_FIRST_CHANGE = "before_first_change"
+ORIGIN_AT_DELETE = "at_delete"
+_ORIGINS = {
+    ORIGIN_BEFORE_FIRST_CHANGE: "taken before dormant's first change to the role, without "
+    "dormant's own tags and quarantine",
+    ORIGIN_AT_DELETE: "taken at the role's first delete attempt, as it was then: changes "
+    "made before (a quarantine by the SSM automation, the command line or an older "
+    "dormant) are in it",
+}
+
+
 _ABOUT = (
     "Backup of one IAM role, written by `dormant delete` before deleting it. "
     "Recreate the role with `dormant restore FILE --apply`."
@@ -59,6 +82,10 @@ class RoleBackup:
     state: RoleState
     # What referenced the role when it was deleted (for restore to name); optional in files.
     references: tuple[Reference, ...] = ()
+    # When it was taken (ORIGIN_*); files without it were written at a delete.
+    origin: str = ORIGIN_AT_DELETE
+    # The stored version it was read from (S3 version id, file digest); not in the file.
+    version: str | None = field(default=None, compare=False)
 
 
 def _iso(moment: datetime) -> str:
@@ -76,6 +103,8 @@ def backup_to_dict(backup: RoleBackup) -> dict[str, Any]:
         "about": _ABOUT,
         "account_id": backup.account_id,
         "captured_at": _iso(backup.captured_at),
+        "origin": backup.origin,
+        "origin_note": _ORIGINS.get(backup.origin, ""),
         "role": {
             "path": role.path,
             "name": role.name,
@@ -169,6 +198,9 @@ def backup_from_dict(data: object, *, source: str) -> RoleBackup:
         )
     account_id = read.text(data, "account_id", "account_id")
     captured_at = read.moment(data, "captured_at", "captured_at")
+    origin = data.get("origin", ORIGIN_AT_DELETE)
+    if origin not in _ORIGINS:
+        raise read.fail("origin", f"is {origin!r:.40}, expected one of {', '.join(_ORIGINS)}")
     r = read.obj(data, "role", "role")
     trust = r.get("trust_policy")
     if not isinstance(trust, Mapping):
@@ -242,6 +274,7 @@ def backup_from_dict(data: object, *, source: str) -> RoleBackup:
             role=role, max_session_duration=max_session, instance_profiles=tuple(profiles)
         ),
         references=_references(read, data),
+        origin=origin,
     )
 
 

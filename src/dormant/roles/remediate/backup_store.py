@@ -1,7 +1,10 @@
 """Where role backups live: a local folder or an object store (S3), behind one interface.
 
 ``BackupStore`` is what delete and restore need: where a role's backup goes (``where``),
-writing it, reading it back (``read``), and whether one is there. ``LocalBackupStore`` is
+writing it (which returns the stored version: S3's version id, or a local file's digest),
+reading one version back (``read``; the current one when none is named), and whether one
+is there. ``StoredBackup.ref`` is how a person names one version to ``dormant restore``:
+``s3://BUCKET/PREFIX/NAME.json?versionId=V``, or a file's path. ``LocalBackupStore`` is
 the folder ``--backup-dir DIR`` names (atomic writes, older differing backups kept aside,
 ``dormant.roles.remediate.backup``). ``ObjectBackupStore`` writes the same JSON documents
 into an ``ObjectStore``, the seam the S3 adapter (``dormant.aws.s3.S3ObjectStore``) fills:
@@ -12,10 +15,11 @@ or a folder). Pure: no boto3.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -35,12 +39,49 @@ __all__ = [
     "ObjectBackupStore",
     "ObjectStore",
     "S3Location",
+    "StoredBackup",
     "backup_store_for",
     "parse_s3_location",
+    "split_version",
 ]
 
 # S3 bucket names: 3..63 of lowercase letters, digits, dots and hyphens.
 _S3 = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/?(.*)")
+
+
+_VERSION_QUERY = "?versionId="
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBackup:
+    """One written backup: where it is, and which stored version it is."""
+
+    where: str
+    version: str
+
+    @property
+    def ref(self) -> str:
+        """What ``dormant restore`` takes to read exactly this version."""
+        if self.where.startswith("s3://"):
+            return f"{self.where}{_VERSION_QUERY}{self.version}"
+        return self.where
+
+    def describe(self) -> str:
+        """How a message names it: an object with its version id; a file by its path (its
+        older copies sit beside it under dated names)."""
+        if self.where.startswith("s3://"):
+            return f"{self.where} version {self.version}"
+        return self.where
+
+
+def split_version(ref: str) -> tuple[str, str | None]:
+    """``s3://b/p/n.json?versionId=V`` -> (``s3://b/p/n.json``, ``V``); else (ref, None)."""
+    where, found, version = ref.partition(_VERSION_QUERY)
+    return (where, version) if found and version else (ref, None)
+
+
+def _digest(text: bytes) -> str:
+    return hashlib.sha256(text).hexdigest()[:32]
 
 
 class BackupStore(Protocol):
@@ -53,12 +94,14 @@ class BackupStore(Protocol):
         """The backup of one role: a path or an ``s3://`` URL."""
         ...
 
-    def write(self, backup: RoleBackup) -> str:
-        """Write it (and check it was written whole); return ``where`` it went."""
+    def write(self, backup: RoleBackup) -> StoredBackup:
+        """Write it (and check it was written whole); return where it went, which version."""
         ...
 
-    def read(self, where: str) -> RoleBackup:
-        """Read one back; ``RoleDataError`` names it when it is missing or unreadable."""
+    def read(self, where: str, version: str | None = None) -> RoleBackup:
+        """Read one version back (None: the current one, or the one ``where`` names with
+        ``?versionId=``), with ``version`` set to the one read; ``RoleDataError`` names it
+        when it is missing or unreadable."""
         ...
 
     def exists(self, where: str) -> bool: ...
@@ -77,11 +120,27 @@ class LocalBackupStore:
     def where(self, account_id: str, role_name: str) -> str:
         return str(backup_path(self.directory, account_id, role_name))
 
-    def write(self, backup: RoleBackup) -> str:
-        return str(write_backup(self.directory, backup))
+    def write(self, backup: RoleBackup) -> StoredBackup:
+        path = write_backup(self.directory, backup)
+        return StoredBackup(str(path), _digest(path.read_bytes()))
 
-    def read(self, where: str) -> RoleBackup:
-        return read_backup(Path(where))
+    def read(self, where: str, version: str | None = None) -> RoleBackup:
+        """The file at ``where``, or with ``version`` the one of it and its older copies
+        kept beside it (``NAME.<time>.json``) whose digest is that version."""
+        path = Path(where)
+        candidates = [path]
+        if version is not None:
+            candidates += sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))
+        for candidate in candidates:
+            try:
+                digest = _digest(candidate.read_bytes())
+            except OSError:
+                continue
+            if version is None or digest == version:
+                return replace(read_backup(candidate), version=digest)
+        if version is None:
+            return read_backup(path)  # raises, naming the file and why
+        raise RoleDataError(f"backup {where}: no copy of it is version {version}")
 
     def exists(self, where: str) -> bool:
         return Path(where).exists()
@@ -95,13 +154,15 @@ class ObjectStore(Protocol):
 
     def url(self, name: str) -> str: ...
 
-    def put_text(self, name: str, text: str) -> None:
-        """Write the object (encrypted at rest) and read it back; raise BackupError if it
-        could not be written or reads back differently."""
+    def put_version(self, name: str, text: str) -> str:
+        """Write the object (encrypted at rest) and read that version back; return its
+        version id. Raise BackupError if it could not be written, reads back differently,
+        or was given no version id."""
         ...
 
-    def get_text(self, name: str) -> str | None:
-        """The object's text, or None when there is no such object."""
+    def get_version(self, name: str, version: str | None = None) -> tuple[str, str] | None:
+        """One version of the object (None: the current one): its text and version id, or
+        None when there is no such object."""
         ...
 
 
@@ -119,23 +180,29 @@ class ObjectBackupStore:
     def _name(self, where: str) -> str:
         return where.rsplit("/", 1)[-1]
 
-    def write(self, backup: RoleBackup) -> str:
+    def write(self, backup: RoleBackup) -> StoredBackup:
         name = f"{backup.account_id}-{backup.state.name}.json"
-        self.objects.put_text(name, json.dumps(backup_to_dict(backup), indent=2) + "\n")
-        return self.objects.url(name)
+        version = self.objects.put_version(
+            name, json.dumps(backup_to_dict(backup), indent=2) + "\n"
+        )
+        return StoredBackup(self.objects.url(name), version)
 
-    def read(self, where: str) -> RoleBackup:
-        text = self.objects.get_text(self._name(where))
-        if text is None:
-            raise RoleDataError(f"backup {where}: there is no such object")
+    def read(self, where: str, version: str | None = None) -> RoleBackup:
+        where, named = split_version(where)
+        version = version or named
+        shown = where if version is None else f"{where} version {version}"
+        found = self.objects.get_version(self._name(where), version)
+        if found is None:
+            raise RoleDataError(f"backup {shown}: there is no such object")
+        text, read_version = found
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise RoleDataError(f"backup {where}: not valid JSON ({exc})") from None
-        return backup_from_dict(data, source=where)
+            raise RoleDataError(f"backup {shown}: not valid JSON ({exc})") from None
+        return replace(backup_from_dict(data, source=shown), version=read_version)
 
     def exists(self, where: str) -> bool:
-        return self.objects.get_text(self._name(where)) is not None
+        return self.objects.get_version(self._name(split_version(where)[0])) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """A role's retire notice: tag it ``dormant:notice-at`` (the UTC day), or take the tag off.
 
 ``give_notice`` re-reads the role and re-checks it with the one decision before tagging it,
-as quarantine does: a role used since the plan was made is skipped. ``clear_notice`` removes
-the tag from a role used or exempted since its notice. Both plan ``Step`` values with their
-undo, so a dry run shows exactly what ``--apply`` does. Pure over ``RoleMutator``.
+as quarantine does: a role used since the plan was made is skipped. A role already
+quarantined (outside the campaign) is tagged all the same: it is told before its delete.
+``clear_notice`` removes the tag from a role used or exempted since its notice. Both plan
+``Step`` values with their undo, so a dry run shows exactly what ``--apply`` does. Pure
+over ``RoleMutator``.
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ def give_notice(
     refused = status.refusal or status.foreign_quarantine
     if refused is not None:
         return Outcome(name, Status.REFUSED, refused)
-    if status.quarantined:
-        return Outcome(name, Status.UNCHANGED, f"role {name} is already quarantined")
+    # A quarantined role gets its notice too: one quarantined outside the campaign is told
+    # before it is deleted.
     if not status.unused:
         finding = status.finding
         return Outcome(

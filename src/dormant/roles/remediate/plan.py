@@ -27,6 +27,7 @@ from dormant.remediation.quarantine import (
 )
 from dormant.remediation.steps import Step, _json, caller_role
 from dormant.roles.model import Role
+from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
 __all__ = [
@@ -210,10 +211,11 @@ def release_steps(state: RoleState) -> list[Step]:
             )
         )
     # A retire notice goes too: a released role gets a new notice (and its grace) before it
-    # could be quarantined again.
+    # could be quarantined again; and so does its recorded backup: its next lifecycle backs
+    # it up again, as its owner has it then.
     keys = [
         k
-        for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_NOTICE_AT)
+        for k in (TAG_QUARANTINED_AT, TAG_QUARANTINED_BY, TAG_NOTICE_AT, TAG_BACKUP_VERSION)
         if state.tag(k) is not None
     ]
     if keys:
@@ -228,10 +230,30 @@ def release_steps(state: RoleState) -> list[Step]:
 
 
 def delete_steps(state: RoleState) -> list[Step]:
-    """IAM's dependency order: instance profiles, managed policies, inline policies, role.
+    """IAM's dependency order: instance profiles, managed policies, inline policies, role;
+    dormant's deny (its managed policy, its inline quarantine policy) comes off last, just
+    before DeleteRole, so that a run stopped anywhere leaves the role denied everything.
+    An undo runs in reverse, so a failed DeleteRole first puts the deny back.
 
     A permissions boundary and tags go with the role; they need no call of their own.
     """
+    name = state.name
+    steps = _strip_steps(state)
+    deny = [s for s in steps if _is_deny_step(state, s)]
+    steps = [s for s in steps if not _is_deny_step(state, s)] + deny
+    steps.append(Step("DeleteRole", {"RoleName": name}))
+    return steps
+
+
+def _is_deny_step(state: RoleState, step: Step) -> bool:
+    if step.operation == "DetachRolePolicy":
+        return is_quarantine_policy_arn(str(step.params["PolicyArn"]))
+    if step.operation == "DeleteRolePolicy" and step.params["PolicyName"] == QUARANTINE_POLICY_NAME:
+        return is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME))
+    return False
+
+
+def _strip_steps(state: RoleState) -> list[Step]:
     name = state.name
     steps: list[Step] = []
     for profile in state.instance_profiles:
@@ -263,7 +285,6 @@ def delete_steps(state: RoleState) -> list[Step]:
                 undo=_policy_undo(state, policy_name),
             )
         )
-    steps.append(Step("DeleteRole", {"RoleName": name}))
     return steps
 
 

@@ -3,16 +3,22 @@
 ``plan_retire`` decides one step per role from data already read (the roles of the
 account, as ``GetAccountAuthorizationDetails`` returns them). With ``notice_days`` above 0
 a NON_COMPLIANT role first gets a notice (``notify``: the tag ``dormant:notice-at``, and its
-owner is told by the campaign), and is quarantined only once ``notice_days`` whole UTC days
-have passed and it is still NON_COMPLIANT; a role used or exempted since its notice has the
-notice cleared (``clear``). With ``notice_days`` 0 there is no notice step. A role
-quarantined at least ``after_days`` whole UTC days ago and unused since is deleted; a
-quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
+owner is told by the campaign), and is quarantined on the day the notice announced, once
+``notice_days`` whole UTC days have passed and it is still NON_COMPLIANT; a notice whose
+day passed without a quarantine (notices only, a failed run, the cap) is given again, with
+a fresh ``notice_days``, so no quarantine ever comes under a date that passed. A role used
+or exempted since its notice has the notice cleared (``clear``). A role someone else
+quarantined (no ``dormant:notice-at``) gets a notice too, and is deleted only once
+``notice_days`` have passed since it as well. With ``notice_days`` 0 there is no notice
+step. A role quarantined at least ``after_days`` whole UTC days ago and unused since is
+deleted; a quarantined role used since, now compliant by allow-list or exemption, managed elsewhere,
 or not yet due is kept, saying why. Each step says what comes next and on which day.
 ``carry_out`` makes the changes through the same ``quarantine`` and ``delete`` as the
 commands (refusals, freshness re-check, verified backup), one role at a time, so one
-role's failure never stops the others. Running it twice on one day changes nothing the
-second time. Pure over ``RoleMutator``: no boto3, no clock (``now`` is an argument).
+role's failure never stops the others; a role not quarantined is backed up before its
+notice or quarantine (``backup_record``), so its delete relies on that backup, never on a
+state dormant made. Running it twice on one day changes nothing the second time. Pure
+over ``RoleMutator``: no boto3, no clock (``now`` is an argument).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from pathlib import Path
 
 from dormant.core.errors import DormantError
 from dormant.core.settings import Settings
+from dormant.remediation.budget import Budget
 from dormant.remediation.notice import LifecycleStep, NextStep, days_since, due_on
 from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
+from dormant.roles.remediate.backup_record import back_up_before_change
 from dormant.roles.remediate.backup_store import BackupStore
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.notice import clear_notice, give_notice
@@ -67,6 +75,9 @@ class Retirement:
     next: NextStep | None = None
     owner: str | None = None
     arn: str = ""
+    # A notice given again: the one before announced a day that passed (notices only
+    # keep it for when quarantines are on).
+    renewal: bool = False
 
     @property
     def changes(self) -> bool:
@@ -145,6 +156,15 @@ def _unquarantined_step(status: RoleStatus, plan: _Schedule) -> Retirement | Non
                 "or exempted",
                 next=NextStep(RetireStep.QUARANTINE, quarantine_on),
             )
+        if today > quarantine_on:
+            return Retirement(
+                name,
+                RetireStep.NOTIFY,
+                f"{finding.annotation}; the notice of {noticed} announced a quarantine on "
+                f"{quarantine_on}, which passed without one: told again",
+                next=NextStep(RetireStep.QUARANTINE, due_on(today, plan.notice_days)),
+                renewal=True,
+            )
     return Retirement(
         name,
         RetireStep.QUARANTINE,
@@ -184,10 +204,32 @@ def _step_for(status: RoleStatus, plan: _Schedule) -> Retirement | None:
                 "were denied): kept, never deleted; release it if it is needed",
             )
         return keep("used since quarantine: release it if it is needed")
-    delete_on = NextStep(RetireStep.DELETE, due_on(since.astimezone(UTC).date(), after_days))
-    if days < after_days:
+    today = plan.now.astimezone(UTC).date()
+    noticed = status.noticed_on
+    unnoticed = plan.notice_days > 0 and noticed is None
+    if unnoticed and status.unused and status.refusal is None:
+        # Quarantined by someone else (the SSM automation, the command line): its owner
+        # is told before it is deleted, and gets the whole notice.
+        due = max(due_on(since.astimezone(UTC).date(), after_days), due_on(today, plan.notice_days))
+        return Retirement(
+            name,
+            RetireStep.NOTIFY,
+            f"quarantined on {since.astimezone(UTC).date()} without this campaign's notice: "
+            "told before it is deleted",
+            next=NextStep(RetireStep.DELETE, due),
+        )
+    delete_day = due_on(since.astimezone(UTC).date(), after_days)
+    waits_for = ""
+    if plan.notice_days > 0 and noticed is not None:
+        told_by = due_on(noticed, plan.notice_days)
+        if told_by > delete_day:
+            delete_day = told_by
+            waits_for = f", and {plan.notice_days} days after its notice of {noticed}"
+    delete_on = NextStep(RetireStep.DELETE, delete_day)
+    if days < after_days or today < delete_day:
         return keep(
-            f"quarantined {days} days ago; deleted after {after_days} days unused", delete_on
+            f"quarantined {days} days ago; deleted after {after_days} days unused{waits_for}",
+            delete_on,
         )
     if not status.unused:
         return keep(
@@ -277,10 +319,12 @@ def carry_out(
     force: bool = False,
     managed_policy_arn: str | None = None,
     references: ReferenceFinder | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[RetireResult]:
     """Make each planned change (only with ``apply``), isolating each role's failure.
     ``managed_policy_arn``: quarantine by attaching that managed deny (the deployed form).
-    The delete step asks ``references`` again, as ``dormant delete`` does."""
+    The delete step asks ``references`` again, as ``dormant delete`` does, and starts only
+    if ``budget`` lets it finish."""
     for retirement in plan:
         if not apply or retirement.step is RetireStep.KEEP:
             yield RetireResult(retirement)
@@ -297,6 +341,7 @@ def carry_out(
                 force=force,
                 managed_policy_arn=managed_policy_arn,
                 references=references,
+                budget=budget,
             ),
         )
 
@@ -312,10 +357,13 @@ def _make(
     force: bool,
     managed_policy_arn: str | None,
     references: ReferenceFinder | None = None,
+    budget: Budget | None = None,
 ) -> Outcome:
     name, step = retirement.role_name, retirement.step
     targets = [Target(name)]
     try:
+        if step in (RetireStep.NOTIFY, RetireStep.QUARANTINE) and backup_dir is not None:
+            back_up_before_change(mutator, name, backup_dir, clock)
         if step is RetireStep.NOTIFY:
             return give_notice(mutator, name, settings=settings, now=now, clock=clock, force=force)
         if step is RetireStep.CLEAR:
@@ -344,6 +392,7 @@ def _make(
                 clock=clock,
                 force=force,
                 references=references,
+                budget=budget,
             )
         return next(iter(outcomes))
     except DormantError as exc:

@@ -1,22 +1,28 @@
-"""Carry out quarantine, release, delete and restore over a ``RoleMutator``, role by role.
+"""Carry out quarantine, release and delete over a ``RoleMutator``, role by role (restore:
+``dormant.roles.remediate.restore``).
 
 For each role: read its live state, refuse what must not be touched, re-check with the one
 decision engine (``dormant.roles.decide.evaluate_role``) that it is still unused, plan the calls,
 and either report the plan (dry run, the default) or make them. A failed call undoes the
 calls already made for that role, so a failure leaves the role as it was; one role's
 failure never stops the others. Deletes happen only after the role's backup has been
-written, read back and found equal to the live role. No boto3 here; ``now`` and the clock
-are arguments.
+written, read back and found equal to the live role, and its version recorded on the role
+(``dormant:backup-version``); a role that already has a recorded backup is never backed up
+again: its delete relies on that version (``dormant.roles.remediate.backup_record``), so a
+delete that stopped part-way is finished from the complete backup. A delete starts only
+when the run's time budget lets it finish. No boto3 here; ``now`` and the clock are
+arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from datetime import datetime
 from pathlib import Path
 
 from dormant.core.errors import DormantError, RoleDataError
 from dormant.core.settings import Settings
+from dormant.remediation.budget import Budget
 from dormant.remediation.interface import Caller
 from dormant.remediation.outcome import (
     Clock,
@@ -29,22 +35,23 @@ from dormant.remediation.outcome import (
     utc_now,
 )
 from dormant.remediation.targets import Target
-from dormant.roles.model import Reference
 from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup import (
+    TAG_BACKUP_VERSION,
     RoleBackup,
-    names_role,
-    own_policies_naming,
-    restorable,
 )
-from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore
+from dormant.roles.remediate.backup_record import Match, compare, record_version_step
+from dormant.roles.remediate.backup_store import (
+    BackupStore,
+    LocalBackupStore,
+    StoredBackup,
+)
 from dormant.roles.remediate.interface import RoleMutator
+from dormant.roles.remediate.invariants import Promises, delete_refusal
 from dormant.roles.remediate.plan import (
     delete_steps,
     quarantine_steps,
-    refusal,
     release_steps,
-    restore_steps,
 )
 from dormant.roles.remediate.restriction import unrestrict_steps
 from dormant.roles.remediate.state import RoleState, differences
@@ -53,12 +60,11 @@ from dormant.roles.remediate.status import (
     ReleasePart,
     RoleStatus,
     lose_access_note,
-    recheck_note,
     references_of,
     role_status,
 )
 
-__all__ = ["delete", "quarantine", "release", "restore"]
+__all__ = ["delete", "quarantine", "release"]
 
 
 def _still_unused(status: RoleStatus) -> Outcome | None:
@@ -176,10 +182,14 @@ def delete(
     clock: Clock = utc_now,
     force: bool = False,
     references: ReferenceFinder | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[Outcome]:
     """Back up each role (to a folder or any ``BackupStore``), verify the backup against the
-    live role, then delete it. A role that ``references`` finds referenced is refused unless
-    ``force``; the backup records what referenced it, for a restore to name."""
+    live role, record its version on the role, then delete it; a role with a recorded
+    backup is deleted from that one, never backed up again. A role that ``references``
+    finds referenced is refused unless ``force``; the backup records what referenced it,
+    for a restore to name. With ``budget``, a delete that could not finish in the time
+    left is not started."""
     caller = mutator.caller()
     store = LocalBackupStore(backup_dir) if isinstance(backup_dir, Path) else backup_dir
 
@@ -200,30 +210,95 @@ def delete(
             return skipped
         if status.reference_refusal is not None:
             return Outcome(name, Status.REFUSED, status.reference_refusal)
+        broken = delete_refusal(
+            state, now=now, promises=Promises(settings, caller_arn=caller.arn), force=force
+        )
+        if broken is not None:
+            return Outcome(name, Status.REFUSED, broken)
         steps = tuple(delete_steps(state))
         owner = owned_by(status.finding.owner)
+        recorded = state.tag(TAG_BACKUP_VERSION)
         if not apply:
+            backup_first = "" if recorded is not None else f"back up role {name} to {path}, then "
             return Outcome(
                 name,
                 Status.PLANNED,
-                f"would back up role {name} to {path}, then delete it{owner}",
+                f"would {backup_first}delete role {name}{owner}",
                 steps,
                 path,
             )
-        kept = () if found is None else found.references
-        written = _ref(store, store.write(RoleBackup(caller.account_id, clock(), state, kept)))
-        problem = _verify_backup(mutator, name, written, store)
-        if problem is not None:
-            return Outcome(name, Status.FAILED, problem, (), written)
+        # Each call at its worst: the steps, and the backup's write, read-back, describe
+        # and tag (or the recorded backup's read).
+        calls = len(steps) + (1 if recorded is not None else 4)
+        if budget is not None and not budget.allows_calls(calls):
+            return Outcome(
+                name,
+                Status.SKIPPED,
+                f"role {name}: not deleted in this run: its {calls} calls could take "
+                f"{budget.needed_ms(calls) // 1000} s at worst and {budget.describe_left()} "
+                "is left; the next run deletes it",
+            )
+        resumed = ""
+        if recorded is not None:
+            used = _recorded_backup(store, caller.account_id, state, recorded)
+            if isinstance(used, Outcome):
+                return used
+            stored, match = used
+            if match is Match.REDUCED:
+                resumed = " (finishing a delete that had stopped part-way)"
+        else:
+            kept = () if found is None else found.references
+            stored = store.write(RoleBackup(caller.account_id, clock(), state, kept))
+            problem = _verify_backup(mutator, name, stored, store)
+            if problem is not None:
+                return Outcome(name, Status.FAILED, problem, (), _ref(store, stored.ref))
+            try:
+                execute_steps(mutator, [record_version_step(name, stored)])
+            except DormantError as exc:
+                return Outcome(name, Status.FAILED, f"{exc}; nothing deleted", (), stored.ref)
+        written = _ref(store, stored.ref)
         try:
             execute_steps(mutator, steps)
         except DormantError as exc:
-            return Outcome(name, Status.FAILED, f"{exc}; backup {written}", (), written)
+            return Outcome(name, Status.FAILED, f"{exc}; backup {stored.describe()}", (), written)
         return Outcome(
-            name, Status.DONE, f"deleted role {name}, backup {written}{owner}", steps, written
+            name,
+            Status.DONE,
+            f"deleted role {name}{resumed}, backup {stored.describe()}{owner}",
+            steps,
+            written,
         )
 
     return each_target(targets, act, caller)
+
+
+def _recorded_backup(
+    store: BackupStore, account_id: str, state: RoleState, version: str
+) -> tuple[StoredBackup, Match] | Outcome:
+    """The role's recorded backup, if the live role is its state or that state with some
+    policies and profiles taken off (a delete that stopped); else why it is not deleted."""
+    name = state.name
+    stored = StoredBackup(store.where(account_id, name), version)
+    try:
+        held = store.read(stored.where, version)
+    except RoleDataError as exc:
+        return Outcome(
+            name,
+            Status.FAILED,
+            f"the recorded backup of role {name} ({stored.describe()}) cannot be read, "
+            f"nothing deleted: {exc}",
+        )
+    found = compare(held.state, state)
+    if found.match is Match.CHANGED:
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"role {name} differs from its recorded backup {stored.describe()} in "
+            f"{', '.join(found.fields)}: it changed after dormant backed it up, so that backup "
+            "could not restore it; not deleted (release it: its next lifecycle backs it up "
+            "again)",
+        )
+    return stored, found.match
 
 
 def _ref(store: BackupStore, where: str) -> Path | str:
@@ -250,11 +325,12 @@ def _already_deleted(caller: Caller, name: str, path: Path | str, store: BackupS
 
 
 def _verify_backup(
-    mutator: RoleMutator, name: str, path: Path | str, store: BackupStore
+    mutator: RoleMutator, name: str, stored: StoredBackup, store: BackupStore
 ) -> str | None:
-    """Read the written backup back and compare it with the role as IAM has it right now."""
+    """Read the written version back and compare it with the role as IAM has it right now."""
+    path = stored.describe()
     try:
-        readback = store.read(str(path))
+        readback = store.read(stored.where, stored.version)
     except RoleDataError as exc:
         return f"the backup of role {name} could not be read back, nothing deleted: {exc}"
     live = mutator.describe_role(name)
@@ -267,128 +343,3 @@ def _verify_backup(
             f"({', '.join(changed)} differ), nothing deleted"
         )
     return None
-
-
-def _read_local(where: str) -> RoleBackup:
-    return LocalBackupStore(Path(".")).read(where)
-
-
-def restore(
-    mutator: RoleMutator,
-    paths: Sequence[Path | str],
-    *,
-    apply: bool,
-    reader: Callable[[str], RoleBackup] = _read_local,
-) -> Iterator[Outcome]:
-    """Recreate each role from its backup (a file, or what ``reader`` reads, such as an
-    ``s3://`` object); an existing equal role: no change."""
-    caller = mutator.caller()
-    for path in paths:
-        try:
-            yield _restore_one(mutator, caller, path, apply, reader)
-        except DormantError as exc:
-            yield Outcome(str(path), Status.FAILED, str(exc), (), path)
-
-
-def _restore_notes(
-    mutator: RoleMutator,
-    state: RoleState,
-    stripped: Sequence[str],
-    backup_references: Sequence[Reference] = (),
-) -> str:
-    """What a restore cannot give back, as ``; ...`` clauses: the ``aws:`` tags IAM refuses,
-    and the policies that named the old role, which the new RoleId does not satisfy."""
-    role = state.role
-    notes: list[str] = []
-    if stripped:
-        tags = ", ".join(stripped)
-        notes.append(
-            f"not restored: tag{'s' if len(stripped) > 1 else ''} {tags} (IAM refuses aws: tags)"
-        )
-    others = [
-        other
-        for other, trust in mutator.trust_policies()
-        if other != role.name and names_role(trust, role)
-    ]
-    who = f"({role.arn} or {role.role_id})"
-    if others:
-        whose = (
-            f"the trust policy of role {others[0]} names"
-            if len(others) == 1
-            else f"the trust policies of roles {', '.join(others)} name"
-        )
-        notes.append(f"cannot repair: {whose} the old role {who}; name the new one there again")
-    own = own_policies_naming(state)
-    if own:
-        names = ", ".join(own)
-        notes.append(f"cannot repair: {names} name the old role {who}; edit them after the restore")
-    notes += recheck_note(backup_references)
-    notes.append(
-        f"resource policies outside IAM that named it now hold {role.role_id} and grant the "
-        "new role nothing (bucket, key, queue policies): name it there again"
-    )
-    return "".join(f"; {note}" for note in notes)
-
-
-def _restore_one(
-    mutator: RoleMutator,
-    caller: Caller,
-    path: Path | str,
-    apply: bool,
-    reader: Callable[[str], RoleBackup],
-) -> Outcome:
-    backup = reader(str(path))
-    name = backup.state.name
-    target, stripped = restorable(backup.state)
-    if backup.account_id != caller.account_id:
-        return Outcome(
-            name,
-            Status.REFUSED,
-            f"backup {path} is of a role in account {backup.account_id}, but the credentials "
-            f"act in account {caller.account_id}",
-            (),
-            path,
-        )
-    refused = refusal(backup.state.role)
-    if refused is not None:
-        return Outcome(name, Status.REFUSED, refused, (), path)
-    live = mutator.describe_role(name)
-    if live is not None:
-        changed = differences(target, live, ignore_identity=True)
-        if not changed:
-            return Outcome(
-                name, Status.UNCHANGED, f"role {name} exists and matches backup {path}", (), path
-            )
-        return Outcome(
-            name,
-            Status.REFUSED,
-            f"role {name} already exists and differs from backup {path} in "
-            f"{', '.join(changed)}; it was not changed",
-            (),
-            path,
-        )
-    missing = [
-        p for p in backup.state.instance_profiles if not mutator.instance_profile_exists(p.name)
-    ]
-    steps = tuple(restore_steps(target, missing))
-    notes = _restore_notes(mutator, backup.state, stripped, backup.references)
-    if not apply:
-        return Outcome(
-            name, Status.PLANNED, f"would restore role {name} from {path}{notes}", steps, path
-        )
-    execute_steps(mutator, steps)
-    restored = mutator.describe_role(name)
-    if restored is None:
-        return Outcome(
-            name, Status.FAILED, f"role {name} is missing after its restore", steps, path
-        )
-    changed = differences(target, restored, ignore_identity=True)
-    if changed:
-        return Outcome(
-            name,
-            Status.FAILED,
-            f"role {name} was recreated but differs from backup {path} in {', '.join(changed)}",
-            steps,
-            path,
-        )
-    return Outcome(name, Status.DONE, f"restored role {name} from {path}{notes}", steps, path)
