@@ -34,7 +34,7 @@ Findings are computed from the simulated IAM by AWS's documented rules, when `an
   (`archive` stands for UpdateFindings, which comes with `--archive`).
 
 Authorization (under `Simulation.enforcing()`): IAM names ListFindingsV2 and GetFindingV2
-`access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`enforcement` maps them),
+`access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`request_context.IAM_ACTIONS`),
 on the analyzer's ARN; a caller without them gets AccessDeniedException.
 Organization analyzers read only the analyzer's own account here (findings for member accounts
 are not simulated yet). Test support over moto's private classes; never imported by dormant's
