@@ -6,8 +6,12 @@ accounts and identity providers, inline policies, managed policy attachments, in
 profiles, tags and last use; plus users, groups and customer managed policies with versions.
 It is written to ``benchmarks/.data`` once and reused while the generator's inputs are the same.
 
-Both programs run as child processes in the same run, alternating; each one's peak RSS comes
-from ``wait4``. ``json.load`` holds the whole file as Python objects; the scan streams.
+The programs run as child processes in the same run, alternating; each one's peak RSS comes
+from ``wait4``. ``json.load`` holds the whole file as Python objects; the scan streams. The
+scan runs twice per rep: as users run it (``--references iam``, the default: one pass that
+also indexes instance profiles, trust policies and iam:PassRole grants, the findings waiting
+for the index) and with ``--references none``; ``time_references_over_none`` compares the
+medians of the same run.
 """
 
 from __future__ import annotations
@@ -351,24 +355,43 @@ def run_offline(plan: OfflinePlan) -> dict[str, Any]:
     size_mb = snapshot.stat().st_size / 1024 / 1024
     out = DATA_DIR / f"scan-output-{plan.roles}-{os.getpid()}.json"
     scan_argv, scan_label = _scan_argv(snapshot, out)
-    scans, loads = [], []
+    scans, loads, bare = [], [], []
     for rep in range(plan.reps):
         log(f"offline: json.load run {rep + 1}/{plan.reps}")
         loads.append(run_child(client_argv("json-load", str(snapshot))))
         log(f"offline: scan run {rep + 1}/{plan.reps}")
         # Exit code 1 means non-compliant roles were found: the normal outcome here.
         scans.append(run_child(scan_argv, ok_codes=(0, 1)))
+        if scan_argv[1:3] == ["-m", "dormant"]:
+            log(f"offline: scan --references none run {rep + 1}/{plan.reps}")
+            bare_argv = [a if a != str(out) else f"{out}.none" for a in scan_argv]
+            bare.append(run_child([*bare_argv, "--references", "none"], ok_codes=(0, 1)))
     with out.open(encoding="utf-8") as handle:
         written = json.load(handle)
     out.unlink()
+    Path(f"{out}.none").unlink(missing_ok=True)
     found = len(written["findings"])
     if found != plan.roles or loads[0].report["roles"] != plan.roles:
         raise BenchmarkError(f"scan wrote {found} findings for {plan.roles} roles")
+    checked = sum(1 for f in written["findings"] if f.get("references_checked", {}).get("sources"))
+    if bare and checked != plan.roles:
+        raise BenchmarkError(f"the default scan checked references of {checked} roles")
     scan_s = median([r.wall_s for r in scans])
     load_s = median([r.wall_s for r in loads])
     scan_rss = max(r.max_rss_mb for r in scans)
     load_rss = max(r.max_rss_mb for r in loads)
+    bare_s = median([r.wall_s for r in bare]) if bare else None
     return {
+        "scan_none_wall_s": bare_s,
+        "scan_none_cpu_s": median([r.cpu_s for r in bare]) if bare else None,
+        "scan_none_peak_rss_mb": round(max(r.max_rss_mb for r in bare), 1) if bare else None,
+        "time_references_over_none": ratio(scan_s, bare_s) if bare_s else None,
+        "cpu_references_over_none": (
+            ratio(median([r.cpu_s for r in scans]), median([r.cpu_s for r in bare]))
+            if bare
+            else None
+        ),
+        "referenced_roles": sum(1 for f in written["findings"] if f.get("references")),
         "roles": plan.roles,
         "seed": plan.seed,
         "file_mb": round(size_mb, 1),

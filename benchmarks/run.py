@@ -273,11 +273,23 @@ def print_offline(result: dict[str, Any]) -> None:
     )
     rows = [
         [
-            "dormant scan -> JSON",
+            "dormant scan -> JSON (references iam)",
             fmt_seconds(result["scan_wall_s"]),
             fmt_seconds(result["scan_cpu_s"]),
             f"{result['scan_peak_rss_mb']:.0f} MB",
         ],
+        *(
+            [
+                [
+                    "dormant scan --references none",
+                    fmt_seconds(result["scan_none_wall_s"]),
+                    fmt_seconds(result["scan_none_cpu_s"]),
+                    f"{result['scan_none_peak_rss_mb']:.0f} MB",
+                ]
+            ]
+            if result.get("scan_none_wall_s") is not None
+            else []
+        ),
         [
             "json.load + touch roles",
             fmt_seconds(result["json_load_wall_s"]),
@@ -288,7 +300,8 @@ def print_offline(result: dict[str, Any]) -> None:
     print(table(["program (whole process)", "wall", "cpu", "peak RSS"], rows))
     print(
         f"\nscan/json.load time {fmt_ratio(result['time_scan_over_json_load'])}, "
-        f"scan peak RSS / file size {fmt_ratio(result['rss_scan_over_file'])}"
+        f"scan peak RSS / file size {fmt_ratio(result['rss_scan_over_file'])}, "
+        f"references/none time {fmt_ratio(result.get('time_references_over_none'))}"
         f"\n(measured: {result['scan_command']})"
     )
 
@@ -495,6 +508,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add("snapshot scan <= 2x json.load's time", t <= 2, f"{t}x")
         m = offline["rss_scan_over_file"] or math.inf
         add("snapshot scan peak RSS well under the file size", m < 0.5, f"{m}x the file size")
+        r = offline.get("time_references_over_none")
+        if r is not None:
+            add(
+                "snapshot scan with references (default) <= 1.1x without",
+                r <= 1.1,
+                f"{r}x wall, {offline.get('cpu_references_over_none')}x CPU",
+            )
     cold = results.get("coldstart")
     if cold:
         add(

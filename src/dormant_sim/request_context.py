@@ -155,6 +155,21 @@ def _secret(account: str, _caller: Caller, params: Params, region: str) -> str:
         return f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_id}"
 
 
+def _stack(account: str, _caller: Caller, params: Params, region: str) -> str:
+    name = str(params("StackName"))
+    if name.startswith("arn:"):
+        return name
+    from moto.cloudformation.models import cloudformation_backends
+
+    stacks = cloudformation_backends[account][region].stacks.values()
+    found = next((s.stack_id for s in stacks if s.name == name), None)
+    return str(found or f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/{name}/*")
+
+
+def _recorders(account: str, _caller: Caller, _params: Params, region: str) -> str:
+    return f"arn:{PARTITION}:config:{region}:{account}:configuration-recorder/*"
+
+
 ANY = "*"
 # Operations IAM authorizes under another action's name (the API reference says so).
 IAM_ACTIONS = {
@@ -251,6 +266,11 @@ RESOURCES: dict[str, Builder] = {
     # Config
     "config:getcompliancedetailsbyconfigrule": _config_rule,
     "config:startconfigrulesevaluation": _config_rules,
+    # CloudFormation's stacks (which roles a stack holds) and Config's recorders (what the
+    # references' source covers); actions without resource types need no builder.
+    "cloudformation:liststackresources": _stack,
+    "config:describeconfigurationrecorders": _recorders,
+    "config:describeconfigurationrecorderstatus": _recorders,
     # Security Hub
     "securityhub:batchimportfindings": _finding_products,
     # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)

@@ -190,6 +190,14 @@ class Simulation:
         """`dormant_sim.seed.put_role` against this simulation."""
         return seed.put_role(account_id, name, endpoint_url=self.endpoint_url, **kwargs)
 
+    def put_stack_role(
+        self, account_id: str, stack_name: str, role_name: str, **kwargs: Any
+    ) -> str:
+        """`dormant_sim.seed.put_stack_role` against this simulation."""
+        return seed.put_stack_role(
+            account_id, stack_name, role_name, endpoint_url=self.endpoint_url, **kwargs
+        )
+
     def bulk_roles(self, account_id: str, count: int, **kwargs: Any) -> list[seed.SeededRole]:
         return seed.bulk_roles(account_id, count, **kwargs)
 

@@ -123,6 +123,30 @@ def test_a_snapshot_gives_the_iam_source_when_asked(dormant, example: Path) -> N
     assert all(f["references_checked"]["sources"] == ["iam"] for f in found)
 
 
+def test_a_snapshot_scan_checks_references_by_default(dormant, example: Path) -> None:
+    default = dormant("scan", "--snapshot", str(example), "--as-of", AS_OF, "-f", "json")
+    asked = dormant(
+        "scan", "--snapshot", str(example), "--as-of", AS_OF, "-f", "json", "--references", "iam"
+    )
+    findings = json.loads(default.stdout)["findings"]
+    assert findings == json.loads(asked.stdout)["findings"]
+    assert all(f["references_checked"]["sources"] == ["iam"] for f in findings)
+    assert any(f["references"] for f in findings)
+    html = dormant("scan", "--snapshot", str(example), "--as-of", AS_OF, "-f", "html")
+    assert 'id="unreferenced-only"' in html.stdout  # shown only when references were checked
+
+
+def test_a_snapshot_on_standard_input_gets_its_references_in_the_one_pass(
+    dormant, example: Path
+) -> None:
+    from_file = dormant("scan", "--snapshot", str(example), "--as-of", AS_OF, "-f", "json")
+    from_stdin = dormant(
+        "scan", "--snapshot", "-", "--as-of", AS_OF, "-f", "json", input=example.read_text()
+    )
+    assert from_stdin.returncode == from_file.returncode, from_stdin.stderr
+    assert json.loads(from_stdin.stdout)["findings"] == json.loads(from_file.stdout)["findings"]
+
+
 def test_bad_reference_options_are_one_line_usage_errors(dormant, example: Path) -> None:
     cases = [
         (("--aggregator", "org"), "--aggregator: needs --references config"),

@@ -96,6 +96,7 @@ def test_apply_quarantines_and_deletes_with_a_backup(
                 "reason": "quarantined 0 days ago; deleted after 30 days unused",
                 "next": {"step": "delete", "on": delete_on},
                 "owner": None,
+                "held_by": None,
                 "done": False,
                 "status": None,
                 "message": None,

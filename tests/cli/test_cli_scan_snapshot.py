@@ -103,9 +103,9 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "trusted_services": [],
         "trusted_accounts": ["222222222222"],
         "trusted_federated": [],
-        # A snapshot is read once, as a stream, unless --references iam asks for a second pass.
+        # A snapshot is read once, its iam references looked at on the way (the default).
         "references": [],
-        "references_checked": {"sources": [], "not_covered": []},
+        "references_checked": {"sources": ["iam"], "not_covered": []},
     }
     never = by_name["LegacyDeployRole"]
     assert (never["last_used"], never["days_unused"], never["admin"]) == (None, None, True)
@@ -121,6 +121,7 @@ def test_json_fields_summary_and_settings(dormant, example: Path) -> None:
         "exempt": 0,
         "accounts": 1,
         "failed_accounts": 0,
+        "not_yet_created": 0,
     }
 
 

@@ -60,8 +60,10 @@ def test_ctrl_c_mid_scan_leaves_the_output_as_it_was(example: Path, tmp_path: Pa
     assert len(snapshot) > 3 * head
     out = tmp_path / "out.json"
     out.write_text("yesterday's report\n")
+    # --references none: the streaming scan, whose rows are written as the roles are read
+    # (with references, the default, rows wait for the whole file).
     process = _dormant(
-        "scan", "--snapshot", "-", "--as-of", AS_OF, "-o", str(out),
+        "scan", "--snapshot", "-", "--as-of", AS_OF, "-o", str(out), "--references", "none",
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert process.stdin is not None

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
 from datetime import UTC, datetime
 
 import pytest
+from rich.cells import cell_len
 
 from dormant_sim import seed
 
@@ -68,3 +70,33 @@ def test_terminal_gets_a_coloured_table_and_a_progress_bar(sim_server) -> None:
     assert "VendorAuditRole" in lines[0]  # the riskiest: admin power, trusted by an account
     assert f"Reading roles of {seed.DEFAULT_ACCOUNT_ID}" in err
     assert "Reading roles" not in out
+
+
+def _visible(text: str) -> list[str]:
+    """The lines a terminal shows: colour codes and carriage returns removed."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
+    return plain.splitlines()
+
+
+def test_the_demo_reads_well_on_an_80_column_terminal() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update({"TERM": "xterm-256color", "COLUMNS": "80"})
+    code, out, err = _run_on_terminals(["demo"], env)
+    assert code == 0, err
+    shown = _visible(out)
+    story = _visible(err)
+    for line in shown + story:
+        assert cell_len(line) <= 80, line
+    rows = [
+        line for line in shown if re.search(r"\b(NON_COMPLIANT|COMPLIANT|NOT_APPLICABLE)\b", line)
+    ]
+    assert len(rows) == 13  # one line carries each role's name and whole compliance word
+    assert rows[0].startswith("VendorAuditRole ")
+    assert any(line.startswith("security-incident-respon… ") for line in rows)
+    assert any("not shown at this width: Risk, Owner" in line for line in shown)
+    assert len(shown) <= 13 * 3 + 6
+    # The narration wraps between words, the owner is a plain name, sentences end once.
+    assert any(line.startswith("   iam-role-last-used-users` prints:") for line in story)
+    assert "dev-team." in out
+    assert "<dev-team>" not in out
+    assert "platform.;" not in err

@@ -246,7 +246,8 @@ MANAGED = [
         "/",
         (("aws:cloudformation:stack-name", "payments-prod"),),
         ManagedBy.CLOUDFORMATION,
-        "created by CloudFormation stack payments-prod: remove it from the stack",
+        "created by CloudFormation stack payments-prod (by its aws:cloudformation:stack-name "
+        "tag, not from a stack): remove it from the stack",
     ),
     (
         "AWSReservedSSO_ReadOnly_0123456789abcdef",
@@ -291,6 +292,14 @@ MANAGED = [
         "the organization's access role: keep it or allow-list it deliberately",
     ),
     (
+        "AWSAFTService",
+        "/",
+        (),
+        ManagedBy.AFT,
+        "an Account Factory for Terraform role: AFT provisions and customizes accounts "
+        "through it; change it through AFT",
+    ),
+    (
         "AWSServiceRoleForSupport",
         "/aws-service-role/support.amazonaws.com/",
         (),
@@ -323,6 +332,8 @@ def test_managed_elsewhere_is_the_refused_set() -> None:
         "identity-center",
         "stacksets",
         "control-tower",
+        "account-factory-for-terraform",
+        "organizations",
     }
 
 

@@ -39,7 +39,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto.iam.models import iam_backends
 
-from dormant.core.managed import management_of
+from dormant.core.managed import STACK_NAME_TAG as STACK
+from dormant.core.managed import ManagedBy, management_of
 from dormant.core.patterns import matching_pattern
 from dormant.core.tags import ExemptionState, check_exemption
 from dormant.remediation.quarantine import (
@@ -53,6 +54,7 @@ from dormant_sim.enforcement import PrincipalCredentials
 from dormant_sim.seed import (
     ADMINISTRATOR_ACCESS_ARN,
     ensure_aws_managed_policy,
+    put_stack_role,
     set_aws_written_tags,
 )
 from dormant_sim.server import Simulation
@@ -186,9 +188,16 @@ def test_the_writes_attach_dormants_policy_and_tag_dormants_keys() -> None:
 
 def test_automation_role_may_make_every_call_the_document_makes() -> None:
     api_calls = {f"iam:{step['inputs']['Api']}" for step in API_STEPS}
-    # The script reads with ListRoles, GetRole, ListAttachedRolePolicies and GetRolePolicy
-    # (GetCallerIdentity needs nothing); the runs below prove the grants under enforcement.
-    script_calls = {"iam:ListRoles", "iam:GetRole", "iam:ListAttachedRolePolicies"}
+    # The script reads with ListRoles, GetRole, ListAttachedRolePolicies and GetRolePolicy,
+    # and the stacks with ListStacks and ListStackResources (GetCallerIdentity needs
+    # nothing); the runs below prove the grants under enforcement.
+    script_calls = {
+        "iam:ListRoles",
+        "iam:GetRole",
+        "iam:ListAttachedRolePolicies",
+        "cloudformation:ListStacks",
+        "cloudformation:ListStackResources",
+    }
     assert api_calls | script_calls | {"iam:GetRolePolicy"} == allowed_actions(
         RESOURCES, "QuarantineAutomationRole"
     )
@@ -337,12 +346,18 @@ def _make_role(
 ) -> str:
     iam = boto3.client("iam")
     public = {k: v for k, v in (tags or {}).items() if not k.startswith("aws:")}
-    role = iam.create_role(
-        RoleName=name,
-        Path=path,
-        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
-        Tags=[{"Key": k, "Value": v} for k, v in public.items()],
-    )["Role"]
+    stack = (tags or {}).get(STACK)
+    if stack is not None:
+        # A stack's role is made by the stack, which puts no tag on it (as in AWS).
+        put_stack_role(ACCOUNT, stack, name, created=datetime.now(UTC), tags=public)
+        role = iam.get_role(RoleName=name)["Role"]
+    else:
+        role = iam.create_role(
+            RoleName=name,
+            Path=path,
+            AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}',
+            Tags=[{"Key": k, "Value": v} for k, v in public.items()],
+        )["Role"]
     # moto lets the simulation set what only AWS's clock sets (documented as public).
     stored: Any = iam_backends[ACCOUNT]["aws"].get_role(name)
     now = datetime.now(UTC).replace(tzinfo=None)  # moto keeps naive UTC times
@@ -350,7 +365,7 @@ def _make_role(
     if used_days_ago is not None:
         stored.last_used = now - timedelta(days=used_days_ago)
         stored.last_used_region = "us-west-2"
-    aws_written = {k: v for k, v in (tags or {}).items() if k.startswith("aws:")}
+    aws_written = {k: v for k, v in (tags or {}).items() if k.startswith("aws:") and k != STACK}
     if aws_written:
         set_aws_written_tags(ACCOUNT, name, aws_written)
     role_id: str = role["RoleId"]
@@ -510,6 +525,7 @@ PAST = (datetime.now(UTC) - timedelta(days=30)).date().isoformat()
         ("AWSControlTowerExecution", "/", 400, None, {}, "managed by Control Tower"),
         ("audit-role", "/aws-controltower/", 400, None, {}, "managed by Control Tower"),
         ("OrganizationAccountAccessRole", "/", 400, None, {}, "managed by Organizations"),
+        ("AWSAFTService", "/", 400, None, {}, "managed by Account Factory for Terraform"),
         (FUNCTION_ROLE, "/", 400, None, {}, "it is dormant's own function role"),
         (AUTOMATION_ROLE, "/", 400, None, {}, "it is the role this automation runs as"),
     ],
@@ -732,14 +748,19 @@ def test_allow_patterns_match_as_the_rules_do(path_and_name: str, patterns: list
         ("AWSControlTowerExecution", "/", {}),
         ("audit", "/aws-controltower/", {}),
         ("OrganizationAccountAccessRole", "/", {}),
+        ("AWSAFTExecution", "/", {}),
+        ("aws-controltower-ConfigRecorderRole", "/", {}),
         ("plain-role", "/", {"team": "pay"}),
         ("AWSServiceRoleForSupport", "/aws-service-role/support.amazonaws.com/", {}),
         ("AWSReservedSSO_Admin_0123", "/aws-reserved/sso.amazonaws.com/", {}),
     ],
 )
 def test_managed_roles_are_the_command_lines(name: str, path: str, tags: dict[str, str]) -> None:
-    management = management_of(name, path, tuple(tags.items()))
-    refused_always = path.startswith(("/aws-service-role/", "/aws-reserved/"))
-    script_says = SCRIPT["managed_by"](name, path, tags)
-    # The rows needing Force are the command line's rows below the AWS-managed paths.
-    assert (script_says is not None) is (management is not None and not refused_always)
+    management = management_of(name, path, (), stack=tags.get(STACK))
+    script_says = SCRIPT["managed_by"](name, path, tags.get(STACK))
+    # The script refuses the AWS-managed paths before it asks (Force or not); every other
+    # row of the command line needs Force there too.
+    service_linked = management is not None and management.managed_by is ManagedBy.SERVICE_LINKED
+    assert (script_says is not None) is (management is not None and not service_linked)
+    if management is not None and not service_linked:
+        assert script_says.startswith(management.managed_by.label)

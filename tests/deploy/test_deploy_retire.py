@@ -89,7 +89,12 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
             *quarantine_steps(state, now, "arn:x", managed_policy_arn="arn:p"),
         ]
     }
+    # A role in an instance profile is referenced: the campaign never deletes it, so it
+    # never takes a role out of one.
+    planned -= {"iam:RemoveRoleFromInstanceProfile"}
     reads = {
+        "cloudformation:ListStacks",  # which roles the stacks hold
+        "cloudformation:ListStackResources",
         "iam:GetAccountAuthorizationDetails",
         "iam:GetRole",
         "iam:ListRolePolicies",
@@ -111,7 +116,15 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
     # A role in an instance profile is referenced: the deployed campaign never deletes it,
     # so its role may not take a role out of one.
     planned -= {"iam:RemoveRoleFromInstanceProfile"}
-    assert _allowed(_resources(RetireMode="Apply")) == planned | reads | other
+    # References=config (the default): AWS Config's queries and its recorders' state.
+    references = {
+        "config:SelectResourceConfig",
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+    }
+    assert _allowed(_resources(RetireMode="Apply")) == planned | reads | other | references
+    iam_only = _allowed(_resources(RetireMode="Apply", References="iam"))
+    assert iam_only == planned | reads | other
     assert "iam:PutRolePolicy" not in planned | reads | other
     with_webhook = _resources(
         RetireMode="Apply",
@@ -281,6 +294,7 @@ def test_the_stack_comes_up_in_cloudformation(aws: Path) -> None:
     iam = boto3.client("iam", region_name=REGION)
     assert sorted(iam.list_role_policies(RoleName="dormant-retire-us-east-1")["PolicyNames"]) == [
         "backups",
+        "query-config-for-references",  # References=config, the default
         "read-roles",
         "retire-roles",
         "tell-owners",

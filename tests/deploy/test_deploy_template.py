@@ -479,6 +479,8 @@ def test_automation_role_cannot_grant_anything() -> None:
     assert "Policies" not in role["Properties"]
     assert "ManagedPolicyArns" not in role["Properties"]
     assert allowed_actions(resources, "QuarantineAutomationRole") == {
+        "cloudformation:ListStacks",  # which stack holds the role: reads only
+        "cloudformation:ListStackResources",
         "iam:ListRoles",
         "iam:GetRole",
         "iam:GetRolePolicy",

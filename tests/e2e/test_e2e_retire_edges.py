@@ -36,6 +36,7 @@ def test_a_role_in_an_instance_profile_is_never_deleted(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    sim.put_configuration_recorder(ACCOUNT)  # References=config: Config covers the account
     sim.put_role(ACCOUNT, "ProfileRole", **OLD, tags=OWNER, instance_profiles=["web-profile"])
     sim.put_role(ACCOUNT, "PlainRole", **OLD, tags=OWNER)
     for day in (0, 14, 44):

@@ -3,11 +3,13 @@
 `dormant.campaign.handler.lambda_handler` runs on each scheduled day as a session of
 `RetireFunctionRole` holding exactly the policies the stack gives it, with the stack's
 managed deny, bucket and topic: day 0 notices, day 14 quarantines, a role used on day 20 is
-kept and its owner told, day 44 backs up and deletes (managed and inline policies first; a
-role in an instance profile is never deleted: test_e2e_retire_edges). That it runs at all
-under enforcement shows the role's permissions are enough; taking one action out fails the
-run, so each is needed. Notify mode (the default)
-gives notices only, with a role that may not quarantine or delete.
+kept and its owner told, day 44 backs up and deletes (managed and inline policies first); a
+role held by an instance profile (test_e2e_retire_edges), or by a Lambda function that AWS
+Config records, is never deleted and its owner is told what holds it; a Region where Config
+records nothing holds every delete back unless ForceUncovered. That it runs at all under
+enforcement shows the role's permissions are enough; taking one action out fails the run, so
+each is needed. Notify mode (the default) gives notices only, with a role that may not
+quarantine or delete.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def on(day: int, hours: int = 0) -> datetime:
     return DAY0 + timedelta(days=day, hours=hours)
 
 
-def _seed(sim: Simulation) -> None:
+def _seed(sim: Simulation, *, recorder: bool = True) -> None:
+    if recorder:
+        sim.put_configuration_recorder(ACCOUNT)
     iam = boto3.client("iam")
     extra = iam.create_policy(
         PolicyName="app-extra",
@@ -73,6 +77,8 @@ def _seed(sim: Simulation) -> None:
         },
         managed_policy_arns=[extra],
     )
+    # An EC2 instance profile holds it: the instance would lose its credentials.
+    sim.put_role(ACCOUNT, "HostRole", **old, tags=OWNER, instance_profiles=["host-profile"])
     sim.put_role(ACCOUNT, "BatchRole", **old, tags=OWNER)
     sim.put_role(ACCOUNT, "LiveRole", created=old["created"], last_used=DAY0, tags=OWNER)
 
@@ -88,13 +94,15 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     _seed(sim)
 
     day0 = deployed.run(sim, on(0))
-    assert _steps(day0) == {"notify": 2}
+    assert _steps(day0) == {"notify": 3}
     assert role_tags("AppRole")["dormant:notice-at"] == DAY0.date().isoformat()
     (told,) = deployed.messages()
     assert told["owner"] == "team-a"
     quarantine_on = on(14).date().isoformat()
     assert f"AppRole: quarantined on {quarantine_on} unless used or exempted" in told["text"]
     assert f"BatchRole: quarantined on {quarantine_on}" in told["text"]
+    (host,) = [line for line in told["text"].splitlines() if "HostRole:" in line]
+    assert "never deleted while referenced by AWS::IAM::InstanceProfile host-profile" in host
     assert "LiveRole" not in told["text"]
 
     # The same day again changes nothing and tells nobody twice.
@@ -102,8 +110,8 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert deployed.messages() == []
 
     day14 = deployed.run(sim, on(14))
-    assert _steps(day14) == {"quarantine": 2}
-    for name in ("AppRole", "BatchRole"):
+    assert _steps(day14) == {"quarantine": 3}
+    for name in ("AppRole", "BatchRole", "HostRole"):
         assert deployed.policy_arn in attached(name)
         tags = role_tags(name)
         assert tags["dormant:quarantined-at"].startswith(on(14).date().isoformat())
@@ -111,19 +119,26 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert "dormant-retire-us-east-1" in role_tags("AppRole")["dormant:quarantined-by"]
     (told,) = deployed.messages()
     assert f"deleted on {on(44).date().isoformat()} unless used or exempted" in told["text"]
+    assert "HostRole: quarantined today" in told["text"]
+    assert "kept quarantined" in told["text"]
 
     # Used while quarantined (IAM denied its calls, and recorded the use).
     backend_of(ACCOUNT).get_role("BatchRole").last_used = on(20)
     day20 = deployed.run(sim, on(20, hours=1))
-    assert _steps(day20) == {"clear": 1, "keep": 1}
+    assert _steps(day20) == {"clear": 1, "keep": 2}
     assert "dormant:notice-at" not in role_tags("BatchRole")
     (told,) = deployed.messages()
     assert f"BatchRole: used since its quarantine on {quarantine_on}" in told["text"]
 
     day44 = deployed.run(sim, on(44))
-    assert _steps(day44) == {"delete": 1, "keep": 1}
+    assert _steps(day44) == {"delete": 1, "keep": 2}
     assert "AppRole" not in role_names()
-    assert {"BatchRole", "LiveRole"} <= role_names()
+    # Referenced by its instance profile: never deleted, kept quarantined.
+    assert {"BatchRole", "HostRole", "LiveRole"} <= role_names()
+    assert deployed.policy_arn in attached("HostRole")
+    iam = boto3.client("iam")
+    profile = iam.get_instance_profile(InstanceProfileName="host-profile")["InstanceProfile"]
+    assert [r["RoleName"] for r in profile["Roles"]] == ["HostRole"]
     assert deployed.policy_arn in attached("BatchRole")  # kept quarantined, never deleted
     s3 = boto3.client("s3")
     key = f"roles/{ACCOUNT}-AppRole.json"
@@ -131,6 +146,7 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert backup["ServerSideEncryption"] == "AES256"
     saved = json.loads(backup["Body"].read())
     assert "app-inline" in json.dumps(saved)
+    assert "app-extra" in json.dumps(saved)
     (told,) = deployed.messages()
     assert f"AppRole: deleted today ({on(44).date().isoformat()})" in told["text"]
     assert f"s3://{BUCKET}/roles/" in told["text"]
@@ -157,9 +173,9 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
     assert not allowed & {"iam:AttachRolePolicy", "iam:DeleteRole", "iam:DetachRolePolicy"}
     _seed(sim)
 
-    assert _steps(deployed.run(sim, on(0))) == {"notify": 2}
+    assert _steps(deployed.run(sim, on(0))) == {"notify": 3}
     day14 = deployed.run(sim, on(14))
-    assert _steps(day14) == {"keep": 2}
+    assert _steps(day14) == {"keep": 3}
     assert deployed.policy_arn not in attached("AppRole")
     assert "dormant:quarantined-at" not in role_tags("AppRole")
     assert len(deployed.messages()) == 1  # the notice; nothing changed on day 14
@@ -186,9 +202,18 @@ NEEDED_ON = {
     "iam:DeleteRole": 44,
     "iam:DeleteRolePolicy": 44,
     "iam:DetachRolePolicy": 44,
-    "iam:RemoveRoleFromInstanceProfile": 44,
+    "cloudformation:ListStacks": 0,
+    "cloudformation:ListStackResources": 0,
+    "s3:GetObjectVersion": 44,
 }
 NOT_CALLED_BY_THE_CODE = {"logs:CreateLogStream", "logs:PutLogEvents"}
+# Without one of these, AWS Config's coverage is unknown: the run goes on, and every delete is
+# held back as not covered (test_a_config_grant_taken_out_holds_every_delete_back).
+CONFIG_READS = (
+    "config:SelectResourceConfig",
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+)
 
 
 def test_every_grant_of_the_function_role_has_a_day_that_needs_it(
@@ -204,7 +229,9 @@ def test_every_grant_of_the_function_role_has_a_day_that_needs_it(
             [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
         )
     }
-    assert granted == set(NEEDED_ON) | NOT_CALLED_BY_THE_CODE | {"s3:ListBucket"}
+    missing = set(NEEDED_ON) | NOT_CALLED_BY_THE_CODE | {"s3:ListBucket", *CONFIG_READS}
+    assert sorted(granted - missing) == []
+    assert sorted(missing - granted) == []
 
 
 @pytest.mark.parametrize(("action", "day"), sorted(NEEDED_ON.items(), key=lambda item: item[1]))
@@ -213,6 +240,8 @@ def test_each_grant_is_needed(
 ) -> None:
     full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
     _seed(sim)
+    if action.startswith("cloudformation:"):
+        _stack_role("PaymentsTaskRole")  # a stack whose resources are read
     for earlier in (0, 14):
         if earlier < day:
             full.run(sim, on(earlier))
@@ -240,6 +269,23 @@ def test_list_bucket_makes_a_missing_backup_missing_rather_than_forbidden(
             return
         with pytest.raises(DormantError, match="AccessDenied"):
             store.get_text(f"{ACCOUNT}-GoneRole.json")
+
+
+@pytest.mark.parametrize("action", CONFIG_READS)
+def test_a_config_grant_taken_out_holds_every_delete_back(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    for day in (0, 14):
+        full.run(sim, on(day))
+    short = deployed_as(sim, full, without_action(full.stack.role_policies(FUNCTION_ROLE), action))
+    day44 = short.run(sim, on(44))
+    assert day44["failed"] == 0
+    assert "delete" not in day44["steps"]  # not covered: kept, as a reference would keep it
+    assert {"AppRole", "BatchRole"} <= role_names()
+    full.run(sim, on(45))  # the same day's work with the grant: the deletes go ahead
+    assert not {"AppRole", "BatchRole"} & role_names()
 
 
 def deployed_as(
@@ -272,7 +318,7 @@ def test_the_webhook_url_is_read_from_its_secret_at_run_time(
     full = RetireDeployment.create(sim, monkeypatch, params)
     _seed(sim)
     if granted:
-        assert _steps(full.run(sim, on(0))) == {"notify": 2}
+        assert _steps(full.run(sim, on(0))) == {"notify": 3}
         (body,) = bodies
         assert "AppRole" in json.dumps(body)
         return
@@ -345,7 +391,8 @@ def test_a_delete_stopped_by_a_conflict_is_finished_from_the_first_backup_versio
     assert attached("AppRole") == [deployed.policy_arn]  # stripped, still denied
 
     day45 = deployed.run(sim, on(45))
-    assert _steps(day45) == {"delete": 1}  # BatchRole went on day 44
+    # BatchRole went on day 44; HostRole, in an instance profile, is kept.
+    assert _steps(day45) == {"delete": 1, "keep": 1}
     assert "AppRole" not in role_names()
     assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 1
 
@@ -388,9 +435,115 @@ def test_lambdas_time_left_bounds_what_starts(
     _seed(sim)
     with sim.enforcing(), sim.acting_as(deployed.role):
         short = lambda_handler({}, _Context(60_000))
-    assert _steps(short) == {"keep": 2}
+    assert _steps(short) == {"keep": 3}
     assert "dormant:notice-at" not in role_tags("AppRole")
     assert deployed.messages() == []
     with sim.enforcing(), sim.acting_as(deployed.role):
-        assert _steps(lambda_handler({}, _Context(900_000))) == {"notify": 2}
+        assert _steps(lambda_handler({}, _Context(900_000))) == {"notify": 3}
     assert "dormant:notice-at" in role_tags("AppRole")
+
+
+def test_a_role_a_config_recorded_function_uses_is_never_deleted(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    batch = boto3.client("iam").get_role(RoleName="BatchRole")["Role"]["Arn"]
+    sim.put_referencing_resource(ACCOUNT, "AWS::Lambda::Function", "nightly", batch)
+    (told,) = [m for m in _notices_of(deployed, sim, 0) if "BatchRole" in m["text"]]
+    (line,) = [line for line in told["text"].splitlines() if "BatchRole:" in line]
+    assert "never deleted while referenced by AWS::Lambda::Function nightly" in line
+    deployed.run(sim, on(14))
+    day44 = deployed.run(sim, on(44))
+    assert "BatchRole" in role_names()
+    assert "AppRole" not in role_names()
+    assert day44["steps"] == {"delete": 1, "keep": 2}
+
+
+def _notices_of(deployed: RetireDeployment, sim: Simulation, day: int) -> list[dict[str, Any]]:
+    deployed.run(sim, on(day))
+    return deployed.messages()
+
+
+@pytest.mark.parametrize("force_uncovered", [False, True])
+def test_a_region_config_does_not_record_holds_deletes_back_unless_forced(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch, force_uncovered: bool
+) -> None:
+    params = {"RetireMode": "Apply", "ForceUncovered": str(force_uncovered).lower()}
+    deployed = RetireDeployment.create(sim, monkeypatch, params)
+    _seed(sim, recorder=False)
+    (told,) = _notices_of(deployed, sim, 0)
+    (line,) = [line for line in told["text"].splitlines() if "AppRole:" in line]
+    gap = "no AWS Config recorder in this account and Region"
+    assert (gap in line) is not force_uncovered
+    deployed.run(sim, on(14))
+    day44 = deployed.run(sim, on(44))
+    assert ("AppRole" in role_names()) is not force_uncovered
+    assert "HostRole" in role_names()  # a reference found always holds it back
+    if not force_uncovered:
+        assert day44["steps"] == {"keep": 3}
+        assert day44["failed"] == 0
+
+
+def test_references_iam_reads_no_config(sim: Simulation, monkeypatch: pytest.MonkeyPatch) -> None:
+    deployed = RetireDeployment.create(
+        sim, monkeypatch, {"RetireMode": "Apply", "References": "iam"}
+    )
+    assert "query-config-for-references" not in deployed.stack.role_policies(FUNCTION_ROLE)
+    _seed(sim, recorder=False)
+    sim.recorder.reset()
+    for day in (0, 14, 44):
+        deployed.run(sim, on(day))
+    assert sim.recorder.calls("config") == 0
+    assert "AppRole" not in role_names()
+    assert "HostRole" in role_names()
+
+
+def _stack_role(name: str) -> None:
+    """A role that a CloudFormation stack created: no aws:cloudformation:* tag on it, as in
+    AWS; old and unused, so only the stack keeps it from being retired."""
+    template = {
+        "Resources": {
+            "TaskRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": name,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "Tags": [{"Key": "owner", "Value": "team-a"}],
+                },
+            }
+        }
+    }
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="payments",
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    role = backend_of(ACCOUNT).get_role(name)
+    assert not [t for t in role.tags if str(t).startswith("aws:")]
+    role.create_date = DAY0 - timedelta(days=400)
+
+
+def test_a_role_a_stack_created_is_never_retired_though_it_carries_no_stack_tag(
+    sim: Simulation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
+    _seed(sim)
+    _stack_role("PaymentsTaskRole")
+    for day in (0, 14, 44):
+        deployed.run(sim, on(day))
+        assert "dormant:notice-at" not in role_tags("PaymentsTaskRole")
+        assert deployed.policy_arn not in attached("PaymentsTaskRole")
+        for message in deployed.messages():
+            assert "PaymentsTaskRole" not in message["text"]
+    assert "PaymentsTaskRole" in role_names()
+    assert "AppRole" not in role_names()  # the run went on for the other roles

@@ -201,7 +201,7 @@ def test_export_dry_run_then_apply_then_archive(dormant, sim_server) -> None:
 def test_export_refuses_org_and_names_a_disabled_security_hub(dormant, sim_server) -> None:
     refused = dormant("export", "securityhub", "--org", env=sim_server.env())
     assert refused.returncode == 2
-    assert "No such option '--org'" in refused.stderr
+    assert "no such option '--org'" in refused.stderr
     sim_server.seed_demo_account(ACCOUNT, datetime.now(UTC))
     disabled = dormant("export", "securityhub", env=sim_server.env())
     assert disabled.returncode == 2

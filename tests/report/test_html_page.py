@@ -14,7 +14,7 @@ from typing import Any
 
 from dormant.core.model import Compliance
 from dormant.report import ReportMeta
-from dormant.report.html import render_html
+from dormant.report.html import breakable, render_html
 from dormant.report.html_cells import items, row_data, text
 from dormant.report.layout import Column, Layout
 from dormant.roles.layout import ROLE_LAYOUT, Row
@@ -85,6 +85,7 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-referenced": "",
             "data-exempt": "0",
             "data-search": 'builder /team/deploy/ <b onclick="x()">mine & "yours"</b>',
+            "data-bucket": "6",  # never used: the chart's last bar
         },
         {
             "data-sort": "Reader",
@@ -93,6 +94,7 @@ def test_rows_carry_escaped_filter_data_in_their_first_cell() -> None:
             "data-referenced": "",
             "data-exempt": "0",
             "data-search": "reader /team/deploy/ no record of usage",
+            "data-bucket": "6",
         },
     ]
     # The controls need the script: hidden until it runs.
@@ -147,3 +149,17 @@ def test_a_layout_column_the_roles_table_lacks_is_shown() -> None:
     assert "<th>Ticket</th>" in html
     assert '<td data-sort="">team-x</td>' in html
     assert html.count("<th") == _render([_row("Builder", "")]).count("<th") + 1
+
+
+def test_long_names_may_break_only_after_separators_and_stay_escaped() -> None:
+    assert str(breakable("AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc")) == (
+        "AWSReservedSSO_<wbr>AdministratorAccess_<wbr>dc6414f7f2ab04fc"
+    )
+    assert str(breakable("ap-northeast-2")) == "ap-<wbr>northeast-<wbr>2"
+    # A part too long for any column may also break where a camelCase word starts.
+    assert str(breakable("AWSServiceRoleForAmazonElasticsearchService")) == (
+        "AWSService<wbr>Role<wbr>For<wbr>Amazon<wbr>Elasticsearch<wbr>Service"
+    )
+    assert str(breakable('<img src="x">_a&b')) == "&lt;img src=<wbr>&#34;x&#34;&gt;_<wbr>a&amp;b"
+    html = _render([_row("role_with_parts", "No record of usage")])
+    assert "<b>role_<wbr>with_<wbr>parts</b>" in html

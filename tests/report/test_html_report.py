@@ -71,7 +71,8 @@ def test_html_escapes_values_and_loads_nothing(dormant, example: Path, tmp_path:
     assert result.returncode == 1, result.stderr
     html = target.read_text()
     assert HOSTILE not in html
-    assert "note=&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    # Tags may break after "=" and "/" (<wbr>), each part escaped on its own.
+    assert "note=&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html.replace("<wbr>", "")
     parsed = _parse(html)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
     assert scripts == [{}]  # only the inline sorter, no src

@@ -49,7 +49,11 @@ def test_json_carries_owner_managed_by_and_hint(dormant, snapshot: Path) -> None
     found = {f["role_name"]: f for f in document["findings"]}
     stack = found["stack-role"]
     assert (stack["owner"], stack["managed_by"]) == ("pay", "cloudformation")
-    assert stack["hint"] == "created by CloudFormation stack payments: remove it from the stack"
+    # A snapshot holds no stacks: the tag is taken as a hint, and said to be one.
+    assert stack["hint"] == (
+        "created by CloudFormation stack payments (by its aws:cloudformation:stack-name tag, "
+        "not from a stack): remove it from the stack"
+    )
     assert stack["annotation"] == "No record of usage. Owner: pay."
     assert found["breakglass"]["compliance"] == "COMPLIANT"
     assert found["breakglass"]["reason"] == "exempt"

@@ -1,7 +1,9 @@
-"""`dormant quarantine` and `delete` refuse roles managed elsewhere unless --force."""
+"""`dormant quarantine` and `delete` refuse roles managed elsewhere unless --force: a role a
+CloudFormation stack created is known from the stack, since CloudFormation does not tag it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -25,12 +27,13 @@ def dormant(server: SimulatedAws, *args: str) -> subprocess.CompletedProcess[str
 
 
 def _stack_role(sim_server: SimulatedAws, now: datetime) -> None:
-    sim_server.put_role(
+    # Made by a stack, as in AWS: no aws:cloudformation:* tag; only the stack says whose it is.
+    sim_server.put_stack_role(
         ACCOUNT,
+        "payments",
         "PaymentsTaskRole",
         created=now - timedelta(days=400),
         last_used=now - timedelta(days=200),
-        aws_written_tags={"aws:cloudformation:stack-name": "payments"},
     )
 
 
@@ -71,3 +74,16 @@ def test_delete_refuses_a_stack_role(
     assert "is managed by cloudformation" in result.stdout
     assert sim_server.recorder.write_calls() == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_live_scan_reports_a_stack_role_managed_by_its_stack(
+    sim_server: SimulatedAws, now: datetime
+) -> None:
+    _stack_role(sim_server, now)
+    result = dormant(sim_server, "scan", "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 1, result.stderr
+    (finding,) = [
+        f for f in json.loads(result.stdout)["findings"] if f["role_name"] == "PaymentsTaskRole"
+    ]
+    assert finding["managed_by"] == "cloudformation"
+    assert finding["hint"] == "created by CloudFormation stack payments: remove it from the stack"

@@ -311,7 +311,7 @@ def test_usage_errors_are_one_line_and_exit_2(sim_server: SimulatedAws, tmp_path
     assert "cannot judge roles as of a time in the future" in future.stderr
     slr = dormant(sim_server, "quarantine", "X", "--include-service-linked")
     assert slr.returncode == 2
-    assert "No such option '--include-service-linked'" in slr.stderr
+    assert "no such option '--include-service-linked'" in slr.stderr
     assert "Traceback" not in nothing.stderr + bad_scan.stderr + future.stderr + slr.stderr
 
 

@@ -36,8 +36,9 @@ def stale(name: str, path: str = "/", tags: tuple[tuple[str, str], ...] = ()) ->
 MANAGED = {
     "cloudformation": (
         stale("PaymentsTaskRole", tags=(("aws:cloudformation:stack-name", "payments"),)),
-        "is managed by cloudformation (created by CloudFormation stack payments: remove it "
-        "from the stack); retire it there instead; --force changes it anyway",
+        "is managed by cloudformation (created by CloudFormation stack payments (by its "
+        "aws:cloudformation:stack-name tag, not from a stack): remove it from the stack); "
+        "retire it there instead; --force changes it anyway",
     ),
     "stacksets (fixed name)": (
         stale("AWSCloudFormationStackSetExecutionRole"),
@@ -54,6 +55,18 @@ MANAGED = {
     "control-tower (path)": (
         stale("aws-controltower-ForwardSnsNotificationRole", "/aws-controltower/"),
         "is managed by control-tower",
+    ),
+    "control-tower (member account role, no path)": (
+        stale("aws-controltower-AdministratorExecutionRole"),
+        "is managed by control-tower",
+    ),
+    "organizations": (
+        stale("OrganizationAccountAccessRole"),
+        "is managed by organizations (the organization's access role",
+    ),
+    "account factory for terraform": (
+        stale("AWSAFTExecution"),
+        "is managed by account-factory-for-terraform (an Account Factory for Terraform role",
     ),
 }
 
@@ -135,8 +148,8 @@ def test_identity_center_roles_stay_refused_even_forced() -> None:
 @pytest.mark.parametrize(
     "role",
     [
-        stale("OrganizationAccountAccessRole"),
         stale("app-role", tags=(("owner", "payments"),)),
+        stale("OrganizationAccountAccessRoleCopy"),
     ],
 )
 def test_roles_not_managed_elsewhere_are_not_refused(role: Role) -> None:

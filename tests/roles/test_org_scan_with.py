@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from dormant.core.errors import AssumeRoleError, AwsAccessError, InvalidParameter, RoleDataError
 from dormant.core.model import AccountFailure, Compliance
 from dormant.core.settings import Settings
+from dormant.core.time import Timeline
 from dormant.engine.accounts import MAX_WORKERS, AccountTarget, check_workers
 from dormant.roles.model import Role
 from dormant.roles.scan import RoleSource, scan_with
@@ -257,3 +259,24 @@ def test_a_failing_callback_stops_the_run_and_leaves_no_thread_behind(now: datet
         )
     assert len(opener.opened) < len(accounts)  # accounts not started were dropped
     assert threading.active_count() == before
+
+
+def test_a_timeline_leaves_out_roles_not_yet_created_and_fails_an_account_dated_later(
+    now: datetime,
+) -> None:
+    young = dataclasses.replace(role(A, "young", now, None), created=now + timedelta(days=2))
+    future = role(B, "future", now, -3)  # a last use three days after now
+    timeline = Timeline(now, as_of=True, error=RoleDataError)
+    result = scan_with(
+        FakeOpener({A: [role(A, "old", now, 200), young], B: [future]}),
+        [AccountTarget(A), AccountTarget(B)],
+        settings=Settings(),
+        now=now,
+        workers=2,
+        timeline=timeline,
+    )
+    assert [f.role.name for f in result.findings] == ["old"]
+    assert timeline.not_yet_created == 1
+    [failure] = result.failures
+    assert failure.account_id == B
+    assert "role future: last_used" in failure.message

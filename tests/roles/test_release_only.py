@@ -135,5 +135,5 @@ def test_cli_release_only_takes_quarantine_or_restriction(
 ) -> None:
     bad = dormant("release", "app", "--only", "everything")
     assert bad.returncode == 2
-    assert "Invalid value for '--only'" in bad.stderr
+    assert "invalid value for '--only'" in bad.stderr
     assert "'quarantine', 'restriction'" in bad.stderr

@@ -257,18 +257,24 @@ def test_iam_refuses_aws_prefixed_tag_keys(sim: Simulation, key: str) -> None:
     assert iam.list_role_tags(RoleName="plain")["Tags"] == []
 
 
-def test_cloudformation_tags_are_seeded_the_way_aws_writes_them(
+def test_roles_of_stacks_are_made_by_stacks_without_stack_tags(
     sim: Simulation, now: datetime
 ) -> None:
-    sim.put_role(
-        ACCOUNT,
-        "stack-role",
-        created=now,
-        tags={"team": "pay"},
-        aws_written_tags={"aws:cloudformation:stack-name": "payments"},
-    )
+    with pytest.raises(ValueError, match="CloudFormation does not tag the IAM roles"):
+        sim.put_role(
+            ACCOUNT,
+            "stack-role",
+            created=now,
+            aws_written_tags={"aws:cloudformation:stack-name": "payments"},
+        )
+    sim.put_stack_role(ACCOUNT, "payments", "stack-role", created=now, tags={"team": "pay"})
     tags = boto3.client("iam").list_role_tags(RoleName="stack-role")["Tags"]
-    assert {t["Key"]: t["Value"] for t in tags} == {
-        "team": "pay",
-        "aws:cloudformation:stack-name": "payments",
-    }
+    assert {t["Key"]: t["Value"] for t in tags} == {"team": "pay"}
+    cloudformation = boto3.client("cloudformation", region_name="us-east-1")
+    (resource,) = cloudformation.list_stack_resources(StackName="payments")[
+        "StackResourceSummaries"
+    ]
+    assert (resource["ResourceType"], resource["PhysicalResourceId"]) == (
+        "AWS::IAM::Role",
+        "stack-role",
+    )

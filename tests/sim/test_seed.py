@@ -81,7 +81,7 @@ def test_demo_account_has_the_realistic_mix(sim: Simulation, now: datetime) -> N
     assert (now - admin.last_used).days == 46
     assert admin.expected_annotation == "Was last used in us-west-2 46 days ago"
     assert seeded["Ec2DevRole"].expected_annotation == (
-        "No record of usage. Owner: <dev-team>. Referenced by 1 resource."
+        "No record of usage. Owner: dev-team. Referenced by 1 resource."
     )
     assert seeded["BatchJobRole"].expected_annotation.endswith(f" {DEMO_MAX_DAYS} days ago")
     assert listed["AWSServiceRoleForSupport"]["Path"].startswith("/aws-service-role/")

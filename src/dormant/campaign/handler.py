@@ -4,8 +4,13 @@ Thin like ``dormant.handler``: read the settings from the function's environment
 stack's parameters), build the adapters (IAM, the stack's bucket for backups, its topic
 and, when given, the webhook whose URL a Secrets Manager secret holds), run the campaign
 once (``dormant.campaign.run``) under the run's lease (``dormant.aws.lease``: two runs never
-overlap) with what references each role read from IAM (no extra call), log one JSON
-summary line. The webhook's URL is checked before any change.
+overlap), log one JSON summary line. The webhook's URL is checked before any change.
+
+What references each role is asked before any delete (``REFERENCES``: ``config``, the
+default, reads IAM's data, with the roles and no extra call, and AWS Config's advanced
+queries in the function's Region; ``iam`` IAM alone): a referenced role is never deleted,
+nor one where Config left a gap, unless ``FORCE_UNCOVERED`` is ``true`` (the stack's
+``ForceUncovered``). A stack's role is read from the stacks, never from tags.
 
 The time is the clock's, never the event's: anyone allowed to invoke the function chooses
 its event. The schedule's ``scheduled_time`` is only checked: a value more than 15 minutes
@@ -47,6 +52,9 @@ from dormant.notify.webhook import WebhookChannel
 from dormant.remediation.budget import Budget, worst_call_ms
 from dormant.roles.aws import IamRoleSource
 from dormant.roles.aws_mutator import IamRoleMutator
+from dormant.roles.aws_references.config import config_finder
+from dormant.roles.aws_stacks import with_stacks
+from dormant.roles.references import ReferenceFinder, accepting_gaps, combined
 from dormant.roles.remediate.backup_store import ObjectBackupStore
 
 __all__ = [
@@ -65,6 +73,7 @@ logger.setLevel(logging.INFO)
 logging.getLogger("botocore").setLevel(logging.INFO)
 
 MODES = ("Notify", "Apply")
+REFERENCE_SOURCES = ("config", "iam")
 
 # The schedule's time may differ from the clock by this much (Scheduler's delivery, a cold
 # start); anything further is not the stack's schedule, and the run changes nothing.
@@ -119,6 +128,13 @@ class RetireEnvironment:
         self.webhook_secret_arn = _text(env, "WEBHOOK_SECRET_ARN")
         self.default_owner = _text(env, "DEFAULT_OWNER")
         self.contact = _text(env, "CONTACT")
+        self.references = env.get("REFERENCES", "").strip() or "config"
+        if self.references not in REFERENCE_SOURCES:
+            raise InvalidParameter("REFERENCES", f"{self.references!r} is not config or iam")
+        force_uncovered = env.get("FORCE_UNCOVERED", "").strip() or "false"
+        if force_uncovered not in ("true", "false"):
+            raise InvalidParameter("FORCE_UNCOVERED", f"{force_uncovered!r} is not true or false")
+        self.force_uncovered = force_uncovered == "true"
         self.settings = settings_from_parameters({}, env)
 
 
@@ -150,6 +166,28 @@ def check_scheduled_time(event: object, now: datetime) -> None:
             f"({now.astimezone(UTC).isoformat(timespec='seconds')}); the run takes its time "
             "from the clock, never from the event: nothing was changed"
         )
+
+
+def reference_finder(
+    settings: RetireEnvironment, session: Any, source: IamRoleSource, account_id: str
+) -> ReferenceFinder:
+    """IAM's references (read with the roles, no extra call), and with ``config`` AWS
+    Config's advanced queries in the function's Region; gaps accepted with
+    ``FORCE_UNCOVERED``."""
+    finders: list[ReferenceFinder] = [source.iam_references()]
+    if settings.references == "config":
+        config = client_config()
+        region = session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
+        finders.append(
+            config_finder(
+                lambda where: session.client("config", region_name=where, config=config),
+                account_id=account_id,
+                regions=[region],
+                warn=lambda message: logger.warning(json.dumps({"warning": message})),
+            )
+        )
+    finder = combined(finders)
+    return accepting_gaps(finder) if settings.force_uncovered else finder
 
 
 def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
@@ -215,11 +253,9 @@ def run_once(
     # Never two runs at once: the roles are read, and changed, only under the run's lease.
     lease = RunLease(s3, settings.bucket, settings.lease_key, clock=clock)
     with lease.held():
-        # What references each role, from the same read (no extra call): a role in an
-        # instance profile, trusted or passed is never deleted, and the stack's role may
-        # not take a role out of an instance profile.
         source = IamRoleSource(iam, account_id=caller.account_id, references=True)
-        roles = list(source.roles())
+        # A stack's role is its stack's to retire: read from the stacks, never from tags.
+        roles = with_stacks(list(source.roles()), mutator.stacks())
         report = run_campaign(
             account_id=caller.account_id,
             roles=roles,
@@ -240,7 +276,7 @@ def run_once(
             backups=ObjectBackupStore(objects),
             clock=clock,
             caller_arn=caller.arn,
-            references=source.iam_references(),
+            references=reference_finder(settings, session, source, caller.account_id),
             budget=budget,
         )
     summary = _summary(report, settings.mode)

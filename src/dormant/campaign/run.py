@@ -149,10 +149,12 @@ def _owners(items: Sequence[Item], campaign: Campaign) -> dict[str, list[Item]]:
 
 
 def _notice_item(item: Item, account_id: str, backups: BackupStore | None) -> NoticeItem:
-    backup = None
-    if isinstance(item, Retirement) and backups is not None:
-        backup = backups.where(account_id, item.role_name)
-    return NoticeItem(_kind(item), _name(item), item.step, item.reason, item.next, backup)
+    backup = held_by = None
+    if isinstance(item, Retirement):
+        held_by = item.held_by
+        if backups is not None and held_by is None:
+            backup = backups.where(account_id, item.role_name)
+    return NoticeItem(_kind(item), _name(item), item.step, item.reason, item.next, backup, held_by)
 
 
 def _undelivered(item: Item, why: str) -> Result:

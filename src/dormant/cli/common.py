@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from dormant.core.errors import InvalidParameter
+from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import (
     DEFAULT_MAX_DAYS,
     ROLE_LAST_USED_TRACKING_DAYS,
@@ -25,7 +25,7 @@ from dormant.core.settings import (
     parse_tag_key,
 )
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
-from dormant.core.time import parse_timestamp
+from dormant.core.time import Timeline, parse_timestamp
 from dormant.engine.accounts import (
     AccountTarget,
     check_workers,
@@ -35,7 +35,9 @@ from dormant.report import iso
 
 __all__ = [
     "aws_options",
+    "input_timeline",
     "parse_as_of",
+    "report_timeline",
     "rule_options",
     "settings_from_options",
     "settings_record",
@@ -191,6 +193,35 @@ def parse_as_of(as_of: str | None) -> datetime:
         return parse_timestamp(as_of, what="--as-of")
     except ValueError as exc:
         raise InvalidParameter("--as-of", str(exc)) from None
+
+
+# The clock may be this far behind what a read sees (a use a little after the scan began,
+# or clocks apart): that much is skew, not a date in the future.
+_SKEW = timedelta(hours=1)
+
+
+def input_timeline(
+    now: datetime, as_of: str | None, error: type[DormantError], *, live: bool
+) -> Timeline:
+    """The check of an input's dates against ``now``. A saved input judged as of a given
+    time may hold no use after it; a live read (which goes on after --as-of), and any read
+    judged now, none after the clock plus some skew."""
+    exact = as_of is not None and not live
+    latest = now if exact else datetime.now(UTC) + _SKEW
+    return Timeline(now, as_of=as_of is not None, latest=latest, error=error)
+
+
+def report_timeline(timeline: Timeline | None, noun: str, *, stale: bool) -> None:
+    """On stderr: how many resources were created after "now", and (``stale``: a saved
+    input) a hint when the input is much older than "now"."""
+    if timeline is None:
+        return
+    left_out = timeline.left_out(noun)
+    if left_out is not None:
+        click.echo(f"dormant: note: {left_out}", err=True)
+    hint = timeline.stale_hint() if stale else None
+    if hint is not None:
+        click.echo(f"dormant: hint: {hint}", err=True)
 
 
 def account_targets(

@@ -177,12 +177,22 @@ def _as_table(result: CostEstimate) -> str:
 def cost(
     roles: str, users: str, accounts: str, frequency: str, rate: str, output_format: str
 ) -> None:
-    """Monthly AWS Config evaluations and dollars, full against changes mode."""
+    """Monthly AWS Config evaluations and dollars, full against changes mode.
+
+    Needs --roles and/or --users, e.g. `dormant cost --roles 10000` (one account, daily).
+    """
     if output_format not in _FORMATS:
         raise InvalidParameter("--format", f"expected table or json, got {output_format!r}")
+    role_count, user_count = _count(roles, "--roles"), _count(users, "--users")
+    if role_count == 0 and user_count == 0:
+        # A price of nothing is no answer: say what the command needs.
+        raise click.UsageError(
+            "give the account's size with --roles N and/or --users N, "
+            "e.g. dormant cost --roles 10000"
+        )
     result = estimate(
-        roles=_count(roles, "--roles"),
-        users=_count(users, "--users"),
+        roles=role_count,
+        users=user_count,
         accounts=_count(accounts, "--accounts"),
         frequency=_frequency(frequency),
         daily_change_rate=_rate(rate),

@@ -5,8 +5,8 @@ command's heavy imports (moto for the demo, jinja2 for reports) load only when u
 Exit codes: 0 clean, 1 findings (or, for remediation, a role refused or failed), 2 usage
 or input error, 3 some accounts of a multi-account scan failed, 130 interrupted (Ctrl-C),
 141 the reader of standard output went away (``| head``), as for a command killed by
-SIGPIPE. A ``DormantError`` or an interrupt is one line on stderr, never a traceback; a
-closed pipe is silent.
+SIGPIPE. A ``DormantError``, a usage error (an unknown option, a bad choice) or an
+interrupt is one line on stderr, never a traceback; a closed pipe is silent.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import click
 from dormant.core.errors import DormantError
 from dormant.core.version import __version__
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "cli", "main", "usage_message"]
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
@@ -134,10 +134,31 @@ def cli() -> None:
 
 def main() -> None:
     try:
-        cli.main(prog_name="dormant")
+        code = cli.main(prog_name="dormant", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # `dormant` alone: the help, as before
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        # Usage errors (an unknown option, a value not among the choices) become the one
+        # line every other error is, as the AWS CLI's are.
+        click.echo(f"dormant: error: {usage_message(exc)}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        _interrupted()
     except BrokenPipeError:
         # `dormant scan | head` closed the pipe: not an error worth a traceback.
         _quiet_stdout()
         sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
         _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(exc: click.ClickException) -> str:
+    """``no such option: --nope (see 'dormant scan --help')``: the message on one line."""
+    message = " ".join(exc.format_message().split())
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message = message.rstrip(".") + f" (see '{ctx.command_path} --help')"
+    return message

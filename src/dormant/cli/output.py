@@ -1,6 +1,8 @@
 """Where and how a command writes its report: format, --output file, progress, exit code.
 
-``--output FILE`` is written atomically when FILE is a regular file (or does not exist
+Standard output receives a report only once it is whole (it is held until then), so a
+malformed input found half-way leaves standard output empty. ``--output FILE`` is
+written atomically when FILE is a regular file (or does not exist
 yet): into a temporary file next to it, renamed over FILE only when the whole report is
 written, so an error or Ctrl-C half-way (a bad role in a snapshot, a denied call) leaves
 no half-written or empty file behind. A symbolic link is followed and its target
@@ -83,8 +85,8 @@ def output_options(func: F) -> F:
         type=click.Choice(FORMATS),
         default=None,
         help="Output format. Default: from the --output suffix (.json .csv .tsv .md .html), "
-        "else 'table' on a terminal and 'tsv' otherwise (role, compliance, annotation; "
-        "account id first with --org/--accounts).",
+        "else 'table' on a terminal and 'tsv' otherwise (name, compliance, annotation; "
+        "the account id first when several accounts are listed).",
     )(func)
     return func
 
@@ -98,12 +100,17 @@ def resolve_format(fmt: str | None, output: str | None, stdout: TextIO | None = 
     return "table" if stream.isatty() else "tsv"
 
 
+# Standard output is held in memory up to this size, then in a temporary file.
+_HELD_IN_MEMORY = 1 << 20
+
+
 @contextlib.contextmanager
 def output_stream(output: str | None) -> Iterator[TextIO]:
-    """Standard output; a special file written directly; else an atomic replace."""
+    """Standard output, held until the report is whole; a special file written directly;
+    else an atomic replace."""
     if output is None or output == "-":
-        yield sys.stdout
-        sys.stdout.flush()
+        with _held_stdout() as held:
+            yield held
         return
     # A symlink's target is what gets replaced; renaming over the link would turn it
     # into a plain file and leave the file it points at stale.
@@ -122,6 +129,27 @@ def output_stream(output: str | None) -> Iterator[TextIO]:
         return
     with _atomic_file(output, target) as handle:
         yield handle
+
+
+@contextlib.contextmanager
+def _held_stdout() -> Iterator[TextIO]:
+    """Standard output gets the report only once it is whole.
+
+    Snapshots are read as a stream (a 100,000-role file never sits in memory), so a
+    truncated or malformed one is found only at its end: by then a streamed report would
+    have reached the shell's ``> report.tsv`` or the next command. The report is held
+    instead (in memory up to 1 MiB, then in a temporary file) and copied out once the
+    command succeeds; on an error nothing reaches standard output.
+    """
+    held = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+        max_size=_HELD_IN_MEMORY, mode="w+", encoding="utf-8", newline=""
+    )
+    with held:
+        yield held  # type: ignore[misc]
+        held.seek(0)
+        while chunk := held.read(1 << 16):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
 
 
 def _unwritable(output: str, exc: OSError) -> InvalidParameter:

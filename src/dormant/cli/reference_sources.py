@@ -73,16 +73,24 @@ def reference_options(
             help="With --references config: query this AWS Config aggregator "
             "(SelectAggregateResourceConfig), which covers every account it aggregates.",
         )(func)
+        meanings = {
+            "iam": "iam (instance profiles, trust policies, iam:PassRole grants; no extra call)",
+            "config": "config (also AWS Config's advanced queries)",
+            "live": "live (also each service's list and describe calls)",
+            "none": "none",
+        }
+        named = [meanings[c] for c in allowed]
+        listed = ", ".join(named[:-1]) + (", or " if len(named) > 2 else " or ") + named[-1]
+        # click shows a text default in parentheses: say it in the help instead.
+        shown = f" Default: {shown_default}." if shown_default else ""
         return click.option(
             "--references",
             "references",
             type=click.Choice(allowed),
             default=default,
-            show_default=shown_default or True,
+            show_default=not shown_default,
             help="What to look at for the resources and policies that reference each role: "
-            "iam (instance profiles, trust policies, iam:PassRole grants; no extra call), "
-            "config (also AWS Config's advanced queries), live (also each service's list "
-            "and describe calls), or none.",
+            f"{listed}.{shown}",
         )(func)
 
     return decorate

@@ -28,6 +28,7 @@ from dormant.remediation.targets import (
 
 __all__ = [
     "consumer",
+    "force_deleting_option",
     "force_option",
     "from_source",
     "print_nothing_to_do",
@@ -59,16 +60,32 @@ def safety_options(func: F) -> F:
     return func
 
 
-def force_option(func: F) -> F:
+_FORCE_MANAGED = (
+    "Also act on roles that CloudFormation, StackSets or Control Tower manage (refused by "
+    "default: retire them there)"
+)
+_FORCE_REFERENCED = (
+    ", and delete roles that something references (refused by default: delete or repoint "
+    "those first)"
+)
+
+
+def force_option(func: F, *, deletes: bool = False) -> F:
+    """--force; ``deletes``: the command deletes roles, so --force also lets it delete a
+    referenced one (quarantine never refuses those: it is reversible)."""
     return click.option(
         "--force",
         is_flag=True,
         default=False,
-        help="Also act on roles that CloudFormation, StackSets or Control Tower manage "
-        "(refused by default: retire them there), and delete roles that something "
-        "references (refused by default: delete or repoint those first). Identity Center "
-        "roles stay refused.",
+        help=_FORCE_MANAGED
+        + (_FORCE_REFERENCED if deletes else "")
+        + ". Identity Center roles stay refused.",
     )(func)
+
+
+def force_deleting_option(func: F) -> F:
+    """--force for a command that deletes roles (``force_option`` with ``deletes``)."""
+    return force_option(func, deletes=True)
 
 
 def target_options(func: F) -> F:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +29,7 @@ from dormant.report import ReportMeta, render
 from dormant.roles.layout import ROLE_LAYOUT
 from dormant.roles.recorded import DEFAULT_RULE_NAME, recorded_rows
 
-__all__ = ["demo"]
+__all__ = ["demo", "run_demo"]
 
 INSTALL_HINT = "the demo needs moto: install it with pip install 'dormant[demo]'"
 UNSUPPORTED_HINT = (
@@ -49,7 +51,7 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _run(
+def run_demo(
     rule_name: str, now: datetime
 ) -> tuple[list[Any], dict[str, Any], dict[str, int], Any, str]:
     """Seed, invoke the handler, read back; returns (rows, handler summary, calls, seeded,
@@ -91,18 +93,31 @@ def _run(
             calls = strict.recorder.counts(account_id)
             session = make_session()
             unused = _unused_permissions(session, account_id, now)
+            # The report's roles come with what references them in IAM (the annotation the
+            # handler wrote says so too): the same read, no extra call.
+            source = IamRoleSource(session.client("iam"), account_id=account_id, references=True)
             rows = recorded_rows(
                 ConfigComplianceHistory(session.client("config"), account_id=account_id),
-                IamRoleSource(session.client("iam"), account_id=account_id),
+                source,
                 rule_name=rule_name,
                 compliance_types=("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"),
                 account_id=account_id,
                 now=now,
             )
+            rows = _with_references(rows, source.iam_references())
             users = run_users_rule(rule_name, account_id, now)
         finally:
             strict.reset()
     return rows, summary, calls, (seeded, users), unused
+
+
+def _with_references(rows: list[Any], index: Any) -> list[Any]:
+    """Each row with the references the ``iam`` source found for its role."""
+    found = index.references([row.role for row in rows if row.role is not None])
+    return [
+        row._replace(references=found.get(row.role.arn)) if row.role is not None else row
+        for row in rows
+    ]
 
 
 def _unused_permissions(session: Any, account_id: str, now: datetime) -> str:
@@ -121,9 +136,11 @@ def _unused_permissions(session: Any, account_id: str, now: datetime) -> str:
     records = IamAccessSource(iam, account_id=account_id).service_access(role)
     settings = Settings(max_days=DEFAULT_PERMISSIONS_MAX_DAYS)
     finding = evaluate_permissions(role, records, settings, now)
+    annotation = finding.annotation.rstrip()
+    closed = annotation if annotation.endswith(".") else annotation + "."
     return (
         f"5. `dormant permissions {name}` (IAM's service last-access data): "
-        f"{finding.compliance.value}, {finding.annotation}; `dormant restrict {name}` "
+        f"{finding.compliance.value}, {closed} `dormant restrict {name}` "
         f"would deny exactly those, and `dormant release {name}` would undo it."
     )
 
@@ -169,8 +186,8 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     """
     fmt = resolve_format(fmt, output)
     now = datetime.now(UTC)
-    rows, summary, calls, (seeded, users), unused = _run(rule_name, now)
-    click.echo(_header(summary, calls, seeded), err=True)
+    rows, summary, calls, (seeded, users), unused = run_demo(rule_name, now)
+    _story(_header(summary, calls, seeded) + "\n")
     meta = ReportMeta(
         layout=ROLE_LAYOUT,
         kind="report",
@@ -181,5 +198,32 @@ def demo(rule_name: str, fmt: str | None, output: str | None) -> None:
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         render(fmt, rows, meta, out, color=color)
-    click.echo("\n" + users.narrative(), err=True, nl=False)
-    click.echo(unused, err=True)
+    _story("\n" + users.narrative() + unused + "\n")
+
+
+def _story(text: str) -> None:
+    """The demo's narration, on stderr; wrapped to the terminal's width when it is one
+    (piped, each step stays one line, for grep)."""
+    if sys.stderr.isatty():
+        width = max(shutil.get_terminal_size().columns, 40)
+        lines = text.split("\n")
+        tabbed = [line.split("\t") for line in lines if "\t" in line]
+        # Tab-separated result lines become columns, as wide as their longest cell.
+        widths = [max((len(c[i]) for c in tabbed if len(c) > i), default=0) for i in range(2)]
+        wrapped = []
+        for line in lines:
+            if "\t" in line:
+                cells = line.split("\t")
+                line = "  ".join(
+                    [*(c.ljust(w) for c, w in zip(cells[:2], widths, strict=False)), *cells[2:]]
+                )
+                indent = " " * (sum(widths) + 4)
+            else:
+                indent = "   "
+            wrapped.append(
+                textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False)
+                if line
+                else ""
+            )
+        text = "\n".join(wrapped)
+    click.echo(text, err=True, nl=False)

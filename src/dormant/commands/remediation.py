@@ -22,6 +22,7 @@ from dormant.cli.common import (
 )
 from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.cli.remediation import (
+    force_deleting_option,
     force_option,
     print_nothing_to_do,
     print_outcomes,
@@ -235,7 +236,7 @@ def release(
     "folder, or a versioned S3 bucket (encrypted at rest).",
 )
 @safety_options
-@force_option
+@force_deleting_option
 @window_options
 @aws_options
 @_references

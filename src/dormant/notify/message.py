@@ -50,10 +50,13 @@ class NoticeItem:
     reason: str
     next: NextStep | None = None
     backup: str | None = None  # where a role's backup is, or will be, written
+    held_by: str | None = None  # what keeps a role from deletion (references, gaps)
 
     def line(self, today: date) -> str:
         """``AppRole: quarantined on 2026-12-15 unless used or exempted (role; ...)``."""
         about = f"({self.kind}; {self.reason})"
+        if self.held_by:
+            about = f"({self.kind}; {self.reason}; never deleted while {self.held_by})"
         next_on = None if self.next is None else self.next.on
         if self.step is LifecycleStep.NOTIFY:
             if self.next is not None and self.next.step is LifecycleStep.DELETE:
@@ -71,7 +74,7 @@ class NoticeItem:
                 )
             then = (
                 f"deleted on {next_on} unless used or exempted"
-                if next_on is not None
+                if next_on is not None and not self.held_by
                 else "kept quarantined"
             )
             return f"{self.name}: quarantined today ({today}); {then} {about}"

@@ -1,6 +1,7 @@
 """The HTML report: one self-contained file, readable offline and safe to open.
 
-Summary cards, a chart of days since last use (inline SVG drawn here, server-side), and
+Summary cards, a chart of days since last use (inline SVG drawn here, server-side, and
+redrawn by the page's script from the rows the filters leave), and
 the tables, grouped in collapsible sections by account when there are several. A few
 lines of inline script add a search box, compliance filters, cards that count what is
 shown, and sorting by any column; without script the whole table is still there. The
@@ -14,17 +15,19 @@ Content-Security-Policy forbids loading anything from the network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 import jinja2
+from markupsafe import Markup
 
 from dormant.core.model import Compliance
 from dormant.report.html_cells import generic_cells
 from dormant.report.layout import Line, ReportMeta, Tally, iso
 
-__all__ = ["Bar", "chart_bars", "owner_groups", "render_html"]
+__all__ = ["Bar", "breakable", "chart_bars", "owner_groups", "render_html"]
 
 NO_OWNER = "(no owner)"
 
@@ -140,14 +143,36 @@ def owner_groups(lines: Sequence[Line]) -> list[dict[str, Any]]:
     return sorted(groups.values(), key=lambda g: (-len(g["non_compliant"]), g["owner"]))
 
 
+# Where a long name may break: after these, never inside a word (a role name such as
+# AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc breaks after an underscore).
+_BREAK_AFTER = re.compile(r"(?<=[_\-/.:=@])")
+# A part longer than this may also break where a camelCase word starts
+# (AWSServiceRoleFor|Amazon|Elasticsearch|Service), not at an arbitrary letter.
+_LONG_PART = 24
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def breakable(value: object) -> Markup:
+    """``value`` escaped, with a ``<wbr>`` after each ``_ - / . : = @`` (and, in a part
+    longer than 24 characters, before each camelCase word): where a narrow column may
+    break it. The parts are escaped one by one (``Markup.join``)."""
+    parts: list[str] = []
+    for part in _BREAK_AFTER.split(str(value)):
+        if part:
+            parts.extend(_CAMEL.split(part) if len(part) > _LONG_PART else [part])
+    return Markup("<wbr>").join(parts)
+
+
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("dormant.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["breakable"] = breakable
+    return environment
 
 
 def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
@@ -157,9 +182,15 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     extra = layout.html_extra_columns(layout) if layout.html_extra_columns is not None else ()
 
     def cells(line: Any) -> dict[str, Any]:
-        if layout.html_cells is not None:
-            return layout.html_cells(line, layout)
-        return generic_cells(line, layout)
+        shown = (
+            layout.html_cells(line, layout)
+            if layout.html_cells is not None
+            else generic_cells(line, layout)
+        )
+        # The chart's bar of the line (None: not charted), so that the chart can follow
+        # the filters on the page as the cards do.
+        charted = layout.chart and line.compliance != Compliance.NOT_APPLICABLE
+        return {**shown, "bucket": _bucket(line) if charted else None}
 
     several = meta.multi_account or len(tally.accounts) > 1
     groups: list[dict[str, Any]] = []
@@ -190,11 +221,12 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             layout=layout,
             noun=tally.noun,
             generated_at=iso(meta.generated_at),
-            summary=tally.summary(meta.failures),
+            summary=meta.summary(tally),
             bars=chart_bars(ordered) if layout.chart else [],
             chart_width=CHART_WIDTH,
             chart_height=CHART_HEIGHT,
             plot_bottom=_PLOT_BOTTOM,
+            plot_top=_PLOT_TOP,
             groups=groups,
             extra_columns=extra,
             owners=owner_groups(ordered),

@@ -57,10 +57,12 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """An ISO 8601 instant split where a narrow column may break it (date | time)."""
+    """An ISO 8601 instant as the page shows it on one line: ``2024-04-15`` and ``13:05``,
+    the whole instant (``iso``) in its title."""
 
     date: str
     time: str = ""
+    iso: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,8 @@ def text(value: str, limit: int = TEXT_LIMIT) -> Text:
 def stamp(value: str | None) -> Stamp:
     if not value:
         return Stamp("")
-    date, sep, time = value.partition("T")
-    return Stamp(date, sep + time)
+    date, _, time = value.partition("T")
+    return Stamp(date, time[:5], value)
 
 
 def _optional(line: object, attribute: str) -> str:

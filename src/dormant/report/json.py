@@ -40,7 +40,7 @@ def render_json(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
         write(separator + _encode_record(record(line, recorded_at=with_recorded)))
         separator = ",\n"
     tail: dict[str, object] = {
-        "summary": tally.summary(meta.failures),
+        "summary": meta.summary(tally),
         "failures": [failure_record(f) for f in meta.failures],
     }
     if meta.quota is not None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from dormant.core.model import AccountFailure, Compliance, RoleQuota
+from dormant.core.time import Timeline
 
 __all__ = [
     "COMPLIANCE_ORDER",
@@ -94,7 +95,9 @@ class Column:
 
     ``text`` renders the cell; ``sort_value`` (HTML) orders it, numbers as numbers;
     ``numeric`` right-aligns; ``keep_whole`` never wraps; ``warn`` highlights a
-    non-empty cell on a terminal; ``short_header`` is the terminal table's header.
+    non-empty cell on a terminal; ``short_header`` is the terminal table's header;
+    ``note`` lets the terminal table fold the column into one "Notes" cell, or drop it,
+    when the terminal is too narrow for it (see ``dormant.report.table_fit``).
     """
 
     header: str
@@ -104,6 +107,7 @@ class Column:
     keep_whole: bool = False
     warn: bool = False
     short_header: str | None = None
+    note: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +208,8 @@ class ReportMeta:
     # --region or the session's Region; None lets the exporter use its default.
     region: str | None = field(default=None, kw_only=True)
     quota: RoleQuota | None = field(default=None, kw_only=True)  # live single-account scans
+    # What the input said about time (resources created after "now" left out); scans only.
+    timeline: Timeline | None = field(default=None, kw_only=True)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -217,6 +223,13 @@ class ReportMeta:
     def tally(self) -> Tally:
         return Tally(noun=self.layout.noun)
 
+    def summary(self, tally: Tally) -> dict[str, Any]:
+        """The JSON summary of ``tally``, with ``not_yet_created`` when the input was dated."""
+        summary = tally.summary(self.failures)
+        if self.timeline is not None:
+            summary["not_yet_created"] = self.timeline.not_yet_created
+        return summary
+
     def sorted_and_counted(self, lines: Iterable[Line]) -> tuple[list[Any], Tally]:
         """Every line in the layout's order, and their counts: what the sorted formats need."""
         ordered = self.layout.sort(lines)
@@ -228,7 +241,7 @@ class ReportMeta:
 
 def summary_line(tally: Tally, meta: ReportMeta) -> str:
     """``12 roles: 3 non-compliant (1 with admin power), 8 compliant, 1 not applicable``."""
-    summary = tally.summary(meta.failures)
+    summary = meta.summary(tally)
     admin = (
         f" ({summary['non_compliant_admin']} with admin power)" if meta.layout.counts_admin else ""
     )

@@ -2,12 +2,15 @@
 
 Non-compliant first and the most dangerous at the top (the layout's order), so it
 needs every line before printing: fine for reading, where streaming is not the point.
+The table fits its width (``dormant.report.table_fit`` plans the columns: names and
+compliance words always show, the notes fold or drop, at most three lines a row);
+this module only styles the plan with rich.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from rich import box
@@ -17,8 +20,12 @@ from rich.text import Text
 
 from dormant.core.model import Compliance
 from dormant.report.layout import Line, ReportMeta, Tally, failure_where, summary_line
+from dormant.report.table_fit import ANNOTATION, FitColumn, plan_table
 
-__all__ = ["render_table"]
+__all__ = ["fitted_table", "render_table"]
+
+# The width of a table written to a file or a pipe, where no terminal says how wide.
+_FILE_WIDTH = 160
 
 _STYLES = {
     Compliance.NON_COMPLIANT: "bold red",
@@ -28,12 +35,16 @@ _STYLES = {
 
 
 def render_table(
-    lines: Iterable[Line], meta: ReportMeta, out: TextIO, *, color: bool = False
+    lines: Iterable[Line],
+    meta: ReportMeta,
+    out: TextIO,
+    *,
+    color: bool = False,
+    width: int | None = None,
 ) -> Tally:
-    """A rich table; coloured and as wide as the screen only when writing to a terminal."""
-    layout = meta.layout
+    """A rich table that fits ``width`` (default: the terminal's; 160 off a terminal, so
+    that a file is the same wherever it is written)."""
     ordered, tally = meta.sorted_and_counted(lines)
-    several = meta.multi_account or len(tally.accounts) > 1
     # Off a terminal the table is captured so that rich's padding can be trimmed: files
     # and golden copies should not end their lines with blanks.
     buffer = None if color else io.StringIO()
@@ -41,42 +52,19 @@ def render_table(
         file=out if buffer is None else buffer,
         force_terminal=color,
         no_color=not color,
-        width=None if color else 160,
+        width=width if width is not None else (None if color else _FILE_WIDTH),
         highlight=False,
         soft_wrap=False,
     )
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    if several:
-        table.add_column("Account", no_wrap=True)
-    # Names are what people copy into the next command: keep them whole and let the
-    # prose columns wrap instead.
-    table.add_column(layout.name_header, no_wrap=True)
-    table.add_column("Compliance", no_wrap=True)
-    for column in layout.columns:
-        table.add_column(
-            column.short_header or column.header,
-            justify="right" if column.numeric else "left",
-            no_wrap=column.keep_whole,
-            overflow="fold",
-        )
-    table.add_column("Annotation", overflow="fold")
-    for line in ordered:
-        cells = [
-            Text(line.name),
-            Text(line.compliance.value, style=_STYLES.get(line.compliance, "")),
-        ]
-        for column in layout.columns:
-            text = column.text(line)
-            cells.append(Text(text, style="yellow" if column.warn and text else ""))
-        cells.append(Text(line.annotation))
-        if several:
-            cells.insert(0, Text(line.account_id))
-        table.add_row(*cells)
+    several = meta.multi_account or len(tally.accounts) > 1
     if ordered:
+        table, footer = fitted_table(ordered, meta, console.width, several=several)
         console.print(table)
+        if footer:
+            console.print(Text(footer, style="dim"))
     else:
         console.print(f"No {tally.noun}.")
-    console.print(summary_line(tally, meta))
+    console.print(Text(summary_line(tally, meta)))
     for failure in meta.failures:
         console.print(
             Text(
@@ -87,3 +75,61 @@ def render_table(
     if buffer is not None:
         out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
     return tally
+
+
+def fitted_table(
+    ordered: Sequence[Line], meta: ReportMeta, width: int, *, several: bool = False
+) -> tuple[Table, str | None]:
+    """The rich table of ``ordered`` lines planned for ``width`` columns, and its footer."""
+    layout = meta.layout
+    columns = [
+        FitColumn(
+            "Compliance",
+            tuple(line.compliance.value for line in ordered),
+            fixed=True,
+            essential=True,
+        )
+    ]
+    warned = set()
+    for column in layout.columns:
+        header = column.short_header or column.header
+        if column.warn:
+            warned.add(header)
+        columns.append(
+            FitColumn(
+                header,
+                tuple(column.text(line) for line in ordered),
+                fixed=column.numeric and column.keep_whole,
+                note=column.note,
+                label=column.header,
+            )
+        )
+    lead = [FitColumn("Account", tuple(line.account_id for line in ordered), fixed=True)]
+    plan = plan_table(
+        FitColumn(layout.name_header, tuple(line.name for line in ordered)),
+        columns,
+        FitColumn(ANNOTATION, tuple(line.annotation for line in ordered)),
+        width,
+        lead=lead if several else (),
+    )
+    numeric = {c.short_header or c.header for c in layout.columns if c.numeric}
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for index, header in enumerate(plan.headers):
+        table.add_column(
+            plan.header_lines(index),
+            width=plan.widths[index],
+            justify="right" if header in numeric else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+    for line, cells in zip(ordered, plan.rows, strict=True):
+        texts = []
+        for header, cell in zip(plan.headers, cells, strict=True):
+            style = ""
+            if header == "Compliance":
+                style = _STYLES.get(line.compliance, "")
+            elif header in warned and cell.text:
+                style = "yellow"
+            texts.append(Text(cell.text, style=style))
+        table.add_row(*texts)
+    return table, plan.footer()

@@ -23,6 +23,7 @@ from dormant.aws.calls import CallCounter
 from dormant.aws.orgs import AccountSessions, _client_config, caller_identity
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
+from dormant.core.time import Timeline
 from dormant.engine.accounts import (
     DEFAULT_WORKERS,
     AccountTarget,
@@ -76,6 +77,7 @@ def scan_accounts(
     region: str | None = None,
     config: botocore.config.Config | None = None,
     references: bool = False,
+    timeline: Timeline | None = None,
 ) -> MultiAccountResult[Finding]:
     """Scan every target account, the caller's own with its own credentials, others by role.
 
@@ -85,7 +87,8 @@ def scan_accounts(
     its calls there too). ``config`` is merged over dormant's client settings (e.g. fewer
     retry attempts, or ``adaptive`` retries). ``references``: each finding gets what the
     ``iam`` source of its account says references it (the same calls, more entity types).
-    Raises only for bad arguments (before any call)
+    ``timeline``: leave out the roles created after ``now`` (counted there); a use after it
+    fails that account. Raises only for bad arguments (before any call)
     or when the caller cannot be identified; each account's failure is in ``failures``.
     """
     workers = check_workers(workers)
@@ -106,4 +109,5 @@ def scan_accounts(
         workers=workers,
         on_account_done=on_account_done,
         then=_with_iam_references if references else None,
+        timeline=timeline,
     )

@@ -3,6 +3,8 @@
 Reads: GetRole (RoleLastUsed, Description, MaxSessionDuration, PermissionsBoundary, Tags),
 ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole, all
 paged; for restore, every role's trust policy (GetAccountAuthorizationDetails, paged).
+The role's CloudFormation stack (``Role.stack``): the stacks of the session's Region, read
+once, on the first role described (``dormant.roles.aws_stacks``).
 Writes: only the operations in ``dormant.remediation.steps.WRITE_OPERATIONS``, with the
 parameters the plan holds, unchanged. Every error becomes an ``AwsAccessError`` naming the
 call, the role and the account. No decisions are made here.
@@ -11,11 +13,13 @@ call, the role and the account. No decisions are made here.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import Any, Self
 
 from dormant.aws.iam_writer import IamWriter, NoSuchEntityError
 from dormant.remediation.steps import Step
 from dormant.roles.aws import IamRoleSource
+from dormant.roles.aws_stacks import stack_roles
 from dormant.roles.records import role_from_detail
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
@@ -45,7 +49,25 @@ WRITE_METHODS = {
 
 
 class IamRoleMutator(IamWriter):
-    """A ``RoleMutator`` over one account's IAM and STS clients."""
+    """A ``RoleMutator`` over one account's IAM and STS clients (and, made from a session,
+    its CloudFormation client, for the stacks' roles)."""
+
+    _cloudformation: Any = None
+    _stacks: Mapping[str, str] | None = None
+
+    @classmethod
+    def from_session(cls, session: Any, config: Any = None) -> Self:
+        mutator = super().from_session(session, config)
+        mutator._cloudformation = session.client("cloudformation", config=config)
+        return mutator
+
+    def stacks(self) -> Mapping[str, str]:
+        """Each role name a CloudFormation stack holds, to the stack's name (read once);
+        empty without a CloudFormation client."""
+        if self._stacks is None:
+            client = self._cloudformation
+            self._stacks = {} if client is None else stack_roles(client, self.caller().account_id)
+        return self._stacks
 
     def describe_role(self, name: str) -> RoleState | None:
         iam = self._iam
@@ -76,6 +98,9 @@ class IamRoleMutator(IamWriter):
         detail["AttachedManagedPolicies"] = attached
         account = self._caller.account_id if self._caller else ""
         role = role_from_detail(detail, where=f"account {account}" if account else "")
+        stack = self.stacks().get(name)
+        if stack is not None:
+            role = replace(role, stack=stack)
         return RoleState(
             role=role,
             max_session_duration=int(detail.get("MaxSessionDuration") or 3600),

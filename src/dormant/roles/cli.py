@@ -1,9 +1,8 @@
 """``dormant scan``: decide every role of an account, a snapshot file, or many accounts.
 
-The decision is ``dormant.roles.decide.evaluate_role`` through ``dormant.roles.scan.scan``, the
-same engine the Lambda runs; this module only chooses the role source and the output.
-Snapshots stay streamed from the file to the TSV, CSV and JSON writers. Must never
-decide compliance itself, nor import moto.
+The decision is ``dormant.roles.decide.evaluate_role``, the engine the Lambda runs; this module
+chooses the role source (a snapshot is read in one pass, with its iam references unless
+``--references none``) and the output. Must never decide compliance itself, nor import moto.
 """
 
 from __future__ import annotations
@@ -19,8 +18,10 @@ import click
 from dormant.cli.common import (
     account_targets,
     aws_options,
+    input_timeline,
     parse_as_of,
     parse_workers,
+    report_timeline,
     rule_options,
     settings_from_options,
     settings_record,
@@ -43,17 +44,20 @@ from dormant.cli.reference_sources import (
 )
 from dormant.cli.source import source_options
 from dormant.core.aws_findings import FindingSource
-from dormant.core.errors import DormantError, InvalidParameter
+from dormant.core.errors import DormantError, InvalidParameter, RoleDataError
 from dormant.core.model import AccountFailure, RoleQuota
 from dormant.core.settings import Settings, parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
+from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
 from dormant.roles.aws_findings import joined_with_access_analyzer, parse_source
+from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
 from dormant.roles.layout_aws import ROLE_AWS_LAYOUT
 from dormant.roles.model import Finding
 from dormant.roles.references import ReferenceFinder, referenced
+from dormant.roles.scan import dated
 from dormant.roles.scan import scan as scan_roles
 from dormant.roles.snapshot import SnapshotSource
 
@@ -99,10 +103,15 @@ def _others(
 
 
 def _live_account(
-    session: boto3.session.Session, settings: Settings, now: datetime, options: ReferenceOptions
+    session: boto3.session.Session,
+    settings: Settings,
+    now: datetime,
+    options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], str, RoleQuota | None, str]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.roles.aws import IamRoleSource, role_quota
+    from dormant.roles.aws_stacks import stacks_or_tags
     from dormant.roles.references import combined
 
     config = client_config()
@@ -116,7 +125,9 @@ def _live_account(
         )
         # An account holds at most a few thousand roles: collecting them lets the bar
         # finish before any output reaches the same terminal.
-        findings = list(scan_roles(source, settings, now))
+        roles = list(dated(source.roles(), timeline))
+    stacks = session.client("cloudformation", config=config)
+    findings = list(evaluate_roles(stacks_or_tags(stacks, roles, account, _warn), settings, now))
     finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
     other = _others(session, options, account)
     finders += [other] if other is not None else []
@@ -124,10 +135,8 @@ def _live_account(
         findings = list(referenced(findings, combined(finders)))
     try:
         quota: RoleQuota | None = role_quota(iam, account)
-    except DormantError as exc:
-        # The quota is context, not the finding: a reader role without
-        # iam:GetAccountSummary still gets its report.
-        click.echo(f"dormant: warning: role quota not read: {exc}", err=True)
+    except DormantError as exc:  # context, not the finding: the report goes on without it
+        _warn(f"role quota not read: {exc}")
         quota = None
     return findings, f"account {account}", quota, account
 
@@ -151,6 +160,7 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
     options: ReferenceOptions,
+    timeline: Timeline,
 ) -> tuple[list[Finding], Sequence[AccountFailure], str]:
     from dormant.aws.session import caller_account, client_config
     from dormant.roles.aws_accounts import scan_accounts
@@ -172,6 +182,7 @@ def _many_accounts(
             workers=workers,
             on_account_done=account_done,
             references="iam" in options.sources,
+            timeline=timeline,
         )
     findings = list(result.findings)
     if any(s != "iam" for s in options.sources):
@@ -236,7 +247,7 @@ def scan_options(func: F) -> F:
     )
 
 
-_reference_options = reference_options(default=None, shown_default="iam (none with --snapshot)")
+_reference_options = reference_options(default=None, shown_default="iam")
 
 
 def account_scan_options(func: F) -> F:
@@ -279,6 +290,7 @@ def run_scan(
         max_exemption_days=max_exemption_days,
     )
     now = parse_as_of(as_of)
+    timeline = input_timeline(now, as_of, RoleDataError, live=snapshot is None)
     worker_count = parse_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
     chosen = [
@@ -293,7 +305,8 @@ def run_scan(
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
     finding_source = parse_source(source, analyzer_arn, chosen)
-    default = ReferenceChoice.NONE if snapshot is not None else ReferenceChoice.IAM
+    # A snapshot holds everything the iam source reads: offline scans look as live ones do.
+    default = ReferenceChoice.IAM
     options = parse_reference_options(references or default, aggregator, regions)
     if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
         raise InvalidParameter("--references", "a snapshot holds the iam source only")
@@ -303,11 +316,16 @@ def run_scan(
     rows: Iterable[Row]
     if snapshot is not None:
         name = "<stdin>" if snapshot == "-" else snapshot
-        findings: Iterable[Finding] = scan_roles(SnapshotSource(snapshot), settings, now)
+        findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
-            from dormant.roles.references.snapshot import snapshot_references
+            from dormant.roles.references.snapshot import referenced_snapshot
 
-            findings = referenced(findings, snapshot_references(snapshot), one_by_one=True)
+            findings = referenced_snapshot(
+                snapshot,
+                lambda roles: evaluate_roles(dated(roles, timeline), settings, now),
+            )
+        else:
+            findings = scan_roles(SnapshotSource(snapshot), settings, now, timeline)
         rows = _primed(map(row_from_finding, findings))
         source = f"snapshot {name}"
     elif use_org or accounts_file is not None:
@@ -322,13 +340,14 @@ def run_scan(
             settings=settings,
             now=now,
             options=options,
+            timeline=timeline,
         )
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source, quota, account = _live_account(session, settings, now, options)
+        found, source, quota, account = _live_account(session, settings, now, options, timeline)
         if finding_source is FindingSource.ACCESS_ANALYZER:
             found, failures, source = joined_with_access_analyzer(
                 session, found, account, analyzer_arn=analyzer_arn, settings=settings, now=now
@@ -344,6 +363,7 @@ def run_scan(
         multi_account=multi_account,
         region=region,
         quota=quota,
+        timeline=timeline,
     )
     return rows, meta
 
@@ -392,5 +412,6 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
     with output_stream(output) as out:
         tally = render(fmt, rows, meta, out, color=color)
     print_failures(failures)
+    report_timeline(meta.timeline, "roles", stale=options.get("snapshot") is not None)
     _warn_quota(meta.quota, meta.source)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

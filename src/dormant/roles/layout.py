@@ -203,7 +203,9 @@ def row_from_recorded(
     """
     verdict = Compliance(compliance)
     # Config keeps no owner or manager: read them from the role as it is now.
-    management = None if role is None else management_of(role.name, role.path, role.tags)
+    management = (
+        None if role is None else management_of(role.name, role.path, role.tags, stack=role.stack)
+    )
     if role is None:
         return Row(
             account_id=account_id,
@@ -383,10 +385,11 @@ ROLE_LAYOUT = Layout(
             lambda row: risk_text(row.risk),
             sort_value=lambda row: row.risk.score,
             warn=True,
+            note=True,
         ),
-        Column("Owner", lambda row: row.owner or "", keep_whole=True),
-        Column(MANAGED_HEADER, managed_text),
-        Column(REFERENCED_HEADER, lambda row: referenced_by_text(row.references)),
+        Column("Owner", lambda row: row.owner or "", keep_whole=True, note=True),
+        Column(MANAGED_HEADER, managed_text, note=True),
+        Column(REFERENCED_HEADER, lambda row: referenced_by_text(row.references), note=True),
     ),
     sort_key=sort_key,
     name_header="Role",

@@ -72,6 +72,9 @@ class Role:
     account_id: str = ""
     # RoleDetail's InstanceProfileList: what maps an EC2 instance's profile to the role.
     instance_profile_arns: tuple[str, ...] = ()
+    # The CloudFormation stack whose AWS::IAM::Role resource this role is, read from the
+    # stacks (dormant.roles.aws_stacks); None: no stack holds it, or the stacks were not read.
+    stack: str | None = None
 
     @property
     def path_and_name(self) -> str:
@@ -123,6 +126,9 @@ class RoleReferences:
     references: tuple[Reference, ...] = ()
     sources: tuple[str, ...] = ()
     not_covered: tuple[NotCovered, ...] = field(default=())
+    # The operator accepted the gaps (the stack's ForceUncovered): a role with gaps and no
+    # reference found may be deleted. The gaps are still reported.
+    gaps_accepted: bool = False
 
     @property
     def referenced(self) -> bool:

@@ -13,11 +13,12 @@ from typing import Protocol
 
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
+from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_WORKERS, AccountTarget, MultiAccountResult, each_account
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.model import Finding, Role
 
-__all__ = ["AccountOpener", "RoleSource", "scan", "scan_with"]
+__all__ = ["AccountOpener", "RoleSource", "dated", "scan", "scan_with"]
 
 
 class RoleSource(Protocol):
@@ -32,9 +33,21 @@ class AccountOpener(Protocol):
         ...
 
 
-def scan(source: RoleSource, settings: Settings, now: datetime) -> Iterator[Finding]:
-    """Decide every role the source yields, lazily."""
-    return evaluate_roles(source.roles(), settings, now)
+def scan(
+    source: RoleSource, settings: Settings, now: datetime, timeline: Timeline | None = None
+) -> Iterator[Finding]:
+    """Decide every role the source yields, lazily; with a ``timeline``, only the roles that
+    existed at ``now`` (a use after ``now`` is a ``RoleDataError``)."""
+    roles = source.roles()
+    return evaluate_roles(roles if timeline is None else dated(roles, timeline), settings, now)
+
+
+def dated(roles: Iterable[Role], timeline: Timeline) -> Iterator[Role]:
+    """The roles that existed at the timeline's ``now``, checked against it."""
+    admit = timeline.admit
+    for role in roles:
+        if admit(f"role {role.name}", role.created, (("last_used", role.last_used),)):
+            yield role
 
 
 def scan_with(
@@ -46,6 +59,7 @@ def scan_with(
     workers: int = DEFAULT_WORKERS,
     on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
     then: Callable[[RoleSource, list[Finding]], list[Finding]] | None = None,
+    timeline: Timeline | None = None,
 ) -> MultiAccountResult[Finding]:
     """Scan every target's roles through ``opener`` with at most ``workers`` threads.
 
@@ -58,8 +72,8 @@ def scan_with(
     def scan_account(account_id: str) -> Iterable[Finding]:
         source = opener.role_source(account_id)
         if then is None:
-            return scan(source, settings, now)
-        return then(source, list(scan(source, settings, now)))
+            return scan(source, settings, now, timeline)
+        return then(source, list(scan(source, settings, now, timeline)))
 
     findings, failures, unique = each_account(
         scan_account, targets, workers=workers, on_account_done=on_account_done

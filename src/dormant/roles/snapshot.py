@@ -219,7 +219,7 @@ def read_snapshot(source: str | Path) -> Iterator[Role]:
 
 
 class SnapshotSource:
-    """A RoleSource over a snapshot file (or stdin), read as a stream."""
+    """A ``RoleSource`` over a snapshot file (or stdin, ``-``), read as a stream."""
 
     def __init__(self, path: str) -> None:
         self._path = path

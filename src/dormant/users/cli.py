@@ -19,8 +19,10 @@ import click
 from dormant.cli.common import (
     account_targets,
     aws_options,
+    input_timeline,
     parse_as_of,
     parse_workers,
+    report_timeline,
     settings_from_options,
     tag_options,
     user_session,
@@ -55,8 +57,9 @@ EXIT_CODES_HELP = (
 )
 
 
-def _read_report(path: str) -> list[User]:
-    from dormant.users.records import read_credential_report
+def _read_report(path: str) -> tuple[list[User], datetime | None]:
+    """The report's users, and when AWS generated it (the AWS CLI's JSON says)."""
+    from dormant.users.records import generated_time, read_credential_report
 
     name = "<stdin>" if path == "-" else path
     try:
@@ -71,7 +74,7 @@ def _read_report(path: str) -> list[User]:
         ) from None
     except UnicodeDecodeError as exc:
         raise CredentialReportError(f"credential report {name} is not UTF-8 text ({exc})") from None
-    return read_credential_report(text, where=name)
+    return read_credential_report(text, where=name), generated_time(text, where=name)
 
 
 def _live_account(session: Any, settings: Settings, now: datetime) -> tuple[list[UserFinding], str]:
@@ -245,8 +248,16 @@ def users(
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure] = ()
     multi_account = False
+    timeline = None
     if report_file is not None:
-        findings = list(evaluate_users(_read_report(report_file), settings, now))
+        from dormant.users.records import dated_users
+
+        report_users, generated = _read_report(report_file)
+        if as_of is None and generated is not None:
+            # The report is measured from when AWS made it, unless --as-of says otherwise.
+            now, as_of = generated, iso(generated)
+        timeline = input_timeline(now, as_of, CredentialReportError, live=False)
+        findings = list(evaluate_users(dated_users(report_users, timeline), settings, now))
         source = "credential report " + ("<stdin>" if report_file == "-" else report_file)
     elif use_org or accounts_file is not None:
         session = user_session(profile, region)
@@ -278,9 +289,11 @@ def users(
         failures=failures,
         multi_account=multi_account,
         region=region,
+        timeline=timeline,
     )
     color = fmt == "table" and output is None and sys.stdout.isatty()
     with output_stream(output) as out:
         tally = render(fmt, [user_line_from_finding(f) for f in findings], meta, out, color=color)
     print_failures(failures)
+    report_timeline(timeline, "users", stale=True)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

@@ -248,7 +248,7 @@ USER_LAYOUT = Layout(
             keep_whole=True,
             short_header="Unused",
         ),
-        Column("Credentials", _credentials_text, warn=False),
+        Column("Credentials", _credentials_text, warn=False, note=True),
     ),
     sort_key=sort_key,
     name_header="User",

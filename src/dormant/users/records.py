@@ -19,17 +19,19 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from dormant.core.errors import CredentialReportError
-from dormant.core.time import parse_timestamp
+from dormant.core.time import Timeline, parse_timestamp
 from dormant.users.model import Credential, CredentialKind, User
 
 __all__ = [
     "REQUIRED_COLUMNS",
+    "dated_users",
+    "generated_time",
     "join_user_details",
     "parse_credential_report",
     "read_credential_report",
@@ -212,6 +214,40 @@ def read_credential_report(text: str, *, where: str = "") -> list[User]:
     if text.lstrip("\ufeff").lstrip().startswith("{"):
         text = _content_of(text, where)
     return parse_credential_report(text, where=where)
+
+
+def generated_time(text: str, *, where: str = "") -> datetime | None:
+    """When AWS generated the report: the ``GeneratedTime`` of the JSON that ``aws iam
+    get-credential-report`` prints; None for the bare CSV, which does not say."""
+    if not text.lstrip("\ufeff").lstrip().startswith("{"):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None  # read_credential_report names what is wrong with it
+    value = document.get("GeneratedTime") if isinstance(document, dict) else None
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, what="GeneratedTime")
+    except ValueError as exc:
+        raise CredentialReportError(f"credential report {where or '<report>'}: {exc}") from None
+
+
+# The credential report's columns of each credential's last use, as errors name them.
+_LAST_USED_COLUMN = {
+    CredentialKind.PASSWORD: "password_last_used",
+    CredentialKind.ACCESS_KEY_1: "access_key_1_last_used_date",
+    CredentialKind.ACCESS_KEY_2: "access_key_2_last_used_date",
+}
+
+
+def dated_users(users: Iterable[User], timeline: Timeline) -> Iterator[User]:
+    """The users that existed at the timeline's ``now``; a use after it is an error."""
+    for user in users:
+        used = [(_LAST_USED_COLUMN[c.kind], c.last_used) for c in user.credentials]
+        if timeline.admit(f"user {user.name}", user.created, used):
+            yield user
 
 
 def _content_of(text: str, where: str) -> str:

@@ -166,12 +166,12 @@ def seed_demo_account(
     add(
         "Ec2DevRole",
         "NON_COMPLIANT",
-        "No record of usage. Owner: <dev-team>. Referenced by 1 resource.",
+        "No record of usage. Owner: dev-team. Referenced by 1 resource.",
         "never used, 300 days old, in an instance profile",
         created=_ago(now_utc, 300),
         trust_policy=trust_policy_for_service("ec2.amazonaws.com"),
         instance_profiles=["Ec2DevProfile"],
-        tags={"env": "dev", "owner": "<dev-team>"},
+        tags={"env": "dev", "owner": "dev-team"},
     )
     add(
         "NewPipelineRole",

@@ -31,6 +31,7 @@ __all__ = [
     "bulk_roles",
     "ensure_aws_managed_policy",
     "put_role",
+    "put_stack_role",
     "set_aws_written_tags",
     "trust_policy_for_account",
     "trust_policy_for_service",
@@ -154,6 +155,8 @@ def put_role(
     """
     created_utc = as_utc(created, "created")
     last_used_utc = as_utc(last_used, "last_used") if last_used is not None else None
+    if aws_written_tags:
+        _check_aws_written(aws_written_tags)  # before anything is made
     iam = internal_client("iam", account_id, endpoint_url=endpoint_url)
     trust = trust_policy if trust_policy is not None else trust_policy_for_account(account_id)
     request: dict[str, Any] = {
@@ -201,19 +204,67 @@ def put_role(
     )
 
 
-def set_aws_written_tags(account_id: str, role_name: str, tags: Mapping[str, str]) -> None:
-    """Tag a role as AWS does for itself, bypassing IAM's API (which refuses `aws:` keys).
-
-    CloudFormation, StackSets and Control Tower write `aws:`-prefixed tags through AWS's own
-    path, never through TagRole; this writes them straight into moto's backend the same way.
-    Only `aws:` keys are accepted here: every other tag goes through the API.
-    """
+def _check_aws_written(tags: Mapping[str, str]) -> None:
     wrong = [key for key in tags if not key.lower().startswith("aws:")]
     if wrong:
         raise ValueError(f"not tags only AWS writes (use the API for these): {wrong}")
+    stacks = [key for key in tags if key.lower().startswith("aws:cloudformation:")]
+    if stacks:
+        raise ValueError(
+            f"CloudFormation does not tag the IAM roles it creates: {stacks}; "
+            "make the role with put_stack_role"
+        )
+
+
+def set_aws_written_tags(account_id: str, role_name: str, tags: Mapping[str, str]) -> None:
+    """Tag a role as AWS does for itself, bypassing IAM's API (which refuses `aws:` keys).
+
+    AWS services write `aws:`-prefixed tags through AWS's own path, never through TagRole;
+    this writes them straight into moto's backend the same way. Only `aws:` keys are accepted
+    here: every other tag goes through the API. CloudFormation puts no `aws:cloudformation:*`
+    tag on the IAM roles it creates, so those are refused: a stack's role is made by a stack
+    (`put_stack_role`).
+    """
+    _check_aws_written(tags)
     role = _backend(account_id).get_role(role_name)
     kept = [tag for tag in role.tags if tag["Key"] not in tags]
     role.tags = kept + [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def put_stack_role(
+    account_id: str,
+    stack_name: str,
+    role_name: str,
+    *,
+    created: datetime,
+    last_used: datetime | None = None,
+    tags: Mapping[str, str] | None = None,
+    region: str = "us-east-1",
+    endpoint_url: str | None = None,
+) -> str:
+    """A role made by a CloudFormation stack (moto's CloudFormation creates it, as AWS does,
+    with no `aws:cloudformation:*` tag), then its CreateDate and RoleLastUsed set; the
+    stack's id is returned."""
+    role: dict[str, Any] = {
+        "RoleName": role_name,
+        "AssumeRolePolicyDocument": trust_policy_for_account(account_id),
+    }
+    if tags:
+        role["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    template = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": role}}}
+    cloudformation = internal_client(
+        "cloudformation", account_id, region=region, endpoint_url=endpoint_url
+    )
+    stack_id = cloudformation.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )["StackId"]
+    made = _backend(account_id).get_role(role_name)
+    made.create_date = as_utc(created, "created")
+    made.last_used = as_utc(last_used, "last_used") if last_used is not None else None
+    made.last_used_region = "us-east-1" if last_used is not None else None  # type: ignore[assignment]
+    return str(stack_id)
 
 
 def bulk_roles(

@@ -32,9 +32,11 @@ __all__ = [
     "Reference",
     "ReferenceFinder",
     "RoleReferences",
+    "accepting_gaps",
     "checked_record",
     "checked_text",
     "combined",
+    "gap_text",
     "merge",
     "reference_label",
     "reference_record",
@@ -76,6 +78,28 @@ class _Combined:
         return {
             role.arn: merge([a.get(role.arn, RoleReferences()) for a in answers]) for role in roles
         }
+
+
+class _AcceptingGaps:
+    def __init__(self, finder: ReferenceFinder) -> None:
+        self._finder = finder
+
+    def references(self, roles: Sequence[Role]) -> Mapping[str, RoleReferences]:
+        found = self._finder.references(roles)
+        return {arn: replace(refs, gaps_accepted=True) for arn, refs in found.items()}
+
+
+def accepting_gaps(finder: ReferenceFinder) -> ReferenceFinder:
+    """``finder`` whose answers say the gaps were accepted (``ForceUncovered``): a gap then
+    no longer holds a delete back; a reference found still does."""
+    return _AcceptingGaps(finder)
+
+
+def gap_text(gaps: Sequence[NotCovered], shown: int = SHOWN_REFERENCES) -> str:
+    """``AWS::Lambda::Function in us-east-1 (not recorded)``, the first few, then ``+N more``."""
+    labels = [f"{g.type}{f' in {g.region}' if g.region else ''} ({g.why})" for g in gaps]
+    more = f"; +{len(labels) - shown} more" if len(labels) > shown else ""
+    return "; ".join(labels[:shown]) + more
 
 
 def combined(finders: Sequence[ReferenceFinder]) -> ReferenceFinder:

@@ -16,6 +16,7 @@ afterwards without another call; it is a ``ReferenceFinder``. Pure: standard lib
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,9 @@ class _Holder:
         return Reference(self.type, self.arn, self.name, self.account_id, None, via, SOURCE_IAM)
 
 
+_WILDCARD = re.compile(r"[*?]")
+
+
 def _as_list(value: object) -> list[Any]:
     if isinstance(value, list):
         return value
@@ -91,7 +95,11 @@ class IamReferenceIndex:
         self._profiles: dict[str, list[_Holder]] = defaultdict(list)
         self._trusted_by: dict[str, list[_Holder]] = defaultdict(list)
         self._exact_grants: dict[str, list[_Holder]] = defaultdict(list)
-        self._pattern_grants: list[tuple[str, _Holder]] = []
+        # Wildcard grants by their literal head (what comes before the first * or ?): a role
+        # is matched only against the grants whose head starts its ARN. A snapshot of 100,000
+        # roles holds tens of thousands of such grants; trying each on each role is quadratic.
+        self._pattern_grants: dict[str, list[tuple[str, _Holder]]] = defaultdict(list)
+        self._head_lengths: set[int] = set()
         self._seen: set[tuple[str, str]] = set()
 
     # ---- reading GetAccountAuthorizationDetails
@@ -148,7 +156,9 @@ class IamReferenceIndex:
                     continue
                 self._seen.add((holder.arn, pattern))
                 if "*" in pattern or "?" in pattern:
-                    self._pattern_grants.append((pattern, holder))
+                    head = _WILDCARD.split(pattern, maxsplit=1)[0]
+                    self._pattern_grants[head].append((pattern, holder))
+                    self._head_lengths.add(len(head))
                 else:
                     self._exact_grants[pattern].append(holder)
 
@@ -156,11 +166,16 @@ class IamReferenceIndex:
 
     def references_of(self, role: Role) -> tuple[Reference, ...]:
         found: list[Reference] = [
-            p.reference(VIA_INSTANCE_PROFILE) for p in self._profiles[role.arn]
+            p.reference(VIA_INSTANCE_PROFILE) for p in self._profiles.get(role.arn, ())
         ]
         found += [h.reference(VIA_TRUST_POLICY) for h in self._trusted_by.get(role.arn, ())]
         granted = list(self._exact_grants.get(role.arn, ()))
-        granted += [h for pattern, h in self._pattern_grants if names_role(pattern, role.arn)]
+        arn = role.arn
+        for length in self._head_lengths:
+            if length <= len(arn):
+                for pattern, h in self._pattern_grants.get(arn[:length], ()):
+                    if names_role(pattern, arn):
+                        granted.append(h)
         seen: set[str] = set()
         for holder in granted:
             if holder.arn != role.arn and holder.arn not in seen:

@@ -1,4 +1,12 @@
-"""The ``iam`` source of references from a snapshot file, for ``dormant scan --snapshot``.
+"""``dormant scan --snapshot`` with the ``iam`` source of references, in one pass over the file.
+
+A snapshot (the JSON of ``aws iam get-account-authorization-details``) holds everything the
+``iam`` source needs, so an offline scan looks at references as a live one does. One streamed
+pass decides each role as it is read and fills the reference index on the way (users, groups
+and customer managed policies, which may come after the roles, included). A role's references
+are known only once the whole file is read, so the findings wait, slimmed to what a report
+shows (the trust policy and inline documents, already decided on, are dropped): memory grows
+with the number of roles, never with the size of their policies. Standard input works too.
 
 Kept apart from ``dormant.roles.references.iam`` because the Lambda's zip carries no snapshot
 reader. Standard library only.
@@ -6,32 +14,87 @@ reader. Standard library only.
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from dormant.core.errors import RoleDataError, SnapshotError
+from dormant.roles.model import Finding, Role
+from dormant.roles.records import role_from_detail
+from dormant.roles.references import with_references
 from dormant.roles.references.iam import IamReferenceIndex
 from dormant.roles.snapshot import ROLE_LIST_KEY, iter_snapshot_details, open_snapshot
 
-__all__ = ["snapshot_references"]
+__all__ = ["Decide", "referenced_snapshot"]
 
 
-def snapshot_references(source: str | Path) -> IamReferenceIndex:
-    """The ``iam`` source of a snapshot file (the JSON of ``aws iam
-    get-account-authorization-details``): one streamed pass over it, before the one that
-    reads the roles, so standard input cannot be used."""
-    if str(source) == "-":
-        raise SnapshotError("references from a snapshot need a file, not standard input")
-    path = Path(source)
+def _slim(finding: Finding) -> Finding:
+    """The finding without the role's policy documents: the decision already read them, the
+    reports never show them, and the references' join needs only the ARN and profiles."""
+    role = finding.role
+    if role.trust_policy is None and not role.inline_policies:
+        return finding
+    # Built directly: dataclasses.replace costs more than the decision at 100,000 roles.
+    slim = Role(
+        role.role_id,
+        role.name,
+        role.path,
+        role.arn,
+        role.created,
+        role.last_used,
+        role.last_used_region,
+        None,
+        (),
+        role.attached_policy_arns,
+        role.tags,
+        role.description,
+        role.permissions_boundary_arn,
+        role.account_id,
+        role.instance_profile_arns,
+        role.stack,
+    )
+    # The finding was made by this pass's decision and is seen by nobody else yet: setting
+    # its role in place saves a second copy of every finding (frozen for its readers).
+    object.__setattr__(finding, "role", slim)
+    return finding
+
+
+Decide = Callable[[Iterator[Role]], Iterator[Finding]]
+
+
+def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
     index = IamReferenceIndex()
 
     def add(key: str, element: Any) -> None:
         try:
-            index.add_page({key: [element]}, where=str(path))
+            index.add_page({key: [element]}, where=name)
         except RoleDataError as exc:
             raise SnapshotError(str(exc)) from None
 
-    with open_snapshot(path) as handle:
-        for detail in iter_snapshot_details(handle, str(path), others=add):
+    def roles() -> Iterator[Role]:
+        for detail in iter_snapshot_details(stream, name, others=add):
             add(ROLE_LIST_KEY, detail)
-    return index
+            try:
+                yield role_from_detail(detail, where=name)
+            except SnapshotError:
+                raise
+            except RoleDataError as exc:
+                raise SnapshotError(str(exc)) from None
+
+    waiting = [_slim(finding) for finding in decide(roles())]
+    for finding in waiting:
+        yield with_references(finding, index.references([finding.role])[finding.role.arn])
+
+
+def referenced_snapshot(source: str | Path, decide: Decide) -> Iterator[Finding]:
+    """Each role of the snapshot file (or standard input, ``-``), decided by ``decide``, with
+    what the ``iam`` source says references it; one pass over the input."""
+    if str(source) == "-":
+        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        yield from _findings(stdin, "<stdin>", decide)
+        return
+    path = Path(source)
+    with open_snapshot(path) as handle:
+        yield from _findings(handle, str(path), decide)

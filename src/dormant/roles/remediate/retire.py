@@ -78,6 +78,9 @@ class Retirement:
     # A notice given again: the one before announced a day that passed (notices only
     # keep it for when quarantines are on).
     renewal: bool = False
+    # What holds the role back from deletion (a reference, a place not covered): the owner's
+    # notice says it, so nobody expects a delete that will not come.
+    held_by: str | None = None
 
     @property
     def changes(self) -> bool:
@@ -110,6 +113,7 @@ class RetireResult:
             "reason": retirement.reason,
             "next": None if retirement.next is None else retirement.next.record(),
             "owner": retirement.owner,
+            "held_by": retirement.held_by,
             "done": self.done,
             "status": None if outcome is None else str(outcome.status),
             "message": None if outcome is None else outcome.message,
@@ -281,7 +285,7 @@ def plan_retire(
         step = _step_for(status, plan)
         if step is None:
             continue
-        step = replace(step, owner=status.finding.owner, arn=role.arn)
+        step = replace(step, owner=status.finding.owner, arn=role.arn, held_by=status.held_by)
         if step.step is RetireStep.KEEP:
             kept.append(step)
         elif step.step in (RetireStep.NOTIFY, RetireStep.CLEAR):

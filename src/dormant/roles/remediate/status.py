@@ -20,7 +20,7 @@ from dormant.remediation.notice import notice_day, used_since
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
 from dormant.roles.model import Finding, Reason, Reference, Role, RoleReferences
-from dormant.roles.references import ReferenceFinder, reference_label
+from dormant.roles.references import ReferenceFinder, gap_text, reference_label
 from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
 from dormant.roles.remediate.restriction import (
     TAG_RESTRICTED_AT,
@@ -51,13 +51,27 @@ def _named(references: RoleReferences) -> str:
 
 
 def _reference_refusal(name: str, references: RoleReferences | None, force: bool) -> str | None:
-    if references is None or not references.references or force:
+    if references is None or force:
         return None
+    if not references.references:
+        return _gap_refusal(name, references)
     count = references.resources
     noun = "resource or policy" if count == 1 else "resources and policies"
     return (
         f"role {name} is referenced by {count} {noun}: {_named(references)}; "
         "delete them or repoint them to another role first, or give --force"
+    )
+
+
+def _gap_refusal(name: str, references: RoleReferences) -> str | None:
+    """A place the sources could not look at may hold a reference: not "none found"."""
+    gaps = references.not_covered
+    if not gaps or references.gaps_accepted:
+        return None
+    return (
+        f"role {name} may be referenced where the sources could not look "
+        f"({len(gaps)} not covered: {gap_text(gaps)}); record those types in AWS Config "
+        "there, or give --force (the retire stack: ForceUncovered=true)"
     )
 
 
@@ -164,6 +178,17 @@ class RoleStatus:
     @property
     def name(self) -> str:
         return self.state.name
+
+    @property
+    def held_by(self) -> str | None:
+        """What keeps the role from being deleted, in an owner's words: the references
+        found, else the places not covered; None when nothing holds it (or ``force``)."""
+        references = self.references
+        if self.reference_refusal is None or references is None:
+            return None
+        if references.references:
+            return f"referenced by {_named(references)}"
+        return f"not every place was looked at ({gap_text(references.not_covered)})"
 
     @property
     def unused(self) -> bool:
