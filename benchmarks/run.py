@@ -37,6 +37,7 @@ from _common import (
     table,
 )
 from aggregate import AggregatePlan, run_aggregate
+from aws_findings import AwsFindingsPlan, aws_findings_targets, print_aws_findings, run_aws_findings
 from churn import ChurnPlan, run_churn
 from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
@@ -63,6 +64,7 @@ SECTIONS = (
     "permissions",
     "permissions_rule",
     "references",
+    "aws_findings",
 )
 
 
@@ -103,6 +105,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
                 rule_roles=40,
             ),
             "references": ReferencesPlan(roles=200, resources=400, reps=1),
+            "aws_findings": AwsFindingsPlan(roles=1001, reps=1),
         }
     return {
         "live": LivePlan(
@@ -137,6 +140,7 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             throttled_roles=100,
         ),
         "references": ReferencesPlan(roles=5000, resources=20_000, reps=3),
+        "aws_findings": AwsFindingsPlan(roles=5000, reps=5),
     }
 
 
@@ -627,6 +631,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"config parse+join {processing:.3f} s, live join {live_join:.3f} s, "
             f"iam join {references['iam']['join_s']:.3f} s",
         )
+    if results.get("aws_findings"):
+        for name, met, detail in aws_findings_targets(results["aws_findings"]):
+            add(name, met, detail)
     return found
 
 
@@ -675,6 +682,7 @@ def main(argv: list[str]) -> int:
         "permissions": lambda: run_permissions(plan["permissions"]),
         "permissions_rule": lambda: run_permissions_rule(plan["permissions"]),
         "references": lambda: run_references(plan["references"]),
+        "aws_findings": lambda: run_aws_findings(plan["aws_findings"]),
     }
     printers = {
         "live": print_live,
@@ -687,6 +695,7 @@ def main(argv: list[str]) -> int:
         "permissions": print_permissions,
         "permissions_rule": print_permissions_rule,
         "references": print_references,
+        "aws_findings": print_aws_findings,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

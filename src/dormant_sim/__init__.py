@@ -17,8 +17,9 @@ change between releases, so run the whole suite on a new moto before widening th
   `credentials` (IAM's credential report), `sts`, `config`, `config_aggregate`,
   `config_query` (SelectResourceConfig and SelectAggregateResourceConfig over
   `config_items`' configuration items, in `config_sql`'s subset of Config's SQL),
-  `securityhub`, `access` (service-last-accessed jobs); a new simulated service is a new
-  module in the shape `patching` describes);
+  `securityhub`, `access` (service-last-accessed jobs), `access_analyzer` (IAM Access
+  Analyzer's unused-access analyzers and V2 findings, a service moto lacks); a new
+  simulated service is a new module in the shape `patching` describes);
 - `config_items` builds AWS Config's configuration items from moto's Lambda, EC2, ECS,
   EventBridge, Step Functions, CodeBuild, CloudFormation, Glue, SageMaker, EKS and Batch
   backends, for the types the account's recorder records;

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dormant_sim.principals import Caller
-from dormant_sim.request_context import ANY
+from dormant_sim.request_context import ANY, DENIED_CODES
 
 __all__ = ["Denial", "denied", "explicitly_denied", "implicitly_denied"]
 
@@ -26,7 +26,7 @@ class Denial:
 def denied(caller: Caller, action: str, resource: str, because: str) -> Denial:
     on = f" on resource: {resource}" if resource != ANY else ""
     return Denial(
-        "AccessDenied",
+        DENIED_CODES.get(action.split(":", 1)[0], "AccessDenied"),
         f"User: {caller.arn} is not authorized to perform: {action}{on} {because}",
         403,
     )

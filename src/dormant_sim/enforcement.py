@@ -82,7 +82,7 @@ from dormant_sim.principals import (
     caller_of,
     document_of,
 )
-from dormant_sim.request_context import KNOWN_KEYS, context_of
+from dormant_sim.request_context import IAM_ACTIONS, KNOWN_KEYS, context_of
 from dormant_sim.resource_reference import resources_of
 
 __all__ = [
@@ -309,7 +309,7 @@ def authorize(response: Any) -> Denial | None:
             account_id=response.current_account,
             method=response.method,
             path=path,
-            data=response.data,
+            data={} if response.method == "GET" else response.data,  # a GET's is its query
             body=response.raw_body,
             headers=headers,
             action=operation,
@@ -319,7 +319,7 @@ def authorize(response: Any) -> Denial | None:
         code = getattr(error, "error_type", "AccessDenied")
         return Denial(str(code), str(getattr(error, "message", error)), 403)
     service = iam_request._service
-    action = f"{service}:{operation}"
+    action = IAM_ACTIONS.get(f"{service}:{operation}".lower(), f"{service}:{operation}")
     if action.lower() == "sts:getcalleridentity":  # IAM never denies it
         return None
     region = iam_request._region

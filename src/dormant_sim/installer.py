@@ -4,8 +4,8 @@
 describes (`PATCHES` and `reset()`). `install()` applies every patch, in this process, to
 `mock_aws()` and `ThreadedMotoServer` alike; `uninstall()` puts moto's own attributes back.
 A new simulated service (IAM credential reports, service-last-accessed jobs, Config aggregate
-compliance, Config advanced queries, Security Hub, ...) is a new module in that shape, added to
-`SERVICES`.
+compliance, Config advanced queries, Security Hub, Access Analyzer, ...) is a new module in
+that shape, added to `SERVICES`.
 
 Test support over moto's private classes; never imported by dormant's Lambda path.
 """
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from dormant_sim import (
     access,
+    access_analyzer,
     config,
     config_aggregate,
     config_query,
@@ -48,6 +49,7 @@ SERVICES: Sequence[SimulatedService] = (
     config_query,
     securityhub,
     access,
+    access_analyzer,
     identity_center,
 )
 

@@ -16,10 +16,12 @@ from typing import Any
 
 from dormant_sim import identity_center_resources, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
-from dormant_sim.service_arns import recorders, secret, stack
+from dormant_sim.service_arns import analyzer, recorders, secret, stack
 
 __all__ = [
     "ANY",
+    "DENIED_CODES",
+    "IAM_ACTIONS",
     "KNOWN_KEYS",
     "RESOURCES",
     "Builder",
@@ -135,6 +137,13 @@ def _config_rule_arn(account: str, region: str, name: str) -> str:
 
 
 ANY = "*"
+# Operations IAM authorizes under another action's name (the API reference says so).
+IAM_ACTIONS = {
+    "access-analyzer:listfindingsv2": "access-analyzer:ListFindings",
+    "access-analyzer:getfindingv2": "access-analyzer:GetFinding",
+}
+# The error code of a denial, where a service's protocol names it otherwise (rest-json).
+DENIED_CODES = {"access-analyzer": "AccessDeniedException"}
 # Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
 # the actions IAM's reference gives resource types. Actions without resource types are
 # authorized against "*" and need no entry; `tests/sim/test_enforcement_evaluation.py` checks this
@@ -230,6 +239,10 @@ RESOURCES: dict[str, Builder] = {
     "config:describeconfigurationrecorderstatus": recorders,
     # Security Hub
     "securityhub:batchimportfindings": _finding_products,
+    # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
+    "access-analyzer:createanalyzer": analyzer,
+    "access-analyzer:listfindings": _param("analyzerArn"),
+    "access-analyzer:getfinding": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": secret,

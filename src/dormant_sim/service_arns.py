@@ -11,7 +11,7 @@ from typing import Any
 
 from dormant_sim.principals import PARTITION, Caller
 
-__all__ = ["recorders", "secret", "stack"]
+__all__ = ["analyzer", "recorders", "secret", "stack"]
 
 Params = Callable[[str], Any]
 
@@ -45,3 +45,7 @@ def stack(account: str, _caller: Caller, params: Params, region: str) -> str:
 
 def recorders(account: str, _caller: Caller, _params: Params, region: str) -> str:
     return f"arn:{PARTITION}:config:{region}:{account}:configuration-recorder/*"
+
+
+def analyzer(account: str, _caller: Caller, params: Params, region: str) -> str:
+    return f"arn:{PARTITION}:access-analyzer:{region}:{account}:analyzer/{params('analyzerName')}"

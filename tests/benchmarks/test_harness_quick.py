@@ -178,3 +178,16 @@ def test_the_permissions_rule_covers_every_role_in_one_run(
     (run,) = section["runs"]
     assert (run["roles"], run["left"], run["held"]) == (section["roles"], 0, section["roles"])
     assert run["calls"]["iam:GetServiceLastAccessedDetails"] == 2 * section["roles"]
+
+
+def test_aws_findings_are_read_in_pages_with_no_call_per_role(
+    quick_results: dict[str, Any],
+) -> None:
+    result = quick_results["aws_findings"]
+    pages = math.ceil(result["roles"] / 1000)
+    assert result["calls"] == {
+        "accessanalyzer:ListAnalyzers": 1,
+        "accessanalyzer:ListFindingsV2": pages,
+        "iam:GetAccountAuthorizationDetails": pages,
+    }
+    assert result["findings"] == result["agreed"] == result["roles"] == 1001

@@ -10,13 +10,11 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from dormant.cli.common import (
-    account_targets,
     aws_options,
     input_timeline,
     parse_as_of,
@@ -29,7 +27,6 @@ from dormant.cli.common import (
 )
 from dormant.cli.output import (
     EXIT_CODES_HELP,
-    Progress,
     exit_code,
     output_options,
     output_stream,
@@ -38,27 +35,29 @@ from dormant.cli.output import (
 )
 from dormant.cli.reference_sources import (
     ReferenceChoice,
-    ReferenceOptions,
     parse_reference_options,
     reference_options,
 )
-from dormant.core.errors import DormantError, InvalidParameter, RoleDataError
+from dormant.cli.source import source_options
+from dormant.core.aws_findings import FindingSource
+from dormant.core.errors import InvalidParameter, RoleDataError
 from dormant.core.model import AccountFailure, RoleQuota
-from dormant.core.settings import Settings, parse_role_name
+from dormant.core.settings import parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
-from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
+from dormant.roles.aws_findings import joined_with_access_analyzer, parse_source
+from dormant.roles.cli_accounts import live_account, many_accounts, warn
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
+from dormant.roles.layout_aws import ROLE_AWS_LAYOUT
 from dormant.roles.model import Finding
-from dormant.roles.references import ReferenceFinder, referenced
 from dormant.roles.scan import dated
 from dormant.roles.scan import scan as scan_roles
 from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
-    import boto3
+    pass
 
 
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
@@ -76,114 +75,12 @@ def _primed(rows: Iterator[Row]) -> Iterable[Row]:
     return itertools.chain((first,), rows)
 
 
-def _warn(message: str) -> None:
-    click.echo(f"dormant: warning: {message}", err=True)
-
-
-def _others(
-    session: boto3.session.Session, options: ReferenceOptions, account: str
-) -> ReferenceFinder | None:
-    """The ``config``/``live`` part of the sources (``iam`` comes with the roles)."""
-    from dormant.aws.session import client_config
-    from dormant.roles.aws_references.finder import reference_finder
-
-    return reference_finder(
-        session,
-        [s for s in options.sources if s != "iam"],
-        account_id=account,
-        aggregator=options.aggregator,
-        regions=options.regions,
-        config=client_config(),
-        warn=_warn,
-    )
-
-
-def _live_account(
-    session: boto3.session.Session,
-    settings: Settings,
-    now: datetime,
-    options: ReferenceOptions,
-    timeline: Timeline,
-) -> tuple[list[Finding], str, RoleQuota | None]:
-    from dormant.aws.session import aws_call, caller_account, client_config
-    from dormant.roles.aws import IamRoleSource, role_quota
-    from dormant.roles.aws_stacks import stacks_or_tags
-    from dormant.roles.references import combined
-
-    config = client_config()
-    account = caller_account(session, config)
-    with aws_call("iam:GetAccountAuthorizationDetails", account):
-        iam = session.client("iam", config=config)
-    with_iam = "iam" in options.sources
-    with Progress(f"Reading roles of {account}", unit="roles") as progress:
-        source = IamRoleSource(
-            iam, account_id=account, on_page=progress.advance, references=with_iam
-        )
-        # An account holds at most a few thousand roles: collecting them lets the bar
-        # finish before any output reaches the same terminal.
-        roles = list(dated(source.roles(), timeline))
-    stacks = session.client("cloudformation", config=config)
-    findings = list(evaluate_roles(stacks_or_tags(stacks, roles, account, _warn), settings, now))
-    finders: list[ReferenceFinder] = [source.iam_references()] if with_iam else []
-    other = _others(session, options, account)
-    finders += [other] if other is not None else []
-    if finders:
-        findings = list(referenced(findings, combined(finders)))
-    try:
-        quota: RoleQuota | None = role_quota(iam, account)
-    except DormantError as exc:  # context, not the finding: the report goes on without it
-        _warn(f"role quota not read: {exc}")
-        quota = None
-    return findings, f"account {account}", quota
-
-
 def _warn_quota(quota: RoleQuota | None, source: str) -> None:
     if quota is not None and quota.nearly_full:
-        _warn(
+        warn(
             f"{source} uses {quota.roles} of its {quota.roles_quota} roles quota "
             f"({quota.percent}%); retire unused roles or ask AWS for a higher quota"
         )
-
-
-def _many_accounts(
-    session: boto3.session.Session,
-    *,
-    use_org: bool,
-    accounts_file: str | None,
-    role_name: str,
-    workers: int,
-    settings: Settings,
-    now: datetime,
-    options: ReferenceOptions,
-    timeline: Timeline,
-) -> tuple[list[Finding], Sequence[AccountFailure], str]:
-    from dormant.aws.session import caller_account, client_config
-    from dormant.roles.aws_accounts import scan_accounts
-
-    targets, source = account_targets(
-        session, client_config(), use_org=use_org, accounts_file=accounts_file
-    )
-    with Progress("Scanning accounts", total=len(targets)) as progress:
-
-        def account_done(account_id: str, failure: AccountFailure | None) -> None:
-            progress.advance()
-
-        result = scan_accounts(
-            session,
-            targets,
-            role_name=role_name,
-            settings=settings,
-            now=now,
-            workers=workers,
-            on_account_done=account_done,
-            references="iam" in options.sources,
-            timeline=timeline,
-        )
-    findings = list(result.findings)
-    if any(s != "iam" for s in options.sources):
-        account = caller_account(session, client_config())
-        findings = list(referenced(findings, _others(session, options, account)))
-    return findings, list(result.failures), source
 
 
 def _snapshot_option(func: F) -> F:
@@ -270,6 +167,8 @@ def run_scan(
     aggregator: str | None = None,
     regions: str | None = None,
     max_exemption_days: str | None = None,
+    source: str = FindingSource.DORMANT.value,
+    analyzer_arn: str | None = None,
 ) -> tuple[Iterable[Row], ReportMeta]:
     """The scan ``scan_options`` describe: its rows (streamed from a snapshot) and their
     ``ReportMeta``, whose ``failures`` are the accounts that could not be scanned and
@@ -297,6 +196,7 @@ def run_scan(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    finding_source = parse_source(source, analyzer_arn, chosen)
     # A snapshot holds everything the iam source reads: offline scans look as live ones do.
     options = parse_reference_options(references or ReferenceChoice.IAM, aggregator, regions)
     if snapshot is not None and options.choice not in (ReferenceChoice.NONE, ReferenceChoice.IAM):
@@ -320,7 +220,7 @@ def run_scan(
     elif use_org or accounts_file is not None:
         session = user_session(profile, region)
         region = session.region_name
-        found, failures, source = _many_accounts(
+        found, failures, source = many_accounts(
             session,
             use_org=use_org,
             accounts_file=accounts_file,
@@ -336,10 +236,14 @@ def run_scan(
     else:
         session = user_session(profile, region)
         region = session.region_name
-        found, source, quota = _live_account(session, settings, now, options, timeline)
+        found, source, quota, account = live_account(session, settings, now, options, timeline)
+        if finding_source is FindingSource.ACCESS_ANALYZER:
+            found, failures, source = joined_with_access_analyzer(
+                session, found, account, analyzer_arn=analyzer_arn, settings=settings, now=now
+            )
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
-        layout=ROLE_LAYOUT,
+        layout=ROLE_AWS_LAYOUT if finding_source is FindingSource.ACCESS_ANALYZER else ROLE_LAYOUT,
         kind="scan",
         generated_at=now,
         source=source,
@@ -355,6 +259,7 @@ def run_scan(
 
 @click.command(epilog=EXIT_CODES_HELP)
 @scan_options
+@source_options
 @output_options
 @click.pass_context
 def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: Any) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.managed import management_of
 from dormant.core.model import RESOURCE_TYPE_ROLE, Compliance
 from dormant.core.tags import DEFAULT_OWNER_TAG_KEYS, is_exempt_annotation, owner_of
@@ -126,6 +127,9 @@ class Row(NamedTuple):
     managed_by: str | None = None
     hint: str | None = None
     references: RoleReferences | None = None  # None: no source was asked
+    # With --source access-analyzer: AWS's finding and dormant's agreement (None otherwise).
+    aws_finding: AwsFinding | None = None
+    agreement: Agreement | None = None
 
     @property
     def name(self) -> str:
@@ -178,6 +182,8 @@ def row_from_finding(finding: Finding) -> Row:
         finding.managed_by,
         finding.hint,
         finding.references,
+        finding.aws_finding,
+        finding.agreement,
     )
 
 

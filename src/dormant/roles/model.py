@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.managed import ManagedBy
 from dormant.core.model import (
     AWS_RESERVED_PATH_PREFIX,
@@ -216,6 +217,10 @@ class Finding(AboutRole):
     hint: str | None = None
     # What references the role (``dormant.roles.references``); None: no source was asked.
     references: RoleReferences | None = None
+    # With ``--source access-analyzer``: AWS's finding about the role, and whether dormant
+    # agrees (``dormant.roles.agreement``); None with dormant's own source.
+    aws_finding: AwsFinding | None = None
+    agreement: Agreement | None = None
 
 
 def provider_name(arn: str) -> str:

@@ -1,0 +1,118 @@
+"""IAM Access Analyzer read adapter: the account's unused-access analyzer and its findings.
+
+`find_analyzer` takes the first ACTIVE analyzer of type ACCOUNT_UNUSED_ACCESS or
+ORGANIZATION_UNUSED_ACCESS (ListAnalyzers, once per type), or the one `--analyzer-arn` names;
+`read_findings` pages through ListFindingsV2 filtered on status ACTIVE and the command's
+finding types, so N findings cost ceil(N / 1,000) calls and never one call per resource.
+AWS's camelCase is translated here, once, into `AwsFinding`. Summaries carry no last access;
+GetFindingV2 is not called for roles (dormant reads the last use from IAM itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from dormant.aws.calls import each_page
+from dormant.aws.session import aws_call
+from dormant.core.aws_findings import AwsFinding, FindingSource, UnusedAccessAnalyzer
+from dormant.core.errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from mypy_boto3_accessanalyzer import AccessAnalyzerClient
+
+__all__ = ["ANALYZER_TYPES", "MAX_RESULTS", "find_analyzer", "read_findings"]
+
+ANALYZER_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
+MAX_RESULTS = 1000  # ListFindingsV2's and ListAnalyzers' largest page
+# AWS's default tracking period, for an analyzer whose configuration does not name one.
+DEFAULT_WINDOW_DAYS = 90
+
+
+def _analyzer(summary: dict[str, Any]) -> UnusedAccessAnalyzer:
+    unused = (summary.get("configuration") or {}).get("unusedAccess") or {}
+    return UnusedAccessAnalyzer(
+        arn=str(summary["arn"]),
+        type=str(summary["type"]),
+        window_days=int(unused.get("unusedAccessAge") or DEFAULT_WINDOW_DAYS),
+    )
+
+
+def find_analyzer(
+    client: AccessAnalyzerClient, account_id: str = "", analyzer_arn: str | None = None
+) -> UnusedAccessAnalyzer:
+    """The analyzer `analyzer_arn` names, else the first active unused-access one.
+
+    Raises InvalidParameter (--analyzer-arn) when there is none, or when the named one is
+    not an active unused-access analyzer; AwsAccessError when a call fails.
+    """
+    for analyzer_type in ANALYZER_TYPES:
+        pages = each_page(
+            client,
+            "list_analyzers",
+            partial(aws_call, "access-analyzer:ListAnalyzers", account_id),
+            page_size=MAX_RESULTS,
+            type=analyzer_type,
+        )
+        for page in pages:
+            for summary in page.get("analyzers", []):
+                if analyzer_arn is not None and summary.get("arn") != analyzer_arn:
+                    continue
+                if summary.get("status") != "ACTIVE":
+                    if analyzer_arn is not None:
+                        raise InvalidParameter(
+                            "--analyzer-arn",
+                            f"{analyzer_arn} is {summary.get('status')}, not ACTIVE",
+                        )
+                    continue
+                return _analyzer(summary)
+    where = f" in account {account_id}" if account_id else ""
+    if analyzer_arn is not None:
+        raise InvalidParameter("--analyzer-arn", f"no unused-access analyzer {analyzer_arn}{where}")
+    raise InvalidParameter(
+        "--source",
+        f"access-analyzer: no active unused-access analyzer{where} (create one of type "
+        f"{' or '.join(ANALYZER_TYPES)}, or name one with --analyzer-arn)",
+    )
+
+
+def _utc(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise ValueError(f"not a timestamp: {value!r:.40}")
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def read_findings(
+    client: AccessAnalyzerClient,
+    analyzer: UnusedAccessAnalyzer,
+    finding_types: Sequence[str],
+    *,
+    account_id: str = "",
+    page_size: int = MAX_RESULTS,
+) -> Iterator[AwsFinding]:
+    """Every ACTIVE finding of `finding_types`, page by page, as `AwsFinding`s."""
+    if not 1 <= page_size <= MAX_RESULTS:
+        raise ValueError(f"page_size must be 1..{MAX_RESULTS}")
+    pages = each_page(
+        client,
+        "list_findings_v2",
+        partial(aws_call, "access-analyzer:ListFindings", account_id),
+        page_size=page_size,
+        analyzerArn=analyzer.arn,
+        filter={"status": {"eq": ["ACTIVE"]}, "findingType": {"eq": list(finding_types)}},
+    )
+    for page in pages:
+        for summary in page.get("findings", []):
+            yield AwsFinding(
+                source=FindingSource.ACCESS_ANALYZER.value,
+                id=str(summary["id"]),
+                type=str(summary.get("findingType", "")),
+                status=str(summary["status"]),
+                analyzed_at=_utc(summary["analyzedAt"]),
+                resource_arn=str(summary.get("resource", "")),
+                account_id=str(summary["resourceOwnerAccount"]),
+                window_days=analyzer.window_days,
+                analyzer_arn=analyzer.arn,
+            )

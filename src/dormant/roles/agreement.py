@@ -1,0 +1,126 @@
+"""The join of AWS's unused-role findings with dormant's own decision on the same roles.
+
+Each AWS finding (`AwsFinding`, from IAM Access Analyzer) is matched by ARN with the dormant
+`Finding` that `dormant.roles.decide.evaluate_role` made on IAM's data for that role (the
+scan's one decision), and gets an `Agreement`: true only where dormant's rules also say
+unused and nothing dormant refuses on applies; else false with why, in the first of these
+that holds:
+
+- service-linked: AWS manages the role;
+- exempt by tag (until a date, when the tag names one);
+- allow-listed (the matching pattern);
+- used after AWS's last analysis (the role's last use is later than `analyzedAt`);
+- the windows differ (AWS's analyzer window against dormant's `--max-days`), or the role is
+  younger than dormant's window, or it was used within it;
+- managed by CloudFormation, Identity Center, ... (dormant does not retire such roles);
+- referenced by resources (when references were read).
+
+A finding about an account dormant cannot reach, or about a role IAM no longer holds, is an
+`AccountFailure` naming the account: nothing AWS reports is dropped. Pure: no boto3, no
+clock (`now` is an argument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import datetime
+
+from dormant.core.aws_findings import Agreement, AwsFinding
+from dormant.core.model import AccountFailure, Compliance
+from dormant.core.patterns import matching_pattern
+from dormant.core.settings import Settings
+from dormant.core.tags import check_exemption
+from dormant.roles.model import Finding, Reason
+
+__all__ = ["LIST_OPERATION", "agreement", "join_findings"]
+
+LIST_OPERATION = "access-analyzer:ListFindingsV2"
+
+
+def agreement(finding: Finding, aws: AwsFinding, settings: Settings, now: datetime) -> Agreement:
+    """Whether dormant's decision on a role agrees with AWS's unused-role finding about it."""
+    role = finding.role
+    if finding.reason is Reason.SERVICE_LINKED:
+        return Agreement(False, "service-linked: AWS manages it")
+    if finding.reason is Reason.EXEMPT:
+        check = check_exemption(
+            role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
+        )
+        until = None if check is None else check.exemption.until
+        return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+    if finding.reason is Reason.ALLOW_LISTED:
+        pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
+        return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+    if finding.compliance is not Compliance.NON_COMPLIANT:
+        return Agreement(False, _why_used(finding, aws, settings))
+    if finding.managed_by is not None:
+        return Agreement(False, f"managed by {finding.managed_by}")
+    if finding.references is not None and finding.references.referenced:
+        count = finding.references.resources
+        return Agreement(False, f"referenced by {count} resource{'s' if count != 1 else ''}")
+    return Agreement(True)
+
+
+def _why_used(finding: Finding, aws: AwsFinding, settings: Settings) -> str:
+    """Why dormant finds a role AWS calls unused in use (young or recently used)."""
+    last_used = finding.role.last_used
+    if last_used is not None and last_used > aws.analyzed_at:
+        return f"used {_days(finding.days_unused)} ago, after AWS's last analysis"
+    if aws.window_days != settings.max_days:
+        return f"AWS window {aws.window_days} days, dormant's {settings.max_days}"
+    if finding.reason is Reason.YOUNG:
+        return f"role is {_days(finding.age_days)} old, within dormant's {settings.max_days}"
+    return f"used {_days(finding.days_unused)} ago, within dormant's {settings.max_days}"
+
+
+def _days(count: int | None) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def join_findings(
+    aws_findings: Iterable[AwsFinding],
+    findings: Iterable[Finding],
+    *,
+    settings: Settings,
+    now: datetime,
+    reachable_accounts: Collection[str],
+) -> tuple[list[Finding], list[AccountFailure]]:
+    """One dormant finding per AWS finding about a role, and what could not be joined.
+
+    `findings` are dormant's decisions on every role of the reachable accounts (as the scan
+    makes them); the result keeps AWS's order.
+    """
+    by_arn = {finding.arn: finding for finding in findings}
+    joined: list[Finding] = []
+    unreachable: dict[str, list[AwsFinding]] = {}
+    failures: list[AccountFailure] = []
+    for aws in aws_findings:
+        if aws.account_id not in reachable_accounts:
+            unreachable.setdefault(aws.account_id, []).append(aws)
+            continue
+        finding = by_arn.get(aws.resource_arn)
+        if finding is None:
+            failures.append(
+                AccountFailure(
+                    aws.account_id,
+                    LIST_OPERATION,
+                    f"AWS finding {aws.id} names {aws.resource_arn}, which IAM no longer "
+                    f"holds (deleted after AWS's analysis of {aws.analyzed_at:%Y-%m-%d})",
+                )
+            )
+            continue
+        joined.append(
+            replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
+        )
+    for account_id, missed in sorted(unreachable.items()):
+        count = len(missed)
+        failures.append(
+            AccountFailure(
+                account_id,
+                LIST_OPERATION,
+                f"AWS reports {count} unused role{'s' if count != 1 else ''} in account "
+                f"{account_id}, which dormant cannot reach (e.g. {missed[0].resource_arn})",
+            )
+        )
+    return joined, failures
