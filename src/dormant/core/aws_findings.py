@@ -4,7 +4,9 @@
 camelCase by the adapter (`dormant.aws.access_analyzer`); `Agreement` is what the join of a
 kind (`dormant.roles.agreement`) says about it: true when dormant's own rules also find the
 resource unused and nothing forbids acting on it, else false with why. `Source` names where
-findings come from (`--source`). Pure values: never import boto3 or read the clock here.
+findings come from (`--source`). `UnusedService` and `UnusedAction` are an UnusedPermission
+finding's details (what GetFindingV2 adds to a summary). Pure values: never import boto3 or
+read the clock here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Agreement", "AwsFinding", "FindingSource", "UnusedAccessAnalyzer"]
+__all__ = [
+    "Agreement",
+    "AwsFinding",
+    "FindingSource",
+    "UnusedAccessAnalyzer",
+    "UnusedAction",
+    "UnusedService",
+]
 
 
 class FindingSource(enum.StrEnum):
@@ -30,6 +39,24 @@ class UnusedAccessAnalyzer:
     arn: str
     type: str
     window_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedAction:
+    """One unused action of a service AWS tracks at action level (``s3:PutObject``)."""
+
+    name: str
+    last_accessed: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedService:
+    """One service of an UnusedPermission finding: its namespace, its last access (None: AWS
+    saw none), and for services AWS tracks at action level, the unused actions."""
+
+    namespace: str
+    last_accessed: datetime | None = None
+    actions: tuple[UnusedAction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +77,13 @@ class AwsFinding:
     window_days: int
     analyzer_arn: str
     last_accessed: datetime | None = None
+    # What only the finding's details say (GetFindingV2, or a source that holds them):
+    # the access key an UnusedIAMUserAccessKey finding is about, and an UnusedPermission
+    # finding's services. `detailed` says they were read (an empty `services` then means
+    # AWS named none).
+    access_key_id: str | None = None
+    services: tuple[UnusedService, ...] = ()
+    detailed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
