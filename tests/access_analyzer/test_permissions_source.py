@@ -1,0 +1,166 @@
+"""`dormant permissions --source access-analyzer` end to end: the real command in a subprocess
+against the simulated AWS, under IAM enforcement with exactly the policy docs/aws-findings.md
+documents for permissions, in JSON, CSV and the table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from tests.access_analyzer.test_users_source import documented_policy
+from tests.permissions.permissions_support import seed_role
+
+from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
+from dormant_sim import access, access_analyzer
+from dormant_sim.server import SimulatedAws
+
+ACCOUNT = "123456789012"
+POLICY = "access-analyzer-permissions-policy"
+
+
+def _seeded(sim: SimulatedAws) -> datetime:
+    """AWS analyzed two days ago (window 90); one role used a flagged service since."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    seed_role(
+        sim,  # type: ignore[arg-type]
+        "app",
+        now,
+        actions=("s3:GetObject", "kms:Decrypt", "sqs:SendMessage"),
+        used={"s3:GetObject": 3},
+    )
+    seed_role(
+        sim,  # type: ignore[arg-type]
+        "actions",
+        now,
+        actions=("s3:GetObject", "s3:PutObject"),
+        used={"s3:GetObject": 3},
+    )
+    seed_role(
+        sim,  # type: ignore[arg-type]
+        "kept",
+        now,
+        actions=("kms:Decrypt",),
+        tags={DEFAULT_EXEMPT_TAG_KEY: "until=2099-01-31 audit"},
+    )
+    seed_role(sim, "since", now, actions=("kms:Decrypt",), used={"kms": 120})  # type: ignore[arg-type]
+    seed_role(sim, "all-used", now, actions=("kms:Decrypt",), used={"kms": 2})  # type: ignore[arg-type]
+    access_analyzer.create_analyzer(ACCOUNT, "unused", endpoint_url=sim.endpoint_url)
+    access_analyzer.analyze(now - timedelta(days=2))
+    access.set_last_access(ACCOUNT, "since", "kms", now - timedelta(days=1))
+    return now
+
+
+def _reader(sim: SimulatedAws, policy: dict[str, Any]) -> Any:
+    return sim.principal("dormant-permissions-reader", kind="user", policies=[policy])
+
+
+def _permissions(sim: SimulatedAws, reader: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    with sim.enforcing():
+        return subprocess.run(
+            [sys.executable, "-m", "dormant", "permissions", "--source", "access-analyzer", *args],
+            capture_output=True,
+            text=True,
+            env=sim.env(credentials=reader),
+            timeout=120,
+            check=False,
+        )
+
+
+def test_each_permission_finding_gets_dormants_decision_and_agreement(
+    sim_server: SimulatedAws,
+) -> None:
+    _seeded(sim_server)
+    result = _permissions(sim_server, _reader(sim_server, documented_policy(POLICY)), "-f", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["source"].startswith(f"account {ACCOUNT}, access-analyzer arn:aws:")
+    assert report["failures"] == []
+    rows = {f["role_name"]: f for f in report["findings"]}
+    assert sorted(rows) == ["actions", "app", "kept", "since"]  # AWS's findings, no others
+    why = {name: (row["agrees"], row["disagreement"]) for name, row in rows.items()}
+    assert why == {
+        "app": (True, None),
+        "actions": (False, "AWS flags s3 (actions only), dormant finds no service unused"),
+        "kept": (False, "exempt by tag until 2099-01-31"),
+        "since": (False, "used after AWS's last analysis: kms"),
+    }
+    app = rows["app"]["aws_finding"]
+    assert (app["type"], app["status"], app["window_days"]) == ("UnusedPermission", "ACTIVE", 90)
+    assert sorted(s["namespace"] for s in app["services"]) == ["kms", "sqs"]
+    assert rows["app"]["unused_services"] == ["kms", "sqs"]
+    actions = rows["actions"]["aws_finding"]["services"]
+    assert actions[0]["actions"] == [{"action": "PutObject", "last_accessed": None}]
+    # dormant spares an exempt role whatever its services: no GetFindingV2 for it.
+    assert rows["kept"]["aws_finding"]["services"] == []
+
+
+def test_role_names_narrow_the_flagged_roles_and_csv_and_table_agree(
+    sim_server: SimulatedAws,
+) -> None:
+    _seeded(sim_server)
+    reader = _reader(sim_server, documented_policy(POLICY))
+    out = _permissions(sim_server, reader, "app", "all-used", "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["role_name"], r["agrees"]) for r in rows] == [("app", "true")]
+    table = _permissions(sim_server, reader, "-f", "table")
+    assert table.returncode == 1, table.stderr
+    app = next(line for line in table.stdout.splitlines() if " app " in f" {line} ")
+    assert "yes" in app
+
+
+def test_a_role_deleted_after_the_analysis_is_a_failure_naming_it(
+    sim_server: SimulatedAws,
+) -> None:
+    _seeded(sim_server)
+    from dormant_sim.seed.clients import internal_client
+
+    iam = internal_client("iam", ACCOUNT, endpoint_url=sim_server.endpoint_url)
+    iam.delete_role_policy(RoleName="app", PolicyName="app")
+    iam.delete_role(RoleName="app")
+    result = _permissions(sim_server, _reader(sim_server, documented_policy(POLICY)), "-f", "json")
+    assert result.returncode == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert "app" not in {f["role_name"] for f in report["findings"]}
+    (failure,) = report["failures"]
+    assert f"arn:aws:iam::{ACCOUNT}:role/app" in failure["message"]
+    assert "no longer holds" in failure["message"]
+
+
+@pytest.mark.parametrize("action", ["access-analyzer:GetFinding", "access-analyzer:ListFindings"])
+def test_without_one_documented_action_the_command_fails_naming_it(
+    sim_server: SimulatedAws, action: str
+) -> None:
+    _seeded(sim_server)
+    policy = documented_policy(POLICY)
+    for statement in policy["Statement"]:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        statement["Action"] = [a for a in actions if a != action] or ["iam:GetAccountSummary"]
+    result = _permissions(sim_server, _reader(sim_server, policy), "-f", "json")
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert action in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_source_options_are_checked_before_anything_is_read(dormant: Any) -> None:
+    cases = [
+        (["--source", "access-analyzer", "--org"], "--org"),
+        (
+            ["--all", "--analyzer-arn", "arn:aws:access-analyzer:us-east-1:1:analyzer/a"],
+            "--analyzer-arn",
+        ),
+        (["--source", "access-analyzer", "--analyzer-arn", "nope"], "--analyzer-arn"),
+    ]
+    for args, named in cases:
+        result = dormant("permissions", *args)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert named in result.stderr
