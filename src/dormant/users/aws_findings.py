@@ -10,10 +10,11 @@ a password finding, costs no call beyond the listing. Adapter: no decision here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dormant.aws.finding_sources import finding_reader
+from dormant.aws.finding_sources import FindingReader, finding_reader
 from dormant.aws.session import aws_call, client_config
 from dormant.core.aws_findings import AwsFinding, FindingSource
 from dormant.core.model import AccountFailure
@@ -29,7 +30,7 @@ from dormant.users.model import UserFinding
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["joined_with_aws_findings", "key_creation"]
+__all__ = ["joined_with_aws_findings", "joined_with_reader", "key_creation"]
 
 
 def key_creation(iam: Any, user_names: set[str], account_id: str) -> dict[str, datetime]:
@@ -50,19 +51,16 @@ def key_creation(iam: Any, user_names: set[str], account_id: str) -> dict[str, d
     return created
 
 
-def joined_with_aws_findings(
-    session: boto3.session.Session,
+def joined_with_reader(
+    reader: FindingReader,
+    iam: Callable[[], Any],
     findings: list[UserFinding],
     account: str,
     *,
-    source: FindingSource,
-    analyzer_arn: str | None,
     settings: Settings,
     now: datetime,
-) -> tuple[list[UserFinding], list[AccountFailure], str]:
-    """AWS's unused-credential findings, each with dormant's decision on the user and whether
-    they agree; what could not be joined is a failure; and the report's source."""
-    reader = finding_reader(source, session, account, analyzer_arn=analyzer_arn)
+) -> tuple[list[UserFinding], list[AccountFailure]]:
+    """The join over one reader; `iam` makes the IAM client, only when a user has two keys."""
     by_arn = {finding.arn: finding for finding in findings}
     aws_findings: list[AwsFinding] = []
     for aws in reader.findings(USER_FINDING_TYPES):
@@ -76,12 +74,8 @@ def joined_with_aws_findings(
         and (finding := by_arn.get(aws.resource_arn)) is not None
         and has_two_keys(finding)
     }
-    key_created: dict[str, datetime] = {}
-    if two_keys:
-        with aws_call("iam:ListAccessKeys", account):
-            iam = session.client("iam", config=client_config())
-        key_created = key_creation(iam, two_keys, account)
-    joined, failures = join_user_findings(
+    key_created = key_creation(iam(), two_keys, account) if two_keys else {}
+    return join_user_findings(
         aws_findings,
         findings,
         settings=settings,
@@ -89,5 +83,28 @@ def joined_with_aws_findings(
         reachable_accounts={account},
         key_created=key_created,
         operation=reader.operation,
+    )
+
+
+def joined_with_aws_findings(
+    session: boto3.session.Session,
+    findings: list[UserFinding],
+    account: str,
+    *,
+    source: FindingSource,
+    analyzer_arn: str | None,
+    settings: Settings,
+    now: datetime,
+) -> tuple[list[UserFinding], list[AccountFailure], str]:
+    """AWS's unused-credential findings, each with dormant's decision on the user and whether
+    they agree; what could not be joined is a failure; and the report's source."""
+    reader = finding_reader(source, session, account, analyzer_arn=analyzer_arn)
+
+    def iam() -> Any:
+        with aws_call("iam:ListAccessKeys", account):
+            return session.client("iam", config=client_config())
+
+    joined, failures = joined_with_reader(
+        reader, iam, findings, account, settings=settings, now=now
     )
     return joined, failures, f"account {account}, {reader.where}"
