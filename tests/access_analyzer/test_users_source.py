@@ -240,3 +240,13 @@ def test_source_options_are_checked_before_anything_is_read(dormant: Any, tmp_pa
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         assert named in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_html_and_markdown_show_the_agreement(sim_server: SimulatedAws, fmt: str) -> None:
+    _seeded(sim_server)
+    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    result = _users(sim_server, reader, "--max-days", "90", "-f", fmt)
+    assert result.returncode == 1, result.stderr
+    assert "AWS agrees" in result.stdout
+    assert "exempt by tag until 2099-01-31" in result.stdout
