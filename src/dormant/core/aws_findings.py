@@ -5,15 +5,22 @@ camelCase by the adapter (`dormant.aws.access_analyzer`); `Agreement` is what th
 kind (`dormant.roles.agreement`) says about it: true when dormant's own rules also find the
 resource unused and nothing forbids acting on it, else false with why. `Source` names where
 findings come from (`--source`). `UnusedService` and `UnusedAction` are an UnusedPermission
-finding's details (what GetFindingV2 adds to a summary). Pure values: never import boto3 or
-read the clock here.
+finding's details (what GetFindingV2 adds to a summary). `exempt_by_tag`, `allow_listed` and
+`unreachable_failures` are what every kind's join says the same way. Pure: never import
+boto3 or read the clock here.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from dormant.core.model import AccountFailure
+from dormant.core.patterns import matching_pattern
+from dormant.core.settings import Settings
+from dormant.core.tags import check_exemption
 
 __all__ = [
     "Agreement",
@@ -22,6 +29,9 @@ __all__ = [
     "UnusedAccessAnalyzer",
     "UnusedAction",
     "UnusedService",
+    "allow_listed",
+    "exempt_by_tag",
+    "unreachable_failures",
 ]
 
 
@@ -96,3 +106,41 @@ class Agreement:
     @property
     def text(self) -> str:
         return "yes" if self.agrees else f"no: {self.why}"
+
+
+# What every kind's join says the same way (`dormant.roles.agreement`, `dormant.users.agreement`,
+# `dormant.permissions.agreement`).
+
+
+def exempt_by_tag(
+    tags: tuple[tuple[str, str], ...], settings: Settings, now: datetime
+) -> Agreement:
+    """``exempt by tag until 2027-01-31`` (the date when the tag names one)."""
+    check = check_exemption(tags, settings.exempt_tag_key, now, settings.max_exemption_days)
+    until = None if check is None else check.exemption.until
+    return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+
+
+def allow_listed(path_and_name: str, settings: Settings) -> Agreement:
+    """``allow-listed (/ci/*)``: the pattern that matches."""
+    pattern = matching_pattern(path_and_name, settings.allow_patterns)
+    return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+
+
+def unreachable_failures(
+    missed: Mapping[str, Sequence[AwsFinding]], operation: str, noun: tuple[str, str]
+) -> list[AccountFailure]:
+    """One failure per account dormant cannot reach, naming it, how many findings AWS has
+    there (`noun`: singular and plural) and one resource, in account order."""
+    failures: list[AccountFailure] = []
+    for account_id, findings in sorted(missed.items()):
+        count = len(findings)
+        failures.append(
+            AccountFailure(
+                account_id,
+                operation,
+                f"AWS reports {count} {noun[0] if count == 1 else noun[1]} in account "
+                f"{account_id}, which dormant cannot reach (e.g. {findings[0].resource_arn})",
+            )
+        )
+    return failures

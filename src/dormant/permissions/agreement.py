@@ -28,11 +28,16 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from dormant.core.aws_findings import Agreement, AwsFinding, UnusedService
+from dormant.core.aws_findings import (
+    Agreement,
+    AwsFinding,
+    UnusedService,
+    allow_listed,
+    exempt_by_tag,
+    unreachable_failures,
+)
 from dormant.core.model import AccountFailure
-from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
-from dormant.core.tags import check_exemption
 from dormant.permissions.model import PermissionsFinding, PermissionsReason
 
 __all__ = [
@@ -88,14 +93,9 @@ def agreement(
     if reason is PermissionsReason.SERVICE_LINKED:
         return Agreement(False, "service-linked: AWS manages it")
     if reason is PermissionsReason.EXEMPT:
-        check = check_exemption(
-            role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
-        )
-        until = None if check is None else check.exemption.until
-        return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+        return exempt_by_tag(role.tags, settings, now)
     if reason is PermissionsReason.ALLOW_LISTED:
-        pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
-        return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+        return allow_listed(role.path_and_name, settings)
     if reason is PermissionsReason.YOUNG:
         return Agreement(
             False, f"role is {finding.age_days} days old, within dormant's {settings.max_days}"
@@ -184,15 +184,5 @@ def join_permission_findings(
         joined.append(
             replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
         )
-    for account_id, missed in sorted(unreachable.items()):
-        count = len(missed)
-        failures.append(
-            AccountFailure(
-                account_id,
-                operation,
-                f"AWS reports unused permissions of {count} role{'s' if count != 1 else ''} in "
-                f"account {account_id}, which dormant cannot reach (e.g. "
-                f"{missed[0].resource_arn})",
-            )
-        )
-    return joined, failures
+    noun = ("role with unused permissions", "roles with unused permissions")
+    return joined, failures + unreachable_failures(unreachable, operation, noun)

@@ -27,11 +27,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from dormant.core.aws_findings import Agreement, AwsFinding
+from dormant.core.aws_findings import (
+    Agreement,
+    AwsFinding,
+    allow_listed,
+    exempt_by_tag,
+    unreachable_failures,
+)
 from dormant.core.model import AccountFailure
-from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
-from dormant.core.tags import check_exemption
 from dormant.users.model import CredentialKind, CredentialStatus, UserFinding, UserReason
 
 __all__ = [
@@ -119,14 +123,9 @@ def agreement(
     if finding.reason is UserReason.ROOT:
         return Agreement(False, "root user: dormant never retires it")
     if finding.reason is UserReason.EXEMPT:
-        check = check_exemption(
-            user.tags, settings.exempt_tag_key, now, settings.max_exemption_days
-        )
-        until = None if check is None else check.exemption.until
-        return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+        return exempt_by_tag(user.tags, settings, now)
     if finding.reason is UserReason.ALLOW_LISTED:
-        pattern = matching_pattern(user.path_and_name, settings.allow_patterns)
-        return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+        return allow_listed(user.path_and_name, settings)
     label = _label(aws, status)
     if status is None:
         return Agreement(False, f"no {label} now (gone after AWS's last analysis)")
@@ -197,15 +196,5 @@ def join_user_findings(
                 agreement=agreement(finding, status, aws, settings, now),
             )
         )
-    for account_id, missed in sorted(unreachable.items()):
-        count = len(missed)
-        failures.append(
-            AccountFailure(
-                account_id,
-                operation,
-                f"AWS reports {count} unused user credential{'s' if count != 1 else ''} in "
-                f"account {account_id}, which dormant cannot reach (e.g. "
-                f"{missed[0].resource_arn})",
-            )
-        )
-    return joined, failures
+    noun = ("unused user credential", "unused user credentials")
+    return joined, failures + unreachable_failures(unreachable, operation, noun)
