@@ -8,19 +8,17 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.access_analyzer.test_users_source import documented_policy
+from tests.access_analyzer.source_support import ACCOUNT, documented_policy, reader, run_as, without
 from tests.permissions.permissions_support import seed_role
 
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
 from dormant_sim import access, access_analyzer
 from dormant_sim.server import SimulatedAws
 
-ACCOUNT = "123456789012"
 POLICY = "access-analyzer-permissions-policy"
 
 
@@ -56,27 +54,15 @@ def _seeded(sim: SimulatedAws) -> datetime:
     return now
 
 
-def _reader(sim: SimulatedAws, policy: dict[str, Any]) -> Any:
-    return sim.principal("dormant-permissions-reader", kind="user", policies=[policy])
-
-
-def _permissions(sim: SimulatedAws, reader: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    with sim.enforcing():
-        return subprocess.run(
-            [sys.executable, "-m", "dormant", "permissions", "--source", "access-analyzer", *args],
-            capture_output=True,
-            text=True,
-            env=sim.env(credentials=reader),
-            timeout=120,
-            check=False,
-        )
+def _permissions(sim: SimulatedAws, caller: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_as(sim, caller, "permissions", *args)
 
 
 def test_each_permission_finding_gets_dormants_decision_and_agreement(
     sim_server: SimulatedAws,
 ) -> None:
     _seeded(sim_server)
-    result = _permissions(sim_server, _reader(sim_server, documented_policy(POLICY)), "-f", "json")
+    result = _permissions(sim_server, reader(sim_server, documented_policy(POLICY)), "-f", "json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["source"].startswith(f"account {ACCOUNT}, access-analyzer arn:aws:")
@@ -104,11 +90,11 @@ def test_role_names_narrow_the_flagged_roles_and_csv_and_table_agree(
     sim_server: SimulatedAws,
 ) -> None:
     _seeded(sim_server)
-    reader = _reader(sim_server, documented_policy(POLICY))
-    out = _permissions(sim_server, reader, "app", "all-used", "-f", "csv").stdout
+    caller = reader(sim_server, documented_policy(POLICY))
+    out = _permissions(sim_server, caller, "app", "all-used", "-f", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["role_name"], r["agrees"]) for r in rows] == [("app", "true")]
-    table = _permissions(sim_server, reader, "-f", "table")
+    table = _permissions(sim_server, caller, "-f", "table")
     assert table.returncode == 1, table.stderr
     app = next(line for line in table.stdout.splitlines() if " app " in f" {line} ")
     assert "yes" in app
@@ -123,7 +109,7 @@ def test_a_role_deleted_after_the_analysis_is_a_failure_naming_it(
     iam = internal_client("iam", ACCOUNT, endpoint_url=sim_server.endpoint_url)
     iam.delete_role_policy(RoleName="app", PolicyName="app")
     iam.delete_role(RoleName="app")
-    result = _permissions(sim_server, _reader(sim_server, documented_policy(POLICY)), "-f", "json")
+    result = _permissions(sim_server, reader(sim_server, documented_policy(POLICY)), "-f", "json")
     assert result.returncode == 3, result.stderr
     report = json.loads(result.stdout)
     assert "app" not in {f["role_name"] for f in report["findings"]}
@@ -137,13 +123,8 @@ def test_without_one_documented_action_the_command_fails_naming_it(
     sim_server: SimulatedAws, action: str
 ) -> None:
     _seeded(sim_server)
-    policy = documented_policy(POLICY)
-    for statement in policy["Statement"]:
-        actions = (
-            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        )
-        statement["Action"] = [a for a in actions if a != action] or ["iam:GetAccountSummary"]
-    result = _permissions(sim_server, _reader(sim_server, policy), "-f", "json")
+    policy = without(documented_policy(POLICY), action, "iam:GetAccountSummary")
+    result = _permissions(sim_server, reader(sim_server, policy), "-f", "json")
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert action in result.stderr
@@ -169,8 +150,8 @@ def test_source_options_are_checked_before_anything_is_read(dormant: Any) -> Non
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_html_and_markdown_show_the_agreement(sim_server: SimulatedAws, fmt: str) -> None:
     _seeded(sim_server)
-    reader = _reader(sim_server, documented_policy(POLICY))
-    result = _permissions(sim_server, reader, "-f", fmt)
+    caller = reader(sim_server, documented_policy(POLICY))
+    result = _permissions(sim_server, caller, "-f", fmt)
     assert result.returncode == 1, result.stderr
     assert "AWS agrees" in result.stdout
     assert "exempt by tag until 2099-01-31" in result.stdout

@@ -7,32 +7,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.access_analyzer.source_support import (
+    ACCOUNT,
+    documented_policy,
+    reader,
+    run_as,
+    without,
+)
 from tests.deploy.policy_reference import PolicyKind, check_policy
 
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
 from dormant_sim import access_analyzer, credentials
 from dormant_sim.seed.users import KeySeed, PasswordSeed
 from dormant_sim.server import SimulatedAws
-
-ACCOUNT = "123456789012"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "aws-findings.md"
-
-
-def documented_policy(marker: str) -> dict[str, Any]:
-    text = DOCS.read_text(encoding="utf-8")
-    match = re.search(rf"<!-- {marker} -->\n```json\n(.*?)\n```", text, re.S)
-    assert match is not None, f"docs/aws-findings.md no longer documents {marker}"
-    rendered = match.group(1).replace("<region>", "us-east-1").replace("<account-id>", ACCOUNT)
-    policy: dict[str, Any] = json.loads(rendered)
-    return policy
 
 
 @pytest.mark.parametrize(
@@ -84,28 +77,16 @@ def _seeded(sim: SimulatedAws) -> tuple[datetime, dict[str, Any]]:
     return now, users
 
 
-def _reader(sim: SimulatedAws, policy: dict[str, Any]) -> Any:
-    return sim.principal("dormant-users-reader", kind="user", policies=[policy])
-
-
-def _users(sim: SimulatedAws, reader: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    with sim.enforcing():
-        return subprocess.run(
-            [sys.executable, "-m", "dormant", "users", "--source", "access-analyzer", *args],
-            capture_output=True,
-            text=True,
-            env=sim.env(credentials=reader),
-            timeout=120,
-            check=False,
-        )
+def _users(sim: SimulatedAws, caller: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_as(sim, caller, "users", *args)
 
 
 def test_each_credential_finding_gets_dormants_decision_and_agreement(
     sim_server: SimulatedAws,
 ) -> None:
     _seeded(sim_server)
-    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
-    result = _users(sim_server, reader, "--max-days", "90", "-f", "json")
+    caller = reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    result = _users(sim_server, caller, "--max-days", "90", "-f", "json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["source"].startswith(f"account {ACCOUNT}, access-analyzer arn:aws:")
@@ -145,10 +126,10 @@ def test_csv_and_the_table_show_the_agreement_and_a_window_difference(
     sim_server: SimulatedAws,
 ) -> None:
     _seeded(sim_server)
-    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    caller = reader(sim_server, documented_policy("access-analyzer-users-policy"))
     rows = list(
         csv.DictReader(
-            io.StringIO(_users(sim_server, reader, "--max-days", "120", "-f", "csv").stdout)
+            io.StringIO(_users(sim_server, caller, "--max-days", "120", "-f", "csv").stdout)
         )
     )
     by_key = {(r["user_name"], r["aws_credential"]): r for r in rows}
@@ -158,7 +139,7 @@ def test_csv_and_the_table_show_the_agreement_and_a_window_difference(
     assert json.loads(by_key[("two", "access_key_1")]["aws_finding"])["type"] == (
         "UnusedIAMUserAccessKey"
     )
-    table = _users(sim_server, reader, "--max-days", "120", "-f", "table")
+    table = _users(sim_server, caller, "--max-days", "120", "-f", "table")
     assert table.returncode == 1, table.stderr
     idle = next(line for line in table.stdout.splitlines() if "idle" in line)
     assert "yes" in idle
@@ -175,8 +156,8 @@ def test_a_window_longer_than_the_analyzers_is_named(sim_server: SimulatedAws) -
     )
     access_analyzer.create_analyzer(ACCOUNT, "unused", endpoint_url=sim_server.endpoint_url)
     access_analyzer.analyze(now)
-    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
-    result = _users(sim_server, reader, "--max-days", "120", "-f", "json")
+    caller = reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    result = _users(sim_server, caller, "--max-days", "120", "-f", "json")
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)["findings"]
     assert (row["agrees"], row["disagreement"]) == (False, "AWS window 90 days, dormant's 120")
@@ -193,8 +174,8 @@ def test_a_user_deleted_after_the_analysis_is_a_failure_naming_it(
     for key in iam.list_access_keys(UserName="idle")["AccessKeyMetadata"]:
         iam.delete_access_key(UserName="idle", AccessKeyId=key["AccessKeyId"])
     iam.delete_user(UserName="idle")
-    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
-    result = _users(sim_server, reader, "--max-days", "90", "-f", "json")
+    caller = reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    result = _users(sim_server, caller, "--max-days", "90", "-f", "json")
     assert result.returncode == 3, result.stderr
     report = json.loads(result.stdout)
     assert "idle" not in {f["user_name"] for f in report["findings"]}
@@ -211,13 +192,10 @@ def test_without_one_documented_action_the_command_fails_naming_it(
     sim_server: SimulatedAws, action: str
 ) -> None:
     _seeded(sim_server)
-    policy = documented_policy("access-analyzer-users-policy")
-    for statement in policy["Statement"]:
-        actions = (
-            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        )
-        statement["Action"] = [a for a in actions if a != action] or ["iam:GetCredentialReport"]
-    result = _users(sim_server, _reader(sim_server, policy), "-f", "json")
+    policy = without(
+        documented_policy("access-analyzer-users-policy"), action, "iam:GetCredentialReport"
+    )
+    result = _users(sim_server, reader(sim_server, policy), "-f", "json")
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert action in result.stderr
@@ -245,8 +223,8 @@ def test_source_options_are_checked_before_anything_is_read(dormant: Any, tmp_pa
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_html_and_markdown_show_the_agreement(sim_server: SimulatedAws, fmt: str) -> None:
     _seeded(sim_server)
-    reader = _reader(sim_server, documented_policy("access-analyzer-users-policy"))
-    result = _users(sim_server, reader, "--max-days", "90", "-f", fmt)
+    caller = reader(sim_server, documented_policy("access-analyzer-users-policy"))
+    result = _users(sim_server, caller, "--max-days", "90", "-f", fmt)
     assert result.returncode == 1, result.stderr
     assert "AWS agrees" in result.stdout
     assert "exempt by tag until 2099-01-31" in result.stdout
