@@ -38,6 +38,16 @@ from _common import (
 )
 from aggregate import AggregatePlan, run_aggregate
 from aws_findings import AwsFindingsPlan, aws_findings_targets, print_aws_findings, run_aws_findings
+from aws_findings_users import (
+    AwsPermissionFindingsPlan,
+    AwsUserFindingsPlan,
+    aws_permission_findings_targets,
+    aws_user_findings_targets,
+    print_aws_permission_findings,
+    print_aws_user_findings,
+    run_aws_permission_findings,
+    run_aws_user_findings,
+)
 from churn import ChurnPlan, run_churn
 from coldstart import run_coldstart
 from live import IAM_OPS, LivePlan, run_live
@@ -65,6 +75,8 @@ SECTIONS = (
     "permissions_rule",
     "references",
     "aws_findings",
+    "aws_findings_users",
+    "aws_findings_permissions",
 )
 
 
@@ -106,6 +118,8 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
             ),
             "references": ReferencesPlan(roles=200, resources=400, reps=1),
             "aws_findings": AwsFindingsPlan(roles=1001, reps=1),
+            "aws_findings_users": AwsUserFindingsPlan(users=300, two_key_users=3, reps=1),
+            "aws_findings_permissions": AwsPermissionFindingsPlan(roles=30),
         }
     return {
         "live": LivePlan(
@@ -141,6 +155,8 @@ def plans(quick: bool, full_baseline: bool, latency: float | None) -> dict[str, 
         ),
         "references": ReferencesPlan(roles=5000, resources=20_000, reps=3),
         "aws_findings": AwsFindingsPlan(roles=5000, reps=5),
+        "aws_findings_users": AwsUserFindingsPlan(users=5000, two_key_users=20, reps=5),
+        "aws_findings_permissions": AwsPermissionFindingsPlan(roles=500),
     }
 
 
@@ -634,6 +650,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if results.get("aws_findings"):
         for name, met, detail in aws_findings_targets(results["aws_findings"]):
             add(name, met, detail)
+    if results.get("aws_findings_users"):
+        for name, met, detail in aws_user_findings_targets(results["aws_findings_users"]):
+            add(name, met, detail)
+    if results.get("aws_findings_permissions"):
+        result = results["aws_findings_permissions"]
+        for name, met, detail in aws_permission_findings_targets(result):
+            add(name, met, detail)
     return found
 
 
@@ -683,6 +706,10 @@ def main(argv: list[str]) -> int:
         "permissions_rule": lambda: run_permissions_rule(plan["permissions"]),
         "references": lambda: run_references(plan["references"]),
         "aws_findings": lambda: run_aws_findings(plan["aws_findings"]),
+        "aws_findings_users": lambda: run_aws_user_findings(plan["aws_findings_users"]),
+        "aws_findings_permissions": lambda: run_aws_permission_findings(
+            plan["aws_findings_permissions"]
+        ),
     }
     printers = {
         "live": print_live,
@@ -696,6 +723,8 @@ def main(argv: list[str]) -> int:
         "permissions_rule": print_permissions_rule,
         "references": print_references,
         "aws_findings": print_aws_findings,
+        "aws_findings_users": print_aws_user_findings,
+        "aws_findings_permissions": print_aws_permission_findings,
     }
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",

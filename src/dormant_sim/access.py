@@ -40,6 +40,7 @@ __all__ = [
     "fail_jobs",
     "granted_namespaces",
     "reset",
+    "services_last_accessed",
     "set_last_access",
     "set_polls_to_complete",
 ]
@@ -212,9 +213,11 @@ def _when(use: _Use | None) -> dict[str, Any]:
     return {} if use is None else {"when": use[0], "region": use[1]}
 
 
-def _services_of(
+def services_last_accessed(
     account_id: str, backend: Any, role: Any, granularity: str
 ) -> list[dict[str, Any]]:
+    """A role's granted services with their last access, as a job reports them (what the
+    simulated Access Analyzer's UnusedPermission findings are computed from too)."""
     granted = granted_actions(_role_documents(backend, role))
     with _state.lock:
         uses = {
@@ -268,7 +271,7 @@ def _generate_service_last_accessed_details(self: IamResponse) -> ActionResult:
         role = next((r for r in self.backend.roles.values() if r.arn == arn), None)
     if role is None:
         raise AwsError("NoSuchEntity", f"The entity {arn} does not exist.")
-    services = _services_of(account_id, self.backend, role, granularity)
+    services = services_last_accessed(account_id, self.backend, role, granularity)
     job_id = str(uuid.uuid4())
     with _state.lock:
         failure = next(

@@ -18,7 +18,8 @@ Operations, shaped by botocore's `accessanalyzer` model:
   ValidationException: a test never passes on an unfiltered answer); an unknown analyzer is
   ResourceNotFoundException. Summaries carry no last access (botocore's FindingSummaryV2 has
   none); GetFindingV2 gives it in `findingDetails`.
-- GetFindingV2: one finding, by id and analyzer.
+- GetFindingV2: one finding, by id and analyzer; its `findingDetails` paged (maxResults
+  1..1000 with nextToken), one entry per service for an UnusedPermission finding.
 
 Findings are computed from the simulated IAM by AWS's documented rules, when `analyze` runs
 (AWS re-analyzes every 24 hours; a test calls `analyze(now)` to stand for a pass, so
@@ -29,6 +30,12 @@ Findings are computed from the simulated IAM by AWS's documented rules, when `an
 - `UnusedIAMRole`: a role not used for `unusedAccessAge` days or more (or never used);
 - `UnusedIAMUserPassword`: a user with a console password not used for the window;
   `UnusedIAMUserAccessKey`: an active access key not used for the window;
+- `UnusedPermission`: a role in use (no `UnusedIAMRole` finding) whose policies grant services
+  (`dormant_sim.access`'s granted services and recorded last access) not used for the window:
+  one finding per role, one `unusedPermissionDetails` per such service (`serviceNamespace`,
+  `lastAccessed` when it was ever used, and for the services IAM tracks at action level the
+  unused `actions`); a used action-level service appears for its unused actions alone.
+  Users' unused permissions are not simulated;
 - statuses: a new finding is ACTIVE; at the next analysis a finding whose entity is used
   again or deleted becomes RESOLVED; an ARCHIVED finding stays archived while still unused
   (`archive` stands for UpdateFindings, which comes with `--archive`).
@@ -73,7 +80,12 @@ reset = store.reset
 
 SERVICE = "accessanalyzer"
 UNUSED_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
-FINDING_TYPES = ("UnusedIAMRole", "UnusedIAMUserAccessKey", "UnusedIAMUserPassword")
+FINDING_TYPES = (
+    "UnusedIAMRole",
+    "UnusedIAMUserAccessKey",
+    "UnusedIAMUserPassword",
+    "UnusedPermission",
+)
 _STATUSES = ("ACTIVE", "ARCHIVED", "RESOLVED")
 _DEFAULT_AGE = 90
 _MAX_AGE = 365
@@ -216,7 +228,14 @@ class AccessAnalyzerResponse(BaseResponse):
             finding = store.FINDINGS.get(analyzer.arn, {}).get(finding_id)
         if finding is None:
             raise AwsError("ResourceNotFoundException", f"Finding {finding_id} not found")
-        return ActionResult({**finding.summary(), "findingDetails": [finding.details()]})
+        size = _page_size(self._get_param("maxResults"))
+        details, token = _page(
+            finding.details(), f"details-{finding_id}", self._get_param("nextToken"), size
+        )
+        result: dict[str, Any] = {**finding.summary(), "findingDetails": list(details)}
+        if token:
+            result["nextToken"] = token
+        return ActionResult(result)
 
 
 _URL_BASES = [r"https?://access-analyzer\.(.+)\.amazonaws\.com"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +54,8 @@ class Finding:
     analyzed: datetime
     last_accessed: datetime | None
     access_key_id: str | None = None
+    # UnusedPermission: one unusedPermissionDetails per service, as botocore shapes it.
+    services: tuple[dict[str, Any], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -68,13 +70,16 @@ class Finding:
             "analyzedAt": self.analyzed,
         }
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> list[dict[str, Any]]:
+        """GetFindingV2's `findingDetails`: one entry, or one per service for permissions."""
+        if self.finding_type == "UnusedPermission":
+            return [{"unusedPermissionDetails": service} for service in self.services]
         last = {} if self.last_accessed is None else {"lastAccessed": self.last_accessed}
         if self.finding_type == "UnusedIAMRole":
-            return {"unusedIamRoleDetails": last}
+            return [{"unusedIamRoleDetails": last}]
         if self.finding_type == "UnusedIAMUserPassword":
-            return {"unusedIamUserPasswordDetails": last}
-        return {"unusedIamUserAccessKeyDetails": {"accessKeyId": self.access_key_id, **last}}
+            return [{"unusedIamUserPasswordDetails": last}]
+        return [{"unusedIamUserAccessKeyDetails": {"accessKeyId": self.access_key_id, **last}}]
 
     @property
     def key(self) -> tuple[str, str]:
@@ -105,6 +110,7 @@ class _Unused:
     resource_type: str
     last_accessed: datetime | None
     access_key_id: str | None = None
+    services: tuple[dict[str, Any], ...] = ()
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -128,6 +134,17 @@ def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_U
         last = role.last_used
         if unused(last):
             yield _Unused("UnusedIAMRole", role.arn, "AWS::IAM::Role", _opt_utc(last))
+            continue  # an unused role's permissions are not reported apart
+        services = _unused_permissions(account_id, iam, role, unused)
+        if services:
+            last_seen = [s["lastAccessed"] for s in services if "lastAccessed" in s]
+            yield _Unused(
+                "UnusedPermission",
+                role.arn,
+                "AWS::IAM::Role",
+                max(last_seen, default=None),
+                services=services,
+            )
     for user in list(iam.users.values()):
         if _as_utc(user.create_date) > cutoff:
             continue
@@ -147,6 +164,39 @@ def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_U
                     _opt_utc(last),
                     key.access_key_id,
                 )
+
+
+def _unused_permissions(
+    account_id: str, iam: Any, role: Any, unused: Callable[[datetime | None], bool]
+) -> tuple[dict[str, Any], ...]:
+    """A used role's services not used for the window, each with its unused actions where IAM
+    tracks actions; a used service appears only for its unused actions."""
+    from dormant_sim.access import services_last_accessed
+
+    found: list[dict[str, Any]] = []
+    for record in services_last_accessed(account_id, iam, role, "ACTION_LEVEL"):
+        last = _opt_utc(record.get("LastAuthenticated"))
+        actions = [
+            {
+                "action": entry["ActionName"],
+                **(
+                    {"lastAccessed": _as_utc(entry["LastAccessedTime"])}
+                    if "LastAccessedTime" in entry
+                    else {}
+                ),
+            }
+            for entry in record.get("TrackedActionsLastAccessed", [])
+            if unused(entry.get("LastAccessedTime"))
+        ]
+        if not unused(last) and not actions:
+            continue
+        service: dict[str, Any] = {"serviceNamespace": record["ServiceNamespace"]}
+        if last is not None:
+            service["lastAccessed"] = last
+        if actions:
+            service["actions"] = actions
+        found.append(service)
+    return tuple(found)
 
 
 def _opt_utc(value: datetime | None) -> datetime | None:
@@ -184,7 +234,10 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
                     )
                 else:
                     findings[finding.id] = replace(
-                        finding, analyzed=now, last_accessed=current.last_accessed
+                        finding,
+                        analyzed=now,
+                        last_accessed=current.last_accessed,
+                        services=current.services,
                     )
             for key, entity in found.items():
                 if key in by_key:
@@ -202,6 +255,7 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
                     analyzed=now,
                     last_accessed=entity.last_accessed,
                     access_key_id=entity.access_key_id,
+                    services=entity.services,
                 )
 
 

@@ -191,3 +191,28 @@ def test_aws_findings_are_read_in_pages_with_no_call_per_role(
         "iam:GetAccountAuthorizationDetails": pages,
     }
     assert result["findings"] == result["agreed"] == result["roles"] == 1001
+
+
+def test_user_findings_ask_for_details_only_about_users_with_two_keys(
+    quick_results: dict[str, Any],
+) -> None:
+    result = quick_results["aws_findings_users"]
+    assert result["calls"] == {
+        "accessanalyzer:ListAnalyzers": 1,
+        "accessanalyzer:ListFindingsV2": 1,
+        "accessanalyzer:GetFindingV2": 6,  # 3 users with two keys, a finding for each key
+        "iam:ListAccessKeys": 3,
+    }
+    assert result["findings"] == result["agreed"] == 100 + 6  # a third of 300 keys, and 6
+
+
+def test_permission_findings_ask_for_details_only_about_weighed_roles(
+    quick_results: dict[str, Any],
+) -> None:
+    result = quick_results["aws_findings_permissions"]
+    assert result["findings"] == 60
+    assert result["weighed"] == result["agreed"] == 30  # the 30 exempt roles are spared
+    calls = result["calls"]
+    assert calls["accessanalyzer:ListFindingsV2"] == 1
+    assert calls["accessanalyzer:GetFindingV2"] == 30
+    assert calls["iam:GenerateServiceLastAccessedDetails"] == 30

@@ -6,24 +6,42 @@ ORGANIZATION_UNUSED_ACCESS (ListAnalyzers, once per type), or the one `--analyze
 finding types, so N findings cost ceil(N / 1,000) calls and never one call per resource.
 AWS's camelCase is translated here, once, into `AwsFinding`. Summaries carry no last access;
 GetFindingV2 is not called for roles (dormant reads the last use from IAM itself).
+`with_details` is GetFindingV2 (its details paged, 1,000 a call) for the one finding a
+command cannot judge from its summary: the key of an access-key finding, the services of an
+UnusedPermission finding. `AccessAnalyzerReader` is this source behind
+`dormant.aws.finding_sources.FindingReader`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
 from dormant.aws.session import aws_call
-from dormant.core.aws_findings import AwsFinding, FindingSource, UnusedAccessAnalyzer
+from dormant.core.aws_findings import (
+    AwsFinding,
+    FindingSource,
+    UnusedAccessAnalyzer,
+    UnusedAction,
+    UnusedService,
+)
 from dormant.core.errors import InvalidParameter
 
 if TYPE_CHECKING:
     from mypy_boto3_accessanalyzer import AccessAnalyzerClient
 
-__all__ = ["ANALYZER_TYPES", "MAX_RESULTS", "find_analyzer", "read_findings"]
+__all__ = [
+    "ANALYZER_TYPES",
+    "MAX_RESULTS",
+    "AccessAnalyzerReader",
+    "find_analyzer",
+    "read_findings",
+    "with_details",
+]
 
 ANALYZER_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
 MAX_RESULTS = 1000  # ListFindingsV2's and ListAnalyzers' largest page
@@ -78,6 +96,10 @@ def find_analyzer(
     )
 
 
+def _opt_utc(value: Any) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
 def _utc(value: Any) -> datetime:
     if not isinstance(value, datetime):
         raise ValueError(f"not a timestamp: {value!r:.40}")
@@ -116,3 +138,89 @@ def read_findings(
                 window_days=analyzer.window_days,
                 analyzer_arn=analyzer.arn,
             )
+
+
+def _service(details: dict[str, Any]) -> UnusedService:
+    return UnusedService(
+        namespace=str(details["serviceNamespace"]),
+        last_accessed=_opt_utc(details.get("lastAccessed")),
+        actions=tuple(
+            UnusedAction(str(a["action"]), _opt_utc(a.get("lastAccessed")))
+            for a in details.get("actions", [])
+        ),
+    )
+
+
+def with_details(
+    client: AccessAnalyzerClient,
+    finding: AwsFinding,
+    *,
+    account_id: str = "",
+    page_size: int = MAX_RESULTS,
+) -> AwsFinding:
+    """`finding` with what GetFindingV2's details add: the last access, an access key's id,
+    an UnusedPermission finding's services (every page of them)."""
+    pages = each_page(
+        client,
+        "get_finding_v2",
+        partial(aws_call, "access-analyzer:GetFinding", account_id),
+        page_size=page_size,
+        analyzerArn=finding.analyzer_arn,
+        id=finding.id,
+    )
+    last_accessed = finding.last_accessed
+    access_key_id = finding.access_key_id
+    services: list[UnusedService] = []
+    for page in pages:
+        for details in page.get("findingDetails", []):
+            if "unusedPermissionDetails" in details:
+                services.append(_service(details["unusedPermissionDetails"]))
+                continue
+            for key in (
+                "unusedIamRoleDetails",
+                "unusedIamUserPasswordDetails",
+                "unusedIamUserAccessKeyDetails",
+            ):
+                if key in details:
+                    last_accessed = _opt_utc(details[key].get("lastAccessed"))
+                    access_key_id = details[key].get("accessKeyId", access_key_id)
+    if services:
+        # A permission finding's last access is its most recent service's.
+        seen = [s.last_accessed for s in services if s.last_accessed is not None]
+        last_accessed = max(seen, default=None)
+    return replace(
+        finding,
+        last_accessed=last_accessed,
+        access_key_id=access_key_id,
+        services=tuple(services),
+        detailed=True,
+    )
+
+
+class AccessAnalyzerReader:
+    """IAM Access Analyzer as a `FindingReader`: one analyzer of one account."""
+
+    def __init__(
+        self, client: AccessAnalyzerClient, analyzer: UnusedAccessAnalyzer, account_id: str
+    ) -> None:
+        self._client = client
+        self._analyzer = analyzer
+        self._account_id = account_id
+
+    @property
+    def where(self) -> str:
+        return f"access-analyzer {self._analyzer.arn}"
+
+    @property
+    def operation(self) -> str:
+        return "access-analyzer:ListFindingsV2"
+
+    def findings(self, finding_types: Sequence[str]) -> Iterator[AwsFinding]:
+        return read_findings(
+            self._client, self._analyzer, finding_types, account_id=self._account_id
+        )
+
+    def details(self, finding: AwsFinding) -> AwsFinding:
+        if finding.detailed:
+            return finding
+        return with_details(self._client, finding, account_id=self._account_id)

@@ -4,16 +4,35 @@
 camelCase by the adapter (`dormant.aws.access_analyzer`); `Agreement` is what the join of a
 kind (`dormant.roles.agreement`) says about it: true when dormant's own rules also find the
 resource unused and nothing forbids acting on it, else false with why. `Source` names where
-findings come from (`--source`). Pure values: never import boto3 or read the clock here.
+findings come from (`--source`). `UnusedService` and `UnusedAction` are an UnusedPermission
+finding's details (what GetFindingV2 adds to a summary). `exempt_by_tag`, `allow_listed` and
+`unreachable_failures` are what every kind's join says the same way. Pure: never import
+boto3 or read the clock here.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Agreement", "AwsFinding", "FindingSource", "UnusedAccessAnalyzer"]
+from dormant.core.model import AccountFailure
+from dormant.core.patterns import matching_pattern
+from dormant.core.settings import Settings
+from dormant.core.tags import check_exemption
+
+__all__ = [
+    "Agreement",
+    "AwsFinding",
+    "FindingSource",
+    "UnusedAccessAnalyzer",
+    "UnusedAction",
+    "UnusedService",
+    "allow_listed",
+    "exempt_by_tag",
+    "unreachable_failures",
+]
 
 
 class FindingSource(enum.StrEnum):
@@ -30,6 +49,24 @@ class UnusedAccessAnalyzer:
     arn: str
     type: str
     window_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedAction:
+    """One unused action of a service AWS tracks at action level (``s3:PutObject``)."""
+
+    name: str
+    last_accessed: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedService:
+    """One service of an UnusedPermission finding: its namespace, its last access (None: AWS
+    saw none), and for services AWS tracks at action level, the unused actions."""
+
+    namespace: str
+    last_accessed: datetime | None = None
+    actions: tuple[UnusedAction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +87,13 @@ class AwsFinding:
     window_days: int
     analyzer_arn: str
     last_accessed: datetime | None = None
+    # What only the finding's details say (GetFindingV2, or a source that holds them):
+    # the access key an UnusedIAMUserAccessKey finding is about, and an UnusedPermission
+    # finding's services. `detailed` says they were read (an empty `services` then means
+    # AWS named none).
+    access_key_id: str | None = None
+    services: tuple[UnusedService, ...] = ()
+    detailed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +106,41 @@ class Agreement:
     @property
     def text(self) -> str:
         return "yes" if self.agrees else f"no: {self.why}"
+
+
+# What every kind's join says the same way (`dormant.roles.agreement`, `dormant.users.agreement`,
+# `dormant.permissions.agreement`).
+
+
+def exempt_by_tag(
+    tags: tuple[tuple[str, str], ...], settings: Settings, now: datetime
+) -> Agreement:
+    """``exempt by tag until 2027-01-31`` (the date when the tag names one)."""
+    check = check_exemption(tags, settings.exempt_tag_key, now, settings.max_exemption_days)
+    until = None if check is None else check.exemption.until
+    return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+
+
+def allow_listed(path_and_name: str, settings: Settings) -> Agreement:
+    """``allow-listed (/ci/*)``: the pattern that matches."""
+    pattern = matching_pattern(path_and_name, settings.allow_patterns)
+    return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+
+
+def unreachable_failures(
+    missed: Mapping[str, Sequence[AwsFinding]], operation: str, noun: tuple[str, str]
+) -> list[AccountFailure]:
+    """One failure per account dormant cannot reach, naming it, how many findings AWS has
+    there (`noun`: singular and plural) and one resource, in account order."""
+    failures: list[AccountFailure] = []
+    for account_id, findings in sorted(missed.items()):
+        count = len(findings)
+        failures.append(
+            AccountFailure(
+                account_id,
+                operation,
+                f"AWS reports {count} {noun[0] if count == 1 else noun[1]} in account "
+                f"{account_id}, which dormant cannot reach (e.g. {findings[0].resource_arn})",
+            )
+        )
+    return failures

@@ -33,11 +33,14 @@ from dormant.cli.output import (
     output_stream,
     resolve_format,
 )
+from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS, Settings, parse_role_name
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, MAX_WORKERS
 from dormant.permissions.layout import PERMISSIONS_LAYOUT, PermissionsLine
+from dormant.permissions.layout_aws import PERMISSIONS_AWS_LAYOUT
 from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.permissions.scan import (
     DEFAULT_ACCESS_WORKERS,
@@ -57,12 +60,14 @@ _EPILOG = (
 )
 
 
-def _names(role_names: Sequence[str], all_roles: bool) -> list[str] | None:
+def _names(role_names: Sequence[str], all_roles: bool, flagged: bool) -> list[str] | None:
+    """The named roles; None for every role (--all) or, with `flagged` (--source), for every
+    role AWS flags."""
     if all_roles and role_names:
         raise InvalidParameter("--all", "cannot be combined with role names")
-    if not all_roles and not role_names:
+    if not all_roles and not role_names and not flagged:
         raise InvalidParameter("ROLE_NAME", "name one or more roles, or pass --all")
-    if all_roles:
+    if all_roles or not role_names:
         return None
     names: list[str] = []
     for name in role_names:
@@ -100,6 +105,7 @@ def _read(
     now: datetime,
     workers: int,
     in_flight: int,
+    filter_names: bool = False,
 ) -> tuple[PermissionsResult, str, bool]:
     from dormant.aws.session import aws_call, caller_account
     from dormant.permissions.aws import access_client_config
@@ -139,8 +145,53 @@ def _read(
             workers=workers,
             in_flight=in_flight,
             on_role_done=on_role_done,
+            filter_names=filter_names,
         )
         return result, f"account {account}", False
+
+
+def _read_flagged(
+    names: list[str] | None,
+    *,
+    finding_source: FindingSource,
+    analyzer_arn: str | None,
+    session: Any,
+    settings: Settings,
+    now: datetime,
+    workers: int,
+    in_flight: int,
+) -> tuple[PermissionsResult, str]:
+    """The roles AWS's UnusedPermission findings name (narrowed to `names`), each decided by
+    dormant and joined with AWS's finding (``dormant.permissions.aws_findings``)."""
+    from dormant.aws.finding_sources import finding_reader
+    from dormant.aws.session import caller_account
+    from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names
+    from dormant.permissions.aws import access_client_config
+    from dormant.permissions.aws_findings import joined_with_aws_findings
+
+    account = caller_account(session, access_client_config(workers))
+    reader = finding_reader(finding_source, session, account, analyzer_arn=analyzer_arn)
+    aws_findings = list(reader.findings(PERMISSION_FINDING_TYPES))
+    flagged = [n for n in flagged_role_names(aws_findings) if names is None or n in names]
+    result, source = PermissionsResult([], []), f"account {account}"
+    if flagged:
+        # Listed, not fetched one by one: a role AWS names that IAM lacks is the join's failure.
+        result, source, _ = _read(
+            flagged,
+            session=session,
+            use_org=False,
+            accounts_file=None,
+            role_name="",
+            settings=settings,
+            now=now,
+            workers=workers,
+            in_flight=in_flight,
+            filter_names=True,
+        )
+    joined, failures = joined_with_aws_findings(
+        reader, aws_findings, result.findings, account, settings=settings, now=now, wanted=names
+    )
+    return PermissionsResult(joined, [*result.failures, *failures]), f"{source}, {reader.where}"
 
 
 def _settings_record(
@@ -228,6 +279,7 @@ def _settings_record(
     show_default=True,
     help="Role assumed in each other account with --org/--accounts.",
 )
+@finding_source_options("role", "UnusedPermission")
 @tag_options
 @aws_options
 @output_options
@@ -248,6 +300,8 @@ def permissions(
     exempt_tag: str,
     owner_tags: str,
     max_exemption_days: str | None,
+    source: str,
+    analyzer_arn: str | None,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -269,8 +323,13 @@ def permissions(
       unused_services  the unused services' namespaces, sorted
       proposed_deny    the IAM policy denying them (null when none is unused);
                        `dormant restrict ROLE_NAME` puts it on the role, reversibly
+    With --source access-analyzer, the roles of AWS's UnusedPermission findings (narrowed
+    by ROLE_NAMEs), one finding each, adding aws_finding (with AWS's unused services),
+    agrees and disagreement.
     """
-    names = _names(role_names, all_roles)
+    chosen = [name for name, on in (("--org", use_org), ("--accounts", accounts_file)) if on]
+    finding_source = parse_finding_source(source, analyzer_arn, chosen)
+    names = _names(role_names, all_roles, finding_source is not FindingSource.DORMANT)
     settings = settings_from_options(
         max_days,
         allow,
@@ -289,22 +348,36 @@ def permissions(
         raise InvalidParameter("--accounts", "cannot be combined with --org")
     fmt = resolve_format(fmt, output)
     session = user_session(profile, region)
-    result, source, multi_account = _read(
-        names,
-        session=session,
-        use_org=use_org,
-        accounts_file=accounts_file,
-        role_name=role_name,
-        settings=settings,
-        now=now,
-        workers=worker_count,
-        in_flight=jobs_in_flight,
-    )
+    layout = PERMISSIONS_LAYOUT
+    if finding_source is FindingSource.DORMANT:
+        result, origin, multi_account = _read(
+            names,
+            session=session,
+            use_org=use_org,
+            accounts_file=accounts_file,
+            role_name=role_name,
+            settings=settings,
+            now=now,
+            workers=worker_count,
+            in_flight=jobs_in_flight,
+        )
+    else:
+        result, origin = _read_flagged(
+            names,
+            finding_source=finding_source,
+            analyzer_arn=analyzer_arn,
+            session=session,
+            settings=settings,
+            now=now,
+            workers=worker_count,
+            in_flight=jobs_in_flight,
+        )
+        layout, multi_account = PERMISSIONS_AWS_LAYOUT, False
     meta = ReportMeta(
-        layout=PERMISSIONS_LAYOUT,
+        layout=layout,
         kind="permissions",
         generated_at=now,
-        source=source,
+        source=origin,
         settings=_settings_record(settings, now, worker_count, jobs_in_flight),
         failures=result.failures,
         multi_account=multi_account,

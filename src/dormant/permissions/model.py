@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.model import Compliance
 from dormant.roles.model import DENY_SID, AboutRole, Role
 
@@ -93,6 +94,10 @@ class PermissionsFinding(AboutRole):
     age_days: int
     max_days: int
     services: tuple[ServiceUse, ...] = ()
+    # With --source access-analyzer: AWS's finding about the role's permissions, and whether
+    # dormant agrees (``dormant.permissions.agreement``); None with dormant's own source.
+    aws_finding: AwsFinding | None = None
+    agreement: Agreement | None = None
 
     @property
     def unused_services(self) -> tuple[str, ...]:

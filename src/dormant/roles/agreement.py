@@ -26,11 +26,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from dormant.core.aws_findings import Agreement, AwsFinding
+from dormant.core.aws_findings import (
+    Agreement,
+    AwsFinding,
+    allow_listed,
+    exempt_by_tag,
+    unreachable_failures,
+)
 from dormant.core.model import AccountFailure, Compliance
-from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
-from dormant.core.tags import check_exemption
 from dormant.roles.model import Finding, Reason
 
 __all__ = ["LIST_OPERATION", "agreement", "join_findings"]
@@ -44,14 +48,9 @@ def agreement(finding: Finding, aws: AwsFinding, settings: Settings, now: dateti
     if finding.reason is Reason.SERVICE_LINKED:
         return Agreement(False, "service-linked: AWS manages it")
     if finding.reason is Reason.EXEMPT:
-        check = check_exemption(
-            role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
-        )
-        until = None if check is None else check.exemption.until
-        return Agreement(False, "exempt by tag" + (f" until {until}" if until else ""))
+        return exempt_by_tag(role.tags, settings, now)
     if finding.reason is Reason.ALLOW_LISTED:
-        pattern = matching_pattern(role.path_and_name, settings.allow_patterns)
-        return Agreement(False, f"allow-listed ({pattern})" if pattern else "allow-listed")
+        return allow_listed(role.path_and_name, settings)
     if finding.compliance is not Compliance.NON_COMPLIANT:
         return Agreement(False, _why_used(finding, aws, settings))
     if finding.managed_by is not None:
@@ -113,14 +112,5 @@ def join_findings(
         joined.append(
             replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
         )
-    for account_id, missed in sorted(unreachable.items()):
-        count = len(missed)
-        failures.append(
-            AccountFailure(
-                account_id,
-                LIST_OPERATION,
-                f"AWS reports {count} unused role{'s' if count != 1 else ''} in account "
-                f"{account_id}, which dormant cannot reach (e.g. {missed[0].resource_arn})",
-            )
-        )
-    return joined, failures
+    noun = ("unused role", "unused roles")
+    return joined, failures + unreachable_failures(unreachable, LIST_OPERATION, noun)

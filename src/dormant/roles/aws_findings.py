@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dormant.core.aws_findings import FindingSource
-from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
 from dormant.roles.model import Finding
@@ -31,20 +30,9 @@ ROLE_FINDING_TYPES = ("UnusedIAMRole",)
 def parse_source(source: str, analyzer_arn: str | None, chosen: Sequence[str]) -> FindingSource:
     """--source and --analyzer-arn, checked against what else was chosen (--snapshot, --org,
     --accounts): AWS's findings are read from one live account for now."""
-    try:
-        finding_source = FindingSource(source)
-    except ValueError:
-        choices = ", ".join(s.value for s in FindingSource)
-        raise InvalidParameter("--source", f"{source!r} is not one of {choices}") from None
-    if finding_source is FindingSource.ACCESS_ANALYZER and chosen:
-        raise InvalidParameter(
-            chosen[0], "cannot be combined with --source access-analyzer (one live account)"
-        )
-    if analyzer_arn is not None and finding_source is not FindingSource.ACCESS_ANALYZER:
-        raise InvalidParameter("--analyzer-arn", "needs --source access-analyzer")
-    if analyzer_arn is not None and ":analyzer/" not in analyzer_arn:
-        raise InvalidParameter("--analyzer-arn", f"{analyzer_arn!r} is not an analyzer's ARN")
-    return finding_source
+    from dormant.cli.source import parse_finding_source
+
+    return parse_finding_source(source, analyzer_arn, chosen)
 
 
 def joined_with_access_analyzer(

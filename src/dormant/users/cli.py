@@ -35,6 +35,8 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
+from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import CredentialReportError, InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
@@ -42,6 +44,7 @@ from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORK
 from dormant.report import ReportMeta, iso, render
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS, evaluate_users
 from dormant.users.layout import USER_LAYOUT, user_line_from_finding
+from dormant.users.layout_aws import USER_AWS_LAYOUT
 from dormant.users.model import User, UserFinding
 
 if TYPE_CHECKING:
@@ -77,7 +80,9 @@ def _read_report(path: str) -> tuple[list[User], datetime | None]:
     return read_credential_report(text, where=name), generated_time(text, where=name)
 
 
-def _live_account(session: Any, settings: Settings, now: datetime) -> tuple[list[UserFinding], str]:
+def _live_account(
+    session: Any, settings: Settings, now: datetime
+) -> tuple[list[UserFinding], str, str]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.users.aws import IamUserSource
 
@@ -87,7 +92,7 @@ def _live_account(session: Any, settings: Settings, now: datetime) -> tuple[list
         iam = session.client("iam", config=config)
     with Progress(f"Reading the credential report of {account}"):
         users = IamUserSource(iam, account_id=account).users()
-    return list(evaluate_users(users, settings, now)), f"account {account}"
+    return list(evaluate_users(users, settings, now)), f"account {account}", account
 
 
 def _many_accounts(
@@ -183,6 +188,7 @@ def _many_accounts(
     default=None,
     help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
 )
+@finding_source_options("user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword")
 @tag_options
 @aws_options
 @output_options
@@ -200,6 +206,8 @@ def users(
     exempt_tag: str,
     owner_tags: str,
     max_exemption_days: str | None,
+    source: str,
+    analyzer_arn: str | None,
     profile: str | None,
     region: str | None,
     fmt: str | None,
@@ -221,6 +229,9 @@ def users(
                     created, last_used, last_used_region, last_used_service,
                     days_unused (since last use, or since created if never used),
                     stale}; absent credentials are left out
+    With --source access-analyzer, one finding per AWS finding, adding:
+      aws_finding agrees disagreement   AWS's finding; whether dormant agrees, why not
+      aws_credential   the credential AWS flags (null: the user has it no more)
     """
     settings = settings_from_options(
         max_days,
@@ -245,6 +256,7 @@ def users(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
+    finding_source = parse_finding_source(source, analyzer_arn, chosen)
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure] = ()
     multi_account = False
@@ -258,11 +270,11 @@ def users(
             now, as_of = generated, iso(generated)
         timeline = input_timeline(now, as_of, CredentialReportError, live=False)
         findings = list(evaluate_users(dated_users(report_users, timeline), settings, now))
-        source = "credential report " + ("<stdin>" if report_file == "-" else report_file)
+        origin = "credential report " + ("<stdin>" if report_file == "-" else report_file)
     elif use_org or accounts_file is not None:
         session = user_session(profile, region)
         region = session.region_name
-        findings, failures, source = _many_accounts(
+        findings, failures, origin = _many_accounts(
             session,
             use_org=use_org,
             accounts_file=accounts_file,
@@ -275,12 +287,24 @@ def users(
     else:
         session = user_session(profile, region)
         region = session.region_name
-        findings, source = _live_account(session, settings, now)
+        findings, origin, account = _live_account(session, settings, now)
+        if finding_source is not FindingSource.DORMANT:
+            from dormant.users.aws_findings import joined_with_aws_findings
+
+            findings, failures, origin = joined_with_aws_findings(
+                session,
+                findings,
+                account,
+                source=finding_source,
+                analyzer_arn=analyzer_arn,
+                settings=settings,
+                now=now,
+            )
     meta = ReportMeta(
-        layout=USER_LAYOUT,
+        layout=USER_LAYOUT if finding_source is FindingSource.DORMANT else USER_AWS_LAYOUT,
         kind="users",
         generated_at=now,
-        source=source,
+        source=origin,
         settings={
             "max_days": settings.max_days,
             "allow_patterns": list(settings.allow_patterns),

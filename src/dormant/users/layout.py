@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
 from dormant.core.tags import is_exempt_annotation
 from dormant.report.layout import Column, Layout, compliance_rank, iso
@@ -75,6 +76,10 @@ class UserLine(NamedTuple):
     user_id: str | None = None
     recorded_at: datetime | None = None
     owner: str | None = None
+    # With --source access-analyzer (``dormant.users.layout_aws``), else None.
+    aws_finding: AwsFinding | None = None
+    aws_credential: str | None = None
+    agreement: Agreement | None = None
 
     @property
     def admin(self) -> bool:
@@ -111,6 +116,9 @@ def user_line_from_finding(finding: UserFinding) -> UserLine:
         credentials=finding.credentials,
         user_id=user.user_id,
         owner=finding.owner,
+        aws_finding=finding.aws_finding,
+        aws_credential=None if finding.aws_credential is None else finding.aws_credential.value,
+        agreement=finding.agreement,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dormant.core.aws_findings import Agreement, AwsFinding
 from dormant.core.model import RESOURCE_TYPE_USER, Compliance
 
 __all__ = [
@@ -136,6 +137,11 @@ class UserFinding:
     annotation: str
     credentials: tuple[CredentialStatus, ...] = ()
     owner: str | None = None
+    # With --source access-analyzer: AWS's finding, the credential it is about (None when
+    # the user has it no more) and whether dormant agrees (``dormant.users.agreement``).
+    aws_finding: AwsFinding | None = None
+    aws_credential: CredentialKind | None = None
+    agreement: Agreement | None = None
 
     @property
     def account_id(self) -> str:
