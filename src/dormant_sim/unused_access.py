@@ -1,7 +1,9 @@
 """The analysis behind the simulated IAM Access Analyzer: analyzers, findings, and a pass.
 
 `analyze(now)` is one pass of every unused-access analyzer over the simulated IAM, by AWS's
-documented rules (see `dormant_sim.access_analyzer`, which serves the API over this store);
+documented rules (unused roles, passwords and access keys; for a used role, its unused
+services and tracked actions as one `UnusedPermission` finding; see
+`dormant_sim.access_analyzer`, which serves the API over this store);
 `archive` stands for UpdateFindings. State is process-global, as moto's backends are;
 `reset()` forgets it. Test support; never imported by dormant's Lambda path.
 """
@@ -54,6 +56,8 @@ class Finding:
     analyzed: datetime
     last_accessed: datetime | None
     access_key_id: str | None = None
+    # UnusedPermission: one unusedPermissionDetails per service with something unused.
+    permissions: tuple[dict[str, Any], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -67,6 +71,12 @@ class Finding:
             "updatedAt": self.updated,
             "analyzedAt": self.analyzed,
         }
+
+    def finding_details(self) -> list[dict[str, Any]]:
+        """GetFindingV2's findingDetails: one entry per unused service for UnusedPermission."""
+        if self.finding_type == "UnusedPermission":
+            return [{"unusedPermissionDetails": detail} for detail in self.permissions]
+        return [self.details()]
 
     def details(self) -> dict[str, Any]:
         last = {} if self.last_accessed is None else {"lastAccessed": self.last_accessed}
@@ -105,6 +115,7 @@ class _Unused:
     resource_type: str
     last_accessed: datetime | None
     access_key_id: str | None = None
+    permissions: tuple[dict[str, Any], ...] = ()
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -128,6 +139,12 @@ def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_U
         last = role.last_used
         if unused(last):
             yield _Unused("UnusedIAMRole", role.arn, "AWS::IAM::Role", _opt_utc(last))
+            continue
+        permissions = _unused_permissions(account_id, role, window, now)
+        if permissions:
+            yield _Unused(
+                "UnusedPermission", role.arn, "AWS::IAM::Role", None, permissions=permissions
+            )
     for user in list(iam.users.values()):
         if _as_utc(user.create_date) > cutoff:
             continue
@@ -147,6 +164,38 @@ def _unused_entities(account_id: str, window: int, now: datetime) -> Iterator[_U
                     _opt_utc(last),
                     key.access_key_id,
                 )
+
+
+def _unused_permissions(
+    account_id: str, role: Any, window: int, now: datetime
+) -> tuple[dict[str, Any], ...]:
+    """A used role's granted services unused for the window, and the unused granted actions
+    of the used services IAM tracks by action (AWS's unusedPermissionDetails)."""
+    from dormant_sim import access, recommendations
+
+    documents = [doc for _, doc, _ in recommendations.role_policies(account_id, role.name)]
+    granted = access.granted_actions(documents)
+    used = recommendations.usage(account_id, role.name, window, now)
+    recorded = access.last_uses(account_id, role.name)
+    details: list[dict[str, Any]] = []
+    for namespace in sorted(granted):
+        last, by_action = recorded.get(namespace, (None, {}))
+        detail: dict[str, Any] = {"serviceNamespace": namespace}
+        if last is not None:
+            detail["lastAccessed"] = _as_utc(last)
+        if namespace not in used.services:
+            details.append(detail)
+            continue
+        if namespace not in access.TRACKED_NAMESPACES:
+            continue
+        idle = sorted(granted[namespace] - used.actions.get(namespace, frozenset()))
+        if idle:
+            detail["actions"] = [
+                {"action": a, **({"lastAccessed": _as_utc(by_action[a])} if a in by_action else {})}
+                for a in idle
+            ]
+            details.append(detail)
+    return tuple(details)
 
 
 def _opt_utc(value: datetime | None) -> datetime | None:
@@ -184,7 +233,10 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
                     )
                 else:
                     findings[finding.id] = replace(
-                        finding, analyzed=now, last_accessed=current.last_accessed
+                        finding,
+                        analyzed=now,
+                        last_accessed=current.last_accessed,
+                        permissions=current.permissions,
                     )
             for key, entity in found.items():
                 if key in by_key:
@@ -202,6 +254,7 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
                     analyzed=now,
                     last_accessed=entity.last_accessed,
                     access_key_id=entity.access_key_id,
+                    permissions=entity.permissions,
                 )
 
 
