@@ -187,17 +187,34 @@ def test_applied_then_released_to_the_exact_earlier_state(
     assert authorization_details(iam) == before
 
 
-def test_securityhub_and_a_missing_backup_dir_are_refused_before_any_call(
+def test_bad_options_are_refused_with_one_line_before_any_call(
     sim_server: SimulatedAws, operator: Any
 ) -> None:
     sim_server.recorder.reset()
-    hub = dormant(sim_server, operator, "restrict", "app", "--recommendation", "securityhub")
+    hub = dormant(
+        sim_server,
+        operator,
+        "restrict",
+        "app",
+        "--recommendation",
+        "securityhub",
+        "--analyzer-arn",
+        f"arn:aws:access-analyzer:us-east-1:{ACCOUNT}:analyzer/unused",
+    )
     assert hub.returncode == 2
-    assert hub.stderr.startswith("dormant: error: invalid parameter --recommendation: ")
-    assert len(hub.stderr.splitlines()) == 1
+    assert hub.stderr.splitlines() == [
+        "dormant: error: invalid parameter --analyzer-arn: applies to --recommendation "
+        "access-analyzer, not securityhub"
+    ]
     no_dir = dormant(
         sim_server, operator, "restrict", "app", "--recommendation", "access-analyzer", "--apply"
     )
     assert no_dir.returncode == 2
-    assert "--backup-dir" in no_dir.stderr.splitlines()[0]
+    assert len(no_dir.stderr.splitlines()) == 1
+    assert "invalid parameter --backup-dir: is required with --recommendation --apply" in (
+        no_dir.stderr
+    )
+    alone = dormant(sim_server, operator, "restrict", "app", "--backup-dir", "backups")
+    assert alone.returncode == 2
+    assert "--backup-dir: applies only with --recommendation" in alone.stderr
     assert sim_server.recorder.calls() == 0

@@ -35,13 +35,20 @@ from dormant.core.recommendations import (
 if TYPE_CHECKING:
     from mypy_boto3_accessanalyzer import AccessAnalyzerClient
 
-__all__ = ["DEFAULT_MAX_POLLS", "role_recommendation", "validation_problems"]
+__all__ = [
+    "DEFAULT_MAX_POLLS",
+    "poll_until_done",
+    "recommended_step",
+    "role_recommendation",
+    "validation_problems",
+]
 
 DEFAULT_MAX_POLLS = 12
 _FIRST_DELAY = 1.0
 _MAX_DELAY = 8.0
 # ValidatePolicy's findings that stop a document from being written.
 _BLOCKING = ("ERROR", "SECURITY_WARNING")
+_GET = "access-analyzer:GetFindingRecommendation"
 
 
 def _finding_id(
@@ -65,26 +72,71 @@ def _finding_id(
     return None
 
 
-def _step(raw: dict[str, Any], role: str) -> RecommendedStep:
-    step = raw.get("unusedPermissionsRecommendedStep") or {}
+def recommended_step(
+    action: Any, policy_id: Any, policy: Any, updated: Any, *, operation: str, role: str
+) -> RecommendedStep:
+    """One step of either service's answer, from its fields (their names differ)."""
     try:
-        action = RecommendedAction(str(step.get("recommendedAction")))
+        chosen = RecommendedAction(str(action))
     except ValueError:
         raise AwsAccessError(
-            f"access-analyzer:GetFindingRecommendation for role {role}: unknown recommended "
-            f"action {step.get('recommendedAction')!r:.40}",
-            operation="access-analyzer:GetFindingRecommendation",
+            f"{operation} for role {role}: unknown recommended action {action!r:.40}",
+            operation=operation,
         ) from None
-    policy = step.get("recommendedPolicy")
-    document = json.loads(policy) if isinstance(policy, str) else None
-    updated = step.get("policyUpdatedAt")
     if isinstance(updated, datetime) and updated.tzinfo is None:
         updated = updated.replace(tzinfo=UTC)
     return RecommendedStep(
-        action=action,
-        existing_policy_id=str(step.get("existingPolicyId", "")),
-        recommended_policy=document,
+        action=chosen,
+        existing_policy_id=str(policy_id or ""),
+        recommended_policy=json.loads(policy) if isinstance(policy, str) else None,
         policy_updated_at=updated if isinstance(updated, datetime) else None,
+    )
+
+
+def _step(raw: dict[str, Any], role: str) -> RecommendedStep:
+    step = raw.get("unusedPermissionsRecommendedStep") or {}
+    return recommended_step(
+        step.get("recommendedAction"),
+        step.get("existingPolicyId"),
+        step.get("recommendedPolicy"),
+        step.get("policyUpdatedAt"),
+        operation=_GET,
+        role=role,
+    )
+
+
+def poll_until_done(
+    status: Callable[[], tuple[str, dict[str, Any]]],
+    *,
+    operation: str,
+    role: str,
+    finding: str,
+    account_id: str,
+    sleep: Callable[[float], None],
+    max_polls: int,
+) -> None:
+    """Poll ``status`` (its status and error) with back-off until SUCCEEDED; FAILED, or
+    IN_PROGRESS after ``max_polls`` polls, is an AwsAccessError naming the role."""
+    delay = _FIRST_DELAY
+    for poll in range(max_polls):
+        state, error = status()
+        if state == "SUCCEEDED":
+            return
+        if state == "FAILED":
+            raise AwsAccessError(
+                f"{operation} for role {role}: the recommendation of finding {finding} "
+                f"FAILED: {error.get('code') or ''} {error.get('message') or ''}".rstrip(),
+                operation=operation,
+                account_id=account_id,
+            )
+        if poll + 1 < max_polls:
+            sleep(delay)
+            delay = min(delay * 2, _MAX_DELAY)
+    raise AwsAccessError(
+        f"{operation} for role {role}: the recommendation of finding {finding} was still "
+        f"IN_PROGRESS after {max_polls} polls; run the command again later",
+        operation=operation,
+        account_id=account_id,
     )
 
 
@@ -105,33 +157,21 @@ def role_recommendation(
         return None
     with aws_call("access-analyzer:GenerateFindingRecommendation", account_id):
         client.generate_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
-    delay = _FIRST_DELAY
-    for poll in range(max_polls):
-        with aws_call("access-analyzer:GetFindingRecommendation", account_id):
+
+    def status() -> tuple[str, dict[str, Any]]:
+        with aws_call(_GET, account_id):
             answer = client.get_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
-        status = answer["status"]
-        if status == "SUCCEEDED":
-            break
-        if status == "FAILED":
-            error = answer.get("error") or {}
-            raise AwsAccessError(
-                f"access-analyzer:GetFindingRecommendation for role {role}: the "
-                f"recommendation of finding {finding_id} FAILED: "
-                f"{error.get('code', '')} {error.get('message', '')}".rstrip(),
-                operation="access-analyzer:GetFindingRecommendation",
-                account_id=account_id,
-            )
-        if poll + 1 < max_polls:
-            sleep(delay)
-            delay = min(delay * 2, _MAX_DELAY)
-    else:
-        raise AwsAccessError(
-            f"access-analyzer:GetFindingRecommendation for role {role}: the recommendation "
-            f"of finding {finding_id} was still IN_PROGRESS after {max_polls} polls; "
-            "run the command again later",
-            operation="access-analyzer:GetFindingRecommendation",
-            account_id=account_id,
-        )
+        return str(answer["status"]), dict(answer.get("error") or {})
+
+    poll_until_done(
+        status,
+        operation=_GET,
+        role=role,
+        finding=finding_id,
+        account_id=account_id,
+        sleep=sleep,
+        max_polls=max_polls,
+    )
     pages = each_page(
         client,
         "get_finding_recommendation",

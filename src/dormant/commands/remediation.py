@@ -195,13 +195,13 @@ def release(
 ) -> None:
     """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    A restriction by AWS's recommendation (`dormant restrict` with a recommendation) is put
-    back from the backup its tags name: the earlier inline documents and attachments, and dormant's own
-    dormant-recommended-* policies detached and deleted. Each part is undone independently
-    of the other (--only picks one). A role with neither is
-    reported and left alone. Only service-linked and AWS-reserved roles, and policies under
-    dormant's names that dormant did not write, are refused: giving access back needs no
-    allow-list or freshness check. Exit status 1 if any role was refused or failed.
+    A restriction by AWS's recommendation (`dormant restrict` with a recommendation) is put back
+    from the backup its tags name: the earlier inline documents and attachments, and dormant's
+    own dormant-recommended-* policies detached and deleted. Each part is undone independently
+    of the other (--only picks one). A role with neither is reported and left alone. Only
+    service-linked and AWS-reserved roles, and policies under dormant's names that dormant did
+    not write, are refused: giving access back needs no allow-list or freshness check. Exit
+    status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
     policy and tags from each IAM user.

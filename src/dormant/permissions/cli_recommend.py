@@ -3,14 +3,14 @@
 Builds the adapters on one session (IAM for the role and its policies; IAM Access Analyzer
 for the role's UnusedPermission finding, its recommendation and ValidatePolicy; the backup
 store ``--backup-dir`` names, checked before anything changes) and hands them to
-``dormant.permissions.recommend_run``. ``securityhub`` is refused with one line: this
-version reads Security Hub's unused-permission findings nowhere yet, so it cannot name the
-finding GenerateRecommendedPolicyV2 takes. Nothing else is decided here.
+``dormant.permissions.recommend_run``. With ``securityhub`` the recommendation comes from
+Security Hub's V2 API (the role's OCSF finding, GenerateRecommendedPolicyV2); documents are
+validated with Access Analyzer's ValidatePolicy either way. Nothing else is decided here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dormant.core.errors import InvalidParameter
@@ -30,12 +30,9 @@ def check_recommendation_options(
 ) -> RecommendationSource:
     """The source, once the options are known good (before any AWS call)."""
     chosen = RecommendationSource(source)
-    if chosen is RecommendationSource.SECURITYHUB:
+    if chosen is RecommendationSource.SECURITYHUB and analyzer_arn is not None:
         raise InvalidParameter(
-            "--recommendation",
-            "securityhub is not supported yet: dormant does not read Security Hub's "
-            "unused-permission findings (GetFindingsV2) for restrict, so it cannot name the "
-            "finding GenerateRecommendedPolicyV2 takes; use access-analyzer",
+            "--analyzer-arn", "applies to --recommendation access-analyzer, not securityhub"
         )
     if apply and backup_dir is None:
         raise InvalidParameter(
@@ -63,6 +60,7 @@ def _store(backup_dir: str, session: Any) -> BackupStore:
 def run_recommendations(
     targets: Sequence[Target],
     *,
+    source: RecommendationSource,
     settings: Settings,
     now: Any,
     apply: bool,
@@ -74,6 +72,7 @@ def run_recommendations(
     # boto3 loads only when a command really runs, so --help and usage errors stay fast.
     from dormant.aws.access_analyzer import find_analyzer
     from dormant.aws.recommendations import role_recommendation, validation_problems
+    from dormant.aws.securityhub_recommendations import role_recommendation_v2
     from dormant.aws.session import client_config, make_session
     from dormant.roles.aws_mutator import IamRoleMutator
 
@@ -82,10 +81,18 @@ def run_recommendations(
     mutator = IamRoleMutator.from_session(session, client_config())
     account = mutator.caller().account_id
     client = session.client("accessanalyzer", config=client_config())
-    analyzer = find_analyzer(client, account, analyzer_arn)
+    recommend: Callable[[RoleState], Recommendation | None]
+    if source is RecommendationSource.SECURITYHUB:
+        hub = session.client("securityhub", config=client_config())
 
-    def recommend(state: RoleState) -> Recommendation | None:
-        return role_recommendation(client, analyzer, state.role.arn, account_id=account)
+        def recommend(state: RoleState) -> Recommendation | None:
+            return role_recommendation_v2(hub, state.role.arn, account_id=account)
+
+    else:
+        analyzer = find_analyzer(client, account, analyzer_arn)
+
+        def recommend(state: RoleState) -> Recommendation | None:
+            return role_recommendation(client, analyzer, state.role.arn, account_id=account)
 
     def validate(document: Mapping[str, Any]) -> list[str]:
         return validation_problems(client, dict(document), account_id=account)

@@ -134,11 +134,12 @@ def restrict(
     deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
     limit for a role's inline policies. Exit status 1 if any role was refused or failed.
 
-    With --recommendation access-analyzer: asks IAM Access Analyzer for the recommended
-    policies of the role's ACTIVE UnusedPermission finding and shows each policy's change as
-    a diff; with --apply, backs the role up to --backup-dir first, checks every recommended
-    document (ValidatePolicy, IAM's size limits), then applies it. A shared managed policy
-    is never edited: the role gets its own copy, dormant-recommended-ROLE-N.
+    With --recommendation access-analyzer (or securityhub): asks IAM Access Analyzer (or
+    Security Hub) for the recommended policies of the role's open UnusedPermission finding,
+    showing each policy's change as a diff; with --apply, backs the role up to --backup-dir
+    first, checks every recommended document (ValidatePolicy, IAM's size limits), then
+    applies it. A shared managed policy is never edited: the role gets its own copy,
+    dormant-recommended-ROLE-N.
     """
     now = parse_remediation_as_of(as_of, apply=apply)
     settings = settings_from_options(
@@ -151,8 +152,9 @@ def restrict(
         tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
         tracked="service last access",
     )
+    source = None
     if recommendation is not None:
-        check_recommendation_options(
+        source = check_recommendation_options(
             recommendation, apply=apply, backup_dir=backup_dir, analyzer_arn=analyzer_arn
         )
     elif backup_dir is not None or analyzer_arn is not None:
@@ -164,10 +166,11 @@ def restrict(
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
-    if recommendation is not None:
+    if source is not None:
         return print_outcomes(
             run_recommendations(
                 targets,
+                source=source,
                 settings=settings,
                 now=now,
                 apply=apply,
