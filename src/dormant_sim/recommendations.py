@@ -76,13 +76,19 @@ def _utc(value: datetime) -> datetime:
 
 
 def usage(account_id: str, role_name: str, window_days: int, now: datetime) -> Usage:
+    """What the role used in the window ending at `now` (the analysis): a use recorded after
+    it is one the analysis could not see (the simulation keeps only the latest use)."""
     cutoff = now - timedelta(days=window_days)
+
+    def within(when: datetime | None) -> bool:
+        return when is not None and cutoff < _utc(when) <= now
+
     services: set[str] = set()
     actions: dict[str, frozenset[str]] = {}
     for namespace, (last, by_action) in access.last_uses(account_id, role_name).items():
-        if last is not None and _utc(last) > cutoff:
+        if within(last):
             services.add(namespace)
-        actions[namespace] = frozenset(a for a, when in by_action.items() if _utc(when) > cutoff)
+        actions[namespace] = frozenset(a for a, when in by_action.items() if within(when))
     return Usage(frozenset(services), actions)
 
 

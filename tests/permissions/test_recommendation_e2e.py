@@ -80,6 +80,7 @@ def seed(sim: Any, now: datetime) -> dict[str, str]:
     access_analyzer.create_analyzer(ACCOUNT, "unused", endpoint_url=sim.endpoint_url)
     access_analyzer.analyze(now - timedelta(days=1))
     access_analyzer.set_recommendation_polls(1)
+    access.set_polls_to_complete(0)
     return arns
 
 

@@ -16,6 +16,7 @@ from dormant.aws.access_analyzer import find_analyzer
 from dormant.aws.recommendations import role_recommendation, validation_problems
 from dormant.core.errors import AwsAccessError
 from dormant.core.settings import Settings
+from dormant.permissions.aws import IamAccessSource
 from dormant.permissions.recommend_run import apply_recommendations
 from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.targets import Target
@@ -23,7 +24,7 @@ from dormant.roles.aws_mutator import IamRoleMutator
 from dormant.roles.remediate import release
 from dormant.roles.remediate.backup_store import LocalBackupStore
 from dormant.roles.remediate.status import ReleasePart
-from dormant_sim import access_analyzer, faults
+from dormant_sim import access, access_analyzer, faults
 from dormant_sim.server import Simulation
 
 ACCOUNT = "123456789012"
@@ -43,6 +44,7 @@ def run(
                 client, analyzer, state.role.arn, account_id=ACCOUNT, sleep=lambda _: None
             ),
             validate or (lambda document: validation_problems(client, dict(document))),
+            IamAccessSource(sim.client("iam"), account_id=ACCOUNT, sleep=lambda _: None),
             [Target("app")],
             settings=Settings(),
             now=now,
@@ -108,6 +110,21 @@ def test_a_document_failing_iams_checks_refuses_the_role_before_any_write(
     assert [o.status for o in outcomes] == [Status.REFUSED]
     assert "fails IAM's policy checks: ERROR INVALID_ACTION" in outcomes[0].message
     assert [c for c in sim.recorder.write_calls() if c.service == "iam"] == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_service_used_since_aws_analysis_refuses_the_role(
+    sim: Simulation, mutator: IamRoleMutator, seeded: dict[str, Any], tmp_path: Path
+) -> None:
+    # AWS analyzed a day ago; kms was used an hour ago, which IAM's own data shows.
+    access.set_last_access(ACCOUNT, "app", "kms", datetime.now(UTC) - timedelta(hours=1))
+    outcomes = run(sim, mutator, tmp_path)
+    assert [o.status for o in outcomes] == [Status.REFUSED]
+    assert outcomes[0].message.startswith(
+        "AWS's recommendation would take from role app what IAM says it used within 60 days: "
+        "kms (last used "
+    )
+    assert authorization_details(sim.client("iam")) == seeded
     assert list(tmp_path.iterdir()) == []
 
 

@@ -224,3 +224,39 @@ def test_a_diff_folds_long_lines_to_80_columns() -> None:
     lines = diff_lines(change)
     assert all(len(line) <= 80 for line in lines)
     assert "b" * 150 in "".join(line[5:] for line in lines if line.startswith("    +"))
+
+
+def service(namespace: str, last_used: datetime | None, **actions: datetime | None) -> Any:
+    from dormant.permissions.model import ServiceAccess, TrackedAction
+
+    return ServiceAccess(
+        namespace,
+        namespace,
+        last_used,
+        "us-east-1" if last_used else None,
+        tuple(TrackedAction(name, when) for name, when in actions.items()),
+    )
+
+
+def test_the_freshness_check_names_what_was_used_and_would_be_taken_away() -> None:
+    from dormant.permissions.recommend_check import used_but_removed
+
+    recent = datetime(2026, 11, 28, tzinfo=UTC)
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    before = [doc("s3:*", "kms:Decrypt", "sqs:SendMessage")]
+    after = [doc("s3:GetObject")]
+    access = [
+        service("s3", recent, GetObject=recent, PutObject=recent, DeleteObject=old),
+        service("kms", recent),
+        service("sqs", old),
+    ]
+    assert used_but_removed(before, after, access, now=NOW, max_days=90) == [
+        "s3:PutObject (last used 2026-11-28)",
+        "kms (last used 2026-11-28)",
+    ]
+    # What the role used stays allowed: nothing to refuse.
+    kept = [doc("s3:GetObject", "s3:PutObject", "kms:*")]
+    assert used_but_removed(before, kept, access, now=NOW, max_days=90) == []
+    # A NotAction statement allows what it does not name.
+    everything_but_iam = {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+    assert used_but_removed(before, [everything_but_iam], access, now=NOW, max_days=90) == []

@@ -1,11 +1,12 @@
 """``dormant restrict ROLE --recommendation access-analyzer``: the command-line edge.
 
-Builds the adapters on one session (IAM for the role and its policies; IAM Access Analyzer
-for the role's UnusedPermission finding, its recommendation and ValidatePolicy; the backup
-store ``--backup-dir`` names, checked before anything changes) and hands them to
-``dormant.permissions.recommend_run``. With ``securityhub`` the recommendation comes from
-Security Hub's V2 API (the role's OCSF finding, GenerateRecommendedPolicyV2); documents are
-validated with Access Analyzer's ValidatePolicy either way. Nothing else is decided here.
+Builds the adapters on one session (IAM for the role, its policies and its last access, for the
+freshness check; IAM Access Analyzer for the role's UnusedPermission finding, its
+recommendation and ValidatePolicy; the backup store ``--backup-dir`` names, checked before
+anything changes) and hands them to ``dormant.permissions.recommend_run``. With ``securityhub``
+the recommendation comes from Security Hub's V2 API (the role's OCSF finding,
+GenerateRecommendedPolicyV2); documents are validated with Access Analyzer's ValidatePolicy
+either way. Nothing else is decided here.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def run_recommendations(
     from dormant.aws.recommendations import role_recommendation, validation_problems
     from dormant.aws.securityhub_recommendations import role_recommendation_v2
     from dormant.aws.session import client_config, make_session
+    from dormant.permissions.aws import IamAccessSource, access_client_config
     from dormant.roles.aws_mutator import IamRoleMutator
 
     session = make_session(profile, region)
@@ -97,11 +99,15 @@ def run_recommendations(
     def validate(document: Mapping[str, Any]) -> list[str]:
         return validation_problems(client, dict(document), account_id=account)
 
+    access = IamAccessSource(
+        session.client("iam", config=access_client_config(1)), account_id=account
+    )
     return apply_recommendations(
         mutator,
         mutator,
         recommend,
         validate,
+        access,
         targets,
         settings=settings,
         now=now,

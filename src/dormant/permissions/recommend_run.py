@@ -1,15 +1,17 @@
 """Carry out ``dormant restrict --recommendation`` over the role mutator, role by role.
 
-For each role: read its live state, refuse what must not be touched (the same refusals as
-every remediation), ask AWS for the recommendation of its unused permissions (the
-``Recommender`` seam: Access Analyzer's adapter, bound to one analyzer), read the managed
-policies it names, plan (``dormant.permissions.recommend``) and check every recommended
-document with the ``Validator`` (ValidatePolicy: IAM's grammar and service reference). Any
-refusal comes before the first write. The dry run shows each policy as a diff. With apply:
-back the role up (``BackupStore``, as delete does), read the backup back and compare it with
-the live role, then make the calls (tags first, then the policies); a failed call undoes the
-earlier ones, and a run stopped part-way leaves the tags that tell release where the backup
-is. No boto3 here; ``now`` and the clock are arguments.
+For each role: read its live state, refuse what must not be touched (the same refusals as every
+remediation), ask AWS for the recommendation of its unused permissions (the ``Recommender``
+seam: Access Analyzer's adapter, bound to one analyzer), read the managed policies, plan
+(``dormant.permissions.recommend``), check every recommended document with the ``Validator``
+(ValidatePolicy: IAM's grammar and service reference), and check with IAM's own last access
+that nothing the role used within the window is taken away
+(``dormant.permissions.recommend_check``). Any refusal comes before the first write. The dry
+run shows each policy as a diff. With apply: back the role up (``BackupStore``, as delete
+does), read the backup back and compare it with the live role, then make the calls (tags first,
+then the policies); a failed call undoes the earlier ones, and a run stopped part-way leaves
+the tags that tell release where the backup is. No boto3 here; ``now`` and the clock are
+arguments.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any, Protocol
 from dormant.core.recommendations import Recommendation
 from dormant.core.settings import Settings
 from dormant.permissions.recommend import PolicyChange, RecommendationPlan, plan_recommendation
+from dormant.permissions.recommend_check import used_but_removed
+from dormant.permissions.scan import AccessSource
 from dormant.remediation.outcome import (
     Clock,
     Outcome,
@@ -84,14 +88,26 @@ def diff_lines(change: PolicyChange, width: int = DIFF_WIDTH) -> list[str]:
     return shown
 
 
-def _managed(reader: PolicyReader, recommendation: Recommendation) -> dict[str, dict[str, Any]]:
+def _managed(reader: PolicyReader, state: RoleState) -> dict[str, dict[str, Any]]:
+    """The current documents of every managed policy attached to the role."""
     documents: dict[str, dict[str, Any]] = {}
-    for step in recommendation.steps:
-        if step.is_managed:
-            document = reader.policy_document(step.existing_policy_id)
-            if document is not None:
-                documents[step.existing_policy_id] = document
+    for arn in state.role.attached_policy_arns:
+        document = reader.policy_document(arn)
+        if document is not None:
+            documents[arn] = document
     return documents
+
+
+def _documents(
+    state: RoleState, managed: Mapping[str, Mapping[str, Any]], plan: RecommendationPlan | None
+) -> list[Mapping[str, Any]]:
+    """Every policy document on the role: now (no plan), or after the plan's changes."""
+    changed = {} if plan is None else {c.policy: c.after for c in plan.changes}
+    found: list[Mapping[str, Any] | None] = [
+        changed.get(name, document) for name, document in state.role.inline_policies
+    ]
+    found += [changed.get(arn, document) for arn, document in managed.items()]
+    return [document for document in found if document is not None]
 
 
 def _read_back(mutator: RoleMutator, state: RoleState, plan: RecommendationPlan) -> str | None:
@@ -117,6 +133,7 @@ def apply_recommendations(
     reader: PolicyReader,
     recommend: Recommender,
     validate: Validator,
+    access: AccessSource,
     targets: Sequence[Target],
     *,
     settings: Settings,
@@ -126,7 +143,8 @@ def apply_recommendations(
     clock: Clock = utc_now,
 ) -> Iterator[Outcome]:
     """Apply AWS's recommendation to each role reversibly; a dry run by default. ``store``
-    is needed with ``apply``."""
+    is needed with ``apply``. ``access`` reads the role's last access from IAM, for the
+    freshness check (nothing used within ``settings.max_days`` is taken away)."""
     if apply and store is None:
         raise ValueError("applying a recommendation needs a backup store")
     caller = mutator.caller()
@@ -148,7 +166,7 @@ def apply_recommendations(
             )
         if not recommendation.steps:
             return Outcome(name, Status.UNCHANGED, f"AWS recommends no change to role {name}")
-        managed = _managed(reader, recommendation)
+        managed = _managed(reader, state)
         where = store.where(caller.account_id, name) if store is not None else _PENDING
         planned = plan_recommendation(
             state,
@@ -171,6 +189,20 @@ def apply_recommendations(
                     f"the recommended document for {change.policy} of role {name} fails IAM's "
                     f"policy checks: {'; '.join(problems)}",
                 )
+        lost = used_but_removed(
+            _documents(state, managed, None),
+            _documents(state, managed, planned),
+            access.service_access(state.role),
+            now=now,
+            max_days=settings.max_days,
+        )
+        if lost:
+            return Outcome(
+                name,
+                Status.REFUSED,
+                f"AWS's recommendation would take from role {name} what IAM says it used "
+                f"within {settings.max_days} days: {', '.join(lost)}",
+            )
         diff = [line for change in planned.changes for line in diff_lines(change)]
         count = len(planned.changes)
         if not apply:
