@@ -5,7 +5,7 @@ the calls that put a role back from its backup."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from dormant.core.recommendations import (
     RecommendedAction,
     RecommendedStep,
 )
+from dormant.core.settings import Settings
 from dormant.permissions.recommend import RecommendationPlan, plan_recommendation
 from dormant.permissions.recommend_run import PolicyChange, diff_lines
 from dormant.roles.model import Role
@@ -260,3 +261,48 @@ def test_the_freshness_check_names_what_was_used_and_would_be_taken_away() -> No
     # A NotAction statement allows what it does not name.
     everything_but_iam = {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
     assert used_but_removed(before, [everything_but_iam], access, now=NOW, max_days=90) == []
+
+
+def test_a_managed_policy_updated_after_the_recommendations_basis_refuses_the_role() -> None:
+    from dormant.permissions.recommend_run import apply_recommendations
+    from dormant.remediation.outcome import Status
+    from dormant.remediation.targets import Target
+    from dormant.testing import InMemoryRoleMutator
+
+    mutator = InMemoryRoleMutator(ACCOUNT)
+    mutator.add_managed_policy(SHARED)
+    mutator.add_role(state().role)
+    basis = datetime(2026, 11, 20, tzinfo=UTC)
+
+    class Reader:
+        def policy_document(self, arn: str) -> tuple[dict[str, Any], datetime | None]:
+            # The shared policy changed after AWS computed its step.
+            return MANAGED[arn], basis + timedelta(days=2) if arn == SHARED else basis
+
+    class NoAccess:
+        def service_access(self, role: Role) -> list[Any]:
+            return []
+
+    rec = recommendation(RecommendedStep(CREATE, SHARED, doc("kms:Decrypt"), basis))
+    outcomes = list(
+        apply_recommendations(
+            mutator,
+            Reader(),
+            lambda current: rec,
+            lambda document: [],
+            NoAccess(),
+            [Target("app")],
+            settings=Settings(),
+            now=NOW,
+            apply=False,
+            store=None,
+            clock=lambda: NOW,
+        )
+    )
+    assert [o.status for o in outcomes] == [Status.REFUSED]
+    assert outcomes[0].message == (
+        f"role app: managed policy {SHARED} was updated at 2026-11-22T00:00:00Z, after the "
+        "version AWS's recommendation is based on (2026-11-20T00:00:00Z); ask again after "
+        "AWS's next analysis"
+    )
+    assert mutator.write_calls() == []

@@ -61,8 +61,9 @@ _PENDING = "pending"
 
 
 class PolicyReader(Protocol):
-    def policy_document(self, arn: str) -> dict[str, Any] | None:
-        """A managed policy's current (default version) document, or None if it is gone."""
+    def policy_document(self, arn: str) -> tuple[dict[str, Any], datetime | None] | None:
+        """A managed policy's current (default version) document and when the policy was
+        last updated, or None if it is gone."""
         ...
 
 
@@ -88,14 +89,35 @@ def diff_lines(change: PolicyChange, width: int = DIFF_WIDTH) -> list[str]:
     return shown
 
 
-def _managed(reader: PolicyReader, state: RoleState) -> dict[str, dict[str, Any]]:
-    """The current documents of every managed policy attached to the role."""
+def _managed(
+    reader: PolicyReader, state: RoleState
+) -> tuple[dict[str, dict[str, Any]], dict[str, datetime]]:
+    """The current documents of every managed policy attached to the role, and when each
+    was last updated (where IAM says)."""
     documents: dict[str, dict[str, Any]] = {}
+    updated: dict[str, datetime] = {}
     for arn in state.role.attached_policy_arns:
-        document = reader.policy_document(arn)
-        if document is not None:
-            documents[arn] = document
-    return documents
+        read = reader.policy_document(arn)
+        if read is not None:
+            documents[arn] = read[0]
+            if read[1] is not None:
+                updated[arn] = read[1]
+    return documents, updated
+
+
+def _changed_since(recommendation: Recommendation, updated: Mapping[str, datetime]) -> str | None:
+    """A managed policy updated after the version AWS based its step on: the recommended
+    document would drop whatever the update added."""
+    for step in recommendation.steps:
+        now_at = updated.get(step.existing_policy_id)
+        basis = step.policy_updated_at
+        if now_at is not None and basis is not None and now_at > basis:
+            return (
+                f"managed policy {step.existing_policy_id} was updated at "
+                f"{now_at:%Y-%m-%dT%H:%M:%SZ}, after the version AWS's recommendation is "
+                f"based on ({basis:%Y-%m-%dT%H:%M:%SZ}); ask again after AWS's next analysis"
+            )
+    return None
 
 
 def _documents(
@@ -166,7 +188,10 @@ def apply_recommendations(
             )
         if not recommendation.steps:
             return Outcome(name, Status.UNCHANGED, f"AWS recommends no change to role {name}")
-        managed = _managed(reader, state)
+        managed, updated = _managed(reader, state)
+        changed = _changed_since(recommendation, updated)
+        if changed is not None:
+            return Outcome(name, Status.REFUSED, f"role {name}: {changed}")
         where = store.where(caller.account_id, name) if store is not None else _PENDING
         planned = plan_recommendation(
             state,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from dormant.aws.iam_writer import IamWriter, NoSuchEntityError
@@ -131,9 +132,9 @@ class IamRoleMutator(IamWriter):
             return False
         return True
 
-    def policy_document(self, arn: str) -> dict[str, Any] | None:
-        """The default version's document of a managed policy (GetPolicy, GetPolicyVersion),
-        or None if there is no such policy."""
+    def policy_document(self, arn: str) -> tuple[dict[str, Any], datetime | None] | None:
+        """A managed policy's default version's document and when the policy was last
+        updated (GetPolicy, GetPolicyVersion), or None if there is no such policy."""
         try:
             policy = self._call(
                 f"iam:GetPolicy of policy {arn}",
@@ -151,8 +152,12 @@ class IamRoleMutator(IamWriter):
         except NoSuchEntityError:
             return None
         document = version["Document"]
+        updated = policy.get("UpdateDate")
+        if isinstance(updated, datetime) and updated.tzinfo is None:
+            updated = updated.replace(tzinfo=UTC)
         # boto3 decodes the URL-encoded JSON; a string here is the JSON text itself.
-        return dict(json.loads(document) if isinstance(document, str) else document)
+        parsed = dict(json.loads(document) if isinstance(document, str) else document)
+        return parsed, updated if isinstance(updated, datetime) else None
 
     def execute(self, step: Step) -> None:
         method = getattr(self._iam, WRITE_METHODS[step.operation])
