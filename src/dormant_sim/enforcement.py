@@ -291,6 +291,10 @@ def _pass_role(
     return None
 
 
+def _query_only(query: str, response: Any) -> bool:
+    return bool(query) and not response.raw_body
+
+
 def authorize(response: Any) -> Denial | None:
     """The error IAM would answer for this request, or None when its caller may make it."""
     from moto.iam.access_control import IAMRequest
@@ -309,7 +313,11 @@ def authorize(response: Any) -> Denial | None:
             account_id=response.current_account,
             method=response.method,
             path=path,
-            data={} if response.method == "GET" else response.data,  # a GET's is its query
+            # A GET's data is its query; so is that of a POST with its parameters in the
+            # URL and an empty body (GenerateFindingRecommendation), signed over no payload.
+            data={}
+            if response.method == "GET" or _query_only(parsed.query, response)
+            else response.data,
             body=response.raw_body,
             headers=headers,
             action=operation,

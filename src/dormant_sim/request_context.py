@@ -243,6 +243,8 @@ RESOURCES: dict[str, Builder] = {
     "access-analyzer:createanalyzer": analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),
     "access-analyzer:getfinding": _param("analyzerArn"),
+    "access-analyzer:generatefindingrecommendation": _param("analyzerArn"),
+    "access-analyzer:getfindingrecommendation": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": secret,

@@ -20,7 +20,7 @@ from dormant.roles.remediate.backup_store import (
     split_version,
 )
 
-__all__ = ["open_backups", "read_any_backup"]
+__all__ = ["open_backups", "read_any_backup", "read_backup_version"]
 
 
 def _s3(session: Any) -> Any:
@@ -54,5 +54,19 @@ def read_any_backup(session: Any) -> Any:
             location = parse_s3_location(folder, "BACKUP")
             return ObjectBackupStore(_s3(session)(location)).read(where)
         return LocalBackupStore(Path(where).parent).read(where)
+
+    return read
+
+
+def read_backup_version(session: Any) -> Any:
+    """A reader for ``dormant release``: one version of the backup a role's tags name (an S3
+    version id, or a local file's digest, found among its older copies too)."""
+
+    def read(where: str, version: str) -> RoleBackup:
+        if where.startswith("s3://"):
+            folder = where.rsplit("/", 1)[0] + "/"
+            location = parse_s3_location(folder, "BACKUP")
+            return ObjectBackupStore(_s3(session)(location)).read(where, version)
+        return LocalBackupStore(Path(where).parent).read(where, version)
 
     return read

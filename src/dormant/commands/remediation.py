@@ -30,7 +30,7 @@ from dormant.cli.remediation import (
     safety_options,
     target_options,
 )
-from dormant.commands.backups import open_backups, read_any_backup
+from dormant.commands.backups import open_backups, read_any_backup, read_backup_version
 from dormant.core.errors import InvalidParameter
 from dormant.remediation import (
     check_blast_radius,
@@ -195,10 +195,13 @@ def release(
 ) -> None:
     """Remove exactly what quarantine and restrict added to each ROLE: their policies, tags.
 
-    Each is undone independently of the other (--only picks one). A role with neither is
-    reported and left alone. Only service-linked and AWS-reserved roles, and policies under
-    dormant's names that dormant did not write, are refused: giving access back needs no
-    allow-list or freshness check. Exit status 1 if any role was refused or failed.
+    A restriction by AWS's recommendation (`dormant restrict` with a recommendation) is put back
+    from the backup its tags name: the earlier inline documents and attachments, and dormant's
+    own dormant-recommended-* policies detached and deleted. Each part is undone independently
+    of the other (--only picks one). A role with neither is reported and left alone. Only
+    service-linked and AWS-reserved roles, and policies under dormant's names that dormant did
+    not write, are refused: giving access back needs no allow-list or freshness check. Exit
+    status 1 if any role was refused or failed.
 
     With --user: reactivate exactly the access keys quarantine deactivated, and remove its
     policy and tags from each IAM user.
@@ -222,7 +225,14 @@ def release(
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
     parts = ALL_PARTS if only is None else frozenset({ReleasePart(only)})
-    outcomes = run_release(_mutator(profile, region), targets, apply=apply, only=parts)
+    session = _session(profile, region)
+    outcomes = run_release(
+        _mutator(profile, region, session),
+        targets,
+        apply=apply,
+        only=parts,
+        backups=read_backup_version(session),
+    )
     print_outcomes(outcomes, apply=apply)
 
 

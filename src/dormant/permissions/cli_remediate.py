@@ -25,7 +25,10 @@ from dormant.cli.remediation import (
     role_targets,
     safety_options,
 )
+from dormant.core.errors import InvalidParameter
+from dormant.core.recommendations import RecommendationSource
 from dormant.core.settings import SERVICE_LAST_ACCESSED_TRACKING_DAYS
+from dormant.permissions.cli_recommend import check_recommendation_options, run_recommendations
 from dormant.permissions.model import DEFAULT_PERMISSIONS_MAX_DAYS
 from dormant.permissions.remediate import restrict as run_restrict
 from dormant.remediation import check_blast_radius
@@ -80,6 +83,28 @@ def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
     default=None,
     help="Judge as of this instant (ISO 8601); default now. Never in the future.",
 )
+@click.option(
+    "--recommendation",
+    type=click.Choice([source.value for source in RecommendationSource]),
+    default=None,
+    help="Apply AWS's recommended policies for the role's unused permissions instead of "
+    "the deny: inline documents replaced, managed policies swapped for dormant's copies "
+    "or detached, all reversible with `dormant release ROLE --only restriction`.",
+)
+@click.option(
+    "--analyzer-arn",
+    metavar="ARN",
+    default=None,
+    help="With --recommendation access-analyzer: the unused-access analyzer to ask "
+    "(default: the first active one).",
+)
+@click.option(
+    "--backup-dir",
+    metavar="DIR|s3://BUCKET/PREFIX/",
+    default=None,
+    help="With --recommendation --apply (required): where the role's backup goes, written "
+    "and verified before anything changes.",
+)
 @tag_options
 @aws_options
 def restrict(
@@ -90,6 +115,9 @@ def restrict(
     max_days: str,
     allow: str,
     as_of: str | None,
+    recommendation: str | None,
+    analyzer_arn: str | None,
+    backup_dir: str | None,
     exempt_tag: str,
     owner_tags: str,
     max_exemption_days: str | None,
@@ -105,6 +133,13 @@ def restrict(
     AWS-reserved, allow-listed roles, the caller's own role, a role with nothing unused, a
     deny of every granted service (use `dormant quarantine`), and a deny over IAM's size
     limit for a role's inline policies. Exit status 1 if any role was refused or failed.
+
+    With --recommendation access-analyzer (or securityhub): asks IAM Access Analyzer (or
+    Security Hub) for the recommended policies of the role's open UnusedPermission finding,
+    showing each policy's change as a diff; with --apply, backs the role up to --backup-dir
+    first, checks every recommended document (ValidatePolicy, IAM's size limits), then
+    applies it. A shared managed policy is never edited: the role gets its own copy,
+    dormant-recommended-ROLE-N.
     """
     now = parse_remediation_as_of(as_of, apply=apply)
     settings = settings_from_options(
@@ -117,10 +152,35 @@ def restrict(
         tracking_days=SERVICE_LAST_ACCESSED_TRACKING_DAYS,
         tracked="service last access",
     )
+    source = None
+    if recommendation is not None:
+        source = check_recommendation_options(
+            recommendation, apply=apply, backup_dir=backup_dir, analyzer_arn=analyzer_arn
+        )
+    elif backup_dir is not None or analyzer_arn is not None:
+        raise InvalidParameter(
+            "--backup-dir" if backup_dir is not None else "--analyzer-arn",
+            "applies only with --recommendation",
+        )
     targets = role_targets(roles, from_file, kinds=("permissions",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
+    if source is not None:
+        return print_outcomes(
+            run_recommendations(
+                targets,
+                source=source,
+                settings=settings,
+                now=now,
+                apply=apply,
+                backup_dir=backup_dir,
+                analyzer_arn=analyzer_arn,
+                profile=profile,
+                region=region,
+            ),
+            apply=apply,
+        )
     mutator, access = _adapters(profile, region)
     print_outcomes(
         run_restrict(mutator, access, targets, settings=settings, now=now, apply=apply),

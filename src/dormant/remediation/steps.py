@@ -21,8 +21,12 @@ WRITE_OPERATIONS = frozenset(
         "AddRoleToInstanceProfile",
         "AttachRolePolicy",
         "CreateInstanceProfile",
+        # Only a recommendation's copy of a policy (dormant-recommended-<role>-<n>), created
+        # by restrict --recommendation and deleted by its release.
+        "CreatePolicy",
         "CreateRole",
         "DeleteInstanceProfile",
+        "DeletePolicy",
         "DeleteRole",
         "DeleteRolePolicy",
         "DetachRolePolicy",

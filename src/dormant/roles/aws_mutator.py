@@ -2,7 +2,8 @@
 
 Reads: GetRole (RoleLastUsed, Description, MaxSessionDuration, PermissionsBoundary, Tags),
 ListRolePolicies + GetRolePolicy, ListAttachedRolePolicies, ListInstanceProfilesForRole, all
-paged; for restore, every role's trust policy (GetAccountAuthorizationDetails, paged).
+paged; a managed policy's document (GetPolicy, GetPolicyVersion); for restore, every role's
+trust policy (GetAccountAuthorizationDetails, paged).
 The role's CloudFormation stack (``Role.stack``): the stacks of the session's Region, read
 once, on the first role described (``dormant.roles.aws_stacks``).
 Writes: only the operations in ``dormant.remediation.steps.WRITE_OPERATIONS``, with the
@@ -12,8 +13,10 @@ call, the role and the account. No decisions are made here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Self
 
 from dormant.aws.iam_writer import IamWriter, NoSuchEntityError
@@ -34,8 +37,10 @@ WRITE_METHODS = {
     "AddRoleToInstanceProfile": "add_role_to_instance_profile",
     "AttachRolePolicy": "attach_role_policy",
     "CreateInstanceProfile": "create_instance_profile",
+    "CreatePolicy": "create_policy",
     "CreateRole": "create_role",
     "DeleteInstanceProfile": "delete_instance_profile",
+    "DeletePolicy": "delete_policy",
     "DeleteRole": "delete_role",
     "DeleteRolePolicy": "delete_role_policy",
     "DetachRolePolicy": "detach_role_policy",
@@ -127,12 +132,40 @@ class IamRoleMutator(IamWriter):
             return False
         return True
 
+    def policy_document(self, arn: str) -> tuple[dict[str, Any], datetime | None] | None:
+        """A managed policy's default version's document and when the policy was last
+        updated (GetPolicy, GetPolicyVersion), or None if there is no such policy."""
+        try:
+            policy = self._call(
+                f"iam:GetPolicy of policy {arn}",
+                self._iam.get_policy,
+                missing_ok=True,
+                PolicyArn=arn,
+            )["Policy"]
+            version = self._call(
+                f"iam:GetPolicyVersion of policy {arn}",
+                self._iam.get_policy_version,
+                missing_ok=True,
+                PolicyArn=arn,
+                VersionId=policy["DefaultVersionId"],
+            )["PolicyVersion"]
+        except NoSuchEntityError:
+            return None
+        document = version["Document"]
+        updated = policy.get("UpdateDate")
+        if isinstance(updated, datetime) and updated.tzinfo is None:
+            updated = updated.replace(tzinfo=UTC)
+        # boto3 decodes the URL-encoded JSON; a string here is the JSON text itself.
+        parsed = dict(json.loads(document) if isinstance(document, str) else document)
+        return parsed, updated if isinstance(updated, datetime) else None
+
     def execute(self, step: Step) -> None:
         method = getattr(self._iam, WRITE_METHODS[step.operation])
         params = step.params
-        subject = (
-            f"role {params['RoleName']}"
-            if "RoleName" in params
-            else f"instance profile {params.get('InstanceProfileName')}"
-        )
+        if "RoleName" in params:
+            subject = f"role {params['RoleName']}"
+        elif "InstanceProfileName" in params:
+            subject = f"instance profile {params['InstanceProfileName']}"
+        else:
+            subject = f"policy {params.get('PolicyName') or params.get('PolicyArn')}"
         self._call(f"iam:{step.operation} of {subject}", method, **dict(params))

@@ -16,7 +16,7 @@ arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from dormant.roles.remediate.plan import (
     quarantine_steps,
     release_steps,
 )
+from dormant.roles.remediate.recommendation import backup_of, unrecommend_steps
 from dormant.roles.remediate.restriction import unrestrict_steps
 from dormant.roles.remediate.state import RoleState, differences
 from dormant.roles.remediate.status import (
@@ -136,11 +137,15 @@ def release(
     apply: bool,
     clock: Clock = utc_now,
     only: Set[ReleasePart] = ALL_PARTS,
+    backups: BackupReader | None = None,
 ) -> Iterator[Outcome]:
     """Remove the quarantine and restrict policies and tags (``only`` these parts); a role
     with none of them: no change. Each part is undone independently of the other.
 
-    Release gives access back, so neither the allow-list nor the caller's own role stops it.
+    A restriction by AWS's recommendation is put back from the backup its tags name, read
+    with ``backups`` (where, version): the earlier documents and attachments, and dormant's
+    own policies deleted. Release gives access back, so neither the allow-list nor the
+    caller's own role stops it.
     """
     caller = mutator.caller()
     parts = [part for part in ReleasePart if part in only]
@@ -160,6 +165,12 @@ def release(
         if refused is not None:
             return Outcome(name, Status.REFUSED, refused)
         steps = tuple(step for part in parts for step in plans[part](state))
+        if ReleasePart.RESTRICTION in parts:
+            earlier = _recommendation_backup(state, backups)
+            if isinstance(earlier, Outcome):
+                return earlier
+            if earlier is not None:
+                steps += tuple(unrecommend_steps(state, earlier))
         if not steps:
             neither = "neither " if len(parts) > 1 else "not "
             return Outcome(name, Status.UNCHANGED, f"role {name} is {neither}{nothing}")
@@ -169,6 +180,38 @@ def release(
         return Outcome(name, Status.DONE, f"released role {name}{which}", steps)
 
     return each_target(targets, act, caller)
+
+
+# Reads one version of a backup: (where, version) -> the backup.
+BackupReader = Callable[[str, str], RoleBackup]
+
+
+def _recommendation_backup(
+    state: RoleState, backups: BackupReader | None
+) -> RoleState | Outcome | None:
+    """The role's state before a recommendation was applied (None: none was), or why it
+    cannot be put back."""
+    held = backup_of(state)
+    if held is None:
+        return None
+    name = state.name
+    where, version = held
+    if backups is None:
+        return Outcome(name, Status.FAILED, f"role {name}: its backup {where} cannot be read here")
+    try:
+        backup = backups(where, version)
+    except RoleDataError as exc:
+        return Outcome(
+            name, Status.FAILED, f"the backup of role {name} ({where}) cannot be read: {exc}"
+        )
+    if backup.state.role.role_id != state.role.role_id:
+        return Outcome(
+            name,
+            Status.REFUSED,
+            f"the backup {where} is of another role {name} (RoleId "
+            f"{backup.state.role.role_id}, not {state.role.role_id}); nothing released",
+        )
+    return backup.state
 
 
 def delete(
