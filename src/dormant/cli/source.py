@@ -28,7 +28,9 @@ def source_options(func: F) -> F:
         type=click.Choice([s.value for s in FindingSource]),
         default=FindingSource.DORMANT.value,
         show_default=True,
-        help="Whose findings: dormant's own decision on every role, or IAM Access "
-        "Analyzer's ACTIVE UnusedIAMRole findings, each decided again by dormant's rules "
-        "(the report adds aws_finding, agrees, disagreement). One live account.",
+        help="Whose findings: dormant's own decision on every role, or the UnusedIAMRole "
+        "findings of IAM Access Analyzer (ACTIVE) or Security Hub (GetFindingsV2, open), each "
+        "decided again by dormant's rules (the report adds aws_finding, agrees, "
+        "disagreement). Live: the current account, or with --org/--accounts the findings of "
+        "the administrator's organization analyzer joined in each member account.",
     )(func)

@@ -1,8 +1,8 @@
 """The join of AWS's unused-role findings with dormant's own decision on the same roles.
 
-Each AWS finding (`AwsFinding`, from IAM Access Analyzer) is matched by ARN with the dormant
-`Finding` that `dormant.roles.decide.evaluate_role` made on IAM's data for that role (the
-scan's one decision), and gets an `Agreement`: true only where dormant's rules also say
+Each AWS finding (`AwsFinding`, from Access Analyzer or Security Hub) is matched by ARN with
+the dormant `Finding` that `dormant.roles.decide.evaluate_role` made on IAM's data for that
+role (the scan's one decision), and gets an `Agreement`: true only where dormant's rules also say
 unused and nothing dormant refuses on applies; else false with why, in the first of these
 that holds:
 
@@ -85,11 +85,13 @@ def join_findings(
     settings: Settings,
     now: datetime,
     reachable_accounts: Collection[str],
+    operation: str = LIST_OPERATION,
 ) -> tuple[list[Finding], list[AccountFailure]]:
     """One dormant finding per AWS finding about a role, and what could not be joined.
 
     `findings` are dormant's decisions on every role of the reachable accounts (as the scan
-    makes them); the result keeps AWS's order.
+    makes them); the result keeps AWS's order. `operation` is the call that read AWS's
+    findings, named in the failures.
     """
     by_arn = {finding.arn: finding for finding in findings}
     joined: list[Finding] = []
@@ -104,7 +106,7 @@ def join_findings(
             failures.append(
                 AccountFailure(
                     aws.account_id,
-                    LIST_OPERATION,
+                    operation,
                     f"AWS finding {aws.id} names {aws.resource_arn}, which IAM no longer "
                     f"holds (deleted after AWS's analysis of {aws.analyzed_at:%Y-%m-%d})",
                 )
@@ -118,7 +120,7 @@ def join_findings(
         failures.append(
             AccountFailure(
                 account_id,
-                LIST_OPERATION,
+                operation,
                 f"AWS reports {count} unused role{'s' if count != 1 else ''} in account "
                 f"{account_id}, which dormant cannot reach (e.g. {missed[0].resource_arn})",
             )
