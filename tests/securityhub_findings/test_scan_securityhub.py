@@ -146,6 +146,23 @@ def test_a_disagreement_of_each_kind_through_security_hub(sim_server: SimulatedA
     assert 'id="disagree-only"' in html
     assert html.count('data-agrees="0"') == 6
 
+    markdown = _scan(sim_server, reader, *options, "-f", "markdown").stdout
+    assert "| AWS agrees |" in markdown
+    assert "no: referenced by 1 resource" in markdown
+    asff = {
+        f["Resources"][0]["Details"]["AwsIamRole"]["RoleName"]: f["ProductFields"]
+        for f in json.loads(_scan(sim_server, reader, *options, "-f", "asff").stdout)
+    }
+    assert asff["idle"]["dormant/agrees"] == "true"
+    assert asff["idle"]["dormant/aws_finding_id"] == aws["id"]
+    assert asff["glass"]["dormant/disagreement"] == "allow-listed (/break-glass/*)"
+    ocsf = [
+        json.loads(line) for line in _scan(sim_server, reader, "-f", "ocsf").stdout.splitlines()
+    ]
+    unmapped = {f["resources"][0]["name"]: f["unmapped"] for f in ocsf}
+    assert unmapped["idle"]["aws_finding"]["id"] == aws["id"]
+    assert unmapped["idle"]["agrees"] is True
+
 
 def test_without_security_hub_or_its_grant_the_scan_stops_with_one_line(
     sim_server: SimulatedAws,
