@@ -191,3 +191,4 @@ def test_aws_findings_are_read_in_pages_with_no_call_per_role(
         "iam:GetAccountAuthorizationDetails": pages,
     }
     assert result["findings"] == result["agreed"] == result["roles"] == 1001
+    assert result["securityhub_calls"] == {"securityhub:GetFindingsV2": 11}
