@@ -275,3 +275,32 @@ def test_an_organization_analyzer_in_the_management_account_covers_the_members(
         (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:role/idle-here"),
         (MEMBER, f"arn:aws:iam::{MEMBER}:role/idle-there"),
     }
+
+
+def test_a_delegated_administrators_organization_analyzer_covers_the_members_others_do_not(
+    sim: Simulation, now: datetime
+) -> None:
+    third = "333333333333"
+    sim.create_organization([MEMBER, third])
+    old = now - timedelta(days=200)
+    for account in (ACCOUNT, MEMBER, third):
+        sim.put_role(account, f"idle-{account}", created=old)
+    sim.client("organizations").register_delegated_administrator(
+        AccountId=MEMBER, ServicePrincipal="access-analyzer.amazonaws.com"
+    )
+    delegated = access_analyzer.create_analyzer(
+        MEMBER, "org", analyzer_type="ORGANIZATION_UNUSED_ACCESS"
+    )
+    plain = access_analyzer.create_analyzer(
+        third, "org", analyzer_type="ORGANIZATION_UNUSED_ACCESS"
+    )
+    access_analyzer.analyze(now)
+
+    def owners(arn: str, account: str) -> set[str]:
+        client = sim.client("accessanalyzer", account)
+        return {
+            f["resourceOwnerAccount"] for f in client.list_findings_v2(analyzerArn=arn)["findings"]
+        }
+
+    assert owners(delegated, MEMBER) == {ACCOUNT, MEMBER, third}
+    assert owners(plain, third) == {third}
