@@ -10,6 +10,8 @@ roles a page), dormant's decision on every role, and the join.
 Expected exactly: 1 ListAnalyzers, ceil(N/1000) ListFindingsV2 and ceil(N/1000) GAAD calls,
 nothing else (no GetFindingV2, no GetRole); the run stops (exit 1) if a count breaks that. The
 join (``join_findings``) is timed alone, median of the reps: the processing beyond the calls.
+The same findings read through Security Hub (``--source securityhub``: GetFindingsV2, 100 a
+page) cost exactly ceil(N/100) calls, each translated from OCSF; timed as read and translate.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class AwsFindingsPlan:
 
 def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
     from dormant.aws.access_analyzer import find_analyzer, read_findings
+    from dormant.aws.securityhub_findings import MAX_RESULTS, read_securityhub_findings
     from dormant.core.settings import Settings
     from dormant.roles.agreement import join_findings
     from dormant.roles.aws import IamRoleSource
@@ -68,6 +71,15 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
         )
         read_s = time.perf_counter() - started
         calls = sim.recorder.counts()
+        hub = sim.client("securityhub", ACCOUNT_ID, region=REGION)
+        hub.enable_security_hub()
+        sim.recorder.reset()
+        started = time.perf_counter()
+        hub_findings = list(
+            read_securityhub_findings(hub, ["UnusedIAMRole"], account_id=ACCOUNT_ID)
+        )
+        hub_s = time.perf_counter() - started
+        hub_calls = sim.recorder.counts()
     joins = []
     for _ in range(plan.reps):
         began = time.perf_counter()
@@ -83,6 +95,12 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
     }
     if calls != expected:
         raise BenchmarkError(f"aws_findings: calls {calls}, expected exactly {expected}")
+    hub_expected = {"securityhub:GetFindingsV2": math.ceil(plan.roles / MAX_RESULTS)}
+    if hub_calls != hub_expected or len(hub_findings) != plan.roles:
+        raise BenchmarkError(
+            f"aws_findings: Security Hub calls {hub_calls} for {len(hub_findings)} findings, "
+            f"expected exactly {hub_expected} for {plan.roles}"
+        )
     if len(joined) != plan.roles or failures:
         raise BenchmarkError(
             f"aws_findings: {len(joined)} joined of {plan.roles}, {len(failures)} failures"
@@ -96,6 +114,9 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
         "expected_calls": expected,
         "read_and_join_s": round(read_s, 3),
         "join_s": round(median(joins), 4),
+        "securityhub_calls": hub_calls,
+        "securityhub_expected_calls": hub_expected,
+        "securityhub_read_s": round(hub_s, 3),
     }
 
 
@@ -116,6 +137,11 @@ def print_aws_findings(result: dict[str, Any]) -> None:
             ],
         )
     )
+    hub_calls = ", ".join(f"{k} {v}" for k, v in sorted(result["securityhub_calls"].items()))
+    print(
+        f"\nThrough Security Hub: {hub_calls}, read and translated from OCSF in "
+        f"{fmt_seconds(result['securityhub_read_s'])}."
+    )
 
 
 def aws_findings_targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
@@ -124,6 +150,11 @@ def aws_findings_targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
             "aws_findings: ceil(N/1000) ListFindingsV2 and GAAD pages, no call per role",
             result["calls"] == result["expected_calls"],
             ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items())),
+        ),
+        (
+            "aws_findings: ceil(N/100) GetFindingsV2 pages through Security Hub",
+            result["securityhub_calls"] == result["securityhub_expected_calls"],
+            ", ".join(f"{k} {v}" for k, v in sorted(result["securityhub_calls"].items())),
         ),
         (
             "aws_findings: join under 1 s beyond the calls",

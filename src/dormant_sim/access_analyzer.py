@@ -50,9 +50,12 @@ Authorization (under `Simulation.enforcing()`): IAM names ListFindingsV2 and Get
 `access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`request_context.IAM_ACTIONS`),
 on the analyzer's ARN, as the two recommendation calls are; ValidatePolicy on "*"; a caller
 without them gets AccessDeniedException.
-Organization analyzers read only the analyzer's own account here (findings for member accounts
-are not simulated yet). Test support over moto's private classes; never imported by dormant's
-Lambda path. It must never weaken a check that AWS makes.
+An organization analyzer owned by the management account or by Access Analyzer's delegated
+administrator analyzes every ACTIVE account of the organization
+(`unused_access.analyzed_accounts`); owned by any other account, only that account. Security
+Hub shows the same findings as OCSF (`dormant_sim.securityhub_v2`). Test support over moto's
+private classes; never imported by dormant's Lambda path. It must never weaken a check that
+AWS makes.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from dormant_sim import (
     identity_center,
     s3,
     securityhub,
+    securityhub_v2,
     sts,
 )
 from dormant_sim.patching import Patch, SimulatedService
@@ -48,6 +49,7 @@ SERVICES: Sequence[SimulatedService] = (
     config_aggregate,
     config_query,
     securityhub,
+    securityhub_v2,
     access,
     access_analyzer,
     identity_center,

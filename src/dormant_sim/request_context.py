@@ -125,6 +125,12 @@ def _finding_products(
     return tuple(sorted(products))
 
 
+def _hub_v2(account: str, _caller: Caller, _params: Params, region: str) -> str:
+    from dormant_sim.securityhub_v2 import hub_arn
+
+    return hub_arn(account, region)
+
+
 def _config_rule_arn(account: str, region: str, name: str) -> str:
     from moto.config.models import config_backends
 
@@ -141,9 +147,11 @@ ANY = "*"
 IAM_ACTIONS = {
     "access-analyzer:listfindingsv2": "access-analyzer:ListFindings",
     "access-analyzer:getfindingv2": "access-analyzer:GetFinding",
+    "securityhub:getfindingsv2": "securityhub:GetFindings",
+    "securityhub:batchupdatefindingsv2": "securityhub:BatchUpdateFindings",
 }
 # The error code of a denial, where a service's protocol names it otherwise (rest-json).
-DENIED_CODES = {"access-analyzer": "AccessDeniedException"}
+DENIED_CODES = {"access-analyzer": "AccessDeniedException", "securityhub": "AccessDeniedException"}
 # Action (lower case) -> how to build the ARN of the resource IAM authorizes it against, for
 # the actions IAM's reference gives resource types. Actions without resource types are
 # authorized against "*" and need no entry; `tests/sim/test_enforcement_evaluation.py` checks this
@@ -239,6 +247,10 @@ RESOURCES: dict[str, Builder] = {
     "config:describeconfigurationrecorderstatus": recorders,
     # Security Hub
     "securityhub:batchimportfindings": _finding_products,
+    # GetFindingsV2 and BatchUpdateFindingsV2 are authorized as these two, on the V2 hub
+    # (IAM's reference also gives them `hub`, the CSPM hub, for the V1 calls).
+    "securityhub:getfindings": _hub_v2,
+    "securityhub:batchupdatefindings": _hub_v2,
     # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
     "access-analyzer:createanalyzer": analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),

@@ -276,6 +276,24 @@ def _operation_check(service: str, operation: str) -> _Check | None:
     return _compile(input_shape, {})
 
 
+@functools.lru_cache(maxsize=1024)
+def _error_code(service: str, operation: str) -> str:
+    """The service's validation code, unless the operation's model names only the default
+    (Security Hub's V2 operations answer ValidationException, its V1 ones InvalidInput)."""
+    code = ERROR_CODES.get(service, _DEFAULT_CODE)
+    try:
+        errors = {
+            shape.error_code or shape.name
+            for shape in _botocore_session()
+            .get_service_model(service)
+            .operation_model(operation)
+            .error_shapes
+        }
+    except (OperationNotFoundError, botocore.exceptions.UnknownServiceError):
+        return code
+    return _DEFAULT_CODE if code not in errors and _DEFAULT_CODE in errors else code
+
+
 def check(service: str, operation: str, params: Mapping[str, Any]) -> Refusal | None:
     """The refusal AWS answers for `params` of `service`'s `operation`, or None if valid."""
     validator = _operation_check(service, operation)
@@ -286,7 +304,7 @@ def check(service: str, operation: str, params: Mapping[str, Any]) -> Refusal | 
         return None
     path, value, constraint = problem
     return Refusal(
-        ERROR_CODES.get(service, _DEFAULT_CODE),
+        _error_code(service, operation),
         f"1 validation error detected: Value '{_shown(value)}' at '{path}' failed to satisfy "
         f"constraint: {constraint}",
     )

@@ -15,7 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-__all__ = ["ANALYZERS", "FINDINGS", "Analyzer", "Finding", "analyze", "archive", "lock", "reset"]
+__all__ = [
+    "ANALYZERS",
+    "FINDINGS",
+    "Analyzer",
+    "Finding",
+    "analyze",
+    "analyzed_accounts",
+    "archive",
+    "lock",
+    "reset",
+]
 
 _SERVICE_LINKED_PATH = "/aws-service-role/"
 
@@ -203,6 +213,36 @@ def _opt_utc(value: datetime | None) -> datetime | None:
     return None if value is None else _as_utc(value)
 
 
+# The service principal an organization names a delegated administrator of Access Analyzer for.
+ACCESS_ANALYZER_PRINCIPAL = "access-analyzer.amazonaws.com"
+
+
+def analyzed_accounts(analyzer: Analyzer) -> list[str]:
+    """The accounts an analyzer covers: its own; for an organization analyzer owned by the
+    management account or a delegated administrator of Access Analyzer, every ACTIVE account
+    of the organization (AWS: the zone of trust is the organization)."""
+    if analyzer.type != "ORGANIZATION_UNUSED_ACCESS":
+        return [analyzer.account_id]
+    from moto.organizations.models import organizations_backends
+
+    owner = analyzer.account_id
+    mapped = organizations_backends.master_accounts.get(owner)
+    management = str(mapped[0] if isinstance(mapped, tuple) else mapped or owner)
+    try:
+        organization = organizations_backends[management]["aws"]
+    except Exception:
+        return [owner]
+    if organization.org is None:
+        return [owner]
+    delegated = any(
+        admin.account.id == owner and ACCESS_ANALYZER_PRINCIPAL in admin.services
+        for admin in organization.admins
+    )
+    if owner != management and not delegated:
+        return [owner]
+    return [str(a.id) for a in organization.accounts if a.status == "ACTIVE"]
+
+
 def analyze(now: datetime, account_id: str | None = None) -> None:
     """One analysis pass of every analyzer (of `account_id` only, if given), at `now`.
 
@@ -221,7 +261,8 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
     for analyzer in analyzers:
         found = {
             (u.finding_type, f"{u.resource}#{u.access_key_id or ''}"): u
-            for u in _unused_entities(analyzer.account_id, analyzer.unused_access_age, now)
+            for account in analyzed_accounts(analyzer)
+            for u in _unused_entities(account, analyzer.unused_access_age, now)
         }
         with lock:
             findings = FINDINGS.setdefault(analyzer.arn, {})
@@ -248,7 +289,7 @@ def analyze(now: datetime, account_id: str | None = None) -> None:
                     finding_type=entity.finding_type,
                     resource=entity.resource,
                     resource_type=entity.resource_type,
-                    account_id=analyzer.account_id,
+                    account_id=entity.resource.split(":")[4],
                     status="ACTIVE",
                     created=now,
                     updated=now,

@@ -191,6 +191,7 @@ def test_aws_findings_are_read_in_pages_with_no_call_per_role(
         "iam:GetAccountAuthorizationDetails": pages,
     }
     assert result["findings"] == result["agreed"] == result["roles"] == 1001
+    assert result["securityhub_calls"] == {"securityhub:GetFindingsV2": 11}
 
 
 def test_user_findings_ask_for_details_only_about_users_with_two_keys(

@@ -354,3 +354,50 @@ def test_the_exempt_card_counts_the_rows_shown(big_report: Report, open_page: Op
     assert page.evaluate(_CARDS)["exempt"] == 1
     page.get_by_label("non-compliant", exact=True).check()
     assert page.evaluate(_CARDS)["exempt"] == 0
+
+
+def test_aws_and_dormant_disagree_leaves_the_disagreements(
+    big_report: Report, open_page: Opener, tmp_path: Path
+) -> None:
+    from dormant.core.aws_findings import Agreement, AwsFinding
+    from dormant.roles.layout_aws import ROLE_AWS_LAYOUT
+
+    def joined(index: int, row: Any) -> Any:
+        aws = AwsFinding(
+            "securityhub",
+            f"arn:aws:securityhub:us-east-1:{row.account_id}:finding/{index}",
+            "UnusedIAMRole",
+            "New",
+            datetime(2024, 5, 30, tzinfo=UTC),
+            f"arn:aws:iam::{row.account_id}:role/{row.role_name}",
+            row.account_id,
+            90,
+            "arn:aws:securityhub:us-east-1::productv2/aws/access-analyzer",
+        )
+        agreement = Agreement(True) if index % 3 else Agreement(False, "exempt by tag")
+        return row._replace(aws_finding=aws, agreement=agreement)
+
+    rows = [joined(index, row) for index, row in enumerate(big_report.rows[:30])]
+    meta = ReportMeta(
+        layout=ROLE_AWS_LAYOUT,
+        kind="scan",
+        generated_at=datetime(2024, 6, 1, tzinfo=UTC),
+        source="account 111111111111, securityhub us-east-1",
+        multi_account=True,
+    )
+    out = io.StringIO()
+    render_html(rows, meta, out)
+    report = tmp_path / "joined.html"
+    report.write_text(out.getvalue(), encoding="utf-8")
+    page = open_page(report)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_label("AWS and dormant disagree").check()
+    disagreeing = sorted(r.role_name for r in rows if not r.agreement.agrees)
+    assert len(disagreeing) == 10
+    assert sorted(page.evaluate(_VISIBLE_NAMES)) == disagreeing
+    assert page.evaluate(_CARDS)["total"] == 10
+    assert page.get_by_text("no: exempt by tag").first.is_visible()
+    page.get_by_label("AWS and dormant disagree").uncheck()
+    assert len(page.evaluate(_VISIBLE_NAMES)) == 30
+    # A report without AWS's findings has no such filter.
+    assert open_page(big_report.path).locator("#disagree-only").count() == 0

@@ -344,7 +344,7 @@ def test_batch_import_findings_is_authorized_on_the_findings_product(
     with sim.enforcing(), sim.acting_as(caller):
         client = boto3.client("securityhub", region_name="us-east-1")
         code, message = error_of(client.batch_import_findings, Findings=[_finding(product)])
-    assert code == "AccessDenied"
+    assert code == "AccessDeniedException"  # Security Hub is rest-json: IAM's denial is named so
     assert product in message
 
 

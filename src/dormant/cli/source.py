@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -10,14 +10,31 @@ import click
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 
-__all__ = ["finding_source_options", "parse_finding_source", "source_options"]
+__all__ = [
+    "ACCESS_ANALYZER_ONLY",
+    "finding_source_options",
+    "parse_finding_source",
+    "source_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def finding_source_options(noun: str, finding_types: str) -> Callable[[F], F]:
+def finding_source_options(
+    noun: str,
+    finding_types: str,
+    *,
+    sources: Sequence[FindingSource] = tuple(FindingSource),
+    scope: str = "One live account.",
+) -> Callable[[F], F]:
     """--source and --analyzer-arn for a command about `noun`s (checked by
-    `parse_finding_source`); `finding_types` are the ones it reads, as help names them."""
+    `parse_finding_source`); `finding_types` are the ones it reads, as help names them, and
+    `sources` the sources it offers."""
+    readers = {
+        FindingSource.ACCESS_ANALYZER: "IAM Access Analyzer (ACTIVE)",
+        FindingSource.SECURITYHUB: "Security Hub (GetFindingsV2, open)",
+    }
+    offered = " or ".join(readers[s] for s in sources if s in readers)
 
     def decorate(func: F) -> F:
         func = click.option(
@@ -29,34 +46,50 @@ def finding_source_options(noun: str, finding_types: str) -> Callable[[F], F]:
         )(func)
         return click.option(
             "--source",
-            type=click.Choice([s.value for s in FindingSource]),
+            type=click.Choice([s.value for s in sources]),
             default=FindingSource.DORMANT.value,
             show_default=True,
-            help=f"Whose findings: dormant's own decision on every {noun}, or IAM Access "
-            f"Analyzer's ACTIVE {finding_types} findings, each decided again by dormant's "
-            "rules (the report adds aws_finding, agrees, disagreement). One live account.",
+            help=f"Whose findings: dormant's own decision on every {noun}, or the "
+            f"{finding_types} findings of {offered}, each decided again by dormant's rules "
+            f"(the report adds aws_finding, agrees, disagreement). {scope}",
         )(func)
 
     return decorate
 
 
+# Security Hub shows no access key id and no per-service details for its unused-access
+# findings, which the users' and permissions' joins need: those commands read Access Analyzer.
+ACCESS_ANALYZER_ONLY = (FindingSource.DORMANT, FindingSource.ACCESS_ANALYZER)
+
 # `dormant scan`'s.
-source_options = finding_source_options("role", "UnusedIAMRole")
+source_options = finding_source_options(
+    "role",
+    "UnusedIAMRole",
+    scope="Live: the current account, or with --org/--accounts the findings of the "
+    "administrator's organization analyzer joined in each member account.",
+)
 
 
 def parse_finding_source(
-    source: str, analyzer_arn: str | None, chosen: Sequence[str]
+    source: str,
+    analyzer_arn: str | None,
+    chosen: Sequence[str],
+    *,
+    allowed: Collection[str] = (),
 ) -> FindingSource:
     """--source and --analyzer-arn, checked against what else was chosen (an offline input,
-    --org, --accounts): AWS's findings are read from one live account for now."""
+    --org, --accounts): AWS's findings are read live, so an option in `chosen` that is not in
+    `allowed` is refused with any source but dormant's."""
     try:
         finding_source = FindingSource(source)
     except ValueError:
         choices = ", ".join(s.value for s in FindingSource)
         raise InvalidParameter("--source", f"{source!r} is not one of {choices}") from None
-    if finding_source is not FindingSource.DORMANT and chosen:
+    refused = [option for option in chosen if option not in allowed]
+    if finding_source is not FindingSource.DORMANT and refused:
+        where = "AWS's findings are read live" + ("" if allowed else ", in one account")
         raise InvalidParameter(
-            chosen[0], f"cannot be combined with --source {finding_source.value} (one live account)"
+            refused[0], f"cannot be combined with --source {finding_source.value} ({where})"
         )
     if analyzer_arn is not None and finding_source is not FindingSource.ACCESS_ANALYZER:
         raise InvalidParameter("--analyzer-arn", "needs --source access-analyzer")

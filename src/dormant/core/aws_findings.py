@@ -1,7 +1,8 @@
 """AWS's own unused-access findings as dormant reads them, and whether dormant agrees.
 
-`AwsFinding` is one finding of IAM Access Analyzer (ListFindingsV2), translated once from AWS's
-camelCase by the adapter (`dormant.aws.access_analyzer`); `Agreement` is what the join of a
+`AwsFinding` is one finding of IAM Access Analyzer (ListFindingsV2) or Security Hub
+(GetFindingsV2), translated once from AWS's fields by the adapters (`dormant.aws.access_analyzer`,
+`dormant.aws.securityhub_findings`); `Agreement` is what the join of a
 kind (`dormant.roles.agreement`) says about it: true when dormant's own rules also find the
 resource unused and nothing forbids acting on it, else false with why. `Source` names where
 findings come from (`--source`). `UnusedService` and `UnusedAction` are an UnusedPermission
@@ -40,6 +41,7 @@ class FindingSource(enum.StrEnum):
 
     DORMANT = "dormant"  # dormant's own decision over IAM's data (the default)
     ACCESS_ANALYZER = "access-analyzer"  # IAM Access Analyzer's unused-access findings
+    SECURITYHUB = "securityhub"  # the same findings as Security Hub shows them (OCSF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,9 @@ class AwsFinding:
     """One unused-access finding as AWS reports it.
 
     `last_accessed` is None when AWS's summary lacks it (ListFindingsV2 summaries never hold
-    it; GetFindingV2's details do) or when AWS saw no access. `window_days` is the analyzer's.
+    it; GetFindingV2's details do) or when AWS saw no access. `window_days` is the analyzer's
+    (Security Hub's: 90). `analyzer_arn` is the analyzer's ARN, or for Security Hub the
+    finding's product ARN (OCSF's `metadata.product.uid`).
     """
 
     source: str

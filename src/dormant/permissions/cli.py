@@ -33,7 +33,7 @@ from dormant.cli.output import (
     output_stream,
     resolve_format,
 )
-from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.cli.source import ACCESS_ANALYZER_ONLY, finding_source_options, parse_finding_source
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
@@ -279,7 +279,7 @@ def _settings_record(
     show_default=True,
     help="Role assumed in each other account with --org/--accounts.",
 )
-@finding_source_options("role", "UnusedPermission")
+@finding_source_options("role", "UnusedPermission", sources=ACCESS_ANALYZER_ONLY)
 @tag_options
 @aws_options
 @output_options

@@ -7,7 +7,9 @@ one table that says how each kind (the ``Layout``'s name) is named in Security H
 ``asff_finding`` builds one finding; ``dormant export securityhub`` imports the same
 findings. A finding's ``Id`` depends only on the account, the kind and the resource id,
 so the same resource keeps the same finding across runs and Security Hub updates it in
-place. Standard library only; nothing here decides compliance or talks to AWS.
+place. A line joined with AWS's own finding (``--source``) names it and the agreement in
+``ProductFields`` (``dormant/aws_finding_id``, ``dormant/agrees``, ...). Standard library
+only; nothing here decides compliance or talks to AWS.
 """
 
 from __future__ import annotations
@@ -225,7 +227,23 @@ def asff_finding(
         "Compliance": {"Status": "FAILED" if failed else "PASSED"},
         "Workflow": {"Status": "NEW"},
         "RecordState": record_state,
-        "ProductFields": {"dormant/compliance": str(line.compliance)},
+        "ProductFields": {"dormant/compliance": str(line.compliance), **_aws_fields(line)},
+    }
+
+
+def _aws_fields(line: Line) -> dict[str, str]:
+    """AWS's finding beside dormant's decision, for a line joined with it (``--source``):
+    ProductFields hold strings only."""
+    aws: Any = getattr(line, "aws_finding", None)
+    agreement: Any = getattr(line, "agreement", None)
+    if aws is None or agreement is None:
+        return {}
+    return {
+        "dormant/aws_finding_source": str(aws.source),
+        "dormant/aws_finding_id": str(aws.id)[:2048],
+        "dormant/aws_finding_type": str(aws.type),
+        "dormant/agrees": "true" if agreement.agrees else "false",
+        **({"dormant/disagreement": str(agreement.why)[:2048]} if agreement.why else {}),
     }
 
 

@@ -3,8 +3,9 @@
 Summary cards, a chart of days since last use (inline SVG drawn here, server-side, and
 redrawn by the page's script from the rows the filters leave), and
 the tables, grouped in collapsible sections by account when there are several. A few
-lines of inline script add a search box, compliance filters, cards that count what is
-shown, and sorting by any column; without script the whole table is still there. The
+lines of inline script add a search box, compliance filters (and, when AWS's findings were
+read, "AWS and dormant disagree"), cards that count what is shown, and sorting by any
+column; without script the whole table is still there. The
 page fits a 1280 px window and prints on A4 (landscape) without cutting columns.
 
 Jinja2 autoescapes every value (role names, tags and annotations may hold ``<``); no
@@ -214,6 +215,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             {"account_id": None, "summary": None, "rows": [cells(line) for line in ordered]}
         )
     checked = any(row["data"].referenced for group in groups for row in group["rows"])
+    joined = any(row["data"].agrees for group in groups for row in group["rows"])
     template = _environment().get_template("report.html.j2")
     out.write(
         template.render(
@@ -231,6 +233,7 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
             extra_columns=extra,
             owners=owner_groups(ordered),
             references_checked=checked,
+            aws_joined=joined,
             show_recorded=meta.kind == "report",
             failures=meta.failures,
         )

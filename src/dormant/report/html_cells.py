@@ -75,6 +75,8 @@ class RowData:
     # "1" something references it, "0" no reference found, "" no source was asked.
     referenced: str = ""
     exempt: bool = False
+    # "1" AWS's finding and dormant agree, "0" they disagree, "" no AWS finding was read.
+    agrees: str = ""
 
 
 def items(label: str, values: Sequence[str], shown: int = SHOWN) -> Items:
@@ -114,7 +116,16 @@ def row_data(line: Line, path: str = "") -> RowData:
         exempt=line.exempt,
         search=" ".join(part for part in parts if part).lower(),
         referenced=_referenced(line),
+        agrees=_agrees(line),
     )
+
+
+def _agrees(line: object) -> str:
+    """Whether a line joined with AWS's finding (``agreement``) agrees with it."""
+    agreement: object = getattr(line, "agreement", None)
+    if agreement is None:
+        return ""
+    return "1" if getattr(agreement, "agrees", False) else "0"
 
 
 def _referenced(line: object) -> str:

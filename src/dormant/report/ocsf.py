@@ -5,7 +5,9 @@ ASFF export, a line that is ``NOT_APPLICABLE`` is no finding and is left out, an
 finding's uid is the ASFF finding's Id (stable across runs). The compliance, which a
 Detection Finding has no attribute for, is in ``status`` (New when non-compliant,
 Resolved when compliant), ``status_detail`` and ``unmapped.compliance``; the annotation
-is the ``message``; what references a role is in the resource's ``data``. Names come
+is the ``message``; what references a role is in the resource's ``data``; a line joined with
+AWS's own finding (``--source``) adds ``unmapped.aws_finding``, ``agrees`` and
+``disagreement``. Names come
 from ``dormant.report.asff.KINDS``. Standard library only; nothing here decides compliance
 or talks to AWS.
 """
@@ -28,7 +30,7 @@ from dormant.report.asff import (
     partition_for,
     references_of,
 )
-from dormant.report.layout import Line, ReportMeta, Tally
+from dormant.report.layout import Line, ReportMeta, Tally, iso
 
 __all__ = ["OCSF_VERSION", "ocsf_finding", "render_ocsf"]
 
@@ -115,7 +117,26 @@ def ocsf_finding(line: Line, kind: FindingKind, *, region: str, time: datetime) 
             }
         ],
         "cloud": {"provider": "AWS", "region": region, "account": account},
-        "unmapped": {"compliance": str(line.compliance)},
+        "unmapped": {"compliance": str(line.compliance), **_aws_unmapped(line)},
+    }
+
+
+def _aws_unmapped(line: Line) -> dict[str, Any]:
+    """AWS's finding beside dormant's decision, for a line joined with it (``--source``)."""
+    aws: Any = getattr(line, "aws_finding", None)
+    agreement: Any = getattr(line, "agreement", None)
+    if aws is None or agreement is None:
+        return {}
+    return {
+        "aws_finding": {
+            "source": aws.source,
+            "id": aws.id,
+            "type": aws.type,
+            "status": aws.status,
+            "analyzed_at": iso(aws.analyzed_at),
+        },
+        "agrees": agreement.agrees,
+        "disagreement": agreement.why,
     }
 
 

@@ -1,5 +1,8 @@
 """TSV: the blog's report lines, ``name<TAB>compliance<TAB>annotation``, streamed.
 
+A line joined with AWS's finding (``--source access-analyzer|securityhub``) gets a fourth
+column, whether AWS and dormant agree: ``yes`` or ``no: why``.
+
 Lines are written one at a time as they arrive, never collected, so a snapshot of
 100,000 roles costs memory for one line. Account failures have no place here: the
 command line prints them on stderr.
@@ -25,6 +28,10 @@ def render_tsv(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     tally = meta.tally()
     write = out.write
     for line in tally.count(lines):
-        text = f"{line.name}\t{line.compliance.value}\t{one_line(line.annotation)}\n"
+        text = f"{line.name}\t{line.compliance.value}\t{one_line(line.annotation)}"
+        agreement = getattr(line, "agreement", None)
+        if agreement is not None:
+            text += f"\t{one_line(agreement.text)}"
+        text += "\n"
         write(f"{line.account_id}\t{text}" if meta.multi_account else text)
     return tally

@@ -1,8 +1,8 @@
 """The join of AWS's unused-role findings with dormant's own decision on the same roles.
 
-Each AWS finding (`AwsFinding`, from IAM Access Analyzer) is matched by ARN with the dormant
-`Finding` that `dormant.roles.decide.evaluate_role` made on IAM's data for that role (the
-scan's one decision), and gets an `Agreement`: true only where dormant's rules also say
+Each AWS finding (`AwsFinding`, from Access Analyzer or Security Hub) is matched by ARN with
+the dormant `Finding` that `dormant.roles.decide.evaluate_role` made on IAM's data for that
+role (the scan's one decision), and gets an `Agreement`: true only where dormant's rules also say
 unused and nothing dormant refuses on applies; else false with why, in the first of these
 that holds:
 
@@ -84,11 +84,13 @@ def join_findings(
     settings: Settings,
     now: datetime,
     reachable_accounts: Collection[str],
+    operation: str = LIST_OPERATION,
 ) -> tuple[list[Finding], list[AccountFailure]]:
     """One dormant finding per AWS finding about a role, and what could not be joined.
 
     `findings` are dormant's decisions on every role of the reachable accounts (as the scan
-    makes them); the result keeps AWS's order.
+    makes them); the result keeps AWS's order. `operation` is the call that read AWS's
+    findings, named in the failures.
     """
     by_arn = {finding.arn: finding for finding in findings}
     joined: list[Finding] = []
@@ -103,7 +105,7 @@ def join_findings(
             failures.append(
                 AccountFailure(
                     aws.account_id,
-                    LIST_OPERATION,
+                    operation,
                     f"AWS finding {aws.id} names {aws.resource_arn}, which IAM no longer "
                     f"holds (deleted after AWS's analysis of {aws.analyzed_at:%Y-%m-%d})",
                 )
@@ -113,4 +115,4 @@ def join_findings(
             replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
         )
     noun = ("unused role", "unused roles")
-    return joined, failures + unreachable_failures(unreachable, LIST_OPERATION, noun)
+    return joined, failures + unreachable_failures(unreachable, operation, noun)

@@ -46,7 +46,7 @@ from dormant.core.settings import parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
-from dormant.roles.aws_findings import joined_with_access_analyzer, parse_source
+from dormant.roles.aws_findings import AwsFindings, joined_with_aws, parse_source, read_aws_findings
 from dormant.roles.cli_accounts import live_account, many_accounts, warn
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
@@ -205,6 +205,14 @@ def run_scan(
     multi_account = False
     quota: RoleQuota | None = None
     rows: Iterable[Row]
+    aws: AwsFindings | None = None
+    if finding_source is not FindingSource.DORMANT:
+        # AWS's findings first: a missing analyzer or permission fails before any scan.
+        from dormant.aws.session import caller_account, client_config
+
+        session = user_session(profile, region)
+        caller = caller_account(session, client_config())
+        aws = read_aws_findings(session, finding_source, caller, analyzer_arn=analyzer_arn)
     if snapshot is not None:
         findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
@@ -220,7 +228,7 @@ def run_scan(
     elif use_org or accounts_file is not None:
         session = user_session(profile, region)
         region = session.region_name
-        found, failures, source = many_accounts(
+        found, failures, source, targets = many_accounts(
             session,
             use_org=use_org,
             accounts_file=accounts_file,
@@ -231,19 +239,32 @@ def run_scan(
             options=options,
             timeline=timeline,
         )
+        if aws is not None:
+            failed = {failure.account_id for failure in failures}
+            found, joined_failures = joined_with_aws(
+                aws,
+                found,
+                reachable_accounts=set(targets) - failed,
+                asked_accounts=None if use_org else set(targets),
+                settings=settings,
+                now=now,
+            )
+            failures = [*failures, *joined_failures]
+            source = f"{source}, {aws.where}"
         rows = [row_from_finding(f) for f in found]
         multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
         found, source, quota, account = live_account(session, settings, now, options, timeline)
-        if finding_source is FindingSource.ACCESS_ANALYZER:
-            found, failures, source = joined_with_access_analyzer(
-                session, found, account, analyzer_arn=analyzer_arn, settings=settings, now=now
+        if aws is not None:
+            found, failures = joined_with_aws(
+                aws, found, reachable_accounts={account}, settings=settings, now=now
             )
+            source = f"{source}, {aws.where}"
         rows = [row_from_finding(f) for f in found]
     meta = ReportMeta(
-        layout=ROLE_AWS_LAYOUT if finding_source is FindingSource.ACCESS_ANALYZER else ROLE_LAYOUT,
+        layout=ROLE_LAYOUT if aws is None else ROLE_AWS_LAYOUT,
         kind="scan",
         generated_at=now,
         source=source,

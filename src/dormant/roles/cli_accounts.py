@@ -102,7 +102,8 @@ def many_accounts(
     now: datetime,
     options: ReferenceOptions,
     timeline: Timeline,
-) -> tuple[list[Finding], Sequence[AccountFailure], str]:
+) -> tuple[list[Finding], Sequence[AccountFailure], str, tuple[str, ...]]:
+    """Every target account's roles decided; their failures; where from; the targets' ids."""
     from dormant.aws.session import caller_account, client_config
     from dormant.roles.aws_accounts import scan_accounts
 
@@ -129,4 +130,4 @@ def many_accounts(
     if any(s != "iam" for s in options.sources):
         account = caller_account(session, client_config())
         findings = list(referenced(findings, other_finders(session, options, account)))
-    return findings, list(result.failures), source
+    return findings, list(result.failures), source, tuple(t.account_id for t in targets)

@@ -35,7 +35,7 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.cli.source import ACCESS_ANALYZER_ONLY, finding_source_options, parse_finding_source
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import CredentialReportError, InvalidParameter
 from dormant.core.model import AccountFailure
@@ -188,7 +188,9 @@ def _many_accounts(
     default=None,
     help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
 )
-@finding_source_options("user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword")
+@finding_source_options(
+    "user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword", sources=ACCESS_ANALYZER_ONLY
+)
 @tag_options
 @aws_options
 @output_options
