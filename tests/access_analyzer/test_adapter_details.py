@@ -11,6 +11,7 @@ from tests.permissions.permissions_support import seed_role
 from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer, with_details
 from dormant.aws.finding_sources import finding_reader
 from dormant.core.aws_findings import FindingSource, UnusedAction
+from dormant.core.errors import InvalidParameter
 from dormant_sim import access_analyzer
 from dormant_sim.seed.users import KeySeed
 from dormant_sim.server import Simulation
@@ -68,5 +69,5 @@ def test_the_reader_is_chosen_from_the_source(sim: Simulation) -> None:
     session = boto3.session.Session(region_name="us-east-1")
     reader = finding_reader(FindingSource.ACCESS_ANALYZER, session, ACCOUNT)
     assert reader.where == f"access-analyzer {arn}"
-    with pytest.raises(ValueError, match="no reader"):
+    with pytest.raises(InvalidParameter, match="not offered"):
         finding_reader(FindingSource.DORMANT, session, ACCOUNT)
