@@ -243,6 +243,7 @@ RESOURCES: dict[str, Builder] = {
     "access-analyzer:createanalyzer": analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),
     "access-analyzer:getfinding": _param("analyzerArn"),
+    "access-analyzer:updatefindings": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": secret,
