@@ -116,10 +116,10 @@ class CampaignReport:
     notices: tuple[Notice, ...] = field(default=())
     # --archive: AWS's finding about each deleted role, archived or not (and why).
     archives: tuple[ArchiveResult, ...] = ()
-    # --source: whose findings ("access-analyzer"; None: dormant's own, and the JSON keeps
-    # its shape without the three keys), and AWS's findings that could not be joined (a role deleted after AWS's
-    # analysis, another account's), each naming its account; reported, never acted on.
+    # --source: AWS's findings that could not be joined (a role deleted after AWS's
+    # analysis), each naming its account; reported, never acted on.
     source_notes: tuple[str, ...] = ()
+    # Whose findings ("access-analyzer"); None: dormant's own, and the JSON keeps its shape.
     source: str | None = None
 
     @property
