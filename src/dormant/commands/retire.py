@@ -32,9 +32,9 @@ from dormant.cli.common import (
 )
 from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.cli.source import source_options
+from dormant.commands.archive import parse_archive, read_role_findings
 from dormant.commands.backups import open_backups
 from dormant.core.aws_findings import FindingSource
-from dormant.core.errors import InvalidParameter
 from dormant.core.settings import Settings
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
@@ -89,17 +89,6 @@ def _finder(session: Any, options: Any, account_id: str, iam_index: Any) -> Any:
     )
 
 
-def _parse_source(source: str, analyzer_arn: str | None, archive: bool) -> FindingSource:
-    from dormant.roles.aws_findings import parse_source
-
-    finding_source = parse_source(source, analyzer_arn, ())
-    if archive and finding_source is FindingSource.DORMANT:
-        raise InvalidParameter(
-            "--archive", "needs --source access-analyzer: the service whose finding is archived"
-        )
-    return finding_source
-
-
 def _agreed(
     session: Any,
     finding_source: FindingSource,
@@ -113,18 +102,9 @@ def _agreed(
     archiver; (None, None) with dormant's own source."""
     if finding_source is FindingSource.DORMANT:
         return None, None
-    from dormant.aws.findings_source import read_source
     from dormant.roles.agreement import agreed_roles
-    from dormant.roles.aws_findings import ROLE_FINDING_TYPES
 
-    read = read_source(
-        session,
-        finding_source,
-        account_id,
-        finding_types=ROLE_FINDING_TYPES,
-        analyzer_arn=analyzer_arn,
-        owner_account=account_id,
-    )
+    read = read_role_findings(session, finding_source, analyzer_arn, account_id)
     agreed = agreed_roles(
         read.findings,
         roles,
@@ -327,7 +307,7 @@ def retire(
         max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     sources = parse_reference_options(references, aggregator, regions)
-    finding_source = _parse_source(source, analyzer_arn, archive)
+    finding_source = parse_archive(source, analyzer_arn, archive, source_alone=True)
     user_settings = settings_from_options(
         user_max_days,
         allow,
