@@ -600,13 +600,15 @@ class DeployedCampaignWithSource(DeployedCampaign):
         super().__init__()
         self.aws_unused: set[str] = set()  # roles with an ACTIVE finding after the last pass
         self.source_violations: list[str] = []
+        self.analyzers = boto3.client("accessanalyzer", region_name=REGION)
+        (analyzer,) = self.analyzers.list_analyzers()["analyzers"]
+        self.analyzer_arn = str(analyzer["arn"])
 
     def _findings(self) -> dict[str, str]:
         """role name -> its latest finding's status, read as the account's administrator."""
-        client = boto3.client("accessanalyzer", region_name=REGION)
-        (analyzer,) = client.list_analyzers()["analyzers"]
         found: dict[str, str] = {}
-        for page in client.get_paginator("list_findings_v2").paginate(analyzerArn=analyzer["arn"]):
+        pages = self.analyzers.get_paginator("list_findings_v2")
+        for page in pages.paginate(analyzerArn=self.analyzer_arn):
             for finding in page["findings"]:
                 found[finding["resource"].rsplit("/", 1)[-1]] = finding["status"]
         return found
