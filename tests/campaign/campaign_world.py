@@ -208,8 +208,16 @@ class World:
 
     @classmethod
     def create(
-        cls, sim: Simulation, monkeypatch: pytest.MonkeyPatch, hook: Hook, url: str
+        cls,
+        sim: Simulation,
+        monkeypatch: pytest.MonkeyPatch,
+        hook: Hook,
+        url: str,
+        source: str = "dormant",
     ) -> World:
+        """``source`` access-analyzer: the stack's Source, with ArchiveFindings, an
+        unused-access analyzer of the stack's window (no analysis until a story runs one),
+        and a Config recorder."""
         sim.reset()
         hook.bodies.clear()
         hook.answers[:] = [(200, {})]
@@ -224,7 +232,16 @@ class World:
             "RolePatternWhitelist": f"/{ASSUMER}",
             "WebhookSecretArn": secret_arn,
         }
+        if source != "dormant":
+            params.update(Source=source, ArchiveFindings="true")
         deployed = RetireDeployment.create(sim, monkeypatch, params)
+        if source == "access-analyzer":
+            from dormant_sim import access_analyzer
+
+            access_analyzer.create_analyzer(ACCOUNT, "unused", unused_access_age=WINDOW_DAYS)
+            # A recorder, so that Config's gaps do not hold every delete back: this world's
+            # stories reach deletes, and so archives.
+            sim.put_configuration_recorder(ACCOUNT)
         notify_stack = Stack.of(
             _template(),
             {**params, "RetireMode": "Notify"},

@@ -12,6 +12,11 @@ what an independent observer reads from the account (`campaign_world`), and so d
 test's own checks against the truth the model keeps (when each role was really used, what
 really references it, which notices really reached the owners' queue).
 
+The last shard deploys the stack with Source access-analyzer and ArchiveFindings: AWS's
+analysis is one more step, and the function may delete only a role the analyzer's last
+pass found unused (a role used after it keeps AWS's finding ACTIVE, and is still never
+deleted), and archives only findings about roles it deleted.
+
 CI runs 200 stories of up to 10 steps from fixed seeds (`DORMANT_PROPERTY_PROFILE` unset or
 `ci`), in four shards of 50 that pytest-xdist runs side by side; `long` explores far more
 (see docs/retire-invariants.md). A failure prints the shortest story hypothesis found.
@@ -165,9 +170,13 @@ def _said(violations: Sequence[Violation | str]) -> str:
 class DeployedCampaign(RuleBasedStateMachine):
     """The model: the true clock, uses, exemptions, references, delivered notices."""
 
+    SOURCE = "dormant"  # the stack's Source
+
     def __init__(self) -> None:
         super().__init__()
-        self.world = World.create(_SIM["sim"], _SIM["monkeypatch"], _SIM["hook"], _SIM["url"])
+        self.world = World.create(
+            _SIM["sim"], _SIM["monkeypatch"], _SIM["hook"], _SIM["url"], source=self.SOURCE
+        )
         self.now = self.world.day0 + timedelta(hours=6)
         self.mode = "Apply"
         self.promises = Promises(
@@ -500,7 +509,7 @@ class DeployedCampaign(RuleBasedStateMachine):
         from dormant.aws.session import client_config
         from dormant.commands.backups import read_any_backup
         from dormant.roles.aws_mutator import IamRoleMutator
-        from dormant.roles.remediate.runner import restore
+        from dormant.roles.remediate.restore import restore
 
         session = boto3.Session()
         urls = [f"s3://{BUCKET}/{PREFIX}{ACCOUNT}-{name}.json" for name in sorted(self.deleted)]
@@ -582,13 +591,66 @@ def campaign_sim(sim: Simulation, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     _SIM.clear()
 
 
+class DeployedCampaignWithSource(DeployedCampaign):
+    """The stack with Source access-analyzer: AWS's analysis passes are steps of the story."""
+
+    SOURCE = "access-analyzer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aws_unused: set[str] = set()  # roles with an ACTIVE finding after the last pass
+        self.source_violations: list[str] = []
+        self.analyzers = boto3.client("accessanalyzer", region_name=REGION)
+        (analyzer,) = self.analyzers.list_analyzers()["analyzers"]
+        self.analyzer_arn = str(analyzer["arn"])
+
+    def _findings(self) -> dict[str, str]:
+        """role name -> its latest finding's status, read as the account's administrator."""
+        found: dict[str, str] = {}
+        pages = self.analyzers.get_paginator("list_findings_v2")
+        for page in pages.paginate(analyzerArn=self.analyzer_arn):
+            for finding in page["findings"]:
+                found[finding["resource"].rsplit("/", 1)[-1]] = finding["status"]
+        return found
+
+    @rule()
+    def aws_analyzes(self) -> None:
+        from dormant_sim import access_analyzer
+
+        access_analyzer.analyze(self.now)
+        self.aws_unused = {n for n, status in self._findings().items() if status == "ACTIVE"}
+
+    def _after_run(self, error: BaseException | None) -> None:
+        super()._after_run(error)
+        before, after = self.last_run
+        for name in sorted(set(before.roles) - set(after.roles)):
+            if name not in self.aws_unused:
+                self.source_violations.append(
+                    f"{name} deleted at {self.now:%Y-%m-%d} without an ACTIVE AWS finding"
+                )
+
+    @invariant()
+    def never_deleted_without_aws_agreeing(self) -> None:
+        assert not self.source_violations, _said(self.source_violations)
+
+    @invariant()
+    def never_archived_while_present(self) -> None:
+        present = set(self.history[-1].roles)
+        archived = {n for n, status in self._findings().items() if status == "ARCHIVED"}
+        assert not archived & present, _said(
+            [f"{n}: AWS's finding archived while the role exists" for n in archived & present]
+        )
+
+
 SEED = 20261207
 SHARDS = int(os.environ.get("DORMANT_PROPERTY_SHARDS", "4"))
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_the_deployed_campaign_keeps_its_promises(campaign_sim: None, shard: int) -> None:
-    machine = type(f"DeployedCampaignShard{shard}", (DeployedCampaign,), {})
+    # The last shard runs the stack with Source access-analyzer.
+    base = DeployedCampaignWithSource if shard == SHARDS - 1 else DeployedCampaign
+    machine = type(f"DeployedCampaignShard{shard}", (base,), {})
     if PROFILE == "campaign-ci":
         machine = seed(SEED + shard)(machine)
     run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))
@@ -664,3 +726,27 @@ def test_a_story_the_search_found(campaign_sim: None, story: str) -> None:
         broken.append(f"restoring: {str(exc).splitlines()[0]}")
     found = broken
     assert not found, _said(found)
+
+
+def test_a_story_with_aws_findings(campaign_sim: None) -> None:
+    """AWS analyzes, a role is used after the analysis (AWS's finding stays ACTIVE): the
+    others are deleted and their findings archived; the used one is never deleted."""
+    machine = DeployedCampaignWithSource()
+    machine.days_pass(days=WINDOW_DAYS + 1, hours=0)
+    machine.aws_analyzes()
+    assert {"AppRole", "BatchRole", "DataRole"} <= machine.aws_unused
+    machine.schedule_invokes(days=0)
+    machine.schedule_invokes(days=NOTICE_DAYS)
+    machine.role_is_used(name="AppRole", hours_ago=1)
+    machine.schedule_invokes(days=AFTER_DAYS)
+    for name in sorted(vars(DeployedCampaignWithSource)) + sorted(vars(DeployedCampaign)):
+        if name.startswith(("never_", "nothing_", "backups_", "errors_")):
+            getattr(machine, name)()
+    assert sorted(machine.deleted) == ["BatchRole", "DataRole"]
+    statuses = machine._findings()
+    assert (statuses["BatchRole"], statuses["DataRole"], statuses["AppRole"]) == (
+        "ARCHIVED",
+        "ARCHIVED",
+        "ACTIVE",
+    )
+    machine.teardown()

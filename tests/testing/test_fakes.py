@@ -53,6 +53,7 @@ def test_the_public_surface_is_deliberate() -> None:
         "IamCall",
         "InMemoryAccessSource",
         "InMemoryAggregator",
+        "InMemoryArchiver",
         "InMemoryAssignmentWriter",
         "InMemoryChannel",
         "InMemoryComplianceHistory",

@@ -113,17 +113,25 @@ def read_findings(
     *,
     account_id: str = "",
     page_size: int = MAX_RESULTS,
+    owner_account: str | None = None,
 ) -> Iterator[AwsFinding]:
-    """Every ACTIVE finding of `finding_types`, page by page, as `AwsFinding`s."""
+    """Every ACTIVE finding of `finding_types`, page by page, as `AwsFinding`s; with
+    `owner_account`, only those about that account's resources (filtered by AWS)."""
     if not 1 <= page_size <= MAX_RESULTS:
         raise ValueError(f"page_size must be 1..{MAX_RESULTS}")
+    criteria: dict[str, Any] = {
+        "status": {"eq": ["ACTIVE"]},
+        "findingType": {"eq": list(finding_types)},
+    }
+    if owner_account is not None:
+        criteria["resourceOwnerAccount"] = {"eq": [owner_account]}
     pages = each_page(
         client,
         "list_findings_v2",
         partial(aws_call, "access-analyzer:ListFindings", account_id),
         page_size=page_size,
         analyzerArn=analyzer.arn,
-        filter={"status": {"eq": ["ACTIVE"]}, "findingType": {"eq": list(finding_types)}},
+        filter=criteria,
     )
     for page in pages:
         for summary in page.get("findings", []):

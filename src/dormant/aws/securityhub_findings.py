@@ -42,6 +42,7 @@ __all__ = [
     "READ_OPERATION",
     "SECURITYHUB_WINDOW_DAYS",
     "UNUSED_ACCESS_TYPES",
+    "UPDATE_OPERATION",
     "Unprocessed",
     "archive_securityhub_findings",
     "read_securityhub_findings",

@@ -12,6 +12,13 @@ queries in the function's Region; ``iam`` IAM alone): a referenced role is never
 nor one where Config left a gap, unless ``FORCE_UNCOVERED`` is ``true`` (the stack's
 ``ForceUncovered``). A stack's role is read from the stacks, never from tags.
 
+``FINDING_SOURCE`` (the stack's ``Source``): with ``access-analyzer`` the run reads the
+account's unused-access analyzer's ACTIVE UnusedIAMRole findings about this account
+(``ANALYZER_ARN``, else the first active one) and notices, quarantines or deletes only the
+roles that finding and dormant agree on; with ``ARCHIVE_FINDINGS`` ``true`` each deleted
+role's finding is archived after the delete, and a failed archive fails the invocation
+while the delete stands (``dormant.remediation.archive``).
+
 The time is the clock's, never the event's: anyone allowed to invoke the function chooses
 its event. The schedule's ``scheduled_time`` is only checked: a value more than 15 minutes
 from the clock (or unreadable) fails the run before any call, with one line naming the
@@ -38,19 +45,23 @@ from typing import Any
 
 import botocore.config
 
+from dormant.aws.findings_source import read_source
 from dormant.aws.lease import RunLease
 from dormant.aws.s3 import S3ObjectStore
 from dormant.aws.secrets import secret_text
 from dormant.aws.session import client_config, make_session
 from dormant.aws.sns import SnsChannel
 from dormant.campaign.run import Campaign, CampaignReport, run_campaign
+from dormant.core.aws_findings import FindingSource
 from dormant.core.clock import Clock, system_clock
 from dormant.core.errors import DormantError, InvalidEvent, InvalidParameter
 from dormant.core.settings import settings_from_parameters
 from dormant.notify.channel import Channel
 from dormant.notify.webhook import WebhookChannel
 from dormant.remediation.budget import Budget, worst_call_ms
+from dormant.roles.agreement import AgreedRoles, agreed_roles
 from dormant.roles.aws import IamRoleSource
+from dormant.roles.aws_findings import ROLE_FINDING_TYPES
 from dormant.roles.aws_mutator import IamRoleMutator
 from dormant.roles.aws_references.config import config_finder
 from dormant.roles.aws_stacks import with_stacks
@@ -136,6 +147,30 @@ class RetireEnvironment:
             raise InvalidParameter("FORCE_UNCOVERED", f"{force_uncovered!r} is not true or false")
         self.force_uncovered = force_uncovered == "true"
         self.settings = settings_from_parameters({}, env)
+        raw_source = env.get("FINDING_SOURCE", "").strip() or FindingSource.DORMANT.value
+        try:
+            self.source = FindingSource(raw_source)
+        except ValueError:
+            choices = ", ".join(s.value for s in FindingSource)
+            raise InvalidParameter(
+                "FINDING_SOURCE", f"{raw_source!r} is not one of {choices}"
+            ) from None
+        self.analyzer_arn = _text(env, "ANALYZER_ARN")
+        if self.analyzer_arn is not None and (
+            self.source is not FindingSource.ACCESS_ANALYZER
+            or ":analyzer/" not in self.analyzer_arn
+        ):
+            raise InvalidParameter(
+                "ANALYZER_ARN", "names an analyzer's ARN, with FINDING_SOURCE access-analyzer"
+            )
+        archive = env.get("ARCHIVE_FINDINGS", "").strip() or "false"
+        if archive not in ("true", "false"):
+            raise InvalidParameter("ARCHIVE_FINDINGS", f"{archive!r} is not true or false")
+        self.archive = archive == "true"
+        if self.archive and self.source is FindingSource.DORMANT:
+            raise InvalidParameter(
+                "ARCHIVE_FINDINGS", "true needs FINDING_SOURCE access-analyzer or securityhub"
+            )
 
 
 def check_scheduled_time(event: object, now: datetime) -> None:
@@ -192,7 +227,16 @@ def reference_finder(
 
 def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
     steps = [str(r.record()["step"]) for r in report.results]
+    sourced: dict[str, object] = {}
+    if report.source is not None:
+        # Access Analyzer keeps no note with an archived finding: this line is the record.
+        sourced = {
+            "source": report.source,
+            "archives": [a.line() for a in report.archives],
+            "source_notes": list(report.source_notes),
+        }
     return {
+        **sourced,
         "account_id": report.account_id,
         "mode": mode,
         "steps": {name: steps.count(name) for name in sorted(set(steps))},
@@ -209,6 +253,40 @@ def _summary(report: CampaignReport, mode: str) -> dict[str, object]:
             for n in report.notices
         ],
     }
+
+
+def _aws_findings(
+    settings: RetireEnvironment,
+    session: Any,
+    roles: list[Any],
+    account_id: str,
+    now: datetime,
+    config: botocore.config.Config,
+) -> tuple[AgreedRoles | None, Any]:
+    """With a source: AWS's findings about this account's roles joined with dormant's
+    decision, and the archiver that closes them; (None, None) with dormant's own."""
+    if settings.source is FindingSource.DORMANT:
+        return None, None
+    read = read_source(
+        session,
+        settings.source,
+        account_id,
+        finding_types=ROLE_FINDING_TYPES,
+        analyzer_arn=settings.analyzer_arn,
+        owner_account=account_id,
+        config=config,
+    )
+    agreed = agreed_roles(
+        read.findings,
+        roles,
+        source=read.source.value,
+        settings=settings.settings,
+        now=now,
+        account_id=account_id,
+    )
+    for failure in agreed.failures:
+        logger.warning(json.dumps({"warning": failure.message}))
+    return agreed, read.archiver
 
 
 def _bounded_config() -> botocore.config.Config:
@@ -256,6 +334,7 @@ def run_once(
         source = IamRoleSource(iam, account_id=caller.account_id, references=True)
         # A stack's role is its stack's to retire: read from the stacks, never from tags.
         roles = with_stacks(list(source.roles()), mutator.stacks())
+        agreed, archiver = _aws_findings(settings, session, roles, caller.account_id, now, config)
         report = run_campaign(
             account_id=caller.account_id,
             roles=roles,
@@ -278,15 +357,15 @@ def run_once(
             caller_arn=caller.arn,
             references=reference_finder(settings, session, source, caller.account_id),
             budget=budget,
+            source=agreed,
+            archiver=archiver if settings.archive else None,
         )
     summary = _summary(report, settings.mode)
     logger.info(json.dumps(summary, sort_keys=True))
     if report.failed:
-        first = next(r for r in report.results if r.failed)
-        why = first.outcome.message if first.outcome is not None else "failed"
         raise DormantError(
             f"{report.failed} planned changes failed in account {report.account_id}, "
-            f"the first: {why}; the others were made (see the summary line)"
+            f"the first: {report.first_failure()}; the others were made (see the summary line)"
         )
     return summary
 

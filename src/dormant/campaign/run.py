@@ -9,8 +9,12 @@ changes made. A failed delivery fails that owner's steps for this run (nothing i
 quarantined without a delivered notice) and the other owners go on. With a time budget
 (``dormant.remediation.budget``), no owner's notice or changes start under its margin (they
 are kept for the next run, and said to be), a notice may take only the time above the
-margin, and a delete starts only if it can finish. A dry run sends nothing and changes
-nothing. Pure over the mutators and ``Channel``: no boto3, no clock.
+margin, and a delete starts only if it can finish. With a source (``AgreedRoles``: AWS's
+findings joined with dormant's decision), a role is noticed, quarantined or deleted only
+where both say unused; with an ``Archiver`` too, each role deleted has AWS's finding about
+it archived afterwards (``dormant.remediation.archive``): an archive that fails is a
+failure of its own and never undoes or hides the delete. A dry run sends nothing and
+changes nothing. Pure over the mutators, ``Channel`` and ``Archiver``: no boto3, no clock.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import Settings
 from dormant.notify.channel import Channel
 from dormant.notify.message import MessageContext, NoticeItem, build_message
+from dormant.remediation.archive import Archived, Archiver, ArchiveResult, archive_after
 from dormant.remediation.budget import Budget
 from dormant.remediation.notice import LifecycleStep
 from dormant.remediation.outcome import Outcome, Status
+from dormant.roles.agreement import AgreedRoles
 from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup_store import BackupStore
@@ -108,6 +114,13 @@ class CampaignReport:
     roles: tuple[RetireResult, ...]
     users: tuple[UserRetireResult, ...] = ()
     notices: tuple[Notice, ...] = field(default=())
+    # --archive: AWS's finding about each deleted role, archived or not (and why).
+    archives: tuple[ArchiveResult, ...] = ()
+    # --source: AWS's findings that could not be joined (a role deleted after AWS's
+    # analysis), each naming its account; reported, never acted on.
+    source_notes: tuple[str, ...] = ()
+    # Whose findings ("access-analyzer"); None: dormant's own, and the JSON keeps its shape.
+    source: str | None = None
 
     @property
     def results(self) -> tuple[Result, ...]:
@@ -115,15 +128,27 @@ class CampaignReport:
 
     @property
     def failed(self) -> int:
-        return sum(1 for r in self.results if r.failed)
+        return sum(1 for r in self.results if r.failed) + sum(1 for a in self.archives if a.failed)
+
+    def first_failure(self) -> str:
+        """What the first failure says (a change's, else an archive's)."""
+        for result in self.results:
+            if result.failed:
+                return result.outcome.message if result.outcome is not None else "failed"
+        return next((a.line() for a in self.archives if a.failed), "")
 
     def record(self) -> dict[str, object]:
-        return {
+        record: dict[str, object] = {
             "kind": "retire",
             "account_id": self.account_id,
             "steps": [r.record() for r in self.results],
             "notices": [n.record() for n in self.notices],
         }
+        if self.source is not None:
+            record["source"] = self.source
+            record["archives"] = [a.record() for a in self.archives]
+            record["source_notes"] = list(self.source_notes)
+        return record
 
 
 def _kind(item: Item) -> str:
@@ -180,12 +205,15 @@ def run_campaign(
     user_settings: Settings | None = None,
     references: ReferenceFinder | None = None,
     budget: Budget | None = None,
+    source: AgreedRoles | None = None,
+    archiver: Archiver | None = None,
 ) -> CampaignReport:
     """Plan, tell each owner, then make the changes of owners whose notice was delivered.
 
     ``references`` says what references each role: a role due for deletion that something
     references is kept (unless ``campaign.force``), and the delete step asks again.
-    ``budget``: the run's time left (see the module's docstring)."""
+    ``budget``: the run's time left; ``source`` and ``archiver``: see the module's
+    docstring."""
     campaign.check()
     role_plan = plan_retire(
         roles,
@@ -198,6 +226,7 @@ def run_campaign(
         force=campaign.force,
         notice_days=campaign.notice_days,
         references=references,
+        held_back=None if source is None else source.hold,
     )
     user_plan: list[UserRetirement] = []
     if users is not None:
@@ -265,12 +294,34 @@ def run_campaign(
             ):
                 done[id(user_result.retirement)] = user_result
     results = [done.get(id(item)) or _kept(item) for item in plan]
+    role_results = tuple(r for r in results if isinstance(r, RetireResult))
+    archives: list[ArchiveResult] = []
+    if archiver is not None and source is not None:
+        archives = archive_after(archiver, source.findings, _deleted(role_results, now))
     return CampaignReport(
         account_id=account_id,
-        roles=tuple(r for r in results if isinstance(r, RetireResult)),
+        roles=role_results,
         users=tuple(r for r in results if isinstance(r, UserRetireResult)),
         notices=tuple(notices),
+        archives=tuple(archives),
+        source_notes=() if source is None else tuple(f.message for f in source.failures),
+        source=None if source is None else source.source,
     )
+
+
+def _deleted(results: Sequence[RetireResult], now: datetime) -> list[Archived]:
+    """The roles this run deleted (only a delete that was made closes AWS's finding)."""
+    return [
+        Archived(
+            r.retirement.arn,
+            r.retirement.role_name,
+            "deleted",
+            now.astimezone(UTC).date(),
+            None if r.outcome is None or r.outcome.backup is None else str(r.outcome.backup),
+        )
+        for r in results
+        if r.done and r.retirement.step is LifecycleStep.DELETE
+    ]
 
 
 def _out_of_time(item: Item, budget: Budget) -> Item:

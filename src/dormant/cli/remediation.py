@@ -20,6 +20,7 @@ from dormant.remediation import (
     Target,
     merge_targets,
 )
+from dormant.remediation.archive import ArchiveResult
 from dormant.remediation.targets import (
     check_document_kind,
     parse_document,
@@ -135,7 +136,11 @@ def consumer() -> str:
     return "dormant" if context is None else context.command_path
 
 
-def print_outcomes(outcomes: Iterable[Outcome], *, apply: bool) -> None:
+def print_outcomes(
+    outcomes: Iterable[Outcome], *, apply: bool, archives: Sequence[ArchiveResult] = ()
+) -> None:
+    """Each outcome and its calls, then (``--archive``) each finding's archive, then the
+    summary; exit 1 when anything was refused or failed, an archive included."""
     if not apply:
         click.echo("dry run: nothing will be changed; add --apply to make these calls")
     seen: list[Outcome] = []
@@ -144,9 +149,14 @@ def print_outcomes(outcomes: Iterable[Outcome], *, apply: bool) -> None:
         for step in outcome.steps:
             click.echo(f"  {step.describe()}")
         seen.append(outcome)
+    for archived in archives:
+        click.echo(archived.line())
     summary = Summary.of(seen)
-    click.echo(f"summary: {summary.describe()}")
-    if not summary.ok:
+    failed_archives = sum(1 for a in archives if a.failed)
+    closed = sum(1 for a in archives if a.archived)
+    extra = f"; archived {closed}, archive failed {failed_archives}" if archives else ""
+    click.echo(f"summary: {summary.describe()}{extra}")
+    if not summary.ok or failed_archives:
         sys.exit(1)
 
 

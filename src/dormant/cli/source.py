@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
-from dormant.core.aws_findings import FindingSource
-from dormant.core.errors import InvalidParameter
+from dormant.core.aws_findings import FindingSource, parse_finding_source
 
 __all__ = [
     "ACCESS_ANALYZER_ONLY",
     "finding_source_options",
+    "live_source_options",
     "parse_finding_source",
     "source_options",
 ]
@@ -61,6 +61,9 @@ def finding_source_options(
 # findings, which the users' and permissions' joins need: those commands read Access Analyzer.
 ACCESS_ANALYZER_ONLY = (FindingSource.DORMANT, FindingSource.ACCESS_ANALYZER)
 
+# `dormant retire`'s and `dormant delete`'s: the findings about the account's own roles.
+live_source_options = finding_source_options("role", "UnusedIAMRole")
+
 # `dormant scan`'s.
 source_options = finding_source_options(
     "role",
@@ -68,31 +71,3 @@ source_options = finding_source_options(
     scope="Live: the current account, or with --org/--accounts the findings of the "
     "administrator's organization analyzer joined in each member account.",
 )
-
-
-def parse_finding_source(
-    source: str,
-    analyzer_arn: str | None,
-    chosen: Sequence[str],
-    *,
-    allowed: Collection[str] = (),
-) -> FindingSource:
-    """--source and --analyzer-arn, checked against what else was chosen (an offline input,
-    --org, --accounts): AWS's findings are read live, so an option in `chosen` that is not in
-    `allowed` is refused with any source but dormant's."""
-    try:
-        finding_source = FindingSource(source)
-    except ValueError:
-        choices = ", ".join(s.value for s in FindingSource)
-        raise InvalidParameter("--source", f"{source!r} is not one of {choices}") from None
-    refused = [option for option in chosen if option not in allowed]
-    if finding_source is not FindingSource.DORMANT and refused:
-        where = "AWS's findings are read live" + ("" if allowed else ", in one account")
-        raise InvalidParameter(
-            refused[0], f"cannot be combined with --source {finding_source.value} ({where})"
-        )
-    if analyzer_arn is not None and finding_source is not FindingSource.ACCESS_ANALYZER:
-        raise InvalidParameter("--analyzer-arn", "needs --source access-analyzer")
-    if analyzer_arn is not None and ":analyzer/" not in analyzer_arn:
-        raise InvalidParameter("--analyzer-arn", f"{analyzer_arn!r} is not an analyzer's ARN")
-    return finding_source

@@ -30,7 +30,10 @@ from dormant.cli.remediation import (
     safety_options,
     target_options,
 )
+from dormant.cli.source import live_source_options
+from dormant.commands.archive import archive_deleted, parse_archive, read_role_findings
 from dormant.commands.backups import open_backups, read_any_backup, read_backup_version
+from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.remediation import (
     check_blast_radius,
@@ -245,6 +248,15 @@ def release(
     help="Where the backups (<account>-<role>.json) go, written and verified first: a "
     "folder, or a versioned S3 bucket (encrypted at rest).",
 )
+@click.option(
+    "--archive",
+    is_flag=True,
+    default=False,
+    help="With --source access-analyzer and --apply: once a role is deleted, archive AWS's "
+    "ACTIVE finding about it (UpdateFindings); the output names the action and the backup. "
+    "A failed archive is its own failure line; the delete stands.",
+)
+@live_source_options
 @safety_options
 @force_deleting_option
 @window_options
@@ -254,6 +266,9 @@ def delete(
     roles: tuple[str, ...],
     from_file: IO[str] | None,
     backup_dir: str,
+    archive: bool,
+    source: str,
+    analyzer_arn: str | None,
     apply: bool,
     force: bool,
     max_roles: int,
@@ -279,10 +294,14 @@ def delete(
     an iam:PassRole grant; with --references config or live, also Lambda functions,
     instances, ECS tasks, rules...) is refused unless --force: delete or repoint those first.
     The backup records what referenced it.
+
+    With --archive --source access-analyzer, AWS's finding about each role deleted is
+    archived after its delete; a release or restore leaves findings as they are.
     """
     settings, now = remediation_settings(
         max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
+    finding_source = parse_archive(source, analyzer_arn, archive, source_alone=False)
     targets = role_targets(roles, from_file)
     if not targets:
         return print_nothing_to_do()
@@ -291,17 +310,26 @@ def delete(
     store = open_backups(backup_dir, session)
     assert store is not None
     mutator, finder = _with_finder(session, references, aggregator, regions)
-    outcomes = run_delete(
-        mutator,
-        targets,
-        settings=settings,
-        now=now,
-        apply=apply,
-        backup_dir=store,
-        force=force,
-        references=finder,
+    # Read before anything changes: a wrong --analyzer-arn stops the run here.
+    read = None
+    if finding_source is not FindingSource.DORMANT and apply:
+        read = read_role_findings(
+            session, finding_source, analyzer_arn, mutator.caller().account_id
+        )
+    outcomes = list(
+        run_delete(
+            mutator,
+            targets,
+            settings=settings,
+            now=now,
+            apply=apply,
+            backup_dir=store,
+            force=force,
+            references=finder,
+        )
     )
-    print_outcomes(outcomes, apply=apply)
+    archives = [] if read is None else archive_deleted(read, outcomes, now)
+    print_outcomes(outcomes, apply=apply, archives=archives)
 
 
 @click.command()

@@ -2,7 +2,10 @@
 
 Reads the account live (``GetAccountAuthorizationDetails``; with ``--users`` also the
 credential report), prints the plan (step, resource, reason, what comes next), tells the
-owners (``--notify``), then, with ``--apply``, what it did. Decisions live in
+owners (``--notify``), then, with ``--apply``, what it did. With ``--source
+access-analyzer`` only roles that AWS's ACTIVE finding and dormant both call unused are
+noticed, quarantined or deleted; with ``--archive`` too, each deleted role's finding is
+archived after its delete (a failed archive is its own failure line). Decisions live in
 ``dormant.campaign.run`` and the kinds' retire modules; this module parses options, builds
 the adapters and prints. Exit codes: 0 when every planned change was made (or planned, in
 a dry run); 1 when any resource was refused or failed (an undelivered notice included); 2
@@ -28,7 +31,11 @@ from dormant.cli.common import (
     window_options,
 )
 from dormant.cli.reference_sources import parse_reference_options, reference_options
+from dormant.cli.source import live_source_options
+from dormant.commands.archive import parse_archive, read_role_findings
 from dormant.commands.backups import open_backups
+from dormant.core.aws_findings import FindingSource
+from dormant.core.settings import Settings
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
@@ -82,6 +89,33 @@ def _finder(session: Any, options: Any, account_id: str, iam_index: Any) -> Any:
     )
 
 
+def _agreed(
+    session: Any,
+    finding_source: FindingSource,
+    analyzer_arn: str | None,
+    roles: list[Any],
+    account_id: str,
+    settings: Settings,
+    now: datetime,
+) -> tuple[Any, Any]:
+    """AWS's findings about the account's roles joined with dormant's decision, and their
+    archiver; (None, None) with dormant's own source."""
+    if finding_source is FindingSource.DORMANT:
+        return None, None
+    from dormant.roles.agreement import agreed_roles
+
+    read = read_role_findings(session, finding_source, analyzer_arn, account_id)
+    agreed = agreed_roles(
+        read.findings,
+        roles,
+        source=read.source.value,
+        settings=settings,
+        now=now,
+        account_id=account_id,
+    )
+    return agreed, read.archiver
+
+
 def _next(record: dict[str, Any]) -> str:
     upcoming = record.get("next")
     return "" if not upcoming else f" (next: {upcoming['step']} on {upcoming['on']})"
@@ -107,6 +141,10 @@ def _text(report: CampaignReport, apply: bool, users: bool) -> None:
     for result in report.results:
         if result.outcome is not None:
             click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
+    for note in report.source_notes:
+        click.echo(f"note: {note}")
+    for archived in report.archives:
+        click.echo(archived.line())
 
 
 def _summary(report: CampaignReport, noticing: bool) -> str:
@@ -208,6 +246,15 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     show_default=True,
     help='json: {"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see README).',
 )
+@click.option(
+    "--archive",
+    is_flag=True,
+    default=False,
+    help="With --source and --apply: once a role is deleted, archive AWS's finding about "
+    "it (Access Analyzer: UpdateFindings); the output names the action and the backup. A "
+    "failed archive is its own failure line; the delete stands.",
+)
+@live_source_options
 @window_options
 @aws_options
 @reference_options(default="iam", choices=("iam", "config", "live"))
@@ -224,6 +271,9 @@ def retire(
     max_roles: int,
     force: bool,
     fmt: str,
+    archive: bool,
+    source: str,
+    analyzer_arn: str | None,
     max_days: str,
     allow: str,
     exempt_tag: str,
@@ -247,11 +297,17 @@ def retire(
       keep        waiting, used since its quarantine, compliant, managed elsewhere, referenced
                   by something (--references: iam always; --force deletes it), capped
     Running it twice on the same day changes nothing the second time.
+
+    \b
+    --source access-analyzer: a role is noticed, quarantined or deleted only where the
+    analyzer's ACTIVE UnusedIAMRole finding and dormant's own decision agree (give
+    --max-days the analyzer's window); every other refusal still applies.
     """
     settings, now = remediation_settings(
         max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
     )
     sources = parse_reference_options(references, aggregator, regions)
+    finding_source = parse_archive(source, analyzer_arn, archive, source_alone=True)
     user_settings = settings_from_options(
         user_max_days,
         allow,
@@ -291,8 +347,11 @@ def retire(
 
         users = IamUserSource(iam, account_id=caller.account_id).users()
         user_mutator = IamUserMutator.from_session(session, config)
-    source = IamRoleSource(iam, account_id=caller.account_id, references=True)
-    roles = list(source.roles())
+    role_source = IamRoleSource(iam, account_id=caller.account_id, references=True)
+    roles = list(role_source.roles())
+    agreed, archiver = _agreed(
+        session, finding_source, analyzer_arn, roles, caller.account_id, settings, now
+    )
     report = run_campaign(
         account_id=caller.account_id,
         roles=roles,
@@ -306,7 +365,9 @@ def retire(
         users=users,
         user_mutator=user_mutator,
         user_settings=user_settings,
-        references=_finder(session, sources, caller.account_id, source.iam_references()),
+        references=_finder(session, sources, caller.account_id, role_source.iam_references()),
+        source=agreed,
+        archiver=archiver if archive else None,
     )
     if fmt == "json":
         click.echo(json.dumps(report.record(), indent=2))

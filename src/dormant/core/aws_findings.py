@@ -14,10 +14,11 @@ boto3 or read the clock here.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.patterns import matching_pattern
 from dormant.core.settings import Settings
@@ -32,6 +33,7 @@ __all__ = [
     "UnusedService",
     "allow_listed",
     "exempt_by_tag",
+    "parse_finding_source",
     "unreachable_failures",
 ]
 
@@ -148,3 +150,31 @@ def unreachable_failures(
             )
         )
     return failures
+
+
+def parse_finding_source(
+    source: str,
+    analyzer_arn: str | None,
+    chosen: Sequence[str],
+    *,
+    allowed: Collection[str] = (),
+) -> FindingSource:
+    """--source and --analyzer-arn, checked against what else was chosen (an offline input,
+    --org, --accounts): AWS's findings are read live, so an option in `chosen` that is not in
+    `allowed` is refused with any source but dormant's."""
+    try:
+        finding_source = FindingSource(source)
+    except ValueError:
+        choices = ", ".join(s.value for s in FindingSource)
+        raise InvalidParameter("--source", f"{source!r} is not one of {choices}") from None
+    refused = [option for option in chosen if option not in allowed]
+    if finding_source is not FindingSource.DORMANT and refused:
+        where = "AWS's findings are read live" + ("" if allowed else ", in one account")
+        raise InvalidParameter(
+            refused[0], f"cannot be combined with --source {finding_source.value} ({where})"
+        )
+    if analyzer_arn is not None and finding_source is not FindingSource.ACCESS_ANALYZER:
+        raise InvalidParameter("--analyzer-arn", "needs --source access-analyzer")
+    if analyzer_arn is not None and ":analyzer/" not in analyzer_arn:
+        raise InvalidParameter("--analyzer-arn", f"{analyzer_arn!r} is not an analyzer's ARN")
+    return finding_source

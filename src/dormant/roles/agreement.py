@@ -16,14 +16,17 @@ that holds:
 - referenced by resources (when references were read).
 
 A finding about an account dormant cannot reach, or about a role IAM no longer holds, is an
-`AccountFailure` naming the account: nothing AWS reports is dropped. Pure: no boto3, no
-clock (`now` is an argument).
+`AccountFailure` naming the account: nothing AWS reports is dropped.
+
+`agreed_roles` is the same join for the retire campaign (`--source`): which roles AWS's
+finding and dormant agree on, by ARN; a role missing from it is never noticed, quarantined
+or deleted. Pure: no boto3, no clock (`now` is an argument).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from dormant.core.aws_findings import (
@@ -35,9 +38,10 @@ from dormant.core.aws_findings import (
 )
 from dormant.core.model import AccountFailure, Compliance
 from dormant.core.settings import Settings
-from dormant.roles.model import Finding, Reason
+from dormant.roles.decide import evaluate_role
+from dormant.roles.model import Finding, Reason, Role
 
-__all__ = ["LIST_OPERATION", "agreement", "join_findings"]
+__all__ = ["LIST_OPERATION", "AgreedRoles", "agreed_roles", "agreement", "join_findings"]
 
 LIST_OPERATION = "access-analyzer:ListFindingsV2"
 
@@ -116,3 +120,53 @@ def join_findings(
         )
     noun = ("unused role", "unused roles")
     return joined, failures + unreachable_failures(unreachable, operation, noun)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreedRoles:
+    """What AWS's findings say about an account's roles, for the retire campaign.
+
+    ``verdicts``: role ARN -> whether dormant agrees with AWS's ACTIVE finding about it (a
+    role AWS has no finding about is absent); ``findings``: role ARN -> that finding (what
+    ``--archive`` closes); ``failures``: findings that could not be joined, each naming its
+    account (a role deleted after AWS's analysis, an account the campaign does not act in).
+    """
+
+    source: str
+    verdicts: dict[str, Agreement]
+    findings: dict[str, AwsFinding]
+    failures: tuple[AccountFailure, ...] = ()
+
+    def hold(self, arn: str) -> str | None:
+        """Why the campaign may not act on this role (None: both say unused)."""
+        verdict = self.verdicts.get(arn)
+        if verdict is None:
+            return f"{self.source} has no ACTIVE unused-role finding about it"
+        if not verdict.agrees:
+            return f"AWS ({self.source}) and dormant disagree: {verdict.why}"
+        return None
+
+
+def agreed_roles(
+    aws_findings: Iterable[AwsFinding],
+    roles: Iterable[Role],
+    *,
+    source: str,
+    settings: Settings,
+    now: datetime,
+    account_id: str,
+) -> AgreedRoles:
+    """Join AWS's unused-role findings with dormant's decision on each of the account's
+    roles (the scan's one decision, ``evaluate_role``)."""
+    findings = [evaluate_role(role, settings, now) for role in roles]
+    joined, failures = join_findings(
+        aws_findings, findings, settings=settings, now=now, reachable_accounts={account_id}
+    )
+    verdicts: dict[str, Agreement] = {}
+    by_arn: dict[str, AwsFinding] = {}
+    for finding in joined:
+        if finding.aws_finding is None or finding.agreement is None:
+            continue
+        verdicts[finding.arn] = finding.agreement
+        by_arn[finding.arn] = finding.aws_finding
+    return AgreedRoles(source, verdicts, by_arn, tuple(failures))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from dormant.core.aws_findings import AwsFinding, FindingSource
+from dormant.core.aws_findings import AwsFinding, FindingSource, parse_finding_source
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
 from dormant.roles.model import Finding
@@ -43,8 +43,6 @@ def parse_source(source: str, analyzer_arn: str | None, chosen: Sequence[str]) -
     """--source and --analyzer-arn, checked against what else was chosen (--snapshot, --org,
     --accounts): AWS's findings are read live, so never with --snapshot; with --org or
     --accounts, the organization analyzer's findings are joined in each member account."""
-    from dormant.cli.source import parse_finding_source
-
     return parse_finding_source(source, analyzer_arn, chosen, allowed=("--org", "--accounts"))
 
 

@@ -33,7 +33,8 @@ mutator of users' remediation, ``notify``: a notice channel of the retire campai
 versioned bucket for role backups, ``access``: the
 service last-access source of ``dormant.permissions.scan``, ``references``: what
 references each role, for remediation's refusal; ``assignments``: Identity Center's
-assignments, for ``dormant unassign`` and ``restore``), sharing ``injection``
+assignments, for ``dormant unassign`` and ``restore``; ``findings``: an archiver of AWS's
+findings, for ``--archive``), sharing ``injection``
 (planned failures, AWS-shaped errors). A new kind of finding (IAM users' credentials,
 permissions inside roles) adds its fakes the same way: a module beside these, built on
 ``injection``, and its names in ``__all__`` below.
@@ -54,6 +55,7 @@ from dormant.testing.config import (
     InMemoryEvaluationSink,
     PutEvaluationsCall,
 )
+from dormant.testing.findings import InMemoryArchiver
 from dormant.testing.iam import InMemoryRoleSource
 from dormant.testing.injection import Failure, Failures, aws_error
 from dormant.testing.mutator import IamCall, InMemoryRoleMutator
@@ -72,6 +74,7 @@ __all__ = [
     "IamCall",
     "InMemoryAccessSource",
     "InMemoryAggregator",
+    "InMemoryArchiver",
     "InMemoryAssignmentWriter",
     "InMemoryChannel",
     "InMemoryComplianceHistory",

@@ -5,17 +5,14 @@
 NON_COMPLIANT role first gets a notice (``notify``: the tag ``dormant:notice-at``; the
 campaign tells its owner) and is quarantined on the day the notice announced, if still
 NON_COMPLIANT; a notice whose day passed without a quarantine (notices only, a failed run,
-the cap) is given again with a fresh ``notice_days``, so no quarantine comes under a date
-that passed. A role used or exempted since its notice has it cleared (``clear``). A role
-someone else quarantined gets a notice too, and is deleted only ``notice_days`` after it.
-A role quarantined ``after_days`` whole UTC days ago and unused since is deleted; one used
-since, now allow-listed or exempt, managed elsewhere, or not yet due is kept, saying why.
-Each step says what comes next and on which day. ``carry_out`` makes the changes through
-the commands' ``quarantine`` and ``delete`` (refusals, freshness re-check, verified
-backup), one role at a time, so one failure never stops the others; a role is backed up
-before its first change (``backup_record``), so its delete never relies on a state dormant
-made. A second run on the same day changes nothing. Pure over ``RoleMutator``: no boto3,
-no clock (``now`` is an argument).
+the cap) is given again, so no quarantine comes under a date that passed. A role used or
+exempted since its notice has it cleared. A role someone else quarantined gets a notice
+too. A role quarantined ``after_days`` whole UTC days ago and unused since is deleted; one
+used since, allow-listed, exempt, managed elsewhere or not yet due is kept, saying why,
+and what comes next when. ``carry_out`` makes the changes through ``quarantine`` and
+``delete`` (refusals, freshness re-check, verified backup), one role at a time, so one
+failure never stops the others; a role is backed up before its first change. A second run
+on a day changes nothing. Pure over ``RoleMutator``: no boto3, no clock.
 """
 
 from __future__ import annotations
@@ -36,6 +33,7 @@ from dormant.roles.model import Role
 from dormant.roles.references import ReferenceFinder
 from dormant.roles.remediate.backup_record import back_up_before_change
 from dormant.roles.remediate.backup_store import BackupStore
+from dormant.roles.remediate.held import hold
 from dormant.roles.remediate.interface import RoleMutator
 from dormant.roles.remediate.notice import clear_notice, give_notice
 from dormant.roles.remediate.runner import delete, quarantine
@@ -258,12 +256,13 @@ def plan_retire(
     force: bool = False,
     notice_days: int = 0,
     references: ReferenceFinder | None = None,
+    held_back: Callable[[str], str | None] | None = None,
 ) -> list[Retirement]:
     """One step per role that needs attention: changes first (deletes, then the riskiest
     quarantines), at most ``max_roles`` of them; then the notices given and cleared (they
     take no access away, so the cap leaves them); the rest are kept for a later run. A role
     due for deletion that ``references`` finds referenced is kept (unless ``force``); the
-    roles are asked about all at once."""
+    roles are asked at once. ``held_back(arn)``: why --source holds a change back (kept)."""
     plan = _Schedule(now, notice_days, after_days, can_delete)
     changes: list[Retirement] = []
     notices: list[Retirement] = []
@@ -283,6 +282,7 @@ def plan_retire(
         if step is None:
             continue
         step = replace(step, owner=status.finding.owner, arn=role.arn, held_by=status.held_by)
+        step = hold(step, None if held_back is None else held_back(role.arn))
         if step.step is RetireStep.KEEP:
             kept.append(step)
         elif step.step in (RetireStep.NOTIFY, RetireStep.CLEAR):

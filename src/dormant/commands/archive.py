@@ -1,0 +1,81 @@
+"""`--source` and `--archive` on `dormant retire` and `dormant delete`: checked, read, closed.
+
+`parse_archive` checks the two options together before anything is read;
+`read_role_findings` reads the ACTIVE UnusedIAMRole findings about the caller's account
+from the source (`dormant.aws.findings_source`, the one place a reader is chosen);
+`archive_deleted` archives the finding about each role a delete removed
+(`dormant.remediation.archive`). Nothing here decides which role is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from dormant.core.aws_findings import FindingSource
+from dormant.core.errors import InvalidParameter
+from dormant.remediation.archive import Archived, ArchiveResult, archive_after
+from dormant.remediation.outcome import Outcome, Status
+
+if TYPE_CHECKING:
+    from dormant.aws.findings_source import SourceFindings
+
+__all__ = ["archive_deleted", "parse_archive", "read_role_findings"]
+
+
+def parse_archive(
+    source: str, analyzer_arn: str | None, archive: bool, *, source_alone: bool
+) -> FindingSource:
+    """--source, --analyzer-arn and --archive, checked together. ``source_alone``: the
+    command acts on a source without archiving (retire); else --source names only whose
+    finding --archive closes (delete)."""
+    from dormant.roles.aws_findings import parse_source
+
+    finding_source = parse_source(source, analyzer_arn, ())
+    if archive and finding_source is FindingSource.DORMANT:
+        raise InvalidParameter(
+            "--archive",
+            "needs --source access-analyzer or securityhub: the service whose finding is archived",
+        )
+    if not source_alone and not archive and finding_source is not FindingSource.DORMANT:
+        raise InvalidParameter("--source", "on delete, names whose finding --archive closes")
+    return finding_source
+
+
+def read_role_findings(
+    session: Any, source: FindingSource, analyzer_arn: str | None, account_id: str
+) -> SourceFindings:
+    """The source's ACTIVE unused-role findings about ``account_id``'s roles, and their
+    archiver."""
+    from dormant.aws.findings_source import read_source
+    from dormant.roles.aws_findings import ROLE_FINDING_TYPES
+
+    return read_source(
+        session,
+        source,
+        account_id,
+        finding_types=ROLE_FINDING_TYPES,
+        analyzer_arn=analyzer_arn,
+        owner_account=account_id,
+    )
+
+
+def archive_deleted(
+    read: SourceFindings, outcomes: Sequence[Outcome], now: datetime
+) -> list[ArchiveResult]:
+    """Archive the finding about each role a delete removed (matched by name: a role's
+    name is unique in its account, whatever its path)."""
+    by_name = {f.resource_arn.rsplit("/", 1)[-1]: f for f in read.findings}
+    changes = [
+        Archived(
+            by_name[o.role_name].resource_arn if o.role_name in by_name else o.role_name,
+            o.role_name,
+            "deleted",
+            now.astimezone(UTC).date(),
+            None if o.backup is None else str(o.backup),
+        )
+        for o in outcomes
+        if o.status is Status.DONE
+    ]
+    return archive_after(read.archiver, {f.resource_arn: f for f in read.findings}, changes)
