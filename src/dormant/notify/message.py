@@ -44,7 +44,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class NoticeItem:
     """One role or user in an owner's message: what this run does to it, and what next."""
 
-    kind: str  # "role" or "user"
+    kind: str  # "role", "user" or "assignment" (a permission set in an account)
     name: str
     step: LifecycleStep
     reason: str
@@ -58,6 +58,11 @@ class NoticeItem:
         if self.held_by:
             about = f"({self.kind}; {self.reason}; never deleted while {self.held_by})"
         next_on = None if self.next is None else self.next.on
+        if self.kind == "assignment" and self.step is LifecycleStep.NOTIFY:
+            return f"{self.name}: unassigned on {next_on} unless used or exempted {about}"
+        if self.step is LifecycleStep.UNASSIGN:
+            where = f"; their backup is written to {self.backup}" if self.backup else ""
+            return f"{self.name}: its assignments removed today ({today}){where} {about}"
         if self.step is LifecycleStep.NOTIFY:
             if self.next is not None and self.next.step is LifecycleStep.DELETE:
                 # Quarantined by someone else: told before its delete.
