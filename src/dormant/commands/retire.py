@@ -29,6 +29,7 @@ from dormant.cli.common import (
 )
 from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.commands.backups import open_backups
+from dormant.engine.accounts import DEFAULT_ROLE_NAME
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
@@ -158,6 +159,30 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     help="Also retire IAM users' unused credentials: notice, then quarantine (never deleted).",
 )
 @click.option(
+    "--assignments",
+    "with_assignments",
+    is_flag=True,
+    default=False,
+    help="Retire Identity Center's unused assignments instead of this account's roles: "
+    "notice, then unassign (backed up to --backup-dir, which also keeps the notices). Run "
+    "in the management account or Identity Center's delegated administrator; needs "
+    "--notice-days and --notify.",
+)
+@click.option(
+    "--role-name",
+    metavar="NAME",
+    default=DEFAULT_ROLE_NAME,
+    show_default=True,
+    help="With --assignments: the role assumed in each account to read its reserved "
+    "roles' last use.",
+)
+@click.option(
+    "--instance-arn",
+    metavar="ARN",
+    default=None,
+    help="With --assignments: the Identity Center instance, when more than one is visible.",
+)
+@click.option(
     "--user-max-days",
     metavar="N",
     default=str(DEFAULT_USER_MAX_DAYS),
@@ -217,6 +242,9 @@ def retire(
     default_owner: str | None,
     contact: str | None,
     with_users: bool,
+    with_assignments: bool,
+    role_name: str,
+    instance_arn: str | None,
     user_max_days: str,
     after_days: int,
     backup_dir: str | None,
@@ -247,6 +275,14 @@ def retire(
       keep        waiting, used since its quarantine, compliant, managed elsewhere, referenced
                   by something (--references: iam always; --force deletes it), capped
     Running it twice on the same day changes nothing the second time.
+
+    \b
+    With --assignments, for every (account, permission set) pair of Identity Center:
+      notify      NON_COMPLIANT, no notice yet: the owner is told, the day kept in
+                  --backup-dir's assignment-notices.json
+      unassign    on the day the notice announced, still NON_COMPLIANT: its assignments
+                  are backed up to --backup-dir, then removed ('dormant restore' undoes it)
+      clear, keep as for roles; --max-roles caps the pairs unassigned per run
     """
     settings, now = remediation_settings(
         max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
@@ -264,6 +300,31 @@ def retire(
     targets = parse_notify_targets(notify, os.environ)
     if notice_days > 0 and not targets:
         Campaign(notice_days=notice_days).check()
+    if with_assignments:
+        from dormant.commands.retire_assignments import assignments_from_options
+
+        assignments_from_options(
+            with_users,
+            notice_days,
+            targets,
+            backup_dir,
+            make_channels=lambda session: channels_for(targets, session),
+            settings=settings,
+            now=now,
+            role_name=role_name,
+            instance_arn=instance_arn,
+            campaign=Campaign(
+                notice_days=notice_days,
+                max_roles=max_roles,
+                default_owner=default_owner,
+                contact=contact,
+                apply=apply,
+            ),
+            profile=profile,
+            region=region,
+            fmt=fmt,
+        )
+        return
     session = user_session(profile, region)
     backups = open_backups(backup_dir, session)
     campaign = Campaign(
