@@ -75,6 +75,13 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "BreakGlassRoleArn": "arn:aws:iam::111111111111:role/breakglass",
         },
         "apply-own-topic": {"CodeBucket": "dormant-code", "RetireMode": "Apply"},
+        "apply-assignments": {
+            "CodeBucket": "dormant-code",
+            "RetireMode": "Apply",
+            "Assignments": "Enabled",
+            "MemberRoleName": "dormant-member-read",
+        },
+        "notify-assignments": {"CodeBucket": "dormant-code", "Assignments": "Enabled"},
     },
     "deploy/org-code-bucket.yaml": {"defaults": {"OrganizationId": "o-abcdefghij"}},
     "deploy/org-aggregator.yaml": {"defaults": {}},
