@@ -204,7 +204,11 @@ def row_from_recorded(
     verdict = Compliance(compliance)
     # Config keeps no owner or manager: read them from the role as it is now.
     management = (
-        None if role is None else management_of(role.name, role.path, role.tags, stack=role.stack)
+        None
+        if role is None
+        else management_of(
+            role.name, role.path, role.tags, stack=role.stack, account_id=role.account_id
+        )
     )
     if role is None:
         return Row(
