@@ -27,9 +27,9 @@ from dormant.assignments.retire import (
     carry_out_assignments,
     plan_assignment_retire,
 )
-from dormant.campaign.run import Campaign, Notice
-from dormant.core.errors import DormantError, InvalidParameter
-from dormant.notify.message import MessageContext, NoticeItem, build_message
+from dormant.campaign.run import Campaign, Notice, tell_owner
+from dormant.core.errors import InvalidParameter
+from dormant.notify.message import MessageContext, NoticeItem
 from dormant.remediation.budget import Budget
 from dormant.remediation.notice import LifecycleStep
 from dormant.remediation.outcome import Outcome, Status
@@ -108,20 +108,7 @@ def _tell(
         )
         for item in items
     )
-    labels = tuple(channel.label for channel in campaign.channels)
-    if not campaign.apply:
-        return Notice(owner, labels, False, resources)
-    message = build_message(owner, resources, context)
-    errors: list[str] = []
-    for channel in campaign.channels:
-        try:
-            channel.deliver(message, within=None if budget is None else budget.delivery_seconds())
-        except DormantError as exc:
-            errors.append(str(exc))
-    if errors:
-        why = f"the notice to {owner} was not delivered ({'; '.join(errors)})"
-        return Notice(owner, labels, False, resources, why)
-    return Notice(owner, labels, True, resources)
+    return tell_owner(owner, resources, context, campaign, budget)
 
 
 def run_assignment_campaign(

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from dormant.campaign.run import Campaign, CampaignReport, run_campaign
+from dormant.campaign.run import Campaign, CampaignReport, Notice, run_campaign
 from dormant.cli.common import (
     aws_options,
     remediation_settings,
@@ -35,7 +36,7 @@ from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
 
-__all__ = ["retire"]
+__all__ = ["print_notices", "retire"]
 
 
 def _utc_now() -> datetime:
@@ -97,15 +98,22 @@ def _text(report: CampaignReport, apply: bool, users: bool) -> None:
         record = result.record()
         who = record.get("role_name") or f"user {record.get('user_name')}"
         click.echo(f"  {record['step']:<10} {who}: {record['reason']}{_next(record)}")
-    for notice in report.notices:
+    print_notices(report.notices, report.results, apply=apply, noun="resources")
+
+
+def print_notices(
+    notices: Sequence[Notice], results: Sequence[Any], *, apply: bool, noun: str
+) -> None:
+    """Each owner's notice and whether it went, then what each change did (every kind)."""
+    for notice in notices:
         state = "delivered" if notice.delivered else "not sent (dry run)"
         if apply and not notice.delivered:
             state = f"NOT delivered: {notice.error}"
         click.echo(
             f"notice to {notice.owner} via {', '.join(notice.channels)}: {state} "
-            f"({len(notice.resources)} resources)"
+            f"({len(notice.resources)} {noun})"
         )
-    for result in report.results:
+    for result in results:
         if result.outcome is not None:
             click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
 

@@ -26,6 +26,7 @@ from dormant.assignments.model import AssignmentFinding
 from dormant.campaign.assignments import AssignmentCampaignReport, run_assignment_campaign
 from dormant.campaign.run import Campaign
 from dormant.cli.common import user_session
+from dormant.commands.retire import print_notices
 from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
@@ -74,17 +75,7 @@ def _text(
         then = "" if not upcoming else f" (next: {upcoming['step']} on {upcoming['on']})"
         name = f"{record['permission_set_name']} in {record['account_id']}"
         click.echo(f"  {record['step']:<10} {name}: {record['reason']}{then}")
-    for notice in report.notices:
-        state = "delivered" if notice.delivered else "not sent (dry run)"
-        if apply and not notice.delivered:
-            state = f"NOT delivered: {notice.error}"
-        click.echo(
-            f"notice to {notice.owner} via {', '.join(notice.channels)}: {state} "
-            f"({len(notice.resources)} permission sets in accounts)"
-        )
-    for result in report.results:
-        if result.outcome is not None:
-            click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
+    print_notices(report.notices, report.results, apply=apply, noun="permission sets in accounts")
     for failure in failures:
         click.echo(f"account {failure.account_id}: not read ({failure.message}); skipped")
     steps = [str(r.retirement.step) for r in report.results]
