@@ -157,7 +157,10 @@ def test_notice_then_unassign_on_the_announced_day_with_a_backup_restore_gives_b
     removed = [a for a in before if a.permission_set_arn == _arn("Admin")]
     assert world.run(day, store, channel) == {"Admin in 111111111111": "unassign"}
     assert not any(world.writer.is_assigned(a) for a in removed)
-    assert "its assignments removed today (2026-06-08)" in channel.to("team-a")[-1].text
+    told = channel.to("team-a")[-1].text
+    assert "its assignments removed today (2026-06-08)" in told
+    assert "Before a permission set's assignments in an account are removed" in told
+    assert "Before a role is deleted" not in told
     backups = [p for p in tmp_path.iterdir() if p.name.startswith("111111111111-Admin-")]
     assert len(backups) == 1
     backup = backup_from_text(backups[0].read_text(), source=str(backups[0]))
