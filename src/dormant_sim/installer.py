@@ -27,6 +27,7 @@ from dormant_sim import (
     iam,
     iam_rules,
     identity_center,
+    organizations,
     s3,
     securityhub,
     securityhub_v2,
@@ -53,6 +54,7 @@ SERVICES: Sequence[SimulatedService] = (
     access,
     access_analyzer,
     identity_center,
+    organizations,
 )
 
 _MISSING = object()  # the attribute did not exist before its patch added it

@@ -254,6 +254,15 @@ MANAGED = [
         "/aws-reserved/sso.amazonaws.com/eu-west-1/",
         (),
         ManagedBy.IDENTITY_CENTER,
+        "IAM Identity Center permission set ReadOnly: remove its assignment to this account "
+        "with dormant unassign ACCOUNT ReadOnly",
+    ),
+    (
+        # Not a name Identity Center makes: the permission set is not guessed.
+        "AWSReservedSSO_ReadOnly",
+        "/aws-reserved/sso.amazonaws.com/",
+        (),
+        ManagedBy.IDENTITY_CENTER,
         "an IAM Identity Center permission set: remove its assignment to this account",
     ),
     (
@@ -317,7 +326,9 @@ def test_managed_by_rows(
     assert management is not None
     assert (management.managed_by, management.hint) == (managed_by, hint)
     finding = evaluate_role(role(name, path=path, tags=tags), Settings(), NOW)
-    assert (finding.managed_by, finding.hint) == (str(managed_by), hint)
+    # The finding knows the role's account: the unassign command names it.
+    placed = hint.replace("unassign ACCOUNT", f"unassign {finding.role.account_id}")
+    assert (finding.managed_by, finding.hint) == (str(managed_by), placed)
 
 
 def test_managed_by_otherwise_null() -> None:
@@ -430,3 +441,15 @@ def test_suffixes_never_push_past_256(annotation: str, suffix: str) -> None:
     assert combined in (annotation, annotation + suffix)
     if len(annotation) <= 256:
         assert len(combined) <= 256
+
+
+def test_an_identity_center_role_names_its_account_and_permission_set() -> None:
+    name = "AWSReservedSSO_DataPlatformEngineeringReadWrite_0123456789abcdef"
+    assert len(name) == 64
+    management = management_of(
+        name, "/aws-reserved/sso.amazonaws.com/", (), account_id="111111111111"
+    )
+    assert management is not None
+    assert management.hint.endswith(
+        "dormant unassign 111111111111 DataPlatformEngineeringReadWrite"
+    )

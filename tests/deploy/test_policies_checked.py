@@ -89,6 +89,13 @@ CASES: dict[str, dict[str, dict[str, str]]] = {
             "Source": "securityhub",
             "ArchiveFindings": "true",
         },
+        "apply-assignments": {
+            "CodeBucket": "dormant-code",
+            "RetireMode": "Apply",
+            "Assignments": "Enabled",
+            "MemberRoleName": "dormant-member-read",
+        },
+        "notify-assignments": {"CodeBucket": "dormant-code", "Assignments": "Enabled"},
     },
     "deploy/org-code-bucket.yaml": {"defaults": {"OrganizationId": "o-abcdefghij"}},
     "deploy/org-aggregator.yaml": {"defaults": {}},

@@ -40,7 +40,9 @@ class Organization:
     operator: PrincipalCredentials
 
 
-def build(sim: Simulation, now: datetime, *, change: bool = True) -> Organization:
+def build(
+    sim: Simulation, now: datetime, *, change: bool = True, retire: bool = False
+) -> Organization:
     assert len(LONG_NAME) == 32
     seed = IdentityCenterSeed(MANAGEMENT)
     until = (now + timedelta(days=46)).date()  # 2026-04-30 from the `now` fixture
@@ -80,6 +82,8 @@ def build(sim: Simulation, now: datetime, *, change: bool = True) -> Organizatio
     granted = {"read": documents["AssignmentsRead"]}
     if change:
         granted["change"] = documents["AssignmentsChange"]
+    if retire:
+        granted["retire"] = documents["AssignmentsRetire"]
     operator = sim.principal("dormant-operator", policies=granted, account_id=MANAGEMENT)
     for account in (*MEMBERS, DENIED):
         sim.put_role(

@@ -21,6 +21,7 @@ from dormant.assignments.scan import decide_account
 from dormant.aws.calls import CallCounter
 from dormant.aws.orgs import AccountSessions, caller_identity
 from dormant.aws.session import aws_call, client_config
+from dormant.core.errors import AwsAccessError, RemediationRefused
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
 from dormant.engine.accounts import DEFAULT_WORKERS, AccountTarget, check_workers, each_account
@@ -28,7 +29,17 @@ from dormant.engine.accounts import DEFAULT_WORKERS, AccountTarget, check_worker
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["AssignmentsScan", "PairReader", "read_instance", "scan_assignments"]
+__all__ = [
+    "SSO_SERVICE_PRINCIPAL",
+    "AssignmentsScan",
+    "PairReader",
+    "check_administrator",
+    "read_instance",
+    "scan_assignments",
+]
+
+# Identity Center's service principal, as Organizations names its delegated administrators.
+SSO_SERVICE_PRINCIPAL = "sso.amazonaws.com"
 
 
 class AssignmentsScan:
@@ -96,6 +107,46 @@ class PairReader:
             if f.subject.permission_set is not None
             and f.subject.permission_set_name == self.permission_set_name
         )
+
+
+def check_administrator(session: boto3.session.Session, account_id: str) -> str:
+    """``management`` or ``delegated administrator``: where assignments may be retired from.
+
+    Organizations says which account manages the organization (DescribeOrganization) and,
+    when it is another, which accounts administer Identity Center for it
+    (ListDelegatedAdministrators). Anything else is refused with one line, before any
+    change: an account instance of Identity Center, or a member account, holds none of the
+    organization's assignments."""
+    client = session.client("organizations", config=client_config())
+    try:
+        with aws_call("organizations:DescribeOrganization", account_id):
+            management = str(client.describe_organization()["Organization"]["MasterAccountId"])
+    except AwsAccessError as exc:
+        if exc.code != "AWSOrganizationsNotInUseException":
+            raise
+        raise RemediationRefused(
+            f"account {account_id} is in no organization: assignments are retired only from "
+            "the management account or Identity Center's delegated administrator"
+        ) from None
+    if management == account_id:
+        return "management"
+    admins: set[str] = set()
+    try:
+        with aws_call("organizations:ListDelegatedAdministrators", account_id):
+            for page in client.get_paginator("list_delegated_administrators").paginate(
+                ServicePrincipal=SSO_SERVICE_PRINCIPAL
+            ):
+                admins.update(str(a["Id"]) for a in page.get("DelegatedAdministrators", []))
+    except AwsAccessError as exc:
+        if exc.code not in ("AccessDeniedException", "AccessDenied"):
+            raise
+    if account_id in admins:
+        return "delegated administrator"
+    raise RemediationRefused(
+        f"account {account_id} is neither the organization's management account "
+        f"({management}) nor Identity Center's delegated administrator: run dormant retire "
+        "--assignments there; nothing was changed"
+    )
 
 
 def read_instance(

@@ -41,7 +41,7 @@ from dormant.core.settings import DEFAULT_MAX_DAYS, parse_role_name
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, AccountTarget
 from dormant.remediation.outcome import Outcome, utc_now
 
-__all__ = ["assignment_backups", "restore_backups", "unassign_command"]
+__all__ = ["assignment_backups", "restore_backups", "text_store", "unassign_command"]
 
 _S3 = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.*)")
 
@@ -55,7 +55,8 @@ def _s3_store(session: Any, bucket: str, prefix: str) -> TextStore:
     return store
 
 
-def _store(value: str, session: Any) -> TextStore:
+def text_store(value: str, session: Any) -> TextStore:
+    """``--backup-dir``: a folder, or a versioned ``s3://BUCKET/PREFIX/`` (checked)."""
     if value.startswith("s3://"):
         match = _S3.fullmatch(value if value.endswith("/") else value + "/")
         if match is None:
@@ -222,7 +223,7 @@ def unassign_command(
     from dormant.assignments.aws_mutator import IdentityCenterWriter
 
     session = user_session(profile, region)
-    store = None if backup_dir is None else _store(backup_dir, session)
+    store = None if backup_dir is None else text_store(backup_dir, session)
     reader = PairReader(
         session,
         account_id=target.account_id,

@@ -3,8 +3,8 @@
 Every renderer works on these lines through ``ASSIGNMENT_LAYOUT`` (``dormant.report.layout``):
 TSV keeps three columns (permission set, compliance, annotation), JSON/CSV carry
 ``ASSIGNMENT_FIELDS`` with ``principals`` as a list of objects in JSON and ``type:name``
-words in CSV, and the HTML page groups the lines by account. Nothing here decides
-compliance. Standard library only.
+words in CSV, and the HTML page groups the lines by permission set (a row per account).
+Nothing here decides compliance. Standard library only.
 """
 
 from __future__ import annotations
@@ -157,4 +157,9 @@ ASSIGNMENT_LAYOUT = Layout(
     sort_key=sort_key,
     name_header="Permission set",
     counts_admin=False,
+    # One section per permission set, a row per account it is assigned in: what the team
+    # that runs Identity Center changes is the set's assignments, account by account.
+    html_group_by=lambda line: line.name,
+    html_row_name=lambda line: line.account_id,
+    html_row_header="Account",
 )

@@ -13,10 +13,10 @@ Pure data: frozen dataclasses and enums, standard library only.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from dormant.core.managed import reserved_permission_set
 from dormant.core.model import Compliance
 
 __all__ = [
@@ -51,19 +51,10 @@ RESERVED_ROLE_PREFIX = "AWSReservedSSO_"
 RESERVED_ROLE_PATH_PREFIX = "/aws-reserved/sso.amazonaws.com/"
 
 
-_RESERVED_NAME = re.compile(r"AWSReservedSSO_(.{1,32})_([0-9a-f]{16})")
-
-
 def permission_set_name_of(role_name: str, path: str) -> str | None:
-    """``AWSReservedSSO_Admin_0123456789abcdef`` on the reserved path -> ``Admin``; else None.
-
-    Names are matched whole: a role outside Identity Center's path, or a name that is not
-    the prefix, a name of at most 32 characters and 16 lower-case hex digits, is no match.
-    """
-    if not path.startswith(RESERVED_ROLE_PATH_PREFIX):
-        return None
-    match = _RESERVED_NAME.fullmatch(role_name)
-    return None if match is None else match.group(1)
+    """``AWSReservedSSO_Admin_0123456789abcdef`` on the reserved path -> ``Admin``; else None
+    (``dormant.core.managed.reserved_permission_set``: one reading for scan and this kind)."""
+    return reserved_permission_set(role_name, path)
 
 
 class PrincipalType(enum.StrEnum):

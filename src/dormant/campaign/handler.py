@@ -30,7 +30,9 @@ known (``CALL_MS``).
 A failed run, or a run in which any planned change failed, raises, so that Lambda records
 a failed invocation; the next day's run takes the rest (each run is idempotent).
 
-Roles only: users' quarantine writes an inline policy, which the stack's role may not.
+Roles, and with ``ASSIGNMENTS=Enabled`` (the stack's ``Assignments``) Identity Center's
+assignments (``dormant.campaign.identity_center``); never users: their quarantine writes
+an inline policy, which the stack's role may not.
 Must never import the command line (click, rich, jinja2) or the simulation (moto).
 """
 
@@ -51,6 +53,8 @@ from dormant.aws.s3 import S3ObjectStore
 from dormant.aws.secrets import secret_text
 from dormant.aws.session import client_config, make_session
 from dormant.aws.sns import SnsChannel
+from dormant.campaign.assignments import AssignmentCampaignReport
+from dormant.campaign.identity_center import AssignmentsEnvironment, retire_assignments
 from dormant.campaign.run import Campaign, CampaignReport, run_campaign
 from dormant.core.aws_findings import FindingSource
 from dormant.core.clock import Clock, system_clock
@@ -171,6 +175,7 @@ class RetireEnvironment:
             raise InvalidParameter(
                 "ARCHIVE_FINDINGS", "true needs FINDING_SOURCE access-analyzer or securityhub"
             )
+        self.assignments = AssignmentsEnvironment(env)
 
 
 def check_scheduled_time(event: object, now: datetime) -> None:
@@ -330,6 +335,19 @@ def run_once(
     iam = session.client("iam", config=client_config())
     # Never two runs at once: the roles are read, and changed, only under the run's lease.
     lease = RunLease(s3, settings.bucket, settings.lease_key, clock=clock)
+    campaign = Campaign(
+        notice_days=settings.notice_days,
+        after_days=settings.after_days,
+        max_roles=settings.max_roles,
+        default_owner=settings.default_owner,
+        contact=settings.contact,
+        apply=True,
+        channels=tuple(channels),
+        managed_policy_arn=settings.policy_arn,
+        notices_only=settings.mode == "Notify",
+    )
+    assigned: AssignmentCampaignReport | None = None
+    unread: list[dict[str, str]] = []
     with lease.held():
         source = IamRoleSource(iam, account_id=caller.account_id, references=True)
         # A stack's role is its stack's to retire: read from the stacks, never from tags.
@@ -341,17 +359,7 @@ def run_once(
             role_mutator=mutator,
             settings=settings.settings,
             now=now,
-            campaign=Campaign(
-                notice_days=settings.notice_days,
-                after_days=settings.after_days,
-                max_roles=settings.max_roles,
-                default_owner=settings.default_owner,
-                contact=settings.contact,
-                apply=True,
-                channels=tuple(channels),
-                managed_policy_arn=settings.policy_arn,
-                notices_only=settings.mode == "Notify",
-            ),
+            campaign=campaign,
             backups=ObjectBackupStore(objects),
             clock=clock,
             caller_arn=caller.arn,
@@ -360,14 +368,56 @@ def run_once(
             source=agreed,
             archiver=archiver if settings.archive else None,
         )
+        if settings.assignments.enabled:
+            assigned, unread = retire_assignments(
+                session,
+                s3,
+                bucket=settings.bucket,
+                caller_account=caller.account_id,
+                caller_arn=caller.arn,
+                environment=settings.assignments,
+                settings=settings.settings,
+                now=now,
+                campaign=campaign,
+                clock=clock,
+                budget=budget,
+                sso_config=config,
+            )
     summary = _summary(report, settings.mode)
+    if assigned is not None:
+        summary["assignments"] = _assignments_summary(assigned, unread)
     logger.info(json.dumps(summary, sort_keys=True))
-    if report.failed:
+    assigned_failed = [r for r in assigned.results if r.failed] if assigned is not None else []
+    if report.failed or assigned_failed:
+        if report.failed:
+            first = report.first_failure()
+        else:
+            outcome = assigned_failed[0].outcome
+            first = outcome.message if outcome is not None else "failed"
         raise DormantError(
-            f"{report.failed} planned changes failed in account {report.account_id}, "
-            f"the first: {report.first_failure()}; the others were made (see the summary line)"
+            f"{report.failed + len(assigned_failed)} planned changes failed in account "
+            f"{report.account_id}, the first: {first}; the others were made (see the summary line)"
         )
     return summary
+
+
+def _assignments_summary(
+    report: AssignmentCampaignReport, unread: list[dict[str, str]]
+) -> dict[str, object]:
+    """What the run did to Identity Center's assignments; the accounts whose member role
+    could not be read are listed (the next run tries them again)."""
+    steps = [str(r.retirement.step) for r in report.results]
+    return {
+        "steps": {name: steps.count(name) for name in sorted(set(steps))},
+        "done": sum(1 for r in report.results if r.done),
+        "backups": sorted(
+            str(r.outcome.backup)
+            for r in report.results
+            if r.done and r.outcome is not None and r.outcome.backup is not None
+        ),
+        "failed": report.failed,
+        "accounts_not_read": unread,
+    }
 
 
 def lambda_handler(event: Mapping[str, Any], context: object) -> dict[str, object]:

@@ -46,7 +46,7 @@ from dormant.users.retire import (
     plan_user_retire,
 )
 
-__all__ = ["Campaign", "CampaignReport", "Notice", "run_campaign"]
+__all__ = ["Campaign", "CampaignReport", "Notice", "run_campaign", "tell_owner"]
 
 Item = Retirement | UserRetirement
 Result = RetireResult | UserRetireResult
@@ -369,6 +369,17 @@ def _tell(
     """Send the owner's one message through every channel (only with ``apply``), each in
     the time the budget leaves above its margin."""
     resources = tuple(_notice_item(i, context.account_id, backups) for i in items)
+    return tell_owner(owner, resources, context, campaign, budget)
+
+
+def tell_owner(
+    owner: str,
+    resources: tuple[NoticeItem, ...],
+    context: MessageContext,
+    campaign: Campaign,
+    budget: Budget | None = None,
+) -> Notice:
+    """One owner's message through every channel (only with ``apply``); every kind's."""
     labels = tuple(channel.label for channel in campaign.channels)
     if not campaign.apply:
         return Notice(owner, labels, False, resources)

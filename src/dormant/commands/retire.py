@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from dormant.campaign.run import Campaign, CampaignReport, run_campaign
+from dormant.campaign.run import Campaign, CampaignReport, Notice, run_campaign
 from dormant.cli.common import (
     aws_options,
     remediation_settings,
@@ -36,12 +37,13 @@ from dormant.commands.archive import parse_archive, read_role_findings
 from dormant.commands.backups import open_backups
 from dormant.core.aws_findings import FindingSource
 from dormant.core.settings import Settings
+from dormant.engine.accounts import DEFAULT_ROLE_NAME
 from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
 
-__all__ = ["retire"]
+__all__ = ["print_notices", "retire"]
 
 
 def _utc_now() -> datetime:
@@ -130,21 +132,28 @@ def _text(report: CampaignReport, apply: bool, users: bool) -> None:
         record = result.record()
         who = record.get("role_name") or f"user {record.get('user_name')}"
         click.echo(f"  {record['step']:<10} {who}: {record['reason']}{_next(record)}")
-    for notice in report.notices:
+    print_notices(report.notices, report.results, apply=apply, noun="resources")
+    for note in report.source_notes:
+        click.echo(f"note: {note}")
+    for archived in report.archives:
+        click.echo(archived.line())
+
+
+def print_notices(
+    notices: Sequence[Notice], results: Sequence[Any], *, apply: bool, noun: str
+) -> None:
+    """Each owner's notice and whether it went, then what each change did (every kind)."""
+    for notice in notices:
         state = "delivered" if notice.delivered else "not sent (dry run)"
         if apply and not notice.delivered:
             state = f"NOT delivered: {notice.error}"
         click.echo(
             f"notice to {notice.owner} via {', '.join(notice.channels)}: {state} "
-            f"({len(notice.resources)} resources)"
+            f"({len(notice.resources)} {noun})"
         )
-    for result in report.results:
+    for result in results:
         if result.outcome is not None:
             click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
-    for note in report.source_notes:
-        click.echo(f"note: {note}")
-    for archived in report.archives:
-        click.echo(archived.line())
 
 
 def _summary(report: CampaignReport, noticing: bool) -> str:
@@ -194,6 +203,30 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     is_flag=True,
     default=False,
     help="Also retire IAM users' unused credentials: notice, then quarantine (never deleted).",
+)
+@click.option(
+    "--assignments",
+    "with_assignments",
+    is_flag=True,
+    default=False,
+    help="Retire Identity Center's unused assignments instead of this account's roles: "
+    "notice, then unassign (backed up to --backup-dir, which also keeps the notices). Run "
+    "in the management account or Identity Center's delegated administrator; needs "
+    "--notice-days and --notify.",
+)
+@click.option(
+    "--role-name",
+    metavar="NAME",
+    default=DEFAULT_ROLE_NAME,
+    show_default=True,
+    help="With --assignments: the role assumed in each account to read its reserved "
+    "roles' last use.",
+)
+@click.option(
+    "--instance-arn",
+    metavar="ARN",
+    default=None,
+    help="With --assignments: the Identity Center instance, when more than one is visible.",
 )
 @click.option(
     "--user-max-days",
@@ -264,6 +297,9 @@ def retire(
     default_owner: str | None,
     contact: str | None,
     with_users: bool,
+    with_assignments: bool,
+    role_name: str,
+    instance_arn: str | None,
     user_max_days: str,
     after_days: int,
     backup_dir: str | None,
@@ -302,6 +338,14 @@ def retire(
     --source access-analyzer: a role is noticed, quarantined or deleted only where the
     analyzer's ACTIVE UnusedIAMRole finding and dormant's own decision agree (give
     --max-days the analyzer's window); every other refusal still applies.
+
+    \b
+    With --assignments, for every (account, permission set) pair of Identity Center:
+      notify      NON_COMPLIANT, no notice yet: the owner is told, the day kept in
+                  --backup-dir's assignment-notices.json
+      unassign    on the day the notice announced, still NON_COMPLIANT: its assignments
+                  are backed up to --backup-dir, then removed ('dormant restore' undoes it)
+      clear, keep as for roles; --max-roles caps the pairs unassigned per run
     """
     settings, now = remediation_settings(
         max_days, allow, as_of, exempt_tag, owner_tags, max_exemption_days, apply=apply
@@ -320,6 +364,31 @@ def retire(
     targets = parse_notify_targets(notify, os.environ)
     if notice_days > 0 and not targets:
         Campaign(notice_days=notice_days).check()
+    if with_assignments:
+        from dormant.commands.retire_assignments import assignments_from_options
+
+        assignments_from_options(
+            with_users,
+            notice_days,
+            targets,
+            backup_dir,
+            make_channels=lambda session: channels_for(targets, session),
+            settings=settings,
+            now=now,
+            role_name=role_name,
+            instance_arn=instance_arn,
+            campaign=Campaign(
+                notice_days=notice_days,
+                max_roles=max_roles,
+                default_owner=default_owner,
+                contact=contact,
+                apply=apply,
+            ),
+            profile=profile,
+            region=region,
+            fmt=fmt,
+        )
+        return
     session = user_session(profile, region)
     backups = open_backups(backup_dir, session)
     campaign = Campaign(

@@ -17,6 +17,7 @@ Pure: standard library only. Must never call AWS.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ __all__ = [
     "OrganizationRole",
     "management_of",
     "organization_role",
+    "reserved_permission_set",
 ]
 
 STACK_NAME_TAG = "aws:cloudformation:stack-name"
@@ -87,6 +89,34 @@ _HINTS = {
         "the organization's access role: keep it or allow-list it deliberately"
     ),
 }
+
+
+# Identity Center caps a permission set's name at 32 characters, so the longest reserved role
+# name (15 + 32 + 1 + 16) is exactly IAM's 64: the name is never cut.
+_RESERVED_SSO_NAME = re.compile(r"AWSReservedSSO_(.{1,32})_([0-9a-f]{16})")
+
+
+def reserved_permission_set(name: str, path: str) -> str | None:
+    """``AWSReservedSSO_Admin_0123456789abcdef`` on Identity Center's path -> ``Admin``.
+
+    Names are matched whole: a role outside the path, or a name that is not the prefix, a
+    name of at most 32 characters and 16 lower-case hex digits, is None."""
+    if not path.startswith(IDENTITY_CENTER_PATH_PREFIX):
+        return None
+    match = _RESERVED_SSO_NAME.fullmatch(name)
+    return None if match is None else match.group(1)
+
+
+def _identity_center_hint(name: str, path: str, account_id: str) -> str:
+    """The permission set the role stands for, and the command that retires it at its
+    source (the assignments, in the management account or delegated administrator)."""
+    permission_set = reserved_permission_set(name, path)
+    if permission_set is None:
+        return _HINTS[ManagedBy.IDENTITY_CENTER]
+    return (
+        f"IAM Identity Center permission set {permission_set}: remove its assignment to this "
+        f"account with dormant unassign {account_id or 'ACCOUNT'} {permission_set}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +205,21 @@ def _stack_hint(stack: str, read_from: str) -> str:
 
 
 def management_of(
-    name: str, path: str, tags: Iterable[tuple[str, str]], *, stack: str | None = None
+    name: str,
+    path: str,
+    tags: Iterable[tuple[str, str]],
+    *,
+    stack: str | None = None,
+    account_id: str = "",
 ) -> Management | None:
     """The first matching row of the table in the manual (roles), or None.
 
     ``stack``: the CloudFormation stack whose ``AWS::IAM::Role`` resource is this role, read
     from the stacks. CloudFormation writes no stack-name tag on roles, but some tools copy one
     onto theirs, and a snapshot holds no stacks: such a tag keeps the role too, as a hint that
-    says where it was read (a tag can only keep a role, never release one)."""
+    says where it was read (a tag can only keep a role, never release one).
+    ``account_id``: the role's account, named in an Identity Center role's hint (the
+    ``dormant unassign`` command that removes the access at its source)."""
     if stack is not None:
         return Management(ManagedBy.CLOUDFORMATION, _stack_hint(stack, ""))
     tagged = tag_value(tags, STACK_NAME_TAG)
@@ -192,6 +229,8 @@ def management_of(
             _stack_hint(tagged, f" (by its {STACK_NAME_TAG} tag, not from a stack)"),
         )
     manager = organization_role(name, path)
+    if manager is ManagedBy.IDENTITY_CENTER:
+        return Management(manager, _identity_center_hint(name, path, account_id))
     if manager is not None:
         return Management(manager, _HINTS[manager])
     if path.startswith(SERVICE_LINKED_PATH_PREFIX):

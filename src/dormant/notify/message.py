@@ -44,7 +44,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class NoticeItem:
     """One role or user in an owner's message: what this run does to it, and what next."""
 
-    kind: str  # "role" or "user"
+    kind: str  # "role", "user" or "assignment" (a permission set in an account)
     name: str
     step: LifecycleStep
     reason: str
@@ -58,6 +58,11 @@ class NoticeItem:
         if self.held_by:
             about = f"({self.kind}; {self.reason}; never deleted while {self.held_by})"
         next_on = None if self.next is None else self.next.on
+        if self.kind == "assignment" and self.step is LifecycleStep.NOTIFY:
+            return f"{self.name}: unassigned on {next_on} unless used or exempted {about}"
+        if self.step is LifecycleStep.UNASSIGN:
+            where = f"; their backup is written to {self.backup}" if self.backup else ""
+            return f"{self.name}: its assignments removed today ({today}){where} {about}"
         if self.step is LifecycleStep.NOTIFY:
             if self.next is not None and self.next.step is LifecycleStep.DELETE:
                 # Quarantined by someone else: told before its delete.
@@ -116,17 +121,23 @@ def _subject(owner: str, count: int, account_id: str) -> str:
     return text
 
 
-def _keeping(context: MessageContext) -> list[str]:
+def _keeping(context: MessageContext, kinds: frozenset[str] = frozenset({"role"})) -> list[str]:
     ask = f"; or ask {context.contact}" if context.contact else ""
     lines = [
         "To keep one: use it; or tag it "
         f"{context.exempt_tag_key} with a value such as 'until=YYYY-MM-DD reason' "
         f"(the last day the exemption counts){ask}.",
     ]
-    if context.backup_location:
+    if context.backup_location and (not kinds or kinds - {"assignment"}):
         lines.append(
             f"Before a role is deleted, its backup is written to {context.backup_location} "
             f"(as {context.account_id}-ROLE.json) and read back; `dormant restore` recreates it."
+        )
+    if context.backup_location and "assignment" in kinds:
+        lines.append(
+            "Before a permission set's assignments in an account are removed, they are "
+            f"written to {context.backup_location} and read back; `dormant restore` gives "
+            "them back."
         )
     return lines
 
@@ -180,7 +191,7 @@ def build_message(owner: str, items: Sequence[NoticeItem], context: MessageConte
         f"{context.account_id}. What happens next to those of {owner}:"
     )
     lines = [f"- {item.line(context.today)}" for item in ordered]
-    footer = _keeping(context)
+    footer = _keeping(context, frozenset(item.kind for item in items))
     fixed = "\n".join([intro, "", "", *footer]) + "\n"
     budget_bytes = SNS_BODY_MAX_BYTES - len(fixed.encode("utf-8"))
     listed = _fit(lines, budget_bytes, lambda s: len(s.encode("utf-8")))

@@ -34,12 +34,14 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class LifecycleStep(enum.StrEnum):
-    """A step of the retire lifecycle, for roles and users alike (users are never deleted)."""
+    """A step of the retire lifecycle, for roles and users alike (users are never deleted);
+    assignments go from a notice straight to ``unassign``."""
 
     NOTIFY = "notify"  # tell the owner, tag dormant:notice-at
     QUARANTINE = "quarantine"
     DELETE = "delete"
     CLEAR = "clear"  # used or exempted since the notice: the tag comes off, the owner is told
+    UNASSIGN = "unassign"  # Identity Center's assignments: removed, backed up, no quarantine
     KEEP = "keep"
 
 

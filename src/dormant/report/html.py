@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TextIO
 
 import jinja2
@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from dormant.core.model import Compliance
 from dormant.report.html_cells import generic_cells
-from dormant.report.layout import Line, ReportMeta, Tally, iso
+from dormant.report.layout import Layout, Line, ReportMeta, Tally, iso
 
 __all__ = ["Bar", "breakable", "chart_bars", "owner_groups", "render_html"]
 
@@ -176,6 +176,52 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+def _section(
+    key: str | None,
+    heading: str | None,
+    members: Sequence[Any],
+    meta: ReportMeta,
+    cells: Any,
+    header: str,
+) -> dict[str, Any]:
+    counts = meta.tally()
+    for line in members:
+        counts.add(line)
+    return {
+        "account_id": key,
+        "heading": heading,
+        "anchor": None if heading is None else re.sub(r"[^A-Za-z0-9_-]", "-", heading.lower()),
+        "summary": None if heading is None else counts.summary(),
+        "name_header": header,
+        "rows": [cells(line) for line in members],
+    }
+
+
+def _groups(
+    ordered: Sequence[Any], meta: ReportMeta, layout: Layout, tally: Tally, cells: Any
+) -> list[dict[str, Any]]:
+    """The page's sections: by the layout's key (Identity Center's permission sets), by
+    account when there are several, else one."""
+    header = layout.html_row_header or layout.name_header
+    if layout.html_group_by is not None:
+        by_key: dict[str, list[Any]] = {}
+        for line in ordered:
+            by_key.setdefault(layout.html_group_by(line), []).append(line)
+        return [
+            _section(None, f"{layout.name_header} {key}", members, meta, cells, header)
+            for key, members in sorted(by_key.items())
+        ]
+    if meta.multi_account or len(tally.accounts) > 1:
+        by_account: dict[str, list[Any]] = {account: [] for account in sorted(tally.accounts)}
+        for line in ordered:
+            by_account[line.account_id].append(line)
+        return [
+            _section(account, f"Account {account}", members, meta, cells, header)
+            for account, members in by_account.items()
+        ]
+    return [_section(None, None, ordered, meta, cells, header)]
+
+
 def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
     layout = meta.layout
     ordered, tally = meta.sorted_and_counted(lines)
@@ -191,29 +237,18 @@ def render_html(lines: Iterable[Line], meta: ReportMeta, out: TextIO) -> Tally:
         # The chart's bar of the line (None: not charted), so that the chart can follow
         # the filters on the page as the cards do.
         charted = layout.chart and line.compliance != Compliance.NOT_APPLICABLE
-        return {**shown, "bucket": _bucket(line) if charted else None}
+        name = line.name if layout.html_row_name is None else layout.html_row_name(line)
+        if name != line.name:  # what the row shows is searched too
+            data = shown["data"]
+            shown = {**shown, "data": replace(data, search=f"{data.search} {name.lower()}")}
+        return {
+            **shown,
+            "bucket": _bucket(line) if charted else None,
+            "account": line.account_id,
+            "name": name,
+        }
 
-    several = meta.multi_account or len(tally.accounts) > 1
-    groups: list[dict[str, Any]] = []
-    if several:
-        by_account: dict[str, list[Any]] = {account: [] for account in sorted(tally.accounts)}
-        for line in ordered:
-            by_account[line.account_id].append(line)
-        for account, members in by_account.items():
-            account_tally = meta.tally()
-            for line in members:
-                account_tally.add(line)
-            groups.append(
-                {
-                    "account_id": account,
-                    "summary": account_tally.summary(),
-                    "rows": [cells(line) for line in members],
-                }
-            )
-    else:
-        groups.append(
-            {"account_id": None, "summary": None, "rows": [cells(line) for line in ordered]}
-        )
+    groups = _groups(ordered, meta, layout, tally, cells)
     checked = any(row["data"].referenced for group in groups for row in group["rows"])
     joined = any(row["data"].agrees for group in groups for row in group["rows"])
     template = _environment().get_template("report.html.j2")

@@ -132,6 +132,11 @@ class Layout:
     chart: bool = False
     # CSV cells that replace a nested JSON field by text: field -> (CSV header, line -> text).
     csv_text: Mapping[str, tuple[str, Callable[[Any], str]]] = field(default_factory=dict)
+    # The HTML page's sections: by account (None), or by this key of a line (its heading),
+    # each row then named by ``html_row_name`` under the header ``html_row_header``.
+    html_group_by: Callable[[Any], str] | None = None
+    html_row_name: Callable[[Any], str] | None = None
+    html_row_header: str = ""
 
     def sort(self, lines: Iterable[Line]) -> list[Any]:
         return sorted(lines, key=self.sort_key)

@@ -74,7 +74,9 @@ def evaluate_role(role: Role, settings: Settings, now: datetime) -> Finding:
     days_unused = None if role.last_used is None else whole_days(role.last_used, now)
     risk = assess_risk(role)
     owner = owner_of(role.tags, settings.owner_tag_keys)
-    management = management_of(role.name, role.path, role.tags, stack=role.stack)
+    management = management_of(
+        role.name, role.path, role.tags, stack=role.stack, account_id=role.account_id
+    )
     exemption = check_exemption(
         role.tags, settings.exempt_tag_key, now, settings.max_exemption_days
     )

@@ -203,9 +203,6 @@ def row_from_recorded(
     """
     verdict = Compliance(compliance)
     # Config keeps no owner or manager: read them from the role as it is now.
-    management = (
-        None if role is None else management_of(role.name, role.path, role.tags, stack=role.stack)
-    )
     if role is None:
         return Row(
             account_id=account_id,
@@ -215,6 +212,10 @@ def row_from_recorded(
             annotation=annotation or "",
             recorded_at=recorded_at,
         )
+    account = role.account_id or account_id
+    management = management_of(
+        role.name, role.path, role.tags, stack=role.stack, account_id=account
+    )
     return Row(
         account_id=role.account_id or account_id,
         role_name=role.name,

@@ -45,7 +45,9 @@ __all__ = [
 def managed_refusal(role: Role) -> str | None:
     """Why a role that CloudFormation, Identity Center, StackSets or Control Tower manages
     is left to its manager, and where to retire it instead; None for other roles."""
-    management = management_of(role.name, role.path, role.tags, stack=role.stack)
+    management = management_of(
+        role.name, role.path, role.tags, stack=role.stack, account_id=role.account_id
+    )
     if management is None or management.managed_by not in MANAGED_ELSEWHERE:
         return None
     # AWS-reserved roles stay refused even when forced (IAM protects them anyway).
