@@ -335,8 +335,8 @@ def retire(
     Running it twice on the same day changes nothing the second time.
 
     \b
-    --source access-analyzer: a role is noticed, quarantined or deleted only where the
-    analyzer's ACTIVE UnusedIAMRole finding and dormant's own decision agree (give
+    --source access-analyzer|securityhub: a role is noticed, quarantined or deleted only
+    where AWS's open UnusedIAMRole finding and dormant's own decision agree (give
     --max-days the analyzer's window); every other refusal still applies.
 
     \b
