@@ -54,12 +54,12 @@ from dormant.aws.secrets import secret_text
 from dormant.aws.session import client_config, make_session
 from dormant.aws.sns import SnsChannel
 from dormant.campaign.assignments import AssignmentCampaignReport
-from dormant.campaign.identity_center import AssignmentsEnvironment, retire_assignments
+from dormant.campaign.environment import RetireEnvironment
+from dormant.campaign.identity_center import retire_assignments
 from dormant.campaign.run import Campaign, CampaignReport, run_campaign
 from dormant.core.aws_findings import FindingSource
 from dormant.core.clock import Clock, system_clock
-from dormant.core.errors import DormantError, InvalidEvent, InvalidParameter
-from dormant.core.settings import settings_from_parameters
+from dormant.core.errors import DormantError, InvalidEvent
 from dormant.notify.channel import Channel
 from dormant.notify.webhook import WebhookChannel
 from dormant.remediation.budget import Budget, worst_call_ms
@@ -87,9 +87,6 @@ logger.setLevel(logging.INFO)
 # carry them, whatever log level Lambda is set to.
 logging.getLogger("botocore").setLevel(logging.INFO)
 
-MODES = ("Notify", "Apply")
-REFERENCE_SOURCES = ("config", "iam")
-
 # The schedule's time may differ from the clock by this much (Scheduler's delivery, a cold
 # start); anything further is not the stack's schedule, and the run changes nothing.
 SCHEDULE_TOLERANCE = timedelta(minutes=15)
@@ -98,84 +95,6 @@ SCHEDULE_TOLERANCE = timedelta(minutes=15)
 # budget can cost a delete before it starts.
 _CONNECT_S, _READ_S, _ATTEMPTS = 3.0, 10.0, 3
 CALL_MS = worst_call_ms(_CONNECT_S, _READ_S, _ATTEMPTS)
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = env.get(name, "").strip() or str(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
-    if value < minimum:
-        raise InvalidParameter(name, f"{value} is below {minimum}")
-    return value
-
-
-def _text(env: Mapping[str, str], name: str) -> str | None:
-    return env.get(name, "").strip() or None
-
-
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = _text(env, name)
-    if value is None:
-        raise InvalidParameter(name, "is empty; the stack sets it")
-    return value
-
-
-class RetireEnvironment:
-    """The function's environment variables, read and checked (one line per bad value)."""
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.mode = env.get("RETIRE_MODE", "Notify").strip() or "Notify"
-        if self.mode not in MODES:
-            raise InvalidParameter("RETIRE_MODE", f"{self.mode!r} is not Notify or Apply")
-        self.notice_days = _int(env, "NOTICE_DAYS", 14, 1)
-        self.after_days = _int(env, "AFTER_DAYS", 30, 1)
-        self.max_roles = _int(env, "MAX_ROLES_PER_RUN", 10, 1)
-        self.topic_arn = _required(env, "NOTIFY_TOPIC_ARN")
-        self.bucket = _required(env, "BACKUP_BUCKET")
-        self.policy_arn = _required(env, "QUARANTINE_POLICY_ARN")
-        self.prefix = env.get("BACKUP_PREFIX", "roles/")
-        # The run's lease, in the backup bucket beside (never under) the backups.
-        self.lease_key = _text(env, "LEASE_KEY") or "lease/retire-run.json"
-        if self.lease_key.startswith(self.prefix):
-            raise InvalidParameter("LEASE_KEY", f"must not be under BACKUP_PREFIX {self.prefix}")
-        self.webhook_secret_arn = _text(env, "WEBHOOK_SECRET_ARN")
-        self.default_owner = _text(env, "DEFAULT_OWNER")
-        self.contact = _text(env, "CONTACT")
-        self.references = env.get("REFERENCES", "").strip() or "config"
-        if self.references not in REFERENCE_SOURCES:
-            raise InvalidParameter("REFERENCES", f"{self.references!r} is not config or iam")
-        force_uncovered = env.get("FORCE_UNCOVERED", "").strip() or "false"
-        if force_uncovered not in ("true", "false"):
-            raise InvalidParameter("FORCE_UNCOVERED", f"{force_uncovered!r} is not true or false")
-        self.force_uncovered = force_uncovered == "true"
-        self.settings = settings_from_parameters({}, env)
-        raw_source = env.get("FINDING_SOURCE", "").strip() or FindingSource.DORMANT.value
-        try:
-            self.source = FindingSource(raw_source)
-        except ValueError:
-            choices = ", ".join(s.value for s in FindingSource)
-            raise InvalidParameter(
-                "FINDING_SOURCE", f"{raw_source!r} is not one of {choices}"
-            ) from None
-        self.analyzer_arn = _text(env, "ANALYZER_ARN")
-        if self.analyzer_arn is not None and (
-            self.source is not FindingSource.ACCESS_ANALYZER
-            or ":analyzer/" not in self.analyzer_arn
-        ):
-            raise InvalidParameter(
-                "ANALYZER_ARN", "names an analyzer's ARN, with FINDING_SOURCE access-analyzer"
-            )
-        archive = env.get("ARCHIVE_FINDINGS", "").strip() or "false"
-        if archive not in ("true", "false"):
-            raise InvalidParameter("ARCHIVE_FINDINGS", f"{archive!r} is not true or false")
-        self.archive = archive == "true"
-        if self.archive and self.source is FindingSource.DORMANT:
-            raise InvalidParameter(
-                "ARCHIVE_FINDINGS", "true needs FINDING_SOURCE access-analyzer or securityhub"
-            )
-        self.assignments = AssignmentsEnvironment(env)
 
 
 def check_scheduled_time(event: object, now: datetime) -> None:
