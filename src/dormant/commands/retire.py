@@ -82,31 +82,23 @@ def _finder(session: Any, options: Any, account_id: str, iam_index: Any) -> Any:
     )
 
 
-def _next(record: dict[str, Any]) -> str:
-    upcoming = record.get("next")
-    return "" if not upcoming else f" (next: {upcoming['step']} on {upcoming['on']})"
+def _text(report: CampaignReport, apply: bool, users: bool, summary: str) -> None:
+    """The plan as fitted tables on a terminal (160 columns off one), then the summary."""
+    from dormant.report.retire_table import render_retire
 
-
-def _text(report: CampaignReport, apply: bool, users: bool) -> None:
-    if not apply:
-        click.echo("dry run: nothing will be changed; add --apply to make these changes")
     counted = f", {len(report.users)} users" if users else ""
-    click.echo(f"plan: {len(report.roles)} roles{counted}")
-    for result in report.results:
-        record = result.record()
-        who = record.get("role_name") or f"user {record.get('user_name')}"
-        click.echo(f"  {record['step']:<10} {who}: {record['reason']}{_next(record)}")
-    for notice in report.notices:
-        state = "delivered" if notice.delivered else "not sent (dry run)"
-        if apply and not notice.delivered:
-            state = f"NOT delivered: {notice.error}"
-        click.echo(
-            f"notice to {notice.owner} via {', '.join(notice.channels)}: {state} "
-            f"({len(notice.resources)} resources)"
-        )
-    for result in report.results:
-        if result.outcome is not None:
-            click.echo(f"{result.outcome.status.value}: {result.outcome.message}")
+    heading = (
+        [] if apply else ["dry run: nothing will be changed; add --apply to make these changes"]
+    )
+    render_retire(
+        [result.record() for result in report.results],
+        [notice.record() for notice in report.notices],
+        sys.stdout,
+        apply=apply,
+        heading=[*heading, f"plan: {len(report.roles)} roles{counted}"],
+        closing=[summary],
+        color=sys.stdout.isatty(),
+    )
 
 
 def _summary(report: CampaignReport, noticing: bool) -> str:
@@ -311,7 +303,6 @@ def retire(
     if fmt == "json":
         click.echo(json.dumps(report.record(), indent=2))
     else:
-        _text(report, apply, with_users)
-        click.echo(_summary(report, bool(targets) or notice_days > 0))
+        _text(report, apply, with_users, _summary(report, bool(targets) or notice_days > 0))
     if report.failed:
         sys.exit(1)
