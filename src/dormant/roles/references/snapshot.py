@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from dormant.core.errors import RoleDataError, SnapshotError
-from dormant.roles.model import Finding, Role
+from dormant.roles.model import Finding, Role, RoleReferences
 from dormant.roles.records import role_from_detail
-from dormant.roles.references import with_references
-from dormant.roles.references.iam import IamReferenceIndex
+from dormant.roles.references import referenced_annotation
+from dormant.roles.references.iam import SOURCE_IAM, IamReferenceIndex
 from dormant.roles.snapshot import ROLE_LIST_KEY, iter_snapshot_details, open_snapshot
 
 __all__ = ["Decide", "referenced_snapshot"]
@@ -69,7 +69,7 @@ def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
 
     def add(key: str, element: Any) -> None:
         try:
-            index.add_page({key: [element]}, where=name)
+            index.add_entry(key, element, where=name)
         except RoleDataError as exc:
             raise SnapshotError(str(exc)) from None
 
@@ -85,7 +85,12 @@ def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
 
     waiting = [_slim(finding) for finding in decide(roles())]
     for finding in waiting:
-        yield with_references(finding, index.references([finding.role])[finding.role.arn])
+        found = RoleReferences(index.references_of(finding.role), sources=(SOURCE_IAM,))
+        # What ``with_references`` makes, set in place: each finding of this pass is seen
+        # by nobody else yet, and dataclasses.replace costs more than the index's answer.
+        object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+        object.__setattr__(finding, "references", found)
+        yield finding
 
 
 def referenced_snapshot(source: str | Path, decide: Decide) -> Iterator[Finding]:
