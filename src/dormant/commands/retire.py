@@ -198,7 +198,8 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='json: {"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see README).',
+    help="text: the plan as a table that fits the terminal; json: "
+    '{"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see the manual).',
 )
 @window_options
 @aws_options
