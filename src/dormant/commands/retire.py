@@ -198,7 +198,7 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: the plan as a table that fits the terminal; json: "
+    help="text: the plan, fitted to the terminal's width; json: "
     '{"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see the manual).',
 )
 @window_options
