@@ -58,9 +58,10 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
     assert result.stdout.splitlines() == [
         "dry run: nothing will be changed; add --apply to make these changes",
         "plan: 2 roles",
-        "  delete     Parked: quarantined 40 days ago and unused since",
-        "  quarantine OldJob: Was last used in us-east-1 200 days ago "
-        f"(next: delete on {delete_on})",
+        "Name     Step         Next                   Reason",
+        "─" * 85,
+        "Parked   delete                              quarantined 40 days ago and unused since",
+        f"OldJob   quarantine   delete on {delete_on}   Was last used in us-east-1 200 days ago",
         "summary: quarantine 1, delete 1, keep 0; done 0, failed 0",
     ]
     assert sim_server.recorder.write_calls() == []

@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.cells import cell_len
@@ -100,3 +100,35 @@ def test_the_demo_reads_well_on_an_80_column_terminal() -> None:
     assert "dev-team." in out
     assert "<dev-team>" not in out
     assert "platform.;" not in err
+
+
+def test_retire_fits_an_80_column_terminal(sim_server) -> None:
+    """The retire plan is a fitted table too: names (or a unique prefix), whole step words."""
+    now = datetime.now(UTC)
+    long_names = [
+        "AWSReservedSSO_AdministratorAccess_dc6414f7f2ab04fc",
+        "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b",
+        "OldJob",
+    ]
+    for name in long_names:
+        sim_server.put_role(
+            seed.DEFAULT_ACCOUNT_ID,
+            name,
+            created=now - timedelta(days=400),
+            last_used=now - timedelta(days=200),
+            tags={"owner": "identity-and-access-management-guild"},
+        )
+    env = sim_server.env()
+    env.update({"TERM": "xterm-256color", "COLUMNS": "80"})
+    env.pop("NO_COLOR", None)
+    code, out, err = _run_on_terminals(["retire"], env)
+    assert code == 0, err
+    shown = _visible(out)
+    for line in shown:
+        assert cell_len(line) <= 80, line
+    firsts = {line.split("   ")[0]: line for line in shown if " quarantine " in line}
+    for name in long_names:
+        [cell] = [c for c in firsts if c == name or (c.endswith("…") and name.startswith(c[:-1]))]
+        assert cell == name or len(cell) >= 25, cell
+        assert [n for n in long_names if n.startswith(cell.rstrip("…"))] == [name]
+    assert shown[-1] == "summary: quarantine 3, delete 0, keep 0; done 0, failed 0"

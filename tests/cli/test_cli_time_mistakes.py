@@ -149,3 +149,90 @@ def test_a_live_read_may_hold_uses_after_as_of_but_not_after_the_clock() -> None
         saved.admit("role a", created, soon)
     assert not saved.admit("role b", as_of + timedelta(seconds=1))
     assert saved.not_yet_created == 1
+
+
+def _live_users(sim_server: Any, now: datetime, key_used: datetime) -> None:
+    from dormant_sim import seed
+    from dormant_sim.seed import KeySeed
+
+    for account in (seed.DEFAULT_ACCOUNT_ID, "111111111111"):
+        sim_server.put_user(
+            account,
+            "old-hand",
+            created=now - timedelta(days=400),
+            keys=[KeySeed(created=now - timedelta(days=400), last_used=now - timedelta(days=90))],
+        )
+    sim_server.put_user(
+        "111111111111",
+        "eve",
+        created=now - timedelta(days=10),
+        keys=[KeySeed(created=now - timedelta(days=10), last_used=key_used)],
+    )
+
+
+def test_a_live_users_scan_leaves_out_users_created_after_as_of(dormant, sim_server) -> None:
+    """The live read names the same time mistakes as a saved credential report."""
+    from dormant_sim import seed
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    sim_server.put_user(seed.DEFAULT_ACCOUNT_ID, "newcomer", created=now - timedelta(days=5))
+    _live_users(sim_server, now, now - timedelta(days=1))
+    as_of = (now - timedelta(days=30)).isoformat().replace("+00:00", "Z")
+    result = dormant("users", "-f", "json", "--as-of", as_of, env=sim_server.env())
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert "newcomer" not in {f["user_name"] for f in document["findings"]}
+    assert document["summary"]["not_yet_created"] == 1
+    assert result.stderr.splitlines() == [
+        f"dormant: note: 1 user created after --as-of {as_of} is left out (not_yet_created)"
+    ]
+
+
+def test_a_live_users_scan_names_a_key_used_in_the_future(dormant, sim_server) -> None:
+    from dormant_sim import seed
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    _live_users(sim_server, now, datetime(2099, 1, 1, tzinfo=UTC))
+    # One account: nothing on stdout, one line naming the user and the column, exit 2.
+    env = sim_server.env()
+    member = sim_server.client("sts").assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/OrganizationAccountAccessRole",
+        RoleSessionName="test",
+    )["Credentials"]
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": member["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": member["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": member["SessionToken"],
+        }
+    )
+    alone = dormant("users", env=env)
+    assert alone.returncode == 2, alone.stderr
+    assert alone.stdout == ""
+    [line] = alone.stderr.splitlines()
+    assert line.startswith(
+        "dormant: error: user eve: access_key_1_last_used_date 2099-01-01T00:00:00Z is in the "
+        "future (after "
+    ), line
+    # Many accounts: that account fails with the same words, the others are reported.
+    accounts = ["111111111111", seed.DEFAULT_ACCOUNT_ID]
+    many = dormant(
+        "users",
+        "--accounts",
+        "-",
+        "--role-name",
+        "OrganizationAccountAccessRole",
+        "-f",
+        "tsv",
+        input="\n".join(accounts) + "\n",
+        env=sim_server.env(),
+    )
+    assert many.returncode == 3, many.stderr
+    assert any(
+        line.startswith(f"{seed.DEFAULT_ACCOUNT_ID}\told-hand\t")
+        for line in many.stdout.splitlines()
+    )
+    assert not any(line.startswith("111111111111") for line in many.stdout.splitlines())
+    assert (
+        "user eve: access_key_1_last_used_date 2099-01-01T00:00:00Z is in the future" in many.stderr
+    )

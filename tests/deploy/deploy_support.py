@@ -47,9 +47,20 @@ PACKAGE_SOURCE = REPO_ROOT / "src" / "dormant"
 _NO_VALUE = object()
 
 
+# Each template file's plain JSON, by path and modification time: cfn-lint's YAML parse of
+# the retire stack takes about 0.3 s, and hundreds of tests load the same few templates.
+_PARSED: dict[tuple[str, int], str] = {}
+
+
 def load_template(path: Path) -> dict[str, Any]:
-    # cfn-lint's loader gives dict/str subclasses with line marks; JSON makes them plain.
-    loaded: dict[str, Any] = json.loads(json.dumps(cfn_yaml.load(str(path))))
+    """The template as plain data, a fresh copy for each caller (callers change it)."""
+    key = (str(path), Path(path).stat().st_mtime_ns)
+    text = _PARSED.get(key)
+    if text is None:
+        # cfn-lint's loader gives dict/str subclasses with line marks; JSON makes them plain.
+        text = json.dumps(cfn_yaml.load(str(path)))
+        _PARSED[key] = text
+    loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 

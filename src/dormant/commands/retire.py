@@ -118,25 +118,27 @@ def _agreed(
     return agreed, read.archiver
 
 
-def _next(record: dict[str, Any]) -> str:
-    upcoming = record.get("next")
-    return "" if not upcoming else f" (next: {upcoming['step']} on {upcoming['on']})"
+def _text(report: CampaignReport, apply: bool, users: bool, summary: str) -> None:
+    """The plan as fitted tables on a terminal (160 columns off one), then the summary."""
+    from dormant.report.retire_table import render_retire
 
-
-def _text(report: CampaignReport, apply: bool, users: bool) -> None:
-    if not apply:
-        click.echo("dry run: nothing will be changed; add --apply to make these changes")
     counted = f", {len(report.users)} users" if users else ""
-    click.echo(f"plan: {len(report.roles)} roles{counted}")
-    for result in report.results:
-        record = result.record()
-        who = record.get("role_name") or f"user {record.get('user_name')}"
-        click.echo(f"  {record['step']:<10} {who}: {record['reason']}{_next(record)}")
-    print_notices(report.notices, report.results, apply=apply, noun="resources")
-    for note in report.source_notes:
-        click.echo(f"note: {note}")
-    for archived in report.archives:
-        click.echo(archived.line())
+    heading = (
+        [] if apply else ["dry run: nothing will be changed; add --apply to make these changes"]
+    )
+    render_retire(
+        [result.record() for result in report.results],
+        [notice.record() for notice in report.notices],
+        sys.stdout,
+        apply=apply,
+        heading=[*heading, f"plan: {len(report.roles)} roles{counted}"],
+        closing=[
+            *(f"note: {note}" for note in report.source_notes),
+            *(archived.line() for archived in report.archives),
+            summary,
+        ],
+        color=sys.stdout.isatty(),
+    )
 
 
 def print_notices(
@@ -277,7 +279,8 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help='json: {"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see README).',
+    help="text: the plan, fitted to the terminal's width; json: "
+    '{"kind": "retire", "account_id", "steps": [...], "notices": [...]} (see the manual).',
 )
 @click.option(
     "--archive",
@@ -441,7 +444,6 @@ def retire(
     if fmt == "json":
         click.echo(json.dumps(report.record(), indent=2))
     else:
-        _text(report, apply, with_users)
-        click.echo(_summary(report, bool(targets) or notice_days > 0))
+        _text(report, apply, with_users, _summary(report, bool(targets) or notice_days > 0))
     if report.failed:
         sys.exit(1)

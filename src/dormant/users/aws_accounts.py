@@ -17,6 +17,7 @@ from dormant.aws.orgs import AccountSessions, caller_identity
 from dormant.aws.session import client_config
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
+from dormant.core.time import Timeline
 from dormant.engine.accounts import (
     DEFAULT_WORKERS,
     AccountTarget,
@@ -47,12 +48,15 @@ def scan_users_in_accounts(
     on_account_done: Callable[[str, AccountFailure | None], None] | None = None,
     counter: CallCounter | None = None,
     wait: ReportWait | None = None,
+    timeline: Timeline | None = None,
 ) -> tuple[list[UserFinding], list[AccountFailure]]:
     """Decide every user of every target account, through ``dormant.engine.accounts``'s worker pool.
 
     The caller's own account is read with its own credentials, the others by assuming
     ``role_name`` (which needs iam:GenerateCredentialReport, iam:GetCredentialReport and
     iam:GetAccountAuthorizationDetails). Each account's failure is in the failures.
+    ``timeline``: leave out the users created after ``now`` (counted there); a use after
+    it fails that account, naming the user and the column.
     """
     workers = check_workers(workers)
     role_name = parse_role_name(role_name, "--role-name")
@@ -66,8 +70,13 @@ def scan_users_in_accounts(
     )
 
     def scan_account(account_id: str) -> Iterable[UserFinding]:
+        from dormant.users.records import dated_users
+
         source = IamUserSource(sessions.iam_client(account_id), account_id=account_id, wait=wait)
-        return evaluate_users(source.users(), settings, now)
+        users = source.users()
+        # Collected here, in the worker, so that a date in the future fails this account.
+        dated = users if timeline is None else list(dated_users(users, timeline))
+        return evaluate_users(dated, settings, now)
 
     findings, failures, _ = each_account(
         scan_account, unique, workers=workers, on_account_done=on_account_done

@@ -40,6 +40,7 @@ from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import CredentialReportError, InvalidParameter
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings, parse_role_name
+from dormant.core.time import Timeline
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, iso, render
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS, evaluate_users
@@ -81,17 +82,18 @@ def _read_report(path: str) -> tuple[list[User], datetime | None]:
 
 
 def _live_account(
-    session: Any, settings: Settings, now: datetime
+    session: Any, settings: Settings, now: datetime, timeline: Timeline
 ) -> tuple[list[UserFinding], str, str]:
     from dormant.aws.session import aws_call, caller_account, client_config
     from dormant.users.aws import IamUserSource
+    from dormant.users.records import dated_users
 
     config = client_config()
     account = caller_account(session, config)
     with aws_call("iam:GenerateCredentialReport", account):
         iam = session.client("iam", config=config)
     with Progress(f"Reading the credential report of {account}"):
-        users = IamUserSource(iam, account_id=account).users()
+        users = list(dated_users(IamUserSource(iam, account_id=account).users(), timeline))
     return list(evaluate_users(users, settings, now)), f"account {account}", account
 
 
@@ -104,6 +106,7 @@ def _many_accounts(
     workers: int,
     settings: Settings,
     now: datetime,
+    timeline: Timeline,
 ) -> tuple[list[UserFinding], Sequence[AccountFailure], str]:
     from dormant.aws.session import client_config
     from dormant.users.aws_accounts import scan_users_in_accounts
@@ -120,6 +123,7 @@ def _many_accounts(
             now=now,
             workers=workers,
             on_account_done=lambda account_id, failure: progress.advance(),
+            timeline=timeline,
         )
     return findings, failures, source
 
@@ -262,7 +266,10 @@ def users(
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure] = ()
     multi_account = False
-    timeline = None
+    if report_file is None:
+        # A live read is checked as a saved report is: users created after --as-of are
+        # left out and counted, a use after the clock (plus some skew) names the user.
+        timeline = input_timeline(now, as_of, CredentialReportError, live=True)
     if report_file is not None:
         from dormant.users.records import dated_users
 
@@ -284,12 +291,13 @@ def users(
             workers=worker_count,
             settings=settings,
             now=now,
+            timeline=timeline,
         )
         multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
-        findings, origin, account = _live_account(session, settings, now)
+        findings, origin, account = _live_account(session, settings, now, timeline)
         if finding_source is not FindingSource.DORMANT:
             from dormant.users.aws_findings import joined_with_aws_findings
 
@@ -321,5 +329,5 @@ def users(
     with output_stream(output) as out:
         tally = render(fmt, [user_line_from_finding(f) for f in findings], meta, out, color=color)
     print_failures(failures)
-    report_timeline(timeline, "users", stale=True)
+    report_timeline(timeline, "users", stale=report_file is not None)
     ctx.exit(exit_code(tally.by_compliance.get("NON_COMPLIANT", 0), failures))

@@ -41,6 +41,7 @@ __all__ = [
     "reference_label",
     "reference_record",
     "referenced",
+    "referenced_annotation",
     "referenced_by_text",
     "referenced_kind",
     "short_label",
@@ -113,12 +114,18 @@ def with_references(finding: Finding, references: RoleReferences | None) -> Find
     Config's 256 characters. The decision itself does not change."""
     if references is None:
         return finding
-    annotation = finding.annotation
+    return replace(
+        finding, annotation=referenced_annotation(finding, references), references=references
+    )
+
+
+def referenced_annotation(finding: Finding, references: RoleReferences) -> str:
+    """The finding's annotation as ``with_references`` leaves it."""
     count = references.resources
     if count and finding.compliance == Compliance.NON_COMPLIANT:
         noun = "resource" if count == 1 else "resources"
-        annotation = with_suffix(annotation, f" Referenced by {count} {noun}.")
-    return replace(finding, annotation=annotation, references=references)
+        return with_suffix(finding.annotation, f" Referenced by {count} {noun}.")
+    return finding.annotation
 
 
 def referenced(

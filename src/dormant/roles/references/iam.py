@@ -44,6 +44,8 @@ VIA_PASS_ROLE = "iam:PassRole"
 # What the role reader asks GetAccountAuthorizationDetails for when references are wanted.
 GAAD_FILTER = ("Role", "User", "Group", "LocalManagedPolicy")
 
+_LISTS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+
 _TYPE_ROLE = "AWS::IAM::Role"
 _TYPE_USER = "AWS::IAM::User"
 _TYPE_GROUP = "AWS::IAM::Group"
@@ -88,6 +90,12 @@ def _trusted_arns(document: Mapping[str, Any] | None) -> Iterable[str]:
                     yield value
 
 
+def _document(value: object) -> Mapping[str, Any]:
+    """A policy document, read in place when it is already one (only read here, never
+    changed: copying every document of a 100,000-role snapshot costs more than reading it)."""
+    return value if isinstance(value, Mapping) else policy_document(value)
+
+
 class IamReferenceIndex:
     """Instance profiles, trusts and ``iam:PassRole`` grants of one or more accounts."""
 
@@ -106,17 +114,24 @@ class IamReferenceIndex:
 
     def add_page(self, page: Mapping[str, Any], *, where: str = "") -> None:
         """One response page (any of its four lists may be absent)."""
+        for key in _LISTS:
+            for entry in page.get(key) or ():
+                self.add_entry(key, entry, where=where)
+
+    def add_entry(self, key: str, entry: Any, *, where: str = "") -> None:
+        """One entry of a page's list ``key`` (``RoleDetailList``, ``UserDetailList``,
+        ``GroupDetailList`` or ``Policies``), as a streamed snapshot yields them."""
         try:
-            for role in page.get("RoleDetailList") or ():
-                self._add_role(role)
-            for user in page.get("UserDetailList") or ():
-                holder = _Holder(_TYPE_USER, str(user["Arn"]), str(user["UserName"]))
-                self._add_inline(holder, user.get("UserPolicyList"))
-            for group in page.get("GroupDetailList") or ():
-                holder = _Holder(_TYPE_GROUP, str(group["Arn"]), str(group["GroupName"]))
-                self._add_inline(holder, group.get("GroupPolicyList"))
-            for policy in page.get("Policies") or ():
-                self._add_managed(policy)
+            if key == "RoleDetailList":
+                self._add_role(entry)
+            elif key == "UserDetailList":
+                holder = _Holder(_TYPE_USER, str(entry["Arn"]), str(entry["UserName"]))
+                self._add_inline(holder, entry.get("UserPolicyList"))
+            elif key == "GroupDetailList":
+                holder = _Holder(_TYPE_GROUP, str(entry["Arn"]), str(entry["GroupName"]))
+                self._add_inline(holder, entry.get("GroupPolicyList"))
+            elif key == "Policies":
+                self._add_managed(entry)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             suffix = f" in {where}" if where else ""
             raise RoleDataError(
@@ -130,21 +145,21 @@ class IamReferenceIndex:
             self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
         trust = detail.get("AssumeRolePolicyDocument")
         if trust:
-            for arn in set(_trusted_arns(policy_document(trust))):
+            for arn in set(_trusted_arns(_document(trust))):
                 if arn != holder.arn:
                     self._trusted_by[arn].append(holder)
         self._add_inline(holder, detail.get("RolePolicyList"))
 
     def _add_inline(self, holder: _Holder, policies: object) -> None:
         for policy in _as_list(policies):
-            self._add_document(holder, policy_document(policy["PolicyDocument"]))
+            self._add_document(holder, _document(policy["PolicyDocument"]))
 
     def _add_managed(self, policy: Mapping[str, Any]) -> None:
         holder = _Holder(_TYPE_POLICY, str(policy["Arn"]), str(policy["PolicyName"]))
         default = policy.get("DefaultVersionId")
         for version in policy.get("PolicyVersionList") or ():
             if version.get("IsDefaultVersion") or version.get("VersionId") == default:
-                self._add_document(holder, policy_document(version["Document"]))
+                self._add_document(holder, _document(version["Document"]))
                 return
 
     def _add_document(self, holder: _Holder, document: Mapping[str, Any]) -> None:

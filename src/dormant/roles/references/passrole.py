@@ -49,12 +49,18 @@ def pattern_matches(pattern: str, value: str, *, ignore_case: bool = False) -> b
     return _compiled(pattern, ignore_case=ignore_case).fullmatch(value) is not None
 
 
+@lru_cache(maxsize=8192)
+def _names_pass_role(action: str) -> bool:
+    # Policies repeat a few hundred action names: each is matched once, not once a statement
+    # (a 100,000-role snapshot holds hundreds of thousands of actions).
+    return pattern_matches(action, PASS_ROLE, ignore_case=True)
+
+
 def _allows_action(statement: Mapping[str, Any]) -> bool:
     if "NotAction" in statement:
         excluded = _as_list(statement.get("NotAction"))
-        return not any(pattern_matches(str(a), PASS_ROLE, ignore_case=True) for a in excluded)
-    actions = _as_list(statement.get("Action"))
-    return any(pattern_matches(str(a), PASS_ROLE, ignore_case=True) for a in actions)
+        return not any(_names_pass_role(str(a)) for a in excluded)
+    return any(_names_pass_role(str(a)) for a in _as_list(statement.get("Action")))
 
 
 def role_prefix(role_arn: str) -> str:
