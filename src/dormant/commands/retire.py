@@ -33,12 +33,15 @@ from dormant.cli.common import (
 )
 from dormant.cli.reference_sources import parse_reference_options, reference_options
 from dormant.cli.source import live_source_options
-from dormant.commands.archive import parse_archive, read_role_findings
+from dormant.commands.archive import parse_archive
 from dormant.commands.backups import open_backups
-from dormant.core.aws_findings import FindingSource
-from dormant.core.settings import Settings
+from dormant.commands.retire_adapters import (
+    agreed_with_source,
+    channels_for,
+    reference_finder_for,
+)
 from dormant.engine.accounts import DEFAULT_ROLE_NAME
-from dormant.notify.channel import Channel, NotifyTarget, parse_notify_targets
+from dormant.notify.channel import parse_notify_targets
 from dormant.remediation import DEFAULT_MAX_ROLES
 from dormant.roles.remediate.retire import DEFAULT_AFTER_DAYS
 from dormant.users.decide import DEFAULT_USER_MAX_DAYS
@@ -48,74 +51,6 @@ __all__ = ["print_notices", "retire"]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def channels_for(targets: tuple[NotifyTarget, ...], session: Any) -> tuple[Channel, ...]:
-    """The channel of each ``--notify`` target; boto3 loads only when SNS is used."""
-    channels: list[Channel] = []
-    for target in targets:
-        if target.kind == "sns":
-            from dormant.aws.session import client_config
-            from dormant.aws.sns import SnsChannel
-
-            region = target.value.split(":")[3]
-            client = session.client("sns", region_name=region, config=client_config())
-            channels.append(SnsChannel(client, target.value))
-        else:
-            from dormant.notify.webhook import WebhookChannel
-
-            channels.append(WebhookChannel(target.value))
-    return tuple(channels)
-
-
-def _finder(session: Any, options: Any, account_id: str, iam_index: Any) -> Any:
-    """What references each role: the role reader's iam data, and config or live when asked
-    (read on the first question)."""
-    from dormant.aws.session import client_config
-    from dormant.roles.aws_references.finder import LazyFinder, reference_finder
-
-    def warn(message: str) -> None:
-        click.echo(f"dormant: warning: {message}", err=True)
-
-    return LazyFinder(
-        lambda: reference_finder(
-            session,
-            options.sources,
-            account_id=account_id,
-            iam_index=iam_index,
-            aggregator=options.aggregator,
-            regions=options.regions,
-            config=client_config(),
-            warn=warn,
-        )
-    )
-
-
-def _agreed(
-    session: Any,
-    finding_source: FindingSource,
-    analyzer_arn: str | None,
-    roles: list[Any],
-    account_id: str,
-    settings: Settings,
-    now: datetime,
-) -> tuple[Any, Any]:
-    """AWS's findings about the account's roles joined with dormant's decision, and their
-    archiver; (None, None) with dormant's own source."""
-    if finding_source is FindingSource.DORMANT:
-        return None, None
-    from dormant.roles.agreement import agreed_roles
-
-    read = read_role_findings(session, finding_source, analyzer_arn, account_id)
-    agreed = agreed_roles(
-        read.findings,
-        roles,
-        source=read.source.value,
-        settings=settings,
-        now=now,
-        account_id=account_id,
-    )
-    return agreed, read.archiver
 
 
 def _text(report: CampaignReport, apply: bool, users: bool, summary: str) -> None:
@@ -421,7 +356,7 @@ def retire(
         user_mutator = IamUserMutator.from_session(session, config)
     role_source = IamRoleSource(iam, account_id=caller.account_id, references=True)
     roles = list(role_source.roles())
-    agreed, archiver = _agreed(
+    agreed, archiver = agreed_with_source(
         session, finding_source, analyzer_arn, roles, caller.account_id, settings, now
     )
     report = run_campaign(
@@ -437,7 +372,9 @@ def retire(
         users=users,
         user_mutator=user_mutator,
         user_settings=user_settings,
-        references=_finder(session, sources, caller.account_id, role_source.iam_references()),
+        references=reference_finder_for(
+            session, sources, caller.account_id, role_source.iam_references()
+        ),
         source=agreed,
         archiver=archiver if archive else None,
     )

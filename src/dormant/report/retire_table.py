@@ -126,7 +126,10 @@ def render_retire(
     width: int | None = None,
 ) -> None:
     """``heading`` lines, the steps' table, the notices' table, what each change did
-    (the records' ``status: message``), then ``closing`` lines; all within ``width``."""
+    (the records' ``status: message``), then ``closing`` lines; all within ``width`` on a
+    terminal or at a ``width`` given. Off a terminal, with no width given, those lines are
+    written whole, one record a line, for whoever reads the output with grep."""
+    whole = width is None and not color
     with table_console(out, color=color, width=width) as console:
         for line in heading:
             console.print(Text(line))
@@ -140,7 +143,8 @@ def render_retire(
             if step.get("status") is not None:
                 failed = step.get("status") in ("failed", "refused")
                 console.print(
-                    Text(f"{step['status']}: {step.get('message')}", style="red" if failed else "")
+                    Text(f"{step['status']}: {step.get('message')}", style="red" if failed else ""),
+                    soft_wrap=whole,
                 )
         for line in closing:
-            console.print(Text(line))
+            console.print(Text(line), soft_wrap=whole)
