@@ -29,6 +29,7 @@ from dormant_sim import (
     identity_center,
     s3,
     securityhub,
+    securityhub_recommendations,
     securityhub_v2,
     sts,
 )
@@ -50,6 +51,7 @@ SERVICES: Sequence[SimulatedService] = (
     config_query,
     securityhub,
     securityhub_v2,
+    securityhub_recommendations,
     access,
     access_analyzer,
     identity_center,
