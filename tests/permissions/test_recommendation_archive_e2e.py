@@ -126,12 +126,16 @@ def test_securityhub_applied_archived_then_released_to_the_exact_earlier_state(
     )
     iam = sim_server.client("iam")
     before = authorization_details(iam)
-    dry = dormant(sim_server, operator, "restrict", "app", "--recommendation", "securityhub")
+    dry = dormant(
+        sim_server, operator, "restrict", "app", "--recommendation", "securityhub", "--archive"
+    )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert dry.stdout.splitlines()[1] == (
         "planned: would apply AWS's recommendation to 4 policies of role app"
     )
+    # A dry run changes nothing and archives nothing.
     assert authorization_details(iam) == before
+    assert hub_finding(sim_server)["status"] == "New"
 
     applied = apply(sim_server, operator, "securityhub", tmp_path, "--archive")
     assert applied.returncode == 0, applied.stdout + applied.stderr
