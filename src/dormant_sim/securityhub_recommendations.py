@@ -57,11 +57,8 @@ def _validation(message: str) -> AwsError:
 
 
 def _uid(response: SecurityHubResponse) -> str:
-    uid = response.uri_match.get("MetadataUid") if response.uri_match else None
-    if not uid:
-        # The path's last part after /recommendedPolicyV2/ (a uid holds '/', sent encoded).
-        path = unquote(str(response.path))
-        uid = path.split("/recommendedPolicyV2/", 1)[-1] if "/recommendedPolicyV2/" in path else ""
+    # moto's router matched the path against the model's /recommendedPolicyV2/{MetadataUid}.
+    uid = (response.uri_match or {}).get("MetadataUid")
     if not uid:
         raise _validation("MetadataUid is required")
     return unquote(str(uid))
