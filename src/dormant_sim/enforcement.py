@@ -295,6 +295,12 @@ def _query_only(query: str, response: Any) -> bool:
     return bool(query) and not response.raw_body
 
 
+def _empty_body(response: Any) -> bool:
+    # A POST with no body at all (GenerateRecommendedPolicyV2, its parameter in the path):
+    # moto hands the headers over as its `data`, but the client signed an empty payload.
+    return str(response.headers.get("Content-Length", "")) == "0"
+
+
 def authorize(response: Any) -> Denial | None:
     """The error IAM would answer for this request, or None when its caller may make it."""
     from moto.iam.access_control import IAMRequest
@@ -316,7 +322,9 @@ def authorize(response: Any) -> Denial | None:
             # A GET's data is its query; so is that of a POST with its parameters in the
             # URL and an empty body (GenerateFindingRecommendation), signed over no payload.
             data={}
-            if response.method == "GET" or _query_only(parsed.query, response)
+            if response.method == "GET"
+            or _query_only(parsed.query, response)
+            or _empty_body(response)
             else response.data,
             body=response.raw_body,
             headers=headers,

@@ -30,6 +30,7 @@ from dormant_sim import (
     organizations,
     s3,
     securityhub,
+    securityhub_recommendations,
     securityhub_v2,
     sts,
 )
@@ -51,6 +52,7 @@ SERVICES: Sequence[SimulatedService] = (
     config_query,
     securityhub,
     securityhub_v2,
+    securityhub_recommendations,
     access,
     access_analyzer,
     identity_center,

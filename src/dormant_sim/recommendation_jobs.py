@@ -69,14 +69,16 @@ def fail_recommendations(role_name: str) -> None:
         _state.failing.add(role_name)
 
 
-def generate(analyzer: Any, finding: Any) -> None:
+def generate(analyzer: Any, finding: Any, *, key: tuple[str, str] | None = None) -> None:
+    """Start the recommendation of `finding`; `key` (default: the analyzer's ARN and the
+    finding's id) names the job for `poll`, so Security Hub's jobs are its own."""
     role_name = str(finding.resource).rsplit("/", 1)[-1]
     steps = recommendations.recommend(
         finding.account_id, role_name, analyzer.unused_access_age, finding.analyzed
     )
     with _state.lock:
         failure = "Failed to generate the recommendation" if role_name in _state.failing else None
-        _state.jobs[(analyzer.arn, finding.id)] = _Job(
+        _state.jobs[key or (analyzer.arn, finding.id)] = _Job(
             resource_arn=finding.resource,
             started=finding.analyzed,
             steps=[step.shape() for step in steps],

@@ -251,6 +251,8 @@ RESOURCES: dict[str, Builder] = {
     # (IAM's reference also gives them `hub`, the CSPM hub, for the V1 calls).
     "securityhub:getfindings": _hub_v2,
     "securityhub:batchupdatefindings": _hub_v2,
+    "securityhub:generaterecommendedpolicyv2": _hub_v2,
+    "securityhub:getrecommendedpolicyv2": _hub_v2,
     # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
     "access-analyzer:createanalyzer": analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),

@@ -54,7 +54,7 @@ from dormant_sim import unused_access as store
 from dormant_sim.patching import Patch
 from dormant_sim.protocol import AwsError, decode_token, encode_token, json_body
 
-__all__ = ["PATCHES", "STATUS_IDS", "hub_arn", "ocsf_findings", "reset"]
+__all__ = ["PATCHES", "STATUS_IDS", "hub_arn", "ocsf_findings", "require_hub", "reset"]
 
 _MAX_RESULTS = 100
 _MAX_UPDATE = 100
@@ -210,6 +210,11 @@ def _enabled(response: SecurityHubResponse) -> None:
             f"Account {response.current_account} is not subscribed to AWS Security Hub "
             f"in {response.region}",
         )
+
+
+def require_hub(response: SecurityHubResponse) -> None:
+    """AccessDeniedException unless Security Hub is enabled in the caller's account and Region."""
+    _enabled(response)
 
 
 def _string_match(values: Sequence[str], comparison: str, wanted: str) -> bool:
@@ -375,6 +380,9 @@ PATCHES = (
             **securityhub_urls.url_paths,
             "{0}/findingsv2$": SecurityHubResponse.dispatch,
             "{0}/findingsv2/batchupdatev2$": SecurityHubResponse.dispatch,
+            # Generate/GetRecommendedPolicyV2 (dormant_sim.securityhub_recommendations): a
+            # metadata.uid holds '/', which the server decodes before routing.
+            "{0}/recommendedPolicyV2/(?P<MetadataUid>.+)$": SecurityHubResponse.dispatch,
         },
     ),
     Patch(SecurityHubResponse, "get_findings_v2", _get_findings_v2),

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
-from dormant.remediation.archive import Archived, ArchiveResult, archive_after
-from dormant.remediation.outcome import Outcome, Status
+from dormant.remediation.archive import ArchiveResult, archive_done
 
 if TYPE_CHECKING:
     from dormant.aws.findings_source import SourceFindings
+    from dormant.remediation.outcome import Outcome
 
 __all__ = ["archive_deleted", "parse_archive", "read_role_findings"]
 
@@ -66,16 +66,6 @@ def archive_deleted(
 ) -> list[ArchiveResult]:
     """Archive the finding about each role a delete removed (matched by name: a role's
     name is unique in its account, whatever its path)."""
-    by_name = {f.resource_arn.rsplit("/", 1)[-1]: f for f in read.findings}
-    changes = [
-        Archived(
-            by_name[o.role_name].resource_arn if o.role_name in by_name else o.role_name,
-            o.role_name,
-            "deleted",
-            now.astimezone(UTC).date(),
-            None if o.backup is None else str(o.backup),
-        )
-        for o in outcomes
-        if o.status is Status.DONE
-    ]
-    return archive_after(read.archiver, {f.resource_arn: f for f in read.findings}, changes)
+    return archive_done(
+        read.archiver, read.findings, outcomes, "deleted", now.astimezone(UTC).date()
+    )

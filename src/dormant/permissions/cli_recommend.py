@@ -6,24 +6,34 @@ recommendation and ValidatePolicy; the backup store ``--backup-dir`` names, chec
 anything changes) and hands them to ``dormant.permissions.recommend_run``. With ``securityhub``
 the recommendation comes from Security Hub's V2 API (the role's OCSF finding,
 GenerateRecommendedPolicyV2); documents are validated with Access Analyzer's ValidatePolicy
-either way. Nothing else is decided here.
+either way. With ``--archive`` the role's open UnusedPermission findings are read from the same
+service before anything changes (``dormant.aws.findings_source``), and each role restricted
+(DONE) has its finding archived after (``dormant.remediation.archive``); an archive that fails
+is its own result and never undoes the restriction. Nothing else is decided here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
+from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.core.recommendations import Recommendation, RecommendationSource
 from dormant.core.settings import Settings
 from dormant.permissions.recommend_run import apply_recommendations
+from dormant.remediation.archive import ArchiveResult, archive_done
 from dormant.remediation.outcome import Outcome
 from dormant.remediation.targets import Target
 from dormant.roles.remediate.backup_store import BackupStore, S3Location, backup_store_for
 from dormant.roles.remediate.state import RoleState
 
 __all__ = ["check_recommendation_options", "run_recommendations"]
+
+
+# The finding type whose recommendation is applied, and whose finding --archive closes.
+_FINDING_TYPES = ("UnusedPermission",)
 
 
 def check_recommendation_options(
@@ -69,7 +79,10 @@ def run_recommendations(
     analyzer_arn: str | None,
     profile: str | None,
     region: str | None,
-) -> Iterable[Outcome]:
+    archive: bool = False,
+) -> tuple[Iterable[Outcome], list[ArchiveResult]]:
+    """Each role's outcome and, with ``archive`` and ``apply``, the archive of each
+    restricted role's finding (then the outcomes are all made before the archives)."""
     # boto3 loads only when a command really runs, so --help and usage errors stay fast.
     from dormant.aws.access_analyzer import find_analyzer
     from dormant.aws.recommendations import role_recommendation, validation_problems
@@ -99,10 +112,23 @@ def run_recommendations(
     def validate(document: Mapping[str, Any]) -> list[str]:
         return validation_problems(client, dict(document), account_id=account)
 
+    # Read before anything changes: a source that cannot be read stops the run here.
+    read = None
+    if archive and apply:
+        from dormant.aws.findings_source import read_source
+
+        read = read_source(
+            session,
+            FindingSource(source.value),
+            account,
+            finding_types=_FINDING_TYPES,
+            analyzer_arn=analyzer_arn,
+            owner_account=account,
+        )
     access = IamAccessSource(
         session.client("iam", config=access_client_config(1)), account_id=account
     )
-    return apply_recommendations(
+    outcomes = apply_recommendations(
         mutator,
         mutator,
         recommend,
@@ -114,3 +140,9 @@ def run_recommendations(
         apply=apply,
         store=store,
     )
+    if read is None:
+        return outcomes, []
+    made = list(outcomes)
+    # `now` is the clock's with --apply (restrict refuses --as-of with it).
+    on = now.astimezone(UTC).date()
+    return made, archive_done(read.archiver, read.findings, made, "restricted", on)

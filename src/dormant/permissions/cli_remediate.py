@@ -105,6 +105,15 @@ def _adapters(profile: str | None, region: str | None) -> tuple[Any, Any]:
     help="With --recommendation --apply (required): where the role's backup goes, written "
     "and verified before anything changes.",
 )
+@click.option(
+    "--archive",
+    is_flag=True,
+    default=False,
+    help="With --recommendation and --apply: once a role is restricted to what it used, "
+    "archive its UnusedPermission finding in the service the recommendation came from; the "
+    "note names the action and the backup. A failed archive is its own failure line; the "
+    "restriction stands.",
+)
 @tag_options
 @aws_options
 def restrict(
@@ -118,6 +127,7 @@ def restrict(
     recommendation: str | None,
     analyzer_arn: str | None,
     backup_dir: str | None,
+    archive: bool,
     exempt_tag: str,
     owner_tags: str,
     max_exemption_days: str | None,
@@ -139,7 +149,8 @@ def restrict(
     showing each policy's change as a diff; with --apply, backs the role up to --backup-dir
     first, checks every recommended document (ValidatePolicy, IAM's size limits), then
     applies it. A shared managed policy is never edited: the role gets its own copy,
-    dormant-recommended-ROLE-N.
+    dormant-recommended-ROLE-N. With --archive, the restricted role's finding is then
+    archived in that service; `dormant release` leaves it as it is.
     """
     now = parse_remediation_as_of(as_of, apply=apply)
     settings = settings_from_options(
@@ -157,30 +168,32 @@ def restrict(
         source = check_recommendation_options(
             recommendation, apply=apply, backup_dir=backup_dir, analyzer_arn=analyzer_arn
         )
-    elif backup_dir is not None or analyzer_arn is not None:
-        raise InvalidParameter(
-            "--backup-dir" if backup_dir is not None else "--analyzer-arn",
-            "applies only with --recommendation",
-        )
+    else:
+        for name, given in (
+            ("--backup-dir", backup_dir is not None),
+            ("--analyzer-arn", analyzer_arn is not None),
+            ("--archive", archive),
+        ):
+            if given:
+                raise InvalidParameter(name, "applies only with --recommendation")
     targets = role_targets(roles, from_file, kinds=("permissions",))
     if not targets:
         return print_nothing_to_do()
     check_blast_radius(len(targets), max_roles)
     if source is not None:
-        return print_outcomes(
-            run_recommendations(
-                targets,
-                source=source,
-                settings=settings,
-                now=now,
-                apply=apply,
-                backup_dir=backup_dir,
-                analyzer_arn=analyzer_arn,
-                profile=profile,
-                region=region,
-            ),
+        outcomes, archives = run_recommendations(
+            targets,
+            source=source,
+            settings=settings,
+            now=now,
             apply=apply,
+            backup_dir=backup_dir,
+            analyzer_arn=analyzer_arn,
+            profile=profile,
+            region=region,
+            archive=archive,
         )
+        return print_outcomes(outcomes, apply=apply, archives=archives)
     mutator, access = _adapters(profile, region)
     print_outcomes(
         run_restrict(mutator, access, targets, settings=settings, now=now, apply=apply),

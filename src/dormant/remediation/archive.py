@@ -20,8 +20,16 @@ from typing import Protocol
 
 from dormant.core.aws_findings import AwsFinding
 from dormant.core.errors import DormantError
+from dormant.remediation.outcome import Outcome, Status
 
-__all__ = ["ArchiveResult", "Archived", "Archiver", "archive_after", "archive_note"]
+__all__ = [
+    "ArchiveResult",
+    "Archived",
+    "Archiver",
+    "archive_after",
+    "archive_done",
+    "archive_note",
+]
 
 
 class Archiver(Protocol):
@@ -119,3 +127,29 @@ def archive_after(
             continue
         results.append(ArchiveResult(change, finding, note))
     return results
+
+
+def archive_done(
+    archiver: Archiver,
+    findings: Iterable[AwsFinding],
+    outcomes: Iterable[Outcome],
+    action: str,
+    on: date,
+) -> list[ArchiveResult]:
+    """Archive the finding about each role whose outcome is DONE (``action``: "deleted",
+    "restricted"), matched by name: a role's name is unique in its account, whatever its
+    path. Every other outcome (planned, refused, failed, unchanged) archives nothing."""
+    by_arn = {f.resource_arn: f for f in findings}
+    by_name = {arn.rsplit("/", 1)[-1]: arn for arn in by_arn}
+    changes = [
+        Archived(
+            by_name.get(o.role_name, o.role_name),
+            o.role_name,
+            action,
+            on,
+            None if o.backup is None else str(o.backup),
+        )
+        for o in outcomes
+        if o.status is Status.DONE
+    ]
+    return archive_after(archiver, by_arn, changes)
