@@ -16,7 +16,14 @@ from typing import Any
 
 from dormant_sim import identity_center_resources, policy
 from dormant_sim.principals import PARTITION, Caller, backend_of
-from dormant_sim.service_arns import analyzer, recorders, secret, stack
+from dormant_sim.service_arns import (
+    analyzer,
+    finding_products,
+    hub_v2,
+    recorders,
+    secret,
+    stack,
+)
 
 __all__ = [
     "ANY",
@@ -108,27 +115,6 @@ def _config_rules(account: str, _caller: Caller, params: Params, region: str) ->
             "would authorize it against"
         )
     return tuple(_config_rule_arn(account, region, str(name)) for name in names)
-
-
-def _finding_products(
-    _account: str, _caller: Caller, params: Params, _region: str
-) -> tuple[str, ...]:
-    """Security Hub authorizes BatchImportFindings on each finding's product ARN."""
-    findings = params("Findings")
-    products = {
-        str(finding["ProductArn"])
-        for finding in (findings if isinstance(findings, list) else [])
-        if isinstance(finding, Mapping) and finding.get("ProductArn")
-    }
-    if not products:
-        raise policy.CannotEvaluate("BatchImportFindings without a finding's ProductArn")
-    return tuple(sorted(products))
-
-
-def _hub_v2(account: str, _caller: Caller, _params: Params, region: str) -> str:
-    from dormant_sim.securityhub_v2 import hub_arn
-
-    return hub_arn(account, region)
 
 
 def _config_rule_arn(account: str, region: str, name: str) -> str:
@@ -246,13 +232,13 @@ RESOURCES: dict[str, Builder] = {
     "config:describeconfigurationrecorders": recorders,
     "config:describeconfigurationrecorderstatus": recorders,
     # Security Hub
-    "securityhub:batchimportfindings": _finding_products,
+    "securityhub:batchimportfindings": finding_products,
     # GetFindingsV2 and BatchUpdateFindingsV2 are authorized as these two, on the V2 hub
     # (IAM's reference also gives them `hub`, the CSPM hub, for the V1 calls).
-    "securityhub:getfindings": _hub_v2,
-    "securityhub:batchupdatefindings": _hub_v2,
-    "securityhub:generaterecommendedpolicyv2": _hub_v2,
-    "securityhub:getrecommendedpolicyv2": _hub_v2,
+    "securityhub:getfindings": hub_v2,
+    "securityhub:batchupdatefindings": hub_v2,
+    "securityhub:generaterecommendedpolicyv2": hub_v2,
+    "securityhub:getrecommendedpolicyv2": hub_v2,
     # IAM Access Analyzer (ListFindingsV2 and GetFindingV2 are authorized as these two)
     "access-analyzer:createanalyzer": analyzer,
     "access-analyzer:listfindings": _param("analyzerArn"),

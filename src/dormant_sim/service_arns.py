@@ -1,17 +1,19 @@
 """The ARNs IAM authorizes some services' calls against, built from a request: a secret's
-full ARN, a stack's, the account's configuration recorders. Test support for the
+full ARN, a stack's, the account's configuration recorders, Security Hub's hub and the
+products of imported findings. Test support for the
 simulation's enforcement (``dormant_sim.request_context``); never imported by dormant's
 Lambda path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from dormant_sim import policy
 from dormant_sim.principals import PARTITION, Caller
 
-__all__ = ["analyzer", "recorders", "secret", "stack"]
+__all__ = ["analyzer", "finding_products", "hub_v2", "recorders", "secret", "stack"]
 
 Params = Callable[[str], Any]
 
@@ -49,3 +51,24 @@ def recorders(account: str, _caller: Caller, _params: Params, region: str) -> st
 
 def analyzer(account: str, _caller: Caller, params: Params, region: str) -> str:
     return f"arn:{PARTITION}:access-analyzer:{region}:{account}:analyzer/{params('analyzerName')}"
+
+
+def finding_products(
+    _account: str, _caller: Caller, params: Params, _region: str
+) -> tuple[str, ...]:
+    """Security Hub authorizes BatchImportFindings on each finding's product ARN."""
+    findings = params("Findings")
+    products = {
+        str(finding["ProductArn"])
+        for finding in (findings if isinstance(findings, list) else [])
+        if isinstance(finding, Mapping) and finding.get("ProductArn")
+    }
+    if not products:
+        raise policy.CannotEvaluate("BatchImportFindings without a finding's ProductArn")
+    return tuple(sorted(products))
+
+
+def hub_v2(account: str, _caller: Caller, _params: Params, region: str) -> str:
+    from dormant_sim.securityhub_v2 import hub_arn
+
+    return hub_arn(account, region)
