@@ -25,7 +25,7 @@ from typing import Any
 from dormant.core.errors import RoleDataError
 from dormant.roles.model import Reference, Role, RoleReferences
 from dormant.roles.records import policy_document
-from dormant.roles.references.passrole import names_role, pass_role_patterns
+from dormant.roles.references.passrole import may_pass_role, names_role, pass_role_patterns
 
 __all__ = [
     "GAAD_FILTER",
@@ -81,7 +81,9 @@ def _as_list(value: object) -> list[Any]:
 
 def _trusted_arns(document: Mapping[str, Any] | None) -> Iterable[str]:
     for statement in _as_list((document or {}).get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+        if type(statement) is not dict and not isinstance(statement, Mapping):
+            continue
+        if statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
         if isinstance(principal, Mapping):
@@ -138,17 +140,40 @@ class IamReferenceIndex:
                 f"account authorization details{suffix} have a bad entry: {exc}"
             ) from None
 
+    def add_role(self, role: Role, profiles: Any, *, where: str = "") -> None:
+        """A role already read (``role_from_detail``) with its RoleDetail's
+        ``InstanceProfileList``: its trust and inline documents are the ones the decision
+        reads, parsed once for both (a snapshot's pass feeds its roles this way)."""
+        try:
+            holder = _Holder(_TYPE_ROLE, role.arn, role.name)
+            self._add_profiles(holder, profiles)
+            self._add_trust(holder, role.trust_policy)
+            for _, document in role.inline_policies:
+                self._add_document(holder, document)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            suffix = f" in {where}" if where else ""
+            raise RoleDataError(
+                f"account authorization details{suffix} have a bad entry: {exc}"
+            ) from None
+
     def _add_role(self, detail: Mapping[str, Any]) -> None:
         holder = _Holder(_TYPE_ROLE, str(detail["Arn"]), str(detail["RoleName"]))
-        for profile in detail.get("InstanceProfileList") or ():
-            name = str(profile.get("InstanceProfileName") or profile["Arn"].rsplit("/", 1)[-1])
-            self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
+        self._add_profiles(holder, detail.get("InstanceProfileList"))
         trust = detail.get("AssumeRolePolicyDocument")
         if trust:
-            for arn in set(_trusted_arns(_document(trust))):
+            self._add_trust(holder, _document(trust))
+        self._add_inline(holder, detail.get("RolePolicyList"))
+
+    def _add_profiles(self, holder: _Holder, profiles: Any) -> None:
+        for profile in profiles or ():
+            name = str(profile.get("InstanceProfileName") or profile["Arn"].rsplit("/", 1)[-1])
+            self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
+
+    def _add_trust(self, holder: _Holder, trust: Mapping[str, Any] | None) -> None:
+        if trust:
+            for arn in set(_trusted_arns(trust)):
                 if arn != holder.arn:
                     self._trusted_by[arn].append(holder)
-        self._add_inline(holder, detail.get("RolePolicyList"))
 
     def _add_inline(self, holder: _Holder, policies: object) -> None:
         for policy in _as_list(policies):
@@ -164,7 +189,11 @@ class IamReferenceIndex:
 
     def _add_document(self, holder: _Holder, document: Mapping[str, Any]) -> None:
         for statement in _as_list(document.get("Statement")):
-            if not isinstance(statement, Mapping):
+            # Most statements allow no iam:PassRole: a dict's Effect and its action names
+            # (each matched once, ``may_pass_role``) rule them out before any walk.
+            if type(statement) is not dict and not isinstance(statement, Mapping):
+                continue
+            if statement.get("Effect") != "Allow" or not may_pass_role(statement):
                 continue
             for pattern in pass_role_patterns(statement):
                 if (holder.arn, pattern) in self._seen:

@@ -27,7 +27,7 @@ from dormant.roles.model import Finding, Role, RoleReferences
 from dormant.roles.records import role_from_detail
 from dormant.roles.references import referenced_annotation
 from dormant.roles.references.iam import SOURCE_IAM, IamReferenceIndex
-from dormant.roles.snapshot import ROLE_LIST_KEY, iter_snapshot_details, open_snapshot
+from dormant.roles.snapshot import iter_snapshot_details, open_snapshot
 
 __all__ = ["Decide", "referenced_snapshot"]
 
@@ -98,21 +98,29 @@ def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
 
     def roles() -> Iterator[Role]:
         for detail in iter_snapshot_details(stream, name, others=add):
-            add(ROLE_LIST_KEY, detail)
             try:
-                yield role_from_detail(detail, where=name)
+                role = role_from_detail(detail, where=name)
+                # The role's trust and inline documents, parsed once, feed the index too.
+                index.add_role(role, detail.get("InstanceProfileList"), where=name)
             except SnapshotError:
                 raise
             except RoleDataError as exc:
                 raise SnapshotError(str(exc)) from None
+            yield role
 
     with _collector_paused():
         waiting = [_slim(finding) for finding in decide(roles())]
+    # Most roles have no reference: they share one answer, and their annotation stays.
+    none = RoleReferences((), sources=(SOURCE_IAM,))
     for finding in waiting:
-        found = RoleReferences(index.references_of(finding.role), sources=(SOURCE_IAM,))
-        # What ``with_references`` makes, set in place: each finding of this pass is seen
-        # by nobody else yet, and dataclasses.replace costs more than the index's answer.
-        object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+        references = index.references_of(finding.role)
+        if references:
+            found = RoleReferences(references, sources=(SOURCE_IAM,))
+            # What ``with_references`` makes, set in place: each finding of this pass is
+            # seen by nobody else yet, and dataclasses.replace costs more than the answer.
+            object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+        else:
+            found = none
         object.__setattr__(finding, "references", found)
         yield finding
 
