@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dormant.core.errors import RoleDataError
 from dormant.roles.model import Reference, Role, RoleReferences
 from dormant.roles.records import policy_document
-from dormant.roles.references.passrole import may_pass_role, names_role, pass_role_patterns
+from dormant.roles.references.passrole import (
+    action_passes_role,
+    may_pass_role,
+    names_role,
+    pass_role_patterns,
+)
 
 __all__ = [
     "GAAD_FILTER",
@@ -77,19 +82,6 @@ def _as_list(value: object) -> list[Any]:
     if isinstance(value, list):
         return value
     return [] if value is None else [value]
-
-
-def _trusted_arns(document: Mapping[str, Any] | None) -> Iterable[str]:
-    for statement in _as_list((document or {}).get("Statement")):
-        if type(statement) is not dict and not isinstance(statement, Mapping):
-            continue
-        if statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        if isinstance(principal, Mapping):
-            for value in _as_list(principal.get("AWS")):
-                if isinstance(value, str) and ":role/" in value:
-                    yield value
 
 
 def _document(value: object) -> Mapping[str, Any]:
@@ -170,10 +162,23 @@ class IamReferenceIndex:
             self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
 
     def _add_trust(self, holder: _Holder, trust: Mapping[str, Any] | None) -> None:
-        if trust:
-            for arn in set(_trusted_arns(trust)):
-                if arn != holder.arn:
-                    self._trusted_by[arn].append(holder)
+        """The roles an ``Allow`` of this trust policy names as AWS principals."""
+        named: set[str] = set()
+        for statement in _as_list((trust or {}).get("Statement")):
+            if type(statement) is not dict and not isinstance(statement, Mapping):
+                continue
+            principal = statement.get("Principal")
+            # Most roles trust a service, an account or an identity provider: no "AWS" key
+            # naming a role, ruled out before the statement's effect is even read.
+            if type(principal) is not dict and not isinstance(principal, Mapping):
+                continue
+            if "AWS" not in principal or statement.get("Effect") != "Allow":
+                continue
+            for value in _as_list(principal["AWS"]):
+                if isinstance(value, str) and ":role/" in value and value != holder.arn:
+                    named.add(value)
+        for arn in named:
+            self._trusted_by[arn].append(holder)
 
     def _add_inline(self, holder: _Holder, policies: object) -> None:
         for policy in _as_list(policies):
@@ -193,7 +198,14 @@ class IamReferenceIndex:
             # (each matched once, ``may_pass_role``) rule them out before any walk.
             if type(statement) is not dict and not isinstance(statement, Mapping):
                 continue
-            if statement.get("Effect") != "Allow" or not may_pass_role(statement):
+            if statement.get("Effect") != "Allow":
+                continue
+            action = statement.get("Action")
+            if type(action) is str and "NotAction" not in statement:
+                # The common case tested without a call: one action name, looked up once.
+                if not action_passes_role(action):
+                    continue
+            elif not may_pass_role(statement):
                 continue
             for pattern in pass_role_patterns(statement):
                 if (holder.arn, pattern) in self._seen:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "action_passes_role",
     "allows_pass_role",
     "may_pass_role",
     "names_role",
@@ -51,7 +52,8 @@ def pattern_matches(pattern: str, value: str, *, ignore_case: bool = False) -> b
 
 
 @lru_cache(maxsize=8192)
-def _names_pass_role(action: str) -> bool:
+def action_passes_role(action: str) -> bool:
+    """Whether an action name (``iam:PassRole``, ``iam:Pass*``, ``*``) matches iam:PassRole."""
     # Policies repeat a few hundred action names: each is matched once, not once a statement
     # (a 100,000-role snapshot holds hundreds of thousands of actions).
     return pattern_matches(action, PASS_ROLE, ignore_case=True)
@@ -63,13 +65,13 @@ def may_pass_role(statement: Mapping[str, Any]) -> bool:
     if "NotAction" in statement:
         excluded = statement.get("NotAction")
         if type(excluded) is str:
-            return not _names_pass_role(excluded)
-        return not any(map(_names_pass_role, map(str, _as_list(excluded))))
+            return not action_passes_role(excluded)
+        return not any(map(action_passes_role, map(str, _as_list(excluded))))
     actions = statement.get("Action")
     if type(actions) is str:
-        return _names_pass_role(actions)
+        return action_passes_role(actions)
     # map over the list: a generator's frame per statement costs more than the lookups.
-    return any(map(_names_pass_role, map(str, _as_list(actions))))
+    return any(map(action_passes_role, map(str, _as_list(actions))))
 
 
 def role_prefix(role_arn: str) -> str:
