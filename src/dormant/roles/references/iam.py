@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dormant.core.errors import RoleDataError
 from dormant.roles.model import Reference, Role, RoleReferences
@@ -58,9 +57,11 @@ _TYPE_POLICY = "AWS::IAM::Policy"
 _TYPE_PROFILE = "AWS::IAM::InstanceProfile"
 
 
-@dataclass(frozen=True, slots=True)
-class _Holder:
-    """A principal or policy that holds a grant or a trust: who to name in the reference."""
+class _Holder(NamedTuple):
+    """A principal or policy that holds a grant or a trust: who to name in the reference.
+
+    A named tuple, not a frozen dataclass: one is made for every role of a snapshot, and a
+    frozen dataclass's ``__init__`` costs several times a tuple's."""
 
     type: str
     arn: str
@@ -200,10 +201,16 @@ class IamReferenceIndex:
                 continue
             if statement.get("Effect") != "Allow":
                 continue
+            # The common cases tested without a call: action names, each looked up once.
             action = statement.get("Action")
-            if type(action) is str and "NotAction" not in statement:
-                # The common case tested without a call: one action name, looked up once.
+            if "NotAction" in statement or action is None:
+                if not may_pass_role(statement):
+                    continue
+            elif type(action) is str:
                 if not action_passes_role(action):
+                    continue
+            elif type(action) is list:
+                if not any(map(action_passes_role, map(str, action))):
                     continue
             elif not may_pass_role(statement):
                 continue
@@ -221,17 +228,19 @@ class IamReferenceIndex:
     # ---- answering
 
     def references_of(self, role: Role) -> tuple[Reference, ...]:
-        found: list[Reference] = [
-            p.reference(VIA_INSTANCE_PROFILE) for p in self._profiles.get(role.arn, ())
-        ]
-        found += [h.reference(VIA_TRUST_POLICY) for h in self._trusted_by.get(role.arn, ())]
-        granted = list(self._exact_grants.get(role.arn, ()))
         arn = role.arn
+        profiles = self._profiles.get(arn, ())
+        trusted = self._trusted_by.get(arn, ())
+        granted = list(self._exact_grants.get(arn, ()))
         for length in self._head_lengths:
             if length <= len(arn):
                 for pattern, h in self._pattern_grants.get(arn[:length], ()):
                     if names_role(pattern, arn):
                         granted.append(h)
+        if not (profiles or trusted or granted):
+            return ()  # most roles: nothing to build
+        found = [p.reference(VIA_INSTANCE_PROFILE) for p in profiles]
+        found += [h.reference(VIA_TRUST_POLICY) for h in trusted]
         seen: set[str] = set()
         for holder in granted:
             if holder.arn != role.arn and holder.arn not in seen:
