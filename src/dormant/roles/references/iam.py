@@ -10,8 +10,10 @@ returns, in the same paged call the role reader makes anyway, everything this ne
   default version), allow ``iam:PassRole`` on the role by a grant narrower than every role
   (``dormant.roles.references.passrole``).
 
-``IamReferenceIndex`` is fed the pages as they are read (``add_page``) and answers any role
-afterwards without another call; it is a ``ReferenceFinder``. Pure: standard library only.
+``IamReferenceIndex`` is fed the pages as they are read (``add_page``), or a snapshot's
+entries one by one with its roles as the decision read them (``add_entry``, ``add_role``:
+each document parsed once), and answers any role afterwards without another call; it is a
+``ReferenceFinder``. Pure: standard library only; it never changes what it is fed.
 """
 
 from __future__ import annotations
