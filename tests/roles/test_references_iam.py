@@ -7,12 +7,16 @@ role reader's own paged GetAccountAuthorizationDetails call, no call more.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from dormant.core.errors import RoleDataError
 from dormant.roles.aws import IamRoleSource
+from dormant.roles.records import role_from_detail
+from dormant.roles.references.iam import IamReferenceIndex
 from dormant.roles.references.passrole import allows_pass_role, names_role
 from dormant_sim import seed
 from dormant_sim.server import Simulation
@@ -67,6 +71,13 @@ def test_a_grant_names_the_role_only_when_narrower_than_every_role(
         ({"Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": APP}]}, False),
         ({"Statement": [{"Effect": "Allow", "NotAction": "s3:*", "Resource": APP}]}, True),
         (
+            {"Statement": [{"Effect": "Allow", "NotAction": ["s3:*", "iam:*"], "Resource": APP}]},
+            False,
+        ),
+        ({"Statement": [{"Effect": "Allow", "NotAction": ["s3:*"], "Resource": APP}]}, True),
+        (_allow(APP, []), False),
+        (_allow(APP, [7, "iam:PassRole"]), True),
+        (
             {"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "NotResource": APP}]},
             False,
         ),
@@ -82,6 +93,55 @@ def test_a_grant_names_the_role_only_when_narrower_than_every_role(
 )
 def test_which_statements_allow_passing_the_role(document: dict[str, Any], allowed: bool) -> None:
     assert allows_pass_role(document, APP) is allowed
+
+
+def _detail(name: str, trust: Any, inline: list[Any], profiles: list[Any]) -> dict[str, Any]:
+    return {
+        "RoleName": name,
+        "RoleId": f"AROA{name.upper():0>17}",
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/service/{name}",
+        "Path": "/service/",
+        "CreateDate": "2026-01-01T00:00:00+00:00",
+        "AssumeRolePolicyDocument": trust,
+        "RolePolicyList": [
+            {"PolicyName": f"p{i}", "PolicyDocument": d} for i, d in enumerate(inline)
+        ],
+        "InstanceProfileList": profiles,
+    }
+
+
+def test_a_role_read_once_feeds_the_index_as_its_raw_detail_does() -> None:
+    # A snapshot's pass gives the index the role the decision read (documents parsed once);
+    # the answers are the ones the raw detail gives, URL-encoded documents included.
+    chain = {
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": [APP]}, "Action": "sts:AssumeRole"}]
+    }
+    encoded = urllib.parse.quote(json.dumps(_allow(APP, "iam:Pass*")))
+    profile = {"Arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/app-profile"}
+    details = [
+        _detail("app", None, [], [profile]),
+        _detail("chained", urllib.parse.quote(json.dumps(chain)), [encoded], []),
+        _detail("deployer", chain, [_allow(APP), _allow(APP, "s3:GetObject")], []),
+    ]
+    raw, read = IamReferenceIndex(), IamReferenceIndex()
+    for detail in details:
+        raw.add_entry("RoleDetailList", detail)
+        read.add_role(role_from_detail(detail), detail.get("InstanceProfileList"))
+    app = role_from_detail(details[0])
+    assert read.references_of(app) == raw.references_of(app)
+    assert sorted((r.via, r.name) for r in read.references_of(app)) == [
+        ("iam:PassRole", "chained"),
+        ("iam:PassRole", "deployer"),
+        ("instance-profile", "app-profile"),
+        ("trust-policy", "chained"),
+        ("trust-policy", "deployer"),
+    ]
+
+
+def test_a_bad_instance_profile_of_a_role_read_once_names_the_file() -> None:
+    detail = _detail("app", None, [], [{"InstanceProfileName": None}])
+    with pytest.raises(RoleDataError, match=r"in roles\.json have a bad entry"):
+        IamReferenceIndex().add_role(role_from_detail(detail), [{}], where="roles.json")
 
 
 def _iam(sim: Simulation) -> Any:

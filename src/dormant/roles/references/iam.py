@@ -10,22 +10,28 @@ returns, in the same paged call the role reader makes anyway, everything this ne
   default version), allow ``iam:PassRole`` on the role by a grant narrower than every role
   (``dormant.roles.references.passrole``).
 
-``IamReferenceIndex`` is fed the pages as they are read (``add_page``) and answers any role
-afterwards without another call; it is a ``ReferenceFinder``. Pure: standard library only.
+``IamReferenceIndex`` is fed the pages as they are read (``add_page``), or a snapshot's
+entries one by one with its roles as the decision read them (``add_entry``, ``add_role``:
+each document parsed once), and answers any role afterwards without another call; it is a
+``ReferenceFinder``. Pure: standard library only; it never changes what it is fed.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from dormant.core.errors import RoleDataError
 from dormant.roles.model import Reference, Role, RoleReferences
 from dormant.roles.records import policy_document
-from dormant.roles.references.passrole import names_role, pass_role_patterns
+from dormant.roles.references.passrole import (
+    action_passes_role,
+    may_pass_role,
+    names_role,
+    pass_role_patterns,
+)
 
 __all__ = [
     "GAAD_FILTER",
@@ -53,9 +59,11 @@ _TYPE_POLICY = "AWS::IAM::Policy"
 _TYPE_PROFILE = "AWS::IAM::InstanceProfile"
 
 
-@dataclass(frozen=True, slots=True)
-class _Holder:
-    """A principal or policy that holds a grant or a trust: who to name in the reference."""
+class _Holder(NamedTuple):
+    """A principal or policy that holds a grant or a trust: who to name in the reference.
+
+    A named tuple, not a frozen dataclass: one is made for every role of a snapshot, and a
+    frozen dataclass's ``__init__`` costs several times a tuple's."""
 
     type: str
     arn: str
@@ -77,17 +85,6 @@ def _as_list(value: object) -> list[Any]:
     if isinstance(value, list):
         return value
     return [] if value is None else [value]
-
-
-def _trusted_arns(document: Mapping[str, Any] | None) -> Iterable[str]:
-    for statement in _as_list((document or {}).get("Statement")):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        if isinstance(principal, Mapping):
-            for value in _as_list(principal.get("AWS")):
-                if isinstance(value, str) and ":role/" in value:
-                    yield value
 
 
 def _document(value: object) -> Mapping[str, Any]:
@@ -138,17 +135,53 @@ class IamReferenceIndex:
                 f"account authorization details{suffix} have a bad entry: {exc}"
             ) from None
 
+    def add_role(self, role: Role, profiles: Any, *, where: str = "") -> None:
+        """A role already read (``role_from_detail``) with its RoleDetail's
+        ``InstanceProfileList``: its trust and inline documents are the ones the decision
+        reads, parsed once for both (a snapshot's pass feeds its roles this way)."""
+        try:
+            holder = _Holder(_TYPE_ROLE, role.arn, role.name)
+            self._add_profiles(holder, profiles)
+            self._add_trust(holder, role.trust_policy)
+            for _, document in role.inline_policies:
+                self._add_document(holder, document)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            suffix = f" in {where}" if where else ""
+            raise RoleDataError(
+                f"account authorization details{suffix} have a bad entry: {exc}"
+            ) from None
+
     def _add_role(self, detail: Mapping[str, Any]) -> None:
         holder = _Holder(_TYPE_ROLE, str(detail["Arn"]), str(detail["RoleName"]))
-        for profile in detail.get("InstanceProfileList") or ():
-            name = str(profile.get("InstanceProfileName") or profile["Arn"].rsplit("/", 1)[-1])
-            self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
+        self._add_profiles(holder, detail.get("InstanceProfileList"))
         trust = detail.get("AssumeRolePolicyDocument")
         if trust:
-            for arn in set(_trusted_arns(_document(trust))):
-                if arn != holder.arn:
-                    self._trusted_by[arn].append(holder)
+            self._add_trust(holder, _document(trust))
         self._add_inline(holder, detail.get("RolePolicyList"))
+
+    def _add_profiles(self, holder: _Holder, profiles: Any) -> None:
+        for profile in profiles or ():
+            name = str(profile.get("InstanceProfileName") or profile["Arn"].rsplit("/", 1)[-1])
+            self._profiles[holder.arn].append(_Holder(_TYPE_PROFILE, str(profile["Arn"]), name))
+
+    def _add_trust(self, holder: _Holder, trust: Mapping[str, Any] | None) -> None:
+        """The roles an ``Allow`` of this trust policy names as AWS principals."""
+        named: set[str] = set()
+        for statement in _as_list((trust or {}).get("Statement")):
+            if type(statement) is not dict and not isinstance(statement, Mapping):
+                continue
+            principal = statement.get("Principal")
+            # Most roles trust a service, an account or an identity provider: no "AWS" key
+            # naming a role, ruled out before the statement's effect is even read.
+            if type(principal) is not dict and not isinstance(principal, Mapping):
+                continue
+            if "AWS" not in principal or statement.get("Effect") != "Allow":
+                continue
+            for value in _as_list(principal["AWS"]):
+                if isinstance(value, str) and ":role/" in value and value != holder.arn:
+                    named.add(value)
+        for arn in named:
+            self._trusted_by[arn].append(holder)
 
     def _add_inline(self, holder: _Holder, policies: object) -> None:
         for policy in _as_list(policies):
@@ -164,7 +197,24 @@ class IamReferenceIndex:
 
     def _add_document(self, holder: _Holder, document: Mapping[str, Any]) -> None:
         for statement in _as_list(document.get("Statement")):
-            if not isinstance(statement, Mapping):
+            # Most statements allow no iam:PassRole: a dict's Effect and its action names
+            # (each matched once, ``may_pass_role``) rule them out before any walk.
+            if type(statement) is not dict and not isinstance(statement, Mapping):
+                continue
+            if statement.get("Effect") != "Allow":
+                continue
+            # The common cases tested without a call: action names, each looked up once.
+            action = statement.get("Action")
+            if "NotAction" in statement or action is None:
+                if not may_pass_role(statement):
+                    continue
+            elif type(action) is str:
+                if not action_passes_role(action):
+                    continue
+            elif type(action) is list:
+                if not any(map(action_passes_role, map(str, action))):
+                    continue
+            elif not may_pass_role(statement):
                 continue
             for pattern in pass_role_patterns(statement):
                 if (holder.arn, pattern) in self._seen:
@@ -180,17 +230,19 @@ class IamReferenceIndex:
     # ---- answering
 
     def references_of(self, role: Role) -> tuple[Reference, ...]:
-        found: list[Reference] = [
-            p.reference(VIA_INSTANCE_PROFILE) for p in self._profiles.get(role.arn, ())
-        ]
-        found += [h.reference(VIA_TRUST_POLICY) for h in self._trusted_by.get(role.arn, ())]
-        granted = list(self._exact_grants.get(role.arn, ()))
         arn = role.arn
+        profiles = self._profiles.get(arn, ())
+        trusted = self._trusted_by.get(arn, ())
+        granted = list(self._exact_grants.get(arn, ()))
         for length in self._head_lengths:
             if length <= len(arn):
                 for pattern, h in self._pattern_grants.get(arn[:length], ()):
                     if names_role(pattern, arn):
                         granted.append(h)
+        if not (profiles or trusted or granted):
+            return ()  # most roles: nothing to build
+        found = [p.reference(VIA_INSTANCE_PROFILE) for p in profiles]
+        found += [h.reference(VIA_TRUST_POLICY) for h in trusted]
         seen: set[str] = set()
         for holder in granted:
             if holder.arn != role.arn and holder.arn not in seen:

@@ -19,7 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 __all__ = [
+    "action_passes_role",
     "allows_pass_role",
+    "may_pass_role",
     "names_role",
     "pass_role_patterns",
     "pattern_matches",
@@ -50,17 +52,26 @@ def pattern_matches(pattern: str, value: str, *, ignore_case: bool = False) -> b
 
 
 @lru_cache(maxsize=8192)
-def _names_pass_role(action: str) -> bool:
+def action_passes_role(action: str) -> bool:
+    """Whether an action name (``iam:PassRole``, ``iam:Pass*``, ``*``) matches iam:PassRole."""
     # Policies repeat a few hundred action names: each is matched once, not once a statement
     # (a 100,000-role snapshot holds hundreds of thousands of actions).
     return pattern_matches(action, PASS_ROLE, ignore_case=True)
 
 
-def _allows_action(statement: Mapping[str, Any]) -> bool:
+def may_pass_role(statement: Mapping[str, Any]) -> bool:
+    """Whether a statement's ``Action`` (or ``NotAction``) leaves ``iam:PassRole`` in, its
+    effect and resources aside: the cheap test that rules out most statements of a policy."""
     if "NotAction" in statement:
-        excluded = _as_list(statement.get("NotAction"))
-        return not any(_names_pass_role(str(a)) for a in excluded)
-    return any(_names_pass_role(str(a)) for a in _as_list(statement.get("Action")))
+        excluded = statement.get("NotAction")
+        if type(excluded) is str:
+            return not action_passes_role(excluded)
+        return not any(map(action_passes_role, map(str, _as_list(excluded))))
+    actions = statement.get("Action")
+    if type(actions) is str:
+        return action_passes_role(actions)
+    # map over the list: a generator's frame per statement costs more than the lookups.
+    return any(map(action_passes_role, map(str, _as_list(actions))))
 
 
 def role_prefix(role_arn: str) -> str:
@@ -86,7 +97,7 @@ def pass_role_patterns(statement: Mapping[str, Any]) -> Iterator[str]:
     """The resource patterns on which an ``Allow`` statement grants ``iam:PassRole``."""
     if statement.get("Effect") != "Allow" or "NotResource" in statement:
         return
-    if not _allows_action(statement):
+    if not may_pass_role(statement):
         return
     for resource in _as_list(statement.get("Resource")):
         yield str(resource)

@@ -27,7 +27,7 @@ from dormant.roles.model import Finding, Role, RoleReferences
 from dormant.roles.records import role_from_detail
 from dormant.roles.references import referenced_annotation
 from dormant.roles.references.iam import SOURCE_IAM, IamReferenceIndex
-from dormant.roles.snapshot import ROLE_LIST_KEY, iter_snapshot_details, open_snapshot
+from dormant.roles.snapshot import iter_snapshot_details, open_snapshot
 
 __all__ = ["Decide", "referenced_snapshot"]
 
@@ -38,31 +38,18 @@ def _slim(finding: Finding) -> Finding:
     role = finding.role
     if role.trust_policy is None and not role.inline_policies:
         return finding
-    # Built directly: dataclasses.replace costs more than the decision at 100,000 roles.
-    # A path, a Region and an account id repeat across 100,000 roles: one string each,
-    # shared, rather than one per role read.
+    # The role was read by this pass and is held by its finding alone: its documents are
+    # dropped in place (frozen for its readers), which costs a third of building a second
+    # Role for each of 100,000 findings. A path, a Region and an account id repeat across
+    # the roles: one string each, shared, rather than one per role read.
+    put = object.__setattr__
+    put(role, "trust_policy", None)
+    put(role, "inline_policies", ())
+    put(role, "path", sys.intern(role.path))
     region = role.last_used_region
-    slim = Role(
-        role.role_id,
-        role.name,
-        sys.intern(role.path),
-        role.arn,
-        role.created,
-        role.last_used,
-        None if region is None else sys.intern(region),
-        None,
-        (),
-        role.attached_policy_arns,
-        role.tags,
-        role.description,
-        role.permissions_boundary_arn,
-        sys.intern(role.account_id),
-        role.instance_profile_arns,
-        role.stack,
-    )
-    # The finding was made by this pass's decision and is seen by nobody else yet: setting
-    # its role in place saves a second copy of every finding (frozen for its readers).
-    object.__setattr__(finding, "role", slim)
+    if region is not None:
+        put(role, "last_used_region", sys.intern(region))
+    put(role, "account_id", sys.intern(role.account_id))
     return finding
 
 
@@ -98,21 +85,29 @@ def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
 
     def roles() -> Iterator[Role]:
         for detail in iter_snapshot_details(stream, name, others=add):
-            add(ROLE_LIST_KEY, detail)
             try:
-                yield role_from_detail(detail, where=name)
+                role = role_from_detail(detail, where=name)
+                # The role's trust and inline documents, parsed once, feed the index too.
+                index.add_role(role, detail.get("InstanceProfileList"), where=name)
             except SnapshotError:
                 raise
             except RoleDataError as exc:
                 raise SnapshotError(str(exc)) from None
+            yield role
 
     with _collector_paused():
         waiting = [_slim(finding) for finding in decide(roles())]
+    # Most roles have no reference: they share one answer, and their annotation stays.
+    none = RoleReferences((), sources=(SOURCE_IAM,))
     for finding in waiting:
-        found = RoleReferences(index.references_of(finding.role), sources=(SOURCE_IAM,))
-        # What ``with_references`` makes, set in place: each finding of this pass is seen
-        # by nobody else yet, and dataclasses.replace costs more than the index's answer.
-        object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+        references = index.references_of(finding.role)
+        if references:
+            found = RoleReferences(references, sources=(SOURCE_IAM,))
+            # What ``with_references`` makes, set in place: each finding of this pass is
+            # seen by nobody else yet, and dataclasses.replace costs more than the answer.
+            object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+        else:
+            found = none
         object.__setattr__(finding, "references", found)
         yield finding
 
