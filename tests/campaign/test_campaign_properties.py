@@ -474,7 +474,11 @@ class DeployedCampaign(RuleBasedStateMachine):
                 owner_view(state, self.promises),
             )
             allowed = {"inline_policies", "attached_policy_arns", "instance_profiles"}
-            quarantined = self.promises.deny_policy_arn in state.role.attached_policy_arns
+            deny = self.promises.deny_policy_arn
+            bounded = state.role.permissions_boundary_arn == deny
+            if bounded:  # a delete under way made the deny its boundary
+                allowed.add("permissions_boundary_arn")
+            quarantined = deny in state.role.attached_policy_arns or bounded
             changed = [k for k in want if want[k] != got[k] and not (quarantined and k in allowed)]
             if changed:
                 drift.append(f"{name}: {', '.join(changed)} changed")

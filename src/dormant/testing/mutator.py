@@ -307,6 +307,9 @@ class InMemoryRoleMutator:
         self._require_policy(str(p["PermissionsBoundary"]))
         self._update(str(p["RoleName"]), permissions_boundary_arn=str(p["PermissionsBoundary"]))
 
+    def _DeleteRolePermissionsBoundary(self, p: dict[str, Any]) -> None:
+        self._update(self._role(str(p["RoleName"])).name, permissions_boundary_arn=None)
+
     def _PutRolePolicy(self, p: dict[str, Any]) -> None:
         role = self._role(str(p["RoleName"])).role
         name, document = str(p["PolicyName"]), _document(p["PolicyDocument"])

@@ -20,9 +20,11 @@ promise broke and for whom. The promises:
 - ``lost_backups``: every deleted role has a backup equal to the role as its owner left it
   (dormant's own tags and deny aside), and the backup a restore reads is that one;
 - ``left_without_deny``: no role that dormant quarantined is ever without its deny while it
-  exists (a delete in progress included);
+  exists (a delete in progress included); the deny holds attached, or as the role's
+  permissions boundary (a delete sets it before the deny comes off);
 - ``changed_otherwise``: nothing but dormant's own markers, and the parts a delete in
-  progress strips from a quarantined role, changed on a role that still exists.
+  progress strips from a quarantined role (and the boundary it sets to the deny, or its
+  undo puts back), changed on a role that still exists.
 
 ``delete_refusal`` asks the same promises of one role before a delete (the runner's guard).
 Pure: standard library and dormant's decision only; no boto3, no clock (times are given).
@@ -117,7 +119,22 @@ def _deleted(before: Observation, after: Observation) -> list[str]:
 
 
 def _has_deny(state: RoleState, promises: Promises) -> bool:
-    return promises.deny_policy_arn in state.role.attached_policy_arns
+    """Dormant's deny is attached, or is the role's permissions boundary (a delete sets it
+    before the deny comes off: an explicit deny in a boundary blocks as much)."""
+    role = state.role
+    return promises.deny_policy_arn in role.attached_policy_arns or (
+        bool(promises.deny_policy_arn) and role.permissions_boundary_arn == promises.deny_policy_arn
+    )
+
+
+def _boundary_by_delete(before: RoleState, after: RoleState, promises: Promises) -> bool:
+    """The boundary changed as a delete changes it: to dormant's deny, or (the delete's
+    undo) from it."""
+    deny = promises.deny_policy_arn
+    return bool(deny) and deny in (
+        before.role.permissions_boundary_arn,
+        after.role.permissions_boundary_arn,
+    )
 
 
 def _quarantined(state: RoleState, promises: Promises) -> bool:
@@ -350,7 +367,10 @@ def left_without_deny(
         if state.tag(TAG_QUARANTINED_AT) is not None or (
             earlier is not None and _has_deny(earlier, promises)
         ):
-            why = f"quarantined, but dormant's deny {promises.deny_policy_arn} is not attached"
+            why = (
+                f"quarantined, but dormant's deny {promises.deny_policy_arn} is neither "
+                "attached nor its permissions boundary"
+            )
             found.append(Violation("left_without_deny", name, f"{why}: its access is back"))
     return found
 
@@ -372,6 +392,8 @@ def changed_otherwise(
             continue
         old, new = owner_view(earlier, promises), owner_view(state, promises)
         allowed = _DELETE_PARTS if _quarantined(state, promises) else frozenset()
+        if allowed and _boundary_by_delete(earlier, state, promises):
+            allowed = allowed | {"permissions_boundary_arn"}
         changed = [key for key in old if old[key] != new[key] and key not in allowed]
         if changed:
             found.append(Violation("changed_otherwise", name, f"{', '.join(changed)} changed"))
