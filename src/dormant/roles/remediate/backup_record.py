@@ -120,7 +120,11 @@ def compare(backup: RoleState, live: RoleState) -> Comparison:
         return Comparison(Match.CHANGED, ("role_id",))
     # A delete that stopped after making dormant's deny the boundary: the role's own
     # boundary is the backup's (the delete set it over that one).
-    bounded = denied_by_boundary(live) and not denied_by_boundary(backup)
+    bounded = (
+        denied_by_boundary(live)
+        and not denied_by_boundary(backup)
+        and live.role.permissions_boundary_arn != backup.role.permissions_boundary_arn
+    )
     if bounded:
         own = backup.role.permissions_boundary_arn
         live = replace(live, role=replace(live.role, permissions_boundary_arn=own))

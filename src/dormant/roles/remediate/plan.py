@@ -239,9 +239,10 @@ def delete_steps(state: RoleState) -> list[Step]:
     dormant's deny (its managed policy, its inline quarantine policy) comes off last, just
     before DeleteRole, so that a run stopped anywhere leaves the role denied everything.
 
-    IAM refuses DeleteRole while any policy is attached, so the managed deny must come off
-    first; just before it does, the same policy becomes the role's permissions boundary
-    (``boundary_step``). An explicit deny in a boundary blocks even what a resource-based
+    IAM refuses DeleteRole while any policy is attached or inline, so the deny must come off
+    first; just before it does, the managed deny becomes the role's permissions boundary
+    (``boundary_step``; for the inline quarantine, which cannot be a boundary, AWS's own
+    ``AWSDenyAll``). An explicit deny in a boundary blocks even what a resource-based
     policy grants the role, so a run killed between the detach and DeleteRole leaves the
     role denied. The boundary goes with the role (DeleteRole needs no call for it; tags
     neither). An undo runs in reverse, so a failed DeleteRole first puts the deny back,
@@ -251,9 +252,9 @@ def delete_steps(state: RoleState) -> list[Step]:
     steps = _strip_steps(state)
     deny = [s for s in steps if _is_deny_step(state, s)]
     steps = [s for s in steps if not _is_deny_step(state, s)]
-    arns = managed_quarantine_arns(state)
-    if arns:
-        steps.extend(boundary_step(state, arns[0]))
+    bound = _deny_boundary(state)
+    if bound is not None:
+        steps.extend(boundary_step(state, bound))
     steps.extend(deny)
     steps.append(Step("DeleteRole", {"RoleName": name}))
     return steps
@@ -275,10 +276,36 @@ def boundary_step(state: RoleState, deny_arn: str) -> tuple[Step, ...]:
     return (Step("PutRolePermissionsBoundary", put, undo=(undo,)),)
 
 
+# AWS's own deny-all managed policy (every account has it): the boundary a delete sets on a
+# role quarantined by the inline policy, which cannot be a boundary itself.
+AWS_DENY_ALL = "AWSDenyAll"
+
+
+def _aws_deny_all_arn(state: RoleState) -> str:
+    parts = state.role.arn.split(":")
+    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
+    return f"arn:{partition}:iam::aws:policy/{AWS_DENY_ALL}"
+
+
+def _deny_boundary(state: RoleState) -> str | None:
+    """The boundary a delete sets before the deny comes off: dormant's managed deny, or for
+    the inline quarantine, AWS's deny-all; None for a role dormant did not quarantine."""
+    arns = managed_quarantine_arns(state)
+    if arns:
+        return arns[0]
+    if is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME)):
+        return _aws_deny_all_arn(state)
+    return None
+
+
 def denied_by_boundary(state: RoleState) -> bool:
-    """The role's permissions boundary is dormant's managed deny: a delete set it (and
-    stopped before DeleteRole, or is under way)."""
-    return is_quarantine_policy_arn(state.role.permissions_boundary_arn or "")
+    """The role's permissions boundary is the one a delete sets (dormant's managed deny, or
+    AWS's deny-all on a role dormant's tag marks quarantined): the delete stopped before
+    DeleteRole, or is under way."""
+    boundary = state.role.permissions_boundary_arn or ""
+    if is_quarantine_policy_arn(boundary):
+        return True
+    return boundary == _aws_deny_all_arn(state) and state.tag(TAG_QUARANTINED_AT) is not None
 
 
 def _is_deny_step(state: RoleState, step: Step) -> bool:
