@@ -5,8 +5,7 @@ reached their owners, the backups in the store) and returns the ``Violation``s i
 naming the role and why, never a bare bool: a property test that finds one can say which
 promise broke and for whom. The promises:
 
-- ``deleted_while_used``: no role is deleted that was used within the window
-  (``max_days_for_last_used``) before its deletion;
+- ``deleted_while_used``: no role is deleted that was used within the window before it;
 - ``deleted_while_kept``: no role is deleted that something references, that is exempt or
   allow-listed (by the one decision, ``evaluate_role``), that another service or the
   organization manages (``core.managed``), or that is dormant's own;
@@ -19,16 +18,14 @@ promise broke and for whom. The promises:
   quarantined (one quarantined by someone else is told before it goes);
 - ``lost_backups``: every deleted role has a backup equal to the role as its owner left it
   (dormant's own tags and deny aside), and the backup a restore reads is that one;
-- ``left_without_deny``: no role that dormant quarantined is ever without its deny while it
-  exists (a delete in progress included); the deny holds attached, or as the role's
-  permissions boundary (a delete sets it before the deny comes off);
-- ``changed_otherwise``: nothing but dormant's own markers, and the parts a delete in
-  progress strips from a quarantined role (and the boundary it sets to the deny, or its
-  undo puts back), changed on a role that still exists.
+- ``left_without_deny``: no role dormant quarantined is without its deny (attached, or as
+  its boundary) while it exists, a delete in progress included;
+- ``changed_otherwise``: only dormant's markers, and what a delete in progress strips and
+  bounds, change on a role that still exists.
 
 ``delete_refusal`` asks the same promises of one role before a delete (the runner's guard).
-Pure: standard library and dormant's decision only; no boto3, no clock (times are given).
-Must never decide anything the predicates above do not state.
+Pure: standard library and dormant's decision; no boto3, no clock (times are given). Must
+never decide anything the predicates above do not state.
 """
 
 from __future__ import annotations
@@ -119,22 +116,8 @@ def _deleted(before: Observation, after: Observation) -> list[str]:
 
 
 def _has_deny(state: RoleState, promises: Promises) -> bool:
-    """Dormant's deny is attached, or is the role's permissions boundary (a delete sets it
-    before the deny comes off: an explicit deny in a boundary blocks as much)."""
-    role = state.role
-    return promises.deny_policy_arn in role.attached_policy_arns or (
-        bool(promises.deny_policy_arn) and role.permissions_boundary_arn == promises.deny_policy_arn
-    )
-
-
-def _boundary_by_delete(before: RoleState, after: RoleState, promises: Promises) -> bool:
-    """The boundary changed as a delete changes it: to dormant's deny, or (the delete's
-    undo) from it."""
-    deny = promises.deny_policy_arn
-    return bool(deny) and deny in (
-        before.role.permissions_boundary_arn,
-        after.role.permissions_boundary_arn,
-    )
+    deny, role = promises.deny_policy_arn, state.role  # attached, or a delete's boundary
+    return deny in role.attached_policy_arns or role.permissions_boundary_arn == (deny or "-")
 
 
 def _quarantined(state: RoleState, promises: Promises) -> bool:
@@ -358,7 +341,7 @@ def left_without_deny(
     before: Observation, after: Observation, promises: Promises
 ) -> list[Violation]:
     """Roles that still exist, quarantined by dormant (its tag, or its deny before), but
-    without the deny now: a delete stopped between detaching the deny and deleting."""
+    without the deny now, attached or as the boundary: a delete stopped part-way."""
     found = []
     for name, state in sorted(after.roles.items()):
         if _has_deny(state, promises):
@@ -367,10 +350,7 @@ def left_without_deny(
         if state.tag(TAG_QUARANTINED_AT) is not None or (
             earlier is not None and _has_deny(earlier, promises)
         ):
-            why = (
-                f"quarantined, but dormant's deny {promises.deny_policy_arn} is neither "
-                "attached nor its permissions boundary"
-            )
+            why = f"quarantined, but dormant's deny {promises.deny_policy_arn} is not on it"
             found.append(Violation("left_without_deny", name, f"{why}: its access is back"))
     return found
 
@@ -392,7 +372,8 @@ def changed_otherwise(
             continue
         old, new = owner_view(earlier, promises), owner_view(state, promises)
         allowed = _DELETE_PARTS if _quarantined(state, promises) else frozenset()
-        if allowed and _boundary_by_delete(earlier, state, promises):
+        bounds = (earlier.role.permissions_boundary_arn, state.role.permissions_boundary_arn)
+        if allowed and (promises.deny_policy_arn or "-") in bounds:  # the boundary step, undo
             allowed = allowed | {"permissions_boundary_arn"}
         changed = [key for key in old if old[key] != new[key] and key not in allowed]
         if changed:
