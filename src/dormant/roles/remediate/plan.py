@@ -28,6 +28,7 @@ from dormant.remediation.quarantine import (
 from dormant.remediation.steps import Step, _json, caller_role
 from dormant.roles.model import Role
 from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
+from dormant.roles.remediate.boundary import boundary_step, denied_by_boundary, deny_boundary
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
 __all__ = [
@@ -252,60 +253,12 @@ def delete_steps(state: RoleState) -> list[Step]:
     steps = _strip_steps(state)
     deny = [s for s in steps if _is_deny_step(state, s)]
     steps = [s for s in steps if not _is_deny_step(state, s)]
-    bound = _deny_boundary(state)
+    bound = deny_boundary(state)
     if bound is not None:
         steps.extend(boundary_step(state, bound))
     steps.extend(deny)
     steps.append(Step("DeleteRole", {"RoleName": name}))
     return steps
-
-
-def boundary_step(state: RoleState, deny_arn: str) -> tuple[Step, ...]:
-    """Make dormant's managed deny the role's permissions boundary (nothing when it is);
-    its undo puts back the boundary the role has now, or removes it if it has none."""
-    name = state.name
-    old = state.role.permissions_boundary_arn
-    if old == deny_arn:
-        return ()
-    undo = (
-        Step("PutRolePermissionsBoundary", {"RoleName": name, "PermissionsBoundary": old})
-        if old
-        else Step("DeleteRolePermissionsBoundary", {"RoleName": name})
-    )
-    put = {"RoleName": name, "PermissionsBoundary": deny_arn}
-    return (Step("PutRolePermissionsBoundary", put, undo=(undo,)),)
-
-
-# AWS's own deny-all managed policy (every account has it): the boundary a delete sets on a
-# role quarantined by the inline policy, which cannot be a boundary itself.
-AWS_DENY_ALL = "AWSDenyAll"
-
-
-def _aws_deny_all_arn(state: RoleState) -> str:
-    parts = state.role.arn.split(":")
-    partition = parts[1] if len(parts) > 1 and parts[1] else "aws"
-    return f"arn:{partition}:iam::aws:policy/{AWS_DENY_ALL}"
-
-
-def _deny_boundary(state: RoleState) -> str | None:
-    """The boundary a delete sets before the deny comes off: dormant's managed deny, or for
-    the inline quarantine, AWS's deny-all; None for a role dormant did not quarantine."""
-    arns = managed_quarantine_arns(state)
-    if arns:
-        return arns[0]
-    if is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME)):
-        return _aws_deny_all_arn(state)
-    return None
-
-
-def denied_by_boundary(state: RoleState) -> bool:
-    """The role's permissions boundary is the one a delete sets (dormant's managed deny, or
-    AWS's deny-all on a role dormant's tag marks quarantined): the delete stopped before
-    DeleteRole, or is under way."""
-    boundary = state.role.permissions_boundary_arn or ""
-    if is_quarantine_policy_arn(boundary):
-        return True
-    return boundary == _aws_deny_all_arn(state) and state.tag(TAG_QUARANTINED_AT) is not None
 
 
 def _is_deny_step(state: RoleState, step: Step) -> bool:
