@@ -1,17 +1,14 @@
 """The retire campaign's promises, stated once, as predicates over what an account holds.
 
-Each predicate takes observations (the account's roles at two moments, the notices that
-reached their owners, the backups in the store) and returns the ``Violation``s it finds,
-naming the role and why, never a bare bool: a property test that finds one can say which
-promise broke and for whom. The promises:
+Each predicate takes observations (roles at two moments, notices delivered, backups stored)
+and returns the ``Violation``s it finds, naming the role and why, never a bare bool: a
+property test can say which promise broke and for whom. The promises:
 
 - ``deleted_while_used``: no role is deleted that was used within the window before it;
-- ``deleted_while_kept``: no role is deleted that something references, that is exempt or
-  allow-listed (by the one decision, ``evaluate_role``), that another service or the
-  organization manages (``core.managed``), or that is dormant's own;
-- ``quarantined_without_notice``: no role is quarantined without a notice delivered to its
-  owner at least ``notice_days`` whole days before, not withdrawn by a use since, whose
-  announced quarantine day has not passed (a missed day needs a fresh notice);
+- ``deleted_while_kept``: no role is deleted that is referenced, exempt or allow-listed
+  (``evaluate_role``), managed elsewhere or the organization's (``core.managed``), or ours;
+- ``quarantined_without_notice``: no role is quarantined without a notice delivered
+  ``notice_days`` whole days before, not withdrawn by a use, its announced day not passed;
 - ``touched_while_kept``: no role that another service or the organization manages, that
   the allow-list keeps, or that is dormant's own gets a notice, a quarantine or its deny;
 - ``deleted_without_notice``: no role is deleted without a notice delivered since it was
