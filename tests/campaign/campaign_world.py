@@ -215,9 +215,9 @@ class World:
         url: str,
         source: str = "dormant",
     ) -> World:
-        """``source`` access-analyzer: the stack's Source, with ArchiveFindings, an
-        unused-access analyzer of the stack's window (no analysis until a story runs one),
-        and a Config recorder."""
+        """A Config recorder in every world; ``source`` access-analyzer: the stack's Source,
+        with ArchiveFindings, and an unused-access analyzer of the stack's window (no
+        analysis until a story runs one)."""
         sim.reset()
         hook.bodies.clear()
         hook.answers[:] = [(200, {})]
@@ -239,9 +239,9 @@ class World:
             from dormant_sim import access_analyzer
 
             access_analyzer.create_analyzer(ACCOUNT, "unused", unused_access_age=WINDOW_DAYS)
-            # A recorder, so that Config's gaps do not hold every delete back: this world's
-            # stories reach deletes, and so archives.
-            sim.put_configuration_recorder(ACCOUNT)
+        # A recorder, so that Config's gaps do not hold every delete back: the stories reach
+        # deletes (and, with a source, archives), where the promises are at stake.
+        sim.put_configuration_recorder(ACCOUNT)
         notify_stack = Stack.of(
             _template(),
             {**params, "RetireMode": "Notify"},

@@ -6,12 +6,14 @@ its first delete attempt, and the backup says so."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from campaign_support import ACCOUNT, DENY, EXTRA, INLINE, Account, on, stale, steps
 
 from dormant.remediation import Status
 from dormant.remediation.steps import Step
-from dormant.roles.remediate import restore
+from dormant.remediation.targets import Target
+from dormant.roles.remediate import delete_steps, release, restore
 from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
 
 NAME = f"{ACCOUNT}-AppRole.json"
@@ -137,3 +139,50 @@ def test_a_backup_taken_at_the_delete_restores_the_role_quarantined_and_says_so(
     )
     assert restored.status is Status.DONE, restored.message
     assert "it comes back quarantined; release it to give its access back" in restored.message
+
+
+OWN_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/owner-boundary"
+
+
+def test_a_delete_killed_after_the_deny_came_off_keeps_the_roles_own_boundary() -> None:
+    """Killed between the deny's detach and DeleteRole: the role stays bounded by the deny,
+    release refuses to hand back an empty role under it, the next run finishes the delete
+    from the first backup, and restore gives the role its own boundary, never the deny."""
+    account = Account()
+    account.iam.add_managed_policy(OWN_BOUNDARY)
+    app = replace(stale("AppRole", full=True), permissions_boundary_arn=OWN_BOUNDARY)
+    account.iam.add_role(app)
+    account.run(on(0))
+    assert steps(account.run(on(14))) == {"AppRole": "quarantine"}
+    (first,) = account.objects.versions(NAME)
+    assert document(account, first)["role"]["permissions_boundary_arn"] == OWN_BOUNDARY  # type: ignore[index]
+
+    iam = account.iam
+    state = iam.describe_role("AppRole")
+    assert state is not None
+    for step in delete_steps(state)[:-1]:  # the run ends just before DeleteRole
+        iam.execute(step)
+    left = iam.describe_role("AppRole")
+    assert left is not None
+    assert left.role.attached_policy_arns == ()
+    assert left.role.permissions_boundary_arn == DENY
+
+    (refused,) = release(iam, [Target("AppRole")], apply=True, clock=lambda: on(20))
+    assert refused.status is Status.REFUSED
+    assert "part-way through a delete" in refused.message
+    assert iam.describe_role("AppRole") == left
+
+    (finished,) = account.run(on(44)).roles
+    assert finished.done, finished.outcome
+    assert finished.outcome is not None
+    assert "finishing a delete that had stopped part-way" in finished.outcome.message
+    assert account.objects.versions(NAME) == [first]
+
+    (restored,) = restore(
+        iam, [str(finished.outcome.backup)], apply=True, reader=account.backups.read
+    )
+    assert restored.status is Status.DONE, restored.message
+    back = iam.describe_role("AppRole")
+    assert back is not None
+    assert back.role.permissions_boundary_arn == OWN_BOUNDARY
+    assert back.role.attached_policy_arns == (EXTRA,)

@@ -1,11 +1,14 @@
 """The run's time budget: no owner's changes start under the margin, a delete starts only
 if it can finish, a notice gets only the time above the margin, and the deny comes off
-last, so a run killed anywhere in a delete leaves the role denied."""
+last, after it became the role's permissions boundary, so a run killed anywhere in a delete
+leaves the role denied."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from campaign_support import DENY, EXTRA, Account, on, stale, steps
+from campaign_support import ACCOUNT, DENY, EXTRA, Account, on, stale, steps
 
 from dormant.core.errors import DormantError
 from dormant.remediation import Status
@@ -13,6 +16,7 @@ from dormant.remediation.budget import Budget, worst_call_ms
 from dormant.remediation.outcome import execute_steps
 from dormant.remediation.steps import Step
 from dormant.roles.remediate import delete_steps
+from dormant.roles.remediate.state import RoleState
 from dormant.testing import InMemoryRoleMutator
 
 
@@ -61,46 +65,79 @@ def test_a_delete_that_could_not_finish_is_not_started() -> None:
     account.run(on(0))
     account.run(on(14))
     writes = len(account.iam.write_calls())
-    # 300 s left: over the margin, but under the 6 calls of this delete at 51 s each.
+    # 300 s left: over the margin, but under the 7 calls of this delete at 51 s each.
     (kept,) = account.run(on(44), budget=Budget(lambda: 300_000)).roles
     assert kept.outcome is not None
     assert kept.outcome.status is Status.SKIPPED
-    assert "could take 316 s at worst and 300 s is left" in kept.outcome.message
+    assert "its 7 calls could take 367 s at worst and 300 s is left" in kept.outcome.message
     assert not kept.failed
     assert len(account.iam.write_calls()) == writes
     (deleted,) = account.run(on(45), budget=Budget(lambda: 900_000)).roles
     assert deleted.done
 
 
-def test_a_run_killed_at_any_call_of_a_delete_leaves_the_role_denied() -> None:
+OWN_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/owner-boundary"
+
+
+def _quarantined(boundary: str | None = None) -> InMemoryRoleMutator:
     mutator = InMemoryRoleMutator(clock=lambda: on(0))
-    mutator.add_managed_policy(DENY)
-    mutator.add_managed_policy(EXTRA)
-    mutator.add_role(stale("AppRole", full=True), instance_profiles=["app-profile"])
+    for arn in (DENY, EXTRA, OWN_BOUNDARY):
+        mutator.add_managed_policy(arn)
+    role = replace(stale("AppRole", full=True), permissions_boundary_arn=boundary)
+    mutator.add_role(role, instance_profiles=["app-profile"])
     mutator.execute(Step("AttachRolePolicy", {"RoleName": "AppRole", "PolicyArn": DENY}))
-    state = mutator.describe_role("AppRole")
+    return mutator
+
+
+def _denied(state: RoleState) -> bool:
+    return DENY in state.role.attached_policy_arns or state.role.permissions_boundary_arn == DENY
+
+
+def test_a_run_killed_at_any_call_of_a_delete_leaves_the_role_denied() -> None:
+    state = _quarantined().describe_role("AppRole")
     assert state is not None
     plan = delete_steps(state)
-    assert [s.operation for s in plan[-2:]] == ["DetachRolePolicy", "DeleteRole"]
+    assert [s.operation for s in plan[-3:]] == [
+        "PutRolePermissionsBoundary",
+        "DetachRolePolicy",
+        "DeleteRole",
+    ]
+    assert plan[-3].params["PermissionsBoundary"] == DENY
     assert plan[-2].params["PolicyArn"] == DENY
     for killed_at in range(len(plan)):
-        trial = InMemoryRoleMutator(clock=lambda: on(0))
-        trial.add_managed_policy(DENY)
-        trial.add_managed_policy(EXTRA)
-        trial.add_role(state.role, instance_profiles=["app-profile"])
+        trial = _quarantined()
         for step in plan[:killed_at]:  # the calls made before Lambda ends the run
             trial.execute(step)
         left = trial.describe_role("AppRole")
         assert left is not None
-        # Denied, except in the one moment between the deny's detach and DeleteRole.
-        assert (DENY in left.role.attached_policy_arns) is (killed_at < len(plan) - 1)
+        assert _denied(left), f"killed before call {killed_at}: not denied"
 
 
-def test_a_failed_delete_role_puts_the_deny_back_first() -> None:
-    mutator = InMemoryRoleMutator(clock=lambda: on(0))
-    mutator.add_managed_policy(DENY)
-    mutator.add_role(stale("AppRole"))
-    mutator.execute(Step("AttachRolePolicy", {"RoleName": "AppRole", "PolicyArn": DENY}))
+def test_a_run_killed_right_after_the_deny_comes_off_leaves_it_as_the_boundary() -> None:
+    mutator = _quarantined(OWN_BOUNDARY)
+    state = mutator.describe_role("AppRole")
+    assert state is not None
+    plan = delete_steps(state)
+    for step in plan[:-1]:  # everything but DeleteRole
+        mutator.execute(step)
+    left = mutator.describe_role("AppRole")
+    assert left is not None
+    assert left.role.attached_policy_arns == ()
+    assert left.role.permissions_boundary_arn == DENY
+
+
+def test_a_role_already_bounded_by_the_deny_is_not_bounded_again() -> None:
+    mutator = _quarantined(DENY)
+    state = mutator.describe_role("AppRole")
+    assert state is not None
+    assert "PutRolePermissionsBoundary" not in [s.operation for s in delete_steps(state)]
+
+
+@pytest.mark.parametrize("boundary", [None, OWN_BOUNDARY])
+def test_a_failed_delete_role_puts_the_deny_back_then_the_roles_own_boundary(
+    boundary: str | None,
+) -> None:
+    mutator = _quarantined(boundary)
     state = mutator.describe_role("AppRole")
     assert state is not None
     plan = delete_steps(state)
@@ -111,3 +148,9 @@ def test_a_failed_delete_role_puts_the_deny_back_first() -> None:
     left = mutator.describe_role("AppRole")
     assert left is not None
     assert DENY in left.role.attached_policy_arns
+    assert left.role.permissions_boundary_arn == boundary
+    undone = [c.operation for c in mutator.write_calls()][-len(plan) :]
+    # In reverse: the deny back on before the boundary is given back.
+    assert undone.index("AttachRolePolicy") < undone.index(
+        "PutRolePermissionsBoundary" if boundary else "DeleteRolePermissionsBoundary"
+    )

@@ -474,7 +474,11 @@ class DeployedCampaign(RuleBasedStateMachine):
                 owner_view(state, self.promises),
             )
             allowed = {"inline_policies", "attached_policy_arns", "instance_profiles"}
-            quarantined = self.promises.deny_policy_arn in state.role.attached_policy_arns
+            deny = self.promises.deny_policy_arn
+            bounded = state.role.permissions_boundary_arn == deny
+            if bounded:  # a delete under way made the deny its boundary
+                allowed.add("permissions_boundary_arn")
+            quarantined = deny in state.role.attached_policy_arns or bounded
             changed = [k for k in want if want[k] != got[k] and not (quarantined and k in allowed)]
             if changed:
                 drift.append(f"{name}: {', '.join(changed)} changed")
@@ -749,4 +753,39 @@ def test_a_story_with_aws_findings(campaign_sim: None) -> None:
         "ARCHIVED",
         "ACTIVE",
     )
+    machine.teardown()
+
+
+def _every_promise(machine: DeployedCampaign) -> None:
+    for name in sorted(vars(DeployedCampaign)):
+        if name.startswith(("never_", "nothing_", "backups_", "errors_")):
+            getattr(machine, name)()
+
+
+def test_a_default_story_reaches_real_deletes(campaign_sim: None) -> None:
+    """The default world (References=config, a recorder) deletes: the delete-related
+    promises are checked on roles that were really deleted, never on none."""
+    machine = DeployedCampaign()
+    for days in (0, NOTICE_DAYS, AFTER_DAYS):
+        machine.schedule_invokes(days=days)
+        _every_promise(machine)
+    assert machine.deleted, "no role was deleted: the delete promises were checked on nothing"
+    assert not set(machine.deleted) & set(machine.history[-1].roles)
+    machine.teardown()
+
+
+def test_a_run_killed_at_delete_role_leaves_the_deny_as_the_boundary(campaign_sim: None) -> None:
+    machine = DeployedCampaign()
+    for step, arguments in STORIES["a run killed at DeleteRole leaves the role denied"]:
+        getattr(machine, step)(**arguments)
+    _every_promise(machine)
+    deny = machine.promises.deny_policy_arn
+    bounded = [
+        name
+        for name, state in machine.history[-1].roles.items()
+        if state.role.permissions_boundary_arn == deny
+    ]
+    assert bounded, "the kill at DeleteRole left no role bounded by dormant's deny"
+    for name in bounded:
+        assert deny not in machine.history[-1].roles[name].role.attached_policy_arns
     machine.teardown()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,21 @@ def test_apply_mode_allows_exactly_the_lifecycles_operations() -> None:
             *quarantine_steps(state, now, "arn:x", managed_policy_arn="arn:p"),
         ]
     }
+    # A quarantined role's delete bounds it by the deny first; that step's undo puts its
+    # own boundary back (or removes the deny's).
+    deny = "arn:aws:iam::111111111111:policy/dormant/dormant-quarantine-deny"
+    denied = replace(state, role=replace(state.role, attached_policy_arns=(deny,)))
+    bounded = replace(
+        denied,
+        role=replace(denied.role, permissions_boundary_arn="arn:aws:iam::111111111111:policy/b"),
+    )
+    planned |= {
+        f"iam:{call.operation}"
+        for step in [*delete_steps(denied), *delete_steps(bounded)]
+        if step.operation == "PutRolePermissionsBoundary"
+        for call in (step, *step.undo)
+    }
+    assert {"iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"} <= planned
     # A role in an instance profile is referenced: the campaign never deletes it, so it
     # never takes a role out of one.
     planned -= {"iam:RemoveRoleFromInstanceProfile"}

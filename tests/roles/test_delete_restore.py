@@ -8,20 +8,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dormant.core.settings import Settings
 from dormant.remediation import Outcome, Status, Target
+from dormant.remediation.quarantine import QUARANTINE_POLICY_NAME
 from dormant.roles.aws_mutator import IamRoleMutator
 from dormant.roles.remediate import (
     BACKUP_FORMAT,
     RoleState,
     backup_path,
     delete,
+    quarantine,
     read_backup,
+    release,
     restore,
 )
+from dormant_sim import faults
 from dormant_sim.seed import ensure_aws_managed_policy
 from dormant_sim.server import Simulation
-from remediation_support import ACCOUNT, describe_raw, put_full_role, role_exists
+from remediation_support import ACCOUNT, READ_ONLY, describe_raw, put_full_role, role_exists
 
 # Fields IAM assigns on creation (or usage sets) and a recreated role cannot keep.
 ASSIGNED = ("RoleId", "CreateDate", "RoleLastUsed")
@@ -308,3 +314,71 @@ def test_a_broken_backup_fails_alone(
     assert outcomes[0].message == (
         f"backup {broken}: field version is 7; this dormant reads version 1 only"
     )
+
+
+DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll"
+
+
+def _inline_quarantined(sim: Simulation, mutator: IamRoleMutator, now: datetime) -> None:
+    put_full_role(sim, "OldJob", now)
+    ensure_aws_managed_policy(ACCOUNT, DENY_ALL)
+    (held,) = quarantine(
+        mutator, [Target("OldJob")], settings=Settings(), now=now, apply=True, clock=lambda: now
+    )
+    assert held.status is Status.DONE, held.message
+
+
+def test_a_delete_killed_before_delete_role_leaves_the_inline_quarantined_role_denied(
+    sim: Simulation, mutator: IamRoleMutator, now: datetime, tmp_path: Path
+) -> None:
+    """The command line's inline quarantine cannot be a boundary: before it is deleted for
+    DeleteRole, AWS's AWSDenyAll becomes the role's boundary. A run killed there leaves the
+    role denied; release refuses it; the next delete finishes from the first backup, and
+    restore gives back the role's own boundary."""
+    _inline_quarantined(sim, mutator, now)
+    (planned,) = run_delete(mutator, ["OldJob"], now, tmp_path, apply=False)
+    operations = [s.operation for s in planned.steps]
+    assert operations[-3:] == ["PutRolePermissionsBoundary", "DeleteRolePolicy", "DeleteRole"]
+    assert planned.steps[-3].params["PermissionsBoundary"] == DENY_ALL
+    assert planned.steps[-2].params["PolicyName"] == QUARANTINE_POLICY_NAME
+
+    faults.kill_at("iam", "DeleteRole", when=lambda params: params.get("RoleName") == "OldJob")
+    with pytest.raises(faults.RunKilled):
+        run_delete(mutator, ["OldJob"], now, tmp_path)
+    sim.clear_injections()
+    iam = sim.client("iam")
+    left = describe_raw(iam, "OldJob")
+    assert left["Inline"] == {}
+    assert left["Attached"] == []
+    assert left["PermissionsBoundary"]["PermissionsBoundaryArn"] == DENY_ALL
+
+    (refused,) = release(mutator, [Target("OldJob")], apply=True, clock=lambda: now)
+    assert refused.status is Status.REFUSED
+    assert "part-way through a delete" in refused.message
+
+    (finished,) = run_delete(mutator, ["OldJob"], now, tmp_path)
+    assert finished.status is Status.DONE, finished.message
+    assert not role_exists(iam, "OldJob")
+    (restored,) = restore(mutator, [backup_path(tmp_path, ACCOUNT, "OldJob")], apply=True)
+    assert restored.status is Status.DONE, restored.message
+    back = describe_raw(iam, "OldJob")
+    assert back["PermissionsBoundary"]["PermissionsBoundaryArn"] == READ_ONLY
+
+
+def test_a_failed_delete_role_gives_the_inline_quarantined_role_its_own_boundary_back(
+    sim: Simulation, mutator: IamRoleMutator, now: datetime, tmp_path: Path
+) -> None:
+    _inline_quarantined(sim, mutator, now)
+    sim.inject_error(
+        "iam",
+        "DeleteRole",
+        "DeleteConflict",
+        "Cannot delete entity, must remove roles from instance profile first.",
+        status=409,
+        when=lambda params: params.get("RoleName") == "OldJob",
+    )
+    (failed,) = run_delete(mutator, ["OldJob"], now, tmp_path)
+    assert failed.status is Status.FAILED
+    back = describe_raw(sim.client("iam"), "OldJob")
+    assert QUARANTINE_POLICY_NAME in back["Inline"]  # the deny back first
+    assert back["PermissionsBoundary"]["PermissionsBoundaryArn"] == READ_ONLY

@@ -150,6 +150,26 @@ def test_a_quarantined_role_never_loses_its_deny_while_it_exists() -> None:
     assert left_without_deny(seen(NOW, held), seen(NOW), PROMISES) == []
 
 
+def test_the_deny_as_the_boundary_counts_as_denied_and_nothing_else_does() -> None:
+    own = f"arn:aws:iam::{ACCOUNT}:policy/owner-boundary"
+    held = quarantined(role("App", permissions_boundary_arn=own))
+    bounded = replace(held, role=replace(held.role, permissions_boundary_arn=DENY))
+    bare = replace(bounded, role=replace(bounded.role, attached_policy_arns=()))
+    # A delete's boundary step, then its detach: denied throughout, and no other change.
+    for before, after in ((held, bounded), (bounded, bare)):
+        assert left_without_deny(seen(NOW, before), seen(NOW, after), PROMISES) == []
+        assert changed_otherwise(seen(NOW, before), seen(NOW, after), PROMISES) == []
+    # The undo gives the role's own boundary back, once the deny is on again.
+    assert changed_otherwise(seen(NOW, bounded), seen(NOW, held), PROMISES) == []
+    # Another boundary, or the deny's boundary gone with the deny: both still caught.
+    other = replace(held, role=replace(held.role, permissions_boundary_arn=None))
+    (found,) = changed_otherwise(seen(NOW, held), seen(NOW, other), PROMISES)
+    assert found.why == "permissions_boundary_arn changed"
+    loose = replace(bare, role=replace(bare.role, permissions_boundary_arn=own))
+    (found,) = left_without_deny(seen(NOW, bare), seen(NOW, loose), PROMISES)
+    assert "is not on it" in found.why
+
+
 def test_only_markers_and_a_quarantined_roles_delete_parts_change() -> None:
     app = role("App", inline_policies=(("p", {"Version": "2012-10-17", "Statement": []}),))
     held = quarantined(app)

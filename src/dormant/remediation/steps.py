@@ -28,6 +28,7 @@ WRITE_OPERATIONS = frozenset(
         "DeleteInstanceProfile",
         "DeletePolicy",
         "DeleteRole",
+        "DeleteRolePermissionsBoundary",
         "DeleteRolePolicy",
         "DetachRolePolicy",
         "PutRolePermissionsBoundary",

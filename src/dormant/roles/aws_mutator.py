@@ -42,6 +42,7 @@ WRITE_METHODS = {
     "DeleteInstanceProfile": "delete_instance_profile",
     "DeletePolicy": "delete_policy",
     "DeleteRole": "delete_role",
+    "DeleteRolePermissionsBoundary": "delete_role_permissions_boundary",
     "DeleteRolePolicy": "delete_role_policy",
     "DetachRolePolicy": "detach_role_policy",
     "PutRolePermissionsBoundary": "put_role_permissions_boundary",

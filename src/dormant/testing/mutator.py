@@ -96,7 +96,6 @@ class InMemoryRoleMutator:
         self._next_id = 0
 
     # --- seeding and inspection (not recorded as calls) -------------------------------
-
     def add_role(
         self,
         role: Role,
@@ -167,7 +166,6 @@ class InMemoryRoleMutator:
         self.failures.plan(operation, code, message, subject=subject, times=times, after=after)
 
     # --- the RoleMutator protocol ------------------------------------------------------
-
     def caller(self) -> Caller:
         self._call("GetCallerIdentity", {}, "sts:GetCallerIdentity", lambda: None)
         self._caller_known = True
@@ -306,6 +304,9 @@ class InMemoryRoleMutator:
         self._role(str(p["RoleName"]))
         self._require_policy(str(p["PermissionsBoundary"]))
         self._update(str(p["RoleName"]), permissions_boundary_arn=str(p["PermissionsBoundary"]))
+
+    def _DeleteRolePermissionsBoundary(self, p: dict[str, Any]) -> None:
+        self._update(str(p["RoleName"]), permissions_boundary_arn=None)
 
     def _PutRolePolicy(self, p: dict[str, Any]) -> None:
         role = self._role(str(p["RoleName"])).role

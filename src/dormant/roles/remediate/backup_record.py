@@ -39,7 +39,7 @@ from dormant.roles.remediate.backup import (
 )
 from dormant.roles.remediate.backup_store import BackupStore, LocalBackupStore, StoredBackup
 from dormant.roles.remediate.interface import RoleMutator
-from dormant.roles.remediate.plan import is_quarantined
+from dormant.roles.remediate.plan import denied_by_boundary, is_quarantined
 from dormant.roles.remediate.state import RoleState, differences
 
 __all__ = [
@@ -118,11 +118,24 @@ def compare(backup: RoleState, live: RoleState) -> Comparison:
     """How the live role stands to its backup, dormant's marks aside on both."""
     if backup.role.role_id != live.role.role_id:
         return Comparison(Match.CHANGED, ("role_id",))
+    # A delete that stopped after making dormant's deny the boundary: the role's own
+    # boundary is the backup's (the delete set it over that one).
+    bounded = (
+        denied_by_boundary(live)
+        and not denied_by_boundary(backup)
+        and live.role.permissions_boundary_arn != backup.role.permissions_boundary_arn
+    )
+    if bounded:
+        own = backup.role.permissions_boundary_arn
+        live = replace(live, role=replace(live.role, permissions_boundary_arn=own))
     fields = tuple(differences(without_marks(backup), without_marks(live), ignore_identity=True))
     if not fields:
+        if bounded:
+            return Comparison(Match.REDUCED, ("permissions_boundary_arn",))
         return Comparison(Match.SAME)
     if set(fields) <= set(_STRIPPABLE) and _subset(without_marks(backup), without_marks(live)):
-        return Comparison(Match.REDUCED, fields)
+        bound = ("permissions_boundary_arn",) if bounded else ()
+        return Comparison(Match.REDUCED, fields + bound)
     return Comparison(Match.CHANGED, fields)
 
 

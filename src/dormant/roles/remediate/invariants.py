@@ -1,32 +1,28 @@
 """The retire campaign's promises, stated once, as predicates over what an account holds.
 
-Each predicate takes observations (the account's roles at two moments, the notices that
-reached their owners, the backups in the store) and returns the ``Violation``s it finds,
-naming the role and why, never a bare bool: a property test that finds one can say which
-promise broke and for whom. The promises:
+Each predicate takes observations (roles at two moments, notices delivered, backups stored)
+and returns the ``Violation``s it finds, naming the role and why, never a bare bool: a
+property test can say which promise broke and for whom. The promises:
 
-- ``deleted_while_used``: no role is deleted that was used within the window
-  (``max_days_for_last_used``) before its deletion;
-- ``deleted_while_kept``: no role is deleted that something references, that is exempt or
-  allow-listed (by the one decision, ``evaluate_role``), that another service or the
-  organization manages (``core.managed``), or that is dormant's own;
-- ``quarantined_without_notice``: no role is quarantined without a notice delivered to its
-  owner at least ``notice_days`` whole days before, not withdrawn by a use since, whose
-  announced quarantine day has not passed (a missed day needs a fresh notice);
+- ``deleted_while_used``: no role is deleted that was used within the window before it;
+- ``deleted_while_kept``: no role is deleted that is referenced, exempt or allow-listed
+  (``evaluate_role``), managed elsewhere or the organization's (``core.managed``), or ours;
+- ``quarantined_without_notice``: no role is quarantined without a notice delivered
+  ``notice_days`` whole days before, not withdrawn by a use, its announced day not passed;
 - ``touched_while_kept``: no role that another service or the organization manages, that
   the allow-list keeps, or that is dormant's own gets a notice, a quarantine or its deny;
 - ``deleted_without_notice``: no role is deleted without a notice delivered since it was
   quarantined (one quarantined by someone else is told before it goes);
 - ``lost_backups``: every deleted role has a backup equal to the role as its owner left it
   (dormant's own tags and deny aside), and the backup a restore reads is that one;
-- ``left_without_deny``: no role that dormant quarantined is ever without its deny while it
-  exists (a delete in progress included);
-- ``changed_otherwise``: nothing but dormant's own markers, and the parts a delete in
-  progress strips from a quarantined role, changed on a role that still exists.
+- ``left_without_deny``: no role dormant quarantined is without its deny (attached, or as
+  its boundary) while it exists, a delete in progress included;
+- ``changed_otherwise``: only dormant's markers, and what a delete in progress strips and
+  bounds, change on a role that still exists.
 
 ``delete_refusal`` asks the same promises of one role before a delete (the runner's guard).
-Pure: standard library and dormant's decision only; no boto3, no clock (times are given).
-Must never decide anything the predicates above do not state.
+Pure: standard library and dormant's decision; no boto3, no clock (times are given). Must
+never decide anything the predicates above do not state.
 """
 
 from __future__ import annotations
@@ -117,7 +113,8 @@ def _deleted(before: Observation, after: Observation) -> list[str]:
 
 
 def _has_deny(state: RoleState, promises: Promises) -> bool:
-    return promises.deny_policy_arn in state.role.attached_policy_arns
+    deny, role = promises.deny_policy_arn, state.role  # attached, or a delete's boundary
+    return deny in role.attached_policy_arns or role.permissions_boundary_arn == (deny or "-")
 
 
 def _quarantined(state: RoleState, promises: Promises) -> bool:
@@ -341,7 +338,7 @@ def left_without_deny(
     before: Observation, after: Observation, promises: Promises
 ) -> list[Violation]:
     """Roles that still exist, quarantined by dormant (its tag, or its deny before), but
-    without the deny now: a delete stopped between detaching the deny and deleting."""
+    without the deny now, attached or as the boundary: a delete stopped part-way."""
     found = []
     for name, state in sorted(after.roles.items()):
         if _has_deny(state, promises):
@@ -350,7 +347,7 @@ def left_without_deny(
         if state.tag(TAG_QUARANTINED_AT) is not None or (
             earlier is not None and _has_deny(earlier, promises)
         ):
-            why = f"quarantined, but dormant's deny {promises.deny_policy_arn} is not attached"
+            why = f"quarantined, but dormant's deny {promises.deny_policy_arn} is not on it"
             found.append(Violation("left_without_deny", name, f"{why}: its access is back"))
     return found
 
@@ -372,6 +369,9 @@ def changed_otherwise(
             continue
         old, new = owner_view(earlier, promises), owner_view(state, promises)
         allowed = _DELETE_PARTS if _quarantined(state, promises) else frozenset()
+        bounds = (earlier.role.permissions_boundary_arn, state.role.permissions_boundary_arn)
+        if allowed and (promises.deny_policy_arn or "-") in bounds:  # the boundary step, undo
+            allowed = allowed | {"permissions_boundary_arn"}
         changed = [key for key in old if old[key] != new[key] and key not in allowed]
         if changed:
             found.append(Violation("changed_otherwise", name, f"{', '.join(changed)} changed"))

@@ -28,10 +28,13 @@ from dormant.remediation.quarantine import (
 from dormant.remediation.steps import Step, _json, caller_role
 from dormant.roles.model import Role
 from dormant.roles.remediate.backup import TAG_BACKUP_VERSION
+from dormant.roles.remediate.boundary import boundary_step, denied_by_boundary, deny_boundary
 from dormant.roles.remediate.state import InstanceProfileRef, RoleState
 
 __all__ = [
+    "boundary_step",
     "delete_steps",
+    "denied_by_boundary",
     "is_quarantined",
     "managed_quarantine_arns",
     "managed_refusal",
@@ -104,9 +107,10 @@ def managed_quarantine_arns(state: RoleState) -> list[str]:
 
 
 def is_quarantined(state: RoleState) -> bool:
-    """Dormant's managed deny is attached, or its inline quarantine policy is on the role
-    with every one of its statements."""
-    if managed_quarantine_arns(state):
+    """Dormant's managed deny is attached or is the role's permissions boundary (a delete
+    under way), or its inline quarantine policy is on the role with every one of its
+    statements."""
+    if managed_quarantine_arns(state) or denied_by_boundary(state):
         return True
     return is_quarantine_policy(state.inline_policy(QUARANTINE_POLICY_NAME))
 
@@ -235,14 +239,24 @@ def delete_steps(state: RoleState) -> list[Step]:
     """IAM's dependency order: instance profiles, managed policies, inline policies, role;
     dormant's deny (its managed policy, its inline quarantine policy) comes off last, just
     before DeleteRole, so that a run stopped anywhere leaves the role denied everything.
-    An undo runs in reverse, so a failed DeleteRole first puts the deny back.
 
-    A permissions boundary and tags go with the role; they need no call of their own.
+    IAM refuses DeleteRole while any policy is attached or inline, so the deny must come off
+    first; just before it does, the managed deny becomes the role's permissions boundary
+    (``boundary_step``; for the inline quarantine, which cannot be a boundary, AWS's own
+    ``AWSDenyAll``). An explicit deny in a boundary blocks even what a resource-based
+    policy grants the role, so a run killed between the detach and DeleteRole leaves the
+    role denied. The boundary goes with the role (DeleteRole needs no call for it; tags
+    neither). An undo runs in reverse, so a failed DeleteRole first puts the deny back,
+    then the role's own boundary (or none).
     """
     name = state.name
     steps = _strip_steps(state)
     deny = [s for s in steps if _is_deny_step(state, s)]
-    steps = [s for s in steps if not _is_deny_step(state, s)] + deny
+    steps = [s for s in steps if not _is_deny_step(state, s)]
+    bound = deny_boundary(state)
+    if bound is not None:
+        steps.extend(boundary_step(state, bound))
+    steps.extend(deny)
     steps.append(Step("DeleteRole", {"RoleName": name}))
     return steps
 
@@ -308,8 +322,11 @@ def restore_steps(
     }
     if role.description:
         create["Description"] = role.description
-    if role.permissions_boundary_arn:
-        create["PermissionsBoundary"] = role.permissions_boundary_arn
+    # Never dormant's deny: a backup is taken before a delete sets it, and a role must not
+    # come back denied by a boundary its owner never chose.
+    boundary = role.permissions_boundary_arn
+    if boundary and not is_quarantine_policy_arn(boundary):
+        create["PermissionsBoundary"] = boundary
     if role.tags:
         create["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags]
     steps = [Step("CreateRole", create, undo=(Step("DeleteRole", {"RoleName": name}),))]

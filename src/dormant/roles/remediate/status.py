@@ -21,7 +21,12 @@ from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.roles.decide import evaluate_role
 from dormant.roles.model import Finding, Reason, Reference, Role, RoleReferences
 from dormant.roles.references import ReferenceFinder, gap_text, reference_label
-from dormant.roles.remediate.plan import foreign_quarantine_policy, is_quarantined, refusal
+from dormant.roles.remediate.plan import (
+    denied_by_boundary,
+    foreign_quarantine_policy,
+    is_quarantined,
+    refusal,
+)
 from dormant.roles.remediate.restriction import (
     TAG_RESTRICTED_AT,
     foreign_restrict_policy,
@@ -173,6 +178,8 @@ class RoleStatus:
             ReleasePart.RESTRICTION: self.foreign_restriction,
         }
         reasons = [foreign[part] for part in ReleasePart if part in parts]
+        if ReleasePart.QUARANTINE in parts and denied_by_boundary(self.state):
+            reasons.append(_part_deleted(self.state))
         return self.untouchable or next((r for r in reasons if r is not None), None)
 
     @property
@@ -242,4 +249,16 @@ def role_status(
         noticed_on=notice_day(role.tags),
         references=references,
         reference_refusal=_reference_refusal(role.name, references, force),
+    )
+
+
+def _part_deleted(state: RoleState) -> str:
+    """A delete stopped after its last strip: the role holds none of its policies and its
+    permissions boundary is dormant's deny. Releasing it would give back an empty role under
+    a boundary that is not its own; its backup holds the role, boundary included."""
+    return (
+        f"role {state.name} is part-way through a delete (its permissions boundary is "
+        f"dormant's deny {state.role.permissions_boundary_arn}, its policies are off): finish "
+        "it with dormant delete, then dormant restore it from its backup, which holds its "
+        "own boundary"
     )
