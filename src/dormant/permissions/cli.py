@@ -322,10 +322,11 @@ def permissions(
                        last_used_region, days_unused, unused, unused_actions}
       unused_services  the unused services' namespaces, sorted
       proposed_deny    the IAM policy denying them (null when none is unused);
-                       `dormant restrict ROLE_NAME` puts it on the role, reversibly
-    With --source access-analyzer, the roles of AWS's UnusedPermission findings (narrowed
-    by ROLE_NAMEs), one finding each, adding aws_finding (with AWS's unused services),
-    agrees and disagreement.
+                       `dormant restrict ROLE_NAME` puts it on the role,
+                       reversibly
+    With --source access-analyzer, the roles of AWS's UnusedPermission findings
+    (narrowed by ROLE_NAMEs), one finding each, adding aws_finding (with AWS's
+    unused services), agrees and disagreement.
     """
     chosen = [name for name, on in (("--org", use_org), ("--accounts", accounts_file)) if on]
     finding_source = parse_finding_source(source, analyzer_arn, chosen)

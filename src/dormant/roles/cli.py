@@ -298,22 +298,24 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
       days_unused                    whole days since last use, null if never
       age_days                       whole days since the role was created
       compliance reason annotation   the rule's decision and its explanation
-      owner managed_by hint          owner tag; what manages the role, where to retire it
+      owner managed_by hint          owner tag; what manages the role and
+                                     where to retire it
       risk_score admin               admin: AdministratorAccess or Allow * on *
       trusted_services trusted_accounts trusted_federated   who may assume it
-      references          what names the role: [{type, arn, name, account_id, region,
-                          via, source, state}] (CSV: referenced_by, the first few)
-      references_checked  {sources, not_covered: [{type, region, why}]}: "none found"
-                          apart from "not looked"
+      references          what names the role: [{type, arn, name, account_id,
+                          region, via, source, state}] (CSV: referenced_by,
+                          the first few)
+      references_checked  {sources, not_covered: [{type, region, why}]}:
+                          "none found" apart from "not looked"
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
     "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
     failures (account_id, operation, message) are the accounts that could not be
     scanned, also printed on stderr.
 
     \b
-    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of OCSF 1.1
-    Detection Findings; both leave NOT_APPLICABLE out and name --region (default:
-    the session's, else us-east-1).
+    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of
+    OCSF 1.1 Detection Findings; both leave NOT_APPLICABLE out and name
+    --region (default: the session's, else us-east-1).
     """
     fmt = resolve_format(fmt, output)
     rows, meta = run_scan(**options)

@@ -231,12 +231,14 @@ def users(
       account_id user_name user_id arn path created
       compliance reason annotation   the decision and its explanation
       owner                          the first --owner-tags tag present, or null
-      credentials   a list of {kind (password, access_key_1, access_key_2), active,
-                    created, last_used, last_used_region, last_used_service,
-                    days_unused (since last use, or since created if never used),
-                    stale}; absent credentials are left out
+      credentials   a list of {kind (password, access_key_1, access_key_2),
+                    active, created, last_used, last_used_region,
+                    last_used_service, days_unused (since last use, or since
+                    created if never used), stale}; absent credentials are left
+                    out
     With --source access-analyzer, one finding per AWS finding, adding:
-      aws_finding agrees disagreement   AWS's finding; whether dormant agrees, why not
+      aws_finding agrees disagreement   AWS's finding; whether dormant
+                                        agrees, why not
       aws_credential   the credential AWS flags (null: the user has it no more)
     """
     settings = settings_from_options(
