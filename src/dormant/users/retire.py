@@ -24,9 +24,9 @@ from dormant.remediation.notice import (
     TAG_NOTICE_AT,
     LifecycleStep,
     NextStep,
-    days_since,
-    due_on,
     notice_day,
+    notice_ends,
+    notice_served,
     notice_tag_value,
     used_since,
 )
@@ -128,10 +128,10 @@ def _step_for(
             name,
             LifecycleStep.NOTIFY,
             finding.annotation,
-            NextStep(LifecycleStep.QUARANTINE, due_on(today, notice_days)),
+            NextStep(LifecycleStep.QUARANTINE, notice_ends(today, notice_days)),
         )
-    elif notice_days > 0 and noticed is not None and days_since(noticed, now) < notice_days:
-        on = due_on(noticed, notice_days)
+    elif notice_days > 0 and noticed is not None and not notice_served(noticed, now, notice_days):
+        on = notice_ends(noticed, notice_days)
         step = UserRetirement(
             name,
             LifecycleStep.KEEP,
