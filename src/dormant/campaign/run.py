@@ -335,7 +335,7 @@ def _out_of_time(item: Item, budget: Budget) -> Item:
 
 
 def _notice_only(item: Item) -> Item:
-    if isinstance(item, Retirement) and item.renewal:
+    if item.renewal:
         # Its announced day passed; the new notice waits for quarantines to be on, so that
         # the day it names is one that can come.
         return replace(
