@@ -148,17 +148,19 @@ def test_notice_then_unassign_on_the_announced_day_with_a_backup_restore_gives_b
     assert world.run(START, store, channel) == {"Admin in 111111111111": "notify"}
     assert world.writer.calls == []  # a notice changes no assignment
     message = channel.to("team-a")[0].text
-    assert "Admin in 111111111111: unassigned on 2026-06-08 unless used or exempted" in message
+    assert "Admin in 111111111111: unassigned on 2026-06-09 unless used or exempted" in message
     assert NoticeBook.read(store).noticed_on("111111111111", "Admin") == date(2026, 6, 1)
     # Within the notice: kept, and said when.
     assert world.run(START + timedelta(days=3), store, channel) == {"Admin in 111111111111": "keep"}
-    # On the announced day: the backup, then the unassignment.
-    day = START + timedelta(days=7)
+    # Seven days after the notice, to the hour: the notice day counted as none, so it still
+    # runs. On the announced day: the backup, then the unassignment.
+    assert world.run(START + timedelta(days=7), store, channel) == {"Admin in 111111111111": "keep"}
+    day = START + timedelta(days=8)
     removed = [a for a in before if a.permission_set_arn == _arn("Admin")]
     assert world.run(day, store, channel) == {"Admin in 111111111111": "unassign"}
     assert not any(world.writer.is_assigned(a) for a in removed)
     told = channel.to("team-a")[-1].text
-    assert "its assignments removed today (2026-06-08)" in told
+    assert "its assignments removed today (2026-06-09)" in told
     assert "Before a permission set's assignments in an account are removed" in told
     assert "Before a role is deleted" not in told
     backups = [p for p in tmp_path.iterdir() if p.name.startswith("111111111111-Admin-")]
@@ -208,7 +210,7 @@ def test_the_cap_unassigns_the_longest_unused_first(tmp_path: Path) -> None:
     world.add("111111111111", "Admin", used_days_ago=300)
     world.add("222222222222", "Admin", used_days_ago=200)
     world.run(START, store, channel, max_pairs=1)
-    steps = world.run(START + timedelta(days=7), store, channel, max_pairs=1)
+    steps = world.run(START + timedelta(days=8), store, channel, max_pairs=1)
     assert steps == {"Admin in 111111111111": "unassign", "Admin in 222222222222": "keep"}
 
 
@@ -259,7 +261,7 @@ def test_a_pair_used_between_plan_and_change_is_skipped(tmp_path: Path) -> None:
     world, store, channel = World(), LocalTextStore(tmp_path), InMemoryChannel()
     world.add("111111111111", "Admin")
     world.run(START, store, channel)
-    day = START + timedelta(days=7)
+    day = START + timedelta(days=8)
     findings = world.findings(day)
     world.last_used[("111111111111", "Admin")] = day  # used just now, after the plan
     report = run_assignment_campaign(
@@ -286,13 +288,13 @@ def test_the_promises_name_each_broken_one() -> None:
     world.add("111111111111", "Admin")
     world.add("111111111111", "Used", used_days_ago=2)
     unused, used = world.findings(START)
-    noticed = [("111111111111", "Admin", START - timedelta(days=7))]
+    noticed = [("111111111111", "Admin", START - timedelta(days=8))]
     assert unassigned_without_notice([unused], noticed, at=START, notice_days=7) == []
     late = unassigned_without_notice([unused], noticed, at=START + timedelta(days=1), notice_days=7)
     assert "which passed" in late[0].why
     assert "no notice" in unassigned_without_notice([unused], [], at=START, notice_days=7)[0].why
     assert [v.promise for v in unassigned_while_kept([used])] == ["unassigned_while_kept"]
-    assert unassign_refusal(unused, date(2026, 5, 25), now=START, notice_days=7) is None
+    assert unassign_refusal(unused, date(2026, 5, 24), now=START, notice_days=7) is None
     assert "under the 7 days" in str(
         unassign_refusal(unused, date(2026, 5, 30), now=START, notice_days=7)
     )

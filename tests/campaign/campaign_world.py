@@ -257,7 +257,10 @@ class World:
             ].items()
         }
         # Ahead of the real clock: the function's roles, made now, are younger than any window.
-        day0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        # Midnight, so the hours of every story are the same whenever the test runs.
+        day0 = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            days=1
+        )
         world = cls(
             sim,
             deployed,

@@ -38,17 +38,17 @@ def test_a_delete_that_stopped_part_way_is_finished_from_the_first_backup() -> N
     assert saved["origin"] == "before_first_change"
     assert "dormant:notice-at" not in json.dumps(saved)  # the role as its owner had it
 
-    assert steps(account.run(on(14))) == {"AppRole": "quarantine"}
+    assert steps(account.run(on(15))) == {"AppRole": "quarantine"}
     assert account.objects.versions(NAME) == [first]
 
-    # Day 44: DeleteRole meets a conflict, and the undo cannot put back what the stack's
+    # Day 45: DeleteRole meets a conflict, and the undo cannot put back what the stack's
     # role may not (only its own deny may be attached again).
     iam = account.iam
     iam.fail("DeleteRole", role_name="AppRole", code="DeleteConflict", message="in use")
     for call in ("PutRolePolicy", "AddRoleToInstanceProfile"):
         iam.fail(call, role_name="AppRole", code="AccessDenied", message="no", times=None)
     iam.fail("AttachRolePolicy", role_name="AppRole", code="AccessDenied", times=None, after=1)
-    (failed,) = account.run(on(44)).roles
+    (failed,) = account.run(on(45)).roles
     assert failed.failed
     stripped = iam.describe_role("AppRole")
     assert stripped is not None
@@ -57,7 +57,7 @@ def test_a_delete_that_stopped_part_way_is_finished_from_the_first_backup() -> N
     assert stripped.instance_profiles == ()
     iam.failures.clear()
 
-    (finished,) = account.run(on(45)).roles
+    (finished,) = account.run(on(46)).roles
     assert finished.done, finished.outcome
     assert finished.outcome is not None
     assert "finishing a delete that had stopped part-way" in finished.outcome.message
@@ -88,7 +88,7 @@ def test_a_role_quarantined_elsewhere_is_backed_up_at_its_delete_and_the_backup_
     assert steps(account.run(on(0))) == {"AppRole": "notify"}
     assert account.objects.versions(NAME) == []  # not backed up as if untouched
 
-    assert steps(account.run(on(14))) == {"AppRole": "delete"}
+    assert steps(account.run(on(15))) == {"AppRole": "delete"}
     (version,) = account.objects.versions(NAME)
     saved = document(account, version)
     assert saved["origin"] == "at_delete"
@@ -105,7 +105,7 @@ def test_the_backup_follows_the_owner_until_the_quarantine_and_never_after() -> 
     account.iam.execute(
         Step("TagRole", {"RoleName": "AppRole", "Tags": [{"Key": "cost", "Value": "42"}]})
     )
-    assert steps(account.run(on(14))) == {"AppRole": "quarantine"}
+    assert steps(account.run(on(15))) == {"AppRole": "quarantine"}
     first, second = account.objects.versions(NAME)
     assert "cost" in json.dumps(document(account, second))
     # Someone changes it while it is quarantined: that backup could not restore it, and it
@@ -116,7 +116,7 @@ def test_the_backup_follows_the_owner_until_the_quarantine_and_never_after() -> 
             {"RoleName": "AppRole", "PolicyName": "late", "PolicyDocument": json.dumps(INLINE)},
         )
     )
-    (refused,) = account.run(on(44)).roles
+    (refused,) = account.run(on(45)).roles
     assert refused.outcome is not None
     assert refused.outcome.status is Status.REFUSED
     assert f"differs from its recorded backup s3://dormant-backups/roles/{NAME} version " in (
@@ -132,7 +132,7 @@ def test_a_backup_taken_at_the_delete_restores_the_role_quarantined_and_says_so(
     account.iam.add_role(stale("AppRole"))
     account.quarantine_elsewhere("AppRole", -40)
     account.run(on(0))
-    (deleted,) = account.run(on(14)).roles
+    (deleted,) = account.run(on(15)).roles
     assert deleted.outcome is not None
     (restored,) = restore(
         account.iam, [str(deleted.outcome.backup)], apply=True, reader=account.backups.read
@@ -153,7 +153,7 @@ def test_a_delete_killed_after_the_deny_came_off_keeps_the_roles_own_boundary() 
     app = replace(stale("AppRole", full=True), permissions_boundary_arn=OWN_BOUNDARY)
     account.iam.add_role(app)
     account.run(on(0))
-    assert steps(account.run(on(14))) == {"AppRole": "quarantine"}
+    assert steps(account.run(on(15))) == {"AppRole": "quarantine"}
     (first,) = account.objects.versions(NAME)
     assert document(account, first)["role"]["permissions_boundary_arn"] == OWN_BOUNDARY  # type: ignore[index]
 
@@ -167,12 +167,12 @@ def test_a_delete_killed_after_the_deny_came_off_keeps_the_roles_own_boundary() 
     assert left.role.attached_policy_arns == ()
     assert left.role.permissions_boundary_arn == DENY
 
-    (refused,) = release(iam, [Target("AppRole")], apply=True, clock=lambda: on(20))
+    (refused,) = release(iam, [Target("AppRole")], apply=True, clock=lambda: on(21))
     assert refused.status is Status.REFUSED
     assert "part-way through a delete" in refused.message
     assert iam.describe_role("AppRole") == left
 
-    (finished,) = account.run(on(44)).roles
+    (finished,) = account.run(on(45)).roles
     assert finished.done, finished.outcome
     assert finished.outcome is not None
     assert "finishing a delete that had stopped part-way" in finished.outcome.message

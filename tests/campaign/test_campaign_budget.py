@@ -63,16 +63,16 @@ def test_a_delete_that_could_not_finish_is_not_started() -> None:
     account = Account()
     account.iam.add_role(stale("AppRole", full=True), instance_profiles=["app-profile"])
     account.run(on(0))
-    account.run(on(14))
+    account.run(on(15))
     writes = len(account.iam.write_calls())
     # 300 s left: over the margin, but under the 7 calls of this delete at 51 s each.
-    (kept,) = account.run(on(44), budget=Budget(lambda: 300_000)).roles
+    (kept,) = account.run(on(45), budget=Budget(lambda: 300_000)).roles
     assert kept.outcome is not None
     assert kept.outcome.status is Status.SKIPPED
     assert "its 7 calls could take 367 s at worst and 300 s is left" in kept.outcome.message
     assert not kept.failed
     assert len(account.iam.write_calls()) == writes
-    (deleted,) = account.run(on(45), budget=Budget(lambda: 900_000)).roles
+    (deleted,) = account.run(on(46), budget=Budget(lambda: 900_000)).roles
     assert deleted.done
 
 

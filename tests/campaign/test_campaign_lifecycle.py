@@ -1,6 +1,7 @@
-"""The retire campaign over dormant.testing's fakes: notice on day 0, quarantine on day 14,
-delete on day 44, a role used on day 20 kept and its owner told; one message per owner per
-run; an undelivered message stops that owner's changes only; owners required; users."""
+"""The retire campaign over dormant.testing's fakes: notice on day 0, quarantine on day 15
+(the notice day counts as none), delete on day 45, a role used on day 20 kept and its owner
+told; one message per owner per run; an undelivered message stops that owner's changes only;
+owners required; users."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def test_sixty_days_notice_quarantine_delete_and_a_role_used_on_day_20(tmp_path:
     assert all(r.done for r in day0.results)
     (message,) = channel.sent
     assert message.owner == "team-a"
-    assert "AppRole: quarantined on 2026-12-15 unless used or exempted" in message.text
+    assert "AppRole: quarantined on 2026-12-16 unless used or exempted" in message.text
     assert "dormant:exempt" in message.text
     assert "until=" in message.text
     assert "#iam-cleanup" in message.text
@@ -105,7 +106,7 @@ def test_sixty_days_notice_quarantine_delete_and_a_role_used_on_day_20(tmp_path:
     assert state is not None
     assert state.tag(TAG_NOTICE_AT) == "2026-12-01"
     record = day0.record()
-    assert record["steps"][0]["next"] == {"step": "quarantine", "on": "2026-12-15"}  # type: ignore[index]
+    assert record["steps"][0]["next"] == {"step": "quarantine", "on": "2026-12-16"}  # type: ignore[index]
 
     # The same day again: nothing changes and nobody is told twice.
     writes = len(mutator.write_calls())
@@ -116,28 +117,33 @@ def test_sixty_days_notice_quarantine_delete_and_a_role_used_on_day_20(tmp_path:
 
     day13 = run(mutator, DAY0 + timedelta(days=13, hours=14), channel, tmp_path)
     assert set(steps(day13).values()) == {"keep"}
-    assert "quarantined on 2026-12-15 unless used or exempted" in day13.roles[0].retirement.reason
+    assert "quarantined on 2026-12-16 unless used or exempted" in day13.roles[0].retirement.reason
 
+    # Fourteen days after the notice, to the hour: the notice day counted as none, so it
+    # still runs.
     day14 = run(mutator, DAY0 + timedelta(days=14), channel, tmp_path)
-    assert steps(day14) == {"AppRole": "quarantine", "BatchRole": "quarantine"}
-    assert all(r.done for r in day14.results)
-    assert "deleted on 2027-01-14 unless used or exempted" in channel.sent[-1].text
+    assert set(steps(day14).values()) == {"keep"}
+
+    day15 = run(mutator, DAY0 + timedelta(days=15), channel, tmp_path)
+    assert steps(day15) == {"AppRole": "quarantine", "BatchRole": "quarantine"}
+    assert all(r.done for r in day15.results)
+    assert "deleted on 2027-01-15 unless used or exempted" in channel.sent[-1].text
 
     # Used while quarantined (IAM denied the calls, and recorded the use): kept, and its
     # owner told once.
     mutator.record_use("BatchRole", DAY0 + timedelta(days=20))
     day20 = run(mutator, DAY0 + timedelta(days=20, hours=1), channel, tmp_path)
     assert steps(day20)["BatchRole"] == "clear"
-    assert "BatchRole: used since its quarantine on 2026-12-15" in channel.sent[-1].text
+    assert "BatchRole: used since its quarantine on 2026-12-16" in channel.sent[-1].text
     day21 = run(mutator, DAY0 + timedelta(days=21), channel, tmp_path)
     assert steps(day21)["BatchRole"] == "keep"
     assert "used since quarantine" in day21.roles[-1].retirement.reason
 
-    day44 = run(mutator, DAY0 + timedelta(days=44), channel, tmp_path)
-    assert steps(day44)["AppRole"] == "delete"
+    day45 = run(mutator, DAY0 + timedelta(days=45), channel, tmp_path)
+    assert steps(day45)["AppRole"] == "delete"
     assert "AppRole" not in mutator.role_names()
     assert (tmp_path / f"{ACCOUNT}-AppRole.json").exists()
-    assert "AppRole: deleted today (2027-01-14)" in channel.sent[-1].text
+    assert "AppRole: deleted today (2027-01-15)" in channel.sent[-1].text
 
 
 def test_a_role_used_during_its_notice_is_kept_and_its_owner_told(tmp_path: Path) -> None:
@@ -224,8 +230,7 @@ def test_a_dry_run_sends_nothing_and_lists_the_notices(tmp_path: Path) -> None:
     assert (notice.owner, notice.delivered) == ("team-a", False)
 
 
-def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) -> None:
-    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+def old_ci() -> InMemoryUserMutator:
     users = InMemoryUserMutator(ACCOUNT)
     users.add_user(
         UserState(
@@ -243,18 +248,48 @@ def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) 
             tags=(("team", "team-ci"),),
         )
     )
+    return users
+
+
+def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) -> None:
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+    users = old_ci()
     channel = InMemoryChannel()
     day0 = run(mutator, DAY0, channel, tmp_path, users=users)
     assert steps(day0) == {"old-ci": "notify"}
     assert users.user("old-ci").tag(TAG_NOTICE_AT) == "2026-12-01"
     assert (
-        "old-ci: quarantined on 2026-12-15 unless used or exempted (user;" in channel.sent[0].text
+        "old-ci: quarantined on 2026-12-16 unless used or exempted (user;" in channel.sent[0].text
     )
-    day14 = run(mutator, DAY0 + timedelta(days=14), channel, tmp_path, users=users)
-    assert steps(day14) == {"old-ci": "quarantine"}
-    assert day14.users[0].done
+    day15 = run(mutator, DAY0 + timedelta(days=15), channel, tmp_path, users=users)
+    assert steps(day15) == {"old-ci": "quarantine"}
+    assert day15.users[0].done
     assert not users.user("old-ci").keys[0].active
     assert "access keys deactivated; users are never deleted" in channel.sent[-1].text
     day60 = run(mutator, DAY0 + timedelta(days=60), channel, tmp_path, users=users)
     assert steps(day60) == {"old-ci": "keep"}
     assert "users are never deleted" in day60.users[0].retirement.reason
+
+
+def test_a_user_whose_announced_day_passed_is_told_again_before_any_quarantine(
+    tmp_path: Path,
+) -> None:
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+    users = old_ci()
+    channel = InMemoryChannel()
+    run(mutator, DAY0, channel, tmp_path, users=users)
+    # The announced day (2026-12-16) passed without a run that could quarantine: the
+    # owner is told again, with a fresh notice, and the keys stay active.
+    late = run(mutator, DAY0 + timedelta(days=30), channel, tmp_path, users=users)
+    assert steps(late) == {"old-ci": "notify"}
+    assert users.user("old-ci").keys[0].active
+    assert users.user("old-ci").tag(TAG_NOTICE_AT) == "2026-12-31"
+    told = channel.sent[-1].text
+    assert "old-ci: quarantined on 2027-01-15 unless used or exempted" in told
+    assert "announced a quarantine on 2026-12-16, which passed without one" in told
+    assert steps(run(mutator, DAY0 + timedelta(days=44), channel, tmp_path, users=users)) == {
+        "old-ci": "keep"
+    }
+    quarantined = run(mutator, DAY0 + timedelta(days=45), channel, tmp_path, users=users)
+    assert steps(quarantined) == {"old-ci": "quarantine"}
+    assert not users.user("old-ci").keys[0].active

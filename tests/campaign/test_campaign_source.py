@@ -87,20 +87,20 @@ def test_only_roles_aws_and_dormant_both_call_unused_change() -> None:
     assert kept["BatchRole"] == (
         "not notify: access-analyzer has no ACTIVE unused-role finding about it"
     )
-    assert steps(run(account, on(14), findings, archiver)) == {
+    assert steps(run(account, on(15), findings, archiver)) == {
         "AppRole": "quarantine",
         "BatchRole": "keep",
     }
-    day44 = run(account, on(44), findings, archiver)
-    assert steps(day44) == {"AppRole": "delete", "BatchRole": "keep"}
+    day45 = run(account, on(45), findings, archiver)
+    assert steps(day45) == {"AppRole": "delete", "BatchRole": "keep"}
     assert sorted(account.iam.role_names()) == ["BatchRole", "DataRole"]
     ((finding_id, note),) = archiver.archived
     assert finding_id == "finding-AppRole"
-    assert note.startswith(f"dormant deleted role AppRole on {on(44).date().isoformat()}")
+    assert note.startswith(f"dormant deleted role AppRole on {on(45).date().isoformat()}")
     assert "backup: " in note
-    assert [a.archived for a in day44.archives] == [True]
-    assert day44.failed == 0
-    assert day44.record()["source"] == "access-analyzer"
+    assert [a.archived for a in day45.archives] == [True]
+    assert day45.failed == 0
+    assert day45.record()["source"] == "access-analyzer"
 
 
 def test_a_role_used_after_aws_analysis_is_not_deleted() -> None:
@@ -108,12 +108,12 @@ def test_a_role_used_after_aws_analysis_is_not_deleted() -> None:
     account.iam.add_role(stale("AppRole"))
     findings = [finding("AppRole", on(0, -2))]
     run(account, on(0), findings)
-    run(account, on(14), findings)
-    account.iam.record_use("AppRole", on(40))
-    day44 = run(account, on(44), findings, InMemoryArchiver())
-    assert steps(day44) == {"AppRole": "clear"}
+    run(account, on(15), findings)
+    account.iam.record_use("AppRole", on(41))
+    day45 = run(account, on(45), findings, InMemoryArchiver())
+    assert steps(day45) == {"AppRole": "clear"}
     assert account.iam.role_names() == ["AppRole"]
-    assert day44.archives == ()
+    assert day45.archives == ()
 
 
 def test_a_refused_archive_is_its_own_failure_and_the_delete_stands() -> None:
@@ -121,7 +121,7 @@ def test_a_refused_archive_is_its_own_failure_and_the_delete_stands() -> None:
     account.iam.add_role(stale("AppRole"))
     findings = [finding("AppRole", on(0, -2))]
     run(account, on(0), findings)
-    run(account, on(14), findings)
+    run(account, on(15), findings)
     archiver = InMemoryArchiver(account_id=ACCOUNT)
     archiver.failures.plan(
         InMemoryArchiver.OPERATION,
@@ -129,20 +129,20 @@ def test_a_refused_archive_is_its_own_failure_and_the_delete_stands() -> None:
         "not authorized to perform: access-analyzer:UpdateFindings",
         subject="finding-AppRole",
     )
-    day44 = run(account, on(44), findings, archiver)
-    (deleted,) = day44.roles
+    day45 = run(account, on(45), findings, archiver)
+    (deleted,) = day45.roles
     assert deleted.outcome is not None
     assert deleted.outcome.status is Status.DONE
     assert account.iam.role_names() == []
-    assert day44.failed == 1
-    (archive,) = day44.archives
+    assert day45.failed == 1
+    (archive,) = day45.archives
     assert archive.failed
     assert archive.line().startswith(
         "failed: archive access-analyzer finding finding-AppRole about AppRole "
         "(deleted, which stands): access-analyzer:UpdateFindings in account "
         f"{ACCOUNT} denied: AccessDeniedException"
     )
-    assert day44.first_failure() == archive.line()
+    assert day45.first_failure() == archive.line()
     assert archiver.archived == []
 
 
@@ -152,8 +152,8 @@ def test_a_dry_run_and_the_steps_before_a_delete_archive_nothing() -> None:
     findings = [finding("AppRole", on(0, -2))]
     archiver = InMemoryArchiver()
     run(account, on(0), findings, archiver)
-    run(account, on(14), findings, archiver)
-    dry = run(account, on(44), findings, archiver, apply=False)
+    run(account, on(15), findings, archiver)
+    dry = run(account, on(45), findings, archiver, apply=False)
     assert steps(dry) == {"AppRole": "delete"}
     assert (dry.archives, archiver.archived) == ((), [])
     assert account.iam.role_names() == ["AppRole"]

@@ -83,7 +83,7 @@ def test_the_campaign_never_notices_quarantines_or_deletes_them(tmp_path: Path) 
         mutator.add_role(stale(name))
     mutator.add_role(stale("app-role"))
     channel = InMemoryChannel("sns:arn:aws:sns:us-east-1:111111111111:dormant")
-    for day in (0, 14, 44, 80):
+    for day in (0, 15, 45, 80):
         now = NOW + timedelta(days=day)
         states = [mutator.describe_role(n) for n in mutator.role_names()]
         report = run_campaign(

@@ -71,10 +71,11 @@ def test_notice_then_unassign_then_restore(sim: Simulation, tmp_path: Path) -> N
         assert "ReadOnly in 111111111111: unassigned on" in text
         assert organization.seed.assignments("111111111111", readonly) == before
 
-        # As if the notice had been given seven days ago: today is its announced day.
+        # As if the seven days' notice had been given eight days ago: the notice day counts
+        # as none, so today is its announced day.
         document = json.loads((backups / NOTICES_NAME).read_text())
-        week_ago = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
-        document["notices"] = dict.fromkeys(document["notices"], week_ago)
+        given = (datetime.now(UTC) - timedelta(days=8)).date().isoformat()
+        document["notices"] = dict.fromkeys(document["notices"], given)
         (backups / NOTICES_NAME).write_text(json.dumps(document))
 
         second = _run(sim, organization, *_retire(url, backups, "--apply", "--max-roles", "2"))

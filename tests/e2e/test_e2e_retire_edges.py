@@ -39,7 +39,7 @@ def test_a_role_in_an_instance_profile_is_never_deleted(
     sim.put_configuration_recorder(ACCOUNT)  # References=config: Config covers the account
     sim.put_role(ACCOUNT, "ProfileRole", **OLD, tags=OWNER, instance_profiles=["web-profile"])
     sim.put_role(ACCOUNT, "PlainRole", **OLD, tags=OWNER)
-    for day in (0, 14, 44):
+    for day in (0, 15, 45):
         deployed.run(sim, on(day))  # raises if any planned change failed
     assert "PlainRole" not in role_names()
     assert "ProfileRole" in role_names()

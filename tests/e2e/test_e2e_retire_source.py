@@ -55,11 +55,11 @@ def _status(sim: Simulation, arn: str, role: str) -> str:
 
 
 def _to_the_delete_day(sim: Simulation, deployed: RetireDeployment) -> None:
-    """Day 0 notice, day 14 quarantine, AWS's daily analysis in between."""
+    """Day 0 notice, day 15 quarantine, AWS's daily analysis in between."""
     assert deployed.run(sim, on(0))["steps"] == {"notify": 1, "keep": 1}
-    access_analyzer.analyze(on(13))
-    assert deployed.run(sim, on(14))["steps"] == {"quarantine": 1, "keep": 1}
-    access_analyzer.analyze(on(43))
+    access_analyzer.analyze(on(14))
+    assert deployed.run(sim, on(15))["steps"] == {"quarantine": 1, "keep": 1}
+    access_analyzer.analyze(on(44))
 
 
 def test_archive_after_delete_with_exactly_the_stacks_grants(
@@ -68,14 +68,14 @@ def test_archive_after_delete_with_exactly_the_stacks_grants(
     deployed = RetireDeployment.create(sim, monkeypatch, STACK)
     arn = _seed(sim)
     _to_the_delete_day(sim, deployed)
-    day44 = deployed.run(sim, on(44))
-    assert day44["steps"] == {"delete": 1, "keep": 1}
-    assert day44["failed"] == 0
+    day45 = deployed.run(sim, on(45))
+    assert day45["steps"] == {"delete": 1, "keep": 1}
+    assert day45["failed"] == 0
     assert "BatchRole" not in role_names()
     assert _status(sim, arn, "BatchRole") == "ARCHIVED"
-    (line,) = day44["archives"]  # type: ignore[misc]
+    (line,) = day45["archives"]  # type: ignore[misc]
     assert line.startswith("archived: access-analyzer finding ")
-    assert f"dormant deleted role BatchRole on {on(44).date().isoformat()}" in line
+    assert f"dormant deleted role BatchRole on {on(45).date().isoformat()}" in line
     assert f"backup: s3://{BUCKET}/roles/{ACCOUNT}-BatchRole.json" in line
     # AWS's finding was archived by the team: never noticed, quarantined or deleted.
     assert "AcceptedRole" in role_names()
@@ -97,7 +97,7 @@ def test_an_archive_refused_fails_the_run_and_the_delete_stands(
     _to_the_delete_day(sim, full)
     short = _trimmed(sim, full, "access-analyzer:UpdateFindings")
     with pytest.raises(DormantError) as failed:
-        short.run(sim, on(44))
+        short.run(sim, on(45))
     message = str(failed.value)
     assert "1 planned changes failed" in message
     assert "about BatchRole (deleted, which stands)" in message

@@ -2,8 +2,8 @@
 
 `dormant.campaign.handler.lambda_handler` runs on each scheduled day as a session of
 `RetireFunctionRole` holding exactly the policies the stack gives it, with the stack's
-managed deny, bucket and topic: day 0 notices, day 14 quarantines, a role used on day 20 is
-kept and its owner told, day 44 backs up and deletes (managed and inline policies first); a
+managed deny, bucket and topic: day 0 notices, day 15 quarantines, a role used on day 20 is
+kept and its owner told, day 45 backs up and deletes (managed and inline policies first); a
 role held by an instance profile (test_e2e_retire_edges), or by a Lambda function that AWS
 Config records, is never deleted and its owner is told what holds it; a Region where Config
 records nothing holds every delete back unless ForceUncovered. That it runs at all under
@@ -98,7 +98,7 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert role_tags("AppRole")["dormant:notice-at"] == DAY0.date().isoformat()
     (told,) = deployed.messages()
     assert told["owner"] == "team-a"
-    quarantine_on = on(14).date().isoformat()
+    quarantine_on = on(15).date().isoformat()
     assert f"AppRole: quarantined on {quarantine_on} unless used or exempted" in told["text"]
     assert f"BatchRole: quarantined on {quarantine_on}" in told["text"]
     (host,) = [line for line in told["text"].splitlines() if "HostRole:" in line]
@@ -109,16 +109,16 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert deployed.run(sim, on(0, hours=3))["done"] == 0
     assert deployed.messages() == []
 
-    day14 = deployed.run(sim, on(14))
-    assert _steps(day14) == {"quarantine": 3}
+    day15 = deployed.run(sim, on(15))
+    assert _steps(day15) == {"quarantine": 3}
     for name in ("AppRole", "BatchRole", "HostRole"):
         assert deployed.policy_arn in attached(name)
         tags = role_tags(name)
-        assert tags["dormant:quarantined-at"].startswith(on(14).date().isoformat())
+        assert tags["dormant:quarantined-at"].startswith(on(15).date().isoformat())
         assert FUNCTION_ROLE not in tags["dormant:quarantined-by"]  # the session's role name
     assert "dormant-retire-us-east-1" in role_tags("AppRole")["dormant:quarantined-by"]
     (told,) = deployed.messages()
-    assert f"deleted on {on(44).date().isoformat()} unless used or exempted" in told["text"]
+    assert f"deleted on {on(45).date().isoformat()} unless used or exempted" in told["text"]
     assert "HostRole: quarantined today" in told["text"]
     assert "kept quarantined" in told["text"]
 
@@ -130,8 +130,8 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     (told,) = deployed.messages()
     assert f"BatchRole: used since its quarantine on {quarantine_on}" in told["text"]
 
-    day44 = deployed.run(sim, on(44))
-    assert _steps(day44) == {"delete": 1, "keep": 2}
+    day45 = deployed.run(sim, on(45))
+    assert _steps(day45) == {"delete": 1, "keep": 2}
     assert "AppRole" not in role_names()
     # Referenced by its instance profile: never deleted, kept quarantined.
     assert {"BatchRole", "HostRole", "LiveRole"} <= role_names()
@@ -148,7 +148,7 @@ def test_sixty_days_deployed_notice_quarantine_delete_and_a_role_used_on_day_20(
     assert "app-inline" in json.dumps(saved)
     assert "app-extra" in json.dumps(saved)
     (told,) = deployed.messages()
-    assert f"AppRole: deleted today ({on(44).date().isoformat()})" in told["text"]
+    assert f"AppRole: deleted today ({on(45).date().isoformat()})" in told["text"]
     assert f"s3://{BUCKET}/roles/" in told["text"]
 
     day60 = deployed.run(sim, on(60))
@@ -174,11 +174,11 @@ def test_notify_mode_gives_notices_only_with_a_role_that_may_not_quarantine(
     _seed(sim)
 
     assert _steps(deployed.run(sim, on(0))) == {"notify": 3}
-    day14 = deployed.run(sim, on(14))
-    assert _steps(day14) == {"keep": 3}
+    day15 = deployed.run(sim, on(15))
+    assert _steps(day15) == {"keep": 3}
     assert deployed.policy_arn not in attached("AppRole")
     assert "dormant:quarantined-at" not in role_tags("AppRole")
-    assert len(deployed.messages()) == 1  # the notice; nothing changed on day 14
+    assert len(deployed.messages()) == 1  # the notice; nothing changed on day 15
 
 
 # The day on which each grant of the function's role is first needed (Apply mode), and on day
@@ -189,23 +189,23 @@ NEEDED_ON = {
     "iam:GetAccountAuthorizationDetails": 0,
     "iam:TagRole": 0,
     "sns:Publish": 0,
-    "iam:GetRole": 14,
-    "iam:ListRolePolicies": 14,
-    "iam:GetRolePolicy": 14,
-    "iam:ListAttachedRolePolicies": 14,
-    "iam:ListInstanceProfilesForRole": 14,
-    "iam:AttachRolePolicy": 14,
+    "iam:GetRole": 15,
+    "iam:ListRolePolicies": 15,
+    "iam:GetRolePolicy": 15,
+    "iam:ListAttachedRolePolicies": 15,
+    "iam:ListInstanceProfilesForRole": 15,
+    "iam:AttachRolePolicy": 15,
     "iam:UntagRole": 20,
-    "s3:GetBucketVersioning": 44,
-    "s3:PutObject": 44,
-    "s3:GetObject": 44,
-    "iam:DeleteRole": 44,
-    "iam:DeleteRolePolicy": 44,
-    "iam:DetachRolePolicy": 44,
-    "iam:PutRolePermissionsBoundary": 44,
+    "s3:GetBucketVersioning": 45,
+    "s3:PutObject": 45,
+    "s3:GetObject": 45,
+    "iam:DeleteRole": 45,
+    "iam:DeleteRolePolicy": 45,
+    "iam:DetachRolePolicy": 45,
+    "iam:PutRolePermissionsBoundary": 45,
     "cloudformation:ListStacks": 0,
     "cloudformation:ListStackResources": 0,
-    "s3:GetObjectVersion": 44,
+    "s3:GetObjectVersion": 45,
 }
 NOT_CALLED_BY_THE_CODE = {"logs:CreateLogStream", "logs:PutLogEvents"}
 # Called only by a failed DeleteRole's undo, to give a role without a boundary of its own back
@@ -246,7 +246,7 @@ def test_each_grant_is_needed(
     _seed(sim)
     if action.startswith("cloudformation:"):
         _stack_role("PaymentsTaskRole")  # a stack whose resources are read
-    for earlier in (0, 14):
+    for earlier in (0, 15):
         if earlier < day:
             full.run(sim, on(earlier))
     if day >= 20:
@@ -281,14 +281,14 @@ def test_a_config_grant_taken_out_holds_every_delete_back(
 ) -> None:
     full = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
     _seed(sim)
-    for day in (0, 14):
+    for day in (0, 15):
         full.run(sim, on(day))
     short = deployed_as(sim, full, without_action(full.stack.role_policies(FUNCTION_ROLE), action))
-    day44 = short.run(sim, on(44))
-    assert day44["failed"] == 0
-    assert "delete" not in day44["steps"]  # not covered: kept, as a reference would keep it
+    day45 = short.run(sim, on(45))
+    assert day45["failed"] == 0
+    assert "delete" not in day45["steps"]  # not covered: kept, as a reference would keep it
     assert {"AppRole", "BatchRole"} <= role_names()
-    full.run(sim, on(45))  # the same day's work with the grant: the deletes go ahead
+    full.run(sim, on(46))  # the same day's work with the grant: the deletes go ahead
     assert not {"AppRole", "BatchRole"} & role_names()
 
 
@@ -369,14 +369,14 @@ def test_a_forged_scheduled_time_changes_nothing(
 def test_a_delete_stopped_by_a_conflict_is_finished_from_the_first_backup_version(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Day 44: DeleteRole meets a DeleteConflict and the stack's role may not undo the
-    stripping (it may attach only its own deny). Day 45 finishes the delete from the backup
+    """Day 45: DeleteRole meets a DeleteConflict and the stack's role may not undo the
+    stripping (it may attach only its own deny). Day 46 finishes the delete from the backup
     taken before day 0's notice: no second version, and that version restores the role
     whole."""
     deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
     _seed(sim)
     deployed.run(sim, on(0))
-    deployed.run(sim, on(14))
+    deployed.run(sim, on(15))
     key = f"roles/{ACCOUNT}-AppRole.json"
     s3 = boto3.client("s3")
     (first,) = s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]
@@ -391,15 +391,15 @@ def test_a_delete_stopped_by_a_conflict_is_finished_from_the_first_backup_versio
         when=lambda params: params.get("RoleName") == "AppRole",
     )
     with pytest.raises(DormantError, match="partly changed"):
-        deployed.run(sim, on(44))
+        deployed.run(sim, on(45))
     assert attached("AppRole") == [deployed.policy_arn]  # stripped, still denied
     # The undo put the deny back, then took off the boundary the delete had set (AppRole
     # had none of its own); the stripped policies it may not put back.
     assert "PermissionsBoundary" not in boto3.client("iam").get_role(RoleName="AppRole")["Role"]
 
-    day45 = deployed.run(sim, on(45))
-    # BatchRole went on day 44; HostRole, in an instance profile, is kept.
-    assert _steps(day45) == {"delete": 1, "keep": 1}
+    day46 = deployed.run(sim, on(46))
+    # BatchRole went on day 45; HostRole, in an instance profile, is kept.
+    assert _steps(day46) == {"delete": 1, "keep": 1}
     assert "AppRole" not in role_names()
     assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=key)["Versions"]) == 1
 
@@ -460,11 +460,11 @@ def test_a_role_a_config_recorded_function_uses_is_never_deleted(
     (told,) = [m for m in _notices_of(deployed, sim, 0) if "BatchRole" in m["text"]]
     (line,) = [line for line in told["text"].splitlines() if "BatchRole:" in line]
     assert "never deleted while referenced by AWS::Lambda::Function nightly" in line
-    deployed.run(sim, on(14))
-    day44 = deployed.run(sim, on(44))
+    deployed.run(sim, on(15))
+    day45 = deployed.run(sim, on(45))
     assert "BatchRole" in role_names()
     assert "AppRole" not in role_names()
-    assert day44["steps"] == {"delete": 1, "keep": 2}
+    assert day45["steps"] == {"delete": 1, "keep": 2}
 
 
 def _notices_of(deployed: RetireDeployment, sim: Simulation, day: int) -> list[dict[str, Any]]:
@@ -483,13 +483,13 @@ def test_a_region_config_does_not_record_holds_deletes_back_unless_forced(
     (line,) = [line for line in told["text"].splitlines() if "AppRole:" in line]
     gap = "no AWS Config recorder in this account and Region"
     assert (gap in line) is not force_uncovered
-    deployed.run(sim, on(14))
-    day44 = deployed.run(sim, on(44))
+    deployed.run(sim, on(15))
+    day45 = deployed.run(sim, on(45))
     assert ("AppRole" in role_names()) is not force_uncovered
     assert "HostRole" in role_names()  # a reference found always holds it back
     if not force_uncovered:
-        assert day44["steps"] == {"keep": 3}
-        assert day44["failed"] == 0
+        assert day45["steps"] == {"keep": 3}
+        assert day45["failed"] == 0
 
 
 def test_references_iam_reads_no_config(sim: Simulation, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -499,7 +499,7 @@ def test_references_iam_reads_no_config(sim: Simulation, monkeypatch: pytest.Mon
     assert "query-config-for-references" not in deployed.stack.role_policies(FUNCTION_ROLE)
     _seed(sim, recorder=False)
     sim.recorder.reset()
-    for day in (0, 14, 44):
+    for day in (0, 15, 45):
         deployed.run(sim, on(day))
     assert sim.recorder.calls("config") == 0
     assert "AppRole" not in role_names()
@@ -546,7 +546,7 @@ def test_a_role_a_stack_created_is_never_retired_though_it_carries_no_stack_tag(
     deployed = RetireDeployment.create(sim, monkeypatch, {"RetireMode": "Apply"})
     _seed(sim)
     _stack_role("PaymentsTaskRole")
-    for day in (0, 14, 44):
+    for day in (0, 15, 45):
         deployed.run(sim, on(day))
         assert "dormant:notice-at" not in role_tags("PaymentsTaskRole")
         assert deployed.policy_arn not in attached("PaymentsTaskRole")

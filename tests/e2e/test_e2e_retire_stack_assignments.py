@@ -1,6 +1,7 @@
 """deploy/retire.yaml with Assignments Enabled, as the stack's own role, enforced: the daily
 run in the management account tells each permission set's owner on day 0, and on the day
-the notice announced (NoticeDays later, by the function's clock) backs up and removes the
+the notice announced (NoticeDays whole days after the notice day, by the function's
+clock) backs up and removes the
 unused pairs' assignments in three accounts; the account whose member role may read
 nothing is named and left; restore gives the assignments back exactly. In Notify mode the
 role may not remove an assignment, and none is removed."""
@@ -59,7 +60,7 @@ def test_notice_then_unassign_on_the_announced_day_and_restore(
     assert assigned["steps"] == {"notify": 3}  # type: ignore[index]
     assert [a["account_id"] for a in assigned["accounts_not_read"]] == [DENIED]  # type: ignore[index]
     told = {m["owner"]: m["text"] for m in deployed.messages()}
-    announced = (DAY0 + timedelta(days=14)).date().isoformat()
+    announced = (DAY0 + timedelta(days=15)).date().isoformat()
     assert f"ReadOnly in 111111111111: unassigned on {announced}" in told["security"]
     assert (
         f"AdministratorAccess in 222222222222: unassigned on {announced}" in told["platform-team"]
@@ -70,9 +71,9 @@ def test_notice_then_unassign_on_the_announced_day_and_restore(
     assert day7["assignments"]["steps"] == {"keep": 3}  # type: ignore[index]
     assert _assigned(organization) == before
 
-    day14 = deployed.run(sim, DAY0 + timedelta(days=14))
-    assert day14["assignments"]["steps"] == {"unassign": 3}  # type: ignore[index]
-    assert day14["assignments"]["done"] == 3  # type: ignore[index]
+    day15 = deployed.run(sim, DAY0 + timedelta(days=15))
+    assert day15["assignments"]["steps"] == {"unassign": 3}  # type: ignore[index]
+    assert day15["assignments"]["done"] == 3  # type: ignore[index]
     assert all(not found for found in _assigned(organization).values())
     told = {m["owner"]: m["text"] for m in deployed.messages()}
     assert f"s3://{BUCKET}/assignments/" in told["security"]
@@ -95,12 +96,12 @@ def test_notice_then_unassign_on_the_announced_day_and_restore(
     assert _assigned(organization) == before
 
     # Restored and still unused: a fresh notice, never an unassignment without one.
-    day15 = deployed.run(sim, DAY0 + timedelta(days=15))
-    assert day15["assignments"]["steps"] == {"notify": 3}  # type: ignore[index]
+    day16 = deployed.run(sim, DAY0 + timedelta(days=16))
+    assert day16["assignments"]["steps"] == {"notify": 3}  # type: ignore[index]
     notices = json.loads(
         s3.get_object(Bucket=BUCKET, Key="assignments/assignment-notices.json")["Body"].read()
     )
-    assert set(notices["notices"].values()) == {(DAY0 + timedelta(days=15)).date().isoformat()}
+    assert set(notices["notices"].values()) == {(DAY0 + timedelta(days=16)).date().isoformat()}
 
 
 def test_notify_mode_may_not_remove_an_assignment_and_does_not(
@@ -121,14 +122,14 @@ def test_notify_mode_may_not_remove_an_assignment_and_does_not(
     organization = _organization(sim)
     before = _assigned(organization)
     assert deployed.run(sim, DAY0)["assignments"]["steps"] == {"notify": 3}  # type: ignore[index]
-    day14 = deployed.run(sim, DAY0 + timedelta(days=14))
-    assert day14["assignments"]["steps"] == {"keep": 3}  # type: ignore[index]
+    day15 = deployed.run(sim, DAY0 + timedelta(days=15))
+    assert day15["assignments"]["steps"] == {"keep": 3}  # type: ignore[index]
     assert _assigned(organization) == before
 
 
 @pytest.mark.parametrize(
     ("action", "day"),
-    [("organizations:DescribeOrganization", 0), ("sso:DeleteAccountAssignment", 14)],
+    [("organizations:DescribeOrganization", 0), ("sso:DeleteAccountAssignment", 15)],
 )
 def test_each_new_grant_is_needed(
     sim: Simulation, monkeypatch: pytest.MonkeyPatch, action: str, day: int

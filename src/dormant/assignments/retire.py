@@ -28,7 +28,13 @@ from dormant.assignments.remediate.notices import NoticeBook
 from dormant.assignments.remediate.run import AssignmentWriter, unassign
 from dormant.core.errors import DormantError, RemediationRefused
 from dormant.core.model import Compliance
-from dormant.remediation.notice import LifecycleStep, NextStep, days_since, due_on, used_since
+from dormant.remediation.notice import (
+    LifecycleStep,
+    NextStep,
+    notice_ends,
+    notice_served,
+    used_since,
+)
 from dormant.remediation.outcome import Outcome, Status
 
 __all__ = [
@@ -128,11 +134,11 @@ def _step_for(
         return AssignmentRetirement(
             finding, LifecycleStep.KEEP, "not unassigned: it holds the caller's own access"
         )
-    following = NextStep(LifecycleStep.UNASSIGN, due_on(today, notice_days))
+    following = NextStep(LifecycleStep.UNASSIGN, notice_ends(today, notice_days))
     if noticed is None or used_since(noticed, last_used):
         return AssignmentRetirement(finding, LifecycleStep.NOTIFY, finding.annotation, following)
-    announced = due_on(noticed, notice_days)
-    if days_since(noticed, now) < notice_days:
+    announced = notice_ends(noticed, notice_days)
+    if not notice_served(noticed, now, notice_days):
         return AssignmentRetirement(
             finding,
             LifecycleStep.KEEP,

@@ -311,7 +311,7 @@ def _deleted(results: Sequence[RetireResult], now: datetime) -> list[Archived]:
 
 
 def _notice_only(item: Item) -> Item:
-    if isinstance(item, Retirement) and item.renewal:
+    if item.renewal:
         # Its announced day passed; the new notice waits for quarantines to be on, so that
         # the day it names is one that can come.
         return replace(

@@ -116,8 +116,9 @@ def _summary(report: CampaignReport, noticing: bool) -> str:
     metavar="N",
     default=0,
     show_default=True,
-    help="Tell the owner first (tag dormant:notice-at) and quarantine only N whole days "
-    "later, if still unused. 0: no notice step. Above 0 needs --notify.",
+    help="Tell the owner first (tag dormant:notice-at) and quarantine only after N whole "
+    "days, the notice day counting as none, if still unused. 0: no notice step. Above 0 "
+    "needs --notify.",
 )
 @click.option(
     "--notify",

@@ -1,9 +1,13 @@
 """The retire lifecycle's notice, as pure data: the tag that records it and the dates it sets.
 
 Before a retire campaign takes access away it tells the resource's owner, and tags the role
-or user ``dormant:notice-at`` with the UTC day it did. The resource is quarantined once
-``notice_days`` whole UTC days have passed since that day, and only if it is still unused;
-a resource used (or exempted) since its notice has the tag removed. Every kind reads and
+or user ``dormant:notice-at`` with the UTC day it did. The notice runs in clear days: the
+day it was given counts as none, so a notice of ``notice_days`` given on day D ends on
+D + ``notice_days`` + 1 (``notice_ends``). Whatever the hour it was given (a scheduled run
+at 23:00, or a run by hand), and whatever the hour of the run that quarantines, the owner
+then had at least ``notice_days`` whole days (24 hours each) before it. The resource is
+quarantined on or after that day, and only if it is still unused; a resource used (or
+exempted) since its notice has the tag removed. Every kind reads and
 writes the same tag the same way. Standard library only; no clock (``now`` is an argument).
 """
 
@@ -19,9 +23,10 @@ __all__ = [
     "TAG_NOTICE_AT",
     "LifecycleStep",
     "NextStep",
-    "days_since",
     "due_on",
     "notice_day",
+    "notice_ends",
+    "notice_served",
     "notice_tag_value",
     "parse_notice_day",
     "used_since",
@@ -76,11 +81,6 @@ def notice_day(tags: Iterable[tuple[str, str]]) -> date | None:
     return parse_notice_day(next((v for k, v in tags if k == TAG_NOTICE_AT), None))
 
 
-def days_since(day: date, now: datetime) -> int:
-    """Whole UTC days from the start of ``day`` to ``now``."""
-    return (now.astimezone(UTC).date() - day).days
-
-
 def used_since(day: date, last_used: datetime | None) -> bool:
     """The resource was used on or after the notice day (UTC)."""
     if last_used is None:
@@ -91,3 +91,16 @@ def used_since(day: date, last_used: datetime | None) -> bool:
 def due_on(day: date, days: int) -> date:
     """The day ``days`` whole days after ``day``."""
     return day + timedelta(days=days)
+
+
+def notice_ends(day: date, notice_days: int) -> date:
+    """The first UTC day on which a notice given on ``day`` has lasted ``notice_days`` whole
+    days, at whatever hour of ``day`` it was given and of that day it is acted on: the day of
+    the notice counts as none. The day a notice announces, and the earliest day of the step
+    it announces."""
+    return day + timedelta(days=notice_days + 1)
+
+
+def notice_served(day: date, now: datetime, notice_days: int) -> bool:
+    """A notice given on ``day`` has run its ``notice_days`` clear days at ``now``."""
+    return now.astimezone(UTC).date() >= notice_ends(day, notice_days)

@@ -29,7 +29,7 @@ from dormant.assignments.model import (
     permission_set_name_of,
 )
 from dormant.core.model import Compliance
-from dormant.remediation.notice import days_since, due_on, used_since
+from dormant.remediation.notice import notice_ends, notice_served, used_since
 
 __all__ = [
     "PairViolation",
@@ -82,9 +82,9 @@ def _notice_refusal(
 ) -> str | None:
     if noticed_on is None:
         return "no notice was delivered to its owner"
-    if days_since(noticed_on, now) < notice_days:
+    if not notice_served(noticed_on, now, notice_days):
         return f"its notice of {noticed_on} is under the {notice_days} days of notice"
-    announced = due_on(noticed_on, notice_days)
+    announced = notice_ends(noticed_on, notice_days)
     if now.astimezone(UTC).date() > announced:
         return f"its notice of {noticed_on} announced {announced}, which passed: told again first"
     role = finding.subject.role

@@ -25,7 +25,7 @@ from pathlib import Path
 from dormant.core.errors import DormantError
 from dormant.core.settings import Settings
 from dormant.remediation.budget import Budget
-from dormant.remediation.notice import LifecycleStep, NextStep, days_since, due_on
+from dormant.remediation.notice import LifecycleStep, NextStep, due_on, notice_ends, notice_served
 from dormant.remediation.outcome import Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
@@ -144,10 +144,10 @@ def _unquarantined_step(status: RoleStatus, plan: _Schedule) -> Retirement | Non
                 name,
                 RetireStep.NOTIFY,
                 finding.annotation,
-                next=NextStep(RetireStep.QUARANTINE, due_on(today, plan.notice_days)),
+                next=NextStep(RetireStep.QUARANTINE, notice_ends(today, plan.notice_days)),
             )
-        quarantine_on = due_on(noticed, plan.notice_days)
-        if days_since(noticed, plan.now) < plan.notice_days:
+        quarantine_on = notice_ends(noticed, plan.notice_days)
+        if not notice_served(noticed, plan.now, plan.notice_days):
             return Retirement(
                 name,
                 RetireStep.KEEP,
@@ -161,7 +161,7 @@ def _unquarantined_step(status: RoleStatus, plan: _Schedule) -> Retirement | Non
                 RetireStep.NOTIFY,
                 f"{finding.annotation}; the notice of {noticed} announced a quarantine on "
                 f"{quarantine_on}, which passed without one: told again",
-                next=NextStep(RetireStep.QUARANTINE, due_on(today, plan.notice_days)),
+                next=NextStep(RetireStep.QUARANTINE, notice_ends(today, plan.notice_days)),
                 renewal=True,
             )
     return Retirement(
@@ -193,13 +193,14 @@ def _step_for(status: RoleStatus, plan: _Schedule) -> Retirement | None:
             f"quarantined, but its tag {TAG_QUARANTINED_AT} is missing or unreadable: "
             "never deleted; release it, or quarantine it again"
         )
+    began = since.astimezone(UTC).date()
     if status.used_since_quarantine:
         if status.noticed_on is not None:
             # Told once: taking the notice off marks that the owner knows.
             return Retirement(
                 name,
                 RetireStep.CLEAR,
-                f"used since its quarantine on {since.astimezone(UTC).date()} (its calls "
+                f"used since its quarantine on {began} (its calls "
                 "were denied): kept, never deleted; release it if it is needed",
             )
         return keep("used since quarantine: release it if it is needed")
@@ -209,21 +210,20 @@ def _step_for(status: RoleStatus, plan: _Schedule) -> Retirement | None:
     if unnoticed and status.unused and status.refusal is None:
         # Quarantined by someone else (the SSM automation, the command line): its owner
         # is told before it is deleted, and gets the whole notice.
-        due = max(due_on(since.astimezone(UTC).date(), after_days), due_on(today, plan.notice_days))
+        due = max(due_on(began, after_days), notice_ends(today, plan.notice_days))
         return Retirement(
             name,
             RetireStep.NOTIFY,
-            f"quarantined on {since.astimezone(UTC).date()} without this campaign's notice: "
-            "told before it is deleted",
+            f"quarantined on {began} without this campaign's notice: told before it is deleted",
             next=NextStep(RetireStep.DELETE, due),
         )
-    delete_day = due_on(since.astimezone(UTC).date(), after_days)
+    delete_day = due_on(began, after_days)
     waits_for = ""
     if plan.notice_days > 0 and noticed is not None:
-        told_by = due_on(noticed, plan.notice_days)
+        told_by = notice_ends(noticed, plan.notice_days)
         if told_by > delete_day:
             delete_day = told_by
-            waits_for = f", and {plan.notice_days} days after its notice of {noticed}"
+            waits_for = f", and after the {plan.notice_days} days of its notice of {noticed}"
     delete_on = NextStep(RetireStep.DELETE, delete_day)
     if days < after_days or today < delete_day:
         return keep(
