@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from dormant.aws.finding_sources import FindingReader
+from dormant.aws.findings_source import FindingReader
 from dormant.core.aws_findings import AwsFinding
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings

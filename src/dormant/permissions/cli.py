@@ -163,7 +163,7 @@ def _read_flagged(
 ) -> tuple[PermissionsResult, str]:
     """The roles AWS's UnusedPermission findings name (narrowed to `names`), each decided by
     dormant and joined with AWS's finding (``dormant.permissions.aws_findings``)."""
-    from dormant.aws.finding_sources import finding_reader
+    from dormant.aws.findings_source import finding_reader
     from dormant.aws.session import caller_account
     from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names
     from dormant.permissions.aws import access_client_config
