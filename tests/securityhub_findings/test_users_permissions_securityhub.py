@@ -198,3 +198,24 @@ def test_an_analyzer_arn_is_refused_with_security_hub(dormant: Any, command: str
     assert result.stdout == ""
     assert "--analyzer-arn" in result.stderr
     assert "needs --source access-analyzer" in result.stderr
+
+
+def test_quarantine_from_the_report_never_acts_on_an_ambiguous_key(
+    dormant: Any, sim_server: SimulatedAws
+) -> None:
+    """`two` is NON_COMPLIANT by dormant's own decision, but Security Hub's findings about it
+    cannot say which key they mean: a quarantine fed the report leaves it alone."""
+    seeded_users(sim_server, securityhub=True)
+    found = _run(sim_server, _caller(sim_server, USERS_POLICY), "users", "-f", "json")
+    assert found.returncode == 1, found.stderr
+    noncompliant = {
+        f["user_name"]
+        for f in json.loads(found.stdout)["findings"]
+        if f["compliance"] == "NON_COMPLIANT"
+    }
+    assert noncompliant == {"idle", "two"}
+    dry = dormant("quarantine", "--from", "-", input=found.stdout, env=sim_server.env())
+    assert dry.returncode == 0, dry.stderr
+    planned = [line for line in dry.stdout.splitlines() if line.startswith("planned: ")]
+    assert planned == ["planned: would quarantine user idle"]
+    assert "two" not in dry.stdout
