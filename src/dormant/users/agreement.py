@@ -33,6 +33,7 @@ from datetime import datetime
 from dormant.core.aws_findings import (
     Agreement,
     AwsFinding,
+    FindingSource,
     allow_listed,
     exempt_by_tag,
     unreachable_failures,
@@ -58,7 +59,10 @@ KEY_FINDING = "UnusedIAMUserAccessKey"
 # The finding types `dormant users --source ...` reads.
 USER_FINDING_TYPES = (KEY_FINDING, PASSWORD_FINDING)
 _KEYS = (CredentialKind.ACCESS_KEY_1, CredentialKind.ACCESS_KEY_2)
-_SOURCE_NAMES = {"securityhub": "Security Hub", "access-analyzer": "Access Analyzer"}
+_SOURCE_NAMES = {
+    FindingSource.SECURITYHUB.value: "Security Hub",
+    FindingSource.ACCESS_ANALYZER.value: "Access Analyzer",
+}
 
 
 def _keys(finding: UserFinding) -> list[CredentialStatus]:
