@@ -44,7 +44,8 @@ class AwsUserFindingsPlan:
 
 
 def run_aws_user_findings(plan: AwsUserFindingsPlan) -> dict[str, Any]:
-    from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer
+    from dormant.aws.access_analyzer import find_analyzer
+    from dormant.aws.findings_source import AccessAnalyzerReader
     from dormant.core.settings import Settings
     from dormant.users.agreement import join_user_findings
     from dormant.users.aws import IamUserSource
@@ -149,7 +150,8 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
     used and old enough get an UnusedPermission finding. What ``dormant permissions --source
     access-analyzer`` runs: the listing, GAAD, a last-access job per weighed flagged role,
     GetFindingV2 only for those (an exempt role is spared whatever its services)."""
-    from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer
+    from dormant.aws.access_analyzer import find_analyzer
+    from dormant.aws.findings_source import AccessAnalyzerReader
     from dormant.core.settings import Settings
     from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
     from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names

@@ -46,7 +46,7 @@ from dormant.core.settings import parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
-from dormant.roles.aws_findings import AwsFindings, joined_with_aws, parse_source, read_aws_findings
+from dormant.roles.aws_findings import ROLE_FINDING_TYPES, joined_with_aws, parse_source
 from dormant.roles.cli_accounts import live_account, many_accounts, warn
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
@@ -57,7 +57,7 @@ from dormant.roles.scan import scan as scan_roles
 from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
-    pass
+    from dormant.aws.findings_source import SourceFindings
 
 
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
@@ -205,14 +205,16 @@ def run_scan(
     multi_account = False
     quota: RoleQuota | None = None
     rows: Iterable[Row]
-    aws: AwsFindings | None = None
+    aws: SourceFindings | None = None
     if finding_source is not FindingSource.DORMANT:
         # AWS's findings first: a missing analyzer or permission fails before any scan.
+        from dormant.aws.findings_source import finding_reader, read_all
         from dormant.aws.session import caller_account, client_config
 
         session = user_session(profile, region)
         caller = caller_account(session, client_config())
-        aws = read_aws_findings(session, finding_source, caller, analyzer_arn=analyzer_arn)
+        reader = finding_reader(finding_source, session, caller, analyzer_arn=analyzer_arn)
+        aws = read_all(reader, ROLE_FINDING_TYPES)
     if snapshot is not None:
         findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
