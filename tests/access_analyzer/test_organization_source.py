@@ -299,3 +299,13 @@ def test_role_names_and_accounts_narrow_the_flagged_roles(
     report = json.loads(result.stdout)
     assert [(f["account_id"], f["role_name"]) for f in report["findings"]] == [(MEMBER, "kept")]
     assert report["failures"] == []
+
+
+@pytest.mark.parametrize("option", ["--org", "--accounts"])
+def test_retire_with_a_source_stays_in_the_account_it_runs_in(dormant: Any, option: str) -> None:
+    # An organization analyzer's findings are readable only from its owner account, and the
+    # deployed campaign runs in each account: retire has no way across accounts.
+    result = dormant("retire", "--source", "access-analyzer", option, "accounts.txt")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"no such option '{option}'" in result.stderr
