@@ -110,7 +110,6 @@ def _read(
     now: datetime,
     workers: int,
     in_flight: int,
-    filter_names: bool = False,
 ) -> tuple[PermissionsResult, str, bool]:
     from dormant.aws.session import aws_call, caller_account
     from dormant.permissions.aws import access_client_config
@@ -150,7 +149,6 @@ def _read(
             workers=workers,
             in_flight=in_flight,
             on_role_done=on_role_done,
-            filter_names=filter_names,
         )
         return result, f"account {account}", False
 
