@@ -109,7 +109,7 @@ def test_without_one_documented_action_the_command_fails_naming_it(
 
 def test_source_options_are_checked_before_anything_is_read(dormant: Any) -> None:
     cases = [
-        (["--source", "access-analyzer", "--org"], "--org"),
+        (["--source", "access-analyzer", "--org", "--accounts", "accounts.txt"], "--org"),
         (
             ["--all", "--analyzer-arn", "arn:aws:access-analyzer:us-east-1:1:analyzer/a"],
             "--analyzer-arn",

@@ -172,7 +172,7 @@ def test_source_options_are_checked_before_anything_is_read(dormant: Any, tmp_pa
             ["--source", "access-analyzer", "--credential-report", str(report)],
             "--credential-report",
         ),
-        (["--source", "access-analyzer", "--org"], "--org"),
+        (["--source", "access-analyzer", "--org", "--credential-report", str(report)], "--org"),
         (["--analyzer-arn", "arn:aws:access-analyzer:us-east-1:1:analyzer/a"], "--analyzer-arn"),
     ]
     for args, named in cases:

@@ -10,6 +10,7 @@ import click
 from dormant.core.aws_findings import FindingSource, parse_finding_source
 
 __all__ = [
+    "ORGANIZATION_SCOPE",
     "finding_source_options",
     "live_source_options",
     "parse_finding_source",
@@ -59,10 +60,11 @@ def finding_source_options(
 # `dormant retire`'s and `dormant delete`'s: the findings about the account's own roles.
 live_source_options = finding_source_options("role", "UnusedIAMRole")
 
-# `dormant scan`'s.
-source_options = finding_source_options(
-    "role",
-    "UnusedIAMRole",
-    scope="Live: the current account, or with --org/--accounts the findings of the "
-    "administrator's organization analyzer joined in each member account.",
+# What the commands that read an organization analyzer's findings across accounts say.
+ORGANIZATION_SCOPE = (
+    "Live: the current account, or with --org/--accounts the findings of the "
+    "administrator's organization analyzer joined in each member account."
 )
+
+# `dormant scan`'s.
+source_options = finding_source_options("role", "UnusedIAMRole", scope=ORGANIZATION_SCOPE)

@@ -39,8 +39,8 @@ from dormant.core.aws_findings import (
     UnusedService,
     allow_listed,
     exempt_by_tag,
-    unreachable_failures,
 )
+from dormant.core.finding_split import join_by_arn
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
 from dormant.permissions.model import PermissionsFinding, PermissionsReason
@@ -180,41 +180,31 @@ def join_permission_findings(
     wanted: Collection[str] | None = None,
     operation: str = "access-analyzer:ListFindingsV2",
 ) -> tuple[list[PermissionsFinding], list[AccountFailure]]:
-    """One dormant finding per AWS finding about a role's permissions (AWS's order), with
+    """One dormant finding per AWS finding about a role's permissions (AWS's order
+    within each account), with
     `aws_finding` and `agreement`; and what could not be joined.
 
     `findings` are dormant's decisions on the roles AWS flags; `wanted` (role names) narrows
     the findings joined, as the command's role names do.
     """
-    by_arn = {finding.arn: finding for finding in findings}
-    joined: list[PermissionsFinding] = []
-    unreachable: dict[str, list[AwsFinding]] = {}
-    failures: list[AccountFailure] = []
-    for aws in aws_findings:
-        name = _role_name(aws.resource_arn)
-        if wanted is not None and name not in wanted:
-            continue
-        if aws.account_id not in reachable_accounts:
-            unreachable.setdefault(aws.account_id, []).append(aws)
-            continue
-        finding = by_arn.get(aws.resource_arn)
-        if finding is None:
-            what = (
-                "which IAM no longer holds (deleted after AWS's analysis of "
-                f"{aws.analyzed_at:%Y-%m-%d})"
-                if name is not None
-                else "not a role (dormant permissions judges roles only)"
-            )
-            failures.append(
-                AccountFailure(
-                    aws.account_id,
-                    operation,
-                    f"AWS finding {aws.id} (UnusedPermission) names {aws.resource_arn}, {what}",
-                )
-            )
-            continue
-        joined.append(
-            replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
+
+    def missing(aws: AwsFinding) -> str:
+        what = (
+            "which IAM no longer holds (deleted after AWS's analysis of "
+            f"{aws.analyzed_at:%Y-%m-%d})"
+            if _role_name(aws.resource_arn) is not None
+            else "not a role (dormant permissions judges roles only)"
         )
-    noun = ("role with unused permissions", "roles with unused permissions")
-    return joined, failures + unreachable_failures(unreachable, operation, noun)
+        return f"AWS finding {aws.id} (UnusedPermission) names {aws.resource_arn}, {what}"
+
+    return join_by_arn(
+        (aws for aws in aws_findings if wanted is None or _role_name(aws.resource_arn) in wanted),
+        findings,
+        lambda finding, aws: replace(
+            finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now)
+        ),
+        reached=reachable_accounts,
+        operation=operation,
+        noun=("role with unused permissions", "roles with unused permissions"),
+        missing=missing,
+    )

@@ -7,8 +7,9 @@
   most ``workers`` calls at once).
 - ``accounts_permissions``: the same in each target account, one account after another
   (each with its roles in parallel: IAM throttles these jobs per account), the caller's own
-  account with its credentials, the others through ``sts:AssumeRole`` of ``role_name``. An
-  account that cannot be opened or listed fails alone.
+  account with its credentials, the others through ``sts:AssumeRole`` of ``role_name``
+  (``permissions_in_account``). An account that cannot be opened or listed fails alone
+  (``account_failure``).
 
 No decisions here, and no output: the command line renders what comes back.
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dormant.aws.orgs import caller_identity
+from dormant.aws.orgs import CallerIdentity, caller_identity
 from dormant.aws.session import (
     assume_role_session,
 )
@@ -43,8 +44,10 @@ if TYPE_CHECKING:
     from mypy_boto3_iam import IAMClient
 
 __all__ = [
+    "account_failure",
     "account_permissions",
     "accounts_permissions",
+    "permissions_in_account",
 ]
 
 
@@ -106,6 +109,56 @@ def account_permissions(
     return result
 
 
+def permissions_in_account(
+    session: boto3.session.Session,
+    caller: CallerIdentity,
+    account: str,
+    names: Sequence[str] | None,
+    *,
+    role_name: str,
+    settings: Settings,
+    now: datetime,
+    workers: int,
+    in_flight: int = DEFAULT_IN_FLIGHT,
+    on_roles: OnRoles | None = None,
+    on_role_done: OnRole | None = None,
+    source_options: dict[str, Any] | None = None,
+) -> PermissionsResult:
+    """Decide the roles of one account (``names``; None: every role), the caller's own with
+    its credentials, another through ``role_name``; raises what stops the whole account
+    (``account_failure`` says it as a failure)."""
+    config = access_client_config(workers)
+    if account == caller.account_id:
+        account_session = session
+    else:
+        account_session = assume_role_session(
+            session,
+            f"arn:{caller.partition}:iam::{account}:role/{role_name}",
+            session_name="dormant-permissions",
+            config=config,
+        )
+    return account_permissions(
+        account_session.client("iam", config=config),
+        account,
+        names,
+        settings=settings,
+        now=now,
+        workers=workers,
+        in_flight=in_flight,
+        on_roles=on_roles,
+        on_role_done=on_role_done,
+        filter_names=True,
+        source_options=source_options,
+    )
+
+
+def account_failure(account: str, exc: AwsAccessError | RoleDataError) -> AccountFailure:
+    """An account that could not be opened or listed, as its one failure."""
+    if isinstance(exc, AwsAccessError):
+        return AccountFailure(account, exc.operation or "permissions", str(exc))
+    return AccountFailure(account, "iam:GetAccountAuthorizationDetails", str(exc))
+
+
 def accounts_permissions(
     session: boto3.session.Session,
     targets: Iterable[AccountTarget],
@@ -122,44 +175,26 @@ def accounts_permissions(
 ) -> PermissionsResult:
     """Decide the roles of every target account; a named role an account lacks is no failure
     there (names pick roles across accounts), an account that cannot be read is one."""
-    config = access_client_config(workers)
-    caller = caller_identity(session, config)
+    caller = caller_identity(session, access_client_config(workers))
     merged = PermissionsResult([], [])
     for target in unique_targets(targets):
-        account = target.account_id
         try:
-            if account == caller.account_id:
-                account_session = session
-            else:
-                account_session = assume_role_session(
-                    session,
-                    f"arn:{caller.partition}:iam::{account}:role/{role_name}",
-                    session_name="dormant-permissions",
-                    config=config,
-                )
-            iam = account_session.client("iam", config=config)
-            result = account_permissions(
-                iam,
-                account,
+            result = permissions_in_account(
+                session,
+                caller,
+                target.account_id,
                 names,
+                role_name=role_name,
                 settings=settings,
                 now=now,
                 workers=workers,
                 in_flight=in_flight,
                 on_roles=on_roles,
                 on_role_done=on_role_done,
-                filter_names=True,
                 source_options=source_options,
             )
-        except AwsAccessError as exc:
-            merged.failures.append(
-                AccountFailure(account, exc.operation or "permissions", str(exc))
-            )
-            continue
-        except RoleDataError as exc:
-            merged.failures.append(
-                AccountFailure(account, "iam:GetAccountAuthorizationDetails", str(exc))
-            )
+        except (AwsAccessError, RoleDataError) as exc:
+            merged.failures.append(account_failure(target.account_id, exc))
             continue
         merged.findings.extend(result.findings)
         merged.failures.extend(result.failures)

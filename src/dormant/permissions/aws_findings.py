@@ -2,10 +2,12 @@
 their details read only where the join needs them (never for Security Hub's, read whole), and
 the join.
 
-`joined_with_aws_findings` takes the findings the command listed (one ListFindingsV2 page per
+`joined_in_accounts` takes the findings the command listed (one ListFindingsV2 page per
 1,000) and dormant's decisions on the roles they name, calls the reader's `details`
 (GetFindingV2, its details paged) only for a role whose decision weighed its services
-(`dormant.permissions.agreement.needs_details`), and joins. Adapter: no decision here.
+(`dormant.permissions.agreement.needs_details`), and joins, in one account or in each of many
+(an organization analyzer's findings, read from its administrator; details are asked from
+the caller's analyzer, which listed them). Adapter: no decision here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,36 @@ from dormant.core.settings import Settings
 from dormant.permissions.agreement import join_permission_findings, needs_details
 from dormant.permissions.model import PermissionsFinding
 
-__all__ = ["joined_with_aws_findings"]
+__all__ = ["joined_in_accounts", "joined_with_aws_findings"]
+
+
+def joined_in_accounts(
+    reader: FindingReader,
+    aws_findings: Sequence[AwsFinding],
+    findings: Sequence[PermissionsFinding],
+    *,
+    reached: Collection[str],
+    settings: Settings,
+    now: datetime,
+    wanted: Collection[str] | None,
+) -> tuple[list[PermissionsFinding], list[AccountFailure]]:
+    """Each AWS finding with dormant's decision on its role and whether they agree, in every
+    account of `reached` (those whose roles `findings` hold); what could not be joined is a
+    failure. The caller's `reader` gives the details."""
+    by_arn = {finding.arn: finding for finding in findings}
+    detailed = [
+        reader.details(aws) if needs_details(aws, by_arn.get(aws.resource_arn)) else aws
+        for aws in aws_findings
+    ]
+    return join_permission_findings(
+        detailed,
+        findings,
+        settings=settings,
+        now=now,
+        reachable_accounts=reached,
+        wanted=wanted,
+        operation=reader.operation,
+    )
 
 
 def joined_with_aws_findings(
@@ -33,19 +64,13 @@ def joined_with_aws_findings(
     now: datetime,
     wanted: Collection[str] | None,
 ) -> tuple[list[PermissionsFinding], list[AccountFailure]]:
-    """Each AWS finding with dormant's decision on its role and whether they agree; what could
-    not be joined is a failure."""
-    by_arn = {finding.arn: finding for finding in findings}
-    detailed = [
-        reader.details(aws) if needs_details(aws, by_arn.get(aws.resource_arn)) else aws
-        for aws in aws_findings
-    ]
-    return join_permission_findings(
-        detailed,
+    """`joined_in_accounts` in one account."""
+    return joined_in_accounts(
+        reader,
+        aws_findings,
         findings,
+        reached={account},
         settings=settings,
         now=now,
-        reachable_accounts={account},
         wanted=wanted,
-        operation=reader.operation,
     )

@@ -33,7 +33,11 @@ from dormant.cli.output import (
     output_stream,
     resolve_format,
 )
-from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.cli.source import (
+    ORGANIZATION_SCOPE,
+    finding_source_options,
+    parse_finding_source,
+)
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
@@ -105,7 +109,6 @@ def _read(
     now: datetime,
     workers: int,
     in_flight: int,
-    filter_names: bool = False,
 ) -> tuple[PermissionsResult, str, bool]:
     from dormant.aws.session import aws_call, caller_account
     from dormant.permissions.aws import access_client_config
@@ -145,53 +148,8 @@ def _read(
             workers=workers,
             in_flight=in_flight,
             on_role_done=on_role_done,
-            filter_names=filter_names,
         )
         return result, f"account {account}", False
-
-
-def _read_flagged(
-    names: list[str] | None,
-    *,
-    finding_source: FindingSource,
-    analyzer_arn: str | None,
-    session: Any,
-    settings: Settings,
-    now: datetime,
-    workers: int,
-    in_flight: int,
-) -> tuple[PermissionsResult, str]:
-    """The roles AWS's UnusedPermission findings name (narrowed to `names`), each decided by
-    dormant and joined with AWS's finding (``dormant.permissions.aws_findings``)."""
-    from dormant.aws.findings_source import finding_reader
-    from dormant.aws.session import caller_account
-    from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names
-    from dormant.permissions.aws import access_client_config
-    from dormant.permissions.aws_findings import joined_with_aws_findings
-
-    account = caller_account(session, access_client_config(workers))
-    reader = finding_reader(finding_source, session, account, analyzer_arn=analyzer_arn)
-    aws_findings = list(reader.findings(PERMISSION_FINDING_TYPES))
-    flagged = [n for n in flagged_role_names(aws_findings) if names is None or n in names]
-    result, source = PermissionsResult([], []), f"account {account}"
-    if flagged:
-        # Listed, not fetched one by one: a role AWS names that IAM lacks is the join's failure.
-        result, source, _ = _read(
-            flagged,
-            session=session,
-            use_org=False,
-            accounts_file=None,
-            role_name="",
-            settings=settings,
-            now=now,
-            workers=workers,
-            in_flight=in_flight,
-            filter_names=True,
-        )
-    joined, failures = joined_with_aws_findings(
-        reader, aws_findings, result.findings, account, settings=settings, now=now, wanted=names
-    )
-    return PermissionsResult(joined, [*result.failures, *failures]), f"{source}, {reader.where}"
 
 
 def _settings_record(
@@ -279,7 +237,7 @@ def _settings_record(
     show_default=True,
     help="Role assumed in each other account with --org/--accounts.",
 )
-@finding_source_options("role", "UnusedPermission")
+@finding_source_options("role", "UnusedPermission", scope=ORGANIZATION_SCOPE)
 @tag_options
 @aws_options
 @output_options
@@ -330,7 +288,9 @@ def permissions(
     agrees and disagreement.
     """
     chosen = [name for name, on in (("--org", use_org), ("--accounts", accounts_file)) if on]
-    finding_source = parse_finding_source(source, analyzer_arn, chosen)
+    finding_source = parse_finding_source(
+        source, analyzer_arn, chosen, allowed=("--org", "--accounts")
+    )
     names = _names(role_names, all_roles, finding_source is not FindingSource.DORMANT)
     settings = settings_from_options(
         max_days,
@@ -364,17 +324,32 @@ def permissions(
             in_flight=jobs_in_flight,
         )
     else:
-        result, origin = _read_flagged(
+        from dormant.permissions.aws import access_client_config
+        from dormant.permissions.cli_accounts import flagged_permissions
+
+        targets, origin = None, ""
+        if use_org or accounts_file is not None:
+            targets, origin = account_targets(
+                session,
+                access_client_config(worker_count),
+                use_org=use_org,
+                accounts_file=accounts_file,
+            )
+        result, where = flagged_permissions(
+            session,
             names,
             finding_source=finding_source,
             analyzer_arn=analyzer_arn,
-            session=session,
             settings=settings,
             now=now,
             workers=worker_count,
             in_flight=jobs_in_flight,
+            accounts=targets,
+            narrowed=accounts_file is not None,
+            role_name=role_name,
         )
-        layout, multi_account = PERMISSIONS_AWS_LAYOUT, False
+        origin = f"{origin}, {where}" if origin else where
+        layout, multi_account = PERMISSIONS_AWS_LAYOUT, targets is not None
     meta = ReportMeta(
         layout=layout,
         kind="permissions",

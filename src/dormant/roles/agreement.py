@@ -34,8 +34,8 @@ from dormant.core.aws_findings import (
     AwsFinding,
     allow_listed,
     exempt_by_tag,
-    unreachable_failures,
 )
+from dormant.core.finding_split import join_by_arn
 from dormant.core.model import AccountFailure, Compliance
 from dormant.core.settings import Settings
 from dormant.roles.decide import evaluate_role
@@ -93,33 +93,27 @@ def join_findings(
     """One dormant finding per AWS finding about a role, and what could not be joined.
 
     `findings` are dormant's decisions on every role of the reachable accounts (as the scan
-    makes them); the result keeps AWS's order. `operation` is the call that read AWS's
-    findings, named in the failures.
+    makes them); the result keeps AWS's order within each account. `operation` is the call
+    that read AWS's findings, named in the failures.
     """
-    by_arn = {finding.arn: finding for finding in findings}
-    joined: list[Finding] = []
-    unreachable: dict[str, list[AwsFinding]] = {}
-    failures: list[AccountFailure] = []
-    for aws in aws_findings:
-        if aws.account_id not in reachable_accounts:
-            unreachable.setdefault(aws.account_id, []).append(aws)
-            continue
-        finding = by_arn.get(aws.resource_arn)
-        if finding is None:
-            failures.append(
-                AccountFailure(
-                    aws.account_id,
-                    operation,
-                    f"AWS finding {aws.id} names {aws.resource_arn}, which IAM no longer "
-                    f"holds (deleted after AWS's analysis of {aws.analyzed_at:%Y-%m-%d})",
-                )
-            )
-            continue
-        joined.append(
-            replace(finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now))
+
+    def missing(aws: AwsFinding) -> str:
+        return (
+            f"AWS finding {aws.id} names {aws.resource_arn}, which IAM no longer "
+            f"holds (deleted after AWS's analysis of {aws.analyzed_at:%Y-%m-%d})"
         )
-    noun = ("unused role", "unused roles")
-    return joined, failures + unreachable_failures(unreachable, operation, noun)
+
+    return join_by_arn(
+        aws_findings,
+        findings,
+        lambda finding, aws: replace(
+            finding, aws_finding=aws, agreement=agreement(finding, aws, settings, now)
+        ),
+        reached=reachable_accounts,
+        operation=operation,
+        noun=("unused role", "unused roles"),
+        missing=missing,
+    )
 
 
 @dataclass(frozen=True, slots=True)

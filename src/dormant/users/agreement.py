@@ -36,8 +36,8 @@ from dormant.core.aws_findings import (
     FindingSource,
     allow_listed,
     exempt_by_tag,
-    unreachable_failures,
 )
+from dormant.core.finding_split import join_by_arn
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
 from dormant.users.model import CredentialKind, CredentialStatus, UserFinding, UserReason
@@ -185,40 +185,36 @@ def join_user_findings(
     key_created: Mapping[str, datetime] | None = None,
     operation: str = "access-analyzer:ListFindingsV2",
 ) -> tuple[list[UserFinding], list[AccountFailure]]:
-    """One dormant finding per AWS finding about a user's credential (AWS's order), with
+    """One dormant finding per AWS finding about a user's credential (AWS's order
+    within each account), with
     `aws_finding`, `aws_credential` and `agreement`; and what could not be joined.
 
     `findings` are dormant's decisions on every user of the reachable accounts; `operation`
     is the source's listing call, which failures name.
     """
-    by_arn = {finding.arn: finding for finding in findings}
-    joined: list[UserFinding] = []
-    unreachable: dict[str, list[AwsFinding]] = {}
-    failures: list[AccountFailure] = []
-    for aws in aws_findings:
-        if aws.account_id not in reachable_accounts:
-            unreachable.setdefault(aws.account_id, []).append(aws)
-            continue
-        finding = by_arn.get(aws.resource_arn)
-        if finding is None:
-            failures.append(
-                AccountFailure(
-                    aws.account_id,
-                    operation,
-                    f"AWS finding {aws.id} ({aws.type}) names {aws.resource_arn}, which is not "
-                    f"in the credential report of account {aws.account_id} (deleted after "
-                    f"AWS's analysis of {aws.analyzed_at:%Y-%m-%d}?)",
-                )
-            )
-            continue
+
+    def join(finding: UserFinding, aws: AwsFinding) -> UserFinding:
         status = credential_of(finding, aws, key_created or {})
-        joined.append(
-            replace(
-                finding,
-                aws_finding=aws,
-                aws_credential=None if status is None else status.kind,
-                agreement=agreement(finding, status, aws, settings, now),
-            )
+        return replace(
+            finding,
+            aws_finding=aws,
+            aws_credential=None if status is None else status.kind,
+            agreement=agreement(finding, status, aws, settings, now),
         )
-    noun = ("unused user credential", "unused user credentials")
-    return joined, failures + unreachable_failures(unreachable, operation, noun)
+
+    def missing(aws: AwsFinding) -> str:
+        return (
+            f"AWS finding {aws.id} ({aws.type}) names {aws.resource_arn}, which is not "
+            f"in the credential report of account {aws.account_id} (deleted after "
+            f"AWS's analysis of {aws.analyzed_at:%Y-%m-%d}?)"
+        )
+
+    return join_by_arn(
+        aws_findings,
+        findings,
+        join,
+        reached=reachable_accounts,
+        operation=operation,
+        noun=("unused user credential", "unused user credentials"),
+        missing=missing,
+    )

@@ -35,7 +35,11 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.cli.source import finding_source_options, parse_finding_source
+from dormant.cli.source import (
+    ORGANIZATION_SCOPE,
+    finding_source_options,
+    parse_finding_source,
+)
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import CredentialReportError, InvalidParameter
 from dormant.core.model import AccountFailure
@@ -50,6 +54,8 @@ from dormant.users.model import User, UserFinding
 
 if TYPE_CHECKING:
     import boto3
+
+    from dormant.aws.caller_findings import CallerFindings
 
 
 __all__ = ["users"]
@@ -107,7 +113,8 @@ def _many_accounts(
     settings: Settings,
     now: datetime,
     timeline: Timeline,
-) -> tuple[list[UserFinding], Sequence[AccountFailure], str]:
+) -> tuple[list[UserFinding], Sequence[AccountFailure], str, set[str]]:
+    """Every target account's users decided; their failures; where from; the targets' ids."""
     from dormant.aws.session import client_config
     from dormant.users.aws_accounts import scan_users_in_accounts
 
@@ -125,7 +132,22 @@ def _many_accounts(
             on_account_done=lambda account_id, failure: progress.advance(),
             timeline=timeline,
         )
-    return findings, failures, source
+    return findings, failures, source, {t.account_id for t in targets}
+
+
+def _read_aws(
+    session: boto3.session.Session, finding_source: FindingSource, analyzer_arn: str | None
+) -> CallerFindings:
+    """AWS's credential findings, read first: a missing analyzer or grant fails before any
+    account's users are read."""
+    from dormant.aws.caller_findings import read_caller_findings
+    from dormant.aws.session import caller_account, client_config
+    from dormant.users.agreement import USER_FINDING_TYPES
+
+    account = caller_account(session, client_config())
+    return read_caller_findings(
+        session, finding_source, account, USER_FINDING_TYPES, analyzer_arn=analyzer_arn
+    )
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -159,7 +181,7 @@ def _many_accounts(
     show_default=True,
     help="Role assumed in each other account with --org/--accounts; it needs "
     "iam:GenerateCredentialReport, iam:GetCredentialReport and "
-    "iam:GetAccountAuthorizationDetails.",
+    "iam:GetAccountAuthorizationDetails (with --source, iam:ListAccessKeys too).",
 )
 @click.option(
     "--workers",
@@ -192,7 +214,11 @@ def _many_accounts(
     default=None,
     help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
 )
-@finding_source_options("user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword")
+@finding_source_options(
+    "user",
+    "UnusedIAMUserAccessKey and UnusedIAMUserPassword",
+    scope=ORGANIZATION_SCOPE,
+)
 @tag_options
 @aws_options
 @output_options
@@ -265,7 +291,9 @@ def users(
     ]
     if len(chosen) > 1:
         raise InvalidParameter(chosen[1], f"cannot be combined with {chosen[0]}")
-    finding_source = parse_finding_source(source, analyzer_arn, chosen)
+    finding_source = parse_finding_source(
+        source, analyzer_arn, chosen, allowed=("--org", "--accounts")
+    )
     fmt = resolve_format(fmt, output)
     failures: Sequence[AccountFailure] = ()
     multi_account = False
@@ -283,36 +311,45 @@ def users(
         timeline = input_timeline(now, as_of, CredentialReportError, live=False)
         findings = list(evaluate_users(dated_users(report_users, timeline), settings, now))
         origin = "credential report " + ("<stdin>" if report_file == "-" else report_file)
-    elif use_org or accounts_file is not None:
-        session = user_session(profile, region)
-        region = session.region_name
-        findings, failures, origin = _many_accounts(
-            session,
-            use_org=use_org,
-            accounts_file=accounts_file,
-            role_name=role_name,
-            workers=worker_count,
-            settings=settings,
-            now=now,
-            timeline=timeline,
-        )
-        multi_account = True
     else:
         session = user_session(profile, region)
         region = session.region_name
-        findings, origin, account = _live_account(session, settings, now, timeline)
+        aws = None
         if finding_source is not FindingSource.DORMANT:
-            from dormant.users.aws_findings import joined_with_aws_findings
-
-            findings, failures, origin = joined_with_aws_findings(
+            aws = _read_aws(session, finding_source, analyzer_arn)
+        reached: set[str] | None = None
+        asked: set[str] | None = None
+        if use_org or accounts_file is not None:
+            findings, failures, origin, targets = _many_accounts(
                 session,
-                findings,
-                account,
-                source=finding_source,
-                analyzer_arn=analyzer_arn,
+                use_org=use_org,
+                accounts_file=accounts_file,
+                role_name=role_name,
+                workers=worker_count,
                 settings=settings,
                 now=now,
+                timeline=timeline,
             )
+            multi_account = True
+            # An account that failed is not reached: AWS's findings there are failures.
+            reached = targets - {failure.account_id for failure in failures}
+            asked = None if use_org else targets
+        else:
+            findings, origin, _ = _live_account(session, settings, now, timeline)
+        if aws is not None:
+            from dormant.users.aws_findings import joined_with_aws_findings
+
+            findings, joined_failures, where = joined_with_aws_findings(
+                session,
+                aws,
+                findings,
+                settings=settings,
+                now=now,
+                reached=reached,
+                asked=asked,
+                role_name=role_name,
+            )
+            failures, origin = [*failures, *joined_failures], f"{origin}, {where}"
     meta = ReportMeta(
         layout=USER_LAYOUT if finding_source is FindingSource.DORMANT else USER_AWS_LAYOUT,
         kind="users",
