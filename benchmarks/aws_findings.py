@@ -17,16 +17,22 @@ page) cost exactly ceil(N/100) calls, each translated from OCSF; timed as read a
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _common import BenchmarkError, fmt_seconds, log, median, table
-
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-PAGE = 1000
+from _common import BenchmarkError, fmt_seconds, table
+from findings_world import (
+    ACCOUNT_ID,
+    PAGE,
+    REGION,
+    analyzed_account,
+    calls_target,
+    calls_text,
+    join_target,
+    measured,
+    median_seconds,
+)
 
 
 @dataclass(frozen=True)
@@ -42,64 +48,52 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
     from dormant.roles.agreement import join_findings
     from dormant.roles.aws import IamRoleSource
     from dormant.roles.decide import evaluate_roles
-    from dormant_sim import access_analyzer
-    from dormant_sim.server import SimulatedAws
 
     now = datetime.now(UTC)
     settings = Settings(max_days=90)
-    with SimulatedAws() as sim:
-        sim.reset()  # moto's state is the process's: the earlier sections' roles are there
-        log(f"aws_findings: seeding {plan.roles} roles")
-        # bulk_roles ages and last uses are relative to its `now`: 400 days back makes every
-        # role older than the window and unused for longer than it.
-        sim.bulk_roles(ACCOUNT_ID, plan.roles, now=now - timedelta(days=400))
-        access_analyzer.create_analyzer(ACCOUNT_ID, "unused", endpoint_url=sim.endpoint_url)
-        access_analyzer.analyze(now - timedelta(days=1))
-        analyzer_client = sim.client("accessanalyzer", ACCOUNT_ID, region=REGION)
-        iam = sim.client("iam", ACCOUNT_ID, region=REGION)
-        sim.recorder.reset()
-        started = time.perf_counter()
-        analyzer = find_analyzer(analyzer_client, ACCOUNT_ID)
-        aws_findings = list(
-            read_findings(analyzer_client, analyzer, ["UnusedIAMRole"], account_id=ACCOUNT_ID)
-        )
-        decided = list(
-            evaluate_roles(IamRoleSource(iam, account_id=ACCOUNT_ID).roles(), settings, now)
-        )
-        joined, failures = join_findings(
-            aws_findings, decided, settings=settings, now=now, reachable_accounts={ACCOUNT_ID}
-        )
-        read_s = time.perf_counter() - started
-        calls = sim.recorder.counts()
-        hub = sim.client("securityhub", ACCOUNT_ID, region=REGION)
+    # bulk_roles ages and last uses are relative to its `now`: 400 days back makes every
+    # role older than the window and unused for longer than it.
+    with analyzed_account(
+        now,
+        f"aws_findings: seeding {plan.roles} roles",
+        lambda sim: sim.bulk_roles(ACCOUNT_ID, plan.roles, now=now - timedelta(days=400)),
+    ) as account:
+        client = account.analyzer_client
+        with measured(account.sim) as read:
+            analyzer = find_analyzer(client, ACCOUNT_ID)
+            aws_findings = list(
+                read_findings(client, analyzer, ["UnusedIAMRole"], account_id=ACCOUNT_ID)
+            )
+            roles = IamRoleSource(account.iam, account_id=ACCOUNT_ID).roles()
+            decided = list(evaluate_roles(roles, settings, now))
+            joined, failures = join_findings(
+                aws_findings, decided, settings=settings, now=now, reachable_accounts={ACCOUNT_ID}
+            )
+        hub = account.sim.client("securityhub", ACCOUNT_ID, region=REGION)
         hub.enable_security_hub()
-        sim.recorder.reset()
-        started = time.perf_counter()
-        hub_findings = list(
-            read_securityhub_findings(hub, ["UnusedIAMRole"], account_id=ACCOUNT_ID)
-        )
-        hub_s = time.perf_counter() - started
-        hub_calls = sim.recorder.counts()
-    joins = []
-    for _ in range(plan.reps):
-        began = time.perf_counter()
-        join_findings(
+        with measured(account.sim) as hub_read:
+            hub_findings = list(
+                read_securityhub_findings(hub, ["UnusedIAMRole"], account_id=ACCOUNT_ID)
+            )
+    join_s = median_seconds(
+        lambda: join_findings(
             aws_findings, decided, settings=settings, now=now, reachable_accounts={ACCOUNT_ID}
-        )
-        joins.append(time.perf_counter() - began)
+        ),
+        plan.reps,
+    )
     pages = math.ceil(plan.roles / PAGE)
     expected = {
         "accessanalyzer:ListAnalyzers": 1,
         "accessanalyzer:ListFindingsV2": pages,
         "iam:GetAccountAuthorizationDetails": pages,
     }
-    if calls != expected:
-        raise BenchmarkError(f"aws_findings: calls {calls}, expected exactly {expected}")
+    if read.calls != expected:
+        raise BenchmarkError(f"aws_findings: calls {read.calls}, expected exactly {expected}")
     hub_expected = {"securityhub:GetFindingsV2": math.ceil(plan.roles / MAX_RESULTS)}
-    if hub_calls != hub_expected or len(hub_findings) != plan.roles:
+    if hub_read.calls != hub_expected or len(hub_findings) != plan.roles:
         raise BenchmarkError(
-            f"aws_findings: Security Hub calls {hub_calls} for {len(hub_findings)} findings, "
-            f"expected exactly {hub_expected} for {plan.roles}"
+            f"aws_findings: Security Hub calls {hub_read.calls} for {len(hub_findings)} "
+            f"findings, expected exactly {hub_expected} for {plan.roles}"
         )
     if len(joined) != plan.roles or failures:
         raise BenchmarkError(
@@ -110,19 +104,19 @@ def run_aws_findings(plan: AwsFindingsPlan) -> dict[str, Any]:
         "roles": plan.roles,
         "findings": len(aws_findings),
         "agreed": agreed,
-        "calls": calls,
+        "calls": read.calls,
         "expected_calls": expected,
-        "read_and_join_s": round(read_s, 3),
-        "join_s": round(median(joins), 4),
-        "securityhub_calls": hub_calls,
+        "read_and_join_s": round(read.seconds, 3),
+        "join_s": round(join_s, 4),
+        "securityhub_calls": hub_read.calls,
         "securityhub_expected_calls": hub_expected,
-        "securityhub_read_s": round(hub_s, 3),
+        "securityhub_read_s": round(hub_read.seconds, 3),
     }
 
 
 def print_aws_findings(result: dict[str, Any]) -> None:
     print(f"\n## AWS's findings as a source: {result['roles']} unused roles on loopback\n")
-    calls = ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items()))
+    calls = calls_text(result["calls"])
     print(
         table(
             ["findings", "agreed", "calls", "read+decide+join", "join alone (median)"],
@@ -137,7 +131,7 @@ def print_aws_findings(result: dict[str, Any]) -> None:
             ],
         )
     )
-    hub_calls = ", ".join(f"{k} {v}" for k, v in sorted(result["securityhub_calls"].items()))
+    hub_calls = calls_text(result["securityhub_calls"])
     print(
         f"\nThrough Security Hub: {hub_calls}, read and translated from OCSF in "
         f"{fmt_seconds(result['securityhub_read_s'])}."
@@ -146,19 +140,15 @@ def print_aws_findings(result: dict[str, Any]) -> None:
 
 def aws_findings_targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
     return [
-        (
+        calls_target(
             "aws_findings: ceil(N/1000) ListFindingsV2 and GAAD pages, no call per role",
-            result["calls"] == result["expected_calls"],
-            ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items())),
+            result["calls"],
+            result["expected_calls"],
         ),
-        (
+        calls_target(
             "aws_findings: ceil(N/100) GetFindingsV2 pages through Security Hub",
-            result["securityhub_calls"] == result["securityhub_expected_calls"],
-            ", ".join(f"{k} {v}" for k, v in sorted(result["securityhub_calls"].items())),
+            result["securityhub_calls"],
+            result["securityhub_expected_calls"],
         ),
-        (
-            "aws_findings: join under 1 s beyond the calls",
-            result["join_s"] < 1.0,
-            f"join {result['join_s']:.3f} s for {result['findings']} findings",
-        ),
+        join_target("aws_findings", result),
     ]

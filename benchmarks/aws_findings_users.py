@@ -15,16 +15,25 @@ ListAccessKeys; the run stops (exit 1) if a count breaks that. The join alone is
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from _common import BenchmarkError, fmt_seconds, log, median, table
+from _common import BenchmarkError, fmt_seconds, table
+from findings_world import (
+    ACCOUNT_ID,
+    PAGE,
+    REGION,
+    analyzed_account,
+    calls_target,
+    calls_text,
+    join_target,
+    measured,
+    median_seconds,
+)
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
-PAGE = 1000
+if TYPE_CHECKING:
+    from dormant_sim.server import SimulatedAws
 
 
 @dataclass(frozen=True)
@@ -35,22 +44,20 @@ class AwsUserFindingsPlan:
 
 
 def run_aws_user_findings(plan: AwsUserFindingsPlan) -> dict[str, Any]:
-    from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer
+    from dormant.aws.access_analyzer import find_analyzer
+    from dormant.aws.findings_source import AccessAnalyzerReader
     from dormant.core.settings import Settings
     from dormant.users.agreement import join_user_findings
     from dormant.users.aws import IamUserSource
     from dormant.users.aws_findings import joined_with_reader
     from dormant.users.decide import evaluate_users
-    from dormant_sim import access_analyzer
     from dormant_sim.seed.users import KeySeed
-    from dormant_sim.server import SimulatedAws
 
     now = datetime.now(UTC)
     settings = Settings(max_days=90)
     old = now - timedelta(days=400)
-    with SimulatedAws() as sim:
-        sim.reset()
-        log(f"aws_findings_users: seeding {plan.users} + {plan.two_key_users} users")
+
+    def seed(sim: SimulatedAws) -> None:
         sim.bulk_users(ACCOUNT_ID, plan.users, now=now)
         for index in range(plan.two_key_users):
             sim.put_user(
@@ -59,39 +66,33 @@ def run_aws_user_findings(plan: AwsUserFindingsPlan) -> dict[str, Any]:
                 created=old,
                 keys=[KeySeed(created=old), KeySeed(created=old + timedelta(days=1))],
             )
-        access_analyzer.create_analyzer(ACCOUNT_ID, "unused", endpoint_url=sim.endpoint_url)
-        access_analyzer.analyze(now - timedelta(days=1))
-        analyzer_client = sim.client("accessanalyzer", ACCOUNT_ID, region=REGION)
-        iam = sim.client("iam", ACCOUNT_ID, region=REGION)
+
+    seeding = f"aws_findings_users: seeding {plan.users} + {plan.two_key_users} users"
+    with analyzed_account(now, seeding, seed) as account:
+        client, iam = account.analyzer_client, account.iam
         decided = list(
             evaluate_users(IamUserSource(iam, account_id=ACCOUNT_ID).users(), settings, now)
         )
-        sim.recorder.reset()
-        started = time.perf_counter()
-        reader = AccessAnalyzerReader(
-            analyzer_client, find_analyzer(analyzer_client, ACCOUNT_ID), ACCOUNT_ID
-        )
-        joined, failures = joined_with_reader(
-            reader, lambda: iam, decided, ACCOUNT_ID, settings=settings, now=now
-        )
-        read_s = time.perf_counter() - started
-        calls = sim.recorder.counts()
+        with measured(account.sim) as read:
+            reader = AccessAnalyzerReader(client, find_analyzer(client, ACCOUNT_ID), ACCOUNT_ID)
+            joined, failures = joined_with_reader(
+                reader, lambda: iam, decided, ACCOUNT_ID, settings=settings, now=now
+            )
     aws_findings = [f.aws_finding for f in joined if f.aws_finding is not None]
-    joins = []
-    for _ in range(plan.reps):
-        began = time.perf_counter()
-        join_user_findings(
+    join_s = median_seconds(
+        lambda: join_user_findings(
             aws_findings, decided, settings=settings, now=now, reachable_accounts={ACCOUNT_ID}
-        )
-        joins.append(time.perf_counter() - began)
+        ),
+        plan.reps,
+    )
     expected = {
         "accessanalyzer:ListAnalyzers": 1,
         "accessanalyzer:ListFindingsV2": max(1, math.ceil(len(aws_findings) / PAGE)),
         "accessanalyzer:GetFindingV2": 2 * plan.two_key_users,
         "iam:ListAccessKeys": plan.two_key_users,
     }
-    if calls != expected:
-        raise BenchmarkError(f"aws_findings_users: calls {calls}, expected exactly {expected}")
+    if read.calls != expected:
+        raise BenchmarkError(f"aws_findings_users: calls {read.calls}, expected exactly {expected}")
     if failures or any(f.aws_credential is None for f in joined):
         raise BenchmarkError(f"aws_findings_users: {len(failures)} failures or unmatched keys")
     agreed = sum(1 for f in joined if f.agreement is not None and f.agreement.agrees)
@@ -99,16 +100,16 @@ def run_aws_user_findings(plan: AwsUserFindingsPlan) -> dict[str, Any]:
         "users": plan.users + plan.two_key_users,
         "findings": len(aws_findings),
         "agreed": agreed,
-        "calls": calls,
+        "calls": read.calls,
         "expected_calls": expected,
-        "read_and_join_s": round(read_s, 3),
-        "join_s": round(median(joins), 4),
+        "read_and_join_s": round(read.seconds, 3),
+        "join_s": round(join_s, 4),
     }
 
 
 def print_aws_user_findings(result: dict[str, Any]) -> None:
     print(f"\n## AWS's findings as a source for users: {result['users']} users on loopback\n")
-    calls = ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items()))
+    calls = calls_text(result["calls"])
     print(
         table(
             ["findings", "agreed", "calls", "read+join", "join alone (median)"],
@@ -127,16 +128,12 @@ def print_aws_user_findings(result: dict[str, Any]) -> None:
 
 def aws_user_findings_targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
     return [
-        (
+        calls_target(
             "aws_findings_users: ceil(F/1000) ListFindingsV2, GetFindingV2 only for two-key users",
-            result["calls"] == result["expected_calls"],
-            ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items())),
+            result["calls"],
+            result["expected_calls"],
         ),
-        (
-            "aws_findings_users: join under 1 s beyond the calls",
-            result["join_s"] < 1.0,
-            f"join {result['join_s']:.3f} s for {result['findings']} findings",
-        ),
+        join_target("aws_findings_users", result),
     ]
 
 
@@ -153,14 +150,14 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
     used and old enough get an UnusedPermission finding. What ``dormant permissions --source
     access-analyzer`` runs: the listing, GAAD, a last-access job per weighed flagged role,
     GetFindingV2 only for those (an exempt role is spared whatever its services)."""
-    from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer
+    from dormant.aws.access_analyzer import find_analyzer
+    from dormant.aws.findings_source import AccessAnalyzerReader
     from dormant.core.settings import Settings
     from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
     from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names
     from dormant.permissions.aws_accounts import account_permissions
     from dormant.permissions.aws_findings import joined_with_aws_findings
-    from dormant_sim import access, access_analyzer
-    from dormant_sim.server import SimulatedAws
+    from dormant_sim import access
 
     now = datetime.now(UTC)
     settings = Settings(max_days=90)
@@ -172,10 +169,9 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
             ],
         }
     }
-    with SimulatedAws() as sim:
-        sim.reset()
+
+    def seed(sim: SimulatedAws) -> None:
         access.set_polls_to_complete(1)
-        log(f"aws_findings_permissions: seeding {2 * plan.roles} roles")
         sim.bulk_roles(ACCOUNT_ID, plan.roles, now=now, prefix="weighed-", inline_policies=grants)
         sim.bulk_roles(
             ACCOUNT_ID,
@@ -193,32 +189,34 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
             role.create_date = now - timedelta(days=400)
             role.last_used = now - timedelta(days=1)
             role.last_used_region = REGION
-        access_analyzer.create_analyzer(ACCOUNT_ID, "unused", endpoint_url=sim.endpoint_url)
-        access_analyzer.analyze(now - timedelta(days=1))
-        analyzer_client = sim.client("accessanalyzer", ACCOUNT_ID, region=REGION)
-        iam = sim.client("iam", ACCOUNT_ID, region=REGION)
-        sim.recorder.reset()
-        started = time.perf_counter()
-        reader = AccessAnalyzerReader(
-            analyzer_client, find_analyzer(analyzer_client, ACCOUNT_ID), ACCOUNT_ID
-        )
-        aws_findings = list(reader.findings(PERMISSION_FINDING_TYPES))
-        names = flagged_role_names(aws_findings)
-        result = account_permissions(
-            iam, ACCOUNT_ID, names, settings=settings, now=now, workers=4, filter_names=True
-        )
-        joined, failures = joined_with_aws_findings(
-            reader,
-            aws_findings,
-            result.findings,
-            ACCOUNT_ID,
-            settings=settings,
-            now=now,
-            wanted=None,
-        )
-        read_s = time.perf_counter() - started
-        calls = sim.recorder.counts()
+
+    seeding = f"aws_findings_permissions: seeding {2 * plan.roles} roles"
+    with analyzed_account(now, seeding, seed) as account:
+        client = account.analyzer_client
+        with measured(account.sim) as read:
+            reader = AccessAnalyzerReader(client, find_analyzer(client, ACCOUNT_ID), ACCOUNT_ID)
+            aws_findings = list(reader.findings(PERMISSION_FINDING_TYPES))
+            names = flagged_role_names(aws_findings)
+            result = account_permissions(
+                account.iam,
+                ACCOUNT_ID,
+                names,
+                settings=settings,
+                now=now,
+                workers=4,
+                filter_names=True,
+            )
+            joined, failures = joined_with_aws_findings(
+                reader,
+                aws_findings,
+                result.findings,
+                ACCOUNT_ID,
+                settings=settings,
+                now=now,
+                wanted=None,
+            )
         access.set_polls_to_complete(2)
+    calls = read.calls
     weighed = sum(1 for name in names if name.startswith("weighed-"))
     expected = {
         "accessanalyzer:ListAnalyzers": 1,
@@ -227,8 +225,8 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
         "iam:GetAccountAuthorizationDetails": math.ceil(2 * plan.roles / PAGE),
         "iam:GenerateServiceLastAccessedDetails": weighed,
     }
-    measured = {k: calls.get(k, 0) for k in expected}
-    if measured != expected or result.failures or failures:
+    counted = {k: calls.get(k, 0) for k in expected}
+    if counted != expected or result.failures or failures:
         raise BenchmarkError(
             f"aws_findings_permissions: calls {calls}, expected {expected}; "
             f"{len(result.failures) + len(failures)} failures"
@@ -241,13 +239,13 @@ def run_aws_permission_findings(plan: AwsPermissionFindingsPlan) -> dict[str, An
         "agreed": agreed,
         "calls": calls,
         "expected_calls": expected,
-        "read_and_join_s": round(read_s, 3),
+        "read_and_join_s": round(read.seconds, 3),
     }
 
 
 def print_aws_permission_findings(result: dict[str, Any]) -> None:
     print(f"\n## AWS's findings as a source for permissions: {result['roles']} roles on loopback\n")
-    calls = ", ".join(f"{k} {v}" for k, v in sorted(result["calls"].items()))
+    calls = calls_text(result["calls"])
     print(
         table(
             ["findings", "weighed", "agreed", "calls", "read+decide+join"],
@@ -265,11 +263,11 @@ def print_aws_permission_findings(result: dict[str, Any]) -> None:
 
 
 def aws_permission_findings_targets(result: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    measured = {k: result["calls"].get(k, 0) for k in result["expected_calls"]}
+    counted = {k: result["calls"].get(k, 0) for k in result["expected_calls"]}
     return [
-        (
+        calls_target(
             "aws_findings_permissions: GetFindingV2 and last-access jobs only for weighed roles",
-            measured == result["expected_calls"],
-            ", ".join(f"{k} {v}" for k, v in sorted(measured.items())),
+            counted,
+            result["expected_calls"],
         ),
     ]

@@ -13,7 +13,10 @@ Detection Finding:
   UnusedIAMRole, UnusedIAMUserAccessKey, UnusedIAMUserPassword, UnusedPermission),
   `finding_info.created_time_dt`, `modified_time_dt`, `last_seen_time_dt` (the analysis);
 - `cloud.account.uid` and `resources[0].owner.account.uid` (the resource's account),
-  `resources[0].uid` (its ARN) and `.type` (AWS::IAM::Role, AWS::IAM::User);
+  `resources[0].uid` (its ARN) and `.type` (AWS::IAM::Role, AWS::IAM::User): an access-key
+  or password finding names the user, an UnusedPermission finding the role or user, and
+  nothing else (no access key id, no services or actions, no last access), as AWS documents
+  Security Hub's unused-access findings;
 - `status`/`status_id`: New (1) for an ACTIVE finding, Suppressed (3) for an ARCHIVED one,
   Resolved (4) for a RESOLVED one, unless BatchUpdateFindingsV2 set another status while the
   analyzer's status stayed the same; `comment` as BatchUpdateFindingsV2 set it.
@@ -143,8 +146,6 @@ def _ocsf(
         "cloud_partition": "aws",
         "owner": {"account": {"uid": finding.account_id}},
     }
-    if finding.access_key_id is not None:
-        resource["data"] = {"access_key_id": finding.access_key_id}
     ocsf: dict[str, Any] = {
         "class_name": "Detection Finding",
         "class_uid": 2004,

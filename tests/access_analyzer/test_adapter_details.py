@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 from tests.permissions.permissions_support import seed_role
 
-from dormant.aws.access_analyzer import AccessAnalyzerReader, find_analyzer, with_details
-from dormant.aws.finding_sources import finding_reader
+from dormant.aws.access_analyzer import find_analyzer, with_details
+from dormant.aws.findings_source import AccessAnalyzerReader, finding_reader
 from dormant.core.aws_findings import FindingSource, UnusedAction
 from dormant.core.errors import InvalidParameter
 from dormant_sim import access_analyzer
@@ -69,5 +69,5 @@ def test_the_reader_is_chosen_from_the_source(sim: Simulation) -> None:
     session = boto3.session.Session(region_name="us-east-1")
     reader = finding_reader(FindingSource.ACCESS_ANALYZER, session, ACCOUNT)
     assert reader.where == f"access-analyzer {arn}"
-    with pytest.raises(InvalidParameter, match="not offered"):
+    with pytest.raises(InvalidParameter, match="has no findings to read"):
         finding_reader(FindingSource.DORMANT, session, ACCOUNT)

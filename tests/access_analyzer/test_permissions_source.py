@@ -8,50 +8,26 @@ import csv
 import io
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
-from tests.access_analyzer.source_support import ACCOUNT, documented_policy, reader, run_as, without
-from tests.permissions.permissions_support import seed_role
+from tests.access_analyzer.source_support import (
+    ACCOUNT,
+    documented_policy,
+    reader,
+    run_as,
+    seeded_roles,
+    without,
+)
 
-from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
-from dormant_sim import access, access_analyzer
 from dormant_sim.server import SimulatedAws
 
 POLICY = "access-analyzer-permissions-policy"
 
 
 def _seeded(sim: SimulatedAws) -> datetime:
-    """AWS analyzed two days ago (window 90); one role used a flagged service since."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    seed_role(
-        sim,  # type: ignore[arg-type]
-        "app",
-        now,
-        actions=("s3:GetObject", "kms:Decrypt", "sqs:SendMessage"),
-        used={"s3:GetObject": 3},
-    )
-    seed_role(
-        sim,  # type: ignore[arg-type]
-        "actions",
-        now,
-        actions=("s3:GetObject", "s3:PutObject"),
-        used={"s3:GetObject": 3},
-    )
-    seed_role(
-        sim,  # type: ignore[arg-type]
-        "kept",
-        now,
-        actions=("kms:Decrypt",),
-        tags={DEFAULT_EXEMPT_TAG_KEY: "until=2099-01-31 audit"},
-    )
-    seed_role(sim, "since", now, actions=("kms:Decrypt",), used={"kms": 120})  # type: ignore[arg-type]
-    seed_role(sim, "all-used", now, actions=("kms:Decrypt",), used={"kms": 2})  # type: ignore[arg-type]
-    access_analyzer.create_analyzer(ACCOUNT, "unused", endpoint_url=sim.endpoint_url)
-    access_analyzer.analyze(now - timedelta(days=2))
-    access.set_last_access(ACCOUNT, "since", "kms", now - timedelta(days=1))
-    return now
+    return seeded_roles(sim)
 
 
 def _permissions(sim: SimulatedAws, caller: Any, *args: str) -> subprocess.CompletedProcess[str]:

@@ -18,13 +18,13 @@ from tests.access_analyzer.source_support import (
     documented_policy,
     reader,
     run_as,
+    seeded_users,
     without,
 )
 from tests.deploy.policy_reference import PolicyKind, check_policy
 
-from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY
-from dormant_sim import access_analyzer, credentials
-from dormant_sim.seed.users import KeySeed, PasswordSeed
+from dormant_sim import access_analyzer
+from dormant_sim.seed.users import KeySeed
 from dormant_sim.server import SimulatedAws
 
 
@@ -36,45 +36,7 @@ def test_the_documented_policies_hold_to_iams_service_reference(marker: str) -> 
 
 
 def _seeded(sim: SimulatedAws) -> tuple[datetime, dict[str, Any]]:
-    """AWS analyzed two days ago (window 90); some credentials were used or removed since."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    old = now - timedelta(days=400)
-    url = sim.endpoint_url
-    users = {
-        "idle": sim.put_user(ACCOUNT, "idle", created=old, keys=[KeySeed(created=old)]),
-        "back": sim.put_user(
-            ACCOUNT,
-            "back",
-            created=old,
-            password=PasswordSeed(changed=old, last_used=now - timedelta(days=120)),
-        ),
-        "two": sim.put_user(
-            ACCOUNT,
-            "two",
-            created=old,
-            keys=[
-                KeySeed(created=old),
-                KeySeed(created=old + timedelta(days=1), last_used=now - timedelta(days=100)),
-            ],
-        ),
-        "kept": sim.put_user(
-            ACCOUNT,
-            "kept",
-            created=old,
-            password=PasswordSeed(changed=old),
-            tags={DEFAULT_EXEMPT_TAG_KEY: "until=2099-01-31 audit"},
-        ),
-        "busy": sim.put_user(
-            ACCOUNT, "busy", created=old, keys=[KeySeed(created=old, last_used=now)]
-        ),
-    }
-    access_analyzer.create_analyzer(ACCOUNT, "unused", endpoint_url=url)
-    access_analyzer.analyze(now - timedelta(days=2))
-    # Used after the analysis: AWS still reports them until its next pass.
-    credentials.set_password_last_used(ACCOUNT, "back", now - timedelta(days=1))
-    second_key = users["two"].access_key_ids[1]
-    credentials.set_access_key_last_used(ACCOUNT, "two", second_key, now - timedelta(days=1))
-    return now, users
+    return seeded_users(sim)
 
 
 def _users(sim: SimulatedAws, caller: Any, *args: str) -> subprocess.CompletedProcess[str]:

@@ -230,8 +230,7 @@ def test_a_dry_run_sends_nothing_and_lists_the_notices(tmp_path: Path) -> None:
     assert (notice.owner, notice.delivered) == ("team-a", False)
 
 
-def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) -> None:
-    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+def old_ci() -> InMemoryUserMutator:
     users = InMemoryUserMutator(ACCOUNT)
     users.add_user(
         UserState(
@@ -249,6 +248,12 @@ def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) 
             tags=(("team", "team-ci"),),
         )
     )
+    return users
+
+
+def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) -> None:
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+    users = old_ci()
     channel = InMemoryChannel()
     day0 = run(mutator, DAY0, channel, tmp_path, users=users)
     assert steps(day0) == {"old-ci": "notify"}
@@ -264,3 +269,27 @@ def test_users_get_notice_then_quarantine_and_are_never_deleted(tmp_path: Path) 
     day60 = run(mutator, DAY0 + timedelta(days=60), channel, tmp_path, users=users)
     assert steps(day60) == {"old-ci": "keep"}
     assert "users are never deleted" in day60.users[0].retirement.reason
+
+
+def test_a_user_whose_announced_day_passed_is_told_again_before_any_quarantine(
+    tmp_path: Path,
+) -> None:
+    mutator = InMemoryRoleMutator(ACCOUNT, clock=lambda: DAY0)
+    users = old_ci()
+    channel = InMemoryChannel()
+    run(mutator, DAY0, channel, tmp_path, users=users)
+    # The announced day (2026-12-16) passed without a run that could quarantine: the
+    # owner is told again, with a fresh notice, and the keys stay active.
+    late = run(mutator, DAY0 + timedelta(days=30), channel, tmp_path, users=users)
+    assert steps(late) == {"old-ci": "notify"}
+    assert users.user("old-ci").keys[0].active
+    assert users.user("old-ci").tag(TAG_NOTICE_AT) == "2026-12-31"
+    told = channel.sent[-1].text
+    assert "old-ci: quarantined on 2027-01-15 unless used or exempted" in told
+    assert "announced a quarantine on 2026-12-16, which passed without one" in told
+    assert steps(run(mutator, DAY0 + timedelta(days=44), channel, tmp_path, users=users)) == {
+        "old-ci": "keep"
+    }
+    quarantined = run(mutator, DAY0 + timedelta(days=45), channel, tmp_path, users=users)
+    assert steps(quarantined) == {"old-ci": "quarantine"}
+    assert not users.user("old-ci").keys[0].active

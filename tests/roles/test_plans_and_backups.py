@@ -267,6 +267,19 @@ def test_targets_from_scan_takes_non_compliant_findings_with_their_account() -> 
         )
 
 
+def test_a_finding_aws_and_dormant_disagree_on_is_never_a_target() -> None:
+    scan = {
+        "kind": "scan",
+        "findings": [
+            {"role_name": "A", "compliance": "NON_COMPLIANT", "agrees": True},
+            {"role_name": "B", "compliance": "NON_COMPLIANT", "agrees": False},
+            {"role_name": "C", "compliance": "NON_COMPLIANT", "agrees": None},
+        ],
+    }
+    targets = targets_from_scan(json.dumps(scan), source="scan.json")
+    assert targets == [Target("A", ""), Target("C", "")]
+
+
 def test_merged_targets_name_each_role_once_and_keep_the_findings_account() -> None:
     merged = merge_targets(
         [Target("A"), Target("B"), Target("A")],

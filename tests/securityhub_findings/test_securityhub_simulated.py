@@ -87,6 +87,47 @@ def test_unused_roles_as_ocsf_page_by_page(sim: Simulation, now: datetime, size:
     assert every_page(client, 100, types_filter("UnusedIAMUserPassword"))[0] == []
 
 
+def test_credential_and_permission_findings_name_the_user_or_role_and_nothing_more(
+    sim: Simulation, now: datetime
+) -> None:
+    """As AWS documents them: the resource evaluated is the user (for a key or a password) or
+    the role (for unused permissions); no key id, services or last access are shown."""
+    from tests.permissions.permissions_support import seed_role
+
+    from dormant_sim.seed.users import KeySeed, PasswordSeed
+
+    old = now - timedelta(days=200)
+    sim.put_user(
+        ACCOUNT,
+        "two",
+        created=old,
+        keys=[KeySeed(created=old), KeySeed(created=old)],
+        password=PasswordSeed(changed=old),
+    )
+    seed_role(sim, "app", now, actions=("s3:GetObject", "kms:Decrypt"), used={"s3": 3})
+    access_analyzer.create_analyzer(ACCOUNT, "unused")
+    access_analyzer.analyze(now)
+    client = sim.client("securityhub")
+    client.enable_security_hub()
+    keys, _ = every_page(client, 100, types_filter("UnusedIAMUserAccessKey"))
+    (password,), _ = every_page(client, 100, types_filter("UnusedIAMUserPassword"))
+    (permission,), _ = every_page(client, 100, types_filter("UnusedPermission"))
+    assert len(keys) == 2  # one per key, alike but for their ids
+    user_arn = f"arn:aws:iam::{ACCOUNT}:user/two"
+    for finding in (*keys, password):
+        (resource,) = finding["resources"]
+        assert (resource["uid"], resource["type"]) == (user_arn, "AWS::IAM::User")
+        assert "data" not in resource
+    assert keys[0]["metadata"]["uid"] != keys[1]["metadata"]["uid"]
+    (resource,) = permission["resources"]
+    assert (resource["uid"], resource["type"]) == (
+        f"arn:aws:iam::{ACCOUNT}:role/app",
+        "AWS::IAM::Role",
+    )
+    assert "data" not in resource
+    assert "unmapped" not in permission
+
+
 @pytest.mark.parametrize(
     ("kwargs", "named"),
     [

@@ -156,9 +156,12 @@ def assignments(
       account_id permission_set_name permission_set_arn instance_arn
       compliance reason annotation   the decision and its explanation
       owner                          the first --owner-tags tag present, or null
-      days_unused                    since the role's last use (or creation), or null
-      role_name role_arn role_created last_used last_used_region   the reserved role
-      principals   a list of {PrincipalType, PrincipalId, DisplayName, MemberCount}
+      days_unused                    since the role's last use (or creation),
+                                     or null
+      role_name role_arn role_created last_used last_used_region
+                                     the reserved role
+      principals                     a list of {PrincipalType, PrincipalId,
+                                     DisplayName, MemberCount}
     """
     settings = settings_from_options(
         max_days,

@@ -8,8 +8,8 @@ AWS's camelCase is translated here, once, into `AwsFinding`. Summaries carry no 
 GetFindingV2 is not called for roles (dormant reads the last use from IAM itself).
 `with_details` is GetFindingV2 (its details paged, 1,000 a call) for the one finding a
 command cannot judge from its summary: the key of an access-key finding, the services of an
-UnusedPermission finding. `AccessAnalyzerReader` is this source behind
-`dormant.aws.finding_sources.FindingReader`.
+UnusedPermission finding. `dormant.aws.findings_source` puts this source behind its
+`FindingReader`.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ANALYZER_TYPES",
     "MAX_RESULTS",
-    "AccessAnalyzerReader",
     "find_analyzer",
     "read_findings",
     "with_details",
@@ -203,32 +202,3 @@ def with_details(
         services=tuple(services),
         detailed=True,
     )
-
-
-class AccessAnalyzerReader:
-    """IAM Access Analyzer as a `FindingReader`: one analyzer of one account."""
-
-    def __init__(
-        self, client: AccessAnalyzerClient, analyzer: UnusedAccessAnalyzer, account_id: str
-    ) -> None:
-        self._client = client
-        self._analyzer = analyzer
-        self._account_id = account_id
-
-    @property
-    def where(self) -> str:
-        return f"access-analyzer {self._analyzer.arn}"
-
-    @property
-    def operation(self) -> str:
-        return "access-analyzer:ListFindingsV2"
-
-    def findings(self, finding_types: Sequence[str]) -> Iterator[AwsFinding]:
-        return read_findings(
-            self._client, self._analyzer, finding_types, account_id=self._account_id
-        )
-
-    def details(self, finding: AwsFinding) -> AwsFinding:
-        if finding.detailed:
-            return finding
-        return with_details(self._client, finding, account_id=self._account_id)

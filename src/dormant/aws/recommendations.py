@@ -2,53 +2,49 @@
 ValidatePolicy, which checks a document against IAM's grammar and service reference.
 
 `role_recommendation` finds the role's ACTIVE `UnusedPermission` finding (ListFindingsV2
-filtered on the role's ARN: one call, never a scan of every finding), asks for its
-recommendation (GenerateFindingRecommendation) and polls GetFindingRecommendation with
-back-off (1 s, doubling, at most 8 s between polls, `max_polls` polls) until it leaves
-IN_PROGRESS; a FAILED job or one still running after the last poll is an `AwsAccessError`
-naming the role. The steps (paged) are translated once into `dormant.core.recommendations`
-values. `validation_problems` asks ValidatePolicy about an identity policy and returns its
-errors and security warnings, one line each. Waiting goes through `sleep` so tests never
-wait. No decisions are made here.
+filtered on the role's ARN: one call, never a scan of every finding), then runs its
+recommendation job (GenerateFindingRecommendation, GetFindingRecommendation polled and
+paged) through `dormant.aws.recommendation_jobs`, which holds the back-off, the errors and
+the translation of the steps shared with Security Hub; this adapter only makes the calls.
+`validation_problems` asks ValidatePolicy about an identity policy and returns its errors
+and security warnings, one line each. Waiting goes through `sleep` so tests never wait. No
+decisions are made here.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from dormant.aws.calls import each_page
+from dormant.aws.recommendation_jobs import DEFAULT_MAX_POLLS, Fields, RecommendationJob, run_job
 from dormant.aws.session import aws_call
 from dormant.core.aws_findings import UnusedAccessAnalyzer
-from dormant.core.errors import AwsAccessError
-from dormant.core.recommendations import (
-    Recommendation,
-    RecommendationSource,
-    RecommendedAction,
-    RecommendedStep,
-)
+from dormant.core.recommendations import Recommendation, RecommendationSource
 
 if TYPE_CHECKING:
     from mypy_boto3_accessanalyzer import AccessAnalyzerClient
 
-__all__ = [
-    "DEFAULT_MAX_POLLS",
-    "poll_until_done",
-    "recommended_step",
-    "role_recommendation",
-    "validation_problems",
-]
+__all__ = ["DEFAULT_MAX_POLLS", "role_recommendation", "validation_problems"]
 
-DEFAULT_MAX_POLLS = 12
-_FIRST_DELAY = 1.0
-_MAX_DELAY = 8.0
 # ValidatePolicy's findings that stop a document from being written.
 _BLOCKING = ("ERROR", "SECURITY_WARNING")
 _GET = "access-analyzer:GetFindingRecommendation"
+_FIELDS = Fields(
+    status="status",
+    error="error",
+    error_code="code",
+    error_message="message",
+    steps="recommendedSteps",
+    step="unusedPermissionsRecommendedStep",
+    action="recommendedAction",
+    policy_id="existingPolicyId",
+    policy="recommendedPolicy",
+    updated="policyUpdatedAt",
+)
 
 
 def _finding_id(
@@ -72,74 +68,6 @@ def _finding_id(
     return None
 
 
-def recommended_step(
-    action: Any, policy_id: Any, policy: Any, updated: Any, *, operation: str, role: str
-) -> RecommendedStep:
-    """One step of either service's answer, from its fields (their names differ)."""
-    try:
-        chosen = RecommendedAction(str(action))
-    except ValueError:
-        raise AwsAccessError(
-            f"{operation} for role {role}: unknown recommended action {action!r:.40}",
-            operation=operation,
-        ) from None
-    if isinstance(updated, datetime) and updated.tzinfo is None:
-        updated = updated.replace(tzinfo=UTC)
-    return RecommendedStep(
-        action=chosen,
-        existing_policy_id=str(policy_id or ""),
-        recommended_policy=json.loads(policy) if isinstance(policy, str) else None,
-        policy_updated_at=updated if isinstance(updated, datetime) else None,
-    )
-
-
-def _step(raw: dict[str, Any], role: str) -> RecommendedStep:
-    step = raw.get("unusedPermissionsRecommendedStep") or {}
-    return recommended_step(
-        step.get("recommendedAction"),
-        step.get("existingPolicyId"),
-        step.get("recommendedPolicy"),
-        step.get("policyUpdatedAt"),
-        operation=_GET,
-        role=role,
-    )
-
-
-def poll_until_done(
-    status: Callable[[], tuple[str, dict[str, Any]]],
-    *,
-    operation: str,
-    role: str,
-    finding: str,
-    account_id: str,
-    sleep: Callable[[float], None],
-    max_polls: int,
-) -> None:
-    """Poll ``status`` (its status and error) with back-off until SUCCEEDED; FAILED, or
-    IN_PROGRESS after ``max_polls`` polls, is an AwsAccessError naming the role."""
-    delay = _FIRST_DELAY
-    for poll in range(max_polls):
-        state, error = status()
-        if state == "SUCCEEDED":
-            return
-        if state == "FAILED":
-            raise AwsAccessError(
-                f"{operation} for role {role}: the recommendation of finding {finding} "
-                f"FAILED: {error.get('code') or ''} {error.get('message') or ''}".rstrip(),
-                operation=operation,
-                account_id=account_id,
-            )
-        if poll + 1 < max_polls:
-            sleep(delay)
-            delay = min(delay * 2, _MAX_DELAY)
-    raise AwsAccessError(
-        f"{operation} for role {role}: the recommendation of finding {finding} was still "
-        f"IN_PROGRESS after {max_polls} polls; run the command again later",
-        operation=operation,
-        account_id=account_id,
-    )
-
-
 def role_recommendation(
     client: AccessAnalyzerClient,
     analyzer: UnusedAccessAnalyzer,
@@ -151,41 +79,36 @@ def role_recommendation(
 ) -> Recommendation | None:
     """The SUCCEEDED recommendation of the role's ACTIVE UnusedPermission finding, or None
     when AWS has no such finding for it."""
-    role = role_arn.rsplit("/", 1)[-1]
     finding_id = _finding_id(client, analyzer, role_arn, account_id)
     if finding_id is None:
         return None
-    with aws_call("access-analyzer:GenerateFindingRecommendation", account_id):
-        client.generate_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
 
-    def status() -> tuple[str, dict[str, Any]]:
+    def start() -> object:
+        with aws_call("access-analyzer:GenerateFindingRecommendation", account_id):
+            return client.generate_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
+
+    def poll() -> Mapping[str, Any]:
         with aws_call(_GET, account_id):
-            answer = client.get_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
-        return str(answer["status"]), dict(answer.get("error") or {})
+            return client.get_finding_recommendation(analyzerArn=analyzer.arn, id=finding_id)
 
-    poll_until_done(
-        status,
-        operation=_GET,
-        role=role,
-        finding=finding_id,
+    def pages() -> Iterable[Mapping[str, Any]]:
+        return each_page(
+            client,
+            "get_finding_recommendation",
+            partial(aws_call, _GET, account_id),
+            page_size=1000,
+            analyzerArn=analyzer.arn,
+            id=finding_id,
+        )
+
+    job = RecommendationJob(RecommendationSource.ACCESS_ANALYZER, _GET, _FIELDS, start, poll, pages)
+    return run_job(
+        job,
+        finding_id=finding_id,
+        role_arn=role_arn,
         account_id=account_id,
         sleep=sleep,
         max_polls=max_polls,
-    )
-    pages = each_page(
-        client,
-        "get_finding_recommendation",
-        partial(aws_call, "access-analyzer:GetFindingRecommendation", account_id),
-        page_size=1000,
-        analyzerArn=analyzer.arn,
-        id=finding_id,
-    )
-    steps = [_step(raw, role) for page in pages for raw in page.get("recommendedSteps", [])]
-    return Recommendation(
-        source=RecommendationSource.ACCESS_ANALYZER,
-        finding_id=finding_id,
-        resource_arn=role_arn,
-        steps=tuple(steps),
     )
 
 

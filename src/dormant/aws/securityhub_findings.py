@@ -12,7 +12,11 @@ into `AwsFinding` (source "securityhub"):
   analysis; `resource_arn` and `account_id` are `resources[0].uid` and its owner account
   (else `cloud.account.uid`);
 - `window_days` is 90: Security Hub's analyzer's lookback, which AWS does not let anyone
-  configure; `analyzer_arn` holds the finding's product (`metadata.product.uid`).
+  configure; `analyzer_arn` holds the finding's product (`metadata.product.uid`);
+- `detailed` is true: the finding is read whole. Security Hub's finding names the resource
+  (the user of an access-key or password finding, the role of an UnusedPermission finding)
+  and shows neither the access key's id nor the unused services, so `access_key_id` stays
+  None and `services` empty (the joins say what that leaves undecided).
 
 `archive_securityhub_findings` sets status Archived with a note on findings dormant has
 acted on (BatchUpdateFindingsV2, 100 a call) and returns what AWS did not process. Adapter:
@@ -124,6 +128,8 @@ def _finding(ocsf: Mapping[str, Any], wanted: Sequence[str], account_id: str) ->
         account_id=str(account),
         window_days=SECURITYHUB_WINDOW_DAYS,
         analyzer_arn=str((metadata.get("product") or {}).get("uid") or ""),
+        # Read whole: Security Hub shows no more of a finding than GetFindingsV2 gives.
+        detailed=True,
     )
 
 

@@ -6,9 +6,10 @@ set's owner tags, else ``default_owner``; a pair with neither stops the run with
 before anything changes); for each owner, one message through every channel; only when
 every channel delivered it are that owner's changes made, and the notices recorded
 (``NoticeBook``, written after each owner). With notices only, due unassignments are kept,
-and said to be. With a time budget, no owner's notice or changes start under its margin. A
-dry run sends nothing, changes nothing and writes no notice. Pure over the writer, the
-store and ``Channel``: no boto3, no clock.
+and said to be. With a time budget, no owner's notice or changes start under its margin
+(the loop over owners is the roles', ``dormant.campaign.owners``). A dry run sends nothing,
+changes nothing and writes no notice. Pure over the writer, the store and ``Channel``: no
+boto3, no clock.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dormant.assignments.retire import (
     carry_out_assignments,
     plan_assignment_retire,
 )
+from dormant.campaign.owners import by_owner, tell_then_change
 from dormant.campaign.run import Campaign, Notice, tell_owner
 from dormant.core.errors import InvalidParameter
 from dormant.notify.message import MessageContext, NoticeItem
@@ -56,22 +58,6 @@ class AssignmentCampaignReport:
         }
 
 
-def _owners(
-    items: Sequence[AssignmentRetirement], campaign: Campaign
-) -> dict[str, list[AssignmentRetirement]]:
-    by_owner: dict[str, list[AssignmentRetirement]] = {}
-    for item in items:
-        owner = item.owner or campaign.default_owner
-        if owner is None:
-            raise InvalidParameter(
-                "--default-owner",
-                f"permission set {item.permission_set_name} has no owner tag, so nobody would "
-                "be told; give --default-owner TEAM (nothing was changed)",
-            )
-        by_owner.setdefault(owner, []).append(item)
-    return by_owner
-
-
 def _notices_only(item: AssignmentRetirement) -> AssignmentRetirement:
     if item.renewal:
         return replace(
@@ -90,25 +76,8 @@ def _notices_only(item: AssignmentRetirement) -> AssignmentRetirement:
     )
 
 
-def _tell(
-    owner: str,
-    items: Sequence[AssignmentRetirement],
-    context: MessageContext,
-    campaign: Campaign,
-    budget: Budget | None,
-) -> Notice:
-    resources = tuple(
-        NoticeItem(
-            "assignment",
-            item.name,
-            item.step,
-            item.reason,
-            item.next,
-            backup=context.backup_location if item.step is LifecycleStep.UNASSIGN else None,
-        )
-        for item in items
-    )
-    return tell_owner(owner, resources, context, campaign, budget)
+def _undelivered(item: AssignmentRetirement, message: str) -> AssignmentRetireResult:
+    return AssignmentRetireResult(item, Outcome(item.name, Status.FAILED, message))
 
 
 def run_assignment_campaign(
@@ -146,7 +115,11 @@ def run_assignment_campaign(
     )
     if campaign.notices_only:
         plan = [_notices_only(item) for item in plan]
-    groups = _owners([item for item in plan if item.changes], campaign)
+    groups = by_owner(
+        [item for item in plan if item.changes],
+        campaign.default_owner,
+        lambda item: f"permission set {item.permission_set_name}",
+    )
     context = MessageContext(
         account_id=account_id,
         today=now.astimezone(UTC).date(),
@@ -154,27 +127,23 @@ def run_assignment_campaign(
         contact=campaign.contact,
         backup_location=store.location,
     )
-    done: dict[int, AssignmentRetireResult] = {}
-    notices: list[Notice] = []
-    for owner in sorted(groups):
-        items = groups[owner]
-        if campaign.apply and budget is not None and not budget.allows_owner():
-            for item in items:
-                kept = replace(
-                    item,
-                    step=LifecycleStep.KEEP,
-                    reason=f"due to {item.step} ({item.reason}), not started: "
-                    f"{budget.describe_left()} left in this run; the next run takes it",
-                )
-                done[id(item)] = AssignmentRetireResult(kept)
-            continue
-        notice = _tell(owner, items, context, campaign, budget)
-        notices.append(notice)
-        if campaign.apply and not notice.delivered:
-            for item in items:
-                failed = Outcome(item.name, Status.FAILED, f"not changed: {notice.error}")
-                done[id(item)] = AssignmentRetireResult(item, failed)
-            continue
+
+    def tell(owner: str, items: Sequence[AssignmentRetirement]) -> Notice:
+        resources = tuple(
+            NoticeItem(
+                "assignment",
+                item.name,
+                item.step,
+                item.reason,
+                item.next,
+                backup=context.backup_location if item.step is LifecycleStep.UNASSIGN else None,
+            )
+            for item in items
+        )
+        return tell_owner(owner, resources, context, campaign, budget)
+
+    def change(items: Sequence[AssignmentRetirement]) -> list[AssignmentRetireResult]:
+        nonlocal book
         results, book = carry_out_assignments(
             items,
             book,
@@ -191,10 +160,20 @@ def run_assignment_campaign(
             # Recorded only after delivery: a run stopped before this line gives the notice
             # again, and never unassigns on one that was not recorded.
             book.write(store)
-        for result in results:
-            done[id(result.retirement)] = result
+        return results
+
+    results, notices = tell_then_change(
+        plan,
+        groups,
+        apply=campaign.apply,
+        budget=budget,
+        tell=tell,
+        change=change,
+        kept=AssignmentRetireResult,
+        failed=_undelivered,
+    )
     return AssignmentCampaignReport(
         account_id=account_id,
-        results=tuple(done.get(id(item)) or AssignmentRetireResult(item) for item in plan),
+        results=tuple(results),
         notices=tuple(notices),
     )

@@ -47,7 +47,7 @@ from typing import Any
 
 import botocore.config
 
-from dormant.aws.findings_source import read_source
+from dormant.aws.findings_source import finding_reader, read_all
 from dormant.aws.lease import RunLease
 from dormant.aws.s3 import S3ObjectStore
 from dormant.aws.secrets import secret_text
@@ -191,15 +191,10 @@ def _aws_findings(
     decision, and the archiver that closes them; (None, None) with dormant's own."""
     if settings.source is FindingSource.DORMANT:
         return None, None
-    read = read_source(
-        session,
-        settings.source,
-        account_id,
-        finding_types=ROLE_FINDING_TYPES,
-        analyzer_arn=settings.analyzer_arn,
-        owner_account=account_id,
-        config=config,
+    reader = finding_reader(
+        settings.source, session, account_id, analyzer_arn=settings.analyzer_arn, config=config
     )
+    read = read_all(reader, ROLE_FINDING_TYPES, owner_account=account_id)
     agreed = agreed_roles(
         read.findings,
         roles,

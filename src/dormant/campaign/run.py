@@ -5,8 +5,9 @@ user (``dormant.users.retire``); find each changing resource's owner (its owner 
 ``default_owner``; with channels, a resource with neither stops the run with one line before
 anything changes); then for each owner, one message listing all of its resources that
 change, sent through every channel; only when every channel delivered it are that owner's
-changes made. A failed delivery fails that owner's steps for this run (nothing is
-quarantined without a delivered notice) and the other owners go on. With a time budget
+changes made (the loop over owners, shared with Identity Center's assignments, is
+``dormant.campaign.owners``). A failed delivery fails that owner's steps for this run
+(nothing is quarantined without a delivered notice) and the other owners go on. With a time budget
 (``dormant.remediation.budget``), no owner's notice or changes start under its margin (they
 are kept for the next run, and said to be), a notice may take only the time above the
 margin, and a delete starts only if it can finish. With a source (``AgreedRoles``: AWS's
@@ -19,10 +20,11 @@ changes nothing. Pure over the mutators, ``Channel`` and ``Archiver``: no boto3,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from dormant.campaign.owners import by_owner, tell_then_change
 from dormant.core.errors import DormantError, InvalidParameter
 from dormant.core.settings import Settings
 from dormant.notify.channel import Channel
@@ -159,20 +161,6 @@ def _name(item: Item) -> str:
     return item.role_name if isinstance(item, Retirement) else item.user_name
 
 
-def _owners(items: Sequence[Item], campaign: Campaign) -> dict[str, list[Item]]:
-    by_owner: dict[str, list[Item]] = {}
-    for item in items:
-        owner = item.owner or campaign.default_owner
-        if owner is None:
-            raise InvalidParameter(
-                "--default-owner",
-                f"{_kind(item)} {_name(item)} has no owner tag, so nobody would be told; "
-                "give --default-owner TEAM (nothing was changed)",
-            )
-        by_owner.setdefault(owner, []).append(item)
-    return by_owner
-
-
 def _notice_item(item: Item, account_id: str, backups: BackupStore | None) -> NoticeItem:
     backup = held_by = None
     if isinstance(item, Retirement):
@@ -182,8 +170,8 @@ def _notice_item(item: Item, account_id: str, backups: BackupStore | None) -> No
     return NoticeItem(_kind(item), _name(item), item.step, item.reason, item.next, backup, held_by)
 
 
-def _undelivered(item: Item, why: str) -> Result:
-    outcome = Outcome(_name(item), Status.FAILED, f"not changed: {why}")
+def _undelivered(item: Item, message: str) -> Result:
+    outcome = Outcome(_name(item), Status.FAILED, message)
     if isinstance(item, Retirement):
         return RetireResult(item, outcome)
     return UserRetireResult(item, outcome)
@@ -244,7 +232,7 @@ def run_campaign(
     changes = [item for item in plan if item.changes]
     groups: dict[str, list[Item]] = {"": changes}
     if campaign.channels:
-        groups = _owners(changes, campaign)
+        groups = by_owner(changes, campaign.default_owner, lambda i: f"{_kind(i)} {_name(i)}")
     context = MessageContext(
         account_id=account_id,
         today=now.astimezone(UTC).date(),
@@ -252,25 +240,15 @@ def run_campaign(
         contact=campaign.contact,
         backup_location=None if backups is None else backups.location,
     )
-    done: dict[int, Result] = {}
-    notices: list[Notice] = []
-    for owner in sorted(groups):
-        items = groups[owner]
-        if campaign.apply and budget is not None and not budget.allows_owner():
-            for item in items:
-                done[id(item)] = _kept(_out_of_time(item, budget))
-            continue
-        if campaign.channels:
-            notice = _tell(owner, items, context, campaign, backups, budget)
-            notices.append(notice)
-            if campaign.apply and not notice.delivered:
-                for item in items:
-                    done[id(item)] = _undelivered(item, f"{notice.error}")
-                continue
-        role_items = [i for i in items if isinstance(i, Retirement)]
-        for result in carry_out(
+
+    def tell(owner: str, items: Sequence[Item]) -> Notice:
+        resources = tuple(_notice_item(i, account_id, backups) for i in items)
+        return tell_owner(owner, resources, context, campaign, budget)
+
+    def change(items: Sequence[Item]) -> Iterator[Result]:
+        yield from carry_out(
             role_mutator,
-            role_items,
+            [i for i in items if isinstance(i, Retirement)],
             settings=settings,
             now=now,
             apply=campaign.apply,
@@ -280,20 +258,28 @@ def run_campaign(
             managed_policy_arn=campaign.managed_policy_arn,
             references=references,
             budget=budget,
-        ):
-            done[id(result.retirement)] = result
+        )
         user_items = [i for i in items if isinstance(i, UserRetirement)]
         if user_items and user_mutator is not None:
-            for user_result in carry_out_users(
+            yield from carry_out_users(
                 user_mutator,
                 user_items,
                 settings=user_settings or settings,
                 now=now,
                 apply=campaign.apply,
                 clock=clock,
-            ):
-                done[id(user_result.retirement)] = user_result
-    results = [done.get(id(item)) or _kept(item) for item in plan]
+            )
+
+    results, notices = tell_then_change(
+        plan,
+        groups,
+        apply=campaign.apply,
+        budget=budget,
+        tell=tell if campaign.channels else None,
+        change=change,
+        kept=_kept,
+        failed=_undelivered,
+    )
     role_results = tuple(r for r in results if isinstance(r, RetireResult))
     archives: list[ArchiveResult] = []
     if archiver is not None and source is not None:
@@ -324,18 +310,8 @@ def _deleted(results: Sequence[RetireResult], now: datetime) -> list[Archived]:
     ]
 
 
-def _out_of_time(item: Item, budget: Budget) -> Item:
-    return replace(
-        item,
-        step=LifecycleStep.KEEP,
-        reason=f"due to {item.step} ({item.reason}), not started: {budget.describe_left()} "
-        f"left in this run, under its margin of {budget.margin_ms // 1000} s; the next run "
-        "takes it",
-    )
-
-
 def _notice_only(item: Item) -> Item:
-    if isinstance(item, Retirement) and item.renewal:
+    if item.renewal:
         # Its announced day passed; the new notice waits for quarantines to be on, so that
         # the day it names is one that can come.
         return replace(
@@ -356,20 +332,6 @@ def _notice_only(item: Item) -> Item:
 
 def _kept(item: Item) -> Result:
     return RetireResult(item) if isinstance(item, Retirement) else UserRetireResult(item)
-
-
-def _tell(
-    owner: str,
-    items: Sequence[Item],
-    context: MessageContext,
-    campaign: Campaign,
-    backups: BackupStore | None,
-    budget: Budget | None = None,
-) -> Notice:
-    """Send the owner's one message through every channel (only with ``apply``), each in
-    the time the budget leaves above its margin."""
-    resources = tuple(_notice_item(i, context.account_id, backups) for i in items)
-    return tell_owner(owner, resources, context, campaign, budget)
 
 
 def tell_owner(

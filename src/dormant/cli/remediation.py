@@ -97,7 +97,8 @@ def target_options(func: F) -> F:
         default=None,
         metavar="FILE",
         help="Also act on the NON_COMPLIANT findings of a `dormant scan --format json` "
-        "document ('-' reads standard input; a document of another kind is refused).",
+        "document ('-' reads standard input; a document of another kind is refused; of a "
+        "report joined with AWS's findings, only those AWS and dormant agree on).",
     )(func)
     func = click.argument("roles", nargs=-1, metavar="[ROLE]...")(func)
     return func

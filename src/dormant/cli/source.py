@@ -10,7 +10,6 @@ import click
 from dormant.core.aws_findings import FindingSource, parse_finding_source
 
 __all__ = [
-    "ACCESS_ANALYZER_ONLY",
     "finding_source_options",
     "live_source_options",
     "parse_finding_source",
@@ -56,10 +55,6 @@ def finding_source_options(
 
     return decorate
 
-
-# Security Hub shows no access key id and no per-service details for its unused-access
-# findings, which the users' and permissions' joins need: those commands read Access Analyzer.
-ACCESS_ANALYZER_ONLY = (FindingSource.DORMANT, FindingSource.ACCESS_ANALYZER)
 
 # `dormant retire`'s and `dormant delete`'s: the findings about the account's own roles.
 live_source_options = finding_source_options("role", "UnusedIAMRole")

@@ -48,17 +48,11 @@ def read_role_findings(
 ) -> SourceFindings:
     """The source's ACTIVE unused-role findings about ``account_id``'s roles, and their
     archiver."""
-    from dormant.aws.findings_source import read_source
+    from dormant.aws.findings_source import finding_reader, read_all
     from dormant.roles.aws_findings import ROLE_FINDING_TYPES
 
-    return read_source(
-        session,
-        source,
-        account_id,
-        finding_types=ROLE_FINDING_TYPES,
-        analyzer_arn=analyzer_arn,
-        owner_account=account_id,
-    )
+    reader = finding_reader(source, session, account_id, analyzer_arn=analyzer_arn)
+    return read_all(reader, ROLE_FINDING_TYPES, owner_account=account_id)
 
 
 def archive_deleted(

@@ -265,25 +265,33 @@ def retire(
 
     \b
     For every role of the account, one step:
-      notify      NON_COMPLIANT, no notice yet (with --notice-days): tag it, tell the owner
-      quarantine  noticed --notice-days ago (or no notice step) and still NON_COMPLIANT
-      delete      quarantined >= --after-days ago and unused since (verified backup first)
-      clear       used or exempted since its notice: the notice comes off, the owner is told
-      keep        waiting, used since its quarantine, compliant, managed elsewhere, referenced
-                  by something (--references: iam always; --force deletes it), capped
+      notify      NON_COMPLIANT, no notice yet (with --notice-days): tag it,
+                  tell the owner
+      quarantine  noticed --notice-days ago (or no notice step) and still
+                  NON_COMPLIANT
+      delete      quarantined >= --after-days ago and unused since
+                  (verified backup first)
+      clear       used or exempted since its notice: the notice comes off,
+                  the owner is told
+      keep        waiting, used since its quarantine, compliant, managed
+                  elsewhere, referenced by something (--references: iam
+                  always; --force deletes it), capped
     Running it twice on the same day changes nothing the second time.
 
     \b
-    --source access-analyzer|securityhub: a role is noticed, quarantined or deleted only
-    where AWS's open UnusedIAMRole finding and dormant's own decision agree (give
-    --max-days the analyzer's window); every other refusal still applies.
+    --source access-analyzer|securityhub: a role is noticed, quarantined or
+    deleted only where AWS's open UnusedIAMRole finding and dormant's own
+    decision agree (give --max-days the analyzer's window); every other
+    refusal still applies.
 
     \b
-    With --assignments, for every (account, permission set) pair of Identity Center:
-      notify      NON_COMPLIANT, no notice yet: the owner is told, the day kept in
-                  --backup-dir's assignment-notices.json
-      unassign    on the day the notice announced, still NON_COMPLIANT: its assignments
-                  are backed up to --backup-dir, then removed ('dormant restore' undoes it)
+    With --assignments, for every (account, permission set) pair of
+    Identity Center:
+      notify      NON_COMPLIANT, no notice yet: the owner is told, the day
+                  kept in --backup-dir's assignment-notices.json
+      unassign    on the day the notice announced, still NON_COMPLIANT: its
+                  assignments are backed up to --backup-dir, then removed
+                  ('dormant restore' undoes it)
       clear, keep as for roles; --max-roles caps the pairs unassigned per run
     """
     settings, now = remediation_settings(

@@ -96,7 +96,7 @@ class AwsFinding:
     # What only the finding's details say (GetFindingV2, or a source that holds them):
     # the access key an UnusedIAMUserAccessKey finding is about, and an UnusedPermission
     # finding's services. `detailed` says they were read (an empty `services` then means
-    # AWS named none).
+    # AWS named none; Security Hub's findings, read whole, never name a key or a service).
     access_key_id: str | None = None
     services: tuple[UnusedService, ...] = ()
     detailed: bool = False

@@ -16,6 +16,10 @@ refuses on applies. Otherwise `agrees` is false with why, the first of these tha
 - dormant finds the flagged services used within its window;
 - AWS flags only unused actions of used services (dormant denies whole services).
 
+Security Hub's findings name the role and no services: there dormant agrees where it finds
+at least one granted service unused, and otherwise says so (a service used after AWS's
+analysis, the windows, or none unused in dormant's window).
+
 `needs_details` says which findings need their details (GetFindingV2) at all: only those
 whose role dormant weighed service by service. A finding about an account dormant cannot
 reach, about a role IAM no longer holds, or about an IAM user (dormant permissions judges
@@ -31,6 +35,7 @@ from datetime import datetime, timedelta
 from dormant.core.aws_findings import (
     Agreement,
     AwsFinding,
+    FindingSource,
     UnusedService,
     allow_listed,
     exempt_by_tag,
@@ -102,6 +107,8 @@ def agreement(
         )
     if not aws.detailed:
         return Agreement(False, "AWS's unused services were not read")
+    if not aws.services and aws.source == FindingSource.SECURITYHUB.value:
+        return _role_flagged(finding, aws, settings)
     whole = {s.namespace for s in aws.services if wholly_unused(s, aws)}
     if whole & set(finding.unused_services):
         return Agreement(True)
@@ -135,6 +142,31 @@ def agreement(
         )
     return Agreement(
         False, f"AWS flags {actions_only} (actions only), dormant finds no service unused"
+    )
+
+
+def _role_flagged(finding: PermissionsFinding, aws: AwsFinding, settings: Settings) -> Agreement:
+    """A finding that says only that the role has unused permissions (Security Hub names no
+    services): agree when dormant finds at least one granted service unused."""
+    if finding.unused_services:
+        return Agreement(True)
+    used_since = {
+        s.namespace
+        for s in finding.services
+        if s.last_used is not None and s.last_used > aws.analyzed_at
+    }
+    if used_since:
+        return Agreement(
+            False,
+            f"used after AWS's last analysis: {_names(used_since)} (Security Hub names no "
+            "services)",
+        )
+    if aws.window_days != settings.max_days:
+        return Agreement(False, f"AWS window {aws.window_days} days, dormant's {settings.max_days}")
+    return Agreement(
+        False,
+        f"Security Hub names no services; dormant finds none unused in its {settings.max_days} "
+        "days (AWS may flag unused actions only)",
     )
 
 

@@ -1,5 +1,6 @@
-"""`--source access-analyzer` for permissions: AWS's UnusedPermission findings, their details
-read only where the join needs them, and the join.
+"""`--source access-analyzer|securityhub` for permissions: AWS's UnusedPermission findings,
+their details read only where the join needs them (never for Security Hub's, read whole), and
+the join.
 
 `joined_with_aws_findings` takes the findings the command listed (one ListFindingsV2 page per
 1,000) and dormant's decisions on the roles they name, calls the reader's `details`
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from dormant.aws.finding_sources import FindingReader
+from dormant.aws.findings_source import FindingReader
 from dormant.core.aws_findings import AwsFinding
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings

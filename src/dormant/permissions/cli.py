@@ -33,7 +33,7 @@ from dormant.cli.output import (
     output_stream,
     resolve_format,
 )
-from dormant.cli.source import ACCESS_ANALYZER_ONLY, finding_source_options, parse_finding_source
+from dormant.cli.source import finding_source_options, parse_finding_source
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import InvalidParameter
 from dormant.core.model import AccountFailure
@@ -163,7 +163,7 @@ def _read_flagged(
 ) -> tuple[PermissionsResult, str]:
     """The roles AWS's UnusedPermission findings name (narrowed to `names`), each decided by
     dormant and joined with AWS's finding (``dormant.permissions.aws_findings``)."""
-    from dormant.aws.finding_sources import finding_reader
+    from dormant.aws.findings_source import finding_reader
     from dormant.aws.session import caller_account
     from dormant.permissions.agreement import PERMISSION_FINDING_TYPES, flagged_role_names
     from dormant.permissions.aws import access_client_config
@@ -279,7 +279,7 @@ def _settings_record(
     show_default=True,
     help="Role assumed in each other account with --org/--accounts.",
 )
-@finding_source_options("role", "UnusedPermission", sources=ACCESS_ANALYZER_ONLY)
+@finding_source_options("role", "UnusedPermission")
 @tag_options
 @aws_options
 @output_options
@@ -322,9 +322,11 @@ def permissions(
                        last_used_region, days_unused, unused, unused_actions}
       unused_services  the unused services' namespaces, sorted
       proposed_deny    the IAM policy denying them (null when none is unused);
-                       `dormant restrict ROLE_NAME` puts it on the role, reversibly
-    With --source access-analyzer, the roles of AWS's UnusedPermission findings (narrowed
-    by ROLE_NAMEs), one finding each, adding aws_finding (with AWS's unused services),
+                       `dormant restrict ROLE_NAME` puts it on the role,
+                       reversibly
+    With --source access-analyzer or securityhub, the roles of AWS's
+    UnusedPermission findings (narrowed by ROLE_NAMEs), one finding each,
+    adding aws_finding (with AWS's unused services; Security Hub names none),
     agrees and disagreement.
     """
     chosen = [name for name, on in (("--org", use_org), ("--accounts", accounts_file)) if on]

@@ -115,16 +115,12 @@ def run_recommendations(
     # Read before anything changes: a source that cannot be read stops the run here.
     read = None
     if archive and apply:
-        from dormant.aws.findings_source import read_source
+        from dormant.aws.findings_source import finding_reader, read_all
 
-        read = read_source(
-            session,
-            FindingSource(source.value),
-            account,
-            finding_types=_FINDING_TYPES,
-            analyzer_arn=analyzer_arn,
-            owner_account=account,
+        reader = finding_reader(
+            FindingSource(source.value), session, account, analyzer_arn=analyzer_arn
         )
+        read = read_all(reader, _FINDING_TYPES, owner_account=account)
     access = IamAccessSource(
         session.client("iam", config=access_client_config(1)), account_id=account
     )

@@ -1,11 +1,13 @@
 """Which roles a run acts on: names from the command line or a scan's JSON findings.
 
-Pure parsing, standard library only. A scan document has a top-level ``findings`` list;
-only NON_COMPLIANT findings become targets, and each keeps its account id so a finding
-from another account is refused instead of acting on a namesake role. Every JSON report
-says its ``kind``; a command's ``--from`` takes only the kinds it acts on
-(``check_document_kind``), so that the findings of one kind (a permissions report's
-used roles) never become the targets of another's remediation (a delete).
+Pure parsing, standard library only. A scan document has a top-level ``findings`` list; only
+NON_COMPLIANT findings become targets, and each keeps its account id so a finding from
+another account is refused instead of acting on a namesake role. A report read with
+``--source`` joins AWS's findings with dormant's decision: a finding the two disagree on
+(``agrees`` false) is never a target, since dormant acts only where both say unused. Every
+JSON report says its ``kind``; a command's ``--from`` takes only the kinds it acts on
+(``check_document_kind``), so that the findings of one kind (a permissions report's used
+roles) never become the targets of another's remediation (a delete).
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def targets_from_document(document: Mapping[str, object], *, source: str) -> lis
     for index, finding in enumerate(findings):
         if not isinstance(finding, Mapping):
             raise InvalidParameter("--from", f"{source}: findings[{index}] is not a JSON object")
-        if finding.get("compliance") != Compliance.NON_COMPLIANT:
+        if finding.get("compliance") != Compliance.NON_COMPLIANT or finding.get("agrees") is False:
             continue
         name = finding.get("role_name")
         if not isinstance(name, str) or not name:

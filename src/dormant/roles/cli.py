@@ -46,7 +46,7 @@ from dormant.core.settings import parse_role_name
 from dormant.core.tags import DEFAULT_EXEMPT_TAG_KEY, DEFAULT_OWNER_TAG_KEYS
 from dormant.engine.accounts import DEFAULT_ROLE_NAME, DEFAULT_WORKERS, MAX_WORKERS
 from dormant.report import ReportMeta, render
-from dormant.roles.aws_findings import AwsFindings, joined_with_aws, parse_source, read_aws_findings
+from dormant.roles.aws_findings import ROLE_FINDING_TYPES, joined_with_aws, parse_source
 from dormant.roles.cli_accounts import live_account, many_accounts, warn
 from dormant.roles.decide import evaluate_roles
 from dormant.roles.layout import ROLE_LAYOUT, Row, row_from_finding
@@ -57,7 +57,7 @@ from dormant.roles.scan import scan as scan_roles
 from dormant.roles.snapshot import SnapshotSource
 
 if TYPE_CHECKING:
-    pass
+    from dormant.aws.findings_source import SourceFindings
 
 
 __all__ = ["account_scan_options", "run_scan", "scan", "scan_options"]
@@ -205,14 +205,16 @@ def run_scan(
     multi_account = False
     quota: RoleQuota | None = None
     rows: Iterable[Row]
-    aws: AwsFindings | None = None
+    aws: SourceFindings | None = None
     if finding_source is not FindingSource.DORMANT:
         # AWS's findings first: a missing analyzer or permission fails before any scan.
+        from dormant.aws.findings_source import finding_reader, read_all
         from dormant.aws.session import caller_account, client_config
 
         session = user_session(profile, region)
         caller = caller_account(session, client_config())
-        aws = read_aws_findings(session, finding_source, caller, analyzer_arn=analyzer_arn)
+        reader = finding_reader(finding_source, session, caller, analyzer_arn=analyzer_arn)
+        aws = read_all(reader, ROLE_FINDING_TYPES)
     if snapshot is not None:
         findings: Iterable[Finding]
         if options.choice is ReferenceChoice.IAM:
@@ -298,22 +300,24 @@ def scan(ctx: click.Context, /, fmt: str | None, output: str | None, **options: 
       days_unused                    whole days since last use, null if never
       age_days                       whole days since the role was created
       compliance reason annotation   the rule's decision and its explanation
-      owner managed_by hint          owner tag; what manages the role, where to retire it
+      owner managed_by hint          owner tag; what manages the role and
+                                     where to retire it
       risk_score admin               admin: AdministratorAccess or Allow * on *
       trusted_services trusted_accounts trusted_federated   who may assume it
-      references          what names the role: [{type, arn, name, account_id, region,
-                          via, source, state}] (CSV: referenced_by, the first few)
-      references_checked  {sources, not_covered: [{type, region, why}]}: "none found"
-                          apart from "not looked"
+      references          what names the role: [{type, arn, name, account_id,
+                          region, via, source, state}] (CSV: referenced_by,
+                          the first few)
+      references_checked  {sources, not_covered: [{type, region, why}]}:
+                          "none found" apart from "not looked"
     JSON wraps them: {"generated_at", "kind", "source", "settings", "findings",
     "summary", "failures"} and, live on one account, "quota" (roles, roles_quota);
     failures (account_id, operation, message) are the accounts that could not be
     scanned, also printed on stderr.
 
     \b
-    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of OCSF 1.1
-    Detection Findings; both leave NOT_APPLICABLE out and name --region (default:
-    the session's, else us-east-1).
+    asff: a JSON list of Security Hub findings (ASFF), ocsf: JSON lines of
+    OCSF 1.1 Detection Findings; both leave NOT_APPLICABLE out and name
+    --region (default: the session's, else us-east-1).
     """
     fmt = resolve_format(fmt, output)
     rows, meta = run_scan(**options)

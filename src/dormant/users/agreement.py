@@ -3,13 +3,16 @@
 Each AWS finding (`AwsFinding` of type UnusedIAMUserPassword or UnusedIAMUserAccessKey, from
 any source) is matched by ARN with the `UserFinding` that `dormant.users.decide.evaluate_user`
 made on the credential report, and within it with the credential it is about: the password,
-or the access key (by its id and creation when AWS names it, the user's only key otherwise).
+or the access key (by its id and creation when AWS names it, the user's only key otherwise;
+with two keys and no id, none).
 It gets an `Agreement`: true only where dormant also finds that credential stale and nothing
 dormant refuses on applies; else false with why, in the first of these that holds:
 
 - the root user (dormant reports it, never retires it);
 - exempt by tag (until a date, when the tag names one);
 - allow-listed (the matching pattern);
+- the key is ambiguous: the source names no key (Security Hub's findings never do) and the
+  user has two, so dormant cannot tell which one AWS means and agrees on neither;
 - the credential is gone (a password removed, a key deleted or replaced after AWS's analysis),
   or inactive (a key deactivated since: nothing to retire);
 - used after AWS's last analysis (its last use is later than `analyzedAt`);
@@ -30,6 +33,7 @@ from datetime import datetime
 from dormant.core.aws_findings import (
     Agreement,
     AwsFinding,
+    FindingSource,
     allow_listed,
     exempt_by_tag,
     unreachable_failures,
@@ -43,6 +47,7 @@ __all__ = [
     "PASSWORD_FINDING",
     "USER_FINDING_TYPES",
     "agreement",
+    "ambiguous_key",
     "credential_of",
     "has_two_keys",
     "join_user_findings",
@@ -54,6 +59,10 @@ KEY_FINDING = "UnusedIAMUserAccessKey"
 # The finding types `dormant users --source ...` reads.
 USER_FINDING_TYPES = (KEY_FINDING, PASSWORD_FINDING)
 _KEYS = (CredentialKind.ACCESS_KEY_1, CredentialKind.ACCESS_KEY_2)
+_SOURCE_NAMES = {
+    FindingSource.SECURITYHUB.value: "Security Hub",
+    FindingSource.ACCESS_ANALYZER.value: "Access Analyzer",
+}
 
 
 def _keys(finding: UserFinding) -> list[CredentialStatus]:
@@ -67,13 +76,25 @@ def has_two_keys(finding: UserFinding) -> bool:
 
 def needs_key_id(aws: AwsFinding, finding: UserFinding | None) -> bool:
     """Whether only the finding's details (the access key's id) tell which key it is about:
-    an access-key finding about a user with two keys, whose id the source did not give."""
+    an access-key finding about a user with two keys, whose id the source did not give and
+    whose details are not read yet."""
     return (
         aws.type == KEY_FINDING
         and aws.access_key_id is None
+        and not aws.detailed
         and finding is not None
         and has_two_keys(finding)
     )
+
+
+def ambiguous_key(aws: AwsFinding, finding: UserFinding) -> bool:
+    """Whether an access-key finding cannot be matched to a key: the source named none
+    (Security Hub never does) and the user has two."""
+    return aws.type == KEY_FINDING and aws.access_key_id is None and has_two_keys(finding)
+
+
+def _source_name(aws: AwsFinding) -> str:
+    return _SOURCE_NAMES.get(aws.source, aws.source)
 
 
 def credential_of(
@@ -126,6 +147,9 @@ def agreement(
         return exempt_by_tag(user.tags, settings, now)
     if finding.reason is UserReason.ALLOW_LISTED:
         return allow_listed(user.path_and_name, settings)
+    if status is None and ambiguous_key(aws, finding):
+        # Which key AWS means is unknown: never agree on one, so dormant acts on neither.
+        return Agreement(False, f"{_source_name(aws)}'s finding names no key; the user has two")
     label = _label(aws, status)
     if status is None:
         return Agreement(False, f"no {label} now (gone after AWS's last analysis)")

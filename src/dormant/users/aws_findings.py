@@ -1,11 +1,12 @@
-"""`--source access-analyzer` for users: AWS's credential findings read and joined.
+"""`--source access-analyzer|securityhub` for users: AWS's credential findings read and joined.
 
 `joined_with_aws_findings` reads the ACTIVE UnusedIAMUserPassword and UnusedIAMUserAccessKey
-findings through the source's reader (`dormant.aws.finding_sources`), asks for one finding's
+findings through the source's reader (`dormant.aws.findings_source`), asks for one finding's
 details only where its summary cannot say which access key it is about (a user with two
-keys), maps those keys' ids to their creation with one ListAccessKeys per such user, and
-joins everything with dormant's decisions (`dormant.users.agreement`). A user with one key, or
-a password finding, costs no call beyond the listing. Adapter: no decision here.
+keys; Security Hub's are read whole and name no key), maps those keys' ids to their creation
+with one ListAccessKeys per such user, and joins everything with dormant's decisions
+(`dormant.users.agreement`). A user with one key, or a password finding, costs no call beyond
+the listing. Adapter: no decision here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from dormant.aws.finding_sources import FindingReader, finding_reader
+from dormant.aws.findings_source import FindingReader, finding_reader
 from dormant.aws.session import aws_call, client_config
 from dormant.core.aws_findings import AwsFinding, FindingSource
 from dormant.core.model import AccountFailure

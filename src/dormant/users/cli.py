@@ -35,7 +35,7 @@ from dormant.cli.output import (
     print_failures,
     resolve_format,
 )
-from dormant.cli.source import ACCESS_ANALYZER_ONLY, finding_source_options, parse_finding_source
+from dormant.cli.source import finding_source_options, parse_finding_source
 from dormant.core.aws_findings import FindingSource
 from dormant.core.errors import CredentialReportError, InvalidParameter
 from dormant.core.model import AccountFailure
@@ -192,9 +192,7 @@ def _many_accounts(
     default=None,
     help="Evaluate as of this instant (ISO 8601, e.g. 2024-06-01T00:00:00Z); default now.",
 )
-@finding_source_options(
-    "user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword", sources=ACCESS_ANALYZER_ONLY
-)
+@finding_source_options("user", "UnusedIAMUserAccessKey and UnusedIAMUserPassword")
 @tag_options
 @aws_options
 @output_options
@@ -231,13 +229,18 @@ def users(
       account_id user_name user_id arn path created
       compliance reason annotation   the decision and its explanation
       owner                          the first --owner-tags tag present, or null
-      credentials   a list of {kind (password, access_key_1, access_key_2), active,
-                    created, last_used, last_used_region, last_used_service,
-                    days_unused (since last use, or since created if never used),
-                    stale}; absent credentials are left out
-    With --source access-analyzer, one finding per AWS finding, adding:
-      aws_finding agrees disagreement   AWS's finding; whether dormant agrees, why not
-      aws_credential   the credential AWS flags (null: the user has it no more)
+      credentials   a list of {kind (password, access_key_1, access_key_2),
+                    active, created, last_used, last_used_region,
+                    last_used_service, days_unused (since last use, or since
+                    created if never used), stale}; absent credentials are left
+                    out
+    With --source access-analyzer or securityhub, one finding per AWS finding,
+    adding:
+      aws_finding agrees disagreement   AWS's finding; whether dormant
+                                        agrees, why not
+      aws_credential   the credential AWS flags (null: the user has it no
+                       more, or Security Hub names no key and the user has
+                       two)
     """
     settings = settings_from_options(
         max_days,

@@ -92,10 +92,21 @@ def requested_users(
 
 
 def user_targets_from_findings(document: object, *, source: str) -> list[UserTarget]:
-    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document."""
+    """The NON_COMPLIANT users of a parsed ``dormant users --format json`` document, each once.
+
+    A document read with ``--source`` lists one finding per AWS finding: a user any of whose
+    findings AWS and dormant disagree on (``agrees`` false, such as a Security Hub key finding
+    that cannot tell which of two keys it means) is left out, since dormant acts only where
+    both say unused.
+    """
     findings = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(findings, list):
         raise InvalidParameter("--from", f"{source} has no top-level 'findings' list")
+    disputed = {
+        (f.get("user_name"), f.get("account_id"))
+        for f in findings
+        if isinstance(f, dict) and f.get("agrees") is False
+    }
     targets: list[UserTarget] = []
     for index, finding in enumerate(findings):
         if not isinstance(finding, dict):
@@ -108,7 +119,11 @@ def user_targets_from_findings(document: object, *, source: str) -> list[UserTar
         if name == "<root_account>":
             continue  # the root user's keys are removed by signing in as root, never by us
         account = finding.get("account_id")
-        targets.append(UserTarget(name, str(account) if account not in (None, "") else ""))
+        if (name, account) in disputed:
+            continue
+        target = UserTarget(name, str(account) if account not in (None, "") else "")
+        if target not in targets:
+            targets.append(target)
     return targets
 
 

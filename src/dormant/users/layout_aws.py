@@ -1,4 +1,5 @@
-"""The users' report with AWS's finding beside dormant's decision (`--source access-analyzer`).
+"""The users' report with AWS's finding beside dormant's decision (`--source access-analyzer`
+or `securityhub`).
 
 One line per AWS finding, so a user with an unused password and an unused key is listed
 twice. `USER_AWS_LAYOUT` is `USER_LAYOUT` with `AWS_FIELDS` and `aws_credential` (the
@@ -15,6 +16,7 @@ from typing import Any
 from dormant.report.aws_findings import AWS_FIELDS, agrees_text, aws_fields
 from dormant.report.layout import Column
 from dormant.users.layout import USER_FIELDS, USER_LAYOUT, UserLine, user_record
+from dormant.users.model import CredentialKind
 
 __all__ = ["USER_AWS_FIELDS", "USER_AWS_LAYOUT", "user_aws_record"]
 
@@ -31,7 +33,8 @@ def user_aws_record(line: UserLine, *, recorded_at: bool = False) -> dict[str, A
 
 
 def _flags(line: UserLine) -> str:
-    """What AWS flags: ``password``, ``access key 1`` (``access key AKIA...`` when gone)."""
+    """What AWS flags: ``password``, ``access key 1`` (``access key AKIA...`` when gone,
+    ``access key (which?)`` when the source names no key and the user has two)."""
     aws = line.aws_finding
     if line.aws_credential is not None:
         return line.aws_credential.replace("_", " ")
@@ -39,6 +42,9 @@ def _flags(line: UserLine) -> str:
         return ""
     if aws.type == "UnusedIAMUserPassword":
         return "password (gone)"
+    keys = [c for c in line.credentials if c.kind is not CredentialKind.PASSWORD]
+    if aws.access_key_id is None and len(keys) > 1:
+        return "access key (which?)"  # the source named no key, and the user has two
     return f"access key {aws.access_key_id or ''} (gone)".replace("  ", " ")
 
 

@@ -2,13 +2,15 @@
 
 ``plan_user_retire`` decides one step per user from the users already read (the credential
 report joined with their tags): a NON_COMPLIANT user with no notice gets ``notify`` (the tag
-``dormant:notice-at``; the campaign tells its owner); once ``notice_days`` whole UTC days
-have passed and it is still NON_COMPLIANT, ``quarantine`` (the deny-all policy, its active
-keys deactivated, as ``dormant quarantine --user`` does); a user used or exempted since its
-notice gets ``clear``. With ``notice_days`` 0 there is no notice step. Users are never
-deleted: a secret access key cannot be restored. ``carry_out_users`` re-reads each user and
-decides it again before any change; one user's failure never stops the others. Pure over
-``UserMutator``: no boto3, no clock.
+``dormant:notice-at``; the campaign tells its owner); on the day the notice announced
+(``notice_days`` whole days after the notice day, which counts as none) and still
+NON_COMPLIANT, ``quarantine`` (the deny-all policy, its active keys deactivated, as
+``dormant quarantine --user`` does); a notice whose day passed without a quarantine is given
+again first, as for roles; a user used or exempted since its notice gets ``clear``. With
+``notice_days`` 0 there is no notice step. Users are never deleted: a secret access key
+cannot be restored. ``carry_out_users`` re-reads each user and decides it again before any
+change; one user's failure never stops the others. Pure over ``UserMutator``: no boto3, no
+clock.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class UserRetirement:
     next: NextStep | None = None
     owner: str | None = None
     arn: str = ""
+    renewal: bool = False  # a notice given again: the earlier one's announced day passed
 
     @property
     def name(self) -> str:
@@ -137,6 +140,17 @@ def _step_for(
             LifecycleStep.KEEP,
             f"notice given on {noticed}; quarantined on {on} unless used or exempted",
             NextStep(LifecycleStep.QUARANTINE, on),
+        )
+    elif notice_days > 0 and noticed is not None and today > notice_ends(noticed, notice_days):
+        # As for roles: no quarantine under a notice whose announced day passed (notices
+        # only, a failed run, the cap); the owner is told again first.
+        step = UserRetirement(
+            name,
+            LifecycleStep.NOTIFY,
+            f"{finding.annotation}; the notice of {noticed} announced a quarantine on "
+            f"{notice_ends(noticed, notice_days)}, which passed without one: told again",
+            NextStep(LifecycleStep.QUARANTINE, notice_ends(today, notice_days)),
+            renewal=True,
         )
     else:
         step = UserRetirement(name, LifecycleStep.QUARANTINE, finding.annotation)
