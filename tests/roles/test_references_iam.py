@@ -242,3 +242,44 @@ def test_users_groups_and_policies_page_with_the_roles(
     assert len(found[account["app"]].references) == 5
     # 3 roles, 2 users, 1 group, 1 policy at 2 a page.
     assert sim.recorder.counts() == {"iam:GetAccountAuthorizationDetails": 4}
+
+
+# Documents an index reads after it has seen their action names rule out iam:PassRole
+# elsewhere: a name remembered as "not iam:PassRole" must never hide a NotAction, a
+# wildcard beside it or an entry that is no name at all.
+_SEEN_FIRST = _allow(APP, ["s3:GetObject", "sqs:SendMessage"])
+
+
+@pytest.mark.parametrize(
+    ("document", "allowed"),
+    [
+        (_allow(APP, ["s3:GetObject", "sqs:SendMessage"]), False),
+        (_allow(APP, "s3:GetObject"), False),
+        (_allow(APP, ["s3:GetObject", "iam:Pass*"]), True),
+        (_allow(APP, ["s3:GetObject", {"not": "a name"}, "iam:PassRole"]), True),
+        (_allow(APP, ["s3:GetObject", ["iam:PassRole"]]), False),
+        (_allow(APP, ["s3:GetObject"], NotAction="s3:GetObject"), True),
+        (_allow(APP, "s3:GetObject", NotAction=["s3:GetObject"]), True),
+        (_allow(APP, ["s3:GetObject"], NotAction=["iam:*"]), False),
+    ],
+)
+def test_action_names_seen_before_leave_the_answer_as_a_fresh_reading_gives(
+    document: dict[str, Any], allowed: bool
+) -> None:
+    warm = IamReferenceIndex()
+    warm.add_entry("Policies", _managed("warm", _SEEN_FIRST))
+    warm.add_entry("Policies", _managed("tested", document))
+    cold = IamReferenceIndex()
+    cold.add_entry("Policies", _managed("tested", document))
+    app = role_from_detail(_detail("app", None, [], []))
+    assert warm.references_of(app) == cold.references_of(app)
+    assert [r.name for r in warm.references_of(app)] == (["tested"] if allowed else [])
+
+
+def _managed(name: str, document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "PolicyName": name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:policy/{name}",
+        "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": document}],
+    }

@@ -80,6 +80,10 @@ class _Holder(NamedTuple):
 
 _WILDCARD = re.compile(r"[*?]")
 
+# How many action names an index remembers as not matching iam:PassRole: far more than real
+# policies use, and a bound on what a file of made-up names can make it hold.
+_CLEAR_LIMIT = 1 << 16
+
 
 def _as_list(value: object) -> list[Any]:
     if isinstance(value, list):
@@ -106,6 +110,9 @@ class IamReferenceIndex:
         self._pattern_grants: dict[str, list[tuple[str, _Holder]]] = defaultdict(list)
         self._head_lengths: set[int] = set()
         self._seen: set[tuple[str, str]] = set()
+        # Action names seen not to match iam:PassRole: a snapshot's hundreds of thousands of
+        # statements repeat a few hundred names, and most statements allow none of it.
+        self._clear: set[str] = set()
 
     # ---- reading GetAccountAuthorizationDetails
 
@@ -140,11 +147,22 @@ class IamReferenceIndex:
         ``InstanceProfileList``: its trust and inline documents are the ones the decision
         reads, parsed once for both (a snapshot's pass feeds its roles this way)."""
         try:
-            holder = _Holder(_TYPE_ROLE, role.arn, role.name)
+            arn = role.arn
+            trusted = self._trusted_roles(arn, role.trust_policy)
+            grants = [
+                statement
+                for _, document in role.inline_policies
+                for statement in self._granting(document)
+            ]
+            # Nine roles in ten hold no profile, trust no role and grant no PassRole: no
+            # holder is built for them (a snapshot's pass makes one call here per role).
+            if not (profiles or trusted or grants):
+                return
+            holder = _Holder(_TYPE_ROLE, arn, role.name)
             self._add_profiles(holder, profiles)
-            self._add_trust(holder, role.trust_policy)
-            for _, document in role.inline_policies:
-                self._add_document(holder, document)
+            for named in trusted:
+                self._trusted_by[named].append(holder)
+            self._add_grants(holder, grants)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             suffix = f" in {where}" if where else ""
             raise RoleDataError(
@@ -166,8 +184,16 @@ class IamReferenceIndex:
 
     def _add_trust(self, holder: _Holder, trust: Mapping[str, Any] | None) -> None:
         """The roles an ``Allow`` of this trust policy names as AWS principals."""
-        named: set[str] = set()
-        for statement in _as_list((trust or {}).get("Statement")):
+        for arn in self._trusted_roles(holder.arn, trust):
+            self._trusted_by[arn].append(holder)
+
+    @staticmethod
+    def _trusted_roles(own_arn: str, trust: Mapping[str, Any] | None) -> set[str] | tuple[()]:
+        """The role ARNs an ``Allow`` of a trust policy names as AWS principals, the role's
+        own aside (most trust policies name none: they share one empty answer)."""
+        named: set[str] | tuple[()] = ()
+        statements = trust.get("Statement") if trust else None
+        for statement in statements if type(statements) is list else _as_list(statements):
             if type(statement) is not dict and not isinstance(statement, Mapping):
                 continue
             principal = statement.get("Principal")
@@ -178,10 +204,11 @@ class IamReferenceIndex:
             if "AWS" not in principal or statement.get("Effect") != "Allow":
                 continue
             for value in _as_list(principal["AWS"]):
-                if isinstance(value, str) and ":role/" in value and value != holder.arn:
+                if isinstance(value, str) and ":role/" in value and value != own_arn:
+                    if not named:
+                        named = set()
                     named.add(value)
-        for arn in named:
-            self._trusted_by[arn].append(holder)
+        return named
 
     def _add_inline(self, holder: _Holder, policies: object) -> None:
         for policy in _as_list(policies):
@@ -196,26 +223,52 @@ class IamReferenceIndex:
                 return
 
     def _add_document(self, holder: _Holder, document: Mapping[str, Any]) -> None:
-        for statement in _as_list(document.get("Statement")):
-            # Most statements allow no iam:PassRole: a dict's Effect and its action names
-            # (each matched once, ``may_pass_role``) rule them out before any walk.
+        self._add_grants(holder, self._granting(document))
+
+    def _granting(self, document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The statements of a policy document that may allow ``iam:PassRole`` (an ``Allow``
+        whose actions leave it in), their resources unread; most documents have none."""
+        found: list[Mapping[str, Any]] = []
+        clear = self._clear
+        statements = document.get("Statement")
+        for statement in statements if type(statements) is list else _as_list(statements):
             if type(statement) is not dict and not isinstance(statement, Mapping):
+                continue
+            action = statement.get("Action")
+            # The common cases first: action names all known not to match iam:PassRole, a
+            # list of them tested in one C call (one holding anything unhashable goes the
+            # long way).
+            if type(action) is list:
+                try:
+                    if clear.issuperset(action) and "NotAction" not in statement:
+                        continue
+                except TypeError:
+                    pass
+            elif type(action) is str and action in clear and "NotAction" not in statement:
                 continue
             if statement.get("Effect") != "Allow":
                 continue
-            # The common cases tested without a call: action names, each looked up once.
-            action = statement.get("Action")
             if "NotAction" in statement or action is None:
                 if not may_pass_role(statement):
                     continue
             elif type(action) is str:
                 if not action_passes_role(action):
+                    if len(clear) < _CLEAR_LIMIT:
+                        clear.add(action)
                     continue
             elif type(action) is list:
                 if not any(map(action_passes_role, map(str, action))):
+                    # None of these names matches: remembered (a bounded number of them).
+                    if len(clear) < _CLEAR_LIMIT:
+                        clear.update(name for name in action if type(name) is str)
                     continue
             elif not may_pass_role(statement):
                 continue
+            found.append(statement)
+        return found
+
+    def _add_grants(self, holder: _Holder, statements: list[Mapping[str, Any]]) -> None:
+        for statement in statements:
             for pattern in pass_role_patterns(statement):
                 if (holder.arn, pattern) in self._seen:
                     continue

@@ -58,12 +58,15 @@ Decide = Callable[[Iterator[Role]], Iterator[Finding]]
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while the findings pile up, on again after.
+    """Python's cycle collector off while the findings pile up and are handed over, on
+    again after.
 
     The pass makes no reference cycles (parsed JSON, frozen dataclasses), so the collector
     finds nothing to free; but every one of its full runs walks every finding held so far,
-    which cost a tenth of a 100,000-role scan's time. Peak memory is the same either way
-    (``benchmarks/offline.py`` measures both).
+    which cost a tenth of a 100,000-role scan's time, and its first run once back on walks
+    every object made while it was off. Kept off until the last finding is handed over, it
+    wakes to find them freed. Peak memory is the same either way (``benchmarks/offline.py``
+    measures both).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -97,19 +100,27 @@ def _findings(stream: IO[str], name: str, decide: Decide) -> Iterator[Finding]:
 
     with _collector_paused():
         waiting = [_slim(finding) for finding in decide(roles())]
-    # Most roles have no reference: they share one answer, and their annotation stays.
-    none = RoleReferences((), sources=(SOURCE_IAM,))
-    for finding in waiting:
-        references = index.references_of(finding.role)
-        if references:
-            found = RoleReferences(references, sources=(SOURCE_IAM,))
-            # What ``with_references`` makes, set in place: each finding of this pass is
-            # seen by nobody else yet, and dataclasses.replace costs more than the answer.
-            object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
-        else:
-            found = none
-        object.__setattr__(finding, "references", found)
-        yield finding
+        # Handed over first to last, each let go as it goes: a finding is freed once its
+        # reader is done with it, as in a scan without references, and the collector (back
+        # on once the last is handed over) never walks the whole pile it was kept off.
+        waiting.reverse()
+        take = waiting.pop
+        # Most roles have no reference: they share one answer, and their annotation stays.
+        none = RoleReferences((), sources=(SOURCE_IAM,))
+        references_of = index.references_of
+        while waiting:
+            finding = take()
+            references = references_of(finding.role)
+            if references:
+                found = RoleReferences(references, sources=(SOURCE_IAM,))
+                # What ``with_references`` makes, set in place: each finding of this pass
+                # is seen by nobody else yet, and dataclasses.replace costs more than the
+                # answer.
+                object.__setattr__(finding, "annotation", referenced_annotation(finding, found))
+            else:
+                found = none
+            object.__setattr__(finding, "references", found)
+            yield finding
 
 
 def referenced_snapshot(source: str | Path, decide: Decide) -> Iterator[Finding]:
