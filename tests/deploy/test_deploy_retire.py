@@ -359,3 +359,16 @@ def test_the_stackset_runs_the_same_template_in_every_account_when_on() -> None:
     assert passed["CodeKey"] == "dormant-retire.zip"
     assert passed["RetireMode"] == "Notify"
     assert passed["BreakGlassRoleArn"] == "arn:aws:iam::123456789012:role/security/breakglass"
+    assert (passed["Source"], passed["ArchiveFindings"]) == ("dormant", "false")
+    # AWS's findings organization-wide: each member's campaign reads its own account's.
+    # The analyzer is each account's own (AnalyzerArn left empty), never an ARN shared by
+    # every account.
+    sourced = {**on, "RetireSource": "securityhub", "RetireArchiveFindings": "true"}
+    passed = render(nested["Parameters"], parameter_values(stackset, sourced))
+    assert (passed["Source"], passed["ArchiveFindings"]) == ("securityhub", "true")
+    assert "AnalyzerArn" not in passed
+    for name in ("RetireSource", "RetireArchiveFindings"):
+        assert (
+            stackset["Parameters"][name]["AllowedValues"]
+            == TEMPLATE["Parameters"][name.removeprefix("Retire")]["AllowedValues"]
+        )
