@@ -203,6 +203,36 @@ def test_a_member_that_cannot_list_its_keys_fails_alone(sim_server: SimulatedAws
     )
 
 
+def test_a_finding_whose_details_the_administrator_cannot_read_fails_its_account_alone(
+    sim_server: SimulatedAws,
+) -> None:
+    """GetFindingV2 is the administrator's call about a member's finding: refused, only the
+    account of the two-key user fails (its findings named), and the others are joined."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    _organization(sim_server)
+    _users(sim_server, now)
+    access_analyzer.analyze(now - timedelta(days=1))
+    policy = administrator_policy("users")
+    for statement in policy["Statement"]:
+        if statement["Sid"] == "ReadItsFindings":
+            statement["Action"] = ["access-analyzer:ListFindings"]
+    caller = sim_server.principal("findings-administrator", kind="user", policies=[policy])
+    result = _run(sim_server, caller, "users", "--org", "--role-name", ROLE_NAME, "-f", "json")
+    assert result.returncode == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert {(f["account_id"], f["user_name"]) for f in report["findings"]} == {
+        (ACCOUNT, f"idle-{ACCOUNT}")
+    }
+    failures = [(f["account_id"], f["operation"]) for f in report["failures"]]
+    assert failures == [
+        (DENIED, "sts:AssumeRole"),
+        (MEMBER, "access-analyzer:GetFinding"),
+        (MEMBER, LISTED),
+        (DENIED, LISTED),
+    ]
+    assert "AccessDenied" in report["failures"][1]["message"]
+
+
 def test_accounts_narrow_users_findings_to_the_listed_accounts(
     sim_server: SimulatedAws, tmp_path: Path
 ) -> None:

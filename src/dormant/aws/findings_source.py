@@ -22,7 +22,7 @@ whole, beside the reader they came from. Adapter: nothing is decided here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,7 +31,8 @@ from dormant.aws.findings_archive import AccessAnalyzerArchiver, SecurityHubArch
 from dormant.aws.securityhub_findings import READ_OPERATION, read_securityhub_findings
 from dormant.aws.session import aws_call, client_config
 from dormant.core.aws_findings import AwsFinding, FindingSource, UnusedAccessAnalyzer
-from dormant.core.errors import InvalidParameter
+from dormant.core.errors import AwsAccessError, InvalidParameter
+from dormant.core.model import AccountFailure
 from dormant.remediation.archive import Archiver
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "FindingReader",
     "SecurityHubReader",
     "SourceFindings",
+    "detailed_where_needed",
     "finding_reader",
     "read_all",
 ]
@@ -198,6 +200,39 @@ class SourceFindings:
     @property
     def archiver(self) -> Archiver:
         return self.reader.archiver
+
+
+def detailed_where_needed(
+    reader: FindingReader,
+    aws_findings: Iterable[AwsFinding],
+    needs: Callable[[AwsFinding], bool],
+    *,
+    fail_alone: bool = False,
+) -> tuple[list[AwsFinding], list[AccountFailure]]:
+    """`aws_findings`, each with its details (`reader.details`) where `needs` says its summary
+    lacks them; and the accounts whose details could not be read.
+
+    The details are the caller's calls (the analyzer's administrator asks about a member's
+    finding), so one refused or failing is, in one account, the command's error (it
+    propagates); with `fail_alone` (many accounts), only the account the finding is about
+    fails: its one failure is returned, the rest of its findings are not asked about, and
+    the caller leaves the account out of the join (its findings become failures naming it).
+    """
+    detailed: list[AwsFinding] = []
+    failures: dict[str, AccountFailure] = {}
+    for aws in aws_findings:
+        if aws.account_id in failures or not needs(aws):
+            detailed.append(aws)
+            continue
+        try:
+            detailed.append(reader.details(aws))
+        except AwsAccessError as exc:
+            if not fail_alone:
+                raise
+            operation = exc.operation or reader.operation
+            failures[aws.account_id] = AccountFailure(aws.account_id, operation, str(exc))
+            detailed.append(aws)
+    return detailed, list(failures.values())
 
 
 def read_all(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from dormant.aws.findings_source import FindingReader
+from dormant.aws.findings_source import FindingReader, detailed_where_needed
 from dormant.core.aws_findings import AwsFinding
 from dormant.core.model import AccountFailure
 from dormant.core.settings import Settings
@@ -34,24 +34,30 @@ def joined_in_accounts(
     settings: Settings,
     now: datetime,
     wanted: Collection[str] | None,
+    fail_alone: bool = False,
 ) -> tuple[list[PermissionsFinding], list[AccountFailure]]:
     """Each AWS finding with dormant's decision on its role and whether they agree, in every
     account of `reached` (those whose roles `findings` hold); what could not be joined is a
-    failure. The caller's `reader` gives the details."""
+    failure. The caller's `reader` gives the details; with `fail_alone` (many accounts), an
+    account whose details cannot be read fails alone, its findings as failures naming it."""
     by_arn = {finding.arn: finding for finding in findings}
-    detailed = [
-        reader.details(aws) if needs_details(aws, by_arn.get(aws.resource_arn)) else aws
-        for aws in aws_findings
-    ]
-    return join_permission_findings(
+    detailed, failures = detailed_where_needed(
+        reader,
+        aws_findings,
+        lambda aws: needs_details(aws, by_arn.get(aws.resource_arn)),
+        fail_alone=fail_alone,
+    )
+    failed = {failure.account_id for failure in failures}
+    joined, join_failures = join_permission_findings(
         detailed,
         findings,
         settings=settings,
         now=now,
-        reachable_accounts=reached,
+        reachable_accounts=set(reached) - failed,
         wanted=wanted,
         operation=reader.operation,
     )
+    return joined, failures + join_failures
 
 
 def joined_with_aws_findings(

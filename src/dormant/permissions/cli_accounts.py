@@ -112,6 +112,7 @@ def flagged_permissions(
         settings=settings,
         now=now,
         wanted=names,
+        fail_alone=accounts is not None,
     )
     where = aws.reader.where
     if accounts is None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dormant.aws.caller_findings import CallerFindings
-from dormant.aws.findings_source import FindingReader
+from dormant.aws.findings_source import FindingReader, detailed_where_needed
 from dormant.aws.session import aws_call, client_config
 from dormant.core.aws_findings import AwsFinding
 from dormant.core.errors import AwsAccessError
@@ -74,21 +74,23 @@ def joined_in_accounts(
     """The join over AWS's findings of any number of accounts (`reached`: those whose users
     `findings` hold). `reader` gives the details of a finding about a user with two keys;
     `iam_in(account)` opens that account's IAM, only for such users, for ListAccessKeys.
-    With `fail_alone` (many accounts), an account whose keys cannot be listed fails alone:
-    its failure, and its findings as failures naming it; else the error propagates."""
+    With `fail_alone` (many accounts), an account whose keys cannot be listed, or whose
+    findings' details cannot be read, fails alone: its failure, and its findings as failures
+    naming it; else the error propagates."""
     by_arn = {finding.arn: finding for finding in findings}
-    detailed = [
-        reader.details(aws) if needs_key_id(aws, by_arn.get(aws.resource_arn)) else aws
-        for aws in aws_findings
-    ]
+    detailed, failures = detailed_where_needed(
+        reader,
+        aws_findings,
+        lambda aws: needs_key_id(aws, by_arn.get(aws.resource_arn)),
+        fail_alone=fail_alone,
+    )
+    joinable = set(reached) - {failure.account_id for failure in failures}
     two_keys: dict[str, set[str]] = {}
     for aws in detailed:
         finding = by_arn.get(aws.resource_arn)
         if aws.access_key_id is not None and finding is not None and has_two_keys(finding):
             two_keys.setdefault(aws.account_id, set()).add(finding.user.name)
     key_created: dict[str, datetime] = {}
-    joinable = set(reached)
-    failures: list[AccountFailure] = []
     for account in sorted(two_keys.keys() & joinable):
         try:
             key_created |= key_creation(iam_in(account), two_keys[account], account)
