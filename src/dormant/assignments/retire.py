@@ -35,7 +35,7 @@ from dormant.remediation.notice import (
     notice_served,
     used_since,
 )
-from dormant.remediation.outcome import Outcome, Status
+from dormant.remediation.outcome import FAILED_STATUSES, Attempted, Outcome, Status
 
 __all__ = [
     "AssignmentRetireResult",
@@ -44,7 +44,6 @@ __all__ = [
     "plan_assignment_retire",
 ]
 
-_FAILED = frozenset({Status.FAILED, Status.REFUSED})
 
 # The run's cap counts pairs; every assignment of a pair is unused together, so all go.
 _ALL_OF_A_PAIR = 1_000_000
@@ -82,17 +81,9 @@ class AssignmentRetirement:
 
 
 @dataclass(frozen=True, slots=True)
-class AssignmentRetireResult:
+class AssignmentRetireResult(Attempted):
     retirement: AssignmentRetirement
     outcome: Outcome | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None and self.outcome.status is Status.DONE
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is not None and self.outcome.status in _FAILED
 
     def record(self) -> dict[str, object]:
         outcome, retirement = self.outcome, self.retirement
@@ -194,7 +185,7 @@ def plan_assignment_retire(
 
 def _one_outcome(name: str, outcomes: Sequence[Outcome]) -> Outcome:
     """The pair's outcome: done only when every assignment was removed."""
-    failed = [o for o in outcomes if o.status in _FAILED]
+    failed = [o for o in outcomes if o.status in FAILED_STATUSES]
     status = (
         Status.FAILED
         if failed

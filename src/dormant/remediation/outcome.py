@@ -21,6 +21,8 @@ from dormant.remediation.targets import Target
 
 __all__ = [
     "DEFAULT_MAX_ROLES",
+    "FAILED_STATUSES",
+    "Attempted",
     "Clock",
     "Outcome",
     "Status",
@@ -59,6 +61,27 @@ class Outcome:
     message: str
     steps: tuple[Step, ...] = ()
     backup: Path | str | None = None  # a file, or an s3:// object
+
+
+# What counts as a failure of a run: a refusal too (the exit code is 1).
+FAILED_STATUSES = frozenset({Status.FAILED, Status.REFUSED})
+
+
+class Attempted:
+    """A planned step of a retire run and what became of it, for the dataclasses that hold
+    one (roles', users' and assignments' results): ``outcome`` is None when nothing was
+    attempted."""
+
+    __slots__ = ()
+    outcome: Outcome | None
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None and self.outcome.status is Status.DONE
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is not None and self.outcome.status in FAILED_STATUSES
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from dormant.remediation.notice import (
     notice_tag_value,
     used_since,
 )
-from dormant.remediation.outcome import Outcome, Status, execute_steps
+from dormant.remediation.outcome import Attempted, Outcome, Status, execute_steps
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.steps import Step
 from dormant.users.decide import evaluate_user
@@ -40,8 +40,6 @@ from dormant.users.model import User
 from dormant.users.remediate import UserMutator, UserTarget, quarantine_users
 
 __all__ = ["UserRetireResult", "UserRetirement", "carry_out_users", "plan_user_retire"]
-
-_FAILED = frozenset({Status.FAILED, Status.REFUSED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +64,9 @@ class UserRetirement:
 
 
 @dataclass(frozen=True, slots=True)
-class UserRetireResult:
+class UserRetireResult(Attempted):
     retirement: UserRetirement
     outcome: Outcome | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None and self.outcome.status is Status.DONE
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is not None and self.outcome.status in _FAILED
 
     def record(self) -> dict[str, object]:
         outcome, retirement = self.outcome, self.retirement

@@ -26,7 +26,7 @@ from dormant.core.errors import DormantError
 from dormant.core.settings import Settings
 from dormant.remediation.budget import Budget
 from dormant.remediation.notice import LifecycleStep, NextStep, due_on, notice_ends, notice_served
-from dormant.remediation.outcome import Outcome, Status
+from dormant.remediation.outcome import Attempted, Outcome, Status
 from dormant.remediation.quarantine import TAG_QUARANTINED_AT
 from dormant.remediation.targets import Target
 from dormant.roles.model import Role
@@ -50,9 +50,6 @@ __all__ = [
 ]
 
 DEFAULT_AFTER_DAYS = 30
-
-
-_FAILED = frozenset({Status.FAILED, Status.REFUSED})
 
 
 # The roles' name for the shared lifecycle steps (notify, quarantine, delete, clear, keep).
@@ -83,19 +80,11 @@ class Retirement:
 
 
 @dataclass(frozen=True, slots=True)
-class RetireResult:
+class RetireResult(Attempted):
     """What became of one planned step; ``outcome`` is None when nothing was attempted."""
 
     retirement: Retirement
     outcome: Outcome | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.outcome is not None and self.outcome.status is Status.DONE
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is not None and self.outcome.status in _FAILED
 
     def record(self) -> dict[str, object]:
         """The JSON shape: kind, role_name, step, reason, next, owner, done (and what
